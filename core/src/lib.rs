@@ -1,0 +1,1 @@
+//! The laboratory's domain and storage. No HTTP, no sockets.

@@ -1,0 +1,1 @@
+//! Analyzer links: the only crate that opens ports and sockets.

@@ -1,0 +1,5 @@
+//! ASTM for laboratory instruments: the E1381 (CLSI LIS1-A) low-level link and E1394 (CLSI LIS2-A2) records.
+//!
+//! This crate does no IO, spawns nothing and never reads a clock: bytes and an injected `now` go in,
+//! bytes to write, decoded messages and the next deadline come out.
+#![warn(missing_docs)]

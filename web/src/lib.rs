@@ -1,0 +1,1 @@
+//! The web layer and the command-line interface of the `lis` binary.
