@@ -1,1 +1,3 @@
-//! End-to-end tests: the real `lis` binary against simulated peers.
+//! End-to-end tests: the real `lis` binary against files and simulated peers.
+
+mod parse_cli;

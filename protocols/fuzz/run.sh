@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Short, bounded runs of every fuzz target (libFuzzer through cargo-fuzz), seeded from the
+# repository's testdata/ and the shared analyzer corpus. Usage: protocols/fuzz/run.sh [SECONDS]
+# A crash makes cargo-fuzz exit non-zero; its input is kept under artifacts/<target>/.
+set -euo pipefail
+cd "$(dirname "$0")"
+seconds=${1:-20}
+
+if ! command -v cargo-fuzz >/dev/null 2>&1; then
+    cargo install cargo-fuzz --locked --version 0.13.2
+fi
+# cargo-fuzz needs nightly flags; the machine has one stable toolchain.
+export RUSTC_BOOTSTRAP=1
+
+seeds_for() {
+    case "$1" in
+        astm_*) echo "../../testdata/astm ../../../shared/corpus/astm" ;;
+        hl7_* | mllp*) echo "../../testdata/hl7 ../../../shared/corpus/hl7" ;;
+        *) echo "" ;;
+    esac
+}
+
+for target in $(cargo fuzz list); do
+    mkdir -p "corpus/$target"
+    # Seed directories that exist; libFuzzer reads every file in them (recursively flattened here).
+    seed_dir="corpus/$target-seeds"
+    rm -rf "$seed_dir" && mkdir -p "$seed_dir"
+    for dir in $(seeds_for "$target"); do
+        [ -d "$dir" ] && find "$dir" -type f ! -name '*.md' -size -200k -exec cp -t "$seed_dir" {} + || true
+    done
+    echo "== fuzz $target for ${seconds}s"
+    cargo fuzz run "$target" "corpus/$target" "$seed_dir" -- \
+        -max_total_time="$seconds" -max_len=65536 -rss_limit_mb=2048 -print_final_stats=1
+done
