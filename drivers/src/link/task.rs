@@ -147,7 +147,7 @@ where
                             self.trace_event(&format!("connect failed: {error}"));
                             self.flush_trace();
                             let delay = self.transport.retry_delay(Retry::AfterFailure);
-                            if !self.pause(delay).await {
+                            if !pause(&self.shutdown, delay).await {
                                 break;
                             }
                             continue;
@@ -188,7 +188,7 @@ where
             self.flush_trace();
             if next.is_none() {
                 let delay = self.transport.retry_delay(Retry::AfterSession);
-                if !self.pause(delay).await {
+                if !pause(&self.shutdown, delay).await {
                     break;
                 }
             }
@@ -201,18 +201,6 @@ where
         }
         self.status.set_state(LinkState::Disconnected);
         tracing::info!(link = %self.name, "link stopped");
-    }
-
-    /// Waits `delay` unless shut down first; returns whether the link goes on.
-    async fn pause(&self, delay: Duration) -> bool {
-        if delay.is_zero() {
-            return !self.shutdown.is_cancelled();
-        }
-        tokio::select! {
-            biased;
-            () = self.shutdown.cancelled() => false,
-            () = tokio::time::sleep(delay) => true,
-        }
     }
 
     /// Runs one connection until it ends.
@@ -306,7 +294,10 @@ where
             let mut wrote = false;
             while let Some(bytes) = machine.poll_transmit() {
                 self.trace_bytes(Direction::Out, &bytes);
-                self.write(writer, &bytes).await?;
+                let limit = self.options.write_timeout;
+                tokio::time::timeout(limit, writer.write_all(&bytes))
+                    .await
+                    .map_err(|_| write_stalled(limit))??;
                 self.status
                     .update(|s| s.counters.bytes_out += bytes.len() as u64);
                 wrote = true;
@@ -347,17 +338,6 @@ where
         Ok(())
     }
 
-    async fn write<W: AsyncWrite>(
-        &self,
-        writer: &mut WriteHalf<W>,
-        bytes: &[u8],
-    ) -> io::Result<()> {
-        let limit = self.options.write_timeout;
-        tokio::time::timeout(limit, writer.write_all(bytes))
-            .await
-            .map_err(|_| write_stalled(limit))?
-    }
-
     fn trace_bytes(&mut self, direction: Direction, bytes: &[u8]) {
         let Some(trace) = &mut self.trace else {
             return;
@@ -390,6 +370,18 @@ where
                 self.trace_failing = true;
             }
         }
+    }
+}
+
+/// Waits `delay` unless shut down first; returns whether the link goes on.
+async fn pause(shutdown: &CancellationToken, delay: Duration) -> bool {
+    if delay.is_zero() {
+        return !shutdown.is_cancelled();
+    }
+    tokio::select! {
+        biased;
+        () = shutdown.cancelled() => false,
+        () = tokio::time::sleep(delay) => true,
     }
 }
 

@@ -111,7 +111,7 @@ impl TraceReader {
         let len = u32::from_le_bytes([*l0, *l1, *l2, *l3]);
         let stored = u32::from_le_bytes([*c0, *c1, *c2, *c3]);
         let payload_len = len as usize;
-        if payload_len < PAYLOAD_PREFIX_LEN || payload_len > PAYLOAD_PREFIX_LEN + MAX_RECORD_DATA {
+        if !(PAYLOAD_PREFIX_LEN..=PAYLOAD_PREFIX_LEN + MAX_RECORD_DATA).contains(&payload_len) {
             return Err(DamageKind::BadLength { len });
         }
         let Some(payload) = rest.get(HEADER_LEN..HEADER_LEN + payload_len) else {
