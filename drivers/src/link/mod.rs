@@ -6,6 +6,7 @@
 //!
 //! - [`task`]: [`Link`], the loop over reads, timers, outbound messages, pending verdicts and shutdown.
 //! - [`status`]: [`LinkRegistry`] and [`LinkStatus`], what the web pages and metrics see.
+//! - [`mod@replay`]: feeding a recorded trace through a machine (`lis replay`).
 //!
 //! # Durable acknowledgement
 //!
@@ -16,6 +17,7 @@
 //! So the LIS acknowledges a message only after core has durably stored it. Verdicts reach the machine
 //! in the order of the events that asked for them.
 
+pub mod replay;
 pub mod status;
 pub mod task;
 
@@ -23,6 +25,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::time::Instant;
 
+pub use replay::{replay, Replay, ReplayedEvent};
 pub use status::{LinkCounters, LinkRegistry, LinkState, LinkStatus, LinkStatusHandle};
 pub use task::{Link, LinkOptions};
 
@@ -160,5 +163,7 @@ where
     }
 }
 
+#[cfg(test)]
+mod mock;
 #[cfg(test)]
 mod tests;

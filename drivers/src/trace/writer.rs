@@ -106,7 +106,7 @@ impl TraceWriter {
     }
 
     /// Records `bytes` going `direction` at `at`. Data longer than
-    /// [`MAX_RECORD_DATA`](super::MAX_RECORD_DATA) becomes several records.
+    /// [`MAX_RECORD_DATA`] becomes several records.
     pub fn record_at(
         &mut self,
         at: SystemTime,
