@@ -7,6 +7,8 @@
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
+use bytes::Bytes;
+
 use super::{Counter, LinkEvent, LinkMachine};
 
 pub(crate) const LINE_TIMEOUT: Duration = Duration::from_secs(15);
@@ -96,13 +98,13 @@ impl LinkMachine for LineMachine {
         self.outbound.drain(..).collect()
     }
 
-    fn poll_transmit(&mut self) -> Option<Vec<u8>> {
+    fn poll_transmit(&mut self) -> Option<Bytes> {
         if let Some(bytes) = self.transmit.pop_front() {
-            return Some(bytes);
+            return Some(Bytes::from(bytes));
         }
         let message = self.outbound.pop_front()?;
         self.events.push_back(LineEvent::Sent(message.clone()));
-        Some(format!("MSG {message}\n").into_bytes())
+        Some(Bytes::from(format!("MSG {message}\n")))
     }
 
     fn poll_timeout(&self) -> Option<Instant> {

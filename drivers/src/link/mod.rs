@@ -25,6 +25,8 @@ use std::future::Future;
 use std::pin::Pin;
 use std::time::Instant;
 
+use bytes::Bytes;
+
 pub use replay::{replay, Replay, ReplayedEvent};
 pub use status::{LinkCounters, LinkRegistry, LinkState, LinkStatus, LinkStatusHandle};
 pub use task::{Link, LinkOptions};
@@ -56,7 +58,7 @@ pub trait LinkMachine: Send + 'static {
     /// ends so that the next connection sends them: nothing the LIS meant to send is lost.
     fn take_unsent(&mut self) -> Vec<Self::Outbound>;
     /// Bytes to write to the analyzer.
-    fn poll_transmit(&mut self) -> Option<Vec<u8>>;
+    fn poll_transmit(&mut self) -> Option<Bytes>;
     /// When [`handle_timeout`](Self::handle_timeout) must be called, if a timer runs.
     fn poll_timeout(&self) -> Option<Instant>;
     /// The next event.

@@ -161,6 +161,7 @@ where
             self.trace_event(&format!("connected {}", conn.peer));
             self.flush_trace();
 
+            let started = Instant::now();
             let end = self.session(conn.io, &mut unsent).await;
             self.status.set_state(LinkState::Disconnected);
             match end {
@@ -187,7 +188,9 @@ where
             }
             self.flush_trace();
             if next.is_none() {
-                let delay = self.transport.retry_delay(Retry::AfterSession);
+                let delay = self.transport.retry_delay(Retry::AfterSession {
+                    lasted: started.elapsed(),
+                });
                 if !pause(&self.shutdown, delay).await {
                     break;
                 }
@@ -293,9 +296,10 @@ where
             let mut progressed = false;
             let mut wrote = false;
             while let Some(bytes) = machine.poll_transmit() {
-                self.trace_bytes(Direction::Out, &bytes);
+                let bytes: &[u8] = &bytes;
+                self.trace_bytes(Direction::Out, bytes);
                 let limit = self.options.write_timeout;
-                tokio::time::timeout(limit, writer.write_all(&bytes))
+                tokio::time::timeout(limit, writer.write_all(bytes))
                     .await
                     .map_err(|_| write_stalled(limit))??;
                 self.status

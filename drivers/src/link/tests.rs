@@ -89,8 +89,12 @@ fn start(store_delay: Duration, trace: Option<TraceWriter>) -> Harness {
 
 /// Starts a link whose handler parks each message until the test releases it.
 fn start_gated() -> (Harness, Gate) {
+    start_gated_with(LinkOptions::default())
+}
+
+fn start_gated_with(options: LinkOptions) -> (Harness, Gate) {
     let (gate_tx, gate_rx) = mpsc::unbounded_channel();
-    let harness = start_with(None, move |event| match event {
+    let harness = start_with_options(None, options, move |event| match event {
         LineEvent::Message(line) => {
             let (tx, rx) = oneshot::channel();
             gate_tx.send((line, tx)).unwrap();
@@ -112,6 +116,14 @@ fn start_with(
     trace: Option<TraceWriter>,
     handler: impl FnMut(LineEvent) -> Handling<Verdict> + Send + 'static,
 ) -> Harness {
+    start_with_options(trace, LinkOptions::default(), handler)
+}
+
+fn start_with_options(
+    trace: Option<TraceWriter>,
+    options: LinkOptions,
+    handler: impl FnMut(LineEvent) -> Handling<Verdict> + Send + 'static,
+) -> Harness {
     let (analyzers, incoming) = mpsc::channel(4);
     let (outbox, outbox_rx) = mpsc::channel(16);
     let shutdown = CancellationToken::new();
@@ -124,7 +136,8 @@ fn start_with(
         status.clone(),
         outbox_rx,
         shutdown.clone(),
-    );
+    )
+    .with_options(options);
     if let Some(trace) = trace {
         link = link.with_trace(trace);
     }
@@ -190,6 +203,28 @@ async fn reads_and_timers_are_served_while_a_store_is_pending() {
     assert_eq!(read_n(&mut analyzer, 8).await, "ACK\nNAK\n");
     let counters = h.status.snapshot().counters;
     assert_eq!((counters.messages_in, counters.naks_sent), (2, 1));
+}
+
+#[tokio::test(start_paused = true)]
+async fn reading_stops_while_too_many_stores_are_pending() {
+    let options = LinkOptions {
+        max_pending: 1,
+        ..LinkOptions::default()
+    };
+    let (h, mut gate) = start_gated_with(options);
+    let mut analyzer = h.connect().await;
+    analyzer.write_all(b"a\n").await.unwrap();
+    let (_, release_a) = gate.recv().await.unwrap();
+    analyzer.write_all(b"b\n").await.unwrap();
+    // With one store pending the link reads nothing more: "b" waits in the pipe.
+    let held = tokio::time::timeout(Duration::from_secs(10), gate.recv()).await;
+    assert!(held.is_err(), "b was read while a was pending");
+    assert_eq!(h.status.snapshot().counters.bytes_in, 2);
+    release_a.send(Verdict::Accept).unwrap();
+    let (line, release_b) = gate.recv().await.unwrap();
+    assert_eq!(line, "b");
+    release_b.send(Verdict::Accept).unwrap();
+    assert_eq!(read_n(&mut analyzer, 8).await, "ACK\nACK\n");
 }
 
 #[tokio::test(start_paused = true)]
@@ -494,6 +529,41 @@ async fn tcp_client_reconnects_with_backoff() {
     assert_eq!(h.status.snapshot().counters.reconnects, 1);
     h.shutdown.cancel();
     h.task.await.unwrap();
+}
+
+/// A serial link over a pseudo-terminal: the link opens the slave side by its path, the test plays
+/// the analyzer on the master side.
+#[tokio::test]
+async fn a_serial_link_acknowledges_over_a_pseudo_terminal() {
+    use std::io::{Read, Write};
+
+    use crate::transport::serial::{SerialSettings, SerialTransport};
+
+    let pty = nix::pty::openpty(None, None).unwrap();
+    let path = nix::unistd::ttyname(&pty.slave).unwrap();
+    let transport = SerialTransport::new(SerialSettings::new(path.to_string_lossy()));
+    assert_eq!(
+        transport.describe(),
+        format!("serial {} 9600 8N1", path.display())
+    );
+    let (h, stored) = start_tcp(transport);
+    wait_for(|| h.status.snapshot().state == LinkState::Connected).await;
+    let mut master = std::fs::File::from(pty.master);
+    master.write_all(b"R|1|^^^K|4.1\n").unwrap();
+    let answer = tokio::task::spawn_blocking(move || {
+        let mut buf = [0u8; 4];
+        master.read_exact(&mut buf).map(|()| buf)
+    });
+    let answer = tokio::time::timeout(Duration::from_secs(10), answer)
+        .await
+        .expect("the serial link answers")
+        .unwrap()
+        .unwrap();
+    assert_eq!(&answer, b"ACK\n");
+    assert_eq!(*stored.lock().unwrap(), ["R|1|^^^K|4.1"]);
+    h.shutdown.cancel();
+    h.task.await.unwrap();
+    drop(pty.slave);
 }
 
 struct TcpHarness {

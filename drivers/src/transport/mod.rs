@@ -40,7 +40,10 @@ pub enum Retry {
     /// The last attempt to establish a connection failed.
     AfterFailure,
     /// A connection was established and has now ended.
-    AfterSession,
+    AfterSession {
+        /// How long the connection lasted.
+        lasted: Duration,
+    },
 }
 
 /// A source of connections to one analyzer.
@@ -89,6 +92,9 @@ impl Backoff {
     pub const DEFAULT_INITIAL: Duration = Duration::from_secs(1);
     /// The default longest delay: 30 s.
     pub const DEFAULT_MAX: Duration = Duration::from_secs(30);
+    /// A session at least this long was a successful one: the next connection starts over from the
+    /// initial delay.
+    pub const STABLE_SESSION: Duration = Duration::from_secs(30);
 
     /// A backoff from `initial` doubling to `max`. A `max` below `initial` is raised to `initial`.
     pub fn new(initial: Duration, max: Duration) -> Self {
@@ -111,6 +117,18 @@ impl Backoff {
     pub fn reset(&mut self) {
         self.next = self.initial;
     }
+
+    /// The delay for `why`. A session that lasted at least [`Backoff::STABLE_SESSION`] counts as
+    /// successful and resets the backoff first; a shorter one (a peer that accepts and hangs up at once)
+    /// goes on doubling, so a flapping analyzer is not hammered every second.
+    pub fn delay_for(&mut self, why: Retry) -> Duration {
+        if let Retry::AfterSession { lasted } = why {
+            if lasted >= Self::STABLE_SESSION {
+                self.reset();
+            }
+        }
+        self.next_delay()
+    }
 }
 
 impl Default for Backoff {
@@ -131,6 +149,25 @@ mod tests {
         b.reset();
         assert_eq!(b.next_delay(), Duration::from_secs(1));
         assert_eq!(b.next_delay(), Duration::from_secs(2));
+    }
+
+    #[test]
+    fn only_a_stable_session_resets_the_backoff() {
+        let mut b = Backoff::default();
+        let failure = Retry::AfterFailure;
+        let short = Retry::AfterSession {
+            lasted: Duration::from_secs(2),
+        };
+        let stable = Retry::AfterSession {
+            lasted: Duration::from_secs(30),
+        };
+        assert_eq!(b.delay_for(failure), Duration::from_secs(1));
+        assert_eq!(b.delay_for(failure), Duration::from_secs(2));
+        // Connected, and the analyzer hung up after 2 s: keep backing off.
+        assert_eq!(b.delay_for(short), Duration::from_secs(4));
+        // Connected for 30 s: start over.
+        assert_eq!(b.delay_for(stable), Duration::from_secs(1));
+        assert_eq!(b.delay_for(failure), Duration::from_secs(2));
     }
 
     #[test]

@@ -270,15 +270,14 @@ impl Transport for SerialTransport {
 
     async fn establish(&mut self) -> io::Result<Connection<SerialStream>> {
         let io = self.settings.open()?;
-        self.backoff.reset();
         Ok(Connection {
             io,
             peer: self.settings.path.clone(),
         })
     }
 
-    fn retry_delay(&mut self, _why: Retry) -> Duration {
-        self.backoff.next_delay()
+    fn retry_delay(&mut self, why: Retry) -> Duration {
+        self.backoff.delay_for(why)
     }
 }
 

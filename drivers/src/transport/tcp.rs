@@ -80,7 +80,7 @@ impl Transport for TcpServerTransport {
     fn retry_delay(&mut self, why: Retry) -> Duration {
         match why {
             Retry::AfterFailure => Self::ACCEPT_RETRY,
-            Retry::AfterSession => Duration::ZERO,
+            Retry::AfterSession { .. } => Duration::ZERO,
         }
     }
 
@@ -114,7 +114,8 @@ impl Transport for TcpServerTransport {
     }
 }
 
-/// The LIS connects to the analyzer, and reconnects with [`Backoff`] when the connection fails or ends.
+/// The LIS connects to the analyzer, and reconnects with [`Backoff`] when the connection fails or ends
+/// (see [`Backoff::delay_for`] for when the backoff starts over).
 #[derive(Debug, Clone)]
 pub struct TcpClientTransport {
     target: String,
@@ -180,12 +181,10 @@ impl Transport for TcpClientTransport {
         let peer = io
             .peer_addr()
             .map_or_else(|_| self.target.clone(), |a| a.to_string());
-        // A connection was made: the next wait (after this session ends) starts from the shortest delay.
-        self.backoff.reset();
         Ok(Connection { io, peer })
     }
 
-    fn retry_delay(&mut self, _why: Retry) -> Duration {
-        self.backoff.next_delay()
+    fn retry_delay(&mut self, why: Retry) -> Duration {
+        self.backoff.delay_for(why)
     }
 }
