@@ -60,6 +60,14 @@ enum SessionEnd<Io> {
 /// [`LinkMachine`] on each, hands events to its [`LinkHandler`], writes the machine's bytes, records
 /// everything in its trace and keeps its [`LinkStatusHandle`] current. Never gives up: a failed or
 /// ended connection is retried after the transport's delay, until the shutdown token is cancelled.
+///
+/// Trace records are appended to an in-memory buffer and written with plain (blocking) file writes at
+/// message boundaries: a few small local writes per message, cheap enough for the runtime thread and
+/// far simpler than a writer task whose queue could be lost in a crash.
+///
+/// On shutdown the task stops reading and taking outbound messages, waits up to
+/// [`LinkOptions::shutdown_grace`] for stores in flight (so their ACKs are still written), flushes and
+/// syncs the trace, and closes the connection.
 pub struct Link<T: Transport, M: LinkMachine, F, H> {
     name: String,
     transport: T,

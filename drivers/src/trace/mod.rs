@@ -22,6 +22,9 @@
 pub mod reader;
 pub mod writer;
 
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 pub use reader::{Damage, DamageKind, TraceItem, TraceReader};
@@ -93,6 +96,40 @@ impl TraceRecord {
             UNIX_EPOCH - magnitude
         }
     }
+}
+
+/// The files of one link's trace in the order they were written: the rotated ones oldest first
+/// (`<current>.N` ... `<current>.1`), then `current` itself if it exists. What `lis replay` reads
+/// to see a link's whole recorded history.
+pub fn trace_files(current: &Path) -> io::Result<Vec<PathBuf>> {
+    let dir = match current.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let Some(name) = current.file_name().and_then(|n| n.to_str()) else {
+        return Ok(Vec::new());
+    };
+    let prefix = format!("{name}.");
+    let mut rotated: Vec<(u64, PathBuf)> = Vec::new();
+    for entry in fs::read_dir(dir)? {
+        let entry = entry?;
+        let file_name = entry.file_name();
+        let Some(n) = file_name
+            .to_str()
+            .and_then(|f| f.strip_prefix(&prefix))
+            .and_then(|n| n.parse::<u64>().ok())
+        else {
+            continue;
+        };
+        rotated.push((n, entry.path()));
+    }
+    // Highest number = oldest.
+    rotated.sort_by(|a, b| b.0.cmp(&a.0));
+    let mut files: Vec<PathBuf> = rotated.into_iter().map(|(_, p)| p).collect();
+    if current.exists() {
+        files.push(current.to_path_buf());
+    }
+    Ok(files)
 }
 
 /// Microseconds since the Unix epoch (negative before it), saturating far outside the `i64` range.

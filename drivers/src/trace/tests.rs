@@ -35,7 +35,7 @@ fn three_records() -> Vec<u8> {
     w.record_at(at(2), Direction::Event, b"disconnected")
         .unwrap();
     w.flush().unwrap();
-    std::fs::read(w.path()).unwrap()
+    fs::read(w.path()).unwrap()
 }
 
 #[test]
@@ -168,7 +168,7 @@ fn appending_after_a_crash_keeps_old_and_new_records_around_the_torn_one() {
     let data = three_records();
     let path = dir.path().join("c311.trace");
     // A crash left the last record half written.
-    std::fs::write(&path, &data[..50]).unwrap();
+    fs::write(&path, &data[..50]).unwrap();
     let mut w = TraceWriter::open(dir.path(), "c311", Rotation::default()).unwrap();
     w.record_at(at(10), Direction::Event, b"started").unwrap();
     w.flush().unwrap();
@@ -200,7 +200,7 @@ fn files_rotate_by_size_and_keep_the_configured_number() {
             .unwrap();
     }
     w.flush().unwrap();
-    let read = |p: &std::path::Path| -> Vec<u8> {
+    let read = |p: &Path| -> Vec<u8> {
         TraceReader::open(p)
             .unwrap()
             .map(|i| match i {
@@ -215,6 +215,19 @@ fn files_rotate_by_size_and_keep_the_configured_number() {
     assert_eq!(read(&w.rotated_path(2)), b"45");
     assert!(!w.rotated_path(3).exists());
     assert_eq!(w.path(), dir.path().join("c311.trace"));
+    // Another link's files in the same directory are not listed.
+    fs::write(dir.path().join("c311.trace.x"), b"").unwrap();
+    fs::write(dir.path().join("c3111.trace.1"), b"").unwrap();
+    assert_eq!(
+        trace_files(w.path()).unwrap(),
+        [w.rotated_path(2), w.rotated_path(1), w.path().to_path_buf()]
+    );
+    let all: Vec<u8> = trace_files(w.path())
+        .unwrap()
+        .iter()
+        .flat_map(|p| read(p))
+        .collect();
+    assert_eq!(all, b"45678");
 }
 
 #[test]
