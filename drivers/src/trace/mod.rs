@@ -124,7 +124,7 @@ pub fn trace_files(current: &Path) -> io::Result<Vec<PathBuf>> {
         rotated.push((n, entry.path()));
     }
     // Highest number = oldest.
-    rotated.sort_by(|a, b| b.0.cmp(&a.0));
+    rotated.sort_by_key(|(n, _)| std::cmp::Reverse(*n));
     let mut files: Vec<PathBuf> = rotated.into_iter().map(|(_, p)| p).collect();
     if current.exists() {
         files.push(current.to_path_buf());
