@@ -1,0 +1,471 @@
+//! A link's connection section in the lab config.
+//!
+//! The lab config (owned by core) keeps each instrument's `[instruments.connection]` as an opaque
+//! `toml::Table`; [`LinkConfig::from_table`] reads it here, so the transport and protocol options live
+//! next to the code that uses them. Errors name the field.
+//!
+//! ```toml
+//! [instruments.connection]
+//! kind = "tcp-server"          # or "tcp-client", "serial"
+//! port = 5000                  # tcp-server: address defaults to 0.0.0.0
+//! protocol = "astm-e1381"      # or "astm-raw", "hl7-mllp"
+//! profile = "roche-c311"
+//! trace_dir = "/var/lib/lis/trace"
+//! ```
+//!
+//! Per kind: `tcp-server` takes `address` (default `0.0.0.0`), `port`, `on_new_connection`
+//! (`"replace"`, the default, or `"keep"`); `tcp-client` takes `address`, `port`, `reconnect_min_ms`
+//! (default 1000), `reconnect_max_ms` (default 30000), `connect_timeout_ms` (default 10000); `serial`
+//! takes the [`SerialSettings`] fields (`path`, `baud`, `data_bits`, `parity`, `stop_bits`,
+//! `flow_control`).
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+
+use crate::trace::Rotation;
+use crate::transport::serial::SerialSettings;
+use crate::transport::tcp::ConnectionPolicy;
+use crate::transport::Backoff;
+
+/// Errors reading a connection section.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigError {
+    /// A required field is absent.
+    #[error("connection: missing field `{field}`")]
+    Missing {
+        /// The field's name.
+        field: String,
+    },
+    /// A field has a value of the wrong type or out of range, or is not a field of this kind.
+    #[error("connection: field `{field}`: {reason}")]
+    Invalid {
+        /// The field's name (for an unknown field, its own name).
+        field: String,
+        /// What is wrong, with the expected and found values.
+        reason: String,
+    },
+}
+
+/// The link protocol on a connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub enum Protocol {
+    /// ASTM E1381 (CLSI LIS1-A) low-level link: ENQ/ACK/EOT, framed and checksummed.
+    #[serde(rename = "astm-e1381")]
+    AstmE1381,
+    /// ASTM E1394 records without the E1381 link layer (some analyzers over TCP).
+    #[serde(rename = "astm-raw")]
+    AstmRaw,
+    /// HL7 v2 over MLLP.
+    #[serde(rename = "hl7-mllp")]
+    Hl7Mllp,
+}
+
+/// How the link reaches its analyzer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TransportConfig {
+    /// The LIS listens; the analyzer connects.
+    TcpServer {
+        /// The local address to bind (`0.0.0.0` for every interface).
+        address: String,
+        /// The TCP port.
+        port: u16,
+        /// What a second connection from the analyzer does to the open one.
+        on_new_connection: ConnectionPolicy,
+    },
+    /// The LIS connects to the analyzer.
+    TcpClient {
+        /// The analyzer's host name or address.
+        address: String,
+        /// The analyzer's TCP port.
+        port: u16,
+        /// Reconnection backoff.
+        backoff: Backoff,
+        /// Bound on one connection attempt.
+        connect_timeout: Duration,
+    },
+    /// An RS-232 port.
+    Serial(SerialSettings),
+}
+
+/// One instrument's connection section.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkConfig {
+    /// How the analyzer is reached.
+    pub transport: TransportConfig,
+    /// The link protocol.
+    pub protocol: Protocol,
+    /// The analyzer profile (quirks and mappings) by name.
+    pub profile: String,
+    /// Where the link's trace files go; `None`: no trace.
+    pub trace_dir: Option<PathBuf>,
+    /// Trace rotation.
+    pub trace_rotation: Rotation,
+    /// Longest frame accepted, in bytes.
+    pub max_frame_len: usize,
+    /// Longest message accepted, in bytes.
+    pub max_message_len: usize,
+}
+
+impl LinkConfig {
+    /// Default longest frame: 64,000 characters including the 7 overhead characters, the LIS1-A
+    /// limit [LIS1-A §6.3.1, §8.3.1].
+    pub const DEFAULT_MAX_FRAME_LEN: usize = 64_000;
+    /// Default longest message: 16 MiB, room for result messages carrying histogram images.
+    pub const DEFAULT_MAX_MESSAGE_LEN: usize = 16 << 20;
+
+    /// Reads a connection section.
+    pub fn from_table(table: &toml::Table) -> Result<Self, ConfigError> {
+        let kind = match table.get("kind") {
+            None => {
+                return Err(ConfigError::Missing {
+                    field: "kind".to_owned(),
+                })
+            }
+            Some(toml::Value::String(kind)) => kind.as_str(),
+            Some(other) => {
+                return Err(ConfigError::Invalid {
+                    field: "kind".to_owned(),
+                    reason: format!("expected a string, got {}", other.type_str()),
+                })
+            }
+        };
+        let (common, specific): (toml::Table, toml::Table) = table
+            .iter()
+            .filter(|(k, _)| k.as_str() != "kind")
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .partition(|(k, _)| COMMON_FIELDS.contains(&k.as_str()));
+        let common: Common = deserialize(common)?;
+        let transport = match kind {
+            "tcp-server" => {
+                let t: TcpServerFields = deserialize(specific)?;
+                TransportConfig::TcpServer {
+                    address: t.address,
+                    port: t.port,
+                    on_new_connection: t.on_new_connection,
+                }
+            }
+            "tcp-client" => {
+                let t: TcpClientFields = deserialize(specific)?;
+                if t.reconnect_min_ms == 0 {
+                    return Err(ConfigError::Invalid {
+                        field: "reconnect_min_ms".to_owned(),
+                        reason: "must be at least 1".to_owned(),
+                    });
+                }
+                TransportConfig::TcpClient {
+                    address: t.address,
+                    port: t.port,
+                    backoff: Backoff::new(
+                        Duration::from_millis(t.reconnect_min_ms),
+                        Duration::from_millis(t.reconnect_max_ms),
+                    ),
+                    connect_timeout: Duration::from_millis(t.connect_timeout_ms),
+                }
+            }
+            "serial" => TransportConfig::Serial(deserialize(specific)?),
+            other => {
+                return Err(ConfigError::Invalid {
+                    field: "kind".to_owned(),
+                    reason: format!(
+                        "expected \"tcp-server\", \"tcp-client\" or \"serial\", got \"{other}\""
+                    ),
+                })
+            }
+        };
+        let defaults = Rotation::default();
+        Ok(Self {
+            transport,
+            protocol: common.protocol,
+            profile: common.profile,
+            trace_dir: common.trace_dir,
+            trace_rotation: Rotation {
+                max_file_bytes: common
+                    .trace_max_file_bytes
+                    .unwrap_or(defaults.max_file_bytes),
+                keep_files: common.trace_keep_files.unwrap_or(defaults.keep_files),
+            },
+            max_frame_len: common.max_frame_len.unwrap_or(Self::DEFAULT_MAX_FRAME_LEN),
+            max_message_len: common
+                .max_message_len
+                .unwrap_or(Self::DEFAULT_MAX_MESSAGE_LEN),
+        })
+    }
+}
+
+impl TransportConfig {
+    /// A short description for logs and status: `"tcp-server 0.0.0.0:5000"`.
+    pub fn describe(&self) -> String {
+        match self {
+            Self::TcpServer { address, port, .. } => format!("tcp-server {address}:{port}"),
+            Self::TcpClient { address, port, .. } => format!("tcp-client {address}:{port}"),
+            Self::Serial(settings) => format!("serial {settings}"),
+        }
+    }
+}
+
+/// Fields every kind has.
+const COMMON_FIELDS: [&str; 7] = [
+    "protocol",
+    "profile",
+    "trace_dir",
+    "trace_max_file_bytes",
+    "trace_keep_files",
+    "max_frame_len",
+    "max_message_len",
+];
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Common {
+    protocol: Protocol,
+    profile: String,
+    trace_dir: Option<PathBuf>,
+    trace_max_file_bytes: Option<u64>,
+    trace_keep_files: Option<usize>,
+    max_frame_len: Option<usize>,
+    max_message_len: Option<usize>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TcpServerFields {
+    #[serde(default = "any_address")]
+    address: String,
+    port: u16,
+    #[serde(default)]
+    on_new_connection: ConnectionPolicy,
+}
+
+fn any_address() -> String {
+    "0.0.0.0".to_owned()
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TcpClientFields {
+    address: String,
+    port: u16,
+    #[serde(default = "default_reconnect_min_ms")]
+    reconnect_min_ms: u64,
+    #[serde(default = "default_reconnect_max_ms")]
+    reconnect_max_ms: u64,
+    #[serde(default = "default_connect_timeout_ms")]
+    connect_timeout_ms: u64,
+}
+
+fn default_reconnect_min_ms() -> u64 {
+    1_000
+}
+
+fn default_reconnect_max_ms() -> u64 {
+    30_000
+}
+
+fn default_connect_timeout_ms() -> u64 {
+    10_000
+}
+
+/// Deserializes `table`, turning serde's message into an error that names the field.
+fn deserialize<T: DeserializeOwned>(table: toml::Table) -> Result<T, ConfigError> {
+    serde_path_to_error::deserialize(toml::Value::Table(table)).map_err(|e| {
+        let path = e.path().to_string();
+        let message = e.inner().message().to_owned();
+        if let Some(field) = between_backticks(&message, "missing field `") {
+            return ConfigError::Missing { field };
+        }
+        let field = if path == "." {
+            between_backticks(&message, "unknown field `").unwrap_or(path)
+        } else {
+            path
+        };
+        ConfigError::Invalid {
+            field,
+            reason: message,
+        }
+    })
+}
+
+/// The text between `prefix` and the next backtick in `message`.
+fn between_backticks(message: &str, prefix: &str) -> Option<String> {
+    let rest = message.split_once(prefix)?.1;
+    Some(rest.split_once('`')?.0.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::transport::serial::{DataBits, Parity};
+
+    fn parse(text: &str) -> Result<LinkConfig, ConfigError> {
+        LinkConfig::from_table(&toml::from_str::<toml::Table>(text).unwrap())
+    }
+
+    #[test]
+    fn a_tcp_server_section_with_defaults() {
+        let c = parse(
+            r#"
+            kind = "tcp-server"
+            port = 5000
+            protocol = "astm-e1381"
+            profile = "roche-c311"
+            "#,
+        )
+        .unwrap();
+        assert_eq!(
+            c.transport,
+            TransportConfig::TcpServer {
+                address: "0.0.0.0".to_owned(),
+                port: 5000,
+                on_new_connection: ConnectionPolicy::Replace,
+            }
+        );
+        assert_eq!(c.transport.describe(), "tcp-server 0.0.0.0:5000");
+        assert_eq!(c.protocol, Protocol::AstmE1381);
+        assert_eq!(c.profile, "roche-c311");
+        assert_eq!(c.trace_dir, None);
+        assert_eq!(c.max_frame_len, 64_000);
+        assert_eq!(c.max_message_len, 16 * 1024 * 1024);
+        assert_eq!(c.trace_rotation, Rotation::default());
+    }
+
+    #[test]
+    fn a_tcp_client_section_with_every_field() {
+        let c = parse(
+            r#"
+            kind = "tcp-client"
+            address = "analyzer-3.lab"
+            port = 4001
+            reconnect_min_ms = 500
+            reconnect_max_ms = 8000
+            connect_timeout_ms = 3000
+            protocol = "hl7-mllp"
+            profile = "mindray-bc6800"
+            trace_dir = "/var/lib/lis/trace"
+            trace_max_file_bytes = 1048576
+            trace_keep_files = 3
+            max_frame_len = 1000
+            max_message_len = 200000
+            "#,
+        )
+        .unwrap();
+        let TransportConfig::TcpClient {
+            address,
+            port,
+            mut backoff,
+            connect_timeout,
+        } = c.transport
+        else {
+            panic!("{:?}", c.transport);
+        };
+        assert_eq!((address.as_str(), port), ("analyzer-3.lab", 4001));
+        let delays: Vec<u64> = (0..6)
+            .map(|_| backoff.next_delay().as_millis() as u64)
+            .collect();
+        assert_eq!(delays, [500, 1000, 2000, 4000, 8000, 8000]);
+        assert_eq!(connect_timeout, Duration::from_secs(3));
+        assert_eq!(c.protocol, Protocol::Hl7Mllp);
+        assert_eq!(c.trace_dir, Some(PathBuf::from("/var/lib/lis/trace")));
+        assert_eq!(
+            c.trace_rotation,
+            Rotation {
+                max_file_bytes: 1_048_576,
+                keep_files: 3
+            }
+        );
+        assert_eq!((c.max_frame_len, c.max_message_len), (1000, 200_000));
+    }
+
+    #[test]
+    fn a_serial_section() {
+        let c = parse(
+            r#"
+            kind = "serial"
+            path = "/dev/ttyUSB0"
+            data_bits = 7
+            parity = "even"
+            protocol = "astm-raw"
+            profile = "sysmex-xs"
+            "#,
+        )
+        .unwrap();
+        let TransportConfig::Serial(s) = &c.transport else {
+            panic!("{:?}", c.transport);
+        };
+        assert_eq!(
+            (s.baud, s.data_bits, s.parity),
+            (9600, DataBits::Seven, Parity::Even)
+        );
+        assert_eq!(c.transport.describe(), "serial /dev/ttyUSB0 9600 7E1");
+        assert_eq!(c.protocol, Protocol::AstmRaw);
+    }
+
+    #[test]
+    fn errors_name_the_field() {
+        let missing = |field: &str| ConfigError::Missing {
+            field: field.to_owned(),
+        };
+        assert_eq!(parse("port = 1").unwrap_err(), missing("kind"));
+        assert_eq!(
+            parse("kind = \"tcp-server\"\nprotocol = \"astm-e1381\"\nprofile = \"p\"").unwrap_err(),
+            missing("port")
+        );
+        assert_eq!(
+            parse("kind = \"serial\"\nport = 1\nprotocol = \"astm-e1381\"\nprofile = \"p\"").unwrap_err(),
+            ConfigError::Invalid {
+                field: "port".to_owned(),
+                reason: "unknown field `port`, expected one of `path`, `baud`, `data_bits`, `parity`, `stop_bits`, `flow_control`".to_owned(),
+            }
+        );
+        assert_eq!(
+            parse("kind = \"tcp-server\"\nport = 1\nprofile = \"p\"").unwrap_err(),
+            missing("protocol")
+        );
+
+        let invalid = |text: &str| match parse(text).unwrap_err() {
+            ConfigError::Invalid { field, reason } => (field, reason),
+            other => panic!("{other:?}"),
+        };
+        let (field, reason) = invalid(
+            "kind = \"tcp-server\"\nport = 70000\nprotocol = \"astm-e1381\"\nprofile = \"p\"",
+        );
+        assert_eq!(field, "port");
+        assert!(reason.contains("70000"), "{reason}");
+        let (field, reason) =
+            invalid("kind = \"tcp-server\"\nport = 1\nprotocol = \"astm\"\nprofile = \"p\"");
+        assert_eq!(field, "protocol");
+        assert!(reason.contains("astm-e1381"), "{reason}");
+        let (field, reason) = invalid("kind = \"usb\"\nprotocol = \"astm-e1381\"\nprofile = \"p\"");
+        assert_eq!(field, "kind");
+        assert!(reason.contains("\"usb\""), "{reason}");
+        let (field, _) = invalid("kind = 3");
+        assert_eq!(field, "kind");
+        let (field, reason) = invalid(
+            "kind = \"serial\"\npath = \"/dev/ttyS0\"\nstop_bits = 3\nprotocol = \"astm-e1381\"\nprofile = \"p\"",
+        );
+        assert_eq!(field, "stop_bits");
+        assert!(
+            reason.contains("stop_bits must be 1 or 2, got 3"),
+            "{reason}"
+        );
+        let (field, _) = invalid(
+            "kind = \"tcp-client\"\naddress = \"a\"\nport = 1\nreconnect_min_ms = 0\nprotocol = \"astm-e1381\"\nprofile = \"p\"",
+        );
+        assert_eq!(field, "reconnect_min_ms");
+    }
+
+    #[test]
+    fn the_error_message_reads_well() {
+        let err = parse(
+            "kind = \"tcp-server\"\nport = \"x\"\nprotocol = \"astm-e1381\"\nprofile = \"p\"",
+        )
+        .unwrap_err();
+        let text = err.to_string();
+        assert!(
+            text.starts_with("connection: field `port`: invalid type: string \"x\""),
+            "{text}"
+        );
+    }
+}

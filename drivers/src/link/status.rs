@@ -1,0 +1,177 @@
+//! Link status: what core, the web pages and metrics see of every link.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::SystemTime;
+
+use super::Counter;
+
+/// Where a link is in its life.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LinkState {
+    /// A TCP server link waiting for the analyzer to connect.
+    Listening,
+    /// Connecting to the analyzer (TCP client) or opening the port (serial).
+    Connecting,
+    /// A connection is open.
+    Connected,
+    /// The connection ended; the link will establish a new one (or has shut down).
+    Disconnected,
+    /// The last attempt failed; the text says why. The link retries.
+    Error(String),
+}
+
+/// Counts kept for every link since it started.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct LinkCounters {
+    /// Messages received from the analyzer.
+    pub messages_in: u64,
+    /// Messages the analyzer accepted from the LIS.
+    pub messages_out: u64,
+    /// Negative acknowledgements sent to the analyzer.
+    pub naks_sent: u64,
+    /// Negative acknowledgements received from the analyzer.
+    pub naks_received: u64,
+    /// Frames received with a bad checksum.
+    pub checksum_errors: u64,
+    /// Protocol timers that expired.
+    pub timeouts: u64,
+    /// Bytes read from the analyzer.
+    pub bytes_in: u64,
+    /// Bytes written to the analyzer.
+    pub bytes_out: u64,
+    /// Transport and trace errors (failed connects, read/write errors).
+    pub errors: u64,
+    /// Connections established after the first one.
+    pub reconnects: u64,
+}
+
+/// A snapshot of one link's status.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkStatus {
+    /// The link's name (unique in the lab config).
+    pub name: String,
+    /// The instrument on the link.
+    pub instrument: String,
+    /// The transport: `"tcp-server 0.0.0.0:5000"`, `"serial /dev/ttyUSB0 9600 8N1"`.
+    pub transport: String,
+    /// Where the link is.
+    pub state: LinkState,
+    /// The peer of the open connection.
+    pub peer: Option<String>,
+    /// When the open connection was established.
+    pub connected_since: Option<SystemTime>,
+    /// When the last message was received from the analyzer.
+    pub last_message_at: Option<SystemTime>,
+    /// The counters.
+    pub counters: LinkCounters,
+}
+
+/// The status of every link, shared between the link tasks (which update it) and readers (web,
+/// metrics). Cheap to clone; [`LinkRegistry::snapshot`] copies the current values.
+#[derive(Debug, Clone, Default)]
+pub struct LinkRegistry {
+    links: Arc<Mutex<BTreeMap<String, Arc<Mutex<LinkStatus>>>>>,
+}
+
+impl LinkRegistry {
+    /// An empty registry.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds a link (replacing any of the same name) and returns the handle its task updates.
+    pub fn register(&self, name: &str, instrument: &str, transport: &str) -> LinkStatusHandle {
+        let status = Arc::new(Mutex::new(LinkStatus {
+            name: name.to_owned(),
+            instrument: instrument.to_owned(),
+            transport: transport.to_owned(),
+            state: LinkState::Disconnected,
+            peer: None,
+            connected_since: None,
+            last_message_at: None,
+            counters: LinkCounters::default(),
+        }));
+        lock(&self.links).insert(name.to_owned(), Arc::clone(&status));
+        LinkStatusHandle { status }
+    }
+
+    /// The status of every link, ordered by name.
+    pub fn snapshot(&self) -> Vec<LinkStatus> {
+        let links: Vec<Arc<Mutex<LinkStatus>>> = lock(&self.links).values().cloned().collect();
+        links.iter().map(|s| lock(s).clone()).collect()
+    }
+
+    /// The status of one link.
+    pub fn link(&self, name: &str) -> Option<LinkStatus> {
+        let status = lock(&self.links).get(name).cloned()?;
+        let snapshot = lock(&status).clone();
+        Some(snapshot)
+    }
+}
+
+/// The writer side of one link's status, held by its task.
+#[derive(Debug, Clone)]
+pub struct LinkStatusHandle {
+    status: Arc<Mutex<LinkStatus>>,
+}
+
+impl LinkStatusHandle {
+    /// A handle not registered anywhere (tests, `lis replay`).
+    pub fn detached(name: &str) -> Self {
+        LinkRegistry::new().register(name, "", "")
+    }
+
+    /// A copy of the current status.
+    pub fn snapshot(&self) -> LinkStatus {
+        lock(&self.status).clone()
+    }
+
+    pub(crate) fn update(&self, f: impl FnOnce(&mut LinkStatus)) {
+        f(&mut lock(&self.status));
+    }
+
+    pub(crate) fn set_state(&self, state: LinkState) {
+        self.update(|s| {
+            if state != LinkState::Connected {
+                s.peer = None;
+                s.connected_since = None;
+            }
+            s.state = state;
+        });
+    }
+
+    pub(crate) fn connected(&self, peer: &str, first: bool) {
+        self.update(|s| {
+            s.state = LinkState::Connected;
+            s.peer = Some(peer.to_owned());
+            s.connected_since = Some(SystemTime::now());
+            if !first {
+                s.counters.reconnects += 1;
+            }
+        });
+    }
+
+    pub(crate) fn count(&self, counter: Counter) {
+        self.update(|s| {
+            let c = &mut s.counters;
+            match counter {
+                Counter::MessageIn => {
+                    c.messages_in += 1;
+                    s.last_message_at = Some(SystemTime::now());
+                }
+                Counter::MessageOut => c.messages_out += 1,
+                Counter::NakSent => c.naks_sent += 1,
+                Counter::NakReceived => c.naks_received += 1,
+                Counter::ChecksumError => c.checksum_errors += 1,
+                Counter::Timeout => c.timeouts += 1,
+            }
+        });
+    }
+}
+
+/// Status updates are plain field writes that cannot leave a status half changed, so a poisoned lock
+/// (a panic elsewhere while holding it) still holds consistent data.
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
