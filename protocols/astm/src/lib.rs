@@ -4,4 +4,5 @@
 //! bytes to write, decoded messages and the next deadline come out.
 #![warn(missing_docs)]
 
+pub mod assemble;
 pub mod frame;
