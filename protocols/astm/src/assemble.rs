@@ -89,6 +89,18 @@ pub(crate) struct Mark {
     ready_len: usize,
 }
 
+impl Mark {
+    /// Length of the open message's text at the mark.
+    pub(crate) fn msg_len(&self) -> usize {
+        self.msg_len
+    }
+
+    /// Stream offset at the mark.
+    pub(crate) fn offset(&self) -> u64 {
+        self.offset
+    }
+}
+
 impl RecordAssembler {
     /// An empty assembler at stream offset 0.
     pub fn new() -> Self {

@@ -6,3 +6,4 @@
 
 pub mod assemble;
 pub mod frame;
+pub mod link;

@@ -245,7 +245,7 @@ fn empty_and_single_byte_inputs() {
         })]
     );
     assert_eq!(
-        tokens(&[b'x']),
+        tokens(b"x"),
         vec![Ok(Decoded::Outside {
             offset: 0,
             bytes: vec![b'x']
