@@ -5,5 +5,6 @@
 #![warn(missing_docs)]
 
 pub mod assemble;
+pub mod capture;
 pub mod frame;
 pub mod link;

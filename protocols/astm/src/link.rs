@@ -256,13 +256,14 @@ impl Link {
         if waiting.pending > 0 {
             return true;
         }
-        let number = waiting.number;
+        let receiving = Receiving {
+            last_accepted: Some(waiting.number),
+            last_text: mem::take(&mut waiting.text),
+        };
         self.timers.stop(Timer::ReplyBound);
         self.keep_last_frame_offset();
         self.reply_positive(now);
-        self.state = State::Receiving(Receiving {
-            last_accepted: Some(number),
-        });
+        self.state = State::Receiving(receiving);
         self.maybe_bid(now);
         true
     }
@@ -559,9 +560,7 @@ impl Link {
         self.frame_offsets.clear();
         self.events
             .push_back(LinkEvent::TransferStarted(Direction::Incoming));
-        State::Receiving(Receiving {
-            last_accepted: None,
-        })
+        State::Receiving(Receiving::default())
     }
 
     fn receive_frame(
@@ -582,7 +581,8 @@ impl Link {
             self.reply(now, NAK);
             return State::Receiving(receiving);
         }
-        if receiving.last_accepted == Some(number) {
+        let repeated = receiving.last_accepted == Some(number);
+        if repeated && received.frame.text == receiving.last_text {
             self.counters.duplicates += 1;
             let detail = format!("frame {number} repeated; ACKed again, not delivered twice");
             self.diagnostic(
@@ -598,7 +598,19 @@ impl Link {
             None if self.config.strict_first_frame_number => Some(1),
             None => None,
         };
-        if expected.is_some_and(|e| e != number) {
+        if repeated {
+            // The same number with different text is no retransmission: a device fault. Accepting it
+            // as new keeps the data (treating it as a duplicate would drop it silently).
+            self.counters.sequence_errors += 1;
+            let detail = format!(
+                "frame number {number} reused with different text; accepted as a new frame"
+            );
+            self.diagnostic(
+                DiagnosticKind::FrameNumberMismatch,
+                detail,
+                Some(received.offset),
+            );
+        } else if expected.is_some_and(|e| e != number) {
             self.counters.sequence_errors += 1;
             let detail = format!(
                 "frame number {number}, expected {}; NAK",
@@ -626,6 +638,7 @@ impl Link {
             self.reply_positive(now);
             return State::Receiving(Receiving {
                 last_accepted: Some(number),
+                last_text: received.frame.text,
             });
         }
         // The frame finished messages: hold the reply until the driver has stored them.
@@ -643,6 +656,7 @@ impl Link {
         State::AwaitingStorage(AwaitingStorage {
             before: receiving,
             number,
+            text: received.frame.text,
             pending,
             mark,
             restore,

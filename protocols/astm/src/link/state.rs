@@ -45,10 +45,12 @@ impl Sending {
 }
 
 /// Receiver in the transfer phase.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Default)]
 pub(super) struct Receiving {
     /// FN of the last accepted frame; `None` before the first frame of the transfer.
     pub(super) last_accepted: Option<u8>,
+    /// Text of the last accepted frame, to tell a retransmission from a device reusing a number.
+    pub(super) last_text: Vec<u8>,
 }
 
 /// Receiver holding its reply to a frame that finished messages, until the driver stores them.
@@ -58,6 +60,8 @@ pub(super) struct AwaitingStorage {
     pub(super) before: Receiving,
     /// FN of the frame waiting for its reply.
     pub(super) number: u8,
+    /// Text of that frame.
+    pub(super) text: Vec<u8>,
     /// Messages delivered from that frame and not yet accepted.
     pub(super) pending: usize,
     /// The record assembler before that frame.

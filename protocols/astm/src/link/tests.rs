@@ -1030,3 +1030,22 @@ fn oversize_frame_is_naked() {
         [ACK]
     );
 }
+
+#[test]
+fn reused_frame_number_with_new_text_is_kept() {
+    let mut c = Solo::new(Role::Computer);
+    c.feed(&[ENQ]);
+    assert_eq!(c.feed(&frame(1, b"H|\\^&\r", FrameKind::Last)), [ACK]);
+    assert_eq!(
+        c.feed(&frame(1, b"P|1\r", FrameKind::Last)),
+        [ACK],
+        "not a retransmission: the text differs"
+    );
+    c.feed(&frame(2, b"L|1\r", FrameKind::Last));
+    assert_eq!(
+        received_texts(&c.events()),
+        vec![(b"H|\\^&\rP|1\rL|1\r".to_vec(), true, true)]
+    );
+    assert_eq!(c.link.counters().sequence_errors, 1);
+    assert_eq!(c.link.counters().duplicates, 0);
+}
