@@ -131,6 +131,8 @@ pub struct Link {
     counters: LinkCounters,
     busy: bool,
     interrupt_wanted: bool,
+    /// Input that arrived while a reply waited for the driver (see `replay_held`).
+    held: VecDeque<Result<Decoded, FrameError>>,
 }
 
 impl Link {
@@ -162,6 +164,7 @@ impl Link {
             counters: LinkCounters::default(),
             busy: false,
             interrupt_wanted: false,
+            held: VecDeque::new(),
         }
     }
 
@@ -264,6 +267,7 @@ impl Link {
         self.keep_last_frame_offset();
         self.reply_positive(now);
         self.state = State::Receiving(receiving);
+        self.replay_held(now);
         self.maybe_bid(now);
         true
     }
@@ -292,6 +296,8 @@ impl Link {
         );
         self.reply(now, NAK);
         self.state = State::Receiving(waiting.before);
+        self.replay_held(now);
+        self.maybe_bid(now);
         true
     }
 
@@ -514,37 +520,54 @@ impl Link {
                 State::Receiving(receiving)
             }
 
-            // Waiting for the driver: the sender should be silent.
-            (
-                State::AwaitingStorage(_),
-                Ok(Decoded::Control {
-                    control: Control::Eot,
-                    ..
-                }),
-            ) => {
+            // Waiting for the driver. A sender that gave up sends EOT (or bids again) with nothing
+            // in between: the delivery is abandoned. Frames from a sender that does not wait for
+            // replies are held, with the EOT/ENQ after them, and handled once the driver answers.
+            (State::AwaitingStorage(_), Ok(Decoded::Control { control, .. }))
+                if matches!(control, Control::Eot | Control::Enq) && self.held.is_empty() =>
+            {
                 self.abandon_delivery();
                 self.events
                     .push_back(LinkEvent::TransferEnded(Direction::Incoming));
-                self.clear_hold_offs_after_incoming();
-                State::Neutral
+                if control == Control::Enq {
+                    self.answer_enq(now)
+                } else {
+                    self.clear_hold_offs_after_incoming();
+                    State::Neutral
+                }
             }
             (
-                State::AwaitingStorage(_),
+                state @ State::AwaitingStorage(_),
+                token @ Ok(Decoded::Frame(_) | Decoded::Control { .. }),
+            ) if !matches!(
+                token,
                 Ok(Decoded::Control {
-                    control: Control::Enq,
+                    control: Control::Ack | Control::Nak,
                     ..
-                }),
-            ) => {
-                self.abandon_delivery();
-                self.events
-                    .push_back(LinkEvent::TransferEnded(Direction::Incoming));
-                self.answer_enq(now)
+                })
+            ) =>
+            {
+                self.held.push_back(token);
+                state
             }
             (state @ State::AwaitingStorage(_), other) => {
                 self.ignore(&other);
                 state
             }
         };
+    }
+
+    /// Handles input held while a reply waited for the driver, in order, until the link waits again.
+    fn replay_held(&mut self, now: Instant) {
+        let mut held = mem::take(&mut self.held);
+        while let Some(token) = held.pop_front() {
+            if matches!(self.state, State::AwaitingStorage(_)) {
+                self.held.push_back(token);
+                self.held.extend(held.drain(..));
+                return;
+            }
+            self.on_token(now, token);
+        }
     }
 
     /// Answer the other side's ENQ: NAK when busy, else ACK and enter the receiving transfer.
@@ -740,6 +763,7 @@ impl Link {
         self.diagnostic(DiagnosticKind::UnansweredDelivery, detail, None);
         self.assembler = RecordAssembler::new();
         self.frame_offsets.clear();
+        self.held.clear();
         self.interrupt_wanted = false;
     }
 

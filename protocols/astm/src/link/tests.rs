@@ -1049,3 +1049,32 @@ fn reused_frame_number_with_new_text_is_kept() {
     assert_eq!(c.link.counters().sequence_errors, 1);
     assert_eq!(c.link.counters().duplicates, 0);
 }
+
+#[test]
+fn sender_that_does_not_wait_for_replies_loses_nothing() {
+    // Two messages and EOT in one read: the second message's frame and the EOT are held while the
+    // first message waits for storage, then handled in order.
+    let mut c = Solo::new(Role::Computer);
+    let mut bytes = vec![ENQ];
+    bytes.extend(frame(1, MSG, FrameKind::Last));
+    bytes.extend(frame(2, MSG2, FrameKind::Last));
+    bytes.push(EOT);
+    assert_eq!(c.feed(&bytes), [ACK]);
+    assert_eq!(
+        received_texts(&c.events()),
+        vec![(MSG.to_vec(), true, true)]
+    );
+    assert!(c.link.accept_message(c.now));
+    assert_eq!(c.out(), [ACK]);
+    assert_eq!(
+        received_texts(&c.events()),
+        vec![(MSG2.to_vec(), true, true)]
+    );
+    assert!(c.link.accept_message(c.now));
+    assert_eq!(c.out(), [ACK]);
+    assert_eq!(
+        c.link.state(),
+        LinkState::Neutral,
+        "the held EOT ended the transfer"
+    );
+}
