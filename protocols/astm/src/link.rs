@@ -113,6 +113,13 @@ struct Outgoing {
 /// 3. [`Link::poll_timeout`], and wake up at that instant to call [`Link::handle_timeout`].
 ///
 /// Time is only what the caller passes as `now`; the link never reads a clock.
+///
+/// **Storage and the 15 s reply bound.** A message-finishing frame is answered only after
+/// `accept_message`. Store quickly: the sender waits 15 s for the reply [LIS1-A §6.5.2.3, §6.5.2.5].
+/// If storage is slower, the link reports [`DiagnosticKind::ReplyBoundExceeded`], the sender times
+/// out and sends EOT (reported as [`DiagnosticKind::UnansweredDelivery`]), and later sends the whole
+/// message again, which is delivered again. Delivery is at least once, never lost: store messages
+/// idempotently (for example keyed by a hash of the text).
 #[derive(Debug)]
 pub struct Link {
     role: Role,
@@ -248,9 +255,13 @@ impl Link {
     }
 
     /// The messages delivered with `reply_pending` are stored: acknowledge. When one frame delivered
-    /// several messages, call this once per message; the ACK goes out after the last one. Returns
-    /// false when no reply was pending (the sender already ended the transfer; keep the message, it
-    /// may arrive again).
+    /// several messages, call this once per message; the ACK goes out after the last one.
+    ///
+    /// Answer within [`RECEIVER_REPLY_BOUND`] (15 s from the frame, [LIS1-A §6.5.2.5]). Later than
+    /// that, no ACK is sent (the sender has timed out and a stray ACK could be mistaken for the answer
+    /// to its next ENQ or frame); the instrument repeats the whole message in a new transfer and it is
+    /// delivered again. Returns false when no reply was pending any more (the sender already ended the
+    /// transfer): keep the message anyway, and expect it again.
     pub fn accept_message(&mut self, now: Instant) -> bool {
         let State::AwaitingStorage(waiting) = &mut self.state else {
             return false;
@@ -263,9 +274,12 @@ impl Link {
             last_accepted: Some(waiting.number),
             last_text: mem::take(&mut waiting.text),
         };
+        let late = waiting.late;
         self.timers.stop(Timer::ReplyBound);
         self.keep_last_frame_offset();
-        self.reply_positive(now);
+        if !late {
+            self.reply_positive(now);
+        }
         self.state = State::Receiving(receiving);
         self.replay_held(now);
         self.maybe_bid(now);
@@ -357,13 +371,15 @@ impl Link {
                     .push_back(LinkEvent::TransferEnded(Direction::Incoming));
                 State::Neutral
             }
-            (Timer::ReplyBound, state @ State::AwaitingStorage(_)) => {
+            (Timer::ReplyBound, State::AwaitingStorage(mut waiting)) => {
                 let detail = format!(
-                    "received message not stored within {} s; the sender has probably timed out",
+                    "received message not stored within {} s; the sender has probably timed out, \
+                     no late ACK will be sent",
                     RECEIVER_REPLY_BOUND.as_secs()
                 );
                 self.diagnostic(DiagnosticKind::ReplyBoundExceeded, detail, None);
-                state
+                waiting.late = true;
+                State::AwaitingStorage(waiting)
             }
             // Hold-off timers only gate bidding; a state timer that expires in another state is stale.
             (_, state) => state,
@@ -681,6 +697,7 @@ impl Link {
             number,
             text: received.frame.text,
             pending,
+            late: false,
             mark,
             restore,
         })

@@ -64,6 +64,9 @@ pub(super) struct AwaitingStorage {
     pub(super) text: Vec<u8>,
     /// Messages delivered from that frame and not yet accepted.
     pub(super) pending: usize,
+    /// The receiver reply bound (15 s) has passed: the sender has given up by the standard, so a
+    /// late ACK is not sent (it could be taken as the answer to the sender's next ENQ or frame).
+    pub(super) late: bool,
     /// The record assembler before that frame.
     pub(super) mark: Mark,
     /// The open message's text before that frame (a prefix of the first delivered message), to

@@ -1078,3 +1078,19 @@ fn sender_that_does_not_wait_for_replies_loses_nothing() {
         "the held EOT ended the transfer"
     );
 }
+
+#[test]
+fn accept_after_the_reply_bound_sends_no_late_ack() {
+    let mut c = Solo::new(Role::Computer);
+    c.feed(&[ENQ]);
+    c.feed(&frame(1, MSG, FrameKind::Last));
+    c.advance(secs(15));
+    assert!(c.events().iter().any(
+        |e| matches!(e, LinkEvent::Diagnostic(d) if d.kind == DiagnosticKind::ReplyBoundExceeded)
+    ));
+    // The sender's EOT has not arrived yet; the driver answers late.
+    assert!(c.link.accept_message(c.now));
+    assert_eq!(c.out(), [] as [u8; 0], "no ACK 15 s late");
+    c.feed(&[EOT]);
+    assert_eq!(c.link.state(), LinkState::Neutral);
+}
