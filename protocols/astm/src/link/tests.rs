@@ -4,7 +4,7 @@
 use std::time::{Duration, Instant};
 
 use super::*;
-use crate::frame::{Frame, FrameKind, ETB, ETX, STX};
+use crate::frame::{Frame, FrameKind, ACK, ENQ, EOT, ETB, ETX, NAK, STX};
 
 /// The one place a real instant is read; everything else is `t0 + n`.
 #[allow(clippy::disallowed_methods)]
