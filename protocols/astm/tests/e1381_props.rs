@@ -182,6 +182,12 @@ proptest! {
         prop_assert_eq!(whole, split);
     }
 
+}
+
+proptest! {
+    // Generating the nested inputs is the slow part in debug builds; 64 cases keep this test short.
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
     #[test]
     fn arbitrary_input_never_panics_either_role(
         chunks in prop::collection::vec(
