@@ -389,6 +389,7 @@ impl Link {
 
     /// The one dispatch of decoded input by state [LIS1-A Annex A1].
     fn on_token(&mut self, now: Instant, token: Result<Decoded, FrameError>) {
+        let in_state = self.state();
         let state = mem::replace(&mut self.state, State::Neutral);
         self.state = match (state, token) {
             // Neutral: only ENQ matters [LIS1-A §6.2].
@@ -400,7 +401,7 @@ impl Link {
                 }),
             ) => self.answer_enq(now),
             (State::Neutral, other) => {
-                self.ignore(&other);
+                self.ignore(&other, in_state);
                 State::Neutral
             }
 
@@ -461,7 +462,7 @@ impl Link {
                 State::Neutral
             }
             (State::Establishing, other) => {
-                self.ignore(&other);
+                self.ignore(&other, in_state);
                 State::Establishing
             }
 
@@ -533,7 +534,7 @@ impl Link {
                 State::Receiving(receiving)
             }
             (State::Receiving(receiving), other) => {
-                self.ignore(&other);
+                self.ignore(&other, in_state);
                 State::Receiving(receiving)
             }
 
@@ -568,7 +569,7 @@ impl Link {
                 state
             }
             (state @ State::AwaitingStorage(_), other) => {
-                self.ignore(&other);
+                self.ignore(&other, in_state);
                 state
             }
         };
@@ -588,7 +589,7 @@ impl Link {
     }
 
     /// Count and report input that means nothing in the current state.
-    fn ignore(&mut self, token: &Result<Decoded, FrameError>) {
+    fn ignore(&mut self, token: &Result<Decoded, FrameError>, in_state: LinkState) {
         match token {
             Ok(Decoded::Outside { offset, bytes }) => {
                 self.counters.bytes_ignored += bytes.len() as u64;
@@ -597,7 +598,7 @@ impl Link {
             }
             Ok(Decoded::Control { control, offset }) => {
                 self.counters.bytes_ignored += 1;
-                let detail = format!("{control:?} ignored in state {:?}", self.state());
+                let detail = format!("{control:?} ignored in state {in_state:?}");
                 self.diagnostic(DiagnosticKind::Unexpected, detail, Some(*offset));
             }
             Ok(Decoded::Frame(f)) => {
