@@ -117,6 +117,11 @@ impl RecordAssembler {
         self.msg.len()
     }
 
+    /// The open message's text so far (records ended by CR, then the current unterminated record).
+    pub(crate) fn pending_text(&self) -> &[u8] {
+        &self.msg
+    }
+
     /// Terminated records held for the open message.
     pub fn pending_records(&self) -> usize {
         self.records

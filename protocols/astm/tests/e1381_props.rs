@@ -222,3 +222,74 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(128))]
+
+    /// Whatever the computer's storage does (accept, or reject a few times in a row), the messages
+    /// it accepts are exactly the messages the instrument sent, in order, each once.
+    #[test]
+    fn accepted_messages_equal_sent_messages_despite_rejections(
+        messages in prop::collection::vec(prop::collection::vec(record(), 0..6), 1..5),
+        max_frame_len in MIN_FRAME_LEN..120,
+        rejections in prop::collection::vec(any::<bool>(), 0..64),
+    ) {
+        let texts: Vec<Vec<u8>> = messages
+            .iter()
+            .map(|records| {
+                let mut text = b"H|\\^&\r".to_vec();
+                for r in records {
+                    text.extend_from_slice(r);
+                    text.push(CR);
+                }
+                text.extend_from_slice(b"L|1|N\r");
+                text
+            })
+            .collect();
+        let mut now = t0();
+        let mut inst = Link::new(Role::Instrument, LinkConfig { max_frame_len, ..LinkConfig::default() });
+        let mut comp = Link::new(Role::Computer, LinkConfig::default());
+        for t in &texts {
+            inst.send(now, t.clone()).unwrap();
+        }
+        let mut decisions = rejections.into_iter();
+        let mut in_a_row = 0;
+        let mut accepted = Vec::new();
+        for _ in 0..100_000 {
+            let mut moved = false;
+            while let Some(b) = inst.poll_transmit() { moved = true; comp.handle_input(now, &b); }
+            while let Some(b) = comp.poll_transmit() { moved = true; inst.handle_input(now, &b); }
+            while let Some(e) = comp.poll_event() {
+                moved = true;
+                if let LinkEvent::MessageReceived(m) = e {
+                    prop_assert!(m.reply_pending && m.complete);
+                    let reject = decisions.next().unwrap_or(false) && in_a_row < 3;
+                    if reject {
+                        in_a_row += 1;
+                        prop_assert!(comp.reject_message(now));
+                    } else {
+                        in_a_row = 0;
+                        prop_assert!(comp.accept_message(now));
+                        accepted.push(m.text);
+                    }
+                }
+            }
+            while let Some(e) = inst.poll_event() {
+                moved = true;
+                let failed = matches!(e, LinkEvent::SendFailed { .. });
+                prop_assert!(!failed, "a message was given up");
+            }
+            if !moved {
+                match [inst.poll_timeout(), comp.poll_timeout()].into_iter().flatten().min() {
+                    Some(t) if inst.queued_messages() > 0 => {
+                        now = now.max(t);
+                        inst.handle_timeout(now);
+                        comp.handle_timeout(now);
+                    }
+                    _ => break,
+                }
+            }
+        }
+        prop_assert_eq!(accepted, texts);
+    }
+}

@@ -109,11 +109,17 @@ impl Link {
             });
         }
         // The frame finished messages: hold the reply until the driver has stored them.
-        let restore = finished
-            .first()
-            .and_then(|m| m.text.get(..mark.msg_len()))
-            .unwrap_or_default()
-            .to_vec();
+        // The open text at the mark is a prefix of everything assembled since (the finished messages
+        // in order, then what is still open); keep it to restore on rejection.
+        let mut restore = Vec::with_capacity(mark.msg_len());
+        let assembled = finished
+            .iter()
+            .map(|m| m.text.as_slice())
+            .chain([self.assembler.pending_text()]);
+        for text in assembled {
+            let need = mark.msg_len() - restore.len();
+            restore.extend_from_slice(&text[..need.min(text.len())]);
+        }
         let pending = finished.len();
         for message in finished {
             self.deliver(message, true);

@@ -1094,3 +1094,34 @@ fn accept_after_the_reply_bound_sends_no_late_ack() {
     c.feed(&[EOT]);
     assert_eq!(c.link.state(), LinkState::Neutral);
 }
+
+#[test]
+fn reject_restores_open_text_when_a_header_spans_frames() {
+    let mut c = Solo::new(Role::Computer);
+    c.feed(&[ENQ]);
+    assert_eq!(
+        c.feed(&frame(1, b"H|a\rP|1\rH|x", FrameKind::Intermediate)),
+        [ACK]
+    );
+    let f2 = frame(2, b"y\rL|1\r", FrameKind::Last);
+    c.feed(&f2);
+    let first = received_texts(&c.events());
+    assert_eq!(
+        first,
+        vec![
+            (b"H|a\rP|1\r".to_vec(), false, true),
+            (b"H|xy\rL|1\r".to_vec(), true, true)
+        ]
+    );
+    assert!(c.link.reject_message(c.now));
+    assert_eq!(c.out(), [NAK]);
+    c.feed(&f2);
+    assert_eq!(
+        received_texts(&c.events()),
+        first,
+        "the same two messages again, nothing lost"
+    );
+    assert!(c.link.accept_message(c.now));
+    assert!(c.link.accept_message(c.now));
+    assert_eq!(c.out(), [ACK]);
+}
