@@ -113,7 +113,10 @@ struct Outgoing {
 /// 2. [`Link::poll_event`] until `None` (store received messages, then call `accept_message`);
 /// 3. [`Link::poll_timeout`], and wake up at that instant to call [`Link::handle_timeout`].
 ///
-/// Time is only what the caller passes as `now`; the link never reads a clock.
+/// Time is only what the caller passes as `now`; the link never reads a clock. A timer started by a
+/// call counts from that call's `now` (for a frame we send, the reply timer of [LIS1-A §6.5.2.3] runs
+/// from when the frame was handed out, so write transmit buffers at once; on slow serial lines keep
+/// `max_frame_len` small).
 ///
 /// **Storage and the 15 s reply bound.** A message-finishing frame is answered only after
 /// `accept_message`. Store quickly: the sender waits 15 s for the reply [LIS1-A §6.5.2.3, §6.5.2.5].
