@@ -196,7 +196,8 @@ pub enum ChecksumCheck {
     Missing,
     /// C1 C2 are present but are not two hex digits.
     Malformed {
-        /// The two characters received.
+        /// The two characters received; the second is 0 when only one character came before a
+        /// control character.
         got: [u8; 2],
     },
 }
