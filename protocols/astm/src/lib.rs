@@ -3,3 +3,8 @@
 //! This crate does no IO, spawns nothing and never reads a clock: bytes and an injected `now` go in,
 //! bytes to write, decoded messages and the next deadline come out.
 #![warn(missing_docs)]
+
+pub mod assemble;
+pub mod capture;
+pub mod frame;
+pub mod link;
