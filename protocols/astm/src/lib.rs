@@ -3,3 +3,14 @@
 //! This crate does no IO, spawns nothing and never reads a clock: bytes and an injected `now` go in,
 //! bytes to write, decoded messages and the next deadline come out.
 #![warn(missing_docs)]
+
+pub mod delimiters;
+
+pub mod error;
+pub mod escape;
+
+pub mod field;
+pub mod message;
+pub mod record;
+
+
