@@ -1,0 +1,152 @@
+//! Generic, normalised result rows for `lis parse` and the benchmark.
+//!
+//! The rules, applied to every R record in message order:
+//! - `specimen_id`: component 1 of O-3 of the result's order; where that is empty, the first
+//!   non-empty component of O-4; trimmed either way (Sysmex right-aligns its sample number in
+//!   O-4: `^^                    27^M`). Empty when there is no order or neither field has one
+//!   (EUROIMMUN puts it in P-3, which this generic rule does not read).
+//! - `test_code`: R-3 component 4, or component 5 where 4 is empty (Sysmex `^^^^WBC^1`).
+//! - `value`: R-4 with surrounding spaces trimmed (a decimal comma stays).
+//! - `units`: R-5 whole field; `reference_range`: R-6; `flags`: R-7 split on the repeat delimiter;
+//!   `status`: R-9; `observed_at`: R-13.
+//!
+//! Text is unescaped (LIS2-A2 §5.4.5.1) and borrowed from the message unless an escape is present.
+
+use std::borrow::Cow;
+
+use crate::delimiters::Delimiters;
+use crate::escape::unescape;
+use crate::field::Field;
+use crate::message::Message;
+use crate::record::{Record, RecordType};
+use crate::timestamp::Timestamp;
+
+/// One result, normalised by the rules of the [module documentation](self).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExtractedResult<'m> {
+    /// Index of the R record in [`Message::records`].
+    pub record_index: usize,
+    /// Specimen ID from the order's O-3 (or O-4), trimmed.
+    pub specimen_id: Cow<'m, str>,
+    /// Manufacturer's test code from R-3 component 4 (or 5).
+    pub test_code: Cow<'m, str>,
+    /// R-4 trimmed.
+    pub value: Cow<'m, str>,
+    /// R-5 whole field.
+    pub units: Cow<'m, str>,
+    /// R-6 whole field.
+    pub reference_range: Cow<'m, str>,
+    /// R-7, iterate for the individual flags.
+    pub flags: Flags<'m>,
+    /// R-9 as sent.
+    pub status: &'m str,
+    /// R-13 parsed (ISO 8601 via `Display`).
+    pub observed_at: Option<Timestamp>,
+}
+
+/// R-7 abnormal flags: one per repeat, empty repeats skipped, escapes not decoded (flag codes are
+/// plain letters or `<`/`>`, LIS2-A2 §9.7).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Flags<'m>(Field<'m>);
+
+impl<'m> Flags<'m> {
+    /// R-7 as sent.
+    pub fn raw(&self) -> &'m str {
+        self.0.raw()
+    }
+
+    /// The flags, trimmed, empty ones skipped.
+    pub fn iter(&self) -> impl Iterator<Item = &'m str> + 'm {
+        self.0
+            .repeats()
+            .map(|r| r.raw().trim())
+            .filter(|s| !s.is_empty())
+    }
+}
+
+impl<'m> IntoIterator for Flags<'m> {
+    type Item = &'m str;
+    type IntoIter = Box<dyn Iterator<Item = &'m str> + 'm>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        Box::new(self.iter())
+    }
+}
+
+/// Every R record of the message as an [`ExtractedResult`], in order.
+pub fn results<'m>(msg: &'m Message<'_>) -> impl Iterator<Item = ExtractedResult<'m>> + 'm {
+    let d = msg.delimiters();
+    let mut order: Option<Record<'m>> = None;
+    msg.records().filter_map(move |r| match r.kind() {
+        RecordType::Order => {
+            order = Some(r);
+            None
+        }
+        RecordType::Patient | RecordType::Header | RecordType::Terminator | RecordType::Query => {
+            order = None;
+            None
+        }
+        RecordType::Result => Some(extract_one(r, order, &d)),
+        _ => None,
+    })
+}
+
+fn extract_one<'m>(r: Record<'m>, order: Option<Record<'m>>, d: &Delimiters) -> ExtractedResult<'m> {
+    let test_id = r.field(3);
+    let code = match test_id.component(4) {
+        "" => test_id.component(5),
+        c => c,
+    };
+    ExtractedResult {
+        record_index: r.index(),
+        specimen_id: unescape(order.map_or("", specimen_of), d),
+        test_code: unescape(code, d),
+        value: unescape(r.field(4).raw().trim(), d),
+        units: r.field(5).text(),
+        reference_range: r.field(6).text(),
+        flags: Flags(r.field(7)),
+        status: r.field(9).raw(),
+        observed_at: Timestamp::parse(r.field(13).raw()),
+    }
+}
+
+/// O-3 component 1, else the first non-empty O-4 component, trimmed.
+fn specimen_of<'m>(order: Record<'m>) -> &'m str {
+    let o3 = order.field(3).component(1).trim();
+    if !o3.is_empty() {
+        return o3;
+    }
+    order
+        .field(4)
+        .components()
+        .map(str::trim)
+        .find(|c| !c.is_empty())
+        .unwrap_or("")
+}
+
+/// The benchmark contract: `(number of R records, checksum)` where the checksum sums, over every
+/// R, the character (code point) lengths of R-3 component 4, R-4, the whole R-5 field and R-7, all
+/// as sent. Allocates nothing.
+pub fn summary_lengths(msg: &Message<'_>) -> (usize, u64) {
+    let mut count = 0usize;
+    let mut sum = 0u64;
+    for r in msg.records() {
+        if r.kind() != RecordType::Result {
+            continue;
+        }
+        count += 1;
+        for s in [r.field(3).component(4), r.field(4).raw(), r.field(5).raw(), r.field(7).raw()] {
+            sum += char_len(s) as u64;
+        }
+    }
+    (count, sum)
+}
+
+/// Code points in `s`; the byte length for ASCII.
+fn char_len(s: &str) -> usize {
+    if s.is_ascii() {
+        s.len()
+    } else {
+        s.chars().count()
+    }
+}

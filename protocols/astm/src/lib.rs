@@ -8,9 +8,12 @@ pub mod delimiters;
 
 pub mod error;
 pub mod escape;
+pub mod extract;
 
 pub mod field;
 pub mod message;
 pub mod record;
+pub mod timestamp;
+pub mod views;
 
 

@@ -114,14 +114,16 @@ impl<'a> Message<'a> {
             table_len: 0,
             record_count: 0,
         };
-        msg.build_index(&mut diagnostics);
+        msg.build_index(start, &mut diagnostics);
         msg.check_structure(&mut diagnostics);
         Ok((msg, diagnostics))
     }
 
     /// Splits records and fields into the index with memchr; skips blank and non-record lines.
-    fn build_index(&mut self, diagnostics: &mut Vec<Diagnostic>) {
-        let bytes = self.text.as_bytes();
+    /// `first` is the offset of the H record: leading blanks are not a record.
+    fn build_index(&mut self, first: usize, diagnostics: &mut Vec<Diagnostic>) {
+        let all = self.text.as_bytes();
+        let bytes = all.get(first..).unwrap_or_default();
         let field = self.delimiters.field;
         let max_records = memchr::memchr2_iter(CR, LF, bytes).count() + 1;
         let field_delims = memchr::memchr_iter(field, bytes).count();
@@ -129,18 +131,19 @@ impl<'a> Message<'a> {
         let mut index = Vec::with_capacity(table_len + field_delims + max_records);
         index.resize(table_len, 0u32);
         let mut count = 0usize;
-        let mut rec_start = 0usize;
+        let mut rec_start = first;
         let mut slot = table_len;
         // Offsets fit in u32: checked in `parse`.
         for hit in memchr::memchr3_iter(field, CR, LF, bytes) {
-            if bytes[hit] == field {
-                index.push(hit as u32);
+            let at = first + hit;
+            if all.get(at) == Some(&field) {
+                index.push(at as u32);
                 continue;
             }
-            self.finish_record(&mut index, &mut count, &mut slot, rec_start, hit, diagnostics);
-            rec_start = hit + 1;
+            self.finish_record(&mut index, &mut count, &mut slot, rec_start, at, diagnostics);
+            rec_start = at + 1;
         }
-        self.finish_record(&mut index, &mut count, &mut slot, rec_start, bytes.len(), diagnostics);
+        self.finish_record(&mut index, &mut count, &mut slot, rec_start, all.len(), diagnostics);
         self.index = index;
         self.table_len = table_len;
         self.record_count = count;
@@ -323,3 +326,6 @@ fn line_of(text: &str, offset: usize) -> usize {
         .filter(|&i| !(upto[i] == CR && bytes.get(i + 1) == Some(&LF)))
         .count()
 }
+
+#[cfg(test)]
+mod tests;
