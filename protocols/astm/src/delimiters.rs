@@ -131,10 +131,12 @@ pub struct HeaderDelimiters {
 /// [`ParseError::NoHeader`] if the record does not start with `H`, and
 /// [`ParseError::InvalidDelimiters`] if H-2 does not define four distinct allowed delimiters.
 pub fn read_header_delimiters(record: &[u8], base: usize) -> Result<HeaderDelimiters, ParseError> {
-    let (field, definition) = match header_start(record) {
-        Ok((_, parts)) => parts,
-        Err(_) => {
-            return Err(if record.first().is_some_and(|b| b.eq_ignore_ascii_case(&b'H')) {
+    let Ok((_, (field, definition))) = header_start(record) else {
+        return Err(
+            if record
+                .first()
+                .is_some_and(|b| b.eq_ignore_ascii_case(&b'H'))
+            {
                 ParseError::InvalidDelimiters {
                     offset: base + 1,
                     reason: "H record has no field delimiter".to_owned(),
@@ -144,8 +146,8 @@ pub fn read_header_delimiters(record: &[u8], base: usize) -> Result<HeaderDelimi
                     offset: base,
                     got: String::from_utf8_lossy(&record[..record.len().min(16)]).into_owned(),
                 }
-            });
-        }
+            },
+        );
     };
     if !is_allowed_delimiter(field) {
         return Err(ParseError::InvalidDelimiters {
@@ -220,19 +222,27 @@ mod tests {
     #[test]
     fn standard_example_delimiters() {
         let h = read("H|\\^&|||ARCHITECT").unwrap();
-        assert_eq!(h.delimiters, Delimiters::new(b'|', b'\\', b'^', b'&').unwrap());
+        assert_eq!(
+            h.delimiters,
+            Delimiters::new(b'|', b'\\', b'^', b'&').unwrap()
+        );
         assert!(!h.doubled_repeat && !h.repeat_missing);
     }
 
     #[test]
     fn genexpert_at_repeat_backslash_escape() {
         let d = read("H|@^\\|URM-8lT4abZA-06||").unwrap().delimiters;
-        assert_eq!((d.field, d.repeat, d.component, d.escape), (b'|', b'@', b'^', b'\\'));
+        assert_eq!(
+            (d.field, d.repeat, d.component, d.escape),
+            (b'|', b'@', b'^', b'\\')
+        );
     }
 
     #[test]
     fn beckman_dxh_bang_component() {
-        let d = read("H|\\!~|(0:0-144795890#123476669, 571)||DxH").unwrap().delimiters;
+        let d = read("H|\\!~|(0:0-144795890#123476669, 571)||DxH")
+            .unwrap()
+            .delimiters;
         assert_eq!((d.repeat, d.component, d.escape), (b'\\', b'!', b'~'));
     }
 
@@ -264,25 +274,43 @@ mod tests {
     #[test]
     fn duplicate_delimiters_rejected_with_offset() {
         let e = read("H|^^&|").unwrap_err();
-        assert!(matches!(e, ParseError::InvalidDelimiters { offset: 3, .. }), "{e:?}");
+        assert!(
+            matches!(e, ParseError::InvalidDelimiters { offset: 3, .. }),
+            "{e:?}"
+        );
     }
 
     #[test]
     fn field_delimiter_reused_in_definition_is_rejected() {
         // `H||^&`: the definition is empty (next byte is the field delimiter again).
-        assert!(matches!(read("H||^&"), Err(ParseError::InvalidDelimiters { offset: 2, .. })));
+        assert!(matches!(
+            read("H||^&"),
+            Err(ParseError::InvalidDelimiters { offset: 2, .. })
+        ));
     }
 
     #[test]
     fn letters_and_cr_are_not_delimiters() {
-        assert!(matches!(read("HELLO"), Err(ParseError::InvalidDelimiters { .. })));
-        assert!(matches!(read("H\r"), Err(ParseError::InvalidDelimiters { offset: 1, .. })));
-        assert!(matches!(read("H"), Err(ParseError::InvalidDelimiters { offset: 1, .. })));
+        assert!(matches!(
+            read("HELLO"),
+            Err(ParseError::InvalidDelimiters { .. })
+        ));
+        assert!(matches!(
+            read("H\r"),
+            Err(ParseError::InvalidDelimiters { offset: 1, .. })
+        ));
+        assert!(matches!(
+            read("H"),
+            Err(ParseError::InvalidDelimiters { offset: 1, .. })
+        ));
     }
 
     #[test]
     fn non_header_is_no_header() {
-        assert!(matches!(read("P|1"), Err(ParseError::NoHeader { offset: 0, .. })));
+        assert!(matches!(
+            read("P|1"),
+            Err(ParseError::NoHeader { offset: 0, .. })
+        ));
     }
 
     #[test]

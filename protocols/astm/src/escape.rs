@@ -205,7 +205,10 @@ mod tests {
 
     #[test]
     fn escape_all_specials() {
-        assert_eq!(escape("a|b^c\\d&e\rf\ng", &std()), "a&F&b&S&c&R&d&E&e&X0D&f&X0A&g");
+        assert_eq!(
+            escape("a|b^c\\d&e\rf\ng", &std()),
+            "a&F&b&S&c&R&d&E&e&X0D&f&X0A&g"
+        );
     }
 
     #[test]

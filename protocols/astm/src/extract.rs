@@ -91,7 +91,11 @@ pub fn results<'m>(msg: &'m Message<'_>) -> impl Iterator<Item = ExtractedResult
     })
 }
 
-fn extract_one<'m>(r: Record<'m>, order: Option<Record<'m>>, d: &Delimiters) -> ExtractedResult<'m> {
+fn extract_one<'m>(
+    r: Record<'m>,
+    order: Option<Record<'m>>,
+    d: &Delimiters,
+) -> ExtractedResult<'m> {
     let test_id = r.field(3);
     let code = match test_id.component(4) {
         "" => test_id.component(5),
@@ -135,7 +139,12 @@ pub fn summary_lengths(msg: &Message<'_>) -> (usize, u64) {
             continue;
         }
         count += 1;
-        for s in [r.field(3).component(4), r.field(4).raw(), r.field(5).raw(), r.field(7).raw()] {
+        for s in [
+            r.field(3).component(4),
+            r.field(4).raw(),
+            r.field(5).raw(),
+            r.field(7).raw(),
+        ] {
             sum += char_len(s) as u64;
         }
     }

@@ -59,12 +59,12 @@ impl<'m> Field<'m> {
     }
 
     /// The first repeat: the whole field when it is not repeated.
-    pub fn first_repeat(&self) -> Field<'m> {
+    pub fn first_repeat(&self) -> Self {
         let raw = match memchr::memchr(self.delimiters.repeat, self.raw.as_bytes()) {
             Some(end) => self.raw.get(..end).unwrap_or(self.raw),
             None => self.raw,
         };
-        Field::new(raw, self.delimiters)
+        Self::new(raw, self.delimiters)
     }
 
     /// The raw components of the first repeat (LIS2-A2 §5.4.4).

@@ -5,6 +5,7 @@
 #![warn(missing_docs)]
 
 pub mod delimiters;
+pub mod encode;
 
 pub mod error;
 pub mod escape;
@@ -15,5 +16,3 @@ pub mod message;
 pub mod record;
 pub mod timestamp;
 pub mod views;
-
-

@@ -137,7 +137,10 @@ impl<'m> Record<'m> {
     /// Field `n` in standard numbering (1 = record type). A field beyond the end of the record,
     /// or field 0, is empty (LIS2-A2 §5.4.7).
     pub fn field(&self, n: usize) -> Field<'m> {
-        let raw = match n.checked_sub(1).and_then(|k| self.ends.get(k).map(|&e| (k, e))) {
+        let raw = match n
+            .checked_sub(1)
+            .and_then(|k| self.ends.get(k).map(|&e| (k, e)))
+        {
             Some((0, end)) => self.text.get(self.start as usize..end as usize),
             Some((k, end)) => self
                 .ends

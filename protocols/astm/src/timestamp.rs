@@ -80,7 +80,13 @@ impl fmt::Display for Timestamp {
 }
 
 fn digits<T: std::str::FromStr>(n: usize) -> impl FnMut(&str) -> IResult<&str, T> {
-    move |i| map_res(take_while_m_n(n, n, |c: char| c.is_ascii_digit()), str::parse).parse(i)
+    move |i| {
+        map_res(
+            take_while_m_n(n, n, |c: char| c.is_ascii_digit()),
+            str::parse,
+        )
+        .parse(i)
+    }
 }
 
 fn timestamp(i: &str) -> IResult<&str, Timestamp> {
@@ -125,8 +131,14 @@ mod tests {
 
     #[test]
     fn date_only_and_minutes() {
-        assert_eq!(Timestamp::parse("20250701").unwrap().to_string(), "2025-07-01");
-        assert_eq!(Timestamp::parse("202205270000").unwrap().to_string(), "2022-05-27T00:00");
+        assert_eq!(
+            Timestamp::parse("20250701").unwrap().to_string(),
+            "2025-07-01"
+        );
+        assert_eq!(
+            Timestamp::parse("202205270000").unwrap().to_string(),
+            "2022-05-27T00:00"
+        );
     }
 
     #[test]
@@ -141,12 +153,27 @@ mod tests {
 
     #[test]
     fn padded_is_trimmed() {
-        assert_eq!(Timestamp::parse(" 20240723172452 ").unwrap().second, Some(52));
+        assert_eq!(
+            Timestamp::parse(" 20240723172452 ").unwrap().second,
+            Some(52)
+        );
     }
 
     #[test]
     fn malformed_is_none() {
-        for bad in ["", "2024", "2024062", "20241327", "20240600", "202406271", "2024062725", "20240627136000", "20240627 1354", "abcdefgh", "2024-06-27"] {
+        for bad in [
+            "",
+            "2024",
+            "2024062",
+            "20241327",
+            "20240600",
+            "202406271",
+            "2024062725",
+            "20240627136000",
+            "20240627 1354",
+            "abcdefgh",
+            "2024-06-27",
+        ] {
             assert_eq!(Timestamp::parse(bad), None, "{bad:?}");
         }
     }

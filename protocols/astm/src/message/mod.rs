@@ -77,7 +77,10 @@ impl<'a> Message<'a> {
         Self::from_text(text, charset)
     }
 
-    fn from_text(mut text: Cow<'a, str>, charset: Charset) -> Result<(Self, Vec<Diagnostic>), ParseError> {
+    fn from_text(
+        mut text: Cow<'a, str>,
+        charset: Charset,
+    ) -> Result<(Self, Vec<Diagnostic>), ParseError> {
         let mut diagnostics = Vec::new();
         let start = text
             .bytes()
@@ -140,10 +143,24 @@ impl<'a> Message<'a> {
                 index.push(at as u32);
                 continue;
             }
-            self.finish_record(&mut index, &mut count, &mut slot, rec_start, at, diagnostics);
+            self.finish_record(
+                &mut index,
+                &mut count,
+                &mut slot,
+                rec_start,
+                at,
+                diagnostics,
+            );
             rec_start = at + 1;
         }
-        self.finish_record(&mut index, &mut count, &mut slot, rec_start, all.len(), diagnostics);
+        self.finish_record(
+            &mut index,
+            &mut count,
+            &mut slot,
+            rec_start,
+            all.len(),
+            diagnostics,
+        );
         self.index = index;
         self.table_len = table_len;
         self.record_count = count;
@@ -173,7 +190,12 @@ impl<'a> Message<'a> {
                     byte_offset: start,
                     detail: format!(
                         "line skipped: {:?}",
-                        self.text.get(start..end).unwrap_or("").chars().take(24).collect::<String>()
+                        self.text
+                            .get(start..end)
+                            .unwrap_or("")
+                            .chars()
+                            .take(24)
+                            .collect::<String>()
                     ),
                 });
             }
@@ -205,7 +227,11 @@ impl<'a> Message<'a> {
                 });
             };
             if terminated {
-                report(DiagnosticKind::RecordAfterTerminator, String::new(), diagnostics);
+                report(
+                    DiagnosticKind::RecordAfterTerminator,
+                    String::new(),
+                    diagnostics,
+                );
             }
             match r.kind() {
                 RecordType::Header if r.index() > 0 => {
@@ -219,12 +245,20 @@ impl<'a> Message<'a> {
                 }
                 RecordType::Order => {
                     if !in_patient {
-                        report(DiagnosticKind::OrderWithoutPatient, String::new(), diagnostics);
+                        report(
+                            DiagnosticKind::OrderWithoutPatient,
+                            String::new(),
+                            diagnostics,
+                        );
                     }
                     in_order = true;
                 }
                 RecordType::Result if !in_order => {
-                    report(DiagnosticKind::ResultWithoutOrder, String::new(), diagnostics);
+                    report(
+                        DiagnosticKind::ResultWithoutOrder,
+                        String::new(),
+                        diagnostics,
+                    );
                 }
                 RecordType::Query | RecordType::Scientific => {
                     in_patient = false;

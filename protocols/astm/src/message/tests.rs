@@ -14,7 +14,11 @@ const SMALL: &str = "H|\\^&|||XN-550^00-22\rP|1||PID1||Nguyễn^Văn^A\rO|1|SPEC
 fn happy_path_has_no_diagnostics_and_borrows() {
     let (m, d) = parse(SMALL);
     assert!(d.is_empty(), "{d:?}");
-    assert_eq!(d.capacity(), 0, "no allocation for diagnostics on the happy path");
+    assert_eq!(
+        d.capacity(),
+        0,
+        "no allocation for diagnostics on the happy path"
+    );
     assert_eq!(m.charset(), Charset::Utf8);
     assert!(matches!(m.text, Cow::Borrowed(_)));
     assert_eq!(m.record_count(), 6);
@@ -91,7 +95,10 @@ fn order_before_patient_and_result_before_order() {
     let (_, d) = parse("H|\\^&\rO|1|S\rR|1|^^^A|1\rP|1\rR|1|^^^B|2\rL|1");
     assert_eq!(
         kinds(&d),
-        [DiagnosticKind::OrderWithoutPatient, DiagnosticKind::ResultWithoutOrder]
+        [
+            DiagnosticKind::OrderWithoutPatient,
+            DiagnosticKind::ResultWithoutOrder
+        ]
     );
     assert_eq!(d[0].record_index, Some(1));
     assert_eq!(d[0].line, 2);
@@ -137,7 +144,13 @@ fn doubled_backslash_normalised() {
     let (m, d) = parse("H|\\\\^&|||H550\nM|3|REAGENT|CLEANER\\\\DILUENT\\\\LYSE\nL|1|N");
     assert_eq!(kinds(&d), [DiagnosticKind::DelimitersNormalised]);
     assert_eq!(m.delimiters(), Delimiters::default());
-    let reps: Vec<&str> = m.record(1).unwrap().field(4).repeats().map(|f| f.raw()).collect();
+    let reps: Vec<&str> = m
+        .record(1)
+        .unwrap()
+        .field(4)
+        .repeats()
+        .map(|f| f.raw())
+        .collect();
     assert_eq!(reps, ["CLEANER", "DILUENT", "LYSE"]);
 }
 
@@ -146,7 +159,10 @@ fn missing_repeat_delimiter_handled() {
     let (m, d) = parse("H|^&|||cobas-e411^1\rO|1|51||^^^21^1\\^^^9^1\rL|1|N");
     assert_eq!(
         kinds(&d),
-        [DiagnosticKind::RepeatDelimiterMissing, DiagnosticKind::OrderWithoutPatient]
+        [
+            DiagnosticKind::RepeatDelimiterMissing,
+            DiagnosticKind::OrderWithoutPatient
+        ]
     );
     assert_eq!(m.record(1).unwrap().field(5).repeats().count(), 2);
 }

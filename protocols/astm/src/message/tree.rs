@@ -19,7 +19,10 @@ impl Message<'_> {
             while i < n {
                 let r = self.record_at(i);
                 let kind = r.kind();
-                if matches!(kind, RecordType::Patient | RecordType::Order | RecordType::Result) {
+                if matches!(
+                    kind,
+                    RecordType::Patient | RecordType::Order | RecordType::Result
+                ) {
                     let (patient, body_start) = if kind == RecordType::Patient {
                         (Some(r), i + 1)
                     } else {
@@ -84,7 +87,11 @@ impl<'m> PatientGroup<'m> {
     /// C records applying to the patient (LIS2-A2 §10).
     pub fn comments(&self) -> impl Iterator<Item = Record<'m>> + 'm {
         let start = self.patient.map_or(self.body.start, |p| p.index());
-        let end = if self.patient.is_some() { self.body.end } else { start };
+        let end = if self.patient.is_some() {
+            self.body.end
+        } else {
+            start
+        };
         self.msg.comments_after(start, end)
     }
 
@@ -149,7 +156,11 @@ impl<'m> OrderGroup<'m> {
         let end = self.body.end;
         self.body.clone().filter_map(move |j| {
             let r = msg.record_at(j);
-            (r.kind() == RecordType::Result).then_some(ResultGroup { msg, result: r, end })
+            (r.kind() == RecordType::Result).then_some(ResultGroup {
+                msg,
+                result: r,
+                end,
+            })
         })
     }
 }

@@ -216,7 +216,13 @@ mod tests {
         // `AA` is HL7, not LIS2-A2 §9.7.
         assert_eq!(AbnormalFlag::from_code("AA"), Some(AbnormalFlag::Other));
         assert_eq!(ResultStatus::from_code(" F "), Some(ResultStatus::Final));
-        assert_eq!(TerminationCode::from_code("I"), Some(TerminationCode::NoInformation));
-        assert_eq!(RequestStatus::from_code("O").and_then(RequestStatus::code), Some("O"));
+        assert_eq!(
+            TerminationCode::from_code("I"),
+            Some(TerminationCode::NoInformation)
+        );
+        assert_eq!(
+            RequestStatus::from_code("O").and_then(RequestStatus::code),
+            Some("O")
+        );
     }
 }
