@@ -76,26 +76,23 @@ impl<'m> IntoIterator for Flags<'m> {
 /// Every R record of the message as an [`ExtractedResult`], in order.
 pub fn results<'m>(msg: &'m Message<'_>) -> impl Iterator<Item = ExtractedResult<'m>> + 'm {
     let d = msg.delimiters();
-    let mut order: Option<Record<'m>> = None;
+    // The specimen ID of the current order, computed once per O record.
+    let mut specimen: &'m str = "";
     msg.records().filter_map(move |r| match r.kind() {
         RecordType::Order => {
-            order = Some(r);
+            specimen = specimen_of(r);
             None
         }
         RecordType::Patient | RecordType::Header | RecordType::Terminator | RecordType::Query => {
-            order = None;
+            specimen = "";
             None
         }
-        RecordType::Result => Some(extract_one(r, order, &d)),
+        RecordType::Result => Some(extract_one(r, specimen, &d)),
         _ => None,
     })
 }
 
-fn extract_one<'m>(
-    r: Record<'m>,
-    order: Option<Record<'m>>,
-    d: &Delimiters,
-) -> ExtractedResult<'m> {
+fn extract_one<'m>(r: Record<'m>, specimen: &'m str, d: &Delimiters) -> ExtractedResult<'m> {
     let test_id = r.field(3);
     let code = match test_id.component(4) {
         "" => test_id.component(5),
@@ -103,7 +100,7 @@ fn extract_one<'m>(
     };
     ExtractedResult {
         record_index: r.index(),
-        specimen_id: unescape(order.map_or("", specimen_of), d),
+        specimen_id: unescape(specimen, d),
         test_code: unescape(code, d),
         value: unescape(r.field(4).raw().trim(), d),
         units: r.field(5).text(),

@@ -30,7 +30,10 @@ pub struct Timestamp {
 impl Timestamp {
     /// Parses `YYYYMMDD[HHMM[SS]][+/-ZZZZ]`, ignoring surrounding spaces. `None` if malformed.
     pub fn parse(raw: &str) -> Option<Self> {
-        let t = all_consuming(timestamp).parse(raw.trim()).ok()?.1;
+        let t = all_consuming(timestamp)
+            .parse(raw.trim().as_bytes())
+            .ok()?
+            .1;
         t.is_valid().then_some(t)
     }
 
@@ -79,24 +82,30 @@ impl fmt::Display for Timestamp {
     }
 }
 
-fn digits<T: std::str::FromStr>(n: usize) -> impl FnMut(&str) -> IResult<&str, T> {
+/// Exactly `n` ASCII digits as a number (n <= 4, so it fits any target type).
+fn digits<T: TryFrom<u16>>(n: usize) -> impl FnMut(&[u8]) -> IResult<&[u8], T> {
     move |i| {
         map_res(
-            take_while_m_n(n, n, |c: char| c.is_ascii_digit()),
-            str::parse,
+            take_while_m_n(n, n, |b: u8| b.is_ascii_digit()),
+            |d: &[u8]| {
+                T::try_from(
+                    d.iter()
+                        .fold(0u16, |acc, &b| acc * 10 + u16::from(b - b'0')),
+                )
+            },
         )
         .parse(i)
     }
 }
 
-fn timestamp(i: &str) -> IResult<&str, Timestamp> {
+fn timestamp(i: &[u8]) -> IResult<&[u8], Timestamp> {
     let (i, (year, month, day)) = (digits::<u16>(4), digits::<u8>(2), digits::<u8>(2)).parse(i)?;
     let (i, hm) = opt((digits::<u8>(2), digits::<u8>(2))).parse(i)?;
     let (i, second) = match hm {
         Some(_) => opt(digits::<u8>(2)).parse(i)?,
         None => (i, None),
     };
-    let (i, offset) = opt((one_of("+-"), digits::<i16>(2), digits::<i16>(2))).parse(i)?;
+    let (i, offset) = opt((one_of(&b"+-"[..]), digits::<i16>(2), digits::<i16>(2))).parse(i)?;
     let offset_minutes = offset.map(|(sign, h, m)| {
         let v = h * 60 + m;
         if sign == '-' {

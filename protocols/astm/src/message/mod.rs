@@ -136,13 +136,20 @@ impl<'a> Message<'a> {
         let mut count = 0usize;
         let mut rec_start = first;
         let mut slot = table_len;
-        // Offsets fit in u32: checked in `parse`.
-        for hit in memchr::memchr3_iter(field, CR, LF, bytes) {
-            let at = first + hit;
-            if all.get(at) == Some(&field) {
-                index.push(at as u32);
-                continue;
+        // Offsets fit in u32: checked in `parse`. Records are sparse (memchr2 finds their ends);
+        // field delimiters are dense (every few bytes), where a plain loop beats memchr.
+        let mut push_fields = |index: &mut Vec<u32>, from: usize, to: usize| {
+            if let Some(rec) = all.get(from..to) {
+                for (i, &b) in rec.iter().enumerate() {
+                    if b == field {
+                        index.push((from + i) as u32);
+                    }
+                }
             }
+        };
+        for hit in memchr::memchr2_iter(CR, LF, bytes) {
+            let at = first + hit;
+            push_fields(&mut index, rec_start, at);
             self.finish_record(
                 &mut index,
                 &mut count,
@@ -153,6 +160,7 @@ impl<'a> Message<'a> {
             );
             rec_start = at + 1;
         }
+        push_fields(&mut index, rec_start, all.len());
         self.finish_record(
             &mut index,
             &mut count,
