@@ -21,13 +21,14 @@ use nom::combinator::all_consuming;
 use nom::{IResult, Parser};
 
 use crate::delimiters::{Delimiters, CR, LF};
+use crate::field::find_byte;
 
 /// Decodes the escape sequences of one field, repeat or component.
 ///
 /// Returns the input borrowed when it holds no escape delimiter.
 pub fn unescape<'t>(raw: &'t str, d: &Delimiters) -> Cow<'t, str> {
     let bytes = raw.as_bytes();
-    let Some(first) = memchr::memchr(d.escape, bytes) else {
+    let Some(first) = find_byte(d.escape, bytes) else {
         return Cow::Borrowed(raw);
     };
     let mut out = String::with_capacity(raw.len());

@@ -60,7 +60,7 @@ impl<'m> Field<'m> {
 
     /// The first repeat: the whole field when it is not repeated.
     pub fn first_repeat(&self) -> Self {
-        let raw = match memchr::memchr(self.delimiters.repeat, self.raw.as_bytes()) {
+        let raw = match find_byte(self.delimiters.repeat, self.raw.as_bytes()) {
             Some(end) => self.raw.get(..end).unwrap_or(self.raw),
             None => self.raw,
         };
@@ -79,19 +79,26 @@ impl<'m> Field<'m> {
         if n == 0 {
             return "";
         }
-        let raw = self.first_repeat().raw;
-        let bytes = raw.as_bytes();
+        // One pass over the first repeat: stop at the first repeat delimiter.
+        let raw = self.raw;
+        let (component, repeat) = (self.delimiters.component, self.delimiters.repeat);
         let mut start = 0;
         let mut seen = 1;
-        for pos in memchr::memchr_iter(self.delimiters.component, bytes) {
-            if seen == n {
-                return raw.get(start..pos).unwrap_or("");
+        let mut end = raw.len();
+        for (pos, &b) in raw.as_bytes().iter().enumerate() {
+            if b == component {
+                if seen == n {
+                    return raw.get(start..pos).unwrap_or("");
+                }
+                seen += 1;
+                start = pos + 1;
+            } else if b == repeat {
+                end = pos;
+                break;
             }
-            seen += 1;
-            start = pos + 1;
         }
         if seen == n {
-            raw.get(start..).unwrap_or("")
+            raw.get(start..end).unwrap_or("")
         } else {
             ""
         }
@@ -100,6 +107,16 @@ impl<'m> Field<'m> {
     /// Component `n` (1-based) of the first repeat with escapes decoded.
     pub fn component_text(&self, n: usize) -> Cow<'m, str> {
         unescape(self.component(n), &self.delimiters)
+    }
+}
+
+/// Position of `needle` in `haystack`: a plain loop for the short slices fields usually are,
+/// where memchr's setup costs more than it saves; memchr for long ones.
+pub(crate) fn find_byte(needle: u8, haystack: &[u8]) -> Option<usize> {
+    if haystack.len() < 64 {
+        haystack.iter().position(|&b| b == needle)
+    } else {
+        memchr::memchr(needle, haystack)
     }
 }
 

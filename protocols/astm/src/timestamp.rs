@@ -5,7 +5,7 @@
 
 use std::fmt;
 
-use nom::bytes::complete::take_while_m_n;
+use nom::bytes::complete::take;
 use nom::character::complete::one_of;
 use nom::combinator::{all_consuming, map_res, opt};
 use nom::{IResult, Parser};
@@ -85,15 +85,15 @@ impl fmt::Display for Timestamp {
 /// Exactly `n` ASCII digits as a number (n <= 4, so it fits any target type).
 fn digits<T: TryFrom<u16>>(n: usize) -> impl FnMut(&[u8]) -> IResult<&[u8], T> {
     move |i| {
-        map_res(
-            take_while_m_n(n, n, |b: u8| b.is_ascii_digit()),
-            |d: &[u8]| {
-                T::try_from(
-                    d.iter()
-                        .fold(0u16, |acc, &b| acc * 10 + u16::from(b - b'0')),
-                )
-            },
-        )
+        map_res(take(n), |d: &[u8]| {
+            if !d.iter().all(u8::is_ascii_digit) {
+                return Err(());
+            }
+            let v = d
+                .iter()
+                .fold(0u16, |acc, &b| acc * 10 + u16::from(b - b'0'));
+            T::try_from(v).map_err(|_| ())
+        })
         .parse(i)
     }
 }

@@ -138,7 +138,7 @@ impl<'a> Message<'a> {
         let mut slot = table_len;
         // Offsets fit in u32: checked in `parse`. Records are sparse (memchr2 finds their ends);
         // field delimiters are dense (every few bytes), where a plain loop beats memchr.
-        let mut push_fields = |index: &mut Vec<u32>, from: usize, to: usize| {
+        let push_fields = |index: &mut Vec<u32>, from: usize, to: usize| {
             if let Some(rec) = all.get(from..to) {
                 for (i, &b) in rec.iter().enumerate() {
                     if b == field {
