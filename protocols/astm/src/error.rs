@@ -21,6 +21,13 @@ pub enum ParseError {
         /// Up to the first 16 characters of that record.
         got: String,
     },
+    /// The message is too long for the index's 32-bit offsets (4 GiB; LIS1-A frames carry at
+    /// most 64,000 characters, so no real message comes close).
+    #[error("message of {len} bytes is longer than 4 GiB")]
+    TooLong {
+        /// Length of the decoded message text in bytes.
+        len: usize,
+    },
     /// The H record does not define a usable set of delimiters (LIS2-A2 §5.4.2-§5.4.6).
     #[error("invalid delimiters at offset {offset}: {reason}")]
     InvalidDelimiters {

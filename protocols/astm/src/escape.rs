@@ -31,6 +31,8 @@ pub fn unescape<'t>(raw: &'t str, d: &Delimiters) -> Cow<'t, str> {
     let Some(first) = find_byte(d.escape, bytes) else {
         return Cow::Borrowed(raw);
     };
+    // Slicing invariant: every index below is the position of the (ASCII) escape delimiter found
+    // in `bytes`, or one past it, so it is in bounds and on a UTF-8 character boundary.
     let mut out = String::with_capacity(raw.len());
     out.push_str(&raw[..first]);
     let mut pos = first;

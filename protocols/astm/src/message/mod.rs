@@ -69,10 +69,7 @@ impl<'a> Message<'a> {
             ),
         };
         if text.len() > u32::MAX as usize - 1 {
-            return Err(ParseError::InvalidDelimiters {
-                offset: 0,
-                reason: "message longer than 4 GiB".to_owned(),
-            });
+            return Err(ParseError::TooLong { len: text.len() });
         }
         Self::from_text(text, charset)
     }
@@ -186,7 +183,7 @@ impl<'a> Message<'a> {
     ) {
         let bytes = self.text.as_bytes();
         let record = bytes.get(start..end).unwrap_or_default();
-        let type_len = index.get(*slot).map_or(end, |&e| e as usize) - start;
+        let type_len = index.get(*slot).map_or(end, |&e| e as usize).saturating_sub(start);
         let is_record = type_len == 1 && record.first().is_some_and(u8::is_ascii_alphabetic);
         if !is_record {
             index.truncate(*slot);
