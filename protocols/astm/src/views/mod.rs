@@ -1,6 +1,6 @@
 //! Typed views over records: the fields a laboratory uses, by their LIS2-A2 names.
 //!
-//! A view wraps a [`Record`] of the right type and returns borrowed [`Field`]s or `&str`; no view
+//! A view wraps a [`Record`] of the right type and returns borrowed [`Field`](crate::field::Field)s or `&str`; no view
 //! allocates. Field numbers follow the standard (field 1 is the record type).
 //!
 //! - [`Header`] H (LIS2-A2 §6), [`Patient`] P (§7)
