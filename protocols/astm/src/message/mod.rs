@@ -183,7 +183,10 @@ impl<'a> Message<'a> {
     ) {
         let bytes = self.text.as_bytes();
         let record = bytes.get(start..end).unwrap_or_default();
-        let type_len = index.get(*slot).map_or(end, |&e| e as usize).saturating_sub(start);
+        let type_len = index
+            .get(*slot)
+            .map_or(end, |&e| e as usize)
+            .saturating_sub(start);
         let is_record = type_len == 1 && record.first().is_some_and(u8::is_ascii_alphabetic);
         if !is_record {
             index.truncate(*slot);

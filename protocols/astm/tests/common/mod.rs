@@ -5,6 +5,10 @@
 
 use std::path::PathBuf;
 
+use lis_astm::extract::ExtractedResult;
+use lis_astm::message::{parse_message, Diagnostic, DiagnosticKind, Message};
+use lis_astm::record::RecordType;
+
 const STX: u8 = 0x02;
 const ETX: u8 = 0x03;
 const EOT: u8 = 0x04;
@@ -155,4 +159,41 @@ pub fn split_messages(text: &[u8]) -> Vec<&[u8]> {
         out.push(&text[s..e]);
     }
     out
+}
+
+pub fn parse(bytes: &[u8]) -> (Message<'_>, Vec<Diagnostic>) {
+    parse_message(bytes).unwrap_or_else(|e| panic!("{e}"))
+}
+
+pub fn r_count(m: &Message<'_>) -> usize {
+    m.records_of(RecordType::Result).count()
+}
+
+pub fn kinds(d: &[Diagnostic]) -> Vec<DiagnosticKind> {
+    d.iter().map(|d| d.kind).collect()
+}
+
+/// Asserts one extracted row: specimen, code, value, units, flags, status, observed_at (ISO).
+#[allow(clippy::too_many_arguments)]
+pub fn check(
+    r: &ExtractedResult<'_>,
+    specimen: &str,
+    code: &str,
+    value: &str,
+    units: &str,
+    flags: &[&str],
+    status: &str,
+    observed: Option<&str>,
+) {
+    assert_eq!(r.specimen_id, specimen, "specimen {r:?}");
+    assert_eq!(r.test_code, code, "code {r:?}");
+    assert_eq!(r.value, value, "value {r:?}");
+    assert_eq!(r.units, units, "units {r:?}");
+    assert_eq!(r.flags.iter().collect::<Vec<_>>(), flags, "flags {r:?}");
+    assert_eq!(r.status, status, "status {r:?}");
+    assert_eq!(
+        r.observed_at.map(|t| t.to_string()).as_deref(),
+        observed,
+        "time {r:?}"
+    );
 }
