@@ -156,3 +156,89 @@ fn char_len(s: &str) -> usize {
         s.chars().count()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::message::parse_message;
+
+    fn rows(
+        text: &str,
+    ) -> Vec<(
+        String,
+        String,
+        String,
+        String,
+        Vec<String>,
+        String,
+        Option<String>,
+    )> {
+        let (m, _) = parse_message(text.as_bytes()).unwrap();
+        results(&m)
+            .map(|r| {
+                (
+                    r.specimen_id.into_owned(),
+                    r.test_code.into_owned(),
+                    r.value.into_owned(),
+                    r.units.into_owned(),
+                    r.flags.iter().map(str::to_owned).collect(),
+                    r.status.to_owned(),
+                    r.observed_at.map(|t| t.to_string()),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn specimen_from_o3_component_1() {
+        let r = rows("H|\\^&\rP|1\rO|1|  S1 ^rack^3|IGNORED\rR|1|^^^GLU|5.5|mmol/L||N||F||||20240627135407\rL|1");
+        assert_eq!(r[0].0, "S1");
+        assert_eq!(r[0].6.as_deref(), Some("2024-06-27T13:54:07"));
+    }
+
+    #[test]
+    fn specimen_falls_back_to_first_non_empty_o4_component() {
+        let r = rows("H|\\^&\rP|1\rO|1||^^        27^M\rR|1|^^^^WBC^1|8.13\rL|1");
+        assert_eq!(r[0].0, "27");
+        assert_eq!(r[0].1, "WBC");
+    }
+
+    #[test]
+    fn no_order_no_specimen_and_reset_on_new_patient() {
+        let r = rows("H|\\^&\rP|1\rO|1|S1\rR|1|^^^A|1\rP|2\rR|1|^^^B|2\rL|1");
+        assert_eq!(r[0].0, "S1");
+        assert_eq!(r[1].0, "");
+    }
+
+    #[test]
+    fn code_component_4_else_5_value_trimmed_units_whole() {
+        let r = rows("H|\\^&\rP|1\rO|1|S\rR|1|^^^CODE^EXT|  5,5 |10^3/uL|1-2|H\\A||F\rR|2|^^^^ONLY5^1|x\rL|1");
+        assert_eq!(r[0].1, "CODE");
+        assert_eq!(r[0].2, "5,5");
+        assert_eq!(r[0].3, "10^3/uL");
+        assert_eq!(r[0].4, ["H", "A"]);
+        assert_eq!(r[0].5, "F");
+        assert_eq!(r[1].1, "ONLY5");
+        assert_eq!(r[1].6, None);
+    }
+
+    #[test]
+    fn escapes_decoded_in_extracted_text() {
+        let r = rows("H|\\^&\rP|1\rO|1|S&F&1\rR|1|^^^A&S&B|PNG&R&x|&E&\rL|1");
+        assert_eq!(r[0].0, "S|1");
+        assert_eq!(r[0].1, "A^B");
+        assert_eq!(r[0].2, "PNG\\x");
+        assert_eq!(r[0].3, "&");
+    }
+
+    #[test]
+    fn summary_lengths_uses_component_4_and_code_points() {
+        // R-3 comp 4 "WBC" (3) + R-4 "7.5" (3) + R-5 "10^3/uL" (7) + R-7 "N" (1) = 14;
+        // second: comp 4 "" (0, the comp-5 fallback is not used) + "ệ" (1 code point) + "" + "" = 1.
+        let (m, _) = parse_message(
+            "H|\\^&\rO|1|S\rR|1|^^^WBC|7.5|10^3/uL||N\rR|2|^^^^X^1|ệ\rL|1".as_bytes(),
+        )
+        .unwrap();
+        assert_eq!(summary_lengths(&m), (2, 15));
+    }
+}

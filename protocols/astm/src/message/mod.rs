@@ -296,6 +296,18 @@ impl<'a> Message<'a> {
         }
     }
 
+    /// An owned copy that outlives the input bytes (copies the text only if it was borrowed).
+    pub fn into_owned(self) -> Message<'static> {
+        Message {
+            text: Cow::Owned(self.text.into_owned()),
+            charset: self.charset,
+            delimiters: self.delimiters,
+            index: self.index,
+            table_len: self.table_len,
+            record_count: self.record_count,
+        }
+    }
+
     /// The message text, decoded (see [`Message::charset`]); all offsets refer to it.
     pub fn text(&self) -> &str {
         &self.text

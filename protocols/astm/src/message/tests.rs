@@ -221,3 +221,12 @@ fn tree_keeps_orphans() {
     assert_eq!(orders[0].results().count(), 1);
     assert_eq!(orders[1].results().count(), 1);
 }
+
+#[test]
+fn into_owned_outlives_input() {
+    let owned = {
+        let bytes = SMALL.as_bytes().to_vec();
+        Message::parse(&bytes).unwrap().0.into_owned()
+    };
+    assert_eq!(owned.record(3).unwrap().field(4).raw(), "7.5");
+}
