@@ -162,9 +162,8 @@ mod tests {
     use super::*;
     use crate::message::parse_message;
 
-    fn rows(
-        text: &str,
-    ) -> Vec<(
+    /// Specimen, code, value, units, flags, status, observed_at (ISO).
+    type Row = (
         String,
         String,
         String,
@@ -172,7 +171,9 @@ mod tests {
         Vec<String>,
         String,
         Option<String>,
-    )> {
+    );
+
+    fn rows(text: &str) -> Vec<Row> {
         let (m, _) = parse_message(text.as_bytes()).unwrap();
         results(&m)
             .map(|r| {
