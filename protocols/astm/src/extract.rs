@@ -56,20 +56,29 @@ impl<'m> Flags<'m> {
     }
 
     /// The flags, trimmed, empty ones skipped.
-    pub fn iter(&self) -> impl Iterator<Item = &'m str> + 'm {
-        self.0
-            .repeats()
-            .map(|r| r.raw().trim())
-            .filter(|s| !s.is_empty())
+    pub fn iter(&self) -> FlagIter<'m> {
+        FlagIter(self.0.raw().split(char::from(self.0.delimiters().repeat)))
     }
 }
 
 impl<'m> IntoIterator for Flags<'m> {
     type Item = &'m str;
-    type IntoIter = Box<dyn Iterator<Item = &'m str> + 'm>;
+    type IntoIter = FlagIter<'m>;
 
     fn into_iter(self) -> Self::IntoIter {
-        Box::new(self.iter())
+        self.iter()
+    }
+}
+
+/// Iterator over the R-7 flags of one result (no allocation).
+#[derive(Debug, Clone)]
+pub struct FlagIter<'m>(std::str::Split<'m, char>);
+
+impl<'m> Iterator for FlagIter<'m> {
+    type Item = &'m str;
+
+    fn next(&mut self) -> Option<&'m str> {
+        self.0.by_ref().map(str::trim).find(|s| !s.is_empty())
     }
 }
 
