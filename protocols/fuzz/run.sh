@@ -20,7 +20,7 @@ seeds_for() {
     esac
 }
 
-for target in $(cargo fuzz list); do
+for target in $(cargo fuzz list --fuzz-dir .); do
     mkdir -p "corpus/$target"
     # Seed directories that exist; libFuzzer reads every file in them (recursively flattened here).
     seed_dir="corpus/$target-seeds"
@@ -29,6 +29,6 @@ for target in $(cargo fuzz list); do
         [ -d "$dir" ] && find "$dir" -type f ! -name '*.md' -size -200k -exec cp -t "$seed_dir" {} + || true
     done
     echo "== fuzz $target for ${seconds}s"
-    cargo fuzz run "$target" "corpus/$target" "$seed_dir" -- \
+    cargo fuzz run --fuzz-dir . "$target" "corpus/$target" "$seed_dir" -- \
         -max_total_time="$seconds" -max_len=65536 -rss_limit_mb=2048 -print_final_stats=1
 done
