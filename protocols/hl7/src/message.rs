@@ -1,0 +1,344 @@
+//! One HL7 v2 message: the decoded text plus a compact index of segment and field boundaries.
+//!
+//! Design: parsing makes one pass over the text with `memchr3` for the field separator, CR and LF and
+//! records where each segment and each field starts as `u32` offsets. Field access is then an index
+//! lookup returning `&str`; repetitions, components and subcomponents are found lazily by scanning the
+//! field. nom reads the grammar (MSH header, escape sequences, timestamps); the tokenizer is a plain
+//! loop because it is the hot path.
+
+use std::borrow::Cow;
+
+use memchr::{memchr, memchr3, memmem};
+
+use crate::charset::{self, DeclaredCharset, TextEncoding};
+use crate::error::{Diagnostic, DiagnosticKind, ParseError};
+use crate::escape::classify;
+use crate::header::{self, CR, LF};
+use crate::segment::{Segment, SegmentSpan};
+use crate::segments::{Msh, SegmentView};
+use crate::separators::Separators;
+
+/// A parsed HL7 v2 message. Cheap to query: see the module doc.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Message<'a> {
+    text: Cow<'a, str>,
+    separators: Separators,
+    encoding: TextEncoding,
+    segments: Vec<SegmentSpan>,
+    /// Start offset of every piece (segment id, then each field) of every segment.
+    pieces: Vec<u32>,
+}
+
+impl<'a> Message<'a> {
+    /// Parses ONE message (no MLLP framing; see [`crate::mllp`] and [`crate::split`]).
+    ///
+    /// Segments may end in CR, LF or CRLF; empty lines are skipped. Oddities come back as diagnostics;
+    /// `Err` only when no `MSH` segment is found or its delimiters are unusable.
+    pub fn parse(bytes: &'a [u8]) -> Result<(Self, Vec<Diagnostic>), ParseError> {
+        if u32::try_from(bytes.len()).is_err() {
+            return Err(ParseError::TooLarge { len: bytes.len() });
+        }
+        let mut diagnostics = Vec::new();
+        let start = header::find_header(bytes).ok_or(ParseError::NoHeader {
+            searched: bytes.len(),
+        })?;
+        let separators = header::separators(bytes, start, &mut diagnostics)?;
+        let declared_text = header::msh18(bytes, start, &separators);
+        let declared = DeclaredCharset::from_msh18(declared_text);
+
+        let replaced = replace_literal_cr(bytes, &mut diagnostics);
+        let (text, encoding) = match &replaced {
+            Some(owned) => {
+                let (t, e) = charset::decode(owned, declared, declared_text, &mut diagnostics);
+                (Cow::Owned(t.into_owned()), e)
+            }
+            None => charset::decode(bytes, declared, declared_text, &mut diagnostics),
+        };
+        // Latin-1 decoding or `<13>` replacement can move the header: find it again in the text.
+        let start = header::find_header(text.as_bytes()).unwrap_or(0);
+        if text
+            .as_bytes()
+            .get(..start)
+            .is_some_and(|j| j.iter().any(|b| !b.is_ascii_whitespace()))
+        {
+            diagnostics.insert(
+                0,
+                Diagnostic {
+                    offset: 0,
+                    kind: DiagnosticKind::LeadingJunk { len: start },
+                },
+            );
+        }
+        let mut message = Self {
+            text,
+            separators,
+            encoding,
+            segments: Vec::new(),
+            pieces: Vec::new(),
+        };
+        message.index(start, &mut diagnostics);
+        message.check_escapes(&mut diagnostics);
+        Ok((message, diagnostics))
+    }
+
+    fn index(&mut self, start: usize, diagnostics: &mut Vec<Diagnostic>) {
+        let bytes = self.text.as_bytes();
+        let fs = self.separators.field;
+        let len = bytes.len();
+        self.segments.reserve(len / 64 + 1);
+        self.pieces.reserve(len / 6 + 1);
+        // Offsets fit in u32: `parse` rejected longer input, and decoding at most doubles Latin-1 input,
+        // so saturate rather than wrap in that extreme case.
+        let off = |p: usize| u32::try_from(p).unwrap_or(u32::MAX);
+        let mut pos = start;
+        while pos < len {
+            match bytes.get(pos) {
+                Some(&CR) | Some(&LF) => {
+                    pos += 1;
+                    continue;
+                }
+                Some(_) => {}
+                None => break,
+            }
+            let first_piece = self.pieces.len();
+            self.pieces.push(off(pos));
+            let seg_start = pos;
+            let end = loop {
+                match bytes.get(pos..).and_then(|b| memchr3(fs, CR, LF, b)) {
+                    Some(i) => {
+                        let p = pos + i;
+                        pos = p + 1;
+                        if bytes.get(p) == Some(&fs) {
+                            self.pieces.push(off(pos));
+                        } else {
+                            break p;
+                        }
+                    }
+                    None => {
+                        pos = len;
+                        break len;
+                    }
+                }
+            };
+            let span = SegmentSpan {
+                start: off(seg_start),
+                end: off(end),
+                first_piece: off(first_piece),
+                piece_count: off(self.pieces.len() - first_piece),
+            };
+            let id_end = self
+                .pieces
+                .get(first_piece + 1)
+                .map_or(end, |&p| p as usize - 1);
+            let id = self.text.get(seg_start..id_end).unwrap_or_default();
+            if !is_segment_id(id) {
+                let id: String = id.chars().take(16).collect();
+                diagnostics.push(Diagnostic {
+                    offset: seg_start,
+                    kind: DiagnosticKind::BadSegmentId { id },
+                });
+            } else if id == "MSH" && !self.segments.is_empty() {
+                diagnostics.push(Diagnostic {
+                    offset: seg_start,
+                    kind: DiagnosticKind::RepeatedHeader,
+                });
+            }
+            self.segments.push(span);
+        }
+    }
+
+    /// Reports unterminated or unknown escape sequences (they are passed through when read).
+    fn check_escapes(&self, diagnostics: &mut Vec<Diagnostic>) {
+        let seps = self.separators;
+        let bytes = self.text.as_bytes();
+        if memchr(
+            seps.escape,
+            bytes
+                .get(self.pieces.get(2).map_or(0, |&p| p as usize)..)
+                .unwrap_or_default(),
+        )
+        .is_none()
+        {
+            return;
+        }
+        for seg in self.segments() {
+            // MSH-1 and MSH-2 hold the escape character itself.
+            let first_field = if seg.id() == "MSH" { 3 } else { 1 };
+            let Some(start) = seg.field_start(first_field) else {
+                continue;
+            };
+            let end = seg.offset() + seg.as_str().len();
+            let seg_bytes = bytes.get(..end).unwrap_or_default();
+            let mut pos = start;
+            while let Some(i) = seg_bytes.get(pos..).and_then(|b| memchr(seps.escape, b)) {
+                let open = pos + i;
+                let after = open + 1;
+                let stop = seg_bytes
+                    .get(after..)
+                    .and_then(|b| {
+                        b.iter()
+                            .position(|&b| b == seps.escape || seps.is_special(b))
+                    })
+                    .map_or(end, |j| after + j);
+                if seg_bytes.get(stop) == Some(&seps.escape) {
+                    let content = self.text.get(after..stop).unwrap_or_default();
+                    if classify(content).is_none() {
+                        let sequence: String = self
+                            .text
+                            .get(open..=stop)
+                            .unwrap_or_default()
+                            .chars()
+                            .take(32)
+                            .collect();
+                        diagnostics.push(Diagnostic {
+                            offset: open,
+                            kind: DiagnosticKind::BadEscape { sequence },
+                        });
+                    }
+                    pos = stop + 1;
+                } else {
+                    let sequence: String = self
+                        .text
+                        .get(open..stop)
+                        .unwrap_or_default()
+                        .chars()
+                        .take(32)
+                        .collect();
+                    diagnostics.push(Diagnostic {
+                        offset: open,
+                        kind: DiagnosticKind::BadEscape { sequence },
+                    });
+                    pos = after;
+                }
+            }
+        }
+    }
+
+    /// The whole message text, decoded to UTF-8 (segment terminators as received).
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// The delimiters read from MSH-1 and MSH-2.
+    pub fn separators(&self) -> Separators {
+        self.separators
+    }
+
+    /// How the bytes were decoded (see [`crate::charset`]).
+    pub fn text_encoding(&self) -> TextEncoding {
+        self.encoding
+    }
+
+    /// Number of segments (MSH included).
+    pub fn segment_count(&self) -> usize {
+        self.segments.len()
+    }
+
+    /// Segment `i` (0-based: 0 is MSH).
+    pub fn segment(&self, i: usize) -> Option<Segment<'_>> {
+        let span = *self.segments.get(i)?;
+        let first = span.first_piece as usize;
+        let pieces = self.pieces.get(first..first + span.piece_count as usize)?;
+        let start = span.start as usize;
+        let is_header = self.text.get(start..start + 3) == Some("MSH")
+            && pieces.get(1).is_none_or(|&p| p as usize == start + 4);
+        Some(Segment::new(
+            &self.text,
+            span,
+            pieces,
+            self.separators,
+            is_header,
+        ))
+    }
+
+    /// All segments in order.
+    pub fn segments(&self) -> impl Iterator<Item = Segment<'_>> + '_ {
+        (0..self.segments.len()).filter_map(move |i| self.segment(i))
+    }
+
+    /// The first segment with this id.
+    pub fn first(&self, id: &str) -> Option<Segment<'_>> {
+        self.segments().find(|s| s.id() == id)
+    }
+
+    /// The message header (always present: parsing fails without it).
+    pub fn header(&self) -> Msh<'_> {
+        match self.segment(0) {
+            Some(seg) => Msh::wrap(seg),
+            // Unreachable in practice: `parse` always indexes the MSH segment it found.
+            None => Msh::wrap(Segment::new(
+                &self.text,
+                SegmentSpan::default(),
+                &[],
+                self.separators,
+                true,
+            )),
+        }
+    }
+
+    /// All segments of one typed view, in order (e.g. `message.all::<Obx>()`).
+    pub fn all<'s, V: SegmentView<'s> + 's>(&'s self) -> impl Iterator<Item = V> + 's {
+        self.segments().filter(|s| s.id() == V::ID).map(V::wrap)
+    }
+
+    /// The first segment of one typed view.
+    pub fn first_of<'s, V: SegmentView<'s>>(&'s self) -> Option<V> {
+        self.first(V::ID).map(V::wrap)
+    }
+
+    /// Detaches the message from the input buffer.
+    pub fn into_owned(self) -> Message<'static> {
+        Message {
+            text: Cow::Owned(self.text.into_owned()),
+            separators: self.separators,
+            encoding: self.encoding,
+            segments: self.segments,
+            pieces: self.pieces,
+        }
+    }
+}
+
+fn is_segment_id(id: &str) -> bool {
+    id.len() == 3
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+}
+
+/// Replaces each literal `<13>` that stands before a segment id (or at the end) with a CR.
+fn replace_literal_cr(bytes: &[u8], diagnostics: &mut Vec<Diagnostic>) -> Option<Vec<u8>> {
+    const ARTEFACT: &[u8] = b"<13>";
+    let hits: Vec<usize> = memmem::find_iter(bytes, ARTEFACT)
+        .filter(|&i| {
+            let next = bytes.get(i + ARTEFACT.len()..).unwrap_or_default();
+            next.is_empty()
+                || matches!(next.first(), Some(&CR) | Some(&LF))
+                || (next.len() >= 4
+                    && next
+                        .iter()
+                        .take(3)
+                        .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+                    && next.get(3).is_some_and(|b| b.is_ascii_punctuation()))
+        })
+        .collect();
+    if hits.is_empty() {
+        return None;
+    }
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut pos = 0;
+    for (n, &i) in hits.iter().enumerate() {
+        out.extend_from_slice(bytes.get(pos..i).unwrap_or_default());
+        out.push(CR);
+        pos = i + ARTEFACT.len();
+        // Offsets after each replacement shrink by 3 bytes.
+        diagnostics.push(Diagnostic {
+            offset: i - 3 * n,
+            kind: DiagnosticKind::LiteralCr,
+        });
+    }
+    out.extend_from_slice(bytes.get(pos..).unwrap_or_default());
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests;
