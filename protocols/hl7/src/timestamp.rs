@@ -48,17 +48,15 @@ fn digits<const N: usize>(input: &str) -> IResult<&str, u32> {
     .parse(input)
 }
 
-fn grammar(
-    input: &str,
-) -> IResult<
-    &str,
-    (
-        u32,
-        [Option<u32>; 5],
-        Option<&str>,
-        Option<(char, u32, u32)>,
-    ),
-> {
+/// Year, up to five two-digit parts (month..second), fraction digits, UTC offset (sign, hours, minutes).
+type Fields<'a> = (
+    u32,
+    [Option<u32>; 5],
+    Option<&'a str>,
+    Option<(char, u32, u32)>,
+);
+
+fn grammar(input: &str) -> IResult<&str, Fields<'_>> {
     let (rest, year) = digits::<4>(input)?;
     let mut parts = [None; 5];
     let mut rest = rest;

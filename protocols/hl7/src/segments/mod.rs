@@ -1,13 +1,13 @@
 //! Typed views of the segments a laboratory exchanges. Field numbers follow HL7 v2.5.1; a view never
 //! checks that fields are present: absent fields read as empty.
 //!
-//! - [`header`]: MSH.
-//! - [`patient`]: PID, PV1.
-//! - [`order`]: ORC, OBR.
-//! - [`observation`]: OBX, NTE.
-//! - [`specimen`]: SPM, SAC.
-//! - [`query`]: QPD, RCP, QAK, QRD, QRF, DSP.
-//! - [`ack`]: MSA, ERR.
+//! - [`header`] holds MSH.
+//! - [`patient`] holds PID, PV1.
+//! - [`order`] holds ORC, OBR.
+//! - [`observation`] holds OBX, NTE.
+//! - [`specimen`] holds SPM, SAC.
+//! - [`query`] holds QPD, RCP, QAK, QRD, QRF, DSP.
+//! - [`ack`] holds MSA, ERR.
 
 pub mod ack;
 pub mod header;
