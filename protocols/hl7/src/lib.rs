@@ -47,3 +47,16 @@ pub use segment::Segment;
 pub use segments::SegmentView;
 pub use separators::Separators;
 pub use timestamp::Timestamp;
+
+/// A file of the shared corpus, for tests. The corpus sits at `../../../shared` from this crate in the
+/// main checkout and one level further up from a worktree under `wt/`.
+#[cfg(test)]
+pub(crate) fn corpus_path(relative: &str) -> std::path::PathBuf {
+    let base = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    ["../../../shared/corpus", "../../../../shared/corpus"]
+        .iter()
+        .map(|dir| base.join(dir))
+        .find(|dir| dir.is_dir())
+        .unwrap_or_else(|| base.join("../../../shared/corpus"))
+        .join(relative)
+}
