@@ -7,7 +7,8 @@
 //!   OBR in scope.
 //! - `test_code` OBX-3.1; `value` OBX-5 whole (escapes decoded, trimmed: `1\S\2.14` gives `1^2.14`,
 //!   `101,0` stays as sent); `units` OBX-6.1; `reference_range` OBX-7; `flags` OBX-8 split on
-//!   repetitions with empties dropped; `status` OBX-11; `observed_at` OBX-14, else OBX-19, else OBR-7.
+//!   repetitions, first component each, with empties and the HL7 null `""` dropped (cobas 6800 sends
+//!   `""`); `status` OBX-11; `observed_at` OBX-14, else OBX-19, else OBR-7.
 
 use std::borrow::Cow;
 
@@ -120,7 +121,7 @@ pub fn results<'m>(message: &'m Message<'_>) -> Vec<ExtractedResult<'m>> {
                 .abnormal_flags_field()
                 .repetitions()
                 .map(|r| trimmed(r.component(1).text()))
-                .filter(|f| !f.is_empty())
+                .filter(|f| !f.is_empty() && f != "\"\"")
                 .collect(),
             status: obx.status().text(),
             observed_at,
