@@ -164,19 +164,26 @@ pub fn unescape<'a>(raw: &'a str, seps: &Separators) -> Cow<'a, str> {
     }
 }
 
-/// Escapes every delimiter in `text` (and CR/LF as `\X0D\`/`\X0A\`) so it can be written as data;
+/// Escapes every delimiter in `text` (CR/LF as `\X0D\`/`\X0A\`, and the `<` of `<13>` as `\X3C\`) so it
+/// can be written as data;
 /// borrowed when nothing needs escaping.
 pub fn escape<'a>(text: &'a str, seps: &Separators) -> Cow<'a, str> {
-    if !text
-        .bytes()
-        .any(|b| seps.is_special(b) || b == b'\r' || b == b'\n')
+    let artefact = text.contains("<13>");
+    if !artefact
+        && !text
+            .bytes()
+            .any(|b| seps.is_special(b) || b == b'\r' || b == b'\n')
     {
         return Cow::Borrowed(text);
     }
     let e = char::from(seps.escape);
     let mut out = String::with_capacity(text.len() + 8);
-    for c in text.chars() {
+    for (i, c) in text.char_indices() {
         let code = match u8::try_from(c) {
+            // `<13>` is read back as a log artefact for a CR (see `Message::parse`): write `<` in hex.
+            Ok(b'<') if artefact && text.get(i..).is_some_and(|t| t.starts_with("<13>")) => {
+                Some("X3C")
+            }
             Ok(b) if b == seps.field => Some("F"),
             Ok(b) if b == seps.component => Some("S"),
             Ok(b) if b == seps.subcomponent => Some("T"),
@@ -277,5 +284,7 @@ mod tests {
         assert_eq!(escaped, r"a\F\b\S\c\R\d\E\e\T\f\P\g\X0D\h\X0A\i");
         assert_eq!(unescape(&escaped, &seps), data);
         assert!(matches!(escape("plain", &seps), Cow::Borrowed(_)));
+        assert_eq!(escape("a<13>PID", &seps), r"a\X3C\13>PID");
+        assert_eq!(unescape(r"a\X3C\13>PID", &seps), "a<13>PID");
     }
 }

@@ -46,7 +46,7 @@ impl<'a> Message<'a> {
         let declared_text = header::msh18(bytes, start, &separators);
         let declared = DeclaredCharset::from_msh18(declared_text);
 
-        let replaced = replace_literal_cr(bytes, &mut diagnostics);
+        let replaced = replace_literal_cr(bytes, separators.field, &mut diagnostics);
         let (text, encoding) = match &replaced {
             Some(owned) => {
                 let (t, e) = charset::decode(owned, declared, declared_text, &mut diagnostics);
@@ -305,20 +305,23 @@ fn is_segment_id(id: &str) -> bool {
             .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
 }
 
-/// Replaces each literal `<13>` that stands before a segment id (or at the end) with a CR.
-fn replace_literal_cr(bytes: &[u8], diagnostics: &mut Vec<Diagnostic>) -> Option<Vec<u8>> {
+/// Replaces each literal `<13>` that stands before a segment id and the field separator (`<13>PID|`)
+/// with a CR. Builders escape `<` in such text, so data written by [`crate::build`] never matches.
+fn replace_literal_cr(
+    bytes: &[u8],
+    field_separator: u8,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Option<Vec<u8>> {
     const ARTEFACT: &[u8] = b"<13>";
     let hits: Vec<usize> = memmem::find_iter(bytes, ARTEFACT)
         .filter(|&i| {
             let next = bytes.get(i + ARTEFACT.len()..).unwrap_or_default();
-            next.is_empty()
-                || matches!(next.first(), Some(&CR) | Some(&LF))
-                || (next.len() >= 4
-                    && next
-                        .iter()
-                        .take(3)
-                        .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
-                    && next.get(3).is_some_and(|b| b.is_ascii_punctuation()))
+            next.len() >= 4
+                && next
+                    .iter()
+                    .take(3)
+                    .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+                && next.get(3) == Some(&field_separator)
         })
         .collect();
     if hits.is_empty() {

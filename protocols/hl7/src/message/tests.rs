@@ -211,11 +211,12 @@ fn bad_segment_ids_are_kept_with_diagnostic() {
 #[test]
 fn literal_13_artifact_is_a_segment_terminator() {
     let (m, d) =
-        parse("MSH|^~\\&|A||||||OUL^R21|1|P|2.4||||||UNICODE UTF-8<13>PID|1|?\rSAC|||BAR<13>\r");
+        parse("MSH|^~\\&|A||||||OUL^R21|1|P|2.4||||||UNICODE UTF-8<13>PID|1|?<13>SAC|||BAR<13>\r");
     assert_eq!(m.header().charset().as_str(), "UNICODE UTF-8");
     let ids: Vec<&str> = m.segments().map(|s| s.id()).collect();
     assert_eq!(ids, ["MSH", "PID", "SAC"]);
-    assert_eq!(m.first("SAC").unwrap().field(3).as_str(), "BAR");
+    // `<13>` before the real CR is not followed by a segment: kept as data.
+    assert_eq!(m.first("SAC").unwrap().field(3).as_str(), "BAR<13>");
     assert_eq!(
         d.iter()
             .filter(|d| d.kind == DiagnosticKind::LiteralCr)
@@ -227,9 +228,12 @@ fn literal_13_artifact_is_a_segment_terminator() {
 
 #[test]
 fn literal_13_inside_data_is_kept() {
-    let (m, d) = parse("MSH|^~\\&|A\rOBX|1|ST|X||<13>|");
+    let (m, d) = parse("MSH|^~\\&|A\rOBX|1|ST|X||<13>|<13>ABC\\F\\|<13>\r");
     assert!(d.is_empty());
-    assert_eq!(m.first("OBX").unwrap().field(5).as_str(), "<13>");
+    let obx = m.first("OBX").unwrap();
+    assert_eq!(obx.field(5).as_str(), "<13>");
+    assert_eq!(obx.field(6).text(), "<13>ABC|");
+    assert_eq!(obx.field(7).as_str(), "<13>");
 }
 
 #[test]
