@@ -203,7 +203,7 @@ proptest! {
                 got.push(e);
             }
         }
-        let want: Vec<Vec<u8>> = payloads.clone();
+        let want: Vec<Vec<u8>> = payloads;
         let got: Vec<Vec<u8>> = got.into_iter().map(|e| match e {
             MllpEvent::Message { payload, .. } => payload.to_vec(),
             other => panic!("unexpected {other:?}"),
