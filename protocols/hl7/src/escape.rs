@@ -102,6 +102,16 @@ fn sequence(input: &str) -> IResult<&str, EscapeSequence> {
 
 /// Classifies the text between two escape characters; `None` when it is not a known sequence.
 pub(crate) fn classify(content: &str) -> Option<EscapeSequence> {
+    // Fast path for the one-letter sequences, by far the most common.
+    match content.as_bytes() {
+        [b'F'] => return Some(EscapeSequence::Delimiter(Delimiter::Field)),
+        [b'S'] => return Some(EscapeSequence::Delimiter(Delimiter::Component)),
+        [b'T'] => return Some(EscapeSequence::Delimiter(Delimiter::Subcomponent)),
+        [b'R'] => return Some(EscapeSequence::Delimiter(Delimiter::Repetition)),
+        [b'E'] => return Some(EscapeSequence::Delimiter(Delimiter::Escape)),
+        [b'H'] | [b'N'] => return Some(EscapeSequence::PassThrough),
+        _ => {}
+    }
     // `anychar` keeps nom from matching an empty sequence as `Z`-less text.
     if anychar::<_, nom::error::Error<&str>>(content).is_err() {
         return None;
@@ -124,7 +134,7 @@ fn delimiter_byte(d: Delimiter, seps: &Separators) -> Option<u8> {
 /// Decodes the escape sequences of `raw`; borrowed when `raw` holds no escape character.
 pub fn unescape<'a>(raw: &'a str, seps: &Separators) -> Cow<'a, str> {
     let bytes = raw.as_bytes();
-    let Some(mut next) = memchr(seps.escape, bytes) else {
+    let Some(mut next) = crate::field::find_byte(seps.escape, bytes) else {
         return Cow::Borrowed(raw);
     };
     let mut out = String::with_capacity(raw.len());

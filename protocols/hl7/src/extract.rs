@@ -12,10 +12,13 @@
 
 use std::borrow::Cow;
 
-use crate::field::Field;
+use memchr::memchr;
+
+use crate::escape::unescape;
+use crate::field::{nth_piece, Field, Pieces};
 use crate::message::Message;
 use crate::segment::Segment;
-use crate::segments::{timestamp, Obr, Obx, Sac, SegmentView, Spm};
+use crate::segments::{timestamp, Obr, Sac, SegmentView, Spm};
 use crate::timestamp::Timestamp;
 
 /// One result row.
@@ -99,31 +102,39 @@ impl<'m> Scope<'m> {
 
 /// Every OBX of the message as a result row, in order.
 pub fn results<'m>(message: &'m Message<'_>) -> Vec<ExtractedResult<'m>> {
-    let mut out = Vec::new();
+    let seps = message.separators();
+    let mut out = Vec::with_capacity(message.segments().filter(|s| s.id() == "OBX").count());
     let mut scope = Scope::default();
+    // The specimen id of the current scope, computed once per scope.
+    let mut specimen: Option<Option<Cow<'m, str>>> = None;
     for seg in message.segments() {
         if seg.id() != "OBX" {
-            scope.update(seg);
+            if matches!(seg.id(), "PID" | "SPM" | "SAC" | "OBR") {
+                scope.update(seg);
+                specimen = None;
+            }
             continue;
         }
-        let obx = Obx::wrap(seg);
-        let observed_at = obx
-            .observed_at()
-            .or_else(|| obx.analyzed_at())
+        let specimen_id = specimen.get_or_insert_with(|| scope.specimen_id()).clone();
+        // Most OBX hold no escape sequence at all: one scan of the segment spares one per field.
+        let escaped = memchr(seps.escape, seg.as_str().as_bytes()).is_some();
+        let text = |raw: &'m str| if escaped { unescape(raw, &seps) } else { Cow::Borrowed(raw) };
+        let first_component = |n: usize| nth_piece(nth_piece(seg.field(n).as_str(), seps.repetition, 1), seps.component, 1);
+        let observed_at = timestamp(seg.field(14))
+            .or_else(|| timestamp(seg.field(19)))
             .or_else(|| scope.obr.and_then(|o| timestamp(o.field(7))));
+        let flags = Pieces::new(seg.field(8).as_str(), seps.repetition)
+            .map(|r| trimmed(text(nth_piece(r, seps.component, 1))))
+            .filter(|f| !f.is_empty() && f != "\"\"")
+            .collect();
         out.push(ExtractedResult {
-            specimen_id: scope.specimen_id(),
-            test_code: obx.observation_id().identifier().text(),
-            value: trimmed(obx.value().text()),
-            units: obx.units().identifier().text(),
-            reference_range: obx.reference_range().text(),
-            flags: obx
-                .abnormal_flags_field()
-                .repetitions()
-                .map(|r| trimmed(r.component(1).text()))
-                .filter(|f| !f.is_empty() && f != "\"\"")
-                .collect(),
-            status: obx.status().text(),
+            specimen_id,
+            test_code: text(first_component(3)),
+            value: trimmed(text(seg.field(5).as_str())),
+            units: text(first_component(6)),
+            reference_range: text(seg.field(7).as_str()),
+            flags,
+            status: text(seg.field(11).as_str()),
             observed_at,
         });
     }

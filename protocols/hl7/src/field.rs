@@ -12,6 +12,17 @@ use memchr::memchr;
 use crate::escape::unescape;
 use crate::separators::Separators;
 
+/// Position of `b` in `hay`: a plain loop for short values (most fields are a few bytes, where the
+/// SIMD search costs more to set up than it saves), `memchr` for long ones.
+#[inline]
+pub(crate) fn find_byte(b: u8, hay: &[u8]) -> Option<usize> {
+    if hay.len() < 32 {
+        hay.iter().position(|&x| x == b)
+    } else {
+        memchr(b, hay)
+    }
+}
+
 /// Iterator over the pieces of `raw` between `sep` bytes (one empty piece for an empty `raw`).
 #[derive(Debug, Clone)]
 pub(crate) struct Pieces<'a> {
@@ -33,7 +44,7 @@ impl<'a> Iterator for Pieces<'a> {
 
     fn next(&mut self) -> Option<&'a str> {
         let rest = self.rest?;
-        match memchr(self.sep, rest.as_bytes()) {
+        match find_byte(self.sep, rest.as_bytes()) {
             // The separator is ASCII, so `i` and `i + 1` are char boundaries.
             Some(i) => {
                 self.rest = rest.get(i + 1..);
@@ -56,13 +67,13 @@ pub(crate) fn nth_piece(raw: &str, sep: u8, n: usize) -> &str {
     let bytes = raw.as_bytes();
     let mut start = 0;
     for _ in 1..n {
-        match bytes.get(start..).and_then(|b| memchr(sep, b)) {
+        match bytes.get(start..).and_then(|b| find_byte(sep, b)) {
             Some(i) => start += i + 1,
             None => return "",
         }
     }
     let rest = raw.get(start..).unwrap_or_default();
-    match memchr(sep, rest.as_bytes()) {
+    match find_byte(sep, rest.as_bytes()) {
         Some(i) => rest.get(..i).unwrap_or_default(),
         None => rest,
     }

@@ -1,6 +1,7 @@
 //! One HL7 v2 message: the decoded text plus a compact index of segment and field boundaries.
 //!
-//! Design: parsing makes one pass over the text with `memchr3` for the field separator, CR and LF and
+//! Design: parsing makes one pass over the text with `memchr3_iter` (SIMD) for the field separator, CR
+//! and LF and
 //! records where each segment and each field starts as `u32` offsets. Field access is then an index
 //! lookup returning `&str`; repetitions, components and subcomponents are found lazily by scanning the
 //! field. nom reads the grammar (MSH header, escape sequences, timestamps); the tokenizer is a plain
@@ -8,7 +9,7 @@
 
 use std::borrow::Cow;
 
-use memchr::{memchr, memchr3, memmem};
+use memchr::{memchr, memchr3_iter, memmem};
 
 use crate::charset::{self, DeclaredCharset, TextEncoding};
 use crate::error::{Diagnostic, DiagnosticKind, ParseError};
@@ -81,70 +82,57 @@ impl<'a> Message<'a> {
         Ok((message, diagnostics))
     }
 
+    /// Builds the segment and piece index in one pass of `memchr3_iter` over the text.
     fn index(&mut self, start: usize, diagnostics: &mut Vec<Diagnostic>) {
-        let bytes = self.text.as_bytes();
+        let text: &str = &self.text;
+        let bytes = text.as_bytes();
         let fs = self.separators.field;
         let len = bytes.len();
-        self.segments.reserve(len / 64 + 1);
-        self.pieces.reserve(len / 6 + 1);
-        // Offsets fit in u32: `parse` rejected longer input, and decoding at most doubles Latin-1 input,
-        // so saturate rather than wrap in that extreme case.
+        let mut segments = Vec::with_capacity(len / 48 + 1);
+        let mut pieces = Vec::with_capacity(len / 5 + 1);
+        // Offsets fit in u32: `parse` rejected longer input; decoding Latin-1 can at most double it, so
+        // saturate rather than wrap in that extreme case.
         let off = |p: usize| u32::try_from(p).unwrap_or(u32::MAX);
-        let mut pos = start;
-        while pos < len {
-            match bytes.get(pos) {
-                Some(&CR) | Some(&LF) => {
-                    pos += 1;
-                    continue;
+        // Start of the current line, and the index of its first piece once a field separator was seen.
+        let mut line_start = start;
+        let mut open: Option<usize> = None;
+        let haystack = bytes.get(start..).unwrap_or_default();
+        for p in memchr3_iter(fs, CR, LF, haystack).map(|i| i + start) {
+            if bytes.get(p) == Some(&fs) {
+                if open.is_none() {
+                    open = Some(pieces.len());
+                    pieces.push(off(line_start));
                 }
-                Some(_) => {}
-                None => break,
-            }
-            let first_piece = self.pieces.len();
-            self.pieces.push(off(pos));
-            let seg_start = pos;
-            let end = loop {
-                match bytes.get(pos..).and_then(|b| memchr3(fs, CR, LF, b)) {
-                    Some(i) => {
-                        let p = pos + i;
-                        pos = p + 1;
-                        if bytes.get(p) == Some(&fs) {
-                            self.pieces.push(off(pos));
-                        } else {
-                            break p;
-                        }
+                pieces.push(off(p + 1));
+            } else {
+                let first_piece = match open.take() {
+                    Some(first) => Some(first),
+                    // A line without any field separator (`PID`, a stray text line) is still a segment.
+                    None if p > line_start => {
+                        pieces.push(off(line_start));
+                        Some(pieces.len() - 1)
                     }
-                    None => {
-                        pos = len;
-                        break len;
-                    }
+                    None => None,
+                };
+                if let Some(first) = first_piece {
+                    close_segment(text, &mut segments, &pieces, first, line_start, p, diagnostics);
                 }
-            };
-            let span = SegmentSpan {
-                start: off(seg_start),
-                end: off(end),
-                first_piece: off(first_piece),
-                piece_count: off(self.pieces.len() - first_piece),
-            };
-            let id_end = self
-                .pieces
-                .get(first_piece + 1)
-                .map_or(end, |&p| p as usize - 1);
-            let id = self.text.get(seg_start..id_end).unwrap_or_default();
-            if !is_segment_id(id) {
-                let id: String = id.chars().take(16).collect();
-                diagnostics.push(Diagnostic {
-                    offset: seg_start,
-                    kind: DiagnosticKind::BadSegmentId { id },
-                });
-            } else if id == "MSH" && !self.segments.is_empty() {
-                diagnostics.push(Diagnostic {
-                    offset: seg_start,
-                    kind: DiagnosticKind::RepeatedHeader,
-                });
+                line_start = p + 1;
             }
-            self.segments.push(span);
         }
+        let first_piece = match open {
+            Some(first) => Some(first),
+            None if len > line_start => {
+                pieces.push(off(line_start));
+                Some(pieces.len() - 1)
+            }
+            None => None,
+        };
+        if let Some(first) = first_piece {
+            close_segment(text, &mut segments, &pieces, first, line_start, len, diagnostics);
+        }
+        self.segments = segments;
+        self.pieces = pieces;
     }
 
     /// Reports unterminated or unknown escape sequences (they are passed through when read).
@@ -296,6 +284,33 @@ impl<'a> Message<'a> {
             pieces: self.pieces,
         }
     }
+}
+
+/// Records one segment and checks its id.
+fn close_segment(
+    text: &str,
+    segments: &mut Vec<SegmentSpan>,
+    pieces: &[u32],
+    first_piece: usize,
+    start: usize,
+    end: usize,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    let off = |p: usize| u32::try_from(p).unwrap_or(u32::MAX);
+    let id_end = pieces.get(first_piece + 1).map_or(end, |&p| p as usize - 1);
+    let id = text.get(start..id_end).unwrap_or_default();
+    if !is_segment_id(id) {
+        let id: String = id.chars().take(16).collect();
+        diagnostics.push(Diagnostic { offset: start, kind: DiagnosticKind::BadSegmentId { id } });
+    } else if id == "MSH" && !segments.is_empty() {
+        diagnostics.push(Diagnostic { offset: start, kind: DiagnosticKind::RepeatedHeader });
+    }
+    segments.push(SegmentSpan {
+        start: off(start),
+        end: off(end),
+        first_piece: off(first_piece),
+        piece_count: off(pieces.len() - first_piece),
+    });
 }
 
 fn is_segment_id(id: &str) -> bool {

@@ -90,6 +90,9 @@ impl Timestamp {
             reason,
         };
         let v = value.trim();
+        if let Some(t) = Self::digits_only(v) {
+            return t.ok_or_else(|| err("date/time out of range"));
+        }
         let (_, (year, parts, fraction, offset)) = all_consuming(grammar)
             .parse(v)
             .map_err(|_| err("expected YYYY[MM[DD[HH[MM[SS[.S+]]]]]][+/-ZZZZ]"))?;
@@ -136,6 +139,37 @@ impl Timestamp {
             fraction,
             offset_minutes,
         })
+    }
+
+    /// Fast path for the common all-digit forms (`YYYYMMDD`, `YYYYMMDDHHMMSS`...): `None` when `v` is
+    /// not such a form (the nom grammar then decides), `Some(None)` when a part is out of range.
+    fn digits_only(v: &str) -> Option<Option<Self>> {
+        let b = v.as_bytes();
+        if !matches!(b.len(), 4 | 6 | 8 | 10 | 12 | 14) || !b.iter().all(u8::is_ascii_digit) {
+            return None;
+        }
+        let two = |i: usize| -> Option<u8> {
+            let hi = b.get(i)?.checked_sub(b'0')?;
+            let lo = b.get(i + 1)?.checked_sub(b'0')?;
+            Some(hi * 10 + lo)
+        };
+        let year = b.iter().take(4).fold(0u16, |acc, d| acc * 10 + u16::from(d - b'0'));
+        let t = Self {
+            year,
+            month: two(4),
+            day: two(6),
+            hour: two(8),
+            minute: two(10),
+            second: two(12),
+            fraction: None,
+            offset_minutes: None,
+        };
+        let ok = t.month.is_none_or(|m| (1..=12).contains(&m))
+            && t.day.is_none_or(|d| (1..=31).contains(&d))
+            && t.hour.is_none_or(|h| h <= 23)
+            && t.minute.is_none_or(|m| m <= 59)
+            && t.second.is_none_or(|s| s <= 60);
+        Some(ok.then_some(t))
     }
 
     /// ISO 8601 at the precision sent: `2024-02-06`, `2024-02-06T08:17:27`, `2016-07-24T08:06:00+02:00`.

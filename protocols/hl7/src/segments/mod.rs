@@ -73,8 +73,11 @@ macro_rules! view {
 pub(crate) use view;
 
 /// Reads a DTM/TS field (its first component) as a timestamp; `None` when empty or malformed.
+#[inline]
 pub(crate) fn timestamp(field: Field<'_>) -> Option<Timestamp> {
-    let v = field.component(1).as_str();
+    let raw = field.as_str();
+    // A plain `YYYYMMDDHHMMSS` needs no component split.
+    let v = if raw.bytes().all(|b| b.is_ascii_digit()) { raw } else { field.component(1).as_str() };
     if v.is_empty() {
         None
     } else {
