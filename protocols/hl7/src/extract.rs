@@ -103,7 +103,7 @@ impl<'m> Scope<'m> {
 /// Every OBX of the message as a result row, in order.
 pub fn results<'m>(message: &'m Message<'_>) -> Vec<ExtractedResult<'m>> {
     let seps = message.separators();
-    let mut out = Vec::with_capacity(message.segments().filter(|s| s.id() == "OBX").count());
+    let mut out = Vec::new();
     let mut scope = Scope::default();
     // The specimen id of the current scope, computed once per scope.
     let mut specimen: Option<Option<Cow<'m, str>>> = None;
@@ -118,8 +118,22 @@ pub fn results<'m>(message: &'m Message<'_>) -> Vec<ExtractedResult<'m>> {
         let specimen_id = specimen.get_or_insert_with(|| scope.specimen_id()).clone();
         // Most OBX hold no escape sequence at all: one scan of the segment spares one per field.
         let escaped = memchr(seps.escape, seg.as_str().as_bytes()).is_some();
-        let text = |raw: &'m str| if escaped { unescape(raw, &seps) } else { Cow::Borrowed(raw) };
-        let first_component = |n: usize| nth_piece(nth_piece(seg.field(n).as_str(), seps.repetition, 1), seps.component, 1);
+        let text = |raw: &'m str| {
+            if escaped {
+                unescape(raw, &seps)
+            } else {
+                Cow::Borrowed(raw)
+            }
+        };
+        // First component of the first repetition, in one scan for either separator.
+        let first_component = |n: usize| {
+            let raw = seg.field(n).as_str();
+            let end = raw
+                .bytes()
+                .position(|b| b == seps.component || b == seps.repetition)
+                .unwrap_or(raw.len());
+            raw.get(..end).unwrap_or_default()
+        };
         let observed_at = timestamp(seg.field(14))
             .or_else(|| timestamp(seg.field(19)))
             .or_else(|| scope.obr.and_then(|o| timestamp(o.field(7))));

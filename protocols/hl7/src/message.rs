@@ -1,6 +1,6 @@
 //! One HL7 v2 message: the decoded text plus a compact index of segment and field boundaries.
 //!
-//! Design: parsing makes one pass over the text with `memchr3_iter` (SIMD) for the field separator, CR
+//! Design: parsing makes one pass over the text (8 bytes at a time, SWAR) for the field separator, CR
 //! and LF and
 //! records where each segment and each field starts as `u32` offsets. Field access is then an index
 //! lookup returning `&str`; repetitions, components and subcomponents are found lazily by scanning the
@@ -9,7 +9,7 @@
 
 use std::borrow::Cow;
 
-use memchr::{memchr, memchr3_iter, memmem};
+use memchr::{memchr, memmem};
 
 use crate::charset::{self, DeclaredCharset, TextEncoding};
 use crate::error::{Diagnostic, DiagnosticKind, ParseError};
@@ -97,8 +97,9 @@ impl<'a> Message<'a> {
         let mut line_start = start;
         let mut open: Option<usize> = None;
         let haystack = bytes.get(start..).unwrap_or_default();
-        for p in memchr3_iter(fs, CR, LF, haystack).map(|i| i + start) {
-            if bytes.get(p) == Some(&fs) {
+        for_each_delimiter(haystack, fs, |i, b| {
+            let p = i + start;
+            if b == fs {
                 if open.is_none() {
                     open = Some(pieces.len());
                     pieces.push(off(line_start));
@@ -115,11 +116,19 @@ impl<'a> Message<'a> {
                     None => None,
                 };
                 if let Some(first) = first_piece {
-                    close_segment(text, &mut segments, &pieces, first, line_start, p, diagnostics);
+                    close_segment(
+                        text,
+                        &mut segments,
+                        &pieces,
+                        first,
+                        line_start,
+                        p,
+                        diagnostics,
+                    );
                 }
                 line_start = p + 1;
             }
-        }
+        });
         let first_piece = match open {
             Some(first) => Some(first),
             None if len > line_start => {
@@ -129,7 +138,15 @@ impl<'a> Message<'a> {
             None => None,
         };
         if let Some(first) = first_piece {
-            close_segment(text, &mut segments, &pieces, first, line_start, len, diagnostics);
+            close_segment(
+                text,
+                &mut segments,
+                &pieces,
+                first,
+                line_start,
+                len,
+                diagnostics,
+            );
         }
         self.segments = segments;
         self.pieces = pieces;
@@ -286,6 +303,44 @@ impl<'a> Message<'a> {
     }
 }
 
+/// Calls `f(index, byte)` for every field separator, CR and LF in `hay`, in order.
+///
+/// Delimiters are dense (one every few bytes), so restarting a SIMD search after each costs more than it
+/// saves; this scans 8 bytes at a time as one `u64` (SWAR): a byte equal to a needle becomes zero after
+/// XOR, and the exact zero-byte test below sets bit 7 of exactly those bytes.
+#[inline]
+fn for_each_delimiter(hay: &[u8], fs: u8, mut f: impl FnMut(usize, u8)) {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const LOW7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
+    #[inline(always)]
+    fn zero_bytes(x: u64) -> u64 {
+        !((x & LOW7).wrapping_add(LOW7) | x | LOW7)
+    }
+    let (wfs, wcr, wlf) = (
+        ONES * u64::from(fs),
+        ONES * u64::from(CR),
+        ONES * u64::from(LF),
+    );
+    let mut chunks = hay.chunks_exact(8);
+    let mut base = 0;
+    for chunk in &mut chunks {
+        // `chunks_exact(8)` yields 8-byte slices; the fallback word holds no delimiter.
+        let word = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]));
+        let mut mask = zero_bytes(word ^ wfs) | zero_bytes(word ^ wcr) | zero_bytes(word ^ wlf);
+        while mask != 0 {
+            let i = (mask.trailing_zeros() / 8) as usize;
+            f(base + i, chunk.get(i).copied().unwrap_or_default());
+            mask &= mask - 1;
+        }
+        base += 8;
+    }
+    for (i, &b) in chunks.remainder().iter().enumerate() {
+        if b == fs || b == CR || b == LF {
+            f(base + i, b);
+        }
+    }
+}
+
 /// Records one segment and checks its id.
 fn close_segment(
     text: &str,
@@ -301,9 +356,15 @@ fn close_segment(
     let id = text.get(start..id_end).unwrap_or_default();
     if !is_segment_id(id) {
         let id: String = id.chars().take(16).collect();
-        diagnostics.push(Diagnostic { offset: start, kind: DiagnosticKind::BadSegmentId { id } });
+        diagnostics.push(Diagnostic {
+            offset: start,
+            kind: DiagnosticKind::BadSegmentId { id },
+        });
     } else if id == "MSH" && !segments.is_empty() {
-        diagnostics.push(Diagnostic { offset: start, kind: DiagnosticKind::RepeatedHeader });
+        diagnostics.push(Diagnostic {
+            offset: start,
+            kind: DiagnosticKind::RepeatedHeader,
+        });
     }
     segments.push(SegmentSpan {
         start: off(start),

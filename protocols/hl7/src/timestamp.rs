@@ -143,7 +143,7 @@ impl Timestamp {
 
     /// Fast path for the common all-digit forms (`YYYYMMDD`, `YYYYMMDDHHMMSS`...): `None` when `v` is
     /// not such a form (the nom grammar then decides), `Some(None)` when a part is out of range.
-    fn digits_only(v: &str) -> Option<Option<Self>> {
+    pub(crate) fn digits_only(v: &str) -> Option<Option<Self>> {
         let b = v.as_bytes();
         if !matches!(b.len(), 4 | 6 | 8 | 10 | 12 | 14) || !b.iter().all(u8::is_ascii_digit) {
             return None;
@@ -153,7 +153,10 @@ impl Timestamp {
             let lo = b.get(i + 1)?.checked_sub(b'0')?;
             Some(hi * 10 + lo)
         };
-        let year = b.iter().take(4).fold(0u16, |acc, d| acc * 10 + u16::from(d - b'0'));
+        let year = b
+            .iter()
+            .take(4)
+            .fold(0u16, |acc, d| acc * 10 + u16::from(d.wrapping_sub(b'0')));
         let t = Self {
             year,
             month: two(4),

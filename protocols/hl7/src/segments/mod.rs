@@ -76,8 +76,11 @@ pub(crate) use view;
 #[inline]
 pub(crate) fn timestamp(field: Field<'_>) -> Option<Timestamp> {
     let raw = field.as_str();
-    // A plain `YYYYMMDDHHMMSS` needs no component split.
-    let v = if raw.bytes().all(|b| b.is_ascii_digit()) { raw } else { field.component(1).as_str() };
+    // A plain `YYYYMMDDHHMMSS` needs neither a component split nor the full grammar.
+    if let Some(t) = Timestamp::digits_only(raw) {
+        return t;
+    }
+    let v = field.component(1).as_str();
     if v.is_empty() {
         None
     } else {
