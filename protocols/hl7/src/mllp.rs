@@ -146,11 +146,13 @@ impl MllpDecoder {
                         .get(from..)
                         .and_then(|b| memchr2(END_BLOCK, START_BLOCK, b))
                         .map(|i| from + i);
+                    // The size check comes first, whatever ends the message, so that the outcome does not
+                    // depend on how the stream was split.
+                    if found.unwrap_or(buf.len()) - 1 > self.max_len {
+                        return Err(self.too_long(buf));
+                    }
                     match found {
                         Some(end) if buf.get(end) == Some(&END_BLOCK) => {
-                            if end - 1 > self.max_len {
-                                return Err(self.too_long(buf));
-                            }
                             self.state = State::Idle;
                             let (offset, mut frame) = self.take(buf, end + 1);
                             // Drop the end block, then the start block.
@@ -172,11 +174,9 @@ impl MllpDecoder {
                             return Ok(Some(MllpEvent::Junk { offset, bytes }));
                         }
                         None => {
-                            let scanned = buf.len() - 1;
-                            if scanned > self.max_len {
-                                return Err(self.too_long(buf));
-                            }
-                            self.state = State::InFrame { scanned };
+                            self.state = State::InFrame {
+                                scanned: buf.len() - 1,
+                            };
                             return Ok(None);
                         }
                     }

@@ -311,6 +311,16 @@ impl MessageBuilder {
         builder
     }
 
+    /// Starts a message without writing MSH: push one yourself with `SegmentBuilder::new("MSH")` (its
+    /// fields from 3 on; MSH-1 and MSH-2 are written from `separators`).
+    pub fn without_header(separators: Separators) -> Self {
+        Self {
+            separators,
+            trailing_separator: false,
+            out: String::with_capacity(512),
+        }
+    }
+
     /// Appends a segment.
     pub fn push(&mut self, segment: SegmentBuilder) -> &mut Self {
         segment.encode(&self.separators, self.trailing_separator, &mut self.out);

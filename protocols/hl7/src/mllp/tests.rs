@@ -182,3 +182,33 @@ fn encode_frames_with_vt_fs_cr() {
     let framed = encode(b"X");
     assert_eq!(run_chunks(&[&framed], 10), [msg(0, b"X")]);
 }
+
+#[test]
+fn oversize_cut_frame_is_reported_the_same_in_any_split() {
+    // Found by fuzzing: VT 11 40 VT 11 60 00 with a maximum of 0 bytes. The first frame is cut by a new VT
+    // but is already too long: an error, not junk, however the stream is split.
+    let s = [0x0B, 0x11, 0x40, 0x0B, 0x11, 0x60, 0x00];
+    let expected = [
+        Err(MllpError::MessageTooLong {
+            offset: 0,
+            max_len: 0,
+        }),
+        Ok(MllpEvent::Skipped { offset: 0, len: 3 }),
+        Err(MllpError::MessageTooLong {
+            offset: 3,
+            max_len: 0,
+        }),
+        Ok(MllpEvent::Skipped { offset: 3, len: 4 }),
+    ];
+    assert_eq!(run_chunks(&[&s], 0), expected);
+    for i in 0..=s.len() {
+        assert_eq!(
+            run_chunks(&[&s[..i], &s[i..]], 0)
+                .iter()
+                .filter(|e| e.is_err())
+                .count(),
+            2,
+            "split at {i}"
+        );
+    }
+}
