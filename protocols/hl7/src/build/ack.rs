@@ -42,7 +42,7 @@ pub struct Acknowledgement {
     pub error: Option<ErrorDetail>,
 }
 
-/// ACK: MSH, MSA, [ERR].
+/// ACK: MSH, MSA, \[ERR\].
 pub fn ack(a: &Acknowledgement) -> Vec<u8> {
     let mut b = MessageBuilder::new(
         &a.header,

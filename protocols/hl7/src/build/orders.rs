@@ -93,7 +93,7 @@ fn patient(b: &mut MessageBuilder, m: &OrderMessage) {
     }
 }
 
-/// ORM^O01 (v2.3/2.4, the SWISSLAB to cITm layout): MSH, [PID, [PV1]], (ORC, OBR)*.
+/// ORM^O01 (v2.3/2.4, the SWISSLAB to cITm layout): MSH, \[PID, \[PV1\]\], (ORC, OBR)*.
 pub fn orm_o01(m: &OrderMessage) -> Vec<u8> {
     let mut b = MessageBuilder::new(
         &m.header,
@@ -111,7 +111,7 @@ pub fn orm_o01(m: &OrderMessage) -> Vec<u8> {
     b.build()
 }
 
-/// OML^O21 (v2.5.1): MSH, [PID, [PV1]], then per order ORC, OBR, [SPM, [SAC]].
+/// OML^O21 (v2.5.1): MSH, \[PID, \[PV1\]\], then per order ORC, OBR, \[SPM, \[SAC\]\].
 pub fn oml_o21(m: &OrderMessage) -> Vec<u8> {
     let mut b = MessageBuilder::new(
         &m.header,
@@ -135,8 +135,8 @@ pub fn oml_o21(m: &OrderMessage) -> Vec<u8> {
     b.build()
 }
 
-/// OML^O33 (v2.5.1, specimen-centred): MSH, [PID, [PV1]], then per run of orders on the same specimen
-/// SPM, [SAC], (ORC, OBR)*. Orders without a specimen are written without SPM.
+/// OML^O33 (v2.5.1, specimen-centred): MSH, \[PID, \[PV1\]\], then per run of orders on the same specimen
+/// SPM, \[SAC\], (ORC, OBR)*. Orders without a specimen are written without SPM.
 pub fn oml_o33(m: &OrderMessage) -> Vec<u8> {
     let mut b = MessageBuilder::new(
         &m.header,

@@ -69,7 +69,7 @@ pub struct QueryResponse {
     pub orders: Vec<Order>,
 }
 
-/// RSP^K11: MSH, MSA (AA), QAK (`OK`/`NF`), QPD, then [PID], and per order [SPM, [SAC]], ORC, OBR.
+/// RSP^K11: MSH, MSA (AA), QAK (`OK`/`NF`), QPD, then \[PID\], and per order \[SPM, \[SAC\]\], ORC, OBR.
 pub fn rsp_k11(r: &QueryResponse) -> Vec<u8> {
     let mut b = MessageBuilder::new(
         &r.header,

@@ -243,7 +243,7 @@ fn group_notes(b: &mut MessageBuilder, g: &ResultGroup) {
     }
 }
 
-/// ORU^R01 (v2.5.1): MSH, [PID, [PV1]], then per group ORC, OBR, NTE*, (OBX, NTE*)*, [SPM].
+/// ORU^R01 (v2.5.1): MSH, \[PID, \[PV1\]\], then per group ORC, OBR, NTE*, (OBX, NTE*)*, \[SPM\].
 pub fn oru_r01(m: &ResultMessage) -> Vec<u8> {
     let mut b = MessageBuilder::new(
         &m.header,
@@ -266,7 +266,7 @@ pub fn oru_r01(m: &ResultMessage) -> Vec<u8> {
     b.build()
 }
 
-/// OUL^R21 (v2.4, the cobas 8000 cITm layout): MSH, [PID, [PV1]], then per group [SAC], ORC, OBR,
+/// OUL^R21 (v2.4, the cobas 8000 cITm layout): MSH, \[PID, \[PV1\]\], then per group \[SAC\], ORC, OBR,
 /// NTE*, (OBX, NTE*)*.
 pub fn oul_r21(m: &ResultMessage) -> Vec<u8> {
     let mut b = MessageBuilder::new(
@@ -290,7 +290,7 @@ pub fn oul_r21(m: &ResultMessage) -> Vec<u8> {
     b.build()
 }
 
-/// OUL^R22 (v2.5.1, IHE LAW, the cobas pro layout): MSH, [PID, [PV1]], then per group [SPM], [SAC],
+/// OUL^R22 (v2.5.1, IHE LAW, the cobas pro layout): MSH, \[PID, \[PV1\]\], then per group \[SPM\], \[SAC\],
 /// OBR, ORC, NTE*, (OBX, NTE*)*.
 pub fn oul_r22(m: &ResultMessage) -> Vec<u8> {
     let mut b = MessageBuilder::new(
