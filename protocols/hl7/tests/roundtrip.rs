@@ -3,13 +3,16 @@
 
 use bytes::BytesMut;
 use lis_hl7::build::ack::{ack, Acknowledgement};
+use lis_hl7::build::orders::{oml_o33, orm_o01, Order, OrderMessage};
+use lis_hl7::build::query::{qbp_q11, qry_q02, HostQuery, LegacyQuery};
+use lis_hl7::build::results::Specimen;
 use lis_hl7::build::results::{
     oru_r01, Observation, Patient, PatientId, ResultGroup, ResultMessage,
 };
 use lis_hl7::build::{CodedValue, FieldValue, MessageBuilder, MessageHeader, SegmentBuilder};
 use lis_hl7::extract::{results, summary_lengths};
 use lis_hl7::mllp::{encode, MllpDecoder, MllpEvent};
-use lis_hl7::segments::{AckCode, MessageType, Msa, Pid};
+use lis_hl7::segments::{AckCode, MessageType, Msa, Obr, Orc, OrderControl, Pid, Qpd, Qrd, Spm};
 use lis_hl7::{Message, Separators};
 use proptest::prelude::*;
 
@@ -137,6 +140,71 @@ proptest! {
             )));
         }
         prop_assert_eq!(summary_lengths(&m).0, obs.len());
+    }
+
+    #[test]
+    fn orders_round_trip(
+        seps in separators(),
+        orders in prop::collection::vec((prop::sample::select(vec![OrderControl::New, OrderControl::Cancel, OrderControl::Change]), text(), text(), text(), text(), text()), 1..4),
+    ) {
+        let message = OrderMessage {
+            header: MessageHeader { separators: seps, control_id: "o".into(), ..MessageHeader::default() },
+            patient: None,
+            visit: None,
+            orders: orders.iter().map(|(control, placer, filler, code, name, specimen)| Order {
+                control: *control,
+                placer_order_number: placer.clone(),
+                filler_order_number: filler.clone(),
+                service: CodedValue::new(code, name, "99LIS"),
+                specimen: Some(Specimen { id: specimen.clone(), ..Specimen::default() }),
+                ..Order::default()
+            }).collect(),
+        };
+        for bytes in [orm_o01(&message), oml_o33(&message)] {
+            let (m, d) = Message::parse(&bytes).unwrap();
+            prop_assert!(d.is_empty(), "{:?}", d);
+            let orcs: Vec<_> = m.all::<Orc<'_>>().collect();
+            let obrs: Vec<_> = m.all::<Obr<'_>>().collect();
+            prop_assert_eq!(orcs.len(), orders.len());
+            for ((orc, obr), (control, placer, filler, code, name, _)) in orcs.iter().zip(&obrs).zip(&orders) {
+                prop_assert_eq!(orc.order_control(), Some(*control));
+                prop_assert_eq!(orc.placer_order_number().entity_id().text().into_owned(), placer.clone());
+                prop_assert_eq!(obr.filler_order_number().entity_id().text().into_owned(), filler.clone());
+                prop_assert_eq!(obr.service().identifier().text().into_owned(), code.clone());
+                prop_assert_eq!(obr.service().description().text().into_owned(), name.clone());
+            }
+        }
+        let o33 = oml_o33(&message);
+        let (m, _) = Message::parse(&o33).unwrap();
+        if let Some(spm) = m.first_of::<Spm<'_>>() {
+            prop_assert_eq!(spm.specimen_id().placer().text().into_owned(), orders[0].5.clone());
+        }
+    }
+
+    #[test]
+    fn queries_round_trip(specimen in text(), rack in text(), tag in text()) {
+        let bytes = qbp_q11(&HostQuery {
+            header: MessageHeader { control_id: "q".into(), ..MessageHeader::default() },
+            query_name: CodedValue::new("INISEQ", "", "99ROC"),
+            query_tag: tag.clone(),
+            specimen_id: specimen.clone(),
+            carrier: rack.clone(),
+            position: "1".into(),
+        });
+        let (m, d) = Message::parse(&bytes).unwrap();
+        prop_assert!(d.is_empty(), "{:?}", d);
+        let qpd = m.first_of::<Qpd<'_>>().unwrap();
+        prop_assert_eq!(qpd.specimen_id().text().into_owned(), specimen.as_str());
+        prop_assert_eq!(qpd.parameter(4).text().into_owned(), rack);
+        prop_assert_eq!(qpd.query_tag().text().into_owned(), tag);
+        let bytes = qry_q02(&LegacyQuery {
+            header: MessageHeader::mindray("20120508104700", "4"),
+            query_at: "20120508104700".into(),
+            query_id: "1".into(),
+            specimen_id: specimen.clone(),
+        });
+        let (m, _) = Message::parse(&bytes).unwrap();
+        prop_assert_eq!(m.first_of::<Qrd<'_>>().unwrap().specimen_id().text().into_owned(), specimen);
     }
 
     #[test]

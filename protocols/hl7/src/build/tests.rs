@@ -5,7 +5,8 @@ use super::query::{
     LegacyQueryAck, QueryResponse,
 };
 use super::results::{
-    oru_r01, Observation, Patient, PatientId, ResultGroup, ResultMessage, Specimen,
+    oru_r01, oul_r21, oul_r22, Observation, Patient, PatientId, ResultGroup, ResultMessage,
+    Specimen,
 };
 use super::*;
 use crate::mllp::{MllpDecoder, MllpEvent};
@@ -486,4 +487,34 @@ fn mindray_query_parses_to_the_specimen_id() {
     assert_eq!(dsp[2].data_line().as_str(), "Tommy");
     assert_eq!(dsp[30].data_line().component(1).as_str(), "5");
     assert!(Orc::from_segment(m.segment(0).unwrap()).is_none());
+}
+
+#[test]
+fn oul_r21_and_r22_carry_the_specimen_where_each_layout_puts_it() {
+    let mut m = sample_result();
+    m.orders[0].container_id = "AA5OEB6WYN".into();
+    m.orders[0].specimen = Some(specimen("022"));
+    let r21 = oul_r21(&m);
+    let (p, d) = Message::parse(&r21).unwrap();
+    assert!(d.is_empty(), "{d:?}");
+    let ids: Vec<&str> = p.segments().map(|s| s.id()).collect();
+    assert_eq!(ids, ["MSH", "PID", "SAC", "ORC", "OBR", "OBX", "NTE"]);
+    assert_eq!(p.header().message_type().structure, "OUL_R21");
+    // SAC-3 is in scope before OBR-3.
+    assert_eq!(
+        crate::extract::results(&p)[0].specimen_id.as_deref(),
+        Some("AA5OEB6WYN")
+    );
+    let r22 = oul_r22(&m);
+    let (p, _) = Message::parse(&r22).unwrap();
+    let ids: Vec<&str> = p.segments().map(|s| s.id()).collect();
+    assert_eq!(
+        ids,
+        ["MSH", "PID", "SPM", "SAC", "OBR", "ORC", "OBX", "NTE"]
+    );
+    // SPM-2 comes first.
+    assert_eq!(
+        crate::extract::results(&p)[0].specimen_id.as_deref(),
+        Some("022")
+    );
 }
