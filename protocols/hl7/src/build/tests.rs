@@ -323,7 +323,7 @@ ERR|||204^Unknown key identifier^HL70357|E||||Specimen 0019 not found\r"
     let (m, _) = Message::parse(&bytes).unwrap();
     let msa = m.first_of::<Msa<'_>>().unwrap();
     assert_eq!(msa.ack_code(), Some(AckCode::ApplicationError));
-    let err = m.first_of::<crate::segments::Err<'_>>().unwrap();
+    let err = m.first_of::<crate::segments::ErrorSegment<'_>>().unwrap();
     assert_eq!(err.error_code().identifier().as_str(), "204");
     assert_eq!(err.user_message().as_str(), "Specimen 0019 not found");
 }

@@ -91,12 +91,12 @@ impl<'m> Msa<'m> {
 }
 
 view!(
-    /// ERR error.
-    Err,
+    /// ERR error segment (named `ErrorSegment` so that it does not shadow `Result::Err`).
+    ErrorSegment,
     "ERR"
 );
 
-impl<'m> Err<'m> {
+impl<'m> ErrorSegment<'m> {
     /// ERR-1 error code and location (v2.3 ELD form: `segment^sequence^field^code`; Mindray sends `0`).
     pub fn location(&self) -> Field<'m> {
         self.field(1)

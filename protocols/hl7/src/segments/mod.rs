@@ -17,7 +17,7 @@ pub mod patient;
 pub mod query;
 pub mod specimen;
 
-pub use ack::{AckCode, Err, Msa};
+pub use ack::{AckCode, ErrorSegment, Msa};
 pub use header::{MessageType, Msh};
 pub use observation::{Nte, Obx};
 pub use order::{Obr, Orc, OrderControl};
