@@ -85,8 +85,8 @@ pub enum DiagnosticKind {
         /// The sequence as sent (possibly cut short).
         sequence: String,
     },
-    /// A segment id that is not three upper-case letters or digits; the segment is kept.
-    #[error("segment id {id:?} is not 3 upper-case letters or digits; segment kept")]
+    /// A segment id that is not three ASCII letters or digits; the segment is kept.
+    #[error("segment id {id:?} is not 3 letters or digits; segment kept")]
     BadSegmentId {
         /// The id as sent (at most 16 characters kept).
         id: String,

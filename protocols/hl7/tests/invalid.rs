@@ -22,7 +22,7 @@ fn expected(name: &str) -> Option<Vec<DiagnosticKind>> {
         "short-encoding-characters.hl7" => {
             vec![DiagnosticKind::ShortEncodingCharacters { got: "^~".into() }]
         }
-        "lowercase-segment-id.hl7" => vec![DiagnosticKind::BadSegmentId { id: "obx".into() }],
+        "four-letter-segment-id.hl7" => vec![DiagnosticKind::BadSegmentId { id: "OBXX".into() }],
         "unknown-charset-latin2.hl7" => vec![DiagnosticKind::UnknownCharset {
             declared: "8859/2".into(),
             decoded_as: TextEncoding::Latin1,
