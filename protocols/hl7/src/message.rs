@@ -19,6 +19,9 @@ use crate::segment::{Segment, SegmentSpan};
 use crate::segments::{Msh, SegmentView};
 use crate::separators::Separators;
 
+/// The UTF-8 byte order mark (U+FEFF).
+const UTF8_BOM: &[u8] = &[0xEF, 0xBB, 0xBF];
+
 /// A parsed HL7 v2 message. Cheap to query: see the module doc.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Message<'a> {
@@ -39,6 +42,9 @@ impl<'a> Message<'a> {
         if u32::try_from(bytes.len()).is_err() {
             return Err(ParseError::TooLarge { len: bytes.len() });
         }
+        // A UTF-8 byte order mark, as Windows tools write at the start of exported files, is not part of
+        // the message text.
+        let bytes = bytes.strip_prefix(UTF8_BOM).unwrap_or(bytes);
         let mut diagnostics = Vec::new();
         let start = header::find_header(bytes).ok_or(ParseError::NoHeader {
             searched: bytes.len(),

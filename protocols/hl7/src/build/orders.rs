@@ -2,7 +2,7 @@
 //! orders and cancellations differ only in ORC-1 (`NW` / `CA`).
 
 use crate::build::results::{pid, pv1, sac, spm, Patient, Specimen, Visit};
-use crate::build::{CodedValue, FieldValue, MessageBuilder, MessageHeader, SegmentBuilder};
+use crate::build::{CodedValue, MessageBuilder, MessageHeader, SegmentBuilder};
 use crate::segments::{MessageType, OrderControl};
 
 /// One test ordered on one specimen (one ORC/OBR pair).
@@ -162,13 +162,4 @@ pub fn oml_o33(m: &OrderMessage) -> Vec<u8> {
         b.push(obr(i + 1, o));
     }
     b.build()
-}
-
-/// The OBR-4 value for a list of tests in one OBR (some devices take `code^name^system~...`).
-pub fn services(tests: &[CodedValue]) -> FieldValue {
-    tests
-        .iter()
-        .map(CodedValue::value)
-        .reduce(FieldValue::and_repeat)
-        .unwrap_or_default()
 }

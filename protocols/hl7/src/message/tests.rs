@@ -309,3 +309,11 @@ fn into_owned_keeps_everything() {
     };
     assert_eq!(owned.header().control_id().as_str(), "MSG001");
 }
+
+#[test]
+fn utf8_byte_order_mark_is_not_part_of_the_message() {
+    let (m, d) = Message::parse(b"\xEF\xBB\xBFMSH|^~\\&|APP\rPID|1").unwrap();
+    assert!(d.is_empty(), "{d:?}");
+    assert_eq!(m.header().sending_application().as_str(), "APP");
+    assert!(m.as_str().starts_with("MSH|"));
+}
