@@ -148,7 +148,7 @@ impl MllpDecoder {
                         .map(|i| from + i);
                     // The size check comes first, whatever ends the message, so that the outcome does not
                     // depend on how the stream was split.
-                    if found.unwrap_or(buf.len()) - 1 > self.max_len {
+                    if found.unwrap_or(buf.len()).saturating_sub(1) > self.max_len {
                         return Err(self.too_long(buf));
                     }
                     match found {
@@ -175,7 +175,7 @@ impl MllpDecoder {
                         }
                         None => {
                             self.state = State::InFrame {
-                                scanned: buf.len() - 1,
+                                scanned: buf.len().saturating_sub(1),
                             };
                             return Ok(None);
                         }

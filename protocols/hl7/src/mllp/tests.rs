@@ -212,3 +212,13 @@ fn oversize_cut_frame_is_reported_the_same_in_any_split() {
         );
     }
 }
+
+#[test]
+fn a_caller_that_empties_the_buffer_mid_frame_gets_no_panic() {
+    let mut d = MllpDecoder::new(10);
+    let mut buf = BytesMut::from(&[0x0B, b'A'][..]);
+    assert_eq!(d.decode(&mut buf), Ok(None));
+    buf.clear();
+    assert_eq!(d.decode(&mut buf), Ok(None));
+    assert_eq!(d.decode_eof(&mut buf), Ok(None));
+}
