@@ -39,7 +39,7 @@ OBR|1|ORD-20240206-0042|2402060042|CBC^Complete blood count\\T\\differential^L||
     );
     for (i, (code, name, value, units, range, flag)) in TESTS.iter().enumerate() {
         s.push_str(&format!(
-            "OBX|{}|NM|{code}^{name}^LN||{value}|{units}^{units}^UCUM|{range}|{flag}|||F|||20240206081500||{}||BC-6800|20240206081600\r",
+            "OBX|{}|NM|{code}^{name}^LN||{value}|{units}^{units}^UCUM|{range}|{flag}|||F|||20240206081500||{}||BC-6800^Mindray^SN12345|20240206081600\r",
             i + 1,
             // A few escape sequences in fields that are not extracted (OBX-16 responsible observer).
             if i % 5 == 0 { "bmserv\\S\\SYSTEM^System" } else { "" }
