@@ -59,6 +59,42 @@ pub enum CaptureDiagnosticKind {
     },
 }
 
+impl std::fmt::Display for CaptureDiagnostic {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "byte {}: ", self.offset)?;
+        match &self.kind {
+            CaptureDiagnosticKind::ChecksumMismatch {
+                frame_number,
+                expected,
+                got,
+            } => write!(
+                f,
+                "frame {frame_number} checksum mismatch: the bytes sum to {expected:02X}, the frame says {got:02X}"
+            ),
+            CaptureDiagnosticKind::ChecksumMissing { frame_number } => {
+                write!(f, "frame {frame_number} has no readable checksum")
+            }
+            CaptureDiagnosticKind::FrameNumberMismatch { expected, got } => {
+                write!(f, "frame number {got} where {expected} was expected")
+            }
+            CaptureDiagnosticKind::Retransmission {
+                frame_number,
+                replaced_bad_copy,
+            } => {
+                write!(f, "frame {frame_number} retransmitted")?;
+                if *replaced_bad_copy {
+                    write!(f, "; it replaced a copy with a bad checksum")?;
+                }
+                Ok(())
+            }
+            CaptureDiagnosticKind::Unreadable(error) => write!(f, "unreadable frame: {error}"),
+            CaptureDiagnosticKind::BytesOutsideFrames { len } => {
+                write!(f, "{len} bytes outside any frame ignored")
+            }
+        }
+    }
+}
+
 /// One message found in a capture.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CapturedMessage {

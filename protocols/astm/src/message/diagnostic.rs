@@ -41,3 +41,17 @@ pub struct Diagnostic {
     /// Details for a human, e.g. the unknown letter.
     pub detail: String,
 }
+
+impl std::fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "line {}, byte {}: {:?}",
+            self.line, self.byte_offset, self.kind
+        )?;
+        if !self.detail.is_empty() {
+            write!(f, ": {}", self.detail)?;
+        }
+        Ok(())
+    }
+}
