@@ -23,6 +23,8 @@ fn default_time_zone() -> String {
 pub enum RuleName {
     /// The analyzer sent a value (not empty, not `-----`).
     ValuePresent,
+    /// The unit the analyzer sent is the one its test map expects.
+    Unit,
     /// The value is within the reference range for the patient's sex and age.
     ReferenceRange,
     /// The value is not beyond a critical limit.
@@ -41,8 +43,9 @@ pub enum RuleName {
 
 impl RuleName {
     /// Every rule, in evaluation order.
-    pub const ALL: [Self; 8] = [
+    pub const ALL: [Self; 9] = [
         Self::ValuePresent,
+        Self::Unit,
         Self::SpecimenAcceptable,
         Self::MeasurementRange,
         Self::ReferenceRange,
@@ -56,6 +59,7 @@ impl RuleName {
     pub fn as_str(self) -> &'static str {
         match self {
             Self::ValuePresent => "value_present",
+            Self::Unit => "unit",
             Self::ReferenceRange => "reference_range",
             Self::Critical => "critical",
             Self::MeasurementRange => "measurement_range",
@@ -281,6 +285,20 @@ pub struct TestMapEntry {
     /// Multiply the instrument's value by this to get the catalog unit (e.g. glucose mg/dL to
     /// mmol/L: 0.0555).
     pub factor: Option<f64>,
+    /// The unit the instrument sends for this code. When absent it is the catalog unit if there
+    /// is no factor, and unchecked if there is one.
+    pub unit: Option<String>,
+}
+
+impl TestMapEntry {
+    /// The unit the instrument should send, if known.
+    pub fn expected_unit<'a>(&'a self, test: &'a TestDef) -> Option<&'a str> {
+        match (&self.unit, self.factor) {
+            (Some(u), _) => Some(u.as_str()),
+            (None, None) => Some(test.unit.as_str()).filter(|u| !u.is_empty()),
+            (None, Some(_)) => None,
+        }
+    }
 }
 
 /// An analyzer connected to the LIS.

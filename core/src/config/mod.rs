@@ -157,6 +157,20 @@ impl LabConfig {
         Some((self.test(&entry.test)?, entry.factor.unwrap_or(1.0)))
     }
 
+    /// The catalog test and the test-map entry for an instrument's code.
+    pub fn instrument_mapping(
+        &self,
+        instrument: &str,
+        instrument_code: &str,
+    ) -> Option<(&TestDef, &TestMapEntry)> {
+        let entry = self
+            .instrument(instrument)?
+            .test_map
+            .iter()
+            .find(|m| m.code == instrument_code.trim())?;
+        Some((self.test(&entry.test)?, entry))
+    }
+
     /// The instrument's code for a catalog test, for host queries and order downloads.
     pub fn instrument_code_for(&self, instrument: &str, lis_code: &str) -> Option<&str> {
         self.instrument(instrument)?

@@ -2,12 +2,14 @@
 //! unmatched queue), store and check it, release what autoverification allows, and audit, all in
 //! the caller's transaction.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use rusqlite::{params, Connection};
 use serde_json::json;
 
-use super::results::{find_target, store_result, NewResult, NoTarget};
+use super::results::{
+    find_specimen, store_result, target_on, NewResult, NoTarget, SpecimenContext,
+};
 use super::{audit_log, journal, ms, orders, Lab};
 use crate::error::StoreError;
 use crate::model::{
@@ -44,6 +46,7 @@ pub(crate) fn ingest(
     let mut released: BTreeMap<OrderId, Vec<ResultId>> = BTreeMap::new();
     let mut touched: Vec<OrderId> = Vec::new();
     let known_instrument = lab.config.instrument(&msg.instrument).is_some();
+    let mut specimens: HashMap<String, Option<SpecimenContext>> = HashMap::new();
     for obs in &msg.observations {
         if obs.is_qc || msg.kind == MessageKind::Qc {
             let id = store_qc(conn, lab, msg, journal_id, obs)?;
@@ -53,21 +56,30 @@ pub(crate) fn ingest(
         }
         let mapped = lab
             .config
-            .map_instrument_code(&msg.instrument, &obs.instrument_test_code);
-        let specimen = obs.specimen_id.trim();
+            .instrument_mapping(&msg.instrument, &obs.instrument_test_code);
+        let barcode = obs.specimen_id.trim();
         let target = match mapped {
             _ if !known_instrument => Err(UnmatchedReason::UnknownInstrument),
             None => Err(UnmatchedReason::UnknownTestCode),
-            Some(_) if specimen.is_empty() => Err(UnmatchedReason::NoSpecimenId),
-            Some((test, factor)) => match find_target(conn, specimen, &test.code)? {
-                Ok(t) => Ok((t, test, factor)),
-                Err(NoTarget::NoSpecimen) => Err(UnmatchedReason::NoOrder),
-                Err(NoTarget::OrderCancelled) => Err(UnmatchedReason::OrderCancelled),
-                Err(NoTarget::TestNotOrdered) => Err(UnmatchedReason::TestNotOrdered),
-            },
+            Some(_) if barcode.is_empty() => Err(UnmatchedReason::NoSpecimenId),
+            Some((test, entry)) => {
+                if !specimens.contains_key(barcode) {
+                    let found = find_specimen(conn, barcode)?;
+                    specimens.insert(barcode.to_owned(), found);
+                }
+                match specimens.get(barcode).and_then(Option::as_ref) {
+                    None => Err(UnmatchedReason::NoOrder),
+                    Some(specimen) => match target_on(conn, specimen, &test.code)? {
+                        Ok(t) => Ok((t, test, entry)),
+                        Err(NoTarget::NoSpecimen) => Err(UnmatchedReason::NoOrder),
+                        Err(NoTarget::OrderCancelled) => Err(UnmatchedReason::OrderCancelled),
+                        Err(NoTarget::TestNotOrdered) => Err(UnmatchedReason::TestNotOrdered),
+                    },
+                }
+            }
         };
         match target {
-            Ok((target, test, factor)) => {
+            Ok((target, test, entry)) => {
                 let observed_at = obs.observed_at.and_then(|dt| {
                     dt.to_zoned(lab.config.time_zone().clone())
                         .ok()
@@ -81,7 +93,9 @@ pub(crate) fn ingest(
                     observed_at,
                     received_at: msg.received_at,
                     journal_id: Some(journal_id),
-                    factor,
+                    factor: entry.factor.unwrap_or(1.0),
+                    sent_unit: &obs.units,
+                    expected_unit: entry.expected_unit(test),
                     corrects: None,
                 };
                 let s = store_result(conn, lab, &target, test, &new)?;

@@ -186,6 +186,8 @@ impl Store {
                 received_at: now,
                 journal_id: None,
                 factor: 1.0,
+                sent_unit: "",
+                expected_unit: None,
                 corrects: Some(result_id),
             };
             let stored = store_result(conn, lab, &target, test, &new)?;
@@ -266,17 +268,17 @@ impl Store {
         actor: &Actor,
     ) -> Result<ResultId, StoreError> {
         self.write(|conn, lab| {
-            type Row = (i64, String, String, String, String, String, Option<i64>, i64, Option<i64>);
+            type Row = (i64, String, String, String, String, String, Option<i64>, i64, Option<i64>, String);
             let u: Row = conn
                 .query_row(
                     "SELECT journal_id, instrument, instrument_test_code, value, flags, operator, \
-                     observed_at, received_at, attached_result_id FROM unmatched WHERE id = ?1",
+                     observed_at, received_at, attached_result_id, units FROM unmatched WHERE id = ?1",
                     [unmatched_id],
-                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?, r.get(8)?)),
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?, r.get(8)?, r.get(9)?)),
                 )
                 .optional()?
                 .ok_or_else(|| StoreError::not_found("unmatched result", unmatched_id))?;
-            let (journal_id, instrument, code, value, flags, operator, observed_at, received_at, attached) = u;
+            let (journal_id, instrument, code, value, flags, operator, observed_at, received_at, attached, units) = u;
             if let Some(r) = attached {
                 return Err(StoreError::invalid(format!("already attached as result {r}")));
             }
@@ -284,11 +286,13 @@ impl Store {
                 .config
                 .test(test_code)
                 .ok_or_else(|| StoreError::invalid(format!("test {test_code:?} is not in the catalog")))?;
-            let factor = lab
+            let entry = lab
                 .config
-                .map_instrument_code(&instrument, &code)
+                .instrument_mapping(&instrument, &code)
                 .filter(|(t, _)| t.code == test.code)
-                .map_or(1.0, |(_, f)| f);
+                .map(|(_, e)| e);
+            let factor = entry.and_then(|e| e.factor).unwrap_or(1.0);
+            let expected_unit = entry.and_then(|e| e.expected_unit(test));
             let barcode: Option<String> = conn
                 .query_row(
                     "SELECT s.barcode FROM ordered_tests ot JOIN specimens s ON s.id = ot.specimen_id \
@@ -331,6 +335,8 @@ impl Store {
                 received_at: super::ts(received_at),
                 journal_id: Some(journal_id),
                 factor,
+                sent_unit: &units,
+                expected_unit,
                 corrects: None,
             };
             let stored = store_result(conn, lab, &target, test, &new)?;

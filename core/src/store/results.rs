@@ -38,84 +38,94 @@ pub(crate) enum NoTarget {
     TestNotOrdered,
 }
 
+/// A specimen with its order and patient, looked up once per message.
+#[derive(Debug, Clone)]
+pub(crate) struct SpecimenContext {
+    order_id: OrderId,
+    order_cancelled: bool,
+    patient_id: PatientId,
+    specimen_row_id: SpecimenRowId,
+    barcode: String,
+    sex: Sex,
+    birth_date: Option<Date>,
+    collected_at: Option<Timestamp>,
+    received_at: Option<Timestamp>,
+    rejected_reason: Option<String>,
+}
+
+/// Looks up a specimen by barcode.
+pub(crate) fn find_specimen(
+    conn: &Connection,
+    barcode: &str,
+) -> Result<Option<SpecimenContext>, StoreError> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT o.id, o.status, p.id, s.id, p.sex, p.birth_date, s.collected_at, \
+             s.received_at, s.rejected_reason \
+             FROM specimens s JOIN orders o ON o.id = s.order_id \
+             JOIN patients p ON p.id = o.patient_id WHERE s.barcode = ?1",
+        )?
+        .query_row([barcode], |r| {
+            Ok(SpecimenContext {
+                order_id: r.get(0)?,
+                order_cancelled: r.get::<_, String>(1)? == "cancelled",
+                patient_id: r.get(2)?,
+                specimen_row_id: r.get(3)?,
+                barcode: barcode.to_owned(),
+                sex: Sex::parse(&r.get::<_, String>(4)?),
+                birth_date: r.get::<_, Option<String>>(5)?.and_then(|b| b.parse().ok()),
+                collected_at: r.get::<_, Option<i64>>(6)?.map(ts),
+                received_at: r.get::<_, Option<i64>>(7)?.map(ts),
+                rejected_reason: r.get(8)?,
+            })
+        })
+        .optional()?)
+}
+
+/// The ordered test for a test code on a specimen.
+pub(crate) fn target_on(
+    conn: &Connection,
+    specimen: &SpecimenContext,
+    test_code: &str,
+) -> Result<Result<Target, NoTarget>, StoreError> {
+    if specimen.order_cancelled {
+        return Ok(Err(NoTarget::OrderCancelled));
+    }
+    let ordered: Option<(i64, String)> = conn
+        .prepare_cached(
+            "SELECT id, status FROM ordered_tests WHERE specimen_id = ?1 AND test_code = ?2",
+        )?
+        .query_row(params![specimen.specimen_row_id, test_code], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .optional()?;
+    let Some((ordered_test_id, _)) = ordered.filter(|(_, status)| status != "cancelled") else {
+        return Ok(Err(NoTarget::TestNotOrdered));
+    };
+    Ok(Ok(Target {
+        ordered_test_id,
+        order_id: specimen.order_id,
+        patient_id: specimen.patient_id,
+        specimen_row_id: specimen.specimen_row_id,
+        specimen_barcode: specimen.barcode.clone(),
+        sex: specimen.sex,
+        birth_date: specimen.birth_date,
+        collected_at: specimen.collected_at,
+        specimen_received_at: specimen.received_at,
+        rejected_reason: specimen.rejected_reason.clone(),
+    }))
+}
+
 /// Finds the ordered test for a specimen barcode and LIS test code.
 pub(crate) fn find_target(
     conn: &Connection,
     barcode: &str,
     test_code: &str,
 ) -> Result<Result<Target, NoTarget>, StoreError> {
-    type Row = (
-        Option<i64>,
-        Option<String>,
-        i64,
-        String,
-        i64,
-        String,
-        Option<String>,
-        Option<i64>,
-        Option<i64>,
-        Option<String>,
-        i64,
-    );
-    let row: Option<Row> = conn
-        .prepare_cached(
-            "SELECT ot.id, ot.status, o.id, o.status, p.id, p.sex, p.birth_date, s.collected_at, \
-             s.received_at, s.rejected_reason, s.id \
-             FROM specimens s JOIN orders o ON o.id = s.order_id \
-             JOIN patients p ON p.id = o.patient_id \
-             LEFT JOIN ordered_tests ot ON ot.specimen_id = s.id AND ot.test_code = ?2 \
-             WHERE s.barcode = ?1",
-        )?
-        .query_row(params![barcode, test_code], |r| {
-            Ok((
-                r.get(0)?,
-                r.get(1)?,
-                r.get(2)?,
-                r.get(3)?,
-                r.get(4)?,
-                r.get(5)?,
-                r.get(6)?,
-                r.get(7)?,
-                r.get(8)?,
-                r.get(9)?,
-                r.get(10)?,
-            ))
-        })
-        .optional()?;
-    let Some((
-        ot_id,
-        ot_status,
-        order_id,
-        order_status,
-        patient_id,
-        sex,
-        birth,
-        coll,
-        recv,
-        rej,
-        sid,
-    )) = row
-    else {
-        return Ok(Err(NoTarget::NoSpecimen));
-    };
-    if order_status == "cancelled" {
-        return Ok(Err(NoTarget::OrderCancelled));
+    match find_specimen(conn, barcode)? {
+        Some(specimen) => target_on(conn, &specimen, test_code),
+        None => Ok(Err(NoTarget::NoSpecimen)),
     }
-    let Some(ordered_test_id) = ot_id.filter(|_| ot_status.as_deref() != Some("cancelled")) else {
-        return Ok(Err(NoTarget::TestNotOrdered));
-    };
-    Ok(Ok(Target {
-        ordered_test_id,
-        order_id,
-        patient_id,
-        specimen_row_id: sid,
-        specimen_barcode: barcode.to_owned(),
-        sex: Sex::parse(&sex),
-        birth_date: birth.and_then(|b| b.parse().ok()),
-        collected_at: coll.map(ts),
-        specimen_received_at: recv.map(ts),
-        rejected_reason: rej,
-    }))
 }
 
 /// A result value to store.
@@ -128,6 +138,10 @@ pub(crate) struct NewResult<'a> {
     pub(crate) received_at: Timestamp,
     pub(crate) journal_id: Option<i64>,
     pub(crate) factor: f64,
+    /// The unit the analyzer sent.
+    pub(crate) sent_unit: &'a str,
+    /// The unit the test map expects, if known.
+    pub(crate) expected_unit: Option<&'a str>,
     /// The released version this one corrects: the new version is created released, without
     /// autoverification (a person decided it).
     pub(crate) corrects: Option<ResultId>,
@@ -186,6 +200,8 @@ pub(crate) fn store_result(
         at,
         previous,
         instrument_flags: new.instrument_flags,
+        sent_unit: new.sent_unit,
+        expected_unit: new.expected_unit,
         qc,
         qc_unknown_blocks: config.autoverification.qc_unknown_blocks,
         specimen_rejected: target.rejected_reason.as_deref(),
@@ -229,7 +245,7 @@ pub(crate) fn store_result(
     let flags: Vec<Flag> = checks.iter().filter_map(|c| c.flag).collect();
     let flag_codes: Vec<&str> = flags.iter().map(|f| f.code()).collect();
     let reported = !has_released || new.corrects.is_some();
-    if reported {
+    if reported && version > 1 {
         conn.prepare_cached("UPDATE results SET reported = 0 WHERE ordered_test_id = ?1")?
             .execute([target.ordered_test_id])?;
     }
@@ -268,33 +284,7 @@ pub(crate) fn store_result(
         new.corrects,
     ])?;
     let result_id = conn.last_insert_rowid();
-    {
-        let mut stmt = conn.prepare_cached(
-            "INSERT INTO result_checks (result_id, rule, outcome, detail) VALUES (?1, ?2, ?3, ?4)",
-        )?;
-        for c in &checks {
-            stmt.execute(params![
-                result_id,
-                c.rule.as_str(),
-                c.outcome.as_str(),
-                c.detail
-            ])?;
-        }
-        stmt.execute(params![
-            result_id,
-            "autoverification",
-            if decision.autoverified {
-                "passed"
-            } else {
-                "failed"
-            },
-            if decision.autoverified {
-                String::from("every rule passed")
-            } else {
-                decision.reasons.join("; ")
-            }
-        ])?;
-    }
+    insert_checks(conn, result_id, &checks, &decision)?;
     match rerun {
         Some(dilution) => {
             conn.prepare_cached(
@@ -344,6 +334,44 @@ pub(crate) fn store_result(
         follow_ups: actions,
         reasons: decision.reasons,
     })
+}
+
+/// Writes one row per rule and the decision row, in one statement.
+fn insert_checks(
+    conn: &Connection,
+    result_id: ResultId,
+    checks: &[crate::validation::CheckOutcome],
+    decision: &autoverify::Decision,
+) -> Result<(), StoreError> {
+    let decision_detail = if decision.autoverified {
+        String::from("every rule passed")
+    } else {
+        decision.reasons.join("; ")
+    };
+    let mut values: Vec<rusqlite::types::Value> = Vec::with_capacity((checks.len() + 1) * 4);
+    for c in checks {
+        values.push(result_id.into());
+        values.push(c.rule.as_str().to_owned().into());
+        values.push(c.outcome.as_str().to_owned().into());
+        values.push(c.detail.clone().into());
+    }
+    values.push(result_id.into());
+    values.push(String::from("autoverification").into());
+    values.push(
+        String::from(if decision.autoverified {
+            "passed"
+        } else {
+            "failed"
+        })
+        .into(),
+    );
+    values.push(decision_detail.into());
+    let rows = vec!["(?, ?, ?, ?)"; checks.len() + 1].join(", ");
+    conn.prepare_cached(&format!(
+        "INSERT INTO result_checks (result_id, rule, outcome, detail) VALUES {rows}"
+    ))?
+    .execute(rusqlite::params_from_iter(values))?;
+    Ok(())
 }
 
 /// The patient's latest verified numeric result of `test_code` on another ordered test.

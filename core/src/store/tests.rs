@@ -159,15 +159,12 @@ fn flagged_result_waits_with_every_reason_and_check_rows() {
     let s = store();
     s.place_order(adult("HIS-2", "S2", &["GLU", "K"]), &SYSTEM)
         .unwrap();
+    let mut glu_sent = obs("S2", "GLU", "30,5");
+    glu_sent.units = "mmol/L".into();
     let mut k = obs("S2", "K", "6.5");
     k.flags = vec!["H".into()];
     let out = s
-        .ingest(message(
-            "DEMO-CHEM",
-            "chem-1",
-            "msg-2",
-            vec![obs("S2", "GLU", "30,5"), k],
-        ))
+        .ingest(message("DEMO-CHEM", "chem-1", "msg-2", vec![glu_sent, k]))
         .unwrap();
     let ids = result_ids(&out);
     let glu = s.result_with_checks(ids[0]).unwrap();
@@ -190,6 +187,7 @@ fn flagged_result_waits_with_every_reason_and_check_rows() {
         rules,
         vec![
             ("value_present", Outcome::Passed),
+            ("unit", Outcome::Passed),
             ("specimen_acceptable", Outcome::Passed),
             ("measurement_range", Outcome::Passed),
             ("reference_range", Outcome::Failed),
@@ -548,7 +546,7 @@ fn delta_against_the_previous_released_result() {
 fn unit_conversion_through_the_instrument_map() {
     let text = crate::config::DEFAULT_LAB_TOML.replace(
         "{ code = \"GLU\", test = \"GLU\" }",
-        "{ code = \"GLU\", test = \"GLU\" }, { code = \"GLU-MG\", test = \"GLU\", factor = 0.0555 }",
+        "{ code = \"GLU\", test = \"GLU\" }, { code = \"GLU-MG\", test = \"GLU\", factor = 0.0555, unit = \"mg/dL\" }",
     );
     let s = Store::open_in_memory(LabConfig::from_toml_str(&text, "conv").unwrap()).unwrap();
     s.place_order(adult("C1", "G1", &["GLU"]), &SYSTEM).unwrap();
@@ -571,6 +569,28 @@ fn unit_conversion_through_the_instrument_map() {
             r.unit.as_str()
         ),
         ("100", "5.6", Some(5.6), "mmol/L")
+    );
+}
+
+#[test]
+fn a_value_in_another_unit_is_held_not_misread() {
+    let s = store();
+    s.place_order(adult("U1", "SU", &["GLU"]), &SYSTEM).unwrap();
+    let mut glu = obs("SU", "GLU", "100");
+    glu.units = "mg/dL".into();
+    let id = result_ids(
+        &s.ingest(message("DEMO-CHEM", "c", "u1", vec![glu]))
+            .unwrap(),
+    )[0];
+    let r = s.result_with_checks(id).unwrap();
+    assert_eq!(r.result.state, ResultState::PendingReview);
+    // 100 read as mmol/L would be above the measurement range; no rerun is asked for it.
+    assert!(s.pending_tests_for_specimen("DEMO-CHEM", "SU").unwrap().is_empty());
+    assert!(
+        r.reasons
+            .contains(&"unit: unit \"mg/dL\" sent, \"mmol/L\" expected".to_owned()),
+        "{:?}",
+        r.reasons
     );
 }
 

@@ -196,6 +196,10 @@ pub struct CheckInput<'a> {
     pub previous: Option<PreviousResult>,
     /// Flags the analyzer sent.
     pub instrument_flags: &'a [String],
+    /// The unit the analyzer sent (may be empty).
+    pub sent_unit: &'a str,
+    /// The unit the instrument's test map expects, if known.
+    pub expected_unit: Option<&'a str>,
     /// QC state for this instrument and test.
     pub qc: QcStatus,
     /// Whether an unknown QC state fails the QC rule.
@@ -210,6 +214,7 @@ pub fn run_checks(input: &CheckInput<'_>) -> Vec<CheckOutcome> {
         .into_iter()
         .map(|rule| match rule {
             RuleName::ValuePresent => flags::value_present(input.value),
+            RuleName::Unit => flags::unit(input.value, input.sent_unit, input.expected_unit),
             RuleName::SpecimenAcceptable => flags::specimen_acceptable(input.specimen_rejected),
             RuleName::MeasurementRange => limits::measurement_range(input.test, input.value),
             RuleName::ReferenceRange => {
@@ -239,8 +244,15 @@ pub enum FollowUp {
 }
 
 /// The actions the checks call for: a rerun with dilution above the measurement range, and the
-/// test's reflex rules whose condition holds.
+/// test's reflex rules whose condition holds. None when the unit rule failed: a value in an
+/// unexpected unit cannot be compared with the catalog's limits, so it only waits for a person.
 pub fn follow_ups(test: &TestDef, checks: &[CheckOutcome]) -> Vec<FollowUp> {
+    let unit_failed = checks
+        .iter()
+        .any(|c| c.rule == RuleName::Unit && c.outcome == Outcome::Failed);
+    if unit_failed {
+        return Vec::new();
+    }
     let has = |f: Flag| checks.iter().any(|c| c.flag == Some(f));
     let mut out = Vec::new();
     if has(Flag::AboveMeasurementRange) {
