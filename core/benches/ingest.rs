@@ -61,6 +61,11 @@ fn setup() -> (tempfile::TempDir, Store) {
     // CARGO_TARGET_TMPDIR is under target/, on the real disk (not a tmpfs).
     let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
     let store = Store::open(dir.path(), LabConfig::embedded_default().unwrap()).unwrap();
+    add_orders(&store);
+    (dir, store)
+}
+
+fn add_orders(store: &Store) {
     for i in 0..SPECIMENS {
         store
             .place_order(
@@ -88,7 +93,6 @@ fn setup() -> (tempfile::TempDir, Store) {
             )
             .unwrap();
     }
-    (dir, store)
 }
 
 fn bench(c: &mut Criterion) {
@@ -131,6 +135,19 @@ fn bench(c: &mut Criterion) {
             let start = Instant::now();
             for _ in 0..iters {
                 black_box(store.ingest(message(99)).unwrap());
+            }
+            start.elapsed()
+        });
+    });
+
+    // The same work without any disk: the CPU cost of matching, checking and storing.
+    let memory = Store::open_in_memory(LabConfig::embedded_default().unwrap()).unwrap();
+    add_orders(&memory);
+    group.bench_function("in_memory_no_disk", |b| {
+        b.iter_custom(|iters| {
+            let start = Instant::now();
+            for _ in 0..iters {
+                black_box(memory.ingest(message(98)).unwrap());
             }
             start.elapsed()
         });

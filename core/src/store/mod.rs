@@ -74,6 +74,8 @@ fn configure(conn: &Connection) -> Result<(), StoreError> {
     conn.pragma_update(None, "synchronous", "FULL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    // Ingest uses about twenty distinct statements; the default cache of 16 would re-prepare.
+    conn.set_prepared_statement_cache_capacity(64);
     Ok(())
 }
 
@@ -104,6 +106,7 @@ impl Store {
     pub fn open_in_memory(config: LabConfig) -> Result<Self, StoreError> {
         let conn = Connection::open_in_memory()?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.set_prepared_statement_cache_capacity(64);
         Self::from_connection(conn, None, config)
     }
 

@@ -246,8 +246,10 @@ pub(crate) fn store_result(
     let flag_codes: Vec<&str> = flags.iter().map(|f| f.code()).collect();
     let reported = !has_released || new.corrects.is_some();
     if reported && version > 1 {
-        conn.prepare_cached("UPDATE results SET reported = 0 WHERE ordered_test_id = ?1")?
-            .execute([target.ordered_test_id])?;
+        conn.prepare_cached(
+            "UPDATE results SET reported = 0 WHERE ordered_test_id = ?1 AND reported = 1",
+        )?
+        .execute([target.ordered_test_id])?;
     }
     let shown = value.display();
     let now = ms(new.received_at);

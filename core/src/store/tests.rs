@@ -585,7 +585,10 @@ fn a_value_in_another_unit_is_held_not_misread() {
     let r = s.result_with_checks(id).unwrap();
     assert_eq!(r.result.state, ResultState::PendingReview);
     // 100 read as mmol/L would be above the measurement range; no rerun is asked for it.
-    assert!(s.pending_tests_for_specimen("DEMO-CHEM", "SU").unwrap().is_empty());
+    assert!(s
+        .pending_tests_for_specimen("DEMO-CHEM", "SU")
+        .unwrap()
+        .is_empty());
     assert!(
         r.reasons
             .contains(&"unit: unit \"mg/dL\" sent, \"mmol/L\" expected".to_owned()),
