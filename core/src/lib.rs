@@ -1,1 +1,37 @@
-//! The laboratory's domain and storage. No HTTP, no sockets.
+//! The laboratory's domain and storage: what a lab knows and decides.
+//!
+//! This crate holds the lab configuration (test catalog, ranges, rules, instruments), the data
+//! model (patients, orders, specimens, results), their storage in SQLite (WAL, durable commits),
+//! matching analyzer results to orders, validating them, the result life cycle and the
+//! hash-chained audit trail.
+//!
+//! It deliberately does **no** network IO (no HTTP, no sockets, no async runtime) and knows no
+//! wire protocol: drivers parse ASTM or HL7 and hand over an [`model::AnalyzerMessage`]; the web
+//! layer calls the life-cycle and order APIs on [`store::Store`]. Dependencies point one way:
+//! drivers and web call into core, never the other way.
+//!
+//! Module map:
+//! - [`config`]: the lab TOML file, its validation with key paths and line numbers, and the
+//!   embedded default lab.
+//! - [`model`]: plain data (patients, orders, specimens, results, messages, users, actors).
+//! - [`value`]: reading values as analyzers send them (decimal comma, censored, text, `-----`).
+//! - [`validation`]: pure checks (ranges, critical, measurement range, delta, flags, QC) and
+//!   autoverification.
+//! - [`lifecycle`]: the result state machine.
+//! - [`audit`]: the SHA-256 hash chain and its verification.
+//! - [`store`]: everything SQL: migrations, the raw message journal, durable ingest and matching,
+//!   orders, the life-cycle operations, queries, and the group-commit [`store::Ingestor`].
+//! - [`error`]: the store's error type.
+
+pub mod audit;
+pub mod config;
+pub mod error;
+pub mod lifecycle;
+pub mod model;
+pub mod store;
+pub mod validation;
+pub mod value;
+
+pub use config::{LabConfig, DEFAULT_LAB_TOML};
+pub use error::{IngestError, StoreError};
+pub use store::{IngestTicket, Ingestor, Store};

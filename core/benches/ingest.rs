@@ -1,0 +1,159 @@
+//! Durable ingestion into SQLite on this machine (a real directory on disk, WAL,
+//! `synchronous=FULL`).
+//!
+//! - `ingest/grouped`: messages of 20 results submitted concurrently by 16 links through the
+//!   group-commit `Ingestor`; throughput in results/s.
+//! - `ingest/one_commit_per_message`: messages of 20 results, each its own durable commit via
+//!   `Store::ingest`, sequential; throughput in messages/s.
+//!
+//! Run: `cargo bench -p lis-core --bench ingest`.
+
+use std::hint::black_box;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use jiff::civil::date;
+use jiff::Timestamp;
+use lis_core::model::{
+    Actor, AnalyzerMessage, MessageKind, NewOrder, NewPatient, NewSpecimen, Observation, Priority,
+    Protocol, Sex,
+};
+use lis_core::{Ingestor, LabConfig, Store};
+
+const TESTS: [&str; 20] = [
+    "GLU", "UREA", "CREA", "AST", "ALT", "GGT", "TBIL", "DBIL", "CHOL", "TG", "HDL", "LDL", "UA",
+    "NA", "K", "CL", "CA", "CRP", "ALB", "TP",
+];
+const SPECIMENS: u64 = 500;
+const LINKS: u64 = 16;
+
+static NEXT: AtomicU64 = AtomicU64::new(0);
+
+fn message(link: u64) -> AnalyzerMessage {
+    let id = NEXT.fetch_add(1, Ordering::Relaxed);
+    let specimen = format!("B{}", id % SPECIMENS);
+    let observations = TESTS
+        .iter()
+        .enumerate()
+        .map(|(i, code)| Observation {
+            specimen_id: specimen.clone(),
+            instrument_test_code: (*code).into(),
+            value: format!("{}.{}", 3 + i, id % 10),
+            status: "F".into(),
+            ..Default::default()
+        })
+        .collect();
+    AnalyzerMessage {
+        instrument: "DEMO-CHEM".into(),
+        link: format!("link-{link}"),
+        received_at: Timestamp::from_second(1_740_000_000).unwrap(),
+        protocol: Protocol::Astm,
+        raw: format!("bench message {id} with some bytes to hash and journal").into_bytes(),
+        kind: MessageKind::Results,
+        observations,
+        patient_hint: None,
+    }
+}
+
+fn setup() -> (tempfile::TempDir, Store) {
+    // CARGO_TARGET_TMPDIR is under target/, on the real disk (not a tmpfs).
+    let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
+    let store = Store::open(dir.path(), LabConfig::embedded_default().unwrap()).unwrap();
+    add_orders(&store);
+    (dir, store)
+}
+
+fn add_orders(store: &Store) {
+    for i in 0..SPECIMENS {
+        store
+            .place_order(
+                NewOrder {
+                    placer_number: format!("O{i}"),
+                    patient: NewPatient {
+                        his_id: format!("P{}", i % 200),
+                        name: "Bench".into(),
+                        sex: if i % 2 == 0 { Sex::Male } else { Sex::Female },
+                        birth_date: Some(date(1970, 1, 1)),
+                    },
+                    requesting_doctor: "Dr".into(),
+                    department: "Ward".into(),
+                    priority: Priority::Routine,
+                    ordered_at: Timestamp::from_second(1_739_990_000).unwrap(),
+                    specimens: vec![NewSpecimen {
+                        barcode: format!("B{i}"),
+                        specimen_type: "serum".into(),
+                        collected_at: None,
+                        received_at: None,
+                        tests: TESTS.iter().map(|s| (*s).to_owned()).collect(),
+                    }],
+                },
+                &Actor::System,
+            )
+            .unwrap();
+    }
+}
+
+fn bench(c: &mut Criterion) {
+    let (_dir, store) = setup();
+    let ingestor = Ingestor::start(&store).unwrap();
+    let mut group = c.benchmark_group("ingest");
+    group.sample_size(10);
+    group.warm_up_time(Duration::from_secs(2));
+    group.measurement_time(Duration::from_secs(10));
+
+    group.throughput(Throughput::Elements(TESTS.len() as u64));
+    group.bench_function("grouped", |b| {
+        b.iter_custom(|iters| {
+            let per_link = iters.div_ceil(LINKS);
+            let start = Instant::now();
+            let threads: Vec<_> = (0..LINKS)
+                .map(|link| {
+                    let ingestor = ingestor.clone();
+                    std::thread::spawn(move || {
+                        for _ in 0..per_link {
+                            black_box(ingestor.ingest(message(link)).unwrap());
+                        }
+                    })
+                })
+                .collect();
+            for t in threads {
+                t.join().unwrap();
+            }
+            // Report per message actually sent.
+            start
+                .elapsed()
+                .mul_f64(iters as f64 / (per_link * LINKS) as f64)
+        });
+    });
+
+    let store = Arc::new(store);
+    group.throughput(Throughput::Elements(1));
+    group.bench_function("one_commit_per_message", |b| {
+        b.iter_custom(|iters| {
+            let start = Instant::now();
+            for _ in 0..iters {
+                black_box(store.ingest(message(99)).unwrap());
+            }
+            start.elapsed()
+        });
+    });
+
+    // The same work without any disk: the CPU cost of matching, checking and storing.
+    let memory = Store::open_in_memory(LabConfig::embedded_default().unwrap()).unwrap();
+    add_orders(&memory);
+    group.bench_function("in_memory_no_disk", |b| {
+        b.iter_custom(|iters| {
+            let start = Instant::now();
+            for _ in 0..iters {
+                black_box(memory.ingest(message(98)).unwrap());
+            }
+            start.elapsed()
+        });
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

@@ -1,0 +1,142 @@
+//! The lab's data: patients, orders, specimens, results, messages from analyzers, users.
+//!
+//! Plain data, no SQL: the store reads and writes these.
+
+mod message;
+mod order;
+mod result;
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+pub use message::{
+    AnalyzerMessage, IngestOutcome, MessageKind, Observation, PatientHint, Protocol,
+    StoredObservation,
+};
+pub use order::{
+    NewOrder, NewPatient, NewSpecimen, Order, OrderStatus, OrderedTest, OrderedTestStatus, Patient,
+    Priority, RequestedTest, Specimen, TestOrigin,
+};
+pub use result::{CheckRow, LabResult, ResultWithChecks, Unmatched, UnmatchedReason};
+
+/// Row id of a patient.
+pub type PatientId = i64;
+/// Row id of an order.
+pub type OrderId = i64;
+/// Row id of a specimen.
+pub type SpecimenRowId = i64;
+/// Row id of an ordered test.
+pub type OrderedTestId = i64;
+/// Row id of a result version.
+pub type ResultId = i64;
+/// Row id of an unmatched result.
+pub type UnmatchedId = i64;
+/// Row id of a raw message journal entry.
+pub type JournalId = i64;
+/// Row id of a user.
+pub type UserId = i64;
+
+/// A patient's sex as the HIS records it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum Sex {
+    /// Male.
+    Male,
+    /// Female.
+    Female,
+    /// Not known or other; only ranges for any sex apply.
+    #[default]
+    Unknown,
+}
+
+impl Sex {
+    /// One-letter code as stored and as HL7 PID-8 spells it.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Male => "M",
+            Self::Female => "F",
+            Self::Unknown => "U",
+        }
+    }
+
+    /// Reads `M`/`F` (any case, also `male`/`female`, `Nam`/`Nữ`); anything else is unknown.
+    pub fn parse(s: &str) -> Self {
+        match s.trim().to_lowercase().as_str() {
+            "m" | "male" | "nam" => Self::Male,
+            "f" | "female" | "nữ" | "nu" => Self::Female,
+            _ => Self::Unknown,
+        }
+    }
+}
+
+/// Who did something: recorded in every audit entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Actor {
+    /// The LIS itself (autoverification, reflex rules).
+    System,
+    /// A signed-in user.
+    User(UserId),
+    /// An analyzer, by instrument id.
+    Instrument(String),
+    /// The hospital information system, by name.
+    His(String),
+}
+
+impl fmt::Display for Actor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::System => f.write_str("system"),
+            Self::User(id) => write!(f, "user:{id}"),
+            Self::Instrument(id) => write!(f, "instrument:{id}"),
+            Self::His(name) => write!(f, "his:{name}"),
+        }
+    }
+}
+
+/// A user's role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Runs analyzers, reviews and verifies results.
+    Technician,
+    /// Also releases, corrects and manages rules.
+    Supervisor,
+    /// Manages users and configuration.
+    Admin,
+}
+
+impl Role {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Technician => "technician",
+            Self::Supervisor => "supervisor",
+            Self::Admin => "admin",
+        }
+    }
+
+    /// Reads a stored name.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "technician" => Some(Self::Technician),
+            "supervisor" => Some(Self::Supervisor),
+            "admin" => Some(Self::Admin),
+            _ => None,
+        }
+    }
+}
+
+/// A user of the LIS.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct User {
+    /// Row id.
+    pub id: UserId,
+    /// Login name, unique.
+    pub username: String,
+    /// Name shown on reports.
+    pub display_name: String,
+    /// Role.
+    pub role: Role,
+    /// Whether the account may sign in.
+    pub active: bool,
+}

@@ -1,0 +1,239 @@
+//! Ingesting one analyzer message: journal, match each observation to an ordered test (or the
+//! unmatched queue), store and check it, release what autoverification allows, and audit, all in
+//! the caller's transaction.
+
+use std::collections::{BTreeMap, HashMap};
+
+use rusqlite::{params, Connection};
+use serde_json::json;
+
+use super::results::{
+    find_specimen, store_result, target_on, NewResult, NoTarget, SpecimenContext,
+};
+use super::{audit_log, journal, ms, orders, Lab};
+use crate::error::StoreError;
+use crate::model::{
+    Actor, AnalyzerMessage, IngestOutcome, MessageKind, Observation, OrderId, ResultId,
+    StoredObservation, UnmatchedReason,
+};
+use crate::validation::FollowUp;
+use crate::value::ParsedValue;
+
+/// Ingests one message in the caller's transaction (or savepoint).
+pub(crate) fn ingest(
+    conn: &Connection,
+    lab: &Lab,
+    msg: &AnalyzerMessage,
+) -> Result<IngestOutcome, StoreError> {
+    let entry = journal::NewEntry {
+        link: &msg.link,
+        instrument: &msg.instrument,
+        protocol: msg.protocol,
+        kind: msg.kind.as_str(),
+        received_at: msg.received_at,
+        raw: &msg.raw,
+        parse_error: None,
+    };
+    let journal_id = match journal::insert(conn, &entry)? {
+        journal::Inserted::Duplicate(id) => {
+            return Ok(IngestOutcome::Duplicate { journal_id: id });
+        }
+        journal::Inserted::New(id) => id,
+    };
+    let actor = Actor::Instrument(msg.instrument.clone());
+    let mut stored = Vec::with_capacity(msg.observations.len());
+    let mut summary = Vec::with_capacity(msg.observations.len());
+    let mut released: BTreeMap<OrderId, Vec<ResultId>> = BTreeMap::new();
+    let mut touched: Vec<OrderId> = Vec::new();
+    let known_instrument = lab.config.instrument(&msg.instrument).is_some();
+    let mut specimens: HashMap<String, Option<SpecimenContext>> = HashMap::new();
+    for obs in &msg.observations {
+        if obs.is_qc || msg.kind == MessageKind::Qc {
+            let id = store_qc(conn, lab, msg, journal_id, obs)?;
+            summary.push(json!({ "qc": id, "code": obs.instrument_test_code, "value": obs.value }));
+            stored.push(StoredObservation::Qc(id));
+            continue;
+        }
+        let mapped = lab
+            .config
+            .instrument_mapping(&msg.instrument, &obs.instrument_test_code);
+        let barcode = obs.specimen_id.trim();
+        let target = match mapped {
+            _ if !known_instrument => Err(UnmatchedReason::UnknownInstrument),
+            None => Err(UnmatchedReason::UnknownTestCode),
+            Some(_) if barcode.is_empty() => Err(UnmatchedReason::NoSpecimenId),
+            Some((test, entry)) => {
+                if !specimens.contains_key(barcode) {
+                    let found = find_specimen(conn, barcode)?;
+                    specimens.insert(barcode.to_owned(), found);
+                }
+                match specimens.get(barcode).and_then(Option::as_ref) {
+                    None => Err(UnmatchedReason::NoOrder),
+                    Some(specimen) => match target_on(conn, specimen, &test.code)? {
+                        Ok(t) => Ok((t, test, entry)),
+                        Err(NoTarget::NoSpecimen) => Err(UnmatchedReason::NoOrder),
+                        Err(NoTarget::OrderCancelled) => Err(UnmatchedReason::OrderCancelled),
+                        Err(NoTarget::TestNotOrdered) => Err(UnmatchedReason::TestNotOrdered),
+                    },
+                }
+            }
+        };
+        match target {
+            Ok((target, test, entry)) => {
+                let observed_at = obs.observed_at.and_then(|dt| {
+                    dt.to_zoned(lab.config.time_zone().clone())
+                        .ok()
+                        .map(|z| z.timestamp())
+                });
+                let new = NewResult {
+                    value_sent: &obs.value,
+                    instrument_flags: &obs.flags,
+                    instrument: &msg.instrument,
+                    operator: &obs.operator,
+                    observed_at,
+                    received_at: msg.received_at,
+                    journal_id: Some(journal_id),
+                    factor: entry.factor.unwrap_or(1.0),
+                    sent_unit: &obs.units,
+                    expected_unit: entry.expected_unit(test),
+                    corrects: None,
+                };
+                let s = store_result(conn, lab, &target, test, &new)?;
+                if s.released {
+                    released
+                        .entry(target.order_id)
+                        .or_default()
+                        .push(s.result_id);
+                }
+                if !touched.contains(&target.order_id) {
+                    touched.push(target.order_id);
+                }
+                summary.push(json!({
+                    "result": s.result_id,
+                    "test": test.code,
+                    "specimen": target.specimen_barcode,
+                    "value": s.value,
+                    "state": s.state.as_str(),
+                    "flags": s.flags.iter().map(|f| f.code()).collect::<Vec<_>>(),
+                    "reasons": s.reasons,
+                    "follow_ups": s.follow_ups.iter().map(describe).collect::<Vec<_>>(),
+                }));
+                stored.push(StoredObservation::Result(s.result_id));
+            }
+            Err(reason) => {
+                let id = store_unmatched(conn, lab, msg, journal_id, obs, reason)?;
+                summary.push(json!({
+                    "unmatched": id,
+                    "specimen": obs.specimen_id,
+                    "code": obs.instrument_test_code,
+                    "value": obs.value,
+                    "reason": reason.as_str(),
+                }));
+                stored.push(StoredObservation::Unmatched(id));
+            }
+        }
+    }
+    for (order_id, ids) in &released {
+        orders::add_outbox(conn, *order_id, "results_released", ids, msg.received_at)?;
+    }
+    for order_id in &touched {
+        orders::refresh_status(conn, *order_id)?;
+    }
+    audit_log::append(
+        conn,
+        &actor,
+        "message.ingest",
+        "journal",
+        journal_id,
+        None,
+        Some(&json!({
+            "link": msg.link,
+            "kind": msg.kind.as_str(),
+            "bytes": msg.raw.len(),
+            "observations": summary,
+        })),
+        None,
+    )?;
+    Ok(IngestOutcome::Stored {
+        journal_id,
+        observations: stored,
+    })
+}
+
+fn describe(f: &FollowUp) -> serde_json::Value {
+    match f {
+        FollowUp::Rerun { dilution } => json!({ "rerun": { "dilution": dilution } }),
+        FollowUp::Reflex { add } => json!({ "reflex": add }),
+    }
+}
+
+fn observed_ms(lab: &Lab, obs: &Observation) -> Option<i64> {
+    obs.observed_at.and_then(|dt| {
+        dt.to_zoned(lab.config.time_zone().clone())
+            .ok()
+            .map(|z| ms(z.timestamp()))
+    })
+}
+
+fn store_unmatched(
+    conn: &Connection,
+    lab: &Lab,
+    msg: &AnalyzerMessage,
+    journal_id: i64,
+    obs: &Observation,
+    reason: UnmatchedReason,
+) -> Result<i64, StoreError> {
+    conn.prepare_cached(
+        "INSERT INTO unmatched (journal_id, instrument, specimen_id, instrument_test_code, value, \
+         units, flags, observed_at, operator, reason, received_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+    )?
+    .execute(params![
+        journal_id,
+        msg.instrument,
+        obs.specimen_id,
+        obs.instrument_test_code,
+        obs.value,
+        obs.units,
+        serde_json::to_string(&obs.flags).unwrap_or_default(),
+        observed_ms(lab, obs),
+        obs.operator,
+        reason.as_str(),
+        ms(msg.received_at),
+    ])?;
+    Ok(conn.last_insert_rowid())
+}
+
+fn store_qc(
+    conn: &Connection,
+    lab: &Lab,
+    msg: &AnalyzerMessage,
+    journal_id: i64,
+    obs: &Observation,
+) -> Result<i64, StoreError> {
+    let mapped = lab
+        .config
+        .map_instrument_code(&msg.instrument, &obs.instrument_test_code);
+    let value = match mapped {
+        Some((test, factor)) => ParsedValue::parse(&obs.value).converted(factor, test.decimals),
+        None => ParsedValue::parse(&obs.value),
+    };
+    conn.prepare_cached(
+        "INSERT INTO qc_observations (journal_id, instrument, instrument_test_code, test_code, \
+         control_id, value, numeric, units, observed_at, received_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+    )?
+    .execute(params![
+        journal_id,
+        msg.instrument,
+        obs.instrument_test_code,
+        mapped.map(|(t, _)| t.code.as_str()),
+        obs.specimen_id,
+        obs.value,
+        value.number(),
+        obs.units,
+        observed_ms(lab, obs),
+        ms(msg.received_at),
+    ])?;
+    Ok(conn.last_insert_rowid())
+}

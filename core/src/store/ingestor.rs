@@ -1,0 +1,134 @@
+//! Group commit: a writer thread that owns its own connection and stores the messages of many
+//! links in shared transactions.
+//!
+//! Messages that arrive while a commit is in progress wait in the queue and go into the next
+//! transaction together, each in its own SAVEPOINT so one bad message does not fail the others.
+//! Every ticket is answered only after COMMIT returned (durable, `synchronous=FULL`), so a driver
+//! that acknowledges after [`IngestTicket::wait`] never acknowledges a message that could be lost.
+
+use std::sync::mpsc;
+use std::thread;
+
+use rusqlite::{Connection, TransactionBehavior};
+
+use super::{connect, ingest, Lab, Store};
+use crate::error::{IngestError, StoreError};
+use crate::model::{AnalyzerMessage, IngestOutcome};
+
+/// Most messages in one transaction.
+const MAX_BATCH: usize = 256;
+
+struct Request {
+    message: AnalyzerMessage,
+    reply: mpsc::SyncSender<Result<IngestOutcome, IngestError>>,
+}
+
+/// A handle to the writer thread; clone it for each link. The thread ends when every handle is
+/// dropped.
+#[derive(Debug, Clone)]
+pub struct Ingestor {
+    queue: mpsc::Sender<Request>,
+}
+
+/// The answer to one submitted message, available once its transaction is committed.
+#[derive(Debug)]
+pub struct IngestTicket {
+    answer: mpsc::Receiver<Result<IngestOutcome, IngestError>>,
+}
+
+impl IngestTicket {
+    /// Blocks until the message's transaction is durable (or failed).
+    pub fn wait(self) -> Result<IngestOutcome, IngestError> {
+        self.answer.recv().unwrap_or(Err(StoreError::WriterStopped))
+    }
+}
+
+impl Ingestor {
+    /// Starts the writer thread on its own connection to the store's database file.
+    pub fn start(store: &Store) -> Result<Self, StoreError> {
+        let path = store
+            .db_path()
+            .ok_or_else(|| StoreError::invalid("an in-memory store has no ingest writer"))?
+            .to_path_buf();
+        let conn = connect(&path)?;
+        let lab = store.lab().clone();
+        let (queue, requests) = mpsc::channel::<Request>();
+        thread::Builder::new()
+            .name(String::from("lis-ingest-writer"))
+            .spawn(move || run(conn, &lab, &requests))
+            .map_err(|source| StoreError::Io {
+                path: path.display().to_string(),
+                source,
+            })?;
+        Ok(Self { queue })
+    }
+
+    /// Queues a message; the ticket answers once it is durably stored.
+    pub fn submit(&self, message: AnalyzerMessage) -> IngestTicket {
+        let (reply, answer) = mpsc::sync_channel(1);
+        if let Err(mpsc::SendError(req)) = self.queue.send(Request { message, reply }) {
+            let _ = req.reply.send(Err(StoreError::WriterStopped));
+        }
+        IngestTicket { answer }
+    }
+
+    /// Submits and waits.
+    pub fn ingest(&self, message: AnalyzerMessage) -> Result<IngestOutcome, IngestError> {
+        self.submit(message).wait()
+    }
+}
+
+fn run(mut conn: Connection, lab: &Lab, requests: &mpsc::Receiver<Request>) {
+    while let Ok(first) = requests.recv() {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match requests.try_recv() {
+                Ok(r) => batch.push(r),
+                Err(_) => break,
+            }
+        }
+        let answers = commit_batch(&mut conn, lab, &batch);
+        for (req, answer) in batch.into_iter().zip(answers) {
+            // A submitter that stopped waiting is not an error for the others.
+            let _ = req.reply.send(answer);
+        }
+    }
+}
+
+/// Stores a batch in one transaction, one savepoint per message.
+fn commit_batch(
+    conn: &mut Connection,
+    lab: &Lab,
+    batch: &[Request],
+) -> Vec<Result<IngestOutcome, IngestError>> {
+    let failed_all = |e: &dyn std::fmt::Display| {
+        batch
+            .iter()
+            .map(|_| {
+                Err(StoreError::CommitFailed {
+                    message: e.to_string(),
+                })
+            })
+            .collect()
+    };
+    let mut tx = match conn.transaction_with_behavior(TransactionBehavior::Immediate) {
+        Ok(tx) => tx,
+        Err(e) => return failed_all(&e),
+    };
+    let mut answers = Vec::with_capacity(batch.len());
+    for req in batch {
+        let answer = match tx.savepoint() {
+            Ok(sp) => match ingest::ingest(&sp, lab, &req.message) {
+                Ok(outcome) => sp.commit().map(|()| outcome).map_err(StoreError::from),
+                // Dropping the savepoint rolls this message back; the others stay.
+                Err(e) => Err(e),
+            },
+            Err(e) => Err(StoreError::from(e)),
+        };
+        answers.push(answer);
+    }
+    match tx.commit() {
+        Ok(()) => answers,
+        Err(e) => failed_all(&e),
+    }
+}

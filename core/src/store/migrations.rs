@@ -1,0 +1,324 @@
+//! Schema migrations: an append-only list, tracked by `PRAGMA user_version`, each applied in an
+//! exclusive transaction. Never edit a migration that has shipped; add a new one.
+
+use rusqlite::{Connection, TransactionBehavior};
+
+use crate::error::StoreError;
+
+/// One schema step.
+pub(crate) struct Migration {
+    /// The version the database has after this step.
+    pub(crate) version: u32,
+    /// What it does, for logs.
+    pub(crate) description: &'static str,
+    /// The SQL.
+    pub(crate) sql: &'static str,
+}
+
+/// Every migration, in order; versions are 1, 2, 3...
+pub(crate) const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        description: "patients, orders, specimens, ordered tests, journal, results, users, audit",
+        sql: r"
+CREATE TABLE patients (
+    id INTEGER PRIMARY KEY,
+    his_id TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL,
+    sex TEXT NOT NULL,
+    birth_date TEXT,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+);
+CREATE TABLE orders (
+    id INTEGER PRIMARY KEY,
+    placer_number TEXT NOT NULL UNIQUE,
+    accession TEXT UNIQUE,
+    patient_id INTEGER NOT NULL REFERENCES patients(id),
+    requesting_doctor TEXT NOT NULL,
+    department TEXT NOT NULL,
+    priority TEXT NOT NULL,
+    status TEXT NOT NULL,
+    ordered_at INTEGER NOT NULL,
+    cancelled_at INTEGER,
+    cancel_reason TEXT
+);
+CREATE TABLE specimens (
+    id INTEGER PRIMARY KEY,
+    barcode TEXT NOT NULL UNIQUE,
+    order_id INTEGER NOT NULL REFERENCES orders(id),
+    specimen_type TEXT NOT NULL,
+    collected_at INTEGER,
+    received_at INTEGER,
+    rejected_at INTEGER,
+    rejected_reason TEXT
+);
+CREATE TABLE ordered_tests (
+    id INTEGER PRIMARY KEY,
+    order_id INTEGER NOT NULL REFERENCES orders(id),
+    specimen_id INTEGER NOT NULL REFERENCES specimens(id),
+    test_code TEXT NOT NULL,
+    origin TEXT NOT NULL,
+    status TEXT NOT NULL,
+    rerun INTEGER NOT NULL DEFAULT 0,
+    dilution INTEGER,
+    sent_to TEXT,
+    sent_at INTEGER,
+    reported_result_id INTEGER,
+    UNIQUE (specimen_id, test_code)
+);
+CREATE INDEX ordered_tests_order ON ordered_tests(order_id);
+CREATE TABLE journal (
+    id INTEGER PRIMARY KEY,
+    link TEXT NOT NULL,
+    instrument TEXT NOT NULL,
+    protocol TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    received_at INTEGER NOT NULL,
+    sha256 BLOB NOT NULL,
+    crc32 INTEGER NOT NULL,
+    raw BLOB NOT NULL,
+    parse_error TEXT,
+    UNIQUE (link, sha256)
+);
+CREATE TABLE results (
+    id INTEGER PRIMARY KEY,
+    ordered_test_id INTEGER NOT NULL REFERENCES ordered_tests(id),
+    order_id INTEGER NOT NULL REFERENCES orders(id),
+    patient_id INTEGER NOT NULL REFERENCES patients(id),
+    specimen_barcode TEXT NOT NULL,
+    test_code TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    value_sent TEXT NOT NULL,
+    value TEXT NOT NULL,
+    numeric REAL,
+    value_kind TEXT NOT NULL,
+    unit TEXT NOT NULL,
+    flags TEXT NOT NULL,
+    instrument_flags TEXT NOT NULL,
+    instrument TEXT NOT NULL,
+    operator TEXT NOT NULL,
+    observed_at INTEGER,
+    received_at INTEGER NOT NULL,
+    state TEXT NOT NULL,
+    reported INTEGER NOT NULL,
+    corrects INTEGER REFERENCES results(id),
+    journal_id INTEGER REFERENCES journal(id),
+    reasons TEXT NOT NULL,
+    UNIQUE (ordered_test_id, version)
+);
+CREATE INDEX results_patient_test ON results(patient_id, test_code, id);
+CREATE INDEX results_order ON results(order_id);
+CREATE TABLE users (
+    id INTEGER PRIMARY KEY,
+    username TEXT NOT NULL UNIQUE,
+    display_name TEXT NOT NULL,
+    role TEXT NOT NULL,
+    active INTEGER NOT NULL,
+    created_at INTEGER NOT NULL
+);
+CREATE TABLE audit (
+    seq INTEGER PRIMARY KEY,
+    at INTEGER NOT NULL,
+    actor TEXT NOT NULL,
+    action TEXT NOT NULL,
+    entity TEXT NOT NULL,
+    entity_id TEXT NOT NULL,
+    old TEXT,
+    new TEXT,
+    reason TEXT,
+    prev_hash BLOB NOT NULL,
+    hash BLOB NOT NULL
+);
+",
+    },
+    Migration {
+        version: 2,
+        description: "check rows, unmatched queue, outbox for the HIS, QC observations",
+        sql: r"
+CREATE TABLE result_checks (
+    id INTEGER PRIMARY KEY,
+    result_id INTEGER NOT NULL REFERENCES results(id),
+    rule TEXT NOT NULL,
+    outcome TEXT NOT NULL,
+    detail TEXT NOT NULL
+);
+CREATE INDEX result_checks_result ON result_checks(result_id);
+CREATE TABLE unmatched (
+    id INTEGER PRIMARY KEY,
+    journal_id INTEGER NOT NULL REFERENCES journal(id),
+    instrument TEXT NOT NULL,
+    specimen_id TEXT NOT NULL,
+    instrument_test_code TEXT NOT NULL,
+    value TEXT NOT NULL,
+    units TEXT NOT NULL,
+    flags TEXT NOT NULL,
+    observed_at INTEGER,
+    operator TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    received_at INTEGER NOT NULL,
+    attached_result_id INTEGER REFERENCES results(id)
+);
+CREATE TABLE outbox (
+    id INTEGER PRIMARY KEY,
+    order_id INTEGER NOT NULL REFERENCES orders(id),
+    kind TEXT NOT NULL,
+    result_ids TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    state TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT
+);
+CREATE INDEX outbox_state ON outbox(state, id);
+CREATE TABLE qc_observations (
+    id INTEGER PRIMARY KEY,
+    journal_id INTEGER NOT NULL REFERENCES journal(id),
+    instrument TEXT NOT NULL,
+    instrument_test_code TEXT NOT NULL,
+    test_code TEXT,
+    control_id TEXT NOT NULL,
+    value TEXT NOT NULL,
+    numeric REAL,
+    units TEXT NOT NULL,
+    observed_at INTEGER,
+    received_at INTEGER NOT NULL
+);
+",
+    },
+    Migration {
+        version: 3,
+        description: "release time on results, config history",
+        sql: r"
+ALTER TABLE results ADD COLUMN released_at INTEGER;
+CREATE INDEX results_released ON results(released_at) WHERE released_at IS NOT NULL;
+CREATE TABLE config_history (
+    id INTEGER PRIMARY KEY,
+    loaded_at INTEGER NOT NULL,
+    source_name TEXT NOT NULL,
+    sha256 TEXT NOT NULL
+);
+",
+    },
+];
+
+/// The schema version this program writes.
+pub(crate) fn latest_version() -> u32 {
+    MIGRATIONS.last().map_or(0, |m| m.version)
+}
+
+/// The database's schema version.
+pub(crate) fn current_version(conn: &Connection) -> Result<u32, StoreError> {
+    Ok(conn.pragma_query_value(None, "user_version", |r| r.get(0))?)
+}
+
+/// Applies every migration newer than the database, each in its own exclusive transaction.
+pub(crate) fn migrate(conn: &mut Connection) -> Result<u32, StoreError> {
+    migrate_to(conn, latest_version())
+}
+
+/// Applies migrations up to `target` (tests use it to build every earlier version).
+pub(crate) fn migrate_to(conn: &mut Connection, target: u32) -> Result<u32, StoreError> {
+    let found = current_version(conn)?;
+    if found > latest_version() {
+        return Err(StoreError::SchemaTooNew {
+            found,
+            known: latest_version(),
+        });
+    }
+    for m in MIGRATIONS
+        .iter()
+        .filter(|m| m.version > found && m.version <= target)
+    {
+        let apply = |conn: &mut Connection| -> rusqlite::Result<()> {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Exclusive)?;
+            tx.execute_batch(m.sql)?;
+            tx.pragma_update(None, "user_version", m.version)?;
+            tx.commit()
+        };
+        apply(conn).map_err(|source| StoreError::Migration {
+            version: m.version,
+            source,
+        })?;
+        let _ = m.description;
+    }
+    current_version(conn)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn schema(conn: &Connection) -> Vec<(String, String)> {
+        let mut stmt = conn
+            .prepare("SELECT name, sql FROM sqlite_master WHERE sql IS NOT NULL ORDER BY name")
+            .unwrap();
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    }
+
+    #[test]
+    fn versions_are_consecutive_from_one() {
+        for (i, m) in MIGRATIONS.iter().enumerate() {
+            assert_eq!(m.version as usize, i + 1);
+        }
+    }
+
+    #[test]
+    fn from_empty_to_latest() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        assert_eq!(current_version(&conn).unwrap(), 0);
+        assert_eq!(migrate(&mut conn).unwrap(), 3);
+        // Running again changes nothing.
+        let before = schema(&conn);
+        assert_eq!(migrate(&mut conn).unwrap(), 3);
+        assert_eq!(schema(&conn), before);
+    }
+
+    #[test]
+    fn from_every_earlier_version_gives_the_same_schema() {
+        let mut fresh = Connection::open_in_memory().unwrap();
+        migrate(&mut fresh).unwrap();
+        let want = schema(&fresh);
+        for start in 0..latest_version() {
+            let mut conn = Connection::open_in_memory().unwrap();
+            assert_eq!(migrate_to(&mut conn, start).unwrap(), start);
+            assert_eq!(
+                migrate(&mut conn).unwrap(),
+                latest_version(),
+                "from {start}"
+            );
+            assert_eq!(schema(&conn), want, "schema after upgrading from {start}");
+        }
+    }
+
+    #[test]
+    fn newer_database_is_refused() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        conn.pragma_update(None, "user_version", 99).unwrap();
+        match migrate(&mut conn) {
+            Err(StoreError::SchemaTooNew {
+                found: 99,
+                known: 3,
+            }) => {}
+            other => panic!("expected SchemaTooNew, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn failed_migration_leaves_the_previous_version() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        migrate_to(&mut conn, 1).unwrap();
+        // Sabotage: a table migration 2 wants to create already exists.
+        conn.execute_batch("CREATE TABLE outbox (x INTEGER)")
+            .unwrap();
+        match migrate(&mut conn) {
+            Err(StoreError::Migration { version: 2, .. }) => {}
+            other => panic!("expected migration 2 to fail, got {other:?}"),
+        }
+        assert_eq!(current_version(&conn).unwrap(), 1);
+        let tables = schema(&conn);
+        assert!(!tables.iter().any(|(n, _)| n == "result_checks"));
+    }
+}

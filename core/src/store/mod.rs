@@ -1,0 +1,298 @@
+//! Everything SQL: the one boundary to the database (so PostgreSQL can be added later).
+//!
+//! [`Store`] owns one SQLite connection (WAL, `synchronous=FULL`: a commit is on disk when it
+//! returns) and offers the lab's operations, each one transaction that writes its audit entry
+//! with the change. [`Ingestor`] is a writer thread with its own connection that groups the
+//! commits of many links.
+//!
+//! Sub-modules: `migrations`, `audit_log` (appending to the hash chain), `journal` (raw message
+//! journal with CRC-32), `ingest` (matching and storing results), `results` (storing one result
+//! with its checks), `orders`, `lifecycle` (verify, release...), `queries`, `users`, `ingestor`.
+
+mod audit_log;
+mod ingest;
+mod ingestor;
+mod journal;
+mod lifecycle;
+mod migrations;
+mod orders;
+mod queries;
+mod results;
+mod users;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use jiff::Timestamp;
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
+
+use crate::audit::AuditReport;
+use crate::config::LabConfig;
+use crate::error::StoreError;
+use crate::model::{Actor, AnalyzerMessage, IngestOutcome, Protocol};
+use crate::validation::{AssumeInControl, QcState};
+
+pub use ingestor::{IngestTicket, Ingestor};
+pub use journal::{JournalEntry, JournalReport};
+pub use queries::OutboxItem;
+
+/// File name of the database in the data directory.
+pub const DB_FILE: &str = "lis.sqlite3";
+
+/// What every operation needs besides the connection: the config and the QC hook.
+pub(crate) struct Lab {
+    pub(crate) config: LabConfig,
+    pub(crate) qc: Arc<dyn QcState>,
+}
+
+/// The lab's database.
+pub struct Store {
+    db_path: Option<PathBuf>,
+    lab: Arc<Lab>,
+    conn: Mutex<Connection>,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("db_path", &self.db_path)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Opens a connection with the pragmas every connection uses.
+pub(crate) fn connect(path: &Path) -> Result<Connection, StoreError> {
+    let conn = Connection::open(path)?;
+    configure(&conn)?;
+    Ok(conn)
+}
+
+fn configure(conn: &Connection) -> Result<(), StoreError> {
+    // WAL lets readers work while a writer commits; FULL makes every commit durable (the WAL is
+    // synced at commit), which is what lets a driver acknowledge a frame after `ingest` returns.
+    let _mode: String = conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))?;
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    // Ingest uses about twenty distinct statements; the default cache of 16 would re-prepare.
+    conn.set_prepared_statement_cache_capacity(64);
+    Ok(())
+}
+
+/// Unix milliseconds of a timestamp, as stored.
+pub(crate) fn ms(t: Timestamp) -> i64 {
+    t.as_millisecond()
+}
+
+/// A stored millisecond count as a timestamp (the epoch if out of range).
+pub(crate) fn ts(ms: i64) -> Timestamp {
+    Timestamp::from_millisecond(ms).unwrap_or(Timestamp::UNIX_EPOCH)
+}
+
+impl Store {
+    /// Opens (creating if needed) the database in `data_dir`, runs migrations, and records the
+    /// config in the audit log when it changed since the last start.
+    pub fn open(data_dir: &Path, config: LabConfig) -> Result<Self, StoreError> {
+        std::fs::create_dir_all(data_dir).map_err(|source| StoreError::Io {
+            path: data_dir.display().to_string(),
+            source,
+        })?;
+        let path = data_dir.join(DB_FILE);
+        let conn = connect(&path)?;
+        Self::from_connection(conn, Some(path), config)
+    }
+
+    /// An in-memory database, for tests and demos (no durability, no [`Ingestor`]).
+    pub fn open_in_memory(config: LabConfig) -> Result<Self, StoreError> {
+        let conn = Connection::open_in_memory()?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.set_prepared_statement_cache_capacity(64);
+        Self::from_connection(conn, None, config)
+    }
+
+    fn from_connection(
+        mut conn: Connection,
+        db_path: Option<PathBuf>,
+        config: LabConfig,
+    ) -> Result<Self, StoreError> {
+        migrations::migrate(&mut conn)?;
+        record_config(&mut conn, &config)?;
+        Ok(Self {
+            db_path,
+            lab: Arc::new(Lab {
+                config,
+                qc: Arc::new(AssumeInControl),
+            }),
+            conn: Mutex::new(conn),
+        })
+    }
+
+    /// Replaces the QC hook (the QC module's implementation). Ingestors started before keep
+    /// the old one.
+    pub fn set_qc_state(&mut self, qc: Arc<dyn QcState>) {
+        self.lab = Arc::new(Lab {
+            config: self.lab.config.clone(),
+            qc,
+        });
+    }
+
+    /// The lab configuration in force.
+    pub fn config(&self) -> &LabConfig {
+        &self.lab.config
+    }
+
+    /// The database file, or none for an in-memory store.
+    pub fn db_path(&self) -> Option<&Path> {
+        self.db_path.as_deref()
+    }
+
+    /// The schema version of the database.
+    pub fn schema_version(&self) -> Result<u32, StoreError> {
+        migrations::current_version(&self.lock())
+    }
+
+    pub(crate) fn lab(&self) -> &Arc<Lab> {
+        &self.lab
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Connection> {
+        // A panic while holding the lock leaves no open transaction (rusqlite rolls back on
+        // drop), so the connection is still usable.
+        self.conn.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Runs `f` in one immediate transaction and commits (durably) if it returns Ok.
+    pub(crate) fn write<T>(
+        &self,
+        f: impl FnOnce(&Connection, &Lab) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let mut conn = self.lock();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let out = f(&tx, &self.lab)?;
+        tx.commit()?;
+        Ok(out)
+    }
+
+    /// Runs a read.
+    pub(crate) fn read<T>(
+        &self,
+        f: impl FnOnce(&Connection, &Lab) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let conn = self.lock();
+        f(&conn, &self.lab)
+    }
+
+    /// Ingests one analyzer message in one durable transaction: its raw bytes into the journal
+    /// and its results matched, checked and stored. Returns only after the commit is on disk,
+    /// so the driver may then acknowledge the analyzer. The same bytes on the same link are
+    /// stored once ([`IngestOutcome::Duplicate`]).
+    pub fn ingest(&self, message: AnalyzerMessage) -> Result<IngestOutcome, StoreError> {
+        self.write(|conn, lab| ingest::ingest(conn, lab, &message))
+    }
+
+    /// Journals bytes that could not be parsed (or anything else worth keeping), with the parse
+    /// error. Idempotent like [`Store::ingest`].
+    pub fn journal_raw(
+        &self,
+        link: &str,
+        received_at: Timestamp,
+        protocol: Protocol,
+        raw: &[u8],
+        error: Option<String>,
+    ) -> Result<IngestOutcome, StoreError> {
+        self.write(|conn, _| {
+            let entry = journal::NewEntry {
+                link,
+                instrument: "",
+                protocol,
+                kind: "unparsed",
+                received_at,
+                raw,
+                parse_error: error.as_deref(),
+            };
+            Ok(match journal::insert(conn, &entry)? {
+                journal::Inserted::New(id) => {
+                    audit_log::append(
+                        conn,
+                        &Actor::System,
+                        "journal.raw",
+                        "journal",
+                        id,
+                        None,
+                        Some(&serde_json::json!({ "link": link, "bytes": raw.len(), "error": error })),
+                        None,
+                    )?;
+                    IngestOutcome::Stored {
+                        journal_id: id,
+                        observations: Vec::new(),
+                    }
+                }
+                journal::Inserted::Duplicate(id) => IngestOutcome::Duplicate { journal_id: id },
+            })
+        })
+    }
+
+    /// Checks the audit hash chain.
+    pub fn verify_audit(&self) -> Result<AuditReport, StoreError> {
+        self.read(|conn, _| audit_log::verify(conn))
+    }
+
+    /// Reads a journal entry, checking its CRC-32 ([`StoreError::JournalCorrupt`] if damaged).
+    pub fn journal_entry(&self, id: i64) -> Result<JournalEntry, StoreError> {
+        self.read(|conn, _| journal::read(conn, id))
+    }
+
+    /// Checks the CRC-32 of every journal entry.
+    pub fn verify_journal(&self) -> Result<JournalReport, StoreError> {
+        self.read(|conn, _| journal::verify_all(conn))
+    }
+
+    /// Journal entries with id greater than `after`, at most `limit`, each CRC-checked, for
+    /// replay; a damaged entry is an `Err` in its place, never silently used.
+    pub fn journal_since(
+        &self,
+        after: i64,
+        limit: usize,
+    ) -> Result<Vec<Result<JournalEntry, StoreError>>, StoreError> {
+        self.read(|conn, _| journal::since(conn, after, limit))
+    }
+}
+
+/// Records the config's hash at start and audits a change.
+fn record_config(conn: &mut Connection, config: &LabConfig) -> Result<(), StoreError> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let last: Option<String> = tx
+        .query_row(
+            "SELECT sha256 FROM config_history ORDER BY id DESC LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if last.as_deref() != Some(config.source_sha256.as_str()) {
+        let now = Timestamp::now();
+        tx.execute(
+            "INSERT INTO config_history (loaded_at, source_name, sha256) VALUES (?1, ?2, ?3)",
+            rusqlite::params![ms(now), config.source_name, config.source_sha256],
+        )?;
+        audit_log::append(
+            &tx,
+            &Actor::System,
+            "config.load",
+            "config",
+            &config.source_name,
+            last.map(|s| serde_json::json!({ "sha256": s })).as_ref(),
+            Some(&serde_json::json!({
+                "sha256": config.source_sha256,
+                "source": config.source_name,
+                "tests": config.tests.len(),
+                "instruments": config.instruments.len(),
+            })),
+            None,
+        )?;
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;

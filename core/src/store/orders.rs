@@ -1,0 +1,553 @@
+//! Patients, orders, specimens, the instrument work list (host queries, order download) and
+//! the outbox for the HIS.
+
+use jiff::Timestamp;
+use rusqlite::{params, Connection, OptionalExtension};
+use serde_json::json;
+
+use super::{audit_log, ms, ts, Store};
+use crate::error::StoreError;
+use crate::model::{
+    Actor, NewOrder, NewPatient, Order, OrderId, OrderStatus, OrderedTest, OrderedTestId,
+    OrderedTestStatus, Patient, PatientId, Priority, RequestedTest, ResultId, Sex, Specimen,
+    TestOrigin,
+};
+
+/// Inserts or updates a patient by HIS id, auditing a change.
+pub(crate) fn upsert_patient(
+    conn: &Connection,
+    p: &NewPatient,
+    actor: &Actor,
+) -> Result<PatientId, StoreError> {
+    if p.his_id.trim().is_empty() {
+        return Err(StoreError::invalid("patient HIS id is empty"));
+    }
+    let birth = p.birth_date.map(|d| d.to_string());
+    let existing: Option<(i64, String, String, Option<String>)> = conn
+        .prepare_cached("SELECT id, name, sex, birth_date FROM patients WHERE his_id = ?1")?
+        .query_row([&p.his_id], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        })
+        .optional()?;
+    let now = ms(Timestamp::now());
+    let new_json =
+        json!({ "his_id": p.his_id, "name": p.name, "sex": p.sex.code(), "birth_date": birth });
+    match existing {
+        Some((id, name, sex, old_birth)) => {
+            if name != p.name || sex != p.sex.code() || old_birth != birth {
+                conn.execute(
+                    "UPDATE patients SET name = ?2, sex = ?3, birth_date = ?4, updated_at = ?5 \
+                     WHERE id = ?1",
+                    params![id, p.name, p.sex.code(), birth, now],
+                )?;
+                audit_log::append(
+                    conn,
+                    actor,
+                    "patient.update",
+                    "patient",
+                    id,
+                    Some(&json!({ "name": name, "sex": sex, "birth_date": old_birth })),
+                    Some(&new_json),
+                    None,
+                )?;
+            }
+            Ok(id)
+        }
+        None => {
+            conn.execute(
+                "INSERT INTO patients (his_id, name, sex, birth_date, created_at, updated_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
+                params![p.his_id, p.name, p.sex.code(), birth, now],
+            )?;
+            let id = conn.last_insert_rowid();
+            audit_log::append(
+                conn,
+                actor,
+                "patient.create",
+                "patient",
+                id,
+                None,
+                Some(&new_json),
+                None,
+            )?;
+            Ok(id)
+        }
+    }
+}
+
+/// Writes an outbox row for the HIS.
+pub(crate) fn add_outbox(
+    conn: &Connection,
+    order_id: OrderId,
+    kind: &str,
+    result_ids: &[ResultId],
+    at: Timestamp,
+) -> Result<i64, StoreError> {
+    conn.prepare_cached(
+        "INSERT INTO outbox (order_id, kind, result_ids, created_at, state) \
+         VALUES (?1, ?2, ?3, ?4, 'pending')",
+    )?
+    .execute(params![
+        order_id,
+        kind,
+        serde_json::to_string(result_ids).unwrap_or_default(),
+        ms(at)
+    ])?;
+    Ok(conn.last_insert_rowid())
+}
+
+/// Recomputes an order's status from its tests:
+/// cancelled stays cancelled; no result is `ordered`; every test's reported result released is
+/// `released`; every test resulted is `resulted`; otherwise `in_progress`.
+pub(crate) fn refresh_status(
+    conn: &Connection,
+    order_id: OrderId,
+) -> Result<OrderStatus, StoreError> {
+    let current: String = conn
+        .prepare_cached("SELECT status FROM orders WHERE id = ?1")?
+        .query_row([order_id], |r| r.get(0))?;
+    if current == OrderStatus::Cancelled.as_str() {
+        return Ok(OrderStatus::Cancelled);
+    }
+    let (total, resulted, released): (i64, i64, i64) = conn
+        .prepare_cached(
+            "SELECT COUNT(*), \
+             COALESCE(SUM(r.id IS NOT NULL), 0), \
+             COALESCE(SUM(r.state = 'released'), 0) \
+             FROM ordered_tests ot LEFT JOIN results r ON r.id = ot.reported_result_id \
+             WHERE ot.order_id = ?1 AND ot.status != 'cancelled'",
+        )?
+        .query_row([order_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+    let status = if resulted == 0 {
+        OrderStatus::Ordered
+    } else if released == total {
+        OrderStatus::Released
+    } else if resulted == total {
+        OrderStatus::Resulted
+    } else {
+        OrderStatus::InProgress
+    };
+    if status.as_str() != current {
+        conn.prepare_cached("UPDATE orders SET status = ?2 WHERE id = ?1")?
+            .execute(params![order_id, status.as_str()])?;
+    }
+    Ok(status)
+}
+
+fn order_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Order> {
+    Ok(Order {
+        id: r.get(0)?,
+        placer_number: r.get(1)?,
+        accession: r.get::<_, Option<String>>(2)?.unwrap_or_default(),
+        patient_id: r.get(3)?,
+        requesting_doctor: r.get(4)?,
+        department: r.get(5)?,
+        priority: Priority::parse(&r.get::<_, String>(6)?),
+        status: OrderStatus::parse(&r.get::<_, String>(7)?).unwrap_or(OrderStatus::Ordered),
+        ordered_at: ts(r.get(8)?),
+        cancel_reason: r.get(9)?,
+    })
+}
+
+const ORDER_COLUMNS: &str = "id, placer_number, accession, patient_id, requesting_doctor, \
+    department, priority, status, ordered_at, cancel_reason";
+
+fn patient(conn: &Connection, id: PatientId) -> Result<Patient, StoreError> {
+    conn.prepare_cached("SELECT id, his_id, name, sex, birth_date FROM patients WHERE id = ?1")?
+        .query_row([id], |r| {
+            Ok(Patient {
+                id: r.get(0)?,
+                his_id: r.get(1)?,
+                name: r.get(2)?,
+                sex: Sex::parse(&r.get::<_, String>(3)?),
+                birth_date: r.get::<_, Option<String>>(4)?.and_then(|b| b.parse().ok()),
+            })
+        })
+        .optional()?
+        .ok_or_else(|| StoreError::not_found("patient", id))
+}
+
+impl Store {
+    /// Inserts or updates a patient by HIS id.
+    pub fn upsert_patient(
+        &self,
+        patient: &NewPatient,
+        actor: &Actor,
+    ) -> Result<PatientId, StoreError> {
+        self.write(|conn, _| upsert_patient(conn, patient, actor))
+    }
+
+    /// A patient by row id.
+    pub fn patient(&self, id: PatientId) -> Result<Patient, StoreError> {
+        self.read(|conn, _| patient(conn, id))
+    }
+
+    /// Places an order: upserts the patient, creates the order (accession `L` + 8-digit id),
+    /// its specimens and ordered tests. Every test must be in the catalog and every barcode new.
+    pub fn place_order(&self, order: NewOrder, actor: &Actor) -> Result<OrderId, StoreError> {
+        self.write(|conn, lab| {
+            if order.placer_number.trim().is_empty() {
+                return Err(StoreError::invalid("placer number is empty"));
+            }
+            if order.specimens.iter().all(|s| s.tests.is_empty()) {
+                return Err(StoreError::invalid("an order needs at least one test"));
+            }
+            for s in &order.specimens {
+                if s.barcode.trim().is_empty() {
+                    return Err(StoreError::invalid("specimen barcode is empty"));
+                }
+                for t in &s.tests {
+                    if lab.config.test(t).is_none() {
+                        return Err(StoreError::invalid(format!("test {t:?} is not in the catalog")));
+                    }
+                }
+            }
+            let exists: Option<i64> = conn
+                .query_row(
+                    "SELECT id FROM orders WHERE placer_number = ?1",
+                    [&order.placer_number],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            if let Some(id) = exists {
+                return Err(StoreError::invalid(format!(
+                    "placer number {:?} already exists (order {id})",
+                    order.placer_number
+                )));
+            }
+            let patient_id = upsert_patient(conn, &order.patient, actor)?;
+            conn.execute(
+                "INSERT INTO orders (placer_number, patient_id, requesting_doctor, department, \
+                 priority, status, ordered_at) VALUES (?1, ?2, ?3, ?4, ?5, 'ordered', ?6)",
+                params![
+                    order.placer_number,
+                    patient_id,
+                    order.requesting_doctor,
+                    order.department,
+                    order.priority.as_str(),
+                    ms(order.ordered_at)
+                ],
+            )?;
+            let order_id = conn.last_insert_rowid();
+            let accession = format!("L{order_id:08}");
+            conn.execute("UPDATE orders SET accession = ?2 WHERE id = ?1", params![order_id, accession])?;
+            for s in &order.specimens {
+                let taken: Option<i64> = conn
+                    .query_row("SELECT id FROM specimens WHERE barcode = ?1", [&s.barcode], |r| r.get(0))
+                    .optional()?;
+                if taken.is_some() {
+                    return Err(StoreError::invalid(format!(
+                        "specimen barcode {:?} is already used",
+                        s.barcode
+                    )));
+                }
+                conn.execute(
+                    "INSERT INTO specimens (barcode, order_id, specimen_type, collected_at, received_at) \
+                     VALUES (?1, ?2, ?3, ?4, ?5)",
+                    params![
+                        s.barcode,
+                        order_id,
+                        s.specimen_type,
+                        s.collected_at.map(ms),
+                        s.received_at.map(ms)
+                    ],
+                )?;
+                let specimen_id = conn.last_insert_rowid();
+                for t in &s.tests {
+                    conn.execute(
+                        "INSERT OR IGNORE INTO ordered_tests (order_id, specimen_id, test_code, origin, status) \
+                         VALUES (?1, ?2, ?3, 'ordered', 'pending')",
+                        params![order_id, specimen_id, t],
+                    )?;
+                }
+            }
+            audit_log::append(
+                conn,
+                actor,
+                "order.place",
+                "order",
+                order_id,
+                None,
+                Some(&serde_json::to_value(&order).unwrap_or_default()),
+                None,
+            )?;
+            Ok(order_id)
+        })
+    }
+
+    /// Cancels an order and its tests that have no result.
+    pub fn cancel_order(
+        &self,
+        order_id: OrderId,
+        reason: &str,
+        actor: &Actor,
+    ) -> Result<(), StoreError> {
+        self.write(|conn, _| {
+            let order = conn
+                .query_row(
+                    &format!("SELECT {ORDER_COLUMNS} FROM orders WHERE id = ?1"),
+                    [order_id],
+                    order_from_row,
+                )
+                .optional()?
+                .ok_or_else(|| StoreError::not_found("order", order_id))?;
+            if order.status == OrderStatus::Cancelled {
+                return Err(StoreError::invalid(format!("order {order_id} is already cancelled")));
+            }
+            conn.execute(
+                "UPDATE orders SET status = 'cancelled', cancelled_at = ?2, cancel_reason = ?3 WHERE id = ?1",
+                params![order_id, ms(Timestamp::now()), reason],
+            )?;
+            conn.execute(
+                "UPDATE ordered_tests SET status = 'cancelled' WHERE order_id = ?1 AND status IN ('pending', 'sent')",
+                [order_id],
+            )?;
+            audit_log::append(
+                conn,
+                actor,
+                "order.cancel",
+                "order",
+                order_id,
+                Some(&json!({ "status": order.status.as_str() })),
+                Some(&json!({ "status": "cancelled" })),
+                Some(reason),
+            )?;
+            Ok(())
+        })
+    }
+
+    /// An order by row id.
+    pub fn order(&self, order_id: OrderId) -> Result<Order, StoreError> {
+        self.read(|conn, _| {
+            conn.query_row(
+                &format!("SELECT {ORDER_COLUMNS} FROM orders WHERE id = ?1"),
+                [order_id],
+                order_from_row,
+            )
+            .optional()?
+            .ok_or_else(|| StoreError::not_found("order", order_id))
+        })
+    }
+
+    /// An order by the HIS placer number.
+    pub fn order_by_placer(&self, placer_number: &str) -> Result<Option<Order>, StoreError> {
+        self.read(|conn, _| {
+            Ok(conn
+                .query_row(
+                    &format!("SELECT {ORDER_COLUMNS} FROM orders WHERE placer_number = ?1"),
+                    [placer_number],
+                    order_from_row,
+                )
+                .optional()?)
+        })
+    }
+
+    /// The specimens of an order.
+    pub fn specimens_for_order(&self, order_id: OrderId) -> Result<Vec<Specimen>, StoreError> {
+        self.read(|conn, _| {
+            let mut stmt = conn.prepare(
+                "SELECT id, barcode, order_id, specimen_type, collected_at, received_at, rejected_reason \
+                 FROM specimens WHERE order_id = ?1 ORDER BY id",
+            )?;
+            let rows = stmt.query_map([order_id], |r| {
+                Ok(Specimen {
+                    id: r.get(0)?,
+                    barcode: r.get(1)?,
+                    order_id: r.get(2)?,
+                    specimen_type: r.get(3)?,
+                    collected_at: r.get::<_, Option<i64>>(4)?.map(ts),
+                    received_at: r.get::<_, Option<i64>>(5)?.map(ts),
+                    rejected_reason: r.get(6)?,
+                })
+            })?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
+    }
+
+    /// The tests of an order.
+    pub fn ordered_tests(&self, order_id: OrderId) -> Result<Vec<OrderedTest>, StoreError> {
+        self.read(|conn, _| {
+            let mut stmt = conn.prepare(
+                "SELECT id, order_id, specimen_id, test_code, origin, status, rerun, dilution, \
+                 reported_result_id FROM ordered_tests WHERE order_id = ?1 ORDER BY id",
+            )?;
+            let rows = stmt.query_map([order_id], |r| {
+                Ok(OrderedTest {
+                    id: r.get(0)?,
+                    order_id: r.get(1)?,
+                    specimen_id: r.get(2)?,
+                    test_code: r.get(3)?,
+                    origin: TestOrigin::parse(&r.get::<_, String>(4)?),
+                    status: OrderedTestStatus::parse(&r.get::<_, String>(5)?),
+                    rerun: r.get(6)?,
+                    dilution: r.get(7)?,
+                    reported_result_id: r.get(8)?,
+                })
+            })?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
+    }
+
+    /// Records that the lab received a specimen.
+    pub fn receive_specimen(
+        &self,
+        barcode: &str,
+        at: Timestamp,
+        actor: &Actor,
+    ) -> Result<(), StoreError> {
+        self.write(|conn, _| {
+            let n = conn.execute(
+                "UPDATE specimens SET received_at = ?2 WHERE barcode = ?1",
+                params![barcode, ms(at)],
+            )?;
+            if n == 0 {
+                return Err(StoreError::not_found("specimen", barcode));
+            }
+            audit_log::append(
+                conn,
+                actor,
+                "specimen.receive",
+                "specimen",
+                barcode,
+                None,
+                Some(&json!({ "received_at": at.to_string() })),
+                None,
+            )?;
+            Ok(())
+        })
+    }
+
+    /// Rejects a specimen (hemolysed, clotted, wrong tube...); its results will fail the
+    /// specimen rule and wait for a person.
+    pub fn reject_specimen(
+        &self,
+        barcode: &str,
+        reason: &str,
+        actor: &Actor,
+    ) -> Result<(), StoreError> {
+        self.write(|conn, _| {
+            let n = conn.execute(
+                "UPDATE specimens SET rejected_at = ?2, rejected_reason = ?3 WHERE barcode = ?1",
+                params![barcode, ms(Timestamp::now()), reason],
+            )?;
+            if n == 0 {
+                return Err(StoreError::not_found("specimen", barcode));
+            }
+            audit_log::append(
+                conn,
+                actor,
+                "specimen.reject",
+                "specimen",
+                barcode,
+                None,
+                Some(&json!({ "rejected": true })),
+                Some(reason),
+            )?;
+            Ok(())
+        })
+    }
+
+    /// Tests still to run on a specimen that `instrument` performs, in the instrument's codes:
+    /// new, reflex and rerun tests (with the dilution), including ones already sent but not yet
+    /// resulted (an analyzer asks again when a tube is reloaded). Empty for an unknown specimen,
+    /// a cancelled order or a rejected specimen.
+    pub fn pending_tests_for_specimen(
+        &self,
+        instrument: &str,
+        specimen_id: &str,
+    ) -> Result<Vec<RequestedTest>, StoreError> {
+        self.read(|conn, lab| {
+            work_list(
+                conn,
+                &lab.config,
+                instrument,
+                Some(specimen_id),
+                &["pending", "sent"],
+            )
+        })
+    }
+
+    /// Every test not yet sent that `instrument` performs, for batch download, STAT first.
+    pub fn pending_orders_for_instrument(
+        &self,
+        instrument: &str,
+    ) -> Result<Vec<RequestedTest>, StoreError> {
+        self.read(|conn, lab| work_list(conn, &lab.config, instrument, None, &["pending"]))
+    }
+
+    /// Marks tests as sent to an instrument.
+    pub fn mark_sent_to_instrument(
+        &self,
+        instrument: &str,
+        ordered_test_ids: &[OrderedTestId],
+        at: Timestamp,
+    ) -> Result<(), StoreError> {
+        self.write(|conn, _| {
+            let mut stmt = conn.prepare_cached(
+                "UPDATE ordered_tests SET status = 'sent', sent_to = ?2, sent_at = ?3 \
+                 WHERE id = ?1 AND status = 'pending'",
+            )?;
+            for id in ordered_test_ids {
+                stmt.execute(params![id, instrument, ms(at)])?;
+            }
+            Ok(())
+        })
+    }
+}
+
+fn work_list(
+    conn: &Connection,
+    config: &crate::config::LabConfig,
+    instrument: &str,
+    barcode: Option<&str>,
+    statuses: &[&str],
+) -> Result<Vec<RequestedTest>, StoreError> {
+    if config.instrument(instrument).is_none() {
+        return Ok(Vec::new());
+    }
+    let mut stmt = conn.prepare_cached(
+        "SELECT ot.id, s.barcode, ot.test_code, s.specimen_type, o.priority, ot.rerun, \
+         ot.dilution, ot.status, o.patient_id \
+         FROM ordered_tests ot JOIN specimens s ON s.id = ot.specimen_id \
+         JOIN orders o ON o.id = ot.order_id \
+         WHERE (?1 IS NULL OR s.barcode = ?1) AND o.status != 'cancelled' \
+         AND s.rejected_at IS NULL AND ot.status IN ('pending', 'sent') \
+         ORDER BY o.priority = 'stat' DESC, ot.id",
+    )?;
+    let rows = stmt.query_map(params![barcode], |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+            r.get::<_, String>(3)?,
+            r.get::<_, String>(4)?,
+            r.get::<_, bool>(5)?,
+            r.get::<_, Option<u32>>(6)?,
+            r.get::<_, String>(7)?,
+            r.get::<_, i64>(8)?,
+        ))
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (id, barcode, code, specimen_type, priority, rerun, dilution, status, patient_id) =
+            row?;
+        if !statuses.contains(&status.as_str()) {
+            continue;
+        }
+        let Some(instrument_code) = config.instrument_code_for(instrument, &code) else {
+            continue;
+        };
+        out.push(RequestedTest {
+            ordered_test_id: id,
+            specimen_id: barcode,
+            instrument_test_code: instrument_code.to_owned(),
+            test_code: code,
+            specimen_type,
+            priority: Priority::parse(&priority),
+            rerun,
+            dilution,
+            patient: patient(conn, patient_id).ok(),
+        });
+    }
+    Ok(out)
+}

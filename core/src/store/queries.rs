@@ -1,0 +1,232 @@
+//! Reads for the UI and the HIS: results of an order, a result with its checks, the unmatched
+//! queue, released results, the outbox.
+
+use jiff::Timestamp;
+use rusqlite::{params, Connection, OptionalExtension};
+use serde::{Deserialize, Serialize};
+
+use super::{ms, ts, Store};
+use crate::error::StoreError;
+use crate::lifecycle::ResultState;
+use crate::model::{
+    CheckRow, LabResult, OrderId, ResultId, ResultWithChecks, Unmatched, UnmatchedReason,
+};
+use crate::validation::{Flag, Outcome};
+
+const RESULT_COLUMNS: &str = "id, ordered_test_id, order_id, specimen_barcode, test_code, \
+    version, value_sent, value, numeric, value_kind, unit, flags, instrument_flags, instrument, \
+    operator, observed_at, received_at, state, reported, corrects, journal_id";
+
+fn result_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<LabResult> {
+    let flags: String = r.get(11)?;
+    let codes: Vec<String> = serde_json::from_str(&flags).unwrap_or_default();
+    let instrument_flags: String = r.get(12)?;
+    Ok(LabResult {
+        id: r.get(0)?,
+        ordered_test_id: r.get(1)?,
+        order_id: r.get(2)?,
+        specimen_id: r.get(3)?,
+        test_code: r.get(4)?,
+        version: r.get(5)?,
+        value_sent: r.get(6)?,
+        value: r.get(7)?,
+        numeric: r.get(8)?,
+        value_kind: r.get(9)?,
+        unit: r.get(10)?,
+        flags: codes.iter().filter_map(|c| Flag::parse(c)).collect(),
+        instrument_flags: serde_json::from_str(&instrument_flags).unwrap_or_default(),
+        instrument: r.get(13)?,
+        operator: r.get(14)?,
+        observed_at: r.get::<_, Option<i64>>(15)?.map(ts),
+        received_at: ts(r.get(16)?),
+        // An unknown stored state is shown as received (never as verified).
+        state: ResultState::parse(&r.get::<_, String>(17)?).unwrap_or(ResultState::Received),
+        reported: r.get(18)?,
+        corrects: r.get(19)?,
+        journal_id: r.get(20)?,
+    })
+}
+
+fn results_where(
+    conn: &Connection,
+    clause: &str,
+    params: impl rusqlite::Params,
+) -> Result<Vec<LabResult>, StoreError> {
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {RESULT_COLUMNS} FROM results WHERE {clause}"
+    ))?;
+    let rows = stmt.query_map(params, result_row)?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// One outbox row: something to send to the HIS.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutboxItem {
+    /// Row id.
+    pub id: i64,
+    /// The order.
+    pub order_id: OrderId,
+    /// `results_released` or `correction`.
+    pub kind: String,
+    /// The results to send.
+    pub result_ids: Vec<ResultId>,
+    /// When it was queued.
+    pub created_at: Timestamp,
+    /// `pending`, `sent` or `failed`.
+    pub state: String,
+    /// Send attempts so far.
+    pub attempts: i64,
+    /// The last send error.
+    pub last_error: Option<String>,
+}
+
+impl Store {
+    /// One result version.
+    pub fn result(&self, result_id: ResultId) -> Result<LabResult, StoreError> {
+        self.read(|conn, _| {
+            results_where(conn, "id = ?1", [result_id])?
+                .pop()
+                .ok_or_else(|| StoreError::not_found("result", result_id))
+        })
+    }
+
+    /// Every result version of an order, by test then version.
+    pub fn results_for_order(&self, order_id: OrderId) -> Result<Vec<LabResult>, StoreError> {
+        self.read(|conn, _| {
+            results_where(
+                conn,
+                "order_id = ?1 ORDER BY ordered_test_id, version",
+                [order_id],
+            )
+        })
+    }
+
+    /// A result with every check row and the reasons it waits.
+    pub fn result_with_checks(&self, result_id: ResultId) -> Result<ResultWithChecks, StoreError> {
+        self.read(|conn, _| {
+            let result = results_where(conn, "id = ?1", [result_id])?
+                .pop()
+                .ok_or_else(|| StoreError::not_found("result", result_id))?;
+            let mut stmt = conn.prepare(
+                "SELECT rule, outcome, detail FROM result_checks WHERE result_id = ?1 ORDER BY id",
+            )?;
+            let checks = stmt
+                .query_map([result_id], |r| {
+                    Ok(CheckRow {
+                        rule: r.get(0)?,
+                        outcome: Outcome::parse(&r.get::<_, String>(1)?).unwrap_or(Outcome::Failed),
+                        detail: r.get(2)?,
+                    })
+                })?
+                .collect::<Result<Vec<_>, _>>()?;
+            let reasons: String = conn.query_row(
+                "SELECT reasons FROM results WHERE id = ?1",
+                [result_id],
+                |r| r.get(0),
+            )?;
+            Ok(ResultWithChecks {
+                result,
+                checks,
+                reasons: serde_json::from_str(&reasons).unwrap_or_default(),
+            })
+        })
+    }
+
+    /// Results waiting for a person, oldest first.
+    pub fn pending_review(&self) -> Result<Vec<LabResult>, StoreError> {
+        self.read(|conn, _| results_where(conn, "state = 'pending_review' ORDER BY id", []))
+    }
+
+    /// Results released at or after `since`, in release order (for the HIS and reports).
+    pub fn released_results_since(&self, since: Timestamp) -> Result<Vec<LabResult>, StoreError> {
+        self.read(|conn, _| {
+            results_where(
+                conn,
+                "released_at >= ?1 AND state = 'released' ORDER BY released_at, id",
+                [ms(since)],
+            )
+        })
+    }
+
+    /// The unmatched queue: results not yet attached to an order, oldest first.
+    pub fn unmatched(&self) -> Result<Vec<Unmatched>, StoreError> {
+        self.read(|conn, _| {
+            let mut stmt = conn.prepare(
+                "SELECT id, journal_id, instrument, specimen_id, instrument_test_code, value, \
+                 units, reason, received_at, attached_result_id FROM unmatched \
+                 WHERE attached_result_id IS NULL ORDER BY id",
+            )?;
+            let rows = stmt.query_map([], |r| {
+                Ok(Unmatched {
+                    id: r.get(0)?,
+                    journal_id: r.get(1)?,
+                    instrument: r.get(2)?,
+                    specimen_id: r.get(3)?,
+                    instrument_test_code: r.get(4)?,
+                    value: r.get(5)?,
+                    units: r.get(6)?,
+                    reason: UnmatchedReason::parse(&r.get::<_, String>(7)?)
+                        .unwrap_or(UnmatchedReason::NoOrder),
+                    received_at: ts(r.get(8)?),
+                    attached_result_id: r.get(9)?,
+                })
+            })?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
+    }
+
+    /// Outbox rows still to send (pending or failed), oldest first.
+    pub fn outbox_pending(&self, limit: usize) -> Result<Vec<OutboxItem>, StoreError> {
+        self.read(|conn, _| {
+            let mut stmt = conn.prepare(
+                "SELECT id, order_id, kind, result_ids, created_at, state, attempts, last_error \
+                 FROM outbox WHERE state IN ('pending', 'failed') ORDER BY id LIMIT ?1",
+            )?;
+            let rows = stmt.query_map([i64::try_from(limit).unwrap_or(i64::MAX)], |r| {
+                Ok(OutboxItem {
+                    id: r.get(0)?,
+                    order_id: r.get(1)?,
+                    kind: r.get(2)?,
+                    result_ids: serde_json::from_str(&r.get::<_, String>(3)?).unwrap_or_default(),
+                    created_at: ts(r.get(4)?),
+                    state: r.get(5)?,
+                    attempts: r.get(6)?,
+                    last_error: r.get(7)?,
+                })
+            })?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
+    }
+
+    /// Records a send attempt of an outbox row: sent, or failed with the error.
+    pub fn mark_outbox(&self, id: i64, error: Option<&str>) -> Result<(), StoreError> {
+        self.write(|conn, _| {
+            let n = conn.execute(
+                "UPDATE outbox SET state = ?2, attempts = attempts + 1, last_error = ?3 WHERE id = ?1",
+                params![id, if error.is_some() { "failed" } else { "sent" }, error],
+            )?;
+            if n == 0 {
+                return Err(StoreError::not_found("outbox row", id));
+            }
+            Ok(())
+        })
+    }
+
+    /// How many journal entries, results and unmatched results are stored (for status pages
+    /// and tests).
+    pub fn counts(&self) -> Result<(i64, i64, i64), StoreError> {
+        self.read(|conn, _| {
+            let one = |sql: &str| -> Result<i64, StoreError> {
+                Ok(conn
+                    .query_row(sql, [], |r| r.get(0))
+                    .optional()?
+                    .unwrap_or(0))
+            };
+            Ok((
+                one("SELECT COUNT(*) FROM journal")?,
+                one("SELECT COUNT(*) FROM results")?,
+                one("SELECT COUNT(*) FROM unmatched")?,
+            ))
+        })
+    }
+}

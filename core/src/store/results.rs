@@ -1,0 +1,404 @@
+//! Storing one result version: unit conversion, checks, autoverification decision, check rows,
+//! follow-ups (rerun with dilution, reflex tests). Used by ingest and by attaching an unmatched
+//! result.
+
+use jiff::civil::Date;
+use jiff::Timestamp;
+use rusqlite::{params, Connection, OptionalExtension};
+
+use super::{ms, ts, Lab};
+use crate::config::TestDef;
+use crate::error::StoreError;
+use crate::lifecycle::{transition, Action, ResultState};
+use crate::model::{OrderId, OrderedTestId, PatientId, ResultId, Sex, SpecimenRowId};
+use crate::validation::{
+    autoverify, follow_ups, ranges, run_checks, CheckInput, Flag, FollowUp, PreviousResult,
+};
+use crate::value::ParsedValue;
+
+/// The ordered test a result belongs to, with what the checks need about the patient.
+#[derive(Debug, Clone)]
+pub(crate) struct Target {
+    pub(crate) ordered_test_id: OrderedTestId,
+    pub(crate) order_id: OrderId,
+    pub(crate) patient_id: PatientId,
+    pub(crate) specimen_row_id: SpecimenRowId,
+    pub(crate) specimen_barcode: String,
+    pub(crate) sex: Sex,
+    pub(crate) birth_date: Option<Date>,
+    pub(crate) collected_at: Option<Timestamp>,
+    pub(crate) specimen_received_at: Option<Timestamp>,
+    pub(crate) rejected_reason: Option<String>,
+}
+
+/// Why a specimen/test pair has no target.
+pub(crate) enum NoTarget {
+    NoSpecimen,
+    OrderCancelled,
+    TestNotOrdered,
+}
+
+/// A specimen with its order and patient, looked up once per message.
+#[derive(Debug, Clone)]
+pub(crate) struct SpecimenContext {
+    order_id: OrderId,
+    order_cancelled: bool,
+    patient_id: PatientId,
+    specimen_row_id: SpecimenRowId,
+    barcode: String,
+    sex: Sex,
+    birth_date: Option<Date>,
+    collected_at: Option<Timestamp>,
+    received_at: Option<Timestamp>,
+    rejected_reason: Option<String>,
+}
+
+/// Looks up a specimen by barcode.
+pub(crate) fn find_specimen(
+    conn: &Connection,
+    barcode: &str,
+) -> Result<Option<SpecimenContext>, StoreError> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT o.id, o.status, p.id, s.id, p.sex, p.birth_date, s.collected_at, \
+             s.received_at, s.rejected_reason \
+             FROM specimens s JOIN orders o ON o.id = s.order_id \
+             JOIN patients p ON p.id = o.patient_id WHERE s.barcode = ?1",
+        )?
+        .query_row([barcode], |r| {
+            Ok(SpecimenContext {
+                order_id: r.get(0)?,
+                order_cancelled: r.get::<_, String>(1)? == "cancelled",
+                patient_id: r.get(2)?,
+                specimen_row_id: r.get(3)?,
+                barcode: barcode.to_owned(),
+                sex: Sex::parse(&r.get::<_, String>(4)?),
+                birth_date: r.get::<_, Option<String>>(5)?.and_then(|b| b.parse().ok()),
+                collected_at: r.get::<_, Option<i64>>(6)?.map(ts),
+                received_at: r.get::<_, Option<i64>>(7)?.map(ts),
+                rejected_reason: r.get(8)?,
+            })
+        })
+        .optional()?)
+}
+
+/// The ordered test for a test code on a specimen.
+pub(crate) fn target_on(
+    conn: &Connection,
+    specimen: &SpecimenContext,
+    test_code: &str,
+) -> Result<Result<Target, NoTarget>, StoreError> {
+    if specimen.order_cancelled {
+        return Ok(Err(NoTarget::OrderCancelled));
+    }
+    let ordered: Option<(i64, String)> = conn
+        .prepare_cached(
+            "SELECT id, status FROM ordered_tests WHERE specimen_id = ?1 AND test_code = ?2",
+        )?
+        .query_row(params![specimen.specimen_row_id, test_code], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .optional()?;
+    let Some((ordered_test_id, _)) = ordered.filter(|(_, status)| status != "cancelled") else {
+        return Ok(Err(NoTarget::TestNotOrdered));
+    };
+    Ok(Ok(Target {
+        ordered_test_id,
+        order_id: specimen.order_id,
+        patient_id: specimen.patient_id,
+        specimen_row_id: specimen.specimen_row_id,
+        specimen_barcode: specimen.barcode.clone(),
+        sex: specimen.sex,
+        birth_date: specimen.birth_date,
+        collected_at: specimen.collected_at,
+        specimen_received_at: specimen.received_at,
+        rejected_reason: specimen.rejected_reason.clone(),
+    }))
+}
+
+/// Finds the ordered test for a specimen barcode and LIS test code.
+pub(crate) fn find_target(
+    conn: &Connection,
+    barcode: &str,
+    test_code: &str,
+) -> Result<Result<Target, NoTarget>, StoreError> {
+    match find_specimen(conn, barcode)? {
+        Some(specimen) => target_on(conn, &specimen, test_code),
+        None => Ok(Err(NoTarget::NoSpecimen)),
+    }
+}
+
+/// A result value to store.
+pub(crate) struct NewResult<'a> {
+    pub(crate) value_sent: &'a str,
+    pub(crate) instrument_flags: &'a [String],
+    pub(crate) instrument: &'a str,
+    pub(crate) operator: &'a str,
+    pub(crate) observed_at: Option<Timestamp>,
+    pub(crate) received_at: Timestamp,
+    pub(crate) journal_id: Option<i64>,
+    pub(crate) factor: f64,
+    /// The unit the analyzer sent.
+    pub(crate) sent_unit: &'a str,
+    /// The unit the test map expects, if known.
+    pub(crate) expected_unit: Option<&'a str>,
+    /// The released version this one corrects: the new version is created released, without
+    /// autoverification (a person decided it).
+    pub(crate) corrects: Option<ResultId>,
+}
+
+/// What storing did.
+#[derive(Debug, Clone)]
+pub(crate) struct Stored {
+    pub(crate) result_id: ResultId,
+    pub(crate) state: ResultState,
+    pub(crate) value: String,
+    pub(crate) flags: Vec<Flag>,
+    pub(crate) released: bool,
+    pub(crate) follow_ups: Vec<FollowUp>,
+    pub(crate) reasons: Vec<String>,
+}
+
+/// Stores a new version for `target`, runs every check and applies the decision.
+pub(crate) fn store_result(
+    conn: &Connection,
+    lab: &Lab,
+    target: &Target,
+    test: &TestDef,
+    new: &NewResult<'_>,
+) -> Result<Stored, StoreError> {
+    let config = &lab.config;
+    let value = ParsedValue::parse(new.value_sent).converted(new.factor, test.decimals);
+    let (version, has_released): (i64, bool) = conn
+        .prepare_cached(
+            "SELECT COALESCE(MAX(version), 0) + 1, \
+             COALESCE(MAX(state = 'released'), 0) FROM results WHERE ordered_test_id = ?1",
+        )?
+        .query_row([target.ordered_test_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    let at = new.observed_at.unwrap_or(new.received_at);
+    let previous = if test.delta.is_some() && matches!(value, ParsedValue::Numeric { .. }) {
+        previous_result(conn, target, &test.code)?
+    } else {
+        None
+    };
+    // Age at collection; without a collection time, at the specimen's receipt, else the
+    // message's arrival.
+    let age_at = target
+        .collected_at
+        .or(target.specimen_received_at)
+        .unwrap_or(new.received_at);
+    let age_days = target.birth_date.map(|b| {
+        let day = age_at.to_zoned(config.time_zone().clone()).date();
+        ranges::age_days(b, day)
+    });
+    let qc = lab.qc.status(new.instrument, &test.code, at);
+    let input = CheckInput {
+        test,
+        value: &value,
+        sex: target.sex,
+        age_days,
+        at,
+        previous,
+        instrument_flags: new.instrument_flags,
+        sent_unit: new.sent_unit,
+        expected_unit: new.expected_unit,
+        qc,
+        qc_unknown_blocks: config.autoverification.qc_unknown_blocks,
+        specimen_rejected: target.rejected_reason.as_deref(),
+    };
+    let checks = run_checks(&input);
+    let mut decision = autoverify::decide(test, &config.autoverification, &checks);
+    if new.corrects.is_none() && has_released && decision.autoverified {
+        decision.autoverified = false;
+        decision.release = false;
+        decision.reasons.push(String::from(
+            "a released version exists: a change needs a correction",
+        ));
+    }
+    let actions = if new.corrects.is_some() {
+        Vec::new()
+    } else {
+        follow_ups(test, &checks)
+    };
+    let mut state = transition(
+        ResultState::Received,
+        if decision.autoverified {
+            Action::Autoverify
+        } else {
+            Action::Hold
+        },
+    )?;
+    if decision.release {
+        state = transition(state, Action::Release)?;
+    }
+    if new.corrects.is_some() {
+        state = ResultState::Released;
+    }
+    let rerun = actions.iter().find_map(|a| match a {
+        FollowUp::Rerun { dilution } => Some(*dilution),
+        FollowUp::Reflex { .. } => None,
+    });
+    if rerun.is_some() {
+        // The analyzer could not measure it: the system asks for a diluted rerun at once.
+        state = transition(state, Action::RequestRerun).unwrap_or(state);
+    }
+    let flags: Vec<Flag> = checks.iter().filter_map(|c| c.flag).collect();
+    let flag_codes: Vec<&str> = flags.iter().map(|f| f.code()).collect();
+    let reported = !has_released || new.corrects.is_some();
+    if reported && version > 1 {
+        conn.prepare_cached(
+            "UPDATE results SET reported = 0 WHERE ordered_test_id = ?1 AND reported = 1",
+        )?
+        .execute([target.ordered_test_id])?;
+    }
+    let shown = value.display();
+    let now = ms(new.received_at);
+    conn.prepare_cached(
+        "INSERT INTO results (ordered_test_id, order_id, patient_id, specimen_barcode, test_code, \
+         version, value_sent, value, numeric, value_kind, unit, flags, instrument_flags, \
+         instrument, operator, observed_at, received_at, state, reported, journal_id, reasons, \
+         released_at, corrects) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, \
+         ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23)",
+    )?
+    .execute(params![
+        target.ordered_test_id,
+        target.order_id,
+        target.patient_id,
+        target.specimen_barcode,
+        test.code,
+        version,
+        new.value_sent,
+        shown,
+        value.number(),
+        value.kind_name(),
+        test.unit,
+        serde_json::to_string(&flag_codes).unwrap_or_default(),
+        serde_json::to_string(new.instrument_flags).unwrap_or_default(),
+        new.instrument,
+        new.operator,
+        new.observed_at.map(ms),
+        now,
+        state.as_str(),
+        reported,
+        new.journal_id,
+        serde_json::to_string(&decision.reasons).unwrap_or_default(),
+        (state == ResultState::Released).then_some(now),
+        new.corrects,
+    ])?;
+    let result_id = conn.last_insert_rowid();
+    insert_checks(conn, result_id, &checks, &decision)?;
+    match rerun {
+        Some(dilution) => {
+            conn.prepare_cached(
+                "UPDATE ordered_tests SET status = 'pending', rerun = 1, dilution = ?2, \
+                 reported_result_id = CASE WHEN ?3 THEN ?4 ELSE reported_result_id END \
+                 WHERE id = ?1",
+            )?
+            .execute(params![
+                target.ordered_test_id,
+                dilution,
+                reported,
+                result_id
+            ])?;
+        }
+        None => {
+            conn.prepare_cached(
+                "UPDATE ordered_tests SET status = 'resulted', rerun = 0, dilution = NULL, \
+                 reported_result_id = CASE WHEN ?2 THEN ?3 ELSE reported_result_id END \
+                 WHERE id = ?1",
+            )?
+            .execute(params![target.ordered_test_id, reported, result_id])?;
+        }
+    }
+    for a in &actions {
+        if let FollowUp::Reflex { add } = a {
+            for code in add {
+                if config.test(code).is_some() {
+                    conn.prepare_cached(
+                        "INSERT OR IGNORE INTO ordered_tests (order_id, specimen_id, test_code, \
+                         origin, status) VALUES (?1, ?2, ?3, 'reflex', 'pending')",
+                    )?
+                    .execute(params![
+                        target.order_id,
+                        target.specimen_row_id,
+                        code
+                    ])?;
+                }
+            }
+        }
+    }
+    Ok(Stored {
+        result_id,
+        state,
+        value: shown,
+        flags,
+        released: state == ResultState::Released,
+        follow_ups: actions,
+        reasons: decision.reasons,
+    })
+}
+
+/// Writes one row per rule and the decision row, in one statement.
+fn insert_checks(
+    conn: &Connection,
+    result_id: ResultId,
+    checks: &[crate::validation::CheckOutcome],
+    decision: &autoverify::Decision,
+) -> Result<(), StoreError> {
+    let decision_detail = if decision.autoverified {
+        String::from("every rule passed")
+    } else {
+        decision.reasons.join("; ")
+    };
+    let mut values: Vec<rusqlite::types::Value> = Vec::with_capacity((checks.len() + 1) * 4);
+    for c in checks {
+        values.push(result_id.into());
+        values.push(c.rule.as_str().to_owned().into());
+        values.push(c.outcome.as_str().to_owned().into());
+        values.push(c.detail.clone().into());
+    }
+    values.push(result_id.into());
+    values.push(String::from("autoverification").into());
+    values.push(
+        String::from(if decision.autoverified {
+            "passed"
+        } else {
+            "failed"
+        })
+        .into(),
+    );
+    values.push(decision_detail.into());
+    let rows = vec!["(?, ?, ?, ?)"; checks.len() + 1].join(", ");
+    conn.prepare_cached(&format!(
+        "INSERT INTO result_checks (result_id, rule, outcome, detail) VALUES {rows}"
+    ))?
+    .execute(rusqlite::params_from_iter(values))?;
+    Ok(())
+}
+
+/// The patient's latest verified numeric result of `test_code` on another ordered test.
+fn previous_result(
+    conn: &Connection,
+    target: &Target,
+    test_code: &str,
+) -> Result<Option<PreviousResult>, StoreError> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT id, numeric, COALESCE(observed_at, received_at) FROM results \
+             WHERE patient_id = ?1 AND test_code = ?2 AND ordered_test_id != ?3 \
+             AND value_kind = 'numeric' \
+             AND state IN ('autoverified', 'verified', 'released') \
+             ORDER BY COALESCE(observed_at, received_at) DESC, id DESC LIMIT 1",
+        )?
+        .query_row(
+            params![target.patient_id, test_code, target.ordered_test_id],
+            |r| {
+                Ok(PreviousResult {
+                    result_id: r.get(0)?,
+                    value: r.get(1)?,
+                    at: ts(r.get(2)?),
+                })
+            },
+        )
+        .optional()?)
+}

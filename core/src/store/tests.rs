@@ -1,0 +1,933 @@
+//! Store behaviour as a lab sees it: orders in, analyzer messages in, results checked, released,
+//! corrected, audited.
+
+use jiff::civil::{date, Date};
+use jiff::Timestamp;
+
+use super::*;
+use crate::audit::AuditProblem;
+use crate::lifecycle::{Action, IllegalTransition, ResultState};
+use crate::model::{
+    MessageKind, NewOrder, NewPatient, NewSpecimen, Observation, OrderStatus, OrderedTestStatus,
+    Priority, Role, Sex, StoredObservation, UnmatchedReason,
+};
+use crate::validation::{Flag, Outcome, QcStatus};
+
+fn lab() -> LabConfig {
+    LabConfig::embedded_default().unwrap()
+}
+
+fn store() -> Store {
+    Store::open_in_memory(lab()).unwrap()
+}
+
+fn t(s: &str) -> Timestamp {
+    s.parse().unwrap()
+}
+
+fn order(
+    placer: &str,
+    barcode: &str,
+    tests: &[&str],
+    sex: Sex,
+    birth: Date,
+    collected: &str,
+) -> NewOrder {
+    NewOrder {
+        placer_number: placer.into(),
+        patient: NewPatient {
+            his_id: format!("P-{placer}"),
+            name: "Nguyễn Văn A".into(),
+            sex,
+            birth_date: Some(birth),
+        },
+        requesting_doctor: "BS. Trần".into(),
+        department: "Nội tổng hợp".into(),
+        priority: Priority::Routine,
+        ordered_at: t(collected),
+        specimens: vec![NewSpecimen {
+            barcode: barcode.into(),
+            specimen_type: "serum".into(),
+            collected_at: Some(t(collected)),
+            received_at: None,
+            tests: tests.iter().map(|s| (*s).to_owned()).collect(),
+        }],
+    }
+}
+
+fn adult(placer: &str, barcode: &str, tests: &[&str]) -> NewOrder {
+    order(
+        placer,
+        barcode,
+        tests,
+        Sex::Male,
+        date(1980, 5, 1),
+        "2025-03-01T01:00:00Z",
+    )
+}
+
+fn obs(specimen: &str, code: &str, value: &str) -> Observation {
+    Observation {
+        specimen_id: specimen.into(),
+        instrument_test_code: code.into(),
+        value: value.into(),
+        units: String::new(),
+        status: "F".into(),
+        ..Default::default()
+    }
+}
+
+fn message(
+    instrument: &str,
+    link: &str,
+    raw: &str,
+    observations: Vec<Observation>,
+) -> AnalyzerMessage {
+    AnalyzerMessage {
+        instrument: instrument.into(),
+        link: link.into(),
+        received_at: t("2025-03-01T02:00:00Z"),
+        protocol: Protocol::Astm,
+        raw: raw.as_bytes().to_vec(),
+        kind: MessageKind::Results,
+        observations,
+        patient_hint: None,
+    }
+}
+
+fn result_ids(outcome: &IngestOutcome) -> Vec<i64> {
+    match outcome {
+        IngestOutcome::Stored { observations, .. } => observations
+            .iter()
+            .filter_map(|o| match o {
+                StoredObservation::Result(id) => Some(*id),
+                _ => None,
+            })
+            .collect(),
+        IngestOutcome::Duplicate { .. } => Vec::new(),
+    }
+}
+
+const SYSTEM: Actor = Actor::System;
+
+#[test]
+fn normal_chemistry_is_autoverified_released_and_queued_for_the_his() {
+    let s = store();
+    let oid = s
+        .place_order(
+            adult("HIS-1", "S1", &["GLU", "CREA", "ALT"]),
+            &Actor::His("his".into()),
+        )
+        .unwrap();
+    let out = s
+        .ingest(message(
+            "DEMO-CHEM",
+            "chem-1",
+            "msg-1",
+            vec![
+                obs("S1", "GLU", "5.2"),
+                obs("S1", "CREA", "80"),
+                obs("S1", "ALT", "25"),
+            ],
+        ))
+        .unwrap();
+    let ids = result_ids(&out);
+    assert_eq!(ids.len(), 3);
+    for id in &ids {
+        let r = s.result(*id).unwrap();
+        assert_eq!(r.state, ResultState::Released, "{}", r.test_code);
+        assert!(r.flags.is_empty());
+    }
+    assert_eq!(s.order(oid).unwrap().status, OrderStatus::Released);
+    let outbox = s.outbox_pending(10).unwrap();
+    assert_eq!(outbox.len(), 1);
+    assert_eq!(outbox[0].kind, "results_released");
+    assert_eq!(outbox[0].result_ids, ids);
+    assert_eq!(
+        s.released_results_since(t("2025-03-01T00:00:00Z"))
+            .unwrap()
+            .len(),
+        3
+    );
+    s.mark_outbox(outbox[0].id, None).unwrap();
+    assert!(s.outbox_pending(10).unwrap().is_empty());
+    assert!(s.verify_audit().unwrap().is_intact());
+}
+
+#[test]
+fn flagged_result_waits_with_every_reason_and_check_rows() {
+    let s = store();
+    s.place_order(adult("HIS-2", "S2", &["GLU", "K"]), &SYSTEM)
+        .unwrap();
+    let mut glu_sent = obs("S2", "GLU", "30,5");
+    glu_sent.units = "mmol/L".into();
+    let mut k = obs("S2", "K", "6.5");
+    k.flags = vec!["H".into()];
+    let out = s
+        .ingest(message("DEMO-CHEM", "chem-1", "msg-2", vec![glu_sent, k]))
+        .unwrap();
+    let ids = result_ids(&out);
+    let glu = s.result_with_checks(ids[0]).unwrap();
+    assert_eq!(glu.result.state, ResultState::PendingReview);
+    assert_eq!(glu.result.value, "30.5");
+    assert_eq!(glu.result.flags, vec![Flag::High, Flag::CriticalHigh]);
+    assert_eq!(
+        glu.reasons,
+        vec![
+            "reference_range: 30.5 above 3.9–6.4 (any sex, 28+ days)".to_owned(),
+            "critical: 30.5 above critical high 25".to_owned(),
+        ]
+    );
+    let rules: Vec<(&str, Outcome)> = glu
+        .checks
+        .iter()
+        .map(|c| (c.rule.as_str(), c.outcome))
+        .collect();
+    assert_eq!(
+        rules,
+        vec![
+            ("value_present", Outcome::Passed),
+            ("unit", Outcome::Passed),
+            ("specimen_acceptable", Outcome::Passed),
+            ("measurement_range", Outcome::Passed),
+            ("reference_range", Outcome::Failed),
+            ("critical", Outcome::Failed),
+            ("delta", Outcome::NotApplicable),
+            ("instrument_flags", Outcome::Passed),
+            ("qc", Outcome::Passed),
+            ("autoverification", Outcome::Failed),
+        ]
+    );
+    let k = s.result_with_checks(ids[1]).unwrap();
+    assert_eq!(
+        k.result.flags,
+        vec![Flag::High, Flag::CriticalHigh, Flag::InstrumentFlag]
+    );
+    assert!(k
+        .reasons
+        .contains(&"instrument_flags: instrument flagged H".to_owned()));
+    assert_eq!(s.pending_review().unwrap().len(), 2);
+    assert!(s.outbox_pending(10).unwrap().is_empty());
+}
+
+#[test]
+fn nothing_is_dropped_unmatched_queue_and_attach() {
+    let s = store();
+    let oid = s
+        .place_order(adult("HIS-3", "S3", &["GLU"]), &SYSTEM)
+        .unwrap();
+    let out = s
+        .ingest(message(
+            "DEMO-CHEM",
+            "chem-1",
+            "msg-3",
+            vec![
+                obs("NOPE", "GLU", "5.0"),
+                obs("S3", "ZZZ", "1"),
+                obs("S3", "UREA", "5.0"),
+                obs("", "GLU", "5.0"),
+                obs("S3", "GLU", "5.0"),
+            ],
+        ))
+        .unwrap();
+    let IngestOutcome::Stored { observations, .. } = out else {
+        panic!("not stored")
+    };
+    assert!(matches!(observations[4], StoredObservation::Result(_)));
+    let queue = s.unmatched().unwrap();
+    let reasons: Vec<UnmatchedReason> = queue.iter().map(|u| u.reason).collect();
+    assert_eq!(
+        reasons,
+        vec![
+            UnmatchedReason::NoOrder,
+            UnmatchedReason::UnknownTestCode,
+            UnmatchedReason::TestNotOrdered,
+            UnmatchedReason::NoSpecimenId,
+        ]
+    );
+    s.ingest(message(
+        "UNKNOWN-ANALYZER",
+        "x",
+        "msg-3b",
+        vec![obs("S3", "GLU", "5")],
+    ))
+    .unwrap();
+    assert_eq!(
+        s.unmatched().unwrap().last().unwrap().reason,
+        UnmatchedReason::UnknownInstrument
+    );
+    // A technician attaches the urea result to the order: it is added and checked.
+    let urea = queue
+        .iter()
+        .find(|u| u.reason == UnmatchedReason::TestNotOrdered)
+        .unwrap();
+    let rid = s
+        .attach_unmatched(urea.id, oid, "UREA", &Actor::User(1))
+        .unwrap();
+    let r = s.result(rid).unwrap();
+    assert_eq!(
+        (r.test_code.as_str(), r.value.as_str(), r.state),
+        ("UREA", "5.0", ResultState::Released)
+    );
+    assert_eq!(s.unmatched().unwrap().len(), 4);
+    assert!(s
+        .attach_unmatched(urea.id, oid, "UREA", &Actor::User(1))
+        .is_err());
+}
+
+#[test]
+fn same_message_twice_is_stored_once_per_link() {
+    let s = store();
+    s.place_order(adult("HIS-4", "S4", &["GLU"]), &SYSTEM)
+        .unwrap();
+    let m = message(
+        "DEMO-CHEM",
+        "chem-1",
+        "msg-4",
+        vec![obs("S4", "GLU", "5.0")],
+    );
+    let first = s.ingest(m.clone()).unwrap();
+    let second = s.ingest(m.clone()).unwrap();
+    assert_eq!(
+        second,
+        IngestOutcome::Duplicate {
+            journal_id: first.journal_id()
+        }
+    );
+    assert_eq!(s.counts().unwrap(), (1, 1, 0));
+    // The same bytes on another link are another message.
+    let other = s
+        .ingest(AnalyzerMessage {
+            link: "chem-2".into(),
+            ..m
+        })
+        .unwrap();
+    assert!(matches!(other, IngestOutcome::Stored { .. }));
+    assert_eq!(s.counts().unwrap(), (2, 2, 0));
+}
+
+#[test]
+fn unparsed_bytes_are_journaled_with_their_error() {
+    let s = store();
+    let out = s
+        .journal_raw(
+            "chem-1",
+            t("2025-03-01T02:00:00Z"),
+            Protocol::Hl7,
+            b"\x0bgarbage\x1c\r",
+            Some("no MSH".into()),
+        )
+        .unwrap();
+    let e = s.journal_entry(out.journal_id()).unwrap();
+    assert_eq!(e.raw, b"\x0bgarbage\x1c\r");
+    assert_eq!(e.parse_error.as_deref(), Some("no MSH"));
+    assert!(matches!(
+        s.journal_raw(
+            "chem-1",
+            t("2025-03-01T02:00:00Z"),
+            Protocol::Hl7,
+            b"\x0bgarbage\x1c\r",
+            None
+        )
+        .unwrap(),
+        IngestOutcome::Duplicate { .. }
+    ));
+}
+
+#[test]
+fn above_measurement_range_asks_the_analyzer_for_a_diluted_rerun() {
+    let s = store();
+    let oid = s
+        .place_order(adult("HIS-5", "S5", &["GLU"]), &SYSTEM)
+        .unwrap();
+    let sent = s.pending_tests_for_specimen("DEMO-CHEM", "S5").unwrap();
+    assert_eq!(sent.len(), 1);
+    assert!(!sent[0].rerun);
+    s.mark_sent_to_instrument(
+        "DEMO-CHEM",
+        &[sent[0].ordered_test_id],
+        t("2025-03-01T01:30:00Z"),
+    )
+    .unwrap();
+    assert!(s
+        .pending_orders_for_instrument("DEMO-CHEM")
+        .unwrap()
+        .is_empty());
+    let first = result_ids(
+        &s.ingest(message(
+            "DEMO-CHEM",
+            "chem-1",
+            "m5a",
+            vec![obs("S5", "GLU", ">41.6")],
+        ))
+        .unwrap(),
+    )[0];
+    let r1 = s.result_with_checks(first).unwrap();
+    assert_eq!(r1.result.state, ResultState::RerunRequested);
+    assert!(r1.result.flags.contains(&Flag::AboveMeasurementRange));
+    // The next host query asks for a rerun diluted 1:2 (the GLU config), in the analyzer's code.
+    let rerun = s.pending_tests_for_specimen("DEMO-CHEM", "S5").unwrap();
+    assert_eq!(rerun.len(), 1);
+    assert_eq!(
+        (
+            rerun[0].instrument_test_code.as_str(),
+            rerun[0].rerun,
+            rerun[0].dilution
+        ),
+        ("GLU", true, Some(2))
+    );
+    // Other instruments do not perform it.
+    assert!(s
+        .pending_tests_for_specimen("DEMO-HEMA", "S5")
+        .unwrap()
+        .is_empty());
+    let second = result_ids(
+        &s.ingest(message(
+            "DEMO-CHEM",
+            "chem-1",
+            "m5b",
+            vec![obs("S5", "GLU", "45.0")],
+        ))
+        .unwrap(),
+    )[0];
+    let versions = s.results_for_order(oid).unwrap();
+    assert_eq!(
+        versions.iter().map(|r| r.version).collect::<Vec<_>>(),
+        vec![1, 2]
+    );
+    assert!(versions[1].reported && !versions[0].reported);
+    // The technician picks which version is reported.
+    s.select_version(first, &Actor::User(1)).unwrap();
+    assert!(s.result(first).unwrap().reported);
+    assert!(!s.result(second).unwrap().reported);
+    assert!(s.release(second, &Actor::User(1)).is_err());
+}
+
+#[test]
+fn tsh_out_of_range_adds_ft4_to_the_order() {
+    let s = store();
+    let oid = s
+        .place_order(adult("HIS-6", "S6", &["TSH"]), &SYSTEM)
+        .unwrap();
+    let tsh = result_ids(
+        &s.ingest(message(
+            "DEMO-CHEM",
+            "chem-1",
+            "m6",
+            vec![obs("S6", "TSH", "8.5")],
+        ))
+        .unwrap(),
+    )[0];
+    // Immunology waits for a person in the default lab.
+    assert_eq!(s.result(tsh).unwrap().state, ResultState::PendingReview);
+    let tests = s.ordered_tests(oid).unwrap();
+    assert_eq!(
+        tests
+            .iter()
+            .map(|t| t.test_code.as_str())
+            .collect::<Vec<_>>(),
+        vec!["TSH", "FT4"]
+    );
+    assert_eq!(tests[1].status, OrderedTestStatus::Pending);
+    let pending = s.pending_tests_for_specimen("DEMO-CHEM", "S6").unwrap();
+    assert_eq!(
+        pending
+            .iter()
+            .map(|p| p.instrument_test_code.as_str())
+            .collect::<Vec<_>>(),
+        vec!["FT4"]
+    );
+    assert_eq!(s.order(oid).unwrap().status, OrderStatus::InProgress);
+}
+
+#[test]
+fn dashes_are_kept_and_flagged_never_zero() {
+    let s = store();
+    s.place_order(adult("HIS-7", "S7", &["GLU"]), &SYSTEM)
+        .unwrap();
+    let id = result_ids(
+        &s.ingest(message(
+            "DEMO-CHEM",
+            "chem-1",
+            "m7",
+            vec![obs("S7", "GLU", "-----")],
+        ))
+        .unwrap(),
+    )[0];
+    let r = s.result(id).unwrap();
+    assert_eq!(
+        (r.value_sent.as_str(), r.value.as_str(), r.numeric),
+        ("-----", "", None)
+    );
+    assert_eq!(r.value_kind, "missing");
+    assert_eq!(r.flags, vec![Flag::Missing]);
+    assert_eq!(r.state, ResultState::PendingReview);
+}
+
+#[test]
+fn neonate_ranges_follow_age_at_collection() {
+    let s = store();
+    // Born 2025-01-01. Collected 2025-01-28 10:00 in Hanoi: 27 days old, neonate HGB 145–225.
+    s.place_order(
+        order(
+            "N1",
+            "B1",
+            &["HGB"],
+            Sex::Female,
+            date(2025, 1, 1),
+            "2025-01-28T03:00:00Z",
+        ),
+        &SYSTEM,
+    )
+    .unwrap();
+    // Collected 2025-01-29 10:00: 28 days old, infant HGB 95–135.
+    s.place_order(
+        order(
+            "N2",
+            "B2",
+            &["HGB"],
+            Sex::Female,
+            date(2025, 1, 1),
+            "2025-01-29T03:00:00Z",
+        ),
+        &SYSTEM,
+    )
+    .unwrap();
+    let out = s
+        .ingest(message(
+            "DEMO-HEMA",
+            "hema-1",
+            "m8",
+            vec![obs("B1", "HGB", "140"), obs("B2", "HGB", "140")],
+        ))
+        .unwrap();
+    let ids = result_ids(&out);
+    assert_eq!(s.result(ids[0]).unwrap().flags, vec![Flag::Low]);
+    assert_eq!(s.result(ids[1]).unwrap().flags, vec![Flag::High]);
+}
+
+#[test]
+fn delta_against_the_previous_released_result() {
+    let s = store();
+    let p = |placer: &str, bc: &str, at: &str| {
+        let mut o = order(placer, bc, &["HGB"], Sex::Male, date(1970, 1, 1), at);
+        o.patient.his_id = "SAME-PATIENT".into();
+        o
+    };
+    s.place_order(p("D1", "H1", "2025-03-01T01:00:00Z"), &SYSTEM)
+        .unwrap();
+    s.place_order(p("D2", "H2", "2025-03-02T01:00:00Z"), &SYSTEM)
+        .unwrap();
+    let mut first = obs("H1", "HGB", "150");
+    first.observed_at = Some("2025-03-01T08:00:00".parse().unwrap());
+    let a = result_ids(
+        &s.ingest(message("DEMO-HEMA", "h", "d1", vec![first]))
+            .unwrap(),
+    )[0];
+    assert_eq!(s.result(a).unwrap().state, ResultState::Released);
+    // 150 -> 128 a day later: change 22 > 20 g/L within 48 h.
+    let mut second = obs("H2", "HGB", "128");
+    second.observed_at = Some("2025-03-02T08:00:00".parse().unwrap());
+    let b = result_ids(
+        &s.ingest(message("DEMO-HEMA", "h", "d2", vec![second]))
+            .unwrap(),
+    )[0];
+    let r = s.result_with_checks(b).unwrap();
+    assert_eq!(r.result.flags, vec![Flag::Low, Flag::Delta]);
+    assert!(
+        r.reasons
+            .contains(&"delta: 150 -> 128: change 22.000 (limit 20 in 48 h)".to_owned()),
+        "{:?}",
+        r.reasons
+    );
+}
+
+#[test]
+fn unit_conversion_through_the_instrument_map() {
+    let text = crate::config::DEFAULT_LAB_TOML.replace(
+        "{ code = \"GLU\", test = \"GLU\" }",
+        "{ code = \"GLU\", test = \"GLU\" }, { code = \"GLU-MG\", test = \"GLU\", factor = 0.0555, unit = \"mg/dL\" }",
+    );
+    let s = Store::open_in_memory(LabConfig::from_toml_str(&text, "conv").unwrap()).unwrap();
+    s.place_order(adult("C1", "G1", &["GLU"]), &SYSTEM).unwrap();
+    let id = result_ids(
+        &s.ingest(message(
+            "DEMO-CHEM",
+            "c",
+            "conv",
+            vec![obs("G1", "GLU-MG", "100")],
+        ))
+        .unwrap(),
+    )[0];
+    let r = s.result(id).unwrap();
+    // 100 mg/dL x 0.0555 = 5.55 mmol/L -> 5.6 at one decimal.
+    assert_eq!(
+        (
+            r.value_sent.as_str(),
+            r.value.as_str(),
+            r.numeric,
+            r.unit.as_str()
+        ),
+        ("100", "5.6", Some(5.6), "mmol/L")
+    );
+}
+
+#[test]
+fn a_value_in_another_unit_is_held_not_misread() {
+    let s = store();
+    s.place_order(adult("U1", "SU", &["GLU"]), &SYSTEM).unwrap();
+    let mut glu = obs("SU", "GLU", "100");
+    glu.units = "mg/dL".into();
+    let id = result_ids(
+        &s.ingest(message("DEMO-CHEM", "c", "u1", vec![glu]))
+            .unwrap(),
+    )[0];
+    let r = s.result_with_checks(id).unwrap();
+    assert_eq!(r.result.state, ResultState::PendingReview);
+    // 100 read as mmol/L would be above the measurement range; no rerun is asked for it.
+    assert!(s
+        .pending_tests_for_specimen("DEMO-CHEM", "SU")
+        .unwrap()
+        .is_empty());
+    assert!(
+        r.reasons
+            .contains(&"unit: unit \"mg/dL\" sent, \"mmol/L\" expected".to_owned()),
+        "{:?}",
+        r.reasons
+    );
+}
+
+#[test]
+fn life_cycle_through_the_store() {
+    let s = store();
+    let tech = Actor::User(
+        s.create_user("tech1", "KTV Lan", Role::Technician, &SYSTEM)
+            .unwrap(),
+    );
+    let oid = s
+        .place_order(adult("L1", "S9", &["TSH", "GLU"]), &SYSTEM)
+        .unwrap();
+    let ids = result_ids(
+        &s.ingest(message(
+            "DEMO-CHEM",
+            "c",
+            "l1",
+            vec![obs("S9", "TSH", "2.0"), obs("S9", "GLU", "5.0")],
+        ))
+        .unwrap(),
+    );
+    let (tsh, glu) = (ids[0], ids[1]);
+    assert_eq!(s.result(tsh).unwrap().state, ResultState::PendingReview);
+    // Releasing before verifying is illegal, with a typed error.
+    match s.release(tsh, &tech) {
+        Err(StoreError::IllegalTransition(IllegalTransition {
+            from: ResultState::PendingReview,
+            action: Action::Release,
+        })) => {}
+        other => panic!("expected an illegal transition, got {other:?}"),
+    }
+    assert_eq!(s.verify(tsh, &tech).unwrap(), ResultState::Verified);
+    assert_eq!(s.release(tsh, &tech).unwrap(), ResultState::Released);
+    assert_eq!(s.order(oid).unwrap().status, OrderStatus::Released);
+    // A correction after release keeps the released version and releases a new one.
+    let corrected = s.correct(tsh, "2.5", "wrong aliquot", &tech).unwrap();
+    assert_eq!(s.result(tsh).unwrap().state, ResultState::Corrected);
+    let c = s.result(corrected).unwrap();
+    assert_eq!(
+        (c.state, c.version, c.value.as_str(), c.corrects, c.reported),
+        (ResultState::Released, 2, "2.500", Some(tsh), true)
+    );
+    let kinds: Vec<String> = s
+        .outbox_pending(10)
+        .unwrap()
+        .into_iter()
+        .map(|o| o.kind)
+        .collect();
+    assert_eq!(
+        kinds,
+        vec!["results_released", "results_released", "correction"]
+    );
+    assert!(s.correct(glu, "5.1", "", &tech).is_err());
+    assert!(matches!(
+        s.reject(glu, "lipemic", &tech),
+        Err(StoreError::IllegalTransition(_))
+    ));
+    assert!(matches!(
+        s.verify(999, &tech),
+        Err(StoreError::NotFound { .. })
+    ));
+    let audit = s.verify_audit().unwrap();
+    assert!(audit.is_intact());
+    assert!(audit.entries >= 8);
+}
+
+#[test]
+fn rejected_specimen_and_cancelled_order() {
+    let s = store();
+    s.place_order(adult("R1", "SR", &["GLU"]), &SYSTEM).unwrap();
+    s.reject_specimen("SR", "hemolysed", &Actor::User(1))
+        .unwrap();
+    assert!(s
+        .pending_tests_for_specimen("DEMO-CHEM", "SR")
+        .unwrap()
+        .is_empty());
+    let id = result_ids(
+        &s.ingest(message(
+            "DEMO-CHEM",
+            "c",
+            "r1",
+            vec![obs("SR", "GLU", "5.0")],
+        ))
+        .unwrap(),
+    )[0];
+    let r = s.result_with_checks(id).unwrap();
+    assert_eq!(r.result.state, ResultState::PendingReview);
+    assert_eq!(
+        r.reasons,
+        vec!["specimen_acceptable: specimen rejected: hemolysed".to_owned()]
+    );
+    let oid = s.place_order(adult("R2", "SC", &["GLU"]), &SYSTEM).unwrap();
+    s.cancel_order(oid, "duplicate order", &Actor::His("his".into()))
+        .unwrap();
+    assert!(s.cancel_order(oid, "again", &SYSTEM).is_err());
+    assert!(s
+        .pending_tests_for_specimen("DEMO-CHEM", "SC")
+        .unwrap()
+        .is_empty());
+    s.ingest(message(
+        "DEMO-CHEM",
+        "c",
+        "r2",
+        vec![obs("SC", "GLU", "5.0")],
+    ))
+    .unwrap();
+    assert_eq!(
+        s.unmatched().unwrap()[0].reason,
+        UnmatchedReason::OrderCancelled
+    );
+}
+
+#[test]
+fn orders_are_validated() {
+    let s = store();
+    assert!(s
+        .place_order(adult("V1", "X1", &["NOT-A-TEST"]), &SYSTEM)
+        .is_err());
+    s.place_order(adult("V2", "X2", &["GLU"]), &SYSTEM).unwrap();
+    assert!(
+        s.place_order(adult("V2", "X3", &["GLU"]), &SYSTEM).is_err(),
+        "duplicate placer number"
+    );
+    assert!(
+        s.place_order(adult("V3", "X2", &["GLU"]), &SYSTEM).is_err(),
+        "duplicate barcode"
+    );
+    // Nothing half-written: the failed orders left no rows.
+    assert!(s.order_by_placer("V3").unwrap().is_none());
+    let o = s.order_by_placer("V2").unwrap().unwrap();
+    assert_eq!(o.accession, format!("L{:08}", o.id));
+}
+
+struct Failing;
+impl QcState for Failing {
+    fn status(&self, _: &str, test: &str, _: Timestamp) -> QcStatus {
+        if test == "GLU" {
+            QcStatus::OutOfControl("1-3s".into())
+        } else {
+            QcStatus::InControl
+        }
+    }
+}
+
+#[test]
+fn qc_out_of_control_holds_results() {
+    let mut s = store();
+    s.set_qc_state(Arc::new(Failing));
+    s.place_order(adult("Q1", "SQ", &["GLU", "UREA"]), &SYSTEM)
+        .unwrap();
+    let ids = result_ids(
+        &s.ingest(message(
+            "DEMO-CHEM",
+            "c",
+            "q",
+            vec![obs("SQ", "GLU", "5.0"), obs("SQ", "UREA", "5.0")],
+        ))
+        .unwrap(),
+    );
+    let glu = s.result_with_checks(ids[0]).unwrap();
+    assert_eq!(glu.reasons, vec!["qc: QC out of control: 1-3s".to_owned()]);
+    assert_eq!(s.result(ids[1]).unwrap().state, ResultState::Released);
+    // QC messages are stored for the QC module, not as patient results.
+    let mut qc = message(
+        "DEMO-CHEM",
+        "c",
+        "qc-run",
+        vec![obs("CTRL-1", "GLU", "5.5")],
+    );
+    qc.kind = MessageKind::Qc;
+    let out = s.ingest(qc).unwrap();
+    let IngestOutcome::Stored { observations, .. } = out else {
+        panic!()
+    };
+    assert!(matches!(observations[0], StoredObservation::Qc(_)));
+}
+
+#[test]
+fn users_are_unique_and_audited() {
+    let s = store();
+    let id = s
+        .create_user("admin", "Quản trị", Role::Admin, &SYSTEM)
+        .unwrap();
+    assert_eq!(s.user(id).unwrap().role, Role::Admin);
+    assert!(s
+        .create_user("admin", "again", Role::Admin, &SYSTEM)
+        .is_err());
+}
+
+fn temp_store() -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Store::open(dir.path(), lab()).unwrap();
+    (dir, s)
+}
+
+#[test]
+fn audit_tampering_is_detected_on_disk() {
+    let (dir, s) = temp_store();
+    s.place_order(adult("A1", "SA", &["GLU"]), &SYSTEM).unwrap();
+    s.ingest(message(
+        "DEMO-CHEM",
+        "c",
+        "a1",
+        vec![obs("SA", "GLU", "5.0")],
+    ))
+    .unwrap();
+    s.create_user("u", "U", Role::Technician, &SYSTEM).unwrap();
+    let report = s.verify_audit().unwrap();
+    assert!(report.is_intact());
+    let n = i64::try_from(report.entries).unwrap();
+    drop(s);
+    let raw = Connection::open(dir.path().join(DB_FILE)).unwrap();
+    raw.execute(
+        "UPDATE audit SET reason = 'nothing to see' WHERE seq = 2",
+        [],
+    )
+    .unwrap();
+    drop(raw);
+    let s = Store::open(dir.path(), lab()).unwrap();
+    assert_eq!(
+        s.verify_audit().unwrap().problems,
+        vec![AuditProblem::Edited { seq: 2 }]
+    );
+    drop(s);
+    let raw = Connection::open(dir.path().join(DB_FILE)).unwrap();
+    raw.execute("UPDATE audit SET reason = NULL WHERE seq = 2", [])
+        .unwrap();
+    raw.execute("DELETE FROM audit WHERE seq = 3", []).unwrap();
+    drop(raw);
+    let s = Store::open(dir.path(), lab()).unwrap();
+    let r = s.verify_audit().unwrap();
+    assert_eq!(
+        r.problems,
+        vec![
+            AuditProblem::Gap {
+                expected: 3,
+                found: 4
+            },
+            AuditProblem::BrokenLink { seq: 4 }
+        ]
+    );
+    assert_eq!(r.entries, u64::try_from(n - 1).unwrap());
+}
+
+#[test]
+fn damaged_journal_record_is_reported_not_used() {
+    let (dir, s) = temp_store();
+    let out = s
+        .ingest(message("DEMO-CHEM", "c", "journal-me", vec![]))
+        .unwrap();
+    let id = out.journal_id();
+    assert_eq!(s.journal_entry(id).unwrap().raw, b"journal-me");
+    drop(s);
+    let raw = Connection::open(dir.path().join(DB_FILE)).unwrap();
+    raw.execute(
+        "UPDATE journal SET raw = X'6A6F75726E616C2D6D66' WHERE id = ?1",
+        [id],
+    )
+    .unwrap();
+    drop(raw);
+    let s = Store::open(dir.path(), lab()).unwrap();
+    assert!(
+        matches!(s.journal_entry(id), Err(StoreError::JournalCorrupt { journal_id, .. }) if journal_id == id)
+    );
+    assert_eq!(s.verify_journal().unwrap().damaged, vec![id]);
+    let replay = s.journal_since(0, 10).unwrap();
+    assert!(replay[0].is_err());
+}
+
+#[test]
+fn config_change_is_audited_at_start() {
+    let (dir, s) = temp_store();
+    let before = s.verify_audit().unwrap().entries;
+    drop(s);
+    // Same config: nothing new.
+    let s = Store::open(dir.path(), lab()).unwrap();
+    assert_eq!(s.verify_audit().unwrap().entries, before);
+    drop(s);
+    let changed = LabConfig::from_toml_str(
+        &crate::config::DEFAULT_LAB_TOML.replace("(demo)", "(changed)"),
+        "lab.toml",
+    )
+    .unwrap();
+    let s = Store::open(dir.path(), changed).unwrap();
+    let r = s.verify_audit().unwrap();
+    assert_eq!(r.entries, before + 1);
+    assert!(r.is_intact());
+}
+
+#[test]
+fn ingestor_groups_commits_and_answers_every_ticket() {
+    let (_dir, s) = temp_store();
+    for i in 0..8 {
+        s.place_order(
+            adult(&format!("G{i}"), &format!("GS{i}"), &["GLU", "UREA"]),
+            &SYSTEM,
+        )
+        .unwrap();
+    }
+    let ing = Ingestor::start(&s).unwrap();
+    let handles: Vec<_> = (0..8)
+        .map(|i| {
+            let ing = ing.clone();
+            std::thread::spawn(move || {
+                let m = message(
+                    "DEMO-CHEM",
+                    &format!("link-{i}"),
+                    &format!("grouped-{i}"),
+                    vec![
+                        obs(&format!("GS{i}"), "GLU", "5.0"),
+                        obs(&format!("GS{i}"), "UREA", "4.0"),
+                    ],
+                );
+                let a = ing.submit(m.clone());
+                let b = ing.submit(m);
+                (a.wait().unwrap(), b.wait().unwrap())
+            })
+        })
+        .collect();
+    for h in handles {
+        let (a, b) = h.join().unwrap();
+        assert!(matches!(a, IngestOutcome::Stored { .. }));
+        assert_eq!(
+            b,
+            IngestOutcome::Duplicate {
+                journal_id: a.journal_id()
+            }
+        );
+    }
+    assert_eq!(s.counts().unwrap(), (8, 16, 0));
+    assert!(s.verify_audit().unwrap().is_intact());
+    assert!(
+        Ingestor::start(&store()).is_err(),
+        "in-memory stores have no writer thread"
+    );
+}
