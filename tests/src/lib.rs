@@ -13,9 +13,15 @@ pub fn repo_root() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from(".."))
 }
 
-/// The shared corpus of real analyzer traces, beside the repository (`../shared/corpus`).
+/// The shared corpus of real analyzer traces, beside the repository (`../shared/corpus`): the
+/// first ancestor of the repository that holds `shared/corpus`.
 pub fn corpus(relative: &str) -> PathBuf {
-    repo_root().join("../shared/corpus").join(relative)
+    let root = repo_root();
+    root.ancestors()
+        .map(|dir| dir.join("shared/corpus"))
+        .find(|dir| dir.is_dir())
+        .unwrap_or_else(|| root.join("../shared/corpus"))
+        .join(relative)
 }
 
 /// A file under the repository's `testdata/`.
