@@ -150,8 +150,12 @@ pub(crate) struct Lis {
 impl Lis {
     /// Starts the link of `instrument` with `profile_name`'s machine and handler.
     pub(crate) fn start(instrument: &str, profile_name: &str) -> Self {
+        Self::start_with(instrument, profile(profile_name))
+    }
+
+    /// Starts the link of `instrument` with `profile`.
+    pub(crate) fn start_with(instrument: &str, profile: Arc<Profile>) -> Self {
         let store = Arc::new(Store::open_in_memory(lab_config()).unwrap());
-        let profile = profile(profile_name);
         let status = LinkStatusHandle::detached(instrument);
         let (pipes, incoming) = mpsc::channel(4);
         let shutdown = CancellationToken::new();
