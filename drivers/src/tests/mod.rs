@@ -5,6 +5,7 @@
 mod faults;
 mod profiles;
 mod queries;
+mod runner;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -267,7 +268,12 @@ impl Lis {
 
     /// Places an order for `tests` (LIS codes) on specimen `barcode`.
     pub(crate) fn order(&self, barcode: &str, tests: &[&str]) -> i64 {
-        self.store
+        Self::order_on(&self.store, barcode, tests)
+    }
+
+    /// Places an order in `store`.
+    pub(crate) fn order_on(store: &Store, barcode: &str, tests: &[&str]) -> i64 {
+        store
             .place_order(
                 NewOrder {
                     placer_number: format!("ORD-{barcode}"),
