@@ -6,6 +6,7 @@ mod faults;
 mod profiles;
 mod queries;
 mod runner;
+mod serial;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -82,7 +83,7 @@ test_map = [
 ]
 "#;
 
-fn lab_config() -> LabConfig {
+pub(crate) fn lab_config() -> LabConfig {
     let text = format!("{DEFAULT_LAB_TOML}\n{TEST_INSTRUMENTS}");
     LabConfig::from_toml_str(&text, "test-lab").unwrap()
 }
