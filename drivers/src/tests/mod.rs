@@ -81,6 +81,14 @@ test_map = [
   { code = "TBIL", test = "TBIL", unit = "mg/dL" }, { code = "SGPT", test = "ALT", unit = "U/L" },
   { code = "SGOT", test = "AST", unit = "U/L" }, { code = "UREA", test = "UREA", unit = "mg/dL" },
 ]
+
+[[instruments]]
+id = "CL"
+name = "Mindray CL-1000i"
+profile = "mindray-cl"
+test_map = [
+  { code = "25", test = "HDL", unit = "mg/dL" }, { code = "1", test = "TSH", unit = "uIU/mL" },
+]
 "#;
 
 pub(crate) fn lab_config() -> LabConfig {
