@@ -108,3 +108,51 @@ async fn the_default_lab_links_take_simulated_results_and_download_orders() {
     shutdown.cancel();
     running.join().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tcp_client_link_reaches_a_listening_analyzer() {
+    // Find a free port, then let the simulator listen on it and the LIS connect as a client.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let text = format!(
+        "{DEFAULT_LAB_TOML}\n[[instruments]]\nid = \"XN\"\nname = \"XN-550\"\nprofile = \"sysmex-xn\"\ntest_map = [{{ code = \"WBC\", test = \"WBC\", unit = \"10*3/uL\" }}]\n[instruments.connection]\nkind = \"tcp-client\"\naddress = \"127.0.0.1\"\nport = {port}\nprotocol = \"astm-e1381\"\nreconnect_min_ms = 20\nreconnect_max_ms = 100\n"
+    )
+    .replace("port = 5001", "port = 0")
+    .replace("port = 5002", "port = 0");
+    let config = LabConfig::from_toml_str(&text, "lab").unwrap();
+    let store = Arc::new(Store::open_in_memory(config.clone()).unwrap());
+    let profiles = ProfileSet::embedded().unwrap();
+    let registry = LinkRegistry::new();
+    let shutdown = CancellationToken::new();
+    let xn = profiles.get("sysmex-xn").unwrap();
+    let simulated = tokio::spawn(async move {
+        simulator::run(
+            &xn,
+            SimTarget::Listen(format!("127.0.0.1:{port}")),
+            SimOptions {
+                specimens: 2,
+                ..SimOptions::default()
+            },
+        )
+        .await
+    });
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let running = start_links(
+        &config,
+        Arc::clone(&store),
+        None,
+        &profiles,
+        &registry,
+        shutdown.clone(),
+    )
+    .await
+    .unwrap();
+    let report = simulated.await.unwrap().unwrap();
+    assert_eq!((report.sent, report.acknowledged), (2, 2));
+    assert_eq!(store.unmatched().unwrap().len(), 12);
+    shutdown.cancel();
+    running.join().await;
+}
