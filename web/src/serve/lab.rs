@@ -1,0 +1,240 @@
+//! Reading the lab config for `lis serve` and `lis config check`: core's validation plus every
+//! instrument's `connection` section, read by the drivers' [`LinkConfig`], with the key path and
+//! line of each problem. A config with any problem starts nothing.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use lis_core::config::ConfigErrors;
+use lis_core::LabConfig;
+use lis_drivers::config::{ConfigError as LinkConfigError, LinkConfig};
+use toml::de::{DeTable, DeValue};
+
+/// The name the embedded default config is reported under.
+pub const EMBEDDED_SOURCE: &str = "<embedded default>";
+
+/// One problem in a lab config.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// Key path, e.g. `tests[3].ranges[1].low` or `instruments[0].connection.port`.
+    pub path: String,
+    /// 1-based line of the key, when found.
+    pub line: Option<usize>,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// Every problem found in a lab config.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LabProblems {
+    /// Where the text came from (a path, or [`EMBEDDED_SOURCE`]).
+    pub source_name: String,
+    /// The problems, in file order where known.
+    pub problems: Vec<Problem>,
+}
+
+impl fmt::Display for LabProblems {
+    /// One line per problem, `SOURCE:LINE: PATH: MESSAGE`, after a count.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} problem(s) in lab config {}",
+            self.problems.len(),
+            self.source_name
+        )?;
+        for p in &self.problems {
+            write!(f, "\n  {}", p.located(&self.source_name))?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for LabProblems {}
+
+impl Problem {
+    /// `SOURCE:LINE: PATH: MESSAGE` (parts left out when unknown).
+    pub fn located(&self, source: &str) -> String {
+        let mut s = source.to_owned();
+        if let Some(line) = self.line {
+            s.push_str(&format!(":{line}"));
+        }
+        if !self.path.is_empty() {
+            s.push_str(&format!(": {}", self.path));
+        }
+        s.push_str(&format!(": {}", self.message));
+        s
+    }
+}
+
+/// One analyzer link to start: an instrument with a `connection` section.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkPlan {
+    /// The link's name: the instrument id (one link per instrument).
+    pub name: String,
+    /// The instrument id.
+    pub instrument: String,
+    /// The connection section, read. Its `trace_dir` defaults to `<data>/traces`.
+    pub config: LinkConfig,
+}
+
+/// A validated lab: the config and the links it asks for.
+#[derive(Debug, Clone)]
+pub struct Lab {
+    /// The lab config.
+    pub config: LabConfig,
+    /// The links, in instrument order.
+    pub links: Vec<LinkPlan>,
+}
+
+/// Reads the lab config at `path`, or the embedded default when `None`, and checks it.
+pub fn load(path: Option<&Path>) -> Result<Lab, LabProblems> {
+    match path {
+        None => check(lis_core::DEFAULT_LAB_TOML, EMBEDDED_SOURCE),
+        Some(path) => {
+            let source = path.display().to_string();
+            match std::fs::read_to_string(path) {
+                Ok(text) => check(&text, &source),
+                Err(e) => Err(LabProblems {
+                    source_name: source,
+                    problems: vec![Problem {
+                        path: String::new(),
+                        line: None,
+                        message: format!("cannot read the file: {e}"),
+                    }],
+                }),
+            }
+        }
+    }
+}
+
+/// Checks a lab config text: core's rules, then every instrument's connection section and its
+/// profile. Reports every problem found, core's and the connections' together.
+pub fn check(text: &str, source_name: &str) -> Result<Lab, LabProblems> {
+    let config = match LabConfig::from_toml_str(text, source_name) {
+        Ok(config) => config,
+        Err(errors) => return Err(from_core(errors)),
+    };
+    let spans = DeTable::parse(text).ok();
+    let mut problems = Vec::new();
+    let mut links = Vec::new();
+    for (i, instrument) in config.instruments.iter().enumerate() {
+        if instrument.connection.is_empty() {
+            continue;
+        }
+        let key = |field: Option<&str>| {
+            let mut path = format!("instruments[{i}].connection");
+            if let Some(field) = field {
+                path.push('.');
+                path.push_str(field);
+            }
+            let line = spans
+                .as_ref()
+                .and_then(|t| line_of(text, t.get_ref(), i, field));
+            (path, line)
+        };
+        match LinkConfig::from_table(&instrument.connection) {
+            Ok(link) => {
+                if let Err(message) = crate::serve::links::check_profile(&link) {
+                    let (path, line) = key(Some("profile"));
+                    problems.push(Problem {
+                        path,
+                        line,
+                        message,
+                    });
+                }
+                links.push(LinkPlan {
+                    name: instrument.id.clone(),
+                    instrument: instrument.id.clone(),
+                    config: link,
+                });
+            }
+            Err(error) => {
+                let (field, message) = match &error {
+                    // Not in the text: the path names it, the line is the section's.
+                    LinkConfigError::Missing { field } => {
+                        (Some(field.as_str()), format!("missing field `{field}`"))
+                    }
+                    LinkConfigError::Invalid { field, reason } => {
+                        (Some(field.as_str()), reason.clone())
+                    }
+                };
+                let (path, line) = key(field);
+                problems.push(Problem {
+                    path,
+                    line,
+                    message,
+                });
+            }
+        }
+    }
+    if problems.is_empty() {
+        Ok(Lab { config, links })
+    } else {
+        Err(LabProblems {
+            source_name: source_name.to_owned(),
+            problems,
+        })
+    }
+}
+
+impl Lab {
+    /// Gives every link without a `trace_dir` the data directory's `traces/`.
+    pub fn default_trace_dir(&mut self, data_dir: &Path) {
+        for link in &mut self.links {
+            if link.config.trace_dir.is_none() {
+                link.config.trace_dir = Some(data_dir.join("traces"));
+            }
+        }
+    }
+}
+
+fn from_core(errors: ConfigErrors) -> LabProblems {
+    LabProblems {
+        source_name: errors.source_name,
+        problems: errors
+            .errors
+            .into_iter()
+            .map(|e| Problem {
+                path: e.path,
+                line: e.line,
+                message: e.message,
+            })
+            .collect(),
+    }
+}
+
+/// The line of `instruments[index].connection.field` (or of the connection section itself when
+/// `field` is `None` or not found).
+fn line_of(text: &str, root: &DeTable<'_>, index: usize, field: Option<&str>) -> Option<usize> {
+    let instruments = entry(root, "instruments")?;
+    let DeValue::Array(instruments) = instruments.get_ref() else {
+        return None;
+    };
+    let instrument = instruments.get(index)?;
+    let DeValue::Table(instrument) = instrument.get_ref() else {
+        return None;
+    };
+    let connection = entry(instrument, "connection")?;
+    let mut span = connection.span();
+    if let (Some(field), DeValue::Table(table)) = (field, connection.get_ref()) {
+        if let Some(key) = table.keys().find(|k| k.get_ref().as_ref() == field) {
+            span = key.span();
+        }
+    }
+    // A table header's span may start at the table's first key; either way the line is right
+    // for a key and close for a section.
+    let before = text.get(..span.start)?;
+    Some(before.matches('\n').count() + 1)
+}
+
+fn entry<'a, 'i>(table: &'a DeTable<'i>, key: &str) -> Option<&'a toml::Spanned<DeValue<'i>>> {
+    table
+        .iter()
+        .find(|(k, _)| k.get_ref().as_ref() == key)
+        .map(|(_, v)| v)
+}
+
+/// The default data directory.
+pub fn default_data_dir() -> PathBuf {
+    PathBuf::from("lis-data")
+}
