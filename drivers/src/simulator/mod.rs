@@ -1,0 +1,1 @@
+//! The analyzer simulator (work in progress).
