@@ -214,11 +214,9 @@ impl Lis {
 
     /// Waits until `counter` of link `name` reaches at least `n`.
     pub fn wait_counter(&self, name: &str, counter: &str, n: u64) {
-        wait_for(
-            &format!("link {name} {counter} >= {n}"),
-            TIMEOUT,
-            || (self.link(name)["counters"][counter].as_u64()? >= n).then_some(()),
-        );
+        wait_for(&format!("link {name} {counter} >= {n}"), TIMEOUT, || {
+            (self.link(name)["counters"][counter].as_u64()? >= n).then_some(())
+        });
     }
 
     /// Sends SIGTERM and waits for the exit; returns the exit code and the whole log.
@@ -261,7 +259,10 @@ pub fn http_get(addr: SocketAddr, path: &str) -> std::io::Result<(u16, String)> 
         .and_then(|s| s.parse().ok())
         .unwrap_or(0);
     let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
-    let body = if head.to_ascii_lowercase().contains("transfer-encoding: chunked") {
+    let body = if head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked")
+    {
         dechunk(body)
     } else {
         body.to_owned()

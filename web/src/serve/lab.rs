@@ -134,7 +134,8 @@ pub fn check(text: &str, source_name: &str) -> Result<Lab, LabProblems> {
         };
         match LinkConfig::from_table(&instrument.connection) {
             Ok(link) => {
-                if let Err(message) = crate::serve::links::check_profile(&link) {
+                if let Err(message) = crate::serve::links::check_profile(&link, &instrument.profile)
+                {
                     let (path, line) = key(Some("profile"));
                     problems.push(Problem {
                         path,
@@ -178,11 +179,22 @@ pub fn check(text: &str, source_name: &str) -> Result<Lab, LabProblems> {
 }
 
 impl Lab {
-    /// Gives every link without a `trace_dir` the data directory's `traces/`.
+    /// Gives every link without a `trace_dir` the data directory's `traces/` (in the plan and in
+    /// the instrument's connection table, which the drivers read).
     pub fn default_trace_dir(&mut self, data_dir: &Path) {
+        let traces = data_dir.join("traces");
         for link in &mut self.links {
             if link.config.trace_dir.is_none() {
-                link.config.trace_dir = Some(data_dir.join("traces"));
+                link.config.trace_dir = Some(traces.clone());
+            }
+        }
+        for instrument in &mut self.config.instruments {
+            if !instrument.connection.is_empty() && !instrument.connection.contains_key("trace_dir")
+            {
+                instrument.connection.insert(
+                    "trace_dir".to_owned(),
+                    toml::Value::String(traces.display().to_string()),
+                );
             }
         }
     }

@@ -113,6 +113,7 @@ pub async fn serve(options: ServeOptions, shutdown: CancellationToken) -> Result
     let registry = LinkRegistry::new();
     let running = links::start(&lab, &store, &registry, &shutdown).await?;
     for status in registry.snapshot() {
+        tracing::info!(link = %status.name, transport = %status.transport, "link listening or connecting");
         announce(&format!("link {} {}", status.name, status.transport));
     }
 
