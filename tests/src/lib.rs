@@ -73,4 +73,5 @@ pub fn run_lis(args: &[&str]) -> (i32, String, String) {
     )
 }
 
+pub mod analyzer;
 pub mod server;
