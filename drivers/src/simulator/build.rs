@@ -72,12 +72,7 @@ impl Fields {
         self.fields
             .iter()
             .skip(from.saturating_sub(1))
-            .map(|f| {
-                f.iter()
-                    .map(|c| c.join("&"))
-                    .collect::<Vec<_>>()
-                    .join("^")
-            })
+            .map(|f| f.iter().map(|c| c.join("&")).collect::<Vec<_>>().join("^"))
             .collect::<Vec<_>>()
             .join("|")
     }
@@ -98,7 +93,13 @@ fn astm_ts(seq: u64) -> String {
 }
 
 /// An E1394 result message (H, P, O, R..., L) for one specimen, placed at the profile's locations.
-pub fn astm_results(profile: &Profile, specimen: &str, results: &[SimResult], qc: bool, seq: u64) -> String {
+pub fn astm_results(
+    profile: &Profile,
+    specimen: &str,
+    results: &[SimResult],
+    qc: bool,
+    seq: u64,
+) -> String {
     let mut h = Fields::new("H");
     h.set(1, "H");
     let sender = if profile.simulator.sender.is_empty() {
@@ -205,7 +206,10 @@ pub fn astm_query(profile: &Profile, specimen: &str) -> String {
     } else {
         profile.simulator.sender.as_str()
     };
-    format!("H|\\^&|||{sender}|||||||P|LIS2-A2\r{}\rL|1|N\r", q.encode(1))
+    format!(
+        "H|\\^&|||{sender}|||||||P|LIS2-A2\r{}\rL|1|N\r",
+        q.encode(1)
+    )
 }
 
 /// The tests the LIS ordered in an E1394 answer (O-5 repeats, component 4, the profile's suffix
@@ -222,7 +226,8 @@ pub fn astm_ordered_tests(profile: &Profile, text: &[u8]) -> Option<Vec<String>>
             let code = if profile.query.code_suffix.is_empty() {
                 code
             } else {
-                code.strip_suffix(profile.query.code_suffix.as_str()).unwrap_or(code)
+                code.strip_suffix(profile.query.code_suffix.as_str())
+                    .unwrap_or(code)
             };
             if !code.is_empty() {
                 codes.push(code.to_owned());
@@ -243,7 +248,13 @@ fn hl7_version(profile: &Profile) -> String {
 
 /// An HL7 result message: ORU^R01 (specimen in OBR), or OUL^R22 with SPM/SAC when the profile reads
 /// the specimen from those segments.
-pub fn hl7_results(profile: &Profile, specimen: &str, results: &[SimResult], qc: bool, seq: u64) -> Vec<u8> {
+pub fn hl7_results(
+    profile: &Profile,
+    specimen: &str,
+    results: &[SimResult],
+    qc: bool,
+    seq: u64,
+) -> Vec<u8> {
     let version = hl7_version(profile);
     let loc = profile.specimen.first().cloned();
     let spm_style = loc

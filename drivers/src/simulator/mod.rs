@@ -105,7 +105,11 @@ pub enum SimError {
 }
 
 /// Runs the simulator against a real LIS.
-pub async fn run(profile: &Profile, target: SimTarget, options: SimOptions) -> Result<SimReport, SimError> {
+pub async fn run(
+    profile: &Profile,
+    target: SimTarget,
+    options: SimOptions,
+) -> Result<SimReport, SimError> {
     match target {
         SimTarget::Connect(addr) => {
             let stream = tokio::net::TcpStream::connect(&addr).await?;
@@ -150,7 +154,9 @@ impl Values {
 pub fn specimen_ids(options: &SimOptions) -> Vec<String> {
     match &options.specimen_ids {
         Some(ids) => ids.clone(),
-        None => (1..=options.specimens).map(|n| format!("SIM{n:04}")).collect(),
+        None => (1..=options.specimens)
+            .map(|n| format!("SIM{n:04}"))
+            .collect(),
     }
 }
 
@@ -182,7 +188,9 @@ where
         }
         let tests: Vec<&SimulatedTest> = if options.query && profile.query.supported {
             report.queries += 1;
-            let ordered = line.query(profile, &specimen, seq, options.reply_timeout).await?;
+            let ordered = line
+                .query(profile, &specimen, seq, options.reply_timeout)
+                .await?;
             let Some(codes) = ordered else {
                 continue;
             };
@@ -210,7 +218,14 @@ where
             .collect();
         report.sent += 1;
         match line
-            .results(profile, &specimen, &results, options.qc, seq, options.reply_timeout)
+            .results(
+                profile,
+                &specimen,
+                &results,
+                options.qc,
+                seq,
+                options.reply_timeout,
+            )
             .await?
         {
             Delivery::Acknowledged => report.acknowledged += 1,
@@ -251,7 +266,8 @@ impl<Io: AsyncRead + AsyncWrite + Unpin> Line<Io> {
                 Ok(None)
             }
             Self::Mllp(line) => {
-                line.write(&build::hl7_query(profile, specimen, seq)).await?;
+                line.write(&build::hl7_query(profile, specimen, seq))
+                    .await?;
                 let mut codes = Vec::new();
                 while let Some(reply) = line.receive(limit).await? {
                     match build::read_hl7_reply(&reply) {
@@ -261,14 +277,22 @@ impl<Io: AsyncRead + AsyncWrite + Unpin> Line<Io> {
                                 return Ok(Some(codes));
                             }
                         }
-                        build::Hl7Reply::Display { codes: c, control_id } => {
+                        build::Hl7Reply::Display {
+                            codes: c,
+                            control_id,
+                        } => {
                             codes.extend(c);
-                            line.write(&build::hl7_ack_for(&control_id, "Q03", seq)).await?;
+                            line.write(&build::hl7_ack_for(&control_id, "Q03", seq))
+                                .await?;
                             return Ok(Some(codes));
                         }
-                        build::Hl7Reply::OrderMessage { codes: c, control_id } => {
+                        build::Hl7Reply::OrderMessage {
+                            codes: c,
+                            control_id,
+                        } => {
                             codes.extend(c);
-                            line.write(&build::hl7_ack_for(&control_id, "O33", seq)).await?;
+                            line.write(&build::hl7_ack_for(&control_id, "O33", seq))
+                                .await?;
                             return Ok(Some(codes));
                         }
                         build::Hl7Reply::Ack(code) if code != "AA" && code != "CA" => {

@@ -86,7 +86,8 @@ impl<Io: AsyncRead + AsyncWrite + Unpin> AstmInstrument<Io> {
     /// Waits for a message from the LIS (at most `limit`).
     pub(crate) async fn receive(&mut self, limit: Duration) -> Result<Option<Vec<u8>>, SimError> {
         let deadline = Instant::now() + limit;
-        self.pump_until(deadline, |s| !s.received.is_empty()).await?;
+        self.pump_until(deadline, |s| !s.received.is_empty())
+            .await?;
         Ok(self.received.pop_front())
     }
 
