@@ -1,4 +1,5 @@
 //! End-to-end tests: the real `lis` binary against files and simulated peers.
 
 mod parse_cli;
+mod profiles_e2e;
 mod serve_e2e;
