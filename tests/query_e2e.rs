@@ -1,0 +1,167 @@
+//! Host query and rerun end to end: the analyzer (the real `lis simulate --query`, generic-astm
+//! profile over E1381) asks for a specimen's tests, gets the ordered ones, runs only those; a
+//! technician asks for a rerun (`lis rerun`, a second process on the same database while
+//! `lis serve` runs); the next query answers only the rerun.
+
+use std::path::Path;
+use std::process::Command;
+
+use lis_tests::lis_binary;
+use lis_tests::run_lis;
+use lis_tests::server::Lis;
+use serde_json::Value;
+
+use crate::serve_e2e::{add_order, results, write_lab};
+
+/// CHOL from the analyzer is mapped to a test held for review (no autoverification), so it can be
+/// rerun; GLU and UREA are the default catalog's.
+const CHEM: &str = r#"
+[[tests]]
+code = "CHOL-HOLD"
+name_vi = "Cholesterol (held)"
+name_en = "Cholesterol (held)"
+unit = "mmol/L"
+decimals = 2
+specimen = "serum"
+section = "biochemistry"
+ranges = [{ sex = "any", low = 3.0, high = 7.0 }]
+
+[[instruments]]
+id = "CHEM"
+name = "Chemistry over E1381"
+profile = "generic-astm"
+test_map = [
+  { code = "GLU", test = "GLU" }, { code = "UREA", test = "UREA" },
+  { code = "CHOL", test = "CHOL-HOLD" },
+]
+[instruments.connection]
+kind = "tcp-server"
+address = "127.0.0.1"
+port = 0
+protocol = "astm-e1381"
+"#;
+
+fn simulate(addr: &str, specimen: &str, seed: &str) -> (i32, Vec<String>, Value) {
+    let output = Command::new(lis_binary())
+        .args([
+            "simulate",
+            "--profile",
+            "generic-astm",
+            "--connect",
+            addr,
+            "--query",
+        ])
+        .args(["--specimen-id", specimen, "--seed", seed, "--json"])
+        .output()
+        .expect("lis simulate");
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    let mut lines = stdout.lines();
+    let report = lines.next().unwrap_or_default().to_owned();
+    let detail = lines
+        .next()
+        .map(|l| serde_json::from_str(l).expect("JSON line"))
+        .unwrap_or(Value::Null);
+    (
+        output.status.code().unwrap_or(-1),
+        vec![report, String::from_utf8_lossy(&output.stderr).into_owned()],
+        detail,
+    )
+}
+
+fn p(path: &Path) -> &str {
+    path.to_str().expect("UTF-8 path")
+}
+
+#[test]
+fn a_query_gets_the_ordered_tests_and_after_a_rerun_only_the_rerun() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("data");
+    let config = write_lab(dir.path(), CHEM);
+    // The simulator measures GLU, UREA, CREA, AST, ALT and CHOL; only GLU and CHOL are ordered.
+    add_order(&config, &data, "S3001", "GLU,CHOL-HOLD", "PID003");
+    let lis = Lis::start(&config, &data);
+    let addr = lis.link_addr("CHEM").to_string();
+
+    let (code, out, detail) = simulate(&addr, "S3001", "7");
+    assert_eq!(code, 0, "{out:?}\n{}", lis.log());
+    assert_eq!(
+        out[0],
+        "sent=1 acknowledged=1 rejected=0 timed_out=0 queries=1 answered=1"
+    );
+    // The answer carries the instrument's codes of the ordered tests, in order.
+    assert_eq!(
+        detail["ordered"],
+        serde_json::json!(["GLU", "CHOL"]),
+        "{detail}"
+    );
+    let sent: Vec<&str> = detail["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .filter_map(|r| r["code"].as_str())
+        .collect();
+    assert_eq!(sent, ["GLU", "CHOL"]);
+
+    lis.wait_counter("CHEM", "messages_in", 2);
+    let first = results(&config, &data, "S3001");
+    assert_eq!(first.len(), 2, "{first:#?}");
+    let chol = first
+        .iter()
+        .find(|r| r["test_code"] == "CHOL-HOLD")
+        .expect("CHOL-HOLD stored");
+    // No autoverification for this test: it waits for a person.
+    assert_eq!(chol["state"], "pending_review", "{chol}");
+    let id = chol["id"].as_i64().expect("id").to_string();
+
+    let (code, out, err) = run_lis(&[
+        "rerun",
+        "--config",
+        p(&config),
+        "--data",
+        p(&data),
+        "--result",
+        &id,
+        "--reason",
+        "lipaemic sample",
+    ]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("\"state\":\"rerun_requested\""), "{out}");
+
+    let (code, out, detail) = simulate(&addr, "S3001", "8");
+    assert_eq!(code, 0, "{out:?}\n{}", lis.log());
+    assert_eq!(detail["ordered"], serde_json::json!(["CHOL"]), "{detail}");
+    let rerun_value = detail["results"][0]["value"]
+        .as_str()
+        .expect("value")
+        .to_owned();
+
+    let (code, log) = lis.stop();
+    assert_eq!(code, Some(0), "{log}");
+    let all = results(&config, &data, "S3001");
+    let versions: Vec<(i64, String, String)> = all
+        .iter()
+        .filter(|r| r["test_code"] == "CHOL-HOLD")
+        .map(|r| {
+            (
+                r["version"].as_i64().unwrap_or(0),
+                r["state"].as_str().unwrap_or_default().to_owned(),
+                r["value"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(versions.len(), 2, "{all:#?}");
+    assert_eq!(
+        (versions[0].0, versions[0].1.as_str()),
+        (1, "rerun_requested")
+    );
+    assert_eq!(
+        (
+            versions[1].0,
+            versions[1].1.as_str(),
+            versions[1].2.as_str()
+        ),
+        (2, "pending_review", rerun_value.as_str())
+    );
+    // GLU was not rerun: still one version.
+    assert_eq!(all.iter().filter(|r| r["test_code"] == "GLU").count(), 1);
+}
