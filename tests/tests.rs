@@ -3,4 +3,5 @@
 mod parse_cli;
 mod profiles_e2e;
 mod query_e2e;
+mod serial_e2e;
 mod serve_e2e;
