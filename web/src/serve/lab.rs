@@ -112,12 +112,76 @@ pub fn load(path: Option<&Path>) -> Result<Lab, LabProblems> {
 pub fn check(text: &str, source_name: &str) -> Result<Lab, LabProblems> {
     let config = match LabConfig::from_toml_str(text, source_name) {
         Ok(config) => config,
-        Err(errors) => return Err(from_core(errors)),
+        Err(errors) => {
+            // Still check the connection sections, so one run lists every problem.
+            let mut all = from_core(errors);
+            if let Err(more) = check_connections(text, source_name, &raw_instruments(text)) {
+                all.problems.extend(more.problems);
+            }
+            all.problems.sort_by_key(|p| p.line.unwrap_or(usize::MAX));
+            return Err(all);
+        }
     };
+    let instruments: Vec<RawInstrument> = config
+        .instruments
+        .iter()
+        .map(|i| RawInstrument {
+            id: i.id.clone(),
+            profile: i.profile.clone(),
+            connection: i.connection.clone(),
+        })
+        .collect();
+    let links = check_connections(text, source_name, &instruments)?;
+    Ok(Lab { config, links })
+}
+
+/// What the connection checks need of an instrument.
+struct RawInstrument {
+    id: String,
+    profile: String,
+    connection: toml::Table,
+}
+
+/// The instruments of a text that core could not read, taken as plain TOML (none if the text is not
+/// TOML at all).
+fn raw_instruments(text: &str) -> Vec<RawInstrument> {
+    let Ok(table) = toml::from_str::<toml::Table>(text) else {
+        return Vec::new();
+    };
+    let Some(toml::Value::Array(list)) = table.get("instruments") else {
+        return Vec::new();
+    };
+    list.iter()
+        .map(|v| {
+            let text_of = |key: &str| {
+                v.get(key)
+                    .and_then(toml::Value::as_str)
+                    .unwrap_or_default()
+                    .to_owned()
+            };
+            RawInstrument {
+                id: text_of("id"),
+                profile: text_of("profile"),
+                connection: v
+                    .get("connection")
+                    .and_then(toml::Value::as_table)
+                    .cloned()
+                    .unwrap_or_default(),
+            }
+        })
+        .collect()
+}
+
+/// Reads every instrument's connection section (instruments without one have no link).
+fn check_connections(
+    text: &str,
+    source_name: &str,
+    instruments: &[RawInstrument],
+) -> Result<Vec<LinkPlan>, LabProblems> {
     let spans = DeTable::parse(text).ok();
     let mut problems = Vec::new();
     let mut links = Vec::new();
-    for (i, instrument) in config.instruments.iter().enumerate() {
+    for (i, instrument) in instruments.iter().enumerate() {
         if instrument.connection.is_empty() {
             continue;
         }
@@ -136,7 +200,17 @@ pub fn check(text: &str, source_name: &str) -> Result<Lab, LabProblems> {
             Ok(link) => {
                 if let Err(message) = crate::serve::links::check_profile(&link, &instrument.profile)
                 {
-                    let (path, line) = key(Some("profile"));
+                    // The profile named in the connection, else the instrument's own `profile`.
+                    let (path, line) = if link.profile.is_empty() {
+                        (
+                            format!("instruments[{i}].profile"),
+                            spans
+                                .as_ref()
+                                .and_then(|t| instrument_key_line(text, t.get_ref(), i, "profile")),
+                        )
+                    } else {
+                        key(Some("profile"))
+                    };
                     problems.push(Problem {
                         path,
                         line,
@@ -169,7 +243,7 @@ pub fn check(text: &str, source_name: &str) -> Result<Lab, LabProblems> {
         }
     }
     if problems.is_empty() {
-        Ok(Lab { config, links })
+        Ok(links)
     } else {
         Err(LabProblems {
             source_name: source_name.to_owned(),
@@ -237,6 +311,21 @@ fn line_of(text: &str, root: &DeTable<'_>, index: usize, field: Option<&str>) ->
     // for a key and close for a section.
     let before = text.get(..span.start)?;
     Some(before.matches('\n').count() + 1)
+}
+
+/// The line of `instruments[index].key`.
+fn instrument_key_line(text: &str, root: &DeTable<'_>, index: usize, key: &str) -> Option<usize> {
+    let DeValue::Array(instruments) = entry(root, "instruments")?.get_ref() else {
+        return None;
+    };
+    let DeValue::Table(instrument) = instruments.get(index)?.get_ref() else {
+        return None;
+    };
+    let span = instrument
+        .keys()
+        .find(|k| k.get_ref().as_ref() == key)?
+        .span();
+    Some(text.get(..span.start)?.matches('\n').count() + 1)
 }
 
 fn entry<'a, 'i>(table: &'a DeTable<'i>, key: &str) -> Option<&'a toml::Spanned<DeValue<'i>>> {
