@@ -44,3 +44,6 @@ pub mod runner;
 pub mod simulator;
 pub mod trace;
 pub mod transport;
+
+#[cfg(test)]
+mod tests;

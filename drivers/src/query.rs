@@ -267,9 +267,8 @@ pub fn hl7_answer(
     };
     let message = match form {
         AnswerForm::QckDsr => {
-            let header = MessageHeader::mindray(&hl7_now(), &control_id());
             let mut out = vec![qck_q02(&LegacyQueryAck {
-                header: header.clone(),
+                header: MessageHeader::mindray(&hl7_now(), &control_id()),
                 acknowledged_control_id: request.control_id.clone(),
                 found: !found.is_empty(),
             })];
@@ -286,9 +285,8 @@ pub fn hl7_answer(
             out
         }
         AnswerForm::OmlO33 => {
-            let header = hl7_header(&peer.application, &peer.version, control_id());
             let mut out = vec![ack(&Acknowledgement {
-                header: header.clone(),
+                header: hl7_header(&peer.application, &peer.version, control_id()),
                 event: "Q11".to_owned(),
                 structure: "ACK".to_owned(),
                 code: AckCode::ApplicationAccept,
@@ -320,7 +318,7 @@ pub fn hl7_answer(
                 query: HostQuery {
                     query_name,
                     query_tag: request.query_tag.clone(),
-                    specimen_id: specimen_id.clone(),
+                    specimen_id,
                     ..HostQuery::default()
                 },
                 patient: None,

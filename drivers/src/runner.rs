@@ -250,12 +250,12 @@ pub async fn start_links(
         let status = registry.register(&id, &id, &transport.describe());
         let trace = match &link_config.trace_dir {
             Some(dir) => Some(
-                TraceWriter::open(dir, &id, link_config.trace_rotation.clone()).map_err(
-                    |source| StartError::Trace {
+                TraceWriter::open(dir, &id, link_config.trace_rotation).map_err(|source| {
+                    StartError::Trace {
                         instrument: id.clone(),
                         source,
-                    },
-                )?,
+                    }
+                })?,
             ),
             None => None,
         };

@@ -74,14 +74,15 @@ pub fn read_message(message: &Message<'_>, profile: &Profile) -> Reading {
             RecordType::Patient => {
                 scope.last.remove(&'O');
                 scope.last.remove(&'R');
-                reading.patient_hint = patient_hint(&record).or(reading.patient_hint.take());
+                reading.patient_hint =
+                    patient_hint(&record).or_else(|| reading.patient_hint.take());
             }
             RecordType::Order => {
                 scope.last.remove(&'R');
             }
             _ => {}
         }
-        scope.last.insert(letter, record.clone());
+        scope.last.insert(letter, record);
         match record.kind() {
             RecordType::Result => {}
             RecordType::Query => {

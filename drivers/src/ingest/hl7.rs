@@ -87,14 +87,15 @@ pub fn read_message(message: &Message<'_>, profile: &Profile) -> Reading {
                 for forget in ["OBR", "SPM", "SAC", "ORC", "OBX"] {
                     scope.last.remove(forget);
                 }
-                reading.patient_hint = patient_hint(&segment).or(reading.patient_hint.take());
+                reading.patient_hint =
+                    patient_hint(&segment).or_else(|| reading.patient_hint.take());
             }
             "OBR" | "SPM" => {
                 scope.last.remove("OBX");
             }
             _ => {}
         }
-        scope.last.insert(id, segment.clone());
+        scope.last.insert(id, segment);
         if id != "OBX" {
             continue;
         }

@@ -8,7 +8,7 @@
 //! - `session`: the protocol sides.
 
 pub mod build;
-mod session;
+pub(crate) mod session;
 
 use std::time::Duration;
 
@@ -175,8 +175,8 @@ where
     let mut report = SimReport::default();
     let interval = (options.rate > 0.0).then(|| Duration::from_secs_f64(1.0 / options.rate));
     let mut line = match profile.framing {
-        Framing::E1381 => Line::Astm(AstmInstrument::framed(io, profile.max_frame_len)),
-        Framing::Raw => Line::Astm(AstmInstrument::raw(io)),
+        Framing::E1381 => Line::Astm(Box::new(AstmInstrument::framed(io, profile.max_frame_len))),
+        Framing::Raw => Line::Astm(Box::new(AstmInstrument::raw(io))),
         Framing::Mllp => Line::Mllp(MllpAnalyzer::new(io)),
     };
     let mut next_at = tokio::time::Instant::now();
@@ -239,7 +239,7 @@ where
 }
 
 enum Line<Io> {
-    Astm(AstmInstrument<Io>),
+    Astm(Box<AstmInstrument<Io>>),
     Mllp(MllpAnalyzer<Io>),
 }
 
