@@ -5,5 +5,6 @@ mod faults_e2e;
 mod parse_cli;
 mod profiles_e2e;
 mod query_e2e;
+mod replay_e2e;
 mod serial_e2e;
 mod serve_e2e;
