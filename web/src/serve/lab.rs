@@ -339,3 +339,97 @@ fn entry<'a, 'i>(table: &'a DeTable<'i>, key: &str) -> Option<&'a toml::Spanned<
 pub fn default_data_dir() -> PathBuf {
     PathBuf::from("lis-data")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HEAD: &str = "[lab]\nname = \"L\"\ntimezone = \"Asia/Ho_Chi_Minh\"\n";
+
+    #[test]
+    fn the_embedded_default_has_the_two_demo_links() {
+        let lab = load(None).unwrap();
+        let links: Vec<(&str, String)> = lab
+            .links
+            .iter()
+            .map(|l| (l.name.as_str(), l.config.transport.describe()))
+            .collect();
+        assert_eq!(
+            links,
+            [
+                ("DEMO-HEMA", "tcp-server 127.0.0.1:5002".to_owned()),
+                ("DEMO-CHEM", "tcp-server 127.0.0.1:5001".to_owned()),
+            ]
+        );
+    }
+
+    #[test]
+    fn connection_problems_carry_the_key_path_and_line() {
+        // Line 4 is the first instrument, 7 its connection header, 9 the bad port, 14 the second
+        // instrument's profile (an ASTM profile on an HL7 connection).
+        let text = format!(
+            "{HEAD}[[instruments]]\nid = \"A\"\nname = \"A\"\n[instruments.connection]\nkind = \"tcp-server\"\nport = 70000\nprotocol = \"astm-e1381\"\n[[instruments]]\nid = \"B\"\nname = \"B\"\nprofile = \"generic-astm\"\n[instruments.connection]\nkind = \"tcp-server\"\nport = 5000\nprotocol = \"hl7-mllp\"\n"
+        );
+        let problems = check(&text, "lab.toml").unwrap_err();
+        let got: Vec<(String, Option<usize>)> = problems
+            .problems
+            .iter()
+            .map(|p| (p.path.clone(), p.line))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("instruments[0].connection.port".to_owned(), Some(9)),
+                ("instruments[1].profile".to_owned(), Some(14)),
+            ],
+            "{problems}"
+        );
+        assert!(
+            problems.problems[1]
+                .message
+                .contains("does not carry profile `generic-astm`"),
+            "{problems}"
+        );
+        assert!(problems.to_string().starts_with("2 problem(s) in lab config lab.toml\n  lab.toml:9: instruments[0].connection.port: "), "{problems}");
+    }
+
+    #[test]
+    fn a_missing_field_is_named_at_the_section_line() {
+        let text = format!(
+            "{HEAD}[[instruments]]\nid = \"A\"\nname = \"A\"\nprofile = \"generic-astm\"\n[instruments.connection]\nkind = \"tcp-server\"\nprotocol = \"astm-e1381\"\n"
+        );
+        let problems = check(&text, "lab.toml").unwrap_err();
+        assert_eq!(problems.problems.len(), 1);
+        let p = &problems.problems[0];
+        assert_eq!(p.path, "instruments[0].connection.port");
+        assert_eq!(p.message, "missing field `port`");
+        // Not in the text: reported at the header `[instruments.connection]`, line 8.
+        assert_eq!(p.line, Some(8), "{p:?}");
+    }
+
+    #[test]
+    fn links_without_a_trace_dir_get_the_data_directory_s() {
+        let mut lab = load(None).unwrap();
+        lab.default_trace_dir(Path::new("/srv/lis"));
+        for link in &lab.links {
+            assert_eq!(
+                link.config.trace_dir.as_deref(),
+                Some(Path::new("/srv/lis/traces"))
+            );
+        }
+        let hema = lab.config.instrument("DEMO-HEMA").unwrap();
+        assert_eq!(
+            hema.connection
+                .get("trace_dir")
+                .and_then(toml::Value::as_str),
+            Some("/srv/lis/traces")
+        );
+        // An instrument without a connection gets none.
+        assert!(lab
+            .config
+            .instrument("DEMO-URINE")
+            .unwrap()
+            .connection
+            .is_empty());
+    }
+}
