@@ -199,3 +199,30 @@ fn audit_and_journal_verify_pass_after_traffic_and_fail_after_tampering() {
         (1, "DAMAGED: 1 of 1 journal entries fail their CRC-32: 1\n")
     );
 }
+
+#[test]
+fn serve_reports_a_port_in_use_and_exits_1() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = taken.local_addr().expect("addr").port();
+    let config = write_lab(
+        dir.path(),
+        &CHEM.replace("port = 0", &format!("port = {port}")),
+    );
+    let data = dir.path().join("data");
+    let (code, _, err) = run_lis(&[
+        "serve",
+        "--config",
+        p(&config),
+        "--data",
+        p(&data),
+        "--http",
+        "127.0.0.1:0",
+    ]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains(&format!("cannot open tcp-server 127.0.0.1:{port}")),
+        "{err}"
+    );
+    assert!(!err.contains("http listening"), "{err}");
+}

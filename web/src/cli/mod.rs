@@ -2,13 +2,13 @@
 //!
 //! | command | module |
 //! |---|---|
-//! | `lis parse` | [`parse`] |
-//! | `lis serve` | [`serve`] |
-//! | `lis config example`, `lis config check` | [`config`] |
-//! | `lis audit verify`, `lis journal verify` | [`verify`] |
-//! | `lis order add`, `lis results`, `lis rerun` | [`lab`] |
-//! | `lis simulate` | [`simulate`] |
-//! | `lis replay` | [`replay`] |
+//! | `lis parse` | `parse` |
+//! | `lis serve` | `serve` |
+//! | `lis config example`, `lis config check` | `config` |
+//! | `lis audit verify`, `lis journal verify` | `verify` |
+//! | `lis order add`, `lis results`, `lis rerun` | `lab` |
+//! | `lis simulate` | `simulate` |
+//! | `lis replay` | `replay` |
 //!
 //! Exit codes: 0 success; 1 the command ran and found a problem (a broken audit chain, a config
 //! with problems, a simulated message not acknowledged); 2 the command could not run (bad
