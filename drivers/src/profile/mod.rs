@@ -53,6 +53,10 @@ pub const EMBEDDED: &[(&str, &str)] = &[
         "mindray-bs240.toml",
         include_str!("../../profiles/mindray-bs240.toml"),
     ),
+    (
+        "mindray-cl.toml",
+        include_str!("../../profiles/mindray-cl.toml"),
+    ),
 ];
 
 /// A profile that cannot be used.

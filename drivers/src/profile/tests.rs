@@ -12,6 +12,7 @@ fn every_embedded_profile_loads_and_covers_the_disciplines() {
             "generic-hl7",
             "mindray-bc5380",
             "mindray-bs240",
+            "mindray-cl",
             "roche-cobas-c311",
             "roche-cobas-e411",
             "sysmex-xn",

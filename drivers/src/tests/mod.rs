@@ -5,6 +5,8 @@
 mod faults;
 mod profiles;
 mod queries;
+mod runner;
+mod serial;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -79,9 +81,17 @@ test_map = [
   { code = "TBIL", test = "TBIL", unit = "mg/dL" }, { code = "SGPT", test = "ALT", unit = "U/L" },
   { code = "SGOT", test = "AST", unit = "U/L" }, { code = "UREA", test = "UREA", unit = "mg/dL" },
 ]
+
+[[instruments]]
+id = "CL"
+name = "Mindray CL-1000i"
+profile = "mindray-cl"
+test_map = [
+  { code = "25", test = "HDL", unit = "mg/dL" }, { code = "1", test = "TSH", unit = "uIU/mL" },
+]
 "#;
 
-fn lab_config() -> LabConfig {
+pub(crate) fn lab_config() -> LabConfig {
     let text = format!("{DEFAULT_LAB_TOML}\n{TEST_INSTRUMENTS}");
     LabConfig::from_toml_str(&text, "test-lab").unwrap()
 }
@@ -267,7 +277,12 @@ impl Lis {
 
     /// Places an order for `tests` (LIS codes) on specimen `barcode`.
     pub(crate) fn order(&self, barcode: &str, tests: &[&str]) -> i64 {
-        self.store
+        Self::order_on(&self.store, barcode, tests)
+    }
+
+    /// Places an order in `store`.
+    pub(crate) fn order_on(store: &Store, barcode: &str, tests: &[&str]) -> i64 {
+        store
             .place_order(
                 NewOrder {
                     placer_number: format!("ORD-{barcode}"),

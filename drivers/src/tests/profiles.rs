@@ -208,6 +208,42 @@ async fn mindray_bc5380_patient_results_and_qc_by_msh11() {
     lis.stop().await;
 }
 
+#[tokio::test]
+async fn mindray_cl_manual_result_and_its_legacy_query() {
+    let lis = Lis::start("CL", "mindray-cl");
+    let oru = String::from_utf8_lossy(&corpus(
+        "hl7/mindray-cl-series/cl_manual_oru_r01_polish_site.hl7",
+    ))
+    .replace("\r\n", "\r")
+    .replace('\n', "\r");
+    let io = lis.connect().await;
+    let mut analyzer = MllpAnalyzer::new(io);
+    analyzer.write(oru.trim_end().as_bytes()).await.unwrap();
+    let ack = String::from_utf8(analyzer.receive(LIMIT).await.unwrap().unwrap()).unwrap();
+    assert!(ack.contains("\rMSA|AA|1410"), "{ack}");
+    // OBR-2 bar code, OBX-3 test number, OBX-5 value, OBX-6 units.
+    assert_eq!(
+        rows(&lis.unmatched()),
+        vec![row("256122-55", "25", "57.000000", "mg/dL")]
+    );
+    drop(analyzer);
+    lis.order("CL77", &["TSH"]);
+    let io = lis.connect().await;
+    let options = SimOptions {
+        specimen_ids: Some(vec!["CL77".to_owned()]),
+        query: true,
+        ..SimOptions::default()
+    };
+    let report = simulator::play(&lis.profile, io, options).await.unwrap();
+    // QRY^Q02 -> QCK^Q02 (OK) -> DSR^Q03 with test 1 (TSH) -> ACK^Q03, then the result.
+    assert_eq!(
+        report.ordered,
+        vec![("CL77".to_owned(), vec!["1".to_owned()])]
+    );
+    assert_eq!(report.acknowledged, 1);
+    lis.stop().await;
+}
+
 /// The instrument of the test lab for each shipped profile.
 const SHIPPED: &[(&str, &str)] = &[
     ("DEMO-CHEM", "generic-astm"),
@@ -218,6 +254,7 @@ const SHIPPED: &[(&str, &str)] = &[
     ("ARCH", "abbott-architect"),
     ("BC5380", "mindray-bc5380"),
     ("BS240", "mindray-bs240"),
+    ("CL", "mindray-cl"),
 ];
 
 #[tokio::test]

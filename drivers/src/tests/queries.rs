@@ -223,3 +223,27 @@ async fn qry_q02_from_the_mindray_manual_is_answered_with_qck_and_dsr() {
     assert_eq!(lis.status.snapshot().counters.messages_out, 1);
     lis.stop().await;
 }
+
+#[tokio::test]
+async fn a_profile_answering_with_oml_o33_sends_ack_then_the_orders() {
+    let mut oml = (*super::profile("generic-hl7")).clone();
+    oml.query.answer = crate::profile::AnswerForm::OmlO33;
+    let lis = Lis::start_with("DEMO-HEMA", std::sync::Arc::new(oml));
+    lis.order("H300", &["HGB"]);
+    let io = lis.connect().await;
+    let mut analyzer = MllpAnalyzer::new(io);
+    analyzer
+        .write(b"MSH|^~\\&|ANALYZER||LIS||20250301080000||QBP^Q11^QBP_Q11|Q9|P|2.5.1\rQPD|WOS^Work Order Step^IHE_LABTF|T9|H300\rRCP|I|1|R^^HL70394\r")
+        .await
+        .unwrap();
+    let ack = text(analyzer.receive(LIMIT).await.unwrap().unwrap());
+    assert!(
+        ack.contains("|ACK^Q11^ACK|") && ack.contains("\rMSA|AA|Q9"),
+        "{ack}"
+    );
+    let orders = text(analyzer.receive(LIMIT).await.unwrap().unwrap());
+    assert!(orders.contains("|OML^O33^OML_O33|"), "{orders}");
+    assert!(orders.contains("\rSPM|1|H300"), "{orders}");
+    assert!(orders.contains("|HGB"), "{orders}");
+    lis.stop().await;
+}
