@@ -20,12 +20,13 @@ use serde_json::Value;
 use crate::serve_e2e::results;
 
 /// The profiles shipped in drivers/profiles/, listed by hand.
-const PROFILES: [&str; 8] = [
+const PROFILES: [&str; 9] = [
     "abbott-architect",
     "generic-astm",
     "generic-hl7",
     "mindray-bc5380",
     "mindray-bs240",
+    "mindray-cl",
     "roche-cobas-c311",
     "roche-cobas-e411",
     "sysmex-xn",
