@@ -165,3 +165,78 @@ fn a_query_gets_the_ordered_tests_and_after_a_rerun_only_the_rerun() {
     // GLU was not rerun: still one version.
     assert_eq!(all.iter().filter(|r| r["test_code"] == "GLU").count(), 1);
 }
+
+const HEMA: &str = r#"
+[[instruments]]
+id = "HEMA"
+name = "Hematology over MLLP"
+profile = "generic-hl7"
+test_map = [
+  { code = "WBC", test = "WBC", unit = "10*9/L" }, { code = "RBC", test = "RBC", unit = "10*12/L" },
+  { code = "HGB", test = "HGB" }, { code = "HCT", test = "HCT" },
+  { code = "PLT", test = "PLT", unit = "10*9/L" },
+]
+[instruments.connection]
+kind = "tcp-server"
+address = "127.0.0.1"
+port = 0
+protocol = "hl7-mllp"
+"#;
+
+#[test]
+fn an_hl7_query_gets_the_ordered_tests_and_an_unknown_specimen_gets_none() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("data");
+    let config = write_lab(dir.path(), HEMA);
+    add_order(&config, &data, "S3101", "HGB,PLT", "PID008");
+    let lis = Lis::start(&config, &data);
+    let addr = lis.link_addr("HEMA").to_string();
+    let run = |specimen: &str| {
+        let output = Command::new(lis_binary())
+            .args([
+                "simulate",
+                "--profile",
+                "generic-hl7",
+                "--connect",
+                &addr,
+                "--query",
+            ])
+            .args(["--specimen-id", specimen, "--json"])
+            .output()
+            .expect("lis simulate");
+        (
+            output.status.code(),
+            String::from_utf8_lossy(&output.stdout).into_owned(),
+        )
+    };
+    // QBP^Q11 answered by RSP^K11 with the ordered tests only; then ORU^R01 with those results.
+    let (code, out) = run("S3101");
+    assert_eq!(code, Some(0), "{out}\n{}", lis.log());
+    let mut lines = out.lines();
+    assert_eq!(
+        lines.next(),
+        Some("sent=1 acknowledged=1 rejected=0 timed_out=0 queries=1 answered=1")
+    );
+    let detail: Value = serde_json::from_str(lines.next().unwrap_or_default()).expect("JSON");
+    assert_eq!(
+        detail["ordered"],
+        serde_json::json!(["HGB", "PLT"]),
+        "{detail}"
+    );
+    // A specimen the LIS does not know: nothing to run, nothing sent.
+    let (code, out) = run("NOSUCH");
+    assert!(
+        out.starts_with("sent=0 acknowledged=0 rejected=0 timed_out=0 queries=1 "),
+        "{out}"
+    );
+    let (stop, log) = lis.stop();
+    assert_eq!(stop, Some(0), "{log}");
+    let stored = results(&config, &data, "S3101");
+    let tests: Vec<&str> = stored
+        .iter()
+        .filter_map(|r| r["test_code"].as_str())
+        .collect();
+    assert_eq!(tests, ["HGB", "PLT"]);
+    // Exit code for a specimen with no order follows the report: every query was answered.
+    assert_eq!(code, Some(0), "{out}");
+}

@@ -163,8 +163,22 @@ fn announce(line: &str) {
     let _ = writeln!(std::io::stderr(), "lis: {line}");
 }
 
-/// Resolves on the first Ctrl-C (SIGINT) or SIGTERM and cancels `token`.
+/// Cancels `token` on the first Ctrl-C (SIGINT) or SIGTERM. A second signal while shutting down
+/// exits at once (code 130): whatever was acknowledged is already durable, and a message in flight
+/// was not acknowledged, so the analyzer sends it again.
 pub async fn cancel_on_signal(token: CancellationToken) {
+    tokio::select! {
+        name = next_signal() => tracing::info!("{name} received"),
+        () = token.cancelled() => return,
+    }
+    token.cancel();
+    let name = next_signal().await;
+    tracing::warn!("{name} received again: exiting without waiting for the links");
+    std::process::exit(130);
+}
+
+/// Waits for Ctrl-C or SIGTERM and names it.
+async fn next_signal() -> &'static str {
     let ctrl_c = async {
         if let Err(error) = tokio::signal::ctrl_c().await {
             tracing::error!(%error, "cannot listen for Ctrl-C");
@@ -186,9 +200,7 @@ pub async fn cancel_on_signal(token: CancellationToken) {
     #[cfg(not(unix))]
     let term = std::future::pending::<()>();
     tokio::select! {
-        () = ctrl_c => tracing::info!("Ctrl-C received"),
-        () = term => tracing::info!("SIGTERM received"),
-        () = token.cancelled() => return,
+        () = ctrl_c => "Ctrl-C",
+        () = term => "SIGTERM",
     }
-    token.cancel();
 }
