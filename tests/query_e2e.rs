@@ -240,3 +240,68 @@ fn an_hl7_query_gets_the_ordered_tests_and_an_unknown_specimen_gets_none() {
     // Exit code for a specimen with no order follows the report: every query was answered.
     assert_eq!(code, Some(0), "{out}");
 }
+
+#[test]
+fn the_lis_as_tcp_client_reaches_a_listening_analyzer() {
+    // The one place a port is chosen before use: the simulated analyzer must listen on a port the
+    // LIS's config names. Bind port 0, note the port, release it for the simulator.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("data");
+    let config = write_lab(
+        dir.path(),
+        &format!(
+            r#"
+[[instruments]]
+id = "CHEM"
+name = "Chemistry, LIS connects"
+profile = "generic-astm"
+test_map = [{{ code = "GLU", test = "GLU" }}, {{ code = "UREA", test = "UREA" }}]
+[instruments.connection]
+kind = "tcp-client"
+address = "127.0.0.1"
+port = {port}
+reconnect_min_ms = 100
+reconnect_max_ms = 500
+protocol = "astm-e1381"
+"#
+        ),
+    );
+    add_order(&config, &data, "S3201", "GLU,UREA", "PID009");
+    let simulator = Command::new(lis_binary())
+        .args(["simulate", "--profile", "generic-astm", "--listen"])
+        .arg(format!("127.0.0.1:{port}"))
+        .args(["--specimen-id", "S3201", "--query"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("lis simulate");
+    let mut simulator = lis_tests::server::ChildGuard::new(simulator);
+    let lis = Lis::start(&config, &data);
+    let status = simulator
+        .wait_timeout(lis_tests::server::TIMEOUT)
+        .unwrap_or_else(|| panic!("the simulator did not finish\n{}", lis.log()));
+    let mut report = String::new();
+    if let Some(mut out) = simulator.take_stdout() {
+        std::io::Read::read_to_string(&mut out, &mut report).expect("report");
+    }
+    assert_eq!(status.code(), Some(0), "{report}\n{}", lis.log());
+    assert_eq!(
+        report.lines().next(),
+        Some("sent=1 acknowledged=1 rejected=0 timed_out=0 queries=1 answered=1")
+    );
+    assert!(lis.link("CHEM")["transport"]
+        .as_str()
+        .is_some_and(|t| t == format!("tcp-client 127.0.0.1:{port}")));
+    let (code, log) = lis.stop();
+    assert_eq!(code, Some(0), "{log}");
+    let stored = results(&config, &data, "S3201");
+    let tests: Vec<&str> = stored
+        .iter()
+        .filter_map(|r| r["test_code"].as_str())
+        .collect();
+    assert_eq!(tests, ["GLU", "UREA"]);
+}

@@ -4,8 +4,9 @@
 //! Ports: the test's lab config asks for port 0 on every TCP server link, and `lis serve` is started
 //! with `--http 127.0.0.1:0`. `lis serve` prints `lis: http listening on ADDR` on stderr once bound;
 //! the links' real ports are read from `GET /api/v1/links` (`"transport": "tcp-server
-//! 127.0.0.1:PORT"`). Nothing binds a port and releases it for another process, so two tests never
-//! race for a port.
+//! 127.0.0.1:PORT"`). So the LIS never needs a port chosen in advance and two tests never race for
+//! one. The one exception is a simulated analyzer that listens while the LIS connects (a
+//! `tcp-client` link): that test binds port 0, notes the port and releases it for the simulator.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
