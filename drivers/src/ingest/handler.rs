@@ -169,9 +169,10 @@ impl LabLink {
             Err(e) => {
                 let error = format!("unreadable HL7 message: {e}");
                 self.problem(&error);
-                let journaled = self.journal_raw(Protocol::Hl7, payload, &error);
+                // AE either way; a journal failure is reported by `journal_raw`.
+                self.journal_raw(Protocol::Hl7, payload, &error);
                 let peer = sniff_peer(payload);
-                return self.nack(&peer, AckCode::ApplicationError, 100, &error, journaled);
+                return self.nack(&peer, AckCode::ApplicationError, 100, &error);
             }
         };
         let header = message.header();
@@ -194,7 +195,7 @@ impl LabLink {
             let error = format!("message not stored: {e}");
             self.problem(&error);
             self.journal_raw(Protocol::Hl7, payload, &error);
-            return self.nack(&peer, AckCode::ApplicationError, 207, &error, false);
+            return self.nack(&peer, AckCode::ApplicationError, 207, &error);
         }
         match (kind, query) {
             (MessageKind::Query, Some(q)) if self.profile.query.supported => {
@@ -207,7 +208,7 @@ impl LabLink {
                     Err(e) => {
                         let error = format!("host query not answered: {e}");
                         self.problem(&error);
-                        self.nack(&peer, AckCode::ApplicationError, 207, &error, true)
+                        self.nack(&peer, AckCode::ApplicationError, 207, &error)
                     }
                 }
             }
@@ -216,13 +217,12 @@ impl LabLink {
                 AckCode::ApplicationReject,
                 200,
                 "host queries are not answered for this analyzer",
-                true,
             ),
             (MessageKind::Other, _) => {
                 let (code, _) = super::hl7::message_type(&message);
                 let error = format!("message type {code} is not processed (journaled)");
                 self.problem(&error);
-                self.nack(&peer, AckCode::ApplicationReject, 200, &error, true)
+                self.nack(&peer, AckCode::ApplicationReject, 200, &error)
             }
             _ => MllpVerdict {
                 replies: vec![self.hl7_ack(&peer, AckCode::ApplicationAccept, None)],
@@ -247,14 +247,7 @@ impl LabLink {
         })
     }
 
-    fn nack(
-        &self,
-        peer: &Peer,
-        code: AckCode,
-        hl7_error: u16,
-        text: &str,
-        _kept: bool,
-    ) -> MllpVerdict {
+    fn nack(&self, peer: &Peer, code: AckCode, hl7_error: u16, text: &str) -> MllpVerdict {
         let name = match hl7_error {
             100 => "Segment sequence error",
             200 => "Unsupported message type",

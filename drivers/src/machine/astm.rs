@@ -146,11 +146,14 @@ impl AstmFramedMachine {
         self.link.counters()
     }
 
-    fn send(&mut self, now: Instant, text: String) {
+    /// Queues `text`; `keep`: hand it back from `take_unsent` if the connection ends first (an
+    /// order download is kept; a query answer is not, it would reach the analyzer unasked).
+    fn send(&mut self, now: Instant, text: String, keep: bool) {
         match self.link.send(now, text.clone().into_bytes()) {
-            Ok(id) => {
+            Ok(id) if keep => {
                 self.unsent.insert(id, text);
             }
+            Ok(_) => {}
             Err(e) => self.events.push_back(AstmEvent::ReplyRefused {
                 reason: e.to_string(),
             }),
@@ -221,12 +224,12 @@ impl LinkMachine for AstmFramedMachine {
             }
         }
         if let Some(reply) = verdict.reply {
-            self.send(now, reply);
+            self.send(now, reply, false);
         }
     }
 
     fn queue_outbound(&mut self, now: Instant, message: String) {
-        self.send(now, message);
+        self.send(now, message, true);
     }
 
     fn take_unsent(&mut self) -> Vec<String> {

@@ -300,3 +300,32 @@ async fn every_shipped_profile_routes_its_qc_to_qc() {
         lis.stop().await;
     }
 }
+
+#[tokio::test(start_paused = true)]
+async fn the_simulator_keeps_its_rate() {
+    let lis = Lis::start("DEMO-HEMA", "generic-hl7");
+    let io = lis.connect().await;
+    let started = tokio::time::Instant::now();
+    let options = SimOptions {
+        specimens: 4,
+        rate: 2.0,
+        ..SimOptions::default()
+    };
+    let report = simulator::play(&lis.profile, io, options).await.unwrap();
+    assert_eq!(report.acknowledged, 4);
+    // Four specimens at two per second: the fourth starts 1.5 s after the first.
+    assert!(
+        started.elapsed() >= Duration::from_millis(1500),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(
+        report
+            .results
+            .iter()
+            .map(|(s, _)| s.as_str())
+            .collect::<Vec<_>>(),
+        vec!["SIM0001", "SIM0002", "SIM0003", "SIM0004"]
+    );
+    lis.stop().await;
+}
