@@ -26,13 +26,16 @@ const TESTS: [&str; 20] = [
     "GLU", "UREA", "CREA", "AST", "ALT", "GGT", "TBIL", "DBIL", "CHOL", "TG", "HDL", "LDL", "UA",
     "NA", "K", "CL", "CA", "CRP", "ALB", "TP",
 ];
-const SPECIMENS: u64 = 500;
+/// Distinct specimens ordered before the run; messages go to them in turn, so almost every
+/// result is the first for its ordered test, as in a real lab.
+const SPECIMENS: u64 = 20_000;
 const LINKS: u64 = 16;
 
 static NEXT: AtomicU64 = AtomicU64::new(0);
 
 fn message(link: u64) -> AnalyzerMessage {
     let id = NEXT.fetch_add(1, Ordering::Relaxed);
+    // Different bytes every time (no duplicates); specimens are reused only after a full cycle.
     let specimen = format!("B{}", id % SPECIMENS);
     let observations = TESTS
         .iter()
@@ -66,32 +69,30 @@ fn setup() -> (tempfile::TempDir, Store) {
 }
 
 fn add_orders(store: &Store) {
-    for i in 0..SPECIMENS {
-        store
-            .place_order(
-                NewOrder {
-                    placer_number: format!("O{i}"),
-                    patient: NewPatient {
-                        his_id: format!("P{}", i % 200),
-                        name: "Bench".into(),
-                        sex: if i % 2 == 0 { Sex::Male } else { Sex::Female },
-                        birth_date: Some(date(1970, 1, 1)),
-                    },
-                    requesting_doctor: "Dr".into(),
-                    department: "Ward".into(),
-                    priority: Priority::Routine,
-                    ordered_at: Timestamp::from_second(1_739_990_000).unwrap(),
-                    specimens: vec![NewSpecimen {
-                        barcode: format!("B{i}"),
-                        specimen_type: "serum".into(),
-                        collected_at: None,
-                        received_at: None,
-                        tests: TESTS.iter().map(|s| (*s).to_owned()).collect(),
-                    }],
-                },
-                &Actor::System,
-            )
-            .unwrap();
+    let orders: Vec<NewOrder> = (0..SPECIMENS)
+        .map(|i| NewOrder {
+            placer_number: format!("O{i}"),
+            patient: NewPatient {
+                his_id: format!("P{}", i % 5_000),
+                name: "Bench".into(),
+                sex: if i % 2 == 0 { Sex::Male } else { Sex::Female },
+                birth_date: Some(date(1970, 1, 1)),
+            },
+            requesting_doctor: "Dr".into(),
+            department: "Ward".into(),
+            priority: Priority::Routine,
+            ordered_at: Timestamp::from_second(1_739_990_000).unwrap(),
+            specimens: vec![NewSpecimen {
+                barcode: format!("B{i}"),
+                specimen_type: "serum".into(),
+                collected_at: None,
+                received_at: None,
+                tests: TESTS.iter().map(|s| (*s).to_owned()).collect(),
+            }],
+        })
+        .collect();
+    for chunk in orders.chunks(2_000) {
+        store.place_orders(chunk, &Actor::System).unwrap();
     }
 }
 

@@ -136,14 +136,16 @@ CREATE TABLE audit (
         version: 2,
         description: "check rows, unmatched queue, outbox for the HIS, QC observations",
         sql: r"
+-- One row per rule per result, clustered by result (no separate index to maintain); written
+-- only together with its result, so no foreign key check per row.
 CREATE TABLE result_checks (
-    id INTEGER PRIMARY KEY,
-    result_id INTEGER NOT NULL REFERENCES results(id),
+    result_id INTEGER NOT NULL,
+    position INTEGER NOT NULL,
     rule TEXT NOT NULL,
     outcome TEXT NOT NULL,
-    detail TEXT NOT NULL
-);
-CREATE INDEX result_checks_result ON result_checks(result_id);
+    detail TEXT NOT NULL,
+    PRIMARY KEY (result_id, position)
+) WITHOUT ROWID;
 CREATE TABLE unmatched (
     id INTEGER PRIMARY KEY,
     journal_id INTEGER NOT NULL REFERENCES journal(id),
@@ -190,7 +192,7 @@ CREATE TABLE qc_observations (
         description: "release time on results, config history",
         sql: r"
 ALTER TABLE results ADD COLUMN released_at INTEGER;
-CREATE INDEX results_released ON results(released_at) WHERE released_at IS NOT NULL;
+CREATE INDEX results_released ON results(released_at);
 CREATE TABLE config_history (
     id INTEGER PRIMARY KEY,
     loaded_at INTEGER NOT NULL,

