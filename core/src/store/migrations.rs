@@ -201,6 +201,13 @@ CREATE TABLE config_history (
 );
 ",
     },
+    Migration {
+        version: 4,
+        description: "patient details sent by the analyzer, kept with unmatched results",
+        sql: r"
+ALTER TABLE unmatched ADD COLUMN patient_hint TEXT;
+",
+    },
 ];
 
 /// The schema version this program writes.
@@ -271,10 +278,10 @@ mod tests {
     fn from_empty_to_latest() {
         let mut conn = Connection::open_in_memory().unwrap();
         assert_eq!(current_version(&conn).unwrap(), 0);
-        assert_eq!(migrate(&mut conn).unwrap(), 3);
+        assert_eq!(migrate(&mut conn).unwrap(), 4);
         // Running again changes nothing.
         let before = schema(&conn);
-        assert_eq!(migrate(&mut conn).unwrap(), 3);
+        assert_eq!(migrate(&mut conn).unwrap(), 4);
         assert_eq!(schema(&conn), before);
     }
 
@@ -296,13 +303,34 @@ mod tests {
     }
 
     #[test]
+    fn upgrade_keeps_rows_written_by_an_earlier_version() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        migrate_to(&mut conn, 2).unwrap();
+        conn.execute_batch(
+            "INSERT INTO journal (link, instrument, protocol, kind, received_at, sha256, crc32, raw) \
+             VALUES ('l', 'i', 'astm', 'results', 0, x'00', 0, x'');
+             INSERT INTO unmatched (journal_id, instrument, specimen_id, instrument_test_code, \
+             value, units, flags, operator, reason, received_at) \
+             VALUES (1, 'i', 'S1', 'GLU', '5.2', 'mmol/L', '[]', '', 'no_order', 0);",
+        )
+        .unwrap();
+        migrate(&mut conn).unwrap();
+        let (value, hint): (String, Option<String>) = conn
+            .query_row("SELECT value, patient_hint FROM unmatched", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .unwrap();
+        assert_eq!((value.as_str(), hint), ("5.2", None));
+    }
+
+    #[test]
     fn newer_database_is_refused() {
         let mut conn = Connection::open_in_memory().unwrap();
         conn.pragma_update(None, "user_version", 99).unwrap();
         match migrate(&mut conn) {
             Err(StoreError::SchemaTooNew {
                 found: 99,
-                known: 3,
+                known: 4,
             }) => {}
             other => panic!("expected SchemaTooNew, got {other:?}"),
         }

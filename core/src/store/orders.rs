@@ -102,6 +102,7 @@ pub(crate) fn add_outbox(
 pub(crate) fn refresh_status(
     conn: &Connection,
     order_id: OrderId,
+    actor: &Actor,
 ) -> Result<OrderStatus, StoreError> {
     let current: String = conn
         .prepare_cached("SELECT status FROM orders WHERE id = ?1")?
@@ -130,6 +131,16 @@ pub(crate) fn refresh_status(
     if status.as_str() != current {
         conn.prepare_cached("UPDATE orders SET status = ?2 WHERE id = ?1")?
             .execute(params![order_id, status.as_str()])?;
+        audit_log::append(
+            conn,
+            actor,
+            "order.status",
+            "order",
+            order_id,
+            Some(&json!({ "status": current })),
+            Some(&json!({ "status": status.as_str() })),
+            None,
+        )?;
     }
     Ok(status)
 }
@@ -518,8 +529,23 @@ impl Store {
                 "UPDATE ordered_tests SET status = 'sent', sent_to = ?2, sent_at = ?3 \
                  WHERE id = ?1 AND status = 'pending'",
             )?;
+            let mut sent = Vec::new();
             for id in ordered_test_ids {
-                stmt.execute(params![id, instrument, ms(at)])?;
+                if stmt.execute(params![id, instrument, ms(at)])? > 0 {
+                    sent.push(*id);
+                }
+            }
+            if !sent.is_empty() {
+                audit_log::append(
+                    conn,
+                    &Actor::Instrument(instrument.to_owned()),
+                    "ordered_tests.sent",
+                    "instrument",
+                    instrument,
+                    None,
+                    Some(&json!({ "ordered_tests": sent, "at": at.to_string() })),
+                    None,
+                )?;
             }
             Ok(())
         })

@@ -153,7 +153,7 @@ impl Store {
         self.read(|conn, _| {
             let mut stmt = conn.prepare(
                 "SELECT id, journal_id, instrument, specimen_id, instrument_test_code, value, \
-                 units, reason, received_at, attached_result_id FROM unmatched \
+                 units, reason, received_at, attached_result_id, patient_hint FROM unmatched \
                  WHERE attached_result_id IS NULL ORDER BY id",
             )?;
             let rows = stmt.query_map([], |r| {
@@ -169,6 +169,9 @@ impl Store {
                         .unwrap_or(UnmatchedReason::NoOrder),
                     received_at: ts(r.get(8)?),
                     attached_result_id: r.get(9)?,
+                    patient_hint: r
+                        .get::<_, Option<String>>(10)?
+                        .and_then(|h| serde_json::from_str(&h).ok()),
                 })
             })?;
             Ok(rows.collect::<Result<_, _>>()?)

@@ -245,13 +245,23 @@ fn nothing_is_dropped_unmatched_queue_and_attach() {
             UnmatchedReason::NoSpecimenId,
         ]
     );
-    s.ingest(message(
+    let mut unknown = message(
         "UNKNOWN-ANALYZER",
         "x",
         "msg-3b",
         vec![obs("S3", "GLU", "5")],
-    ))
-    .unwrap();
+    );
+    unknown.patient_hint = Some(crate::model::PatientHint {
+        patient_id: "BN-123".into(),
+        name: "TRAN THI B".into(),
+        sex: Some(Sex::Female),
+    });
+    s.ingest(unknown).unwrap();
+    let hint = s.unmatched().unwrap().pop().unwrap().patient_hint.unwrap();
+    assert_eq!(
+        (hint.patient_id.as_str(), hint.sex),
+        ("BN-123", Some(Sex::Female))
+    );
     assert_eq!(
         s.unmatched().unwrap().last().unwrap().reason,
         UnmatchedReason::UnknownInstrument
