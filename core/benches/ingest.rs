@@ -96,6 +96,31 @@ fn add_orders(store: &Store) {
     }
 }
 
+/// CPU seconds used by this process so far (user + system), from `/proc/self/stat`.
+fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the command name (which is in parentheses): utime is the 12th, stime the 13th.
+    let after = stat.rsplit(')').next().unwrap_or("");
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok()).unwrap_or(0.0);
+    // USER_HZ is 100 on Linux.
+    (ticks(11) + ticks(12)) / 100.0
+}
+
+/// Prints messages and CPU time used by one benchmark, so the figure can be read without the
+/// other processes competing for the machine's cores.
+fn report_cpu(name: &str, messages_before: u64, cpu_before: f64) {
+    let messages = NEXT.load(Ordering::Relaxed) - messages_before;
+    let cpu = cpu_seconds() - cpu_before;
+    if cpu > 0.0 {
+        eprintln!(
+            "{name}: {messages} messages, {cpu:.1} CPU s: {:.0} messages per CPU second, {:.0} results per CPU second",
+            messages as f64 / cpu,
+            messages as f64 * TESTS.len() as f64 / cpu
+        );
+    }
+}
+
 fn bench(c: &mut Criterion) {
     let (_dir, store) = setup();
     let ingestor = Ingestor::start(&store).unwrap();
@@ -105,6 +130,7 @@ fn bench(c: &mut Criterion) {
     group.measurement_time(Duration::from_secs(10));
 
     group.throughput(Throughput::Elements(TESTS.len() as u64));
+    let (m0, c0) = (NEXT.load(Ordering::Relaxed), cpu_seconds());
     group.bench_function("grouped", |b| {
         b.iter_custom(|iters| {
             let per_link = iters.div_ceil(LINKS);
@@ -129,8 +155,10 @@ fn bench(c: &mut Criterion) {
         });
     });
 
+    report_cpu("grouped", m0, c0);
     let store = Arc::new(store);
     group.throughput(Throughput::Elements(1));
+    let (m0, c0) = (NEXT.load(Ordering::Relaxed), cpu_seconds());
     group.bench_function("one_commit_per_message", |b| {
         b.iter_custom(|iters| {
             let start = Instant::now();
@@ -141,9 +169,11 @@ fn bench(c: &mut Criterion) {
         });
     });
 
+    report_cpu("one_commit_per_message", m0, c0);
     // The same work without any disk: the CPU cost of matching, checking and storing.
     let memory = Store::open_in_memory(LabConfig::embedded_default().unwrap()).unwrap();
     add_orders(&memory);
+    let (m0, c0) = (NEXT.load(Ordering::Relaxed), cpu_seconds());
     group.bench_function("in_memory_no_disk", |b| {
         b.iter_custom(|iters| {
             let start = Instant::now();
@@ -153,6 +183,7 @@ fn bench(c: &mut Criterion) {
             start.elapsed()
         });
     });
+    report_cpu("in_memory_no_disk", m0, c0);
     group.finish();
 }
 

@@ -108,7 +108,6 @@ CREATE TABLE results (
     UNIQUE (ordered_test_id, version)
 );
 CREATE INDEX results_patient_test ON results(patient_id, test_code, id);
-CREATE INDEX results_order ON results(order_id);
 CREATE TABLE users (
     id INTEGER PRIMARY KEY,
     username TEXT NOT NULL UNIQUE,

@@ -95,7 +95,9 @@ impl Store {
         self.read(|conn, _| {
             results_where(
                 conn,
-                "order_id = ?1 ORDER BY ordered_test_id, version",
+                // Through the ordered tests' index: results carry no order index to keep ingest lean.
+                "ordered_test_id IN (SELECT id FROM ordered_tests WHERE order_id = ?1) \
+                 ORDER BY ordered_test_id, version",
                 [order_id],
             )
         })
