@@ -1,7 +1,7 @@
 //! Durable ingestion into SQLite on this machine (a real directory on disk, WAL,
 //! `synchronous=FULL`).
 //!
-//! - `ingest/grouped`: messages of 20 results submitted concurrently by 16 links through the
+//! - `ingest/grouped`: messages of 20 results submitted concurrently by 32 links through the
 //!   group-commit `Ingestor`; throughput in results/s.
 //! - `ingest/one_commit_per_message`: messages of 20 results, each its own durable commit via
 //!   `Store::ingest`, sequential; throughput in messages/s.
@@ -29,7 +29,7 @@ const TESTS: [&str; 20] = [
 /// Distinct specimens ordered before the run; messages go to them in turn, so almost every
 /// result is the first for its ordered test, as in a real lab.
 const SPECIMENS: u64 = 20_000;
-const LINKS: u64 = 16;
+const LINKS: u64 = 32;
 
 static NEXT: AtomicU64 = AtomicU64::new(0);
 
@@ -102,7 +102,12 @@ fn cpu_seconds() -> f64 {
     // Fields after the command name (which is in parentheses): utime is the 12th, stime the 13th.
     let after = stat.rsplit(')').next().unwrap_or("");
     let fields: Vec<&str> = after.split_whitespace().collect();
-    let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok()).unwrap_or(0.0);
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
     // USER_HZ is 100 on Linux.
     (ticks(11) + ticks(12)) / 100.0
 }

@@ -108,16 +108,20 @@ pub(crate) fn ingest(
                 if !touched.contains(&target.order_id) {
                     touched.push(target.order_id);
                 }
-                summary.push(json!({
+                // The reasons are in the result row and its check rows; the audit keeps what
+                // was decided.
+                let mut entry = json!({
                     "result": s.result_id,
                     "test": test.code,
                     "specimen": target.specimen_barcode,
                     "value": s.value,
                     "state": s.state.as_str(),
                     "flags": s.flags.iter().map(|f| f.code()).collect::<Vec<_>>(),
-                    "reasons": s.reasons,
-                    "follow_ups": s.follow_ups.iter().map(describe).collect::<Vec<_>>(),
-                }));
+                });
+                if !s.follow_ups.is_empty() {
+                    entry["follow_ups"] = s.follow_ups.iter().map(describe).collect();
+                }
+                summary.push(entry);
                 stored.push(StoredObservation::Result(s.result_id));
             }
             Err(reason) => {

@@ -72,6 +72,11 @@ fn configure(conn: &Connection) -> Result<(), StoreError> {
     // synced at commit), which is what lets a driver acknowledge a frame after `ingest` returns.
     let _mode: String = conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))?;
     conn.pragma_update(None, "synchronous", "FULL")?;
+    // A 64 MiB page cache keeps a grouped transaction's dirty pages in memory until commit
+    // (the 2 MiB default spilled them to the WAL mid-transaction, a quarter of ingest time),
+    // and a checkpoint every ~16 MiB of WAL writes hot pages to the database less often.
+    conn.pragma_update(None, "cache_size", -65_536)?;
+    conn.pragma_update(None, "wal_autocheckpoint", 4_000)?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     conn.busy_timeout(std::time::Duration::from_secs(10))?;
     // Ingest uses about twenty distinct statements; the default cache of 16 would re-prepare.

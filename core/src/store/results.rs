@@ -169,7 +169,6 @@ pub(crate) struct Stored {
     pub(crate) flags: Vec<Flag>,
     pub(crate) released: bool,
     pub(crate) follow_ups: Vec<FollowUp>,
-    pub(crate) reasons: Vec<String>,
 }
 
 /// Stores a new version for `target`, runs every check and applies the decision.
@@ -342,7 +341,6 @@ pub(crate) fn store_result(
         flags,
         released: state == ResultState::Released,
         follow_ups: actions,
-        reasons: decision.reasons,
     })
 }
 
