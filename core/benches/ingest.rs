@@ -2,7 +2,9 @@
 //! `synchronous=FULL`).
 //!
 //! - `ingest/grouped`: messages of 20 results submitted concurrently by 32 links through the
-//!   group-commit `Ingestor`; throughput in results/s.
+//!   group-commit `Ingestor`, each link waiting for its acknowledgement before sending the next
+//!   (as an analyzer does); throughput in results/s. It also prints results per CPU second,
+//!   which does not depend on what else runs on the machine.
 //! - `ingest/one_commit_per_message`: messages of 20 results, each its own durable commit via
 //!   `Store::ingest`, sequential; throughput in messages/s.
 //!
