@@ -542,3 +542,93 @@ fn qc_out_of_control_holds_results() {
     };
     assert!(matches!(observations[0], StoredObservation::Qc(_)));
 }
+
+#[test]
+fn a_normal_adult_panel_reaches_the_his_with_no_click() {
+    // Typical normal values for an adult man, each within the default lab's range, sent with
+    // the catalog's units as a demo analyzer would.
+    let cbc = [
+        ("WBC", "6.50"),
+        ("RBC", "4.80"),
+        ("HGB", "145"),
+        ("HCT", "0.430"),
+        ("MCV", "89.0"),
+        ("MCH", "30.0"),
+        ("MCHC", "340"),
+        ("RDW", "13.0"),
+        ("PLT", "250"),
+        ("MPV", "9.5"),
+        ("PDW", "12.0"),
+        ("PCT", "0.25"),
+        ("NEUT%", "60.0"),
+        ("LYMPH%", "30.0"),
+        ("MONO%", "6.0"),
+        ("EOS%", "3.0"),
+        ("BASO%", "1.0"),
+        ("NEUT#", "3.90"),
+        ("LYMPH#", "1.95"),
+        ("MONO#", "0.39"),
+        ("EOS#", "0.20"),
+        ("BASO#", "0.07"),
+    ];
+    let chem = [
+        ("GLU", "5.2"),
+        ("UREA", "5.0"),
+        ("CREA", "85"),
+        ("AST", "25"),
+        ("ALT", "30"),
+        ("GGT", "30"),
+        ("TBIL", "10.0"),
+        ("DBIL", "3.0"),
+        ("CHOL", "4.50"),
+        ("TG", "1.20"),
+        ("HDL", "1.30"),
+        ("LDL", "2.50"),
+        ("UA", "350"),
+        ("NA", "140"),
+        ("K", "4.2"),
+        ("CL", "102"),
+        ("CA", "2.35"),
+        ("CRP", "2.0"),
+        ("ALB", "42.0"),
+        ("TP", "72.0"),
+        ("ALP", "80"),
+        ("AMY", "60"),
+        ("CK", "120"),
+        ("HBA1C", "5.2"),
+    ];
+    let lab = lab();
+    let s = store();
+    let codes: Vec<&str> = cbc.iter().chain(chem.iter()).map(|(c, _)| *c).collect();
+    let oid = s.place_order(adult("FULL", "F1", &codes), &SYSTEM).unwrap();
+    for (instrument, panel, raw) in [
+        ("DEMO-HEMA", &cbc[..], "cbc"),
+        ("DEMO-CHEM", &chem[..], "chem"),
+    ] {
+        let observations = panel
+            .iter()
+            .map(|(code, value)| {
+                let mut o = obs("F1", code, value);
+                o.units = lab.test(code).unwrap().unit.clone();
+                o.flags = vec!["N".into()];
+                o
+            })
+            .collect();
+        s.ingest(message(instrument, instrument, raw, observations))
+            .unwrap();
+    }
+    let results = s.results_for_order(oid).unwrap();
+    assert_eq!(results.len(), 46);
+    for r in &results {
+        let why = s.result_with_checks(r.id).unwrap().reasons;
+        assert_eq!(
+            r.state,
+            ResultState::Released,
+            "{} {}: {why:?}",
+            r.test_code,
+            r.value
+        );
+    }
+    assert_eq!(s.order(oid).unwrap().status, OrderStatus::Released);
+    assert_eq!(s.outbox_pending(10).unwrap().len(), 2);
+}

@@ -292,3 +292,13 @@ fn ingestor_groups_commits_and_answers_every_ticket() {
         "in-memory stores have no writer thread"
     );
 }
+
+#[test]
+fn store_and_ingestor_can_be_shared_between_threads() {
+    fn shared<T: Send + Sync>() {}
+    fn sent<T: Send>() {}
+    shared::<Store>();
+    shared::<Ingestor>();
+    sent::<IngestTicket>();
+    sent::<StoreError>();
+}
