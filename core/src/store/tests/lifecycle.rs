@@ -287,6 +287,15 @@ fn ingestor_groups_commits_and_answers_every_ticket() {
     }
     assert_eq!(s.counts().unwrap(), (8, 16, 0));
     assert!(s.verify_audit().unwrap().is_intact());
+    // A polled ticket answers once the commit is done.
+    let polled = ing.submit(message("DEMO-CHEM", "poll", "polled", vec![]));
+    let answer = loop {
+        if let Some(a) = polled.try_wait() {
+            break a;
+        }
+        std::thread::yield_now();
+    };
+    assert!(matches!(answer, Ok(IngestOutcome::Stored { .. })));
     assert!(
         Ingestor::start(&store()).is_err(),
         "in-memory stores have no writer thread"
