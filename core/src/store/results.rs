@@ -356,26 +356,30 @@ fn insert_checks(
     } else {
         decision.reasons.join("; ")
     };
-    let mut values: Vec<rusqlite::types::Value> = Vec::with_capacity((checks.len() + 1) * 5);
+    use rusqlite::types::{ToSqlOutput, ValueRef};
+    let text = |s: &'static str| ToSqlOutput::Borrowed(ValueRef::Text(s.as_bytes()));
+    let mut values: Vec<ToSqlOutput<'_>> = Vec::with_capacity((checks.len() + 1) * 5);
     for (position, c) in (0i64..).zip(checks) {
-        values.push(result_id.into());
-        values.push(position.into());
-        values.push(c.rule.as_str().to_owned().into());
-        values.push(c.outcome.as_str().to_owned().into());
-        values.push(c.detail.clone().into());
+        values.push(ToSqlOutput::from(result_id));
+        values.push(ToSqlOutput::from(position));
+        values.push(text(c.rule.as_str()));
+        values.push(text(c.outcome.as_str()));
+        values.push(ToSqlOutput::Borrowed(ValueRef::Text(c.detail.as_bytes())));
     }
-    values.push(result_id.into());
-    values.push(i64::try_from(checks.len()).unwrap_or(i64::MAX).into());
-    values.push(String::from("autoverification").into());
-    values.push(
-        String::from(if decision.autoverified {
-            "passed"
-        } else {
-            "failed"
-        })
-        .into(),
-    );
-    values.push(decision_detail.into());
+    values.push(ToSqlOutput::from(result_id));
+    values.push(ToSqlOutput::from(
+        i64::try_from(checks.len()).unwrap_or(i64::MAX),
+    ));
+    values.push(text("autoverification"));
+    values.push(text(if decision.autoverified {
+        "passed"
+    } else {
+        "failed"
+    }));
+    values.push(ToSqlOutput::Borrowed(ValueRef::Text(
+        decision_detail.as_bytes(),
+    )));
+    // The statement text depends only on the number of rules, so it is prepared once.
     let rows = vec!["(?, ?, ?, ?, ?)"; checks.len() + 1].join(", ");
     conn.prepare_cached(&format!(
         "INSERT INTO result_checks (result_id, position, rule, outcome, detail) VALUES {rows}"
