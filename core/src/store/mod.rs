@@ -77,6 +77,9 @@ fn configure(conn: &Connection) -> Result<(), StoreError> {
     // and a checkpoint every ~16 MiB of WAL writes hot pages to the database less often.
     conn.pragma_update(None, "cache_size", -65_536)?;
     conn.pragma_update(None, "wal_autocheckpoint", 4_000)?;
+    // Savepoint and statement journals in memory: the group commit's per-message savepoint
+    // otherwise writes every page it first touches to a temporary file (a fifth of the time).
+    conn.pragma_update(None, "temp_store", "MEMORY")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     conn.busy_timeout(std::time::Duration::from_secs(10))?;
     // Ingest uses about twenty distinct statements; the default cache of 16 would re-prepare.
