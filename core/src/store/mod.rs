@@ -10,6 +10,7 @@
 //! with its checks), `orders`, `lifecycle` (verify, release...), `queries`, `users`, `ingestor`.
 
 mod audit_log;
+mod his;
 mod ingest;
 mod ingestor;
 mod journal;
@@ -32,6 +33,10 @@ use crate::error::StoreError;
 use crate::model::{Actor, AnalyzerMessage, IngestOutcome, Protocol};
 use crate::validation::{AssumeInControl, QcState};
 
+pub use his::{
+    ApiToken, DeliveryOutcome, DeliveryState, HisDelivery, OutboxCounts, ReleasedFilter,
+    ReleasedResult,
+};
 pub use ingestor::{IngestTicket, Ingestor};
 pub use journal::{JournalEntry, JournalReport};
 pub use queries::OutboxItem;
