@@ -27,6 +27,7 @@
 #![warn(missing_docs)]
 
 pub mod config;
+pub mod his;
 pub mod link;
 pub mod trace;
 pub mod transport;

@@ -13,10 +13,10 @@ use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+use super::orders::upsert_patient;
 use super::queries::{result_row, RESULT_COLUMNS};
 use super::{audit_log, journal, ms, ts, Store};
 use crate::error::StoreError;
-use super::orders::upsert_patient;
 use crate::model::{
     Actor, JournalId, LabResult, NewOrder, OrderId, Patient, Protocol, ResultId, Sex,
 };
@@ -310,10 +310,7 @@ impl Store {
                  WHERE d.state = 'rejected' OR (d.state = 'pending' AND d.last_error IS NOT NULL) \
                  ORDER BY o.id DESC LIMIT ?1",
             )?;
-            let rows = stmt.query_map(
-                [i64::try_from(limit).unwrap_or(i64::MAX)],
-                delivery_row,
-            )?;
+            let rows = stmt.query_map([i64::try_from(limit).unwrap_or(i64::MAX)], delivery_row)?;
             Ok(rows.collect::<Result<_, _>>()?)
         })
     }
@@ -382,7 +379,15 @@ impl Store {
                 "UPDATE his_deliveries SET state = ?3, attempts = attempts + 1, \
                  ack_code = COALESCE(?4, ack_code), last_error = ?5, next_attempt_at = ?6, \
                  delivered_at = ?7 WHERE outbox_id = ?1 AND endpoint = ?2",
-                params![outbox_id, endpoint, state.as_str(), ack, error, next, delivered],
+                params![
+                    outbox_id,
+                    endpoint,
+                    state.as_str(),
+                    ack,
+                    error,
+                    next,
+                    delivered
+                ],
             )?;
             if n == 0 {
                 return Err(StoreError::not_found("HIS delivery", outbox_id));

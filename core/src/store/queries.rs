@@ -13,7 +13,8 @@ use crate::model::{
 };
 use crate::validation::{Flag, Outcome};
 
-pub(super) const RESULT_COLUMNS: &str = "id, ordered_test_id, order_id, specimen_barcode, test_code, \
+pub(super) const RESULT_COLUMNS: &str =
+    "id, ordered_test_id, order_id, specimen_barcode, test_code, \
     version, value_sent, value, numeric, value_kind, unit, flags, instrument_flags, instrument, \
     operator, observed_at, received_at, state, reported, corrects, journal_id";
 
