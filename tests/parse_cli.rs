@@ -54,13 +54,19 @@ fn e1381_capture_gives_one_message_with_every_result() {
 fn bad_checksum_is_reported_and_fails_the_run() {
     let file = testdata("astm/demo/glu_bad_checksum_capture.astm");
     let (code, stdout, _) = run_lis(&["parse", path(&file)]);
-    assert_eq!(code, 1, "a frame with a bad checksum must not pass silently");
+    assert_eq!(
+        code, 1,
+        "a frame with a bad checksum must not pass silently"
+    );
     let messages = lines(&stdout);
     assert_eq!(messages.len(), 1);
     let diagnostics = messages[0]["diagnostics"].to_string();
     // The frame says A6; FN + text + ETX sum to 0xA5 (computed by hand with the builder).
     assert!(diagnostics.contains("checksum"), "{diagnostics}");
-    assert!(diagnostics.contains("A5") && diagnostics.contains("A6"), "{diagnostics}");
+    assert!(
+        diagnostics.contains("A5") && diagnostics.contains("A6"),
+        "{diagnostics}"
+    );
     // The text is still shown, so the technician sees what arrived.
     assert_eq!(messages[0]["results"][0]["value"], "5.4");
 }
@@ -104,7 +110,11 @@ fn hl7_over_mllp_keeps_vietnamese_names_and_finds_specimens() {
     let results = second["results"].as_array().expect("results");
     assert_eq!(results[0]["specimen_id"], "2611230004", "SPM-2 wins");
     assert_eq!(results[0]["value"], "2.15", "surrounding spaces trimmed");
-    assert_eq!(results[0]["flags"], serde_json::json!(["N"]), "empty repetition dropped");
+    assert_eq!(
+        results[0]["flags"],
+        serde_json::json!(["N"]),
+        "empty repetition dropped"
+    );
 }
 
 #[test]
@@ -116,7 +126,11 @@ fn summary_counts_results_and_the_bench_checksum() {
     // WBC 3+4+6+1=14, RBC 3+4+7+1=15, HGB 3+3+3+1=10, HCT 3+4+3+1=11, PLT 3+2+6+1=12 -> 62.
     let first = stdout.lines().next().unwrap_or_default();
     assert_eq!(first, "results=5 checksum=62");
-    assert!(stdout.lines().nth(1).unwrap_or_default().starts_with("parse_s="));
+    assert!(stdout
+        .lines()
+        .nth(1)
+        .unwrap_or_default()
+        .starts_with("parse_s="));
 }
 
 #[test]
@@ -126,7 +140,10 @@ fn garbage_gives_an_error_line_and_exit_status_1() {
     assert_eq!(code, 1);
     let messages = lines(&stdout);
     assert!(!messages.is_empty());
-    assert!(messages.iter().any(|m| m.get("error").is_some()), "{stdout}");
+    assert!(
+        messages.iter().any(|m| m.get("error").is_some()),
+        "{stdout}"
+    );
     assert!(messages.iter().all(|m| m.get("offset").is_some()));
 }
 
@@ -159,7 +176,9 @@ fn every_corpus_message_parses_or_fails_cleanly() {
     // Architect: five H..L messages back to back, LF separated.
     let (_, stdout, _) = run_lis(&[
         "parse",
-        path(&corpus("astm/abbott-architect-i1000sr/architect_5_messages_lf.astm")),
+        path(&corpus(
+            "astm/abbott-architect-i1000sr/architect_5_messages_lf.astm",
+        )),
     ]);
     assert_eq!(lines(&stdout).len(), 5);
 }

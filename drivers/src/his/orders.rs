@@ -297,20 +297,21 @@ pub fn read_order_message(
                     ));
                 };
                 let code = o.order_control_code().as_str().trim().to_owned();
-                let control =
-                    match OrderControl::from_code(&code) {
-                        Some(
-                            c @ (OrderControl::New | OrderControl::Cancel | OrderControl::Change),
-                        ) => c,
-                        Some(OrderControl::Discontinue) => OrderControl::Cancel,
-                        _ => return Err(Refusal::error(
+                let control = match OrderControl::from_code(&code) {
+                    Some(c @ (OrderControl::New | OrderControl::Cancel | OrderControl::Change)) => {
+                        c
+                    }
+                    Some(OrderControl::Discontinue) => OrderControl::Cancel,
+                    _ => {
+                        return Err(Refusal::error(
                             error_code::TABLE_VALUE_NOT_FOUND,
                             Some(("ORC", seq, 1)),
                             format!(
                                 "ORC-1 order control {code:?} is not supported (NW, CA, DC, XO)"
                             ),
-                        )),
-                    };
+                        ))
+                    }
+                };
                 let mut placer = o.placer_order_number().entity_id().text().trim().to_owned();
                 if placer.is_empty() {
                     placer = obr

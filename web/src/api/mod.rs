@@ -99,7 +99,10 @@ fn serde_urlencoded_like(raw: &str) -> serde_json::Value {
     let mut map = serde_json::Map::new();
     for pair in raw.split('&').filter(|p| !p.is_empty()) {
         let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-        map.insert(decode_component(k), serde_json::Value::String(decode_component(v)));
+        map.insert(
+            decode_component(k),
+            serde_json::Value::String(decode_component(v)),
+        );
     }
     serde_json::Value::Object(map)
 }

@@ -126,7 +126,10 @@ pub fn to_new_order(lab: &LabConfig, o: &OrderIn) -> Result<NewOrder, AppError> 
     required("patient.name", &o.patient.name)?;
     let birth_date = match &o.patient.birth_date {
         Some(b) if !b.trim().is_empty() => Some(b.trim().parse().map_err(|_| {
-            AppError::invalid_field("patient.birth_date", format!("{b:?} is not a date YYYY-MM-DD"))
+            AppError::invalid_field(
+                "patient.birth_date",
+                format!("{b:?} is not a date YYYY-MM-DD"),
+            )
         })?),
         _ => None,
     };
@@ -145,7 +148,10 @@ pub fn to_new_order(lab: &LabConfig, o: &OrderIn) -> Result<NewOrder, AppError> 
         None => jiff::Timestamp::now(),
     };
     if o.specimens.is_empty() {
-        return Err(AppError::invalid_field("specimens", "an order needs at least one specimen"));
+        return Err(AppError::invalid_field(
+            "specimens",
+            "an order needs at least one specimen",
+        ));
     }
     let mut specimens = Vec::new();
     for (i, s) in o.specimens.iter().enumerate() {
@@ -176,7 +182,12 @@ pub fn to_new_order(lab: &LabConfig, o: &OrderIn) -> Result<NewOrder, AppError> 
             .specimen_type
             .clone()
             .filter(|t| !t.trim().is_empty())
-            .or_else(|| tests.first().and_then(|c| lab.test(c)).map(|t| t.specimen.clone()))
+            .or_else(|| {
+                tests
+                    .first()
+                    .and_then(|c| lab.test(c))
+                    .map(|t| t.specimen.clone())
+            })
             .unwrap_or_default();
         specimens.push(NewSpecimen {
             barcode: s.barcode.trim().to_owned(),
@@ -259,7 +270,10 @@ pub async fn place(
     let input: OrderIn = json_body(&body)?;
     let order = to_new_order(state.store.config(), &input)?;
     state.store.place_order(order, &Actor::His(caller.name))?;
-    Ok((StatusCode::CREATED, Json(order_out(&state, input.placer_number.trim())?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(order_out(&state, input.placer_number.trim())?),
+    ))
 }
 
 /// Cancels an order (its tests without results).

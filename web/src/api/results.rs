@@ -1,5 +1,9 @@
 //! Released results as JSON, for HISs that poll.
 
+// utoipa's expansion of `params(ResultsQuery)` in `#[utoipa::path]` writes a qualified path that
+// this module's imports make redundant; the lint fires on generated code only.
+#![allow(unused_qualifications)]
+
 use axum::extract::{RawQuery, State};
 use axum::http::HeaderMap;
 use axum::Json;
@@ -128,7 +132,12 @@ pub fn result_out(lab: &LabConfig, r: &ReleasedResult) -> ResultOut {
             .and_then(|t| reference_range(t, &r.patient, observed, lab.time_zone()))
             .map(|(low, high, text)| RangeOut { low, high, text }),
         flags: abnormal_flags(&r.result.flags),
-        status: if r.result.corrects.is_some() { "corrected" } else { "final" }.to_owned(),
+        status: if r.result.corrects.is_some() {
+            "corrected"
+        } else {
+            "final"
+        }
+        .to_owned(),
         version: r.result.version,
         corrects: r.result.corrects,
         observed_at: r.result.observed_at.map(|t| t.to_string()),
@@ -151,8 +160,6 @@ pub(crate) fn limit_param(field: &str, value: Option<&str>) -> Result<usize, App
 }
 
 /// Released results, filtered.
-// utoipa's expansion of `params(ResultsQuery)` qualifies the type again.
-#[allow(unused_qualifications)]
 #[utoipa::path(
     get,
     path = "/api/v1/results",

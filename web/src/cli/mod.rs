@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod parse;
+pub mod token;
 
 /// The laboratory information system.
 #[derive(Debug, Parser)]

@@ -197,9 +197,7 @@ fn detect(bytes: &[u8]) -> Option<Protocol> {
         if line.len() >= 4 && line.starts_with(b"MSH") && !line[3].is_ascii_alphanumeric() {
             return Some(Protocol::Hl7);
         }
-        if line.len() >= 2
-            && (line[0] == b'H' || line[0] == b'h')
-            && line[1].is_ascii_punctuation()
+        if line.len() >= 2 && (line[0] == b'H' || line[0] == b'h') && line[1].is_ascii_punctuation()
         {
             return Some(Protocol::Astm);
         }

@@ -23,11 +23,13 @@ use axum::routing::get;
 use axum::Router;
 use jiff::Timestamp;
 use lis_core::lifecycle::ResultState;
-use lis_core::model::{Order, OrderStatus, OrderedTestStatus, Patient as CorePatient, Priority, Sex};
+use lis_core::model::{
+    Order, OrderStatus, OrderedTestStatus, Patient as CorePatient, Priority, Sex,
+};
 use lis_core::store::{ReleasedFilter, ReleasedResult};
+use lis_core::validation::Flag;
 use lis_core::LabConfig;
 use lis_drivers::his::oru::{name_parts, reference_range, ucum_code};
-use lis_core::validation::Flag;
 use serde::Serialize;
 
 use self::resources::*;
@@ -133,7 +135,10 @@ pub fn patient_resource(p: &CorePatient) -> Patient {
         name: vec![HumanName {
             text: p.name.clone(),
             family: Some(family).filter(|f| !f.is_empty()),
-            given: [middle, given].into_iter().filter(|s| !s.is_empty()).collect(),
+            given: [middle, given]
+                .into_iter()
+                .filter(|s| !s.is_empty())
+                .collect(),
         }],
         gender: match p.sex {
             Sex::Male => "male",
@@ -150,7 +155,11 @@ fn test_concept(lab: &LabConfig, code: &str) -> CodeableConcept {
     if let Some(loinc) = test.and_then(|t| t.loinc.as_deref()) {
         coding.push(Coding::new(LOINC, loinc, test.map(|t| t.name_en.as_str())));
     }
-    coding.push(Coding::new(LIS_TEST_CODES, code, test.map(|t| t.name_vi.as_str())));
+    coding.push(Coding::new(
+        LIS_TEST_CODES,
+        code,
+        test.map(|t| t.name_vi.as_str()),
+    ));
     CodeableConcept {
         coding,
         text: test.map(|t| t.name_vi.clone()),
@@ -220,9 +229,17 @@ pub fn observation_resource(lab: &LabConfig, r: &ReleasedResult) -> Observation 
         meta: Meta {
             last_updated: Some(rfc3339(r.released_at)),
         },
-        status: if res.corrects.is_some() { "corrected" } else { "final" },
+        status: if res.corrects.is_some() {
+            "corrected"
+        } else {
+            "final"
+        },
         category: vec![CodeableConcept {
-            coding: vec![Coding::new(OBSERVATION_CATEGORY, "laboratory", Some("Laboratory"))],
+            coding: vec![Coding::new(
+                OBSERVATION_CATEGORY,
+                "laboratory",
+                Some("Laboratory"),
+            )],
             text: None,
         }],
         code: test_concept(lab, &res.test_code),
@@ -332,7 +349,11 @@ fn request_resource(state: &HisState, order: &Order) -> Result<ServiceRequest, F
             Priority::Routine => "routine",
         },
         code: CodeableConcept {
-            coding: vec![Coding::new(LOINC, "26436-6", Some("Laboratory studies (set)"))],
+            coding: vec![Coding::new(
+                LOINC,
+                "26436-6",
+                Some("Laboratory studies (set)"),
+            )],
             text: None,
         },
         order_detail: tests
@@ -356,7 +377,10 @@ fn request_resource(state: &HisState, order: &Order) -> Result<ServiceRequest, F
 }
 
 /// Released results of an order and whether every test of it is released.
-fn released_of_order(state: &HisState, order: &Order) -> Result<(Vec<ReleasedResult>, bool), FhirError> {
+fn released_of_order(
+    state: &HisState,
+    order: &Order,
+) -> Result<(Vec<ReleasedResult>, bool), FhirError> {
     let released = state.store.released_results(&ReleasedFilter {
         order: Some(order.placer_number.clone()),
         limit: MAX_COUNT,
@@ -394,7 +418,11 @@ impl TimeParam {
             ))
         };
         if let Ok(t) = value.parse::<Timestamp>() {
-            return Ok(Self { prefix, start: t, end: t });
+            return Ok(Self {
+                prefix,
+                start: t,
+                end: t,
+            });
         }
         let date: jiff::civil::Date = value.parse().map_err(|_| bad())?;
         let start = date
@@ -413,10 +441,28 @@ impl TimeParam {
         let point = self.start == self.end;
         match self.prefix {
             "ge" => t >= self.start,
-            "gt" => if point { t > self.start } else { t >= self.end },
-            "le" => if point { t <= self.start } else { t < self.end },
+            "gt" => {
+                if point {
+                    t > self.start
+                } else {
+                    t >= self.end
+                }
+            }
+            "le" => {
+                if point {
+                    t <= self.start
+                } else {
+                    t < self.end
+                }
+            }
             "lt" => t < self.start,
-            _ => if point { t == self.start } else { t >= self.start && t < self.end },
+            _ => {
+                if point {
+                    t == self.start
+                } else {
+                    t >= self.start && t < self.end
+                }
+            }
         }
     }
 }
@@ -432,7 +478,11 @@ struct Search {
     count: usize,
 }
 
-fn parse_search(state: &HisState, raw: Option<&str>, allowed: &[&str]) -> Result<Search, FhirError> {
+fn parse_search(
+    state: &HisState,
+    raw: Option<&str>,
+    allowed: &[&str],
+) -> Result<Search, FhirError> {
     let lab = state.store.config();
     let mut s = Search {
         count: 100,
@@ -444,8 +494,11 @@ fn parse_search(state: &HisState, raw: Option<&str>, allowed: &[&str]) -> Result
         let v = crate::api::decode_component(v);
         if !allowed.contains(&k.as_str()) && !["_count", "_format"].contains(&k.as_str()) {
             return Err(FhirError(AppError::bad_field(
-                k.clone(),
-                format!("unsupported search parameter; supported: {}", allowed.join(", ")),
+                k,
+                format!(
+                    "unsupported search parameter; supported: {}",
+                    allowed.join(", ")
+                ),
             )));
         }
         match k.as_str() {
@@ -453,7 +506,9 @@ fn parse_search(state: &HisState, raw: Option<&str>, allowed: &[&str]) -> Result
                 let id = v.strip_prefix("Patient/").unwrap_or(&v);
                 match id.parse::<i64>().ok().map(|id| state.store.patient(id)) {
                     Some(Ok(p)) => s.patient_his_id = Some(p.his_id),
-                    Some(Err(lis_core::StoreError::NotFound { .. })) | None => s.patient_unknown = true,
+                    Some(Err(lis_core::StoreError::NotFound { .. })) | None => {
+                        s.patient_unknown = true
+                    }
                     Some(Err(e)) => return Err(e.into()),
                 }
             }
@@ -473,14 +528,19 @@ fn parse_search(state: &HisState, raw: Option<&str>, allowed: &[&str]) -> Result
                 }
             }
             "date" => s.date.push(TimeParam::parse("date", &v, lab)?),
-            "_lastUpdated" => s.last_updated.push(TimeParam::parse("_lastUpdated", &v, lab)?),
+            "_lastUpdated" => s
+                .last_updated
+                .push(TimeParam::parse("_lastUpdated", &v, lab)?),
             "_count" => {
                 s.count = v
                     .parse::<usize>()
                     .ok()
                     .filter(|n| (1..=MAX_COUNT).contains(n))
                     .ok_or_else(|| {
-                        FhirError(AppError::bad_field("_count", format!("{v:?} is not 1 to {MAX_COUNT}")))
+                        FhirError(AppError::bad_field(
+                            "_count",
+                            format!("{v:?} is not 1 to {MAX_COUNT}"),
+                        ))
                     })?;
             }
             _ => {}
@@ -517,7 +577,12 @@ fn to_value<T: Serialize>(v: &T) -> Result<serde_json::Value, FhirError> {
 }
 
 async fn metadata() -> Response {
-    let types = ["Patient", "Observation", "DiagnosticReport", "ServiceRequest"];
+    let types = [
+        "Patient",
+        "Observation",
+        "DiagnosticReport",
+        "ServiceRequest",
+    ];
     let body = serde_json::json!({
         "resourceType": "CapabilityStatement",
         "status": "active",
@@ -537,22 +602,36 @@ async fn metadata() -> Response {
     fhir_json(StatusCode::OK, &body)
 }
 
-async fn read_patient(State(state): State<HisState>, Path(id): Path<String>, headers: HeaderMap) -> FhirResult {
+async fn read_patient(
+    State(state): State<HisState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> FhirResult {
     require(&state.store, &headers, Scope::FhirRead)?;
     let p = state.store.patient(id_param("Patient", &id)?)?;
     Ok(fhir_json(StatusCode::OK, &patient_resource(&p)))
 }
 
-async fn search_patients(State(state): State<HisState>, headers: HeaderMap, RawQuery(raw): RawQuery) -> FhirResult {
+async fn search_patients(
+    State(state): State<HisState>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> FhirResult {
     require(&state.store, &headers, Scope::FhirRead)?;
     let s = parse_search(&state, raw.as_deref(), &["identifier"])?;
     let mut found = Vec::new();
     if let Some(his) = &s.patient_his_id {
         if let Some(p) = state.store.patient_by_his_id(his)? {
-            found.push((format!("Patient/{}", p.id), to_value(&patient_resource(&p))?));
+            found.push((
+                format!("Patient/{}", p.id),
+                to_value(&patient_resource(&p))?,
+            ));
         }
     }
-    Ok(fhir_json(StatusCode::OK, &bundle("Patient", raw.as_deref(), found)))
+    Ok(fhir_json(
+        StatusCode::OK,
+        &bundle("Patient", raw.as_deref(), found),
+    ))
 }
 
 /// A released result by id (`None` when it is not released).
@@ -579,19 +658,38 @@ fn released_result(state: &HisState, id: i64) -> Result<Option<ReleasedResult>, 
     }))
 }
 
-async fn read_observation(State(state): State<HisState>, Path(id): Path<String>, headers: HeaderMap) -> FhirResult {
+async fn read_observation(
+    State(state): State<HisState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> FhirResult {
     require(&state.store, &headers, Scope::FhirRead)?;
     let r = released_result(&state, id_param("Observation", &id)?)?
         .ok_or_else(|| FhirError(AppError::NotFound(format!("Observation/{id} not found"))))?;
-    Ok(fhir_json(StatusCode::OK, &observation_resource(state.store.config(), &r)))
+    Ok(fhir_json(
+        StatusCode::OK,
+        &observation_resource(state.store.config(), &r),
+    ))
 }
 
-async fn search_observations(State(state): State<HisState>, headers: HeaderMap, RawQuery(raw): RawQuery) -> FhirResult {
+async fn search_observations(
+    State(state): State<HisState>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> FhirResult {
     require(&state.store, &headers, Scope::FhirRead)?;
     let s = parse_search(
         &state,
         raw.as_deref(),
-        &["patient", "subject", "patient.identifier", "subject:identifier", "code", "date", "_lastUpdated"],
+        &[
+            "patient",
+            "subject",
+            "patient.identifier",
+            "subject:identifier",
+            "code",
+            "date",
+            "_lastUpdated",
+        ],
     )?;
     let lab = state.store.config();
     let mut found = Vec::new();
@@ -614,19 +712,33 @@ async fn search_observations(State(state): State<HisState>, headers: HeaderMap, 
             if s.date.iter().all(|d| d.matches(observed))
                 && s.last_updated.iter().all(|d| d.matches(r.released_at))
             {
-                found.push((format!("Observation/{}", r.result.id), to_value(&observation_resource(lab, &r))?));
+                found.push((
+                    format!("Observation/{}", r.result.id),
+                    to_value(&observation_resource(lab, &r))?,
+                ));
             }
             if found.len() >= s.count {
                 break;
             }
         }
     }
-    Ok(fhir_json(StatusCode::OK, &bundle("Observation", raw.as_deref(), found)))
+    Ok(fhir_json(
+        StatusCode::OK,
+        &bundle("Observation", raw.as_deref(), found),
+    ))
 }
 
-async fn read_report(State(state): State<HisState>, Path(id): Path<String>, headers: HeaderMap) -> FhirResult {
+async fn read_report(
+    State(state): State<HisState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> FhirResult {
     require(&state.store, &headers, Scope::FhirRead)?;
-    let not_found = || FhirError(AppError::NotFound(format!("DiagnosticReport/{id} not found")));
+    let not_found = || {
+        FhirError(AppError::NotFound(format!(
+            "DiagnosticReport/{id} not found"
+        )))
+    };
     let order = match state.store.order(id_param("DiagnosticReport", &id)?) {
         Ok(o) => o,
         Err(lis_core::StoreError::NotFound { .. }) => return Err(not_found()),
@@ -637,16 +749,30 @@ async fn read_report(State(state): State<HisState>, Path(id): Path<String>, head
     Ok(fhir_json(StatusCode::OK, &report))
 }
 
-async fn search_reports(State(state): State<HisState>, headers: HeaderMap, RawQuery(raw): RawQuery) -> FhirResult {
+async fn search_reports(
+    State(state): State<HisState>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> FhirResult {
     require(&state.store, &headers, Scope::FhirRead)?;
     let s = parse_search(
         &state,
         raw.as_deref(),
-        &["patient", "subject", "patient.identifier", "subject:identifier", "date", "_lastUpdated"],
+        &[
+            "patient",
+            "subject",
+            "patient.identifier",
+            "subject:identifier",
+            "date",
+            "_lastUpdated",
+        ],
     )?;
     let mut found = Vec::new();
     if !s.patient_unknown {
-        for id in state.store.order_ids(s.patient_his_id.as_deref(), MAX_COUNT)? {
+        for id in state
+            .store
+            .order_ids(s.patient_his_id.as_deref(), MAX_COUNT)?
+        {
             let order = state.store.order(id)?;
             let (released, all) = released_of_order(&state, &order)?;
             let Some(report) = report_resource(&order, &released, all) else {
@@ -657,8 +783,14 @@ async fn search_reports(State(state): State<HisState>, headers: HeaderMap, RawQu
                 .map(|r| r.result.observed_at.unwrap_or(r.result.received_at))
                 .min();
             let updated = released.iter().map(|r| r.released_at).max();
-            let date_ok = s.date.iter().all(|d| effective.is_some_and(|t| d.matches(t)));
-            let updated_ok = s.last_updated.iter().all(|d| updated.is_some_and(|t| d.matches(t)));
+            let date_ok = s
+                .date
+                .iter()
+                .all(|d| effective.is_some_and(|t| d.matches(t)));
+            let updated_ok = s
+                .last_updated
+                .iter()
+                .all(|d| updated.is_some_and(|t| d.matches(t)));
             if date_ok && updated_ok {
                 found.push((format!("DiagnosticReport/{id}"), to_value(&report)?));
             }
@@ -667,34 +799,64 @@ async fn search_reports(State(state): State<HisState>, headers: HeaderMap, RawQu
             }
         }
     }
-    Ok(fhir_json(StatusCode::OK, &bundle("DiagnosticReport", raw.as_deref(), found)))
+    Ok(fhir_json(
+        StatusCode::OK,
+        &bundle("DiagnosticReport", raw.as_deref(), found),
+    ))
 }
 
-async fn read_request(State(state): State<HisState>, Path(id): Path<String>, headers: HeaderMap) -> FhirResult {
+async fn read_request(
+    State(state): State<HisState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> FhirResult {
     require(&state.store, &headers, Scope::FhirRead)?;
     let order = match state.store.order(id_param("ServiceRequest", &id)?) {
         Ok(o) => o,
         Err(lis_core::StoreError::NotFound { .. }) => {
-            return Err(FhirError(AppError::NotFound(format!("ServiceRequest/{id} not found"))))
+            return Err(FhirError(AppError::NotFound(format!(
+                "ServiceRequest/{id} not found"
+            ))))
         }
         Err(e) => return Err(e.into()),
     };
-    Ok(fhir_json(StatusCode::OK, &request_resource(&state, &order)?))
+    Ok(fhir_json(
+        StatusCode::OK,
+        &request_resource(&state, &order)?,
+    ))
 }
 
-async fn search_requests(State(state): State<HisState>, headers: HeaderMap, RawQuery(raw): RawQuery) -> FhirResult {
+async fn search_requests(
+    State(state): State<HisState>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> FhirResult {
     require(&state.store, &headers, Scope::FhirRead)?;
     let s = parse_search(
         &state,
         raw.as_deref(),
-        &["patient", "subject", "patient.identifier", "subject:identifier"],
+        &[
+            "patient",
+            "subject",
+            "patient.identifier",
+            "subject:identifier",
+        ],
     )?;
     let mut found = Vec::new();
     if !s.patient_unknown {
-        for id in state.store.order_ids(s.patient_his_id.as_deref(), s.count)? {
+        for id in state
+            .store
+            .order_ids(s.patient_his_id.as_deref(), s.count)?
+        {
             let order = state.store.order(id)?;
-            found.push((format!("ServiceRequest/{id}"), to_value(&request_resource(&state, &order)?)?));
+            found.push((
+                format!("ServiceRequest/{id}"),
+                to_value(&request_resource(&state, &order)?)?,
+            ));
         }
     }
-    Ok(fhir_json(StatusCode::OK, &bundle("ServiceRequest", raw.as_deref(), found)))
+    Ok(fhir_json(
+        StatusCode::OK,
+        &bundle("ServiceRequest", raw.as_deref(), found),
+    ))
 }

@@ -26,8 +26,7 @@ pub const LIS_ACCESSIONS: &str = "urn:lis:accession";
 pub const INTERPRETATION: &str =
     "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation";
 /// Observation categories.
-pub const OBSERVATION_CATEGORY: &str =
-    "http://terminology.hl7.org/CodeSystem/observation-category";
+pub const OBSERVATION_CATEGORY: &str = "http://terminology.hl7.org/CodeSystem/observation-category";
 /// HL7 v2 table 0074 (diagnostic service section).
 pub const V2_0074: &str = "http://terminology.hl7.org/CodeSystem/v2-0074";
 
