@@ -708,3 +708,7 @@ impl Store {
         })
     }
 }
+
+#[cfg(test)]
+#[path = "his_tests.rs"]
+mod tests;
