@@ -97,7 +97,7 @@ pub struct LinkConfig {
     pub transport: TransportConfig,
     /// The link protocol.
     pub protocol: Protocol,
-    /// The analyzer profile (quirks and mappings) by name.
+    /// The analyzer profile (quirks and mappings) by name; empty: the instrument's `profile`.
     pub profile: String,
     /// Where the link's trace files go; `None`: no trace.
     pub trace_dir: Option<PathBuf>,
@@ -221,6 +221,7 @@ const COMMON_FIELDS: [&str; 7] = [
 #[serde(deny_unknown_fields)]
 struct Common {
     protocol: Protocol,
+    #[serde(default)]
     profile: String,
     trace_dir: Option<PathBuf>,
     trace_max_file_bytes: Option<u64>,

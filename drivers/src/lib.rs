@@ -16,6 +16,16 @@
 //!   [`transport::serial`], and [`transport::any`] (the one chosen by the config).
 //! - [`link`]: the machine and handler traits, the link task, the status registry, trace replay.
 //! - [`trace`]: the trace file format, [`trace::TraceWriter`] and [`trace::TraceReader`].
+//! - [`machine`]: the ASTM (E1381 framed, raw) and MLLP machines behind [`link::LinkMachine`].
+//! - [`profile`]: analyzer profiles (TOML data): where the specimen and test code are, QC rules,
+//!   flag maps, host query form; the embedded ones and the lab's own.
+//! - [`ingest`]: a message read through its profile into core's `AnalyzerMessage`, and the link
+//!   handlers that store it and answer.
+//! - [`query`]: host query answers and order downloads.
+//! - [`runner`]: [`runner::start_links`], every configured link started (what `lis serve` calls).
+//! - [`simulator`]: an analyzer simulator per profile (what `lis simulate` calls).
+//! - [`his`]: the hospital information system over HL7 v2 / MLLP: the ORM^O01/OML^O21 orders
+//!   listener and the ORU^R01 results sender ([`his::run_his`], what `lis serve` calls).
 //!
 //! # What this crate does not do
 //!
@@ -28,6 +38,15 @@
 
 pub mod config;
 pub mod his;
+pub mod ingest;
 pub mod link;
+pub mod machine;
+pub mod profile;
+pub mod query;
+pub mod runner;
+pub mod simulator;
 pub mod trace;
 pub mod transport;
+
+#[cfg(test)]
+mod tests;

@@ -65,6 +65,8 @@ pub struct LinkStatus {
     pub last_message_at: Option<SystemTime>,
     /// The counters.
     pub counters: LinkCounters,
+    /// The last malformed input or failed store on this link, with when it happened.
+    pub last_error: Option<(SystemTime, String)>,
 }
 
 /// The status of every link, shared between the link tasks (which update it) and readers (web,
@@ -91,6 +93,7 @@ impl LinkRegistry {
             connected_since: None,
             last_message_at: None,
             counters: LinkCounters::default(),
+            last_error: None,
         }));
         lock(&self.links).insert(name.to_owned(), Arc::clone(&status));
         LinkStatusHandle { status }
@@ -125,6 +128,15 @@ impl LinkStatusHandle {
     /// A copy of the current status.
     pub fn snapshot(&self) -> LinkStatus {
         lock(&self.status).clone()
+    }
+
+    /// Records a problem with the input or the store (shown in the link state); the link goes on.
+    pub fn report_error(&self, error: impl Into<String>) {
+        let error = error.into();
+        self.update(|s| {
+            s.counters.errors += 1;
+            s.last_error = Some((SystemTime::now(), error));
+        });
     }
 
     pub(crate) fn update(&self, f: impl FnOnce(&mut LinkStatus)) {

@@ -115,6 +115,16 @@ pub(crate) fn run(args: &ParseArgs) -> anyhow::Result<ExitCode> {
             continue;
         };
         let started = Instant::now();
+        if args.summary && is_bare(protocol, &bytes) {
+            // Streamed: each message is parsed as soon as it is cut out, like a live link does.
+            let (n, c, m, any_failed) = summarise_bare(protocol, &bytes);
+            totals.seconds += started.elapsed().as_secs_f64();
+            totals.results += n;
+            totals.checksum += c;
+            totals.messages += m;
+            failed |= any_failed;
+            continue;
+        }
         let (units, notices) = match protocol {
             Protocol::Astm => astm_units(&bytes),
             Protocol::Hl7 => hl7_units(&bytes),
@@ -327,6 +337,47 @@ fn hl7_units(bytes: &[u8]) -> (Vec<Unit<'_>>, Vec<Notice>) {
         }
     }
     (units, notices)
+}
+
+/// True when the file holds messages with no link-level framing (no E1381 frames, no MLLP).
+fn is_bare(protocol: Protocol, bytes: &[u8]) -> bool {
+    match protocol {
+        Protocol::Astm => !lis_astm::capture::looks_like_e1381(bytes),
+        Protocol::Hl7 => memchr::memchr(0x0B, bytes).is_none(),
+    }
+}
+
+/// The summary of a file without framing, message by message: (results, checksum, messages,
+/// any failed).
+fn summarise_bare(protocol: Protocol, bytes: &[u8]) -> (u64, u64, u64, bool) {
+    let (mut results, mut checksum, mut messages, mut failed) = (0u64, 0u64, 0u64, false);
+    let mut add = |counted: Option<(usize, u64)>| {
+        messages += 1;
+        match counted {
+            Some((n, c)) => {
+                results += n as u64;
+                checksum += c;
+            }
+            None => failed = true,
+        }
+    };
+    match protocol {
+        Protocol::Astm => {
+            for message in lis_astm::assemble::RecordAssembler::split_all(bytes) {
+                add(lis_astm::message::Message::parse(&message.text)
+                    .map(|(parsed, _)| lis_astm::extract::summary_lengths(&parsed))
+                    .ok());
+            }
+        }
+        Protocol::Hl7 => {
+            for (_, message) in lis_hl7::split::messages(bytes) {
+                add(lis_hl7::message::Message::parse(message)
+                    .map(|(parsed, _)| lis_hl7::extract::summary_lengths(&parsed))
+                    .ok());
+            }
+        }
+    }
+    (results, checksum, messages, failed)
 }
 
 /// Parses every unit and sums the benchmark figures: (results, checksum, messages, any failed).

@@ -1,0 +1,350 @@
+//! ASTM machines: E1381 framed ([`AstmFramedMachine`]) and raw records ([`AstmRawMachine`]).
+
+use std::collections::{BTreeMap, VecDeque};
+use std::time::Instant;
+
+use bytes::Bytes;
+use lis_astm::assemble::{AssembledMessage, RecordAssembler};
+use lis_astm::link::{
+    self as e1381, DiagnosticKind, LinkConfig, LinkEvent as E1381Event, MessageId, Role,
+    TimeoutKind, RECEIVE_TIMEOUT,
+};
+
+use crate::link::{Counter, LinkEvent, LinkMachine};
+
+/// What an ASTM machine reports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AstmEvent {
+    /// A message arrived (H..L records, each ended by CR). Always answer with a verdict.
+    Message {
+        /// The records.
+        text: Vec<u8>,
+        /// H through L; false when cut by a new H, EOT or the end of the stream.
+        complete: bool,
+    },
+    /// The receive timer expired with a message unfinished; it is not stored as results
+    /// [LIS1-A §6.5.2.4] but its text is here for the log and the journal.
+    Discarded {
+        /// The records received so far.
+        text: Vec<u8>,
+    },
+    /// The analyzer accepted a whole message from the LIS.
+    Sent,
+    /// A message from the LIS failed every attempt; it is kept for the next connection.
+    SendFailed {
+        /// Attempts made.
+        attempts: u32,
+    },
+    /// The LIS sent a NAK (bad frame, rejected message, busy).
+    NakSent,
+    /// The analyzer sent a NAK.
+    NakReceived,
+    /// A protocol timer expired.
+    Timeout(TimeoutKind),
+    /// Something odd the link coped with (bad checksum, bytes outside frames, contention...).
+    Diagnostic {
+        /// What kind.
+        kind: DiagnosticKind,
+        /// What and where.
+        detail: String,
+    },
+    /// A reply could not be queued (a restricted byte in it); a defect in the LIS, logged.
+    ReplyRefused {
+        /// Why.
+        reason: String,
+    },
+}
+
+impl LinkEvent for AstmEvent {
+    fn counter(&self) -> Option<Counter> {
+        match self {
+            Self::Message { .. } => Some(Counter::MessageIn),
+            Self::Sent => Some(Counter::MessageOut),
+            Self::NakSent => Some(Counter::NakSent),
+            Self::NakReceived => Some(Counter::NakReceived),
+            Self::Timeout(_) => Some(Counter::Timeout),
+            Self::Diagnostic {
+                kind: DiagnosticKind::ChecksumMismatch,
+                ..
+            } => Some(Counter::ChecksumError),
+            _ => None,
+        }
+    }
+}
+
+/// The verdict on a received ASTM message.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct AstmVerdict {
+    /// Stored: ACK the last frame. False: NAK it, the analyzer repeats it (E1381 only).
+    pub accept: bool,
+    /// A message to send back (a host query answer), after the analyzer's EOT.
+    pub reply: Option<String>,
+}
+
+impl AstmVerdict {
+    /// Stored, nothing to answer.
+    pub fn accept() -> Self {
+        Self {
+            accept: true,
+            reply: None,
+        }
+    }
+
+    /// Not stored.
+    pub fn reject() -> Self {
+        Self {
+            accept: false,
+            reply: None,
+        }
+    }
+}
+
+/// The E1381 link with the LIS as the computer system (LIS1-A), one per connection.
+#[derive(Debug)]
+pub struct AstmFramedMachine {
+    link: e1381::Link,
+    /// For each message event handed out and not yet judged: whether its frame waits for a reply.
+    awaiting: VecDeque<bool>,
+    events: VecDeque<AstmEvent>,
+    /// Messages queued for the analyzer and not yet accepted by it.
+    unsent: BTreeMap<MessageId, String>,
+    naks_sent: u64,
+    naks_received: u64,
+}
+
+impl AstmFramedMachine {
+    /// A machine sending frames of at most `max_frame_len` bytes and accepting up to
+    /// `max_receive_frame_len` [LIS1-A §6.3.1].
+    pub fn new(max_frame_len: usize, max_receive_frame_len: usize) -> Self {
+        Self::with_role(Role::Computer, max_frame_len, max_receive_frame_len)
+    }
+
+    pub(crate) fn with_role(
+        role: Role,
+        max_frame_len: usize,
+        max_receive_frame_len: usize,
+    ) -> Self {
+        Self {
+            link: e1381::Link::new(
+                role,
+                LinkConfig {
+                    max_frame_len,
+                    max_receive_frame_len,
+                    ..LinkConfig::default()
+                },
+            ),
+            awaiting: VecDeque::new(),
+            events: VecDeque::new(),
+            unsent: BTreeMap::new(),
+            naks_sent: 0,
+            naks_received: 0,
+        }
+    }
+
+    /// The E1381 link's own counters.
+    pub fn counters(&self) -> e1381::LinkCounters {
+        self.link.counters()
+    }
+
+    /// Queues `text`; `keep`: hand it back from `take_unsent` if the connection ends first (an
+    /// order download is kept; a query answer is not, it would reach the analyzer unasked).
+    fn send(&mut self, now: Instant, text: String, keep: bool) {
+        match self.link.send(now, text.clone().into_bytes()) {
+            Ok(id) if keep => {
+                self.unsent.insert(id, text);
+            }
+            Ok(_) => {}
+            Err(e) => self.events.push_back(AstmEvent::ReplyRefused {
+                reason: e.to_string(),
+            }),
+        }
+    }
+
+    /// Moves the link's events (and NAK counter changes) into ours.
+    fn pump(&mut self) {
+        let c = self.link.counters();
+        for _ in self.naks_sent..c.naks_sent {
+            self.events.push_back(AstmEvent::NakSent);
+        }
+        for _ in self.naks_received..c.naks_received {
+            self.events.push_back(AstmEvent::NakReceived);
+        }
+        self.naks_sent = c.naks_sent;
+        self.naks_received = c.naks_received;
+        while let Some(event) = self.link.poll_event() {
+            let ours = match event {
+                E1381Event::MessageReceived(m) => {
+                    self.awaiting.push_back(m.reply_pending);
+                    AstmEvent::Message {
+                        text: m.text,
+                        complete: m.complete,
+                    }
+                }
+                E1381Event::IncompleteMessageDiscarded { text, .. } => {
+                    AstmEvent::Discarded { text }
+                }
+                E1381Event::MessageSent { id } => {
+                    self.unsent.remove(&id);
+                    AstmEvent::Sent
+                }
+                E1381Event::SendFailed { attempts, .. } => AstmEvent::SendFailed { attempts },
+                E1381Event::Timeout(kind) => AstmEvent::Timeout(kind),
+                E1381Event::Diagnostic(d) => AstmEvent::Diagnostic {
+                    kind: d.kind,
+                    detail: d.detail,
+                },
+                E1381Event::TransferStarted(_)
+                | E1381Event::TransferEnded(_)
+                | E1381Event::SendAttemptFailed { .. } => continue,
+            };
+            self.events.push_back(ours);
+        }
+    }
+}
+
+impl LinkMachine for AstmFramedMachine {
+    type Event = AstmEvent;
+    type Verdict = AstmVerdict;
+    type Outbound = String;
+
+    fn handle_input(&mut self, now: Instant, bytes: &[u8]) {
+        self.link.handle_input(now, bytes);
+    }
+
+    fn handle_timeout(&mut self, now: Instant) {
+        self.link.handle_timeout(now);
+    }
+
+    fn handle_verdict(&mut self, now: Instant, verdict: AstmVerdict) {
+        if self.awaiting.pop_front() == Some(true) {
+            if verdict.accept {
+                self.link.accept_message(now);
+            } else {
+                self.link.reject_message(now);
+            }
+        }
+        if let Some(reply) = verdict.reply {
+            self.send(now, reply, false);
+        }
+    }
+
+    fn queue_outbound(&mut self, now: Instant, message: String) {
+        self.send(now, message, true);
+    }
+
+    fn take_unsent(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.unsent).into_values().collect()
+    }
+
+    fn poll_transmit(&mut self) -> Option<Bytes> {
+        self.link.poll_transmit().map(Bytes::from)
+    }
+
+    fn poll_timeout(&self) -> Option<Instant> {
+        self.link.poll_timeout()
+    }
+
+    fn poll_event(&mut self) -> Option<AstmEvent> {
+        self.pump();
+        self.events.pop_front()
+    }
+}
+
+/// Bare E1394 records on a stream (no E1381: no frames, no ACK). A message is delivered at its L
+/// record; one left unfinished for [`RECEIVE_TIMEOUT`] (30 s, as LIS1-A §6.5.2.4 for frames) or
+/// grown past the maximum is delivered as incomplete. Replies are written as bare records.
+#[derive(Debug)]
+pub struct AstmRawMachine {
+    assembler: RecordAssembler,
+    max_message_len: usize,
+    last_input: Option<Instant>,
+    events: VecDeque<AstmEvent>,
+    transmit: VecDeque<Bytes>,
+}
+
+impl AstmRawMachine {
+    /// A machine delivering messages up to `max_message_len` bytes.
+    pub fn new(max_message_len: usize) -> Self {
+        Self {
+            assembler: RecordAssembler::new(),
+            max_message_len: max_message_len.max(64),
+            last_input: None,
+            events: VecDeque::new(),
+            transmit: VecDeque::new(),
+        }
+    }
+
+    fn deliver(&mut self, m: AssembledMessage) {
+        self.events.push_back(AstmEvent::Message {
+            complete: m.is_complete(),
+            text: m.text,
+        });
+    }
+}
+
+impl LinkMachine for AstmRawMachine {
+    type Event = AstmEvent;
+    type Verdict = AstmVerdict;
+    type Outbound = String;
+
+    fn handle_input(&mut self, now: Instant, bytes: &[u8]) {
+        self.last_input = Some(now);
+        self.assembler.push(bytes);
+        while let Some(m) = self.assembler.next_message() {
+            self.deliver(m);
+        }
+        if self.assembler.pending_len() > self.max_message_len {
+            self.events.push_back(AstmEvent::Diagnostic {
+                kind: DiagnosticKind::UnreadableFrame,
+                detail: format!(
+                    "message longer than {} bytes without an L record; delivered as incomplete",
+                    self.max_message_len
+                ),
+            });
+            for m in self.assembler.finish() {
+                self.deliver(m);
+            }
+        }
+    }
+
+    fn handle_timeout(&mut self, now: Instant) {
+        if self.poll_timeout().is_some_and(|t| t <= now) {
+            self.events
+                .push_back(AstmEvent::Timeout(TimeoutKind::Receive));
+            for m in self.assembler.finish() {
+                self.deliver(m);
+            }
+        }
+    }
+
+    fn handle_verdict(&mut self, _now: Instant, verdict: AstmVerdict) {
+        if let Some(reply) = verdict.reply {
+            self.transmit.push_back(Bytes::from(reply.into_bytes()));
+        }
+    }
+
+    fn queue_outbound(&mut self, _now: Instant, message: String) {
+        self.transmit.push_back(Bytes::from(message.into_bytes()));
+        self.events.push_back(AstmEvent::Sent);
+    }
+
+    fn take_unsent(&mut self) -> Vec<String> {
+        Vec::new()
+    }
+
+    fn poll_transmit(&mut self) -> Option<Bytes> {
+        self.transmit.pop_front()
+    }
+
+    fn poll_timeout(&self) -> Option<Instant> {
+        if self.assembler.pending_len() == 0 && self.assembler.pending_records() == 0 {
+            None
+        } else {
+            self.last_input.map(|t| t + RECEIVE_TIMEOUT)
+        }
+    }
+
+    fn poll_event(&mut self) -> Option<AstmEvent> {
+        self.events.pop_front()
+    }
+}

@@ -1,0 +1,568 @@
+//! Analyzer profiles: what one analyzer model sends where, as data.
+//!
+//! A profile names the protocol and framing, where the specimen id and the test code are read
+//! (see [`location`] for the `O-4.3` notation), which rows are results at all, which are QC, how
+//! flags and statuses map, how host queries are answered, and how the simulator behaves. An
+//! analyzer that follows the standard needs only a profile; code is written only for what is truly
+//! proprietary. Mapping instrument test codes to LIS codes is core's (the instrument's `test_map`).
+//!
+//! Profiles are embedded ([`ProfileSet::embedded`], from `drivers/profiles/*.toml`) and the lab
+//! may add or override its own ([`ProfileSet::load_dir`]).
+
+pub mod location;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Arc;
+
+use serde::Deserialize;
+
+pub use location::{Location, LocationError, Locations};
+
+/// The profiles shipped with the LIS, as `(file name, TOML text)`.
+pub const EMBEDDED: &[(&str, &str)] = &[
+    (
+        "generic-astm.toml",
+        include_str!("../../profiles/generic-astm.toml"),
+    ),
+    (
+        "generic-hl7.toml",
+        include_str!("../../profiles/generic-hl7.toml"),
+    ),
+    (
+        "sysmex-xn.toml",
+        include_str!("../../profiles/sysmex-xn.toml"),
+    ),
+    (
+        "roche-cobas-c311.toml",
+        include_str!("../../profiles/roche-cobas-c311.toml"),
+    ),
+    (
+        "roche-cobas-e411.toml",
+        include_str!("../../profiles/roche-cobas-e411.toml"),
+    ),
+    (
+        "abbott-architect.toml",
+        include_str!("../../profiles/abbott-architect.toml"),
+    ),
+    (
+        "mindray-bc5380.toml",
+        include_str!("../../profiles/mindray-bc5380.toml"),
+    ),
+    (
+        "mindray-bs240.toml",
+        include_str!("../../profiles/mindray-bs240.toml"),
+    ),
+    (
+        "mindray-cl.toml",
+        include_str!("../../profiles/mindray-cl.toml"),
+    ),
+];
+
+/// A profile that cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ProfileError {
+    /// The TOML does not read as a profile (syntax, unknown key, wrong type).
+    #[error("profile {source_name}: {message}")]
+    Toml {
+        /// File name or `embedded:<name>`.
+        source_name: String,
+        /// What and where, from the TOML reader (key path and line).
+        message: String,
+    },
+    /// The profile reads but contradicts itself.
+    #[error("profile {profile}: `{field}`: {reason}")]
+    Invalid {
+        /// The profile's name.
+        profile: String,
+        /// The key at fault.
+        field: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A profile file or directory could not be read.
+    #[error("profile file {path}: {message}")]
+    Io {
+        /// The path.
+        path: String,
+        /// The IO error.
+        message: String,
+    },
+}
+
+/// The message family.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MessageProtocol {
+    /// ASTM E1394 / CLSI LIS2-A2 records.
+    Astm,
+    /// HL7 v2.
+    Hl7,
+}
+
+/// How messages travel on the line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Framing {
+    /// ASTM E1381 / LIS1-A frames with ENQ/ACK/EOT.
+    E1381,
+    /// Bare E1394 records on a TCP stream, no link layer, no acknowledgement.
+    Raw,
+    /// HL7 MLLP blocks.
+    Mllp,
+}
+
+impl Framing {
+    /// The connection `protocol` a link with this framing uses.
+    pub fn link_protocol(self) -> crate::config::Protocol {
+        match self {
+            Self::E1381 => crate::config::Protocol::AstmE1381,
+            Self::Raw => crate::config::Protocol::AstmRaw,
+            Self::Mllp => crate::config::Protocol::Hl7Mllp,
+        }
+    }
+}
+
+/// A condition on one value of a row (or of the record/segment before it that the location names).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Rule {
+    /// Where the value is.
+    pub field: Location,
+    /// The rule matches when the trimmed value is one of these (compared ignoring ASCII case).
+    #[serde(default)]
+    pub equals: Vec<String>,
+    /// The rule matches when the trimmed value starts with one of these.
+    #[serde(default)]
+    pub starts_with: Vec<String>,
+}
+
+/// How a host query is answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum AnswerForm {
+    /// ASTM: H, P and O records with O-26 `Q`, `L|1|F` (LIS2-A2 §11, §8.4.26).
+    #[default]
+    Orders,
+    /// HL7 RSP^K11 (IHE LAW LAB-27).
+    RspK11,
+    /// HL7 OML^O33 after the query's ACK.
+    OmlO33,
+    /// HL7 QCK^Q02 then DSR^Q03 (the Mindray legacy dialect).
+    QckDsr,
+}
+
+/// How "no orders for this specimen" is said in ASTM.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum NoInformation {
+    /// `L|1|I` (LIS2-A2 §12.3).
+    #[default]
+    TerminationCode,
+    /// An O record with O-26 `Y`.
+    NoOrder,
+    /// An O record with O-26 `Z`.
+    NoPatient,
+}
+
+/// Host query settings.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QuerySettings {
+    /// Whether the analyzer sends host queries at all.
+    #[serde(default)]
+    pub supported: bool,
+    /// Where the queried specimen id is (ASTM `Q-3.2`; HL7 `QPD-3`, `QRD-8`).
+    #[serde(default)]
+    pub specimen: Locations,
+    /// The answer's form.
+    #[serde(default)]
+    pub answer: AnswerForm,
+    /// ASTM "no information" form.
+    #[serde(default)]
+    pub no_information: NoInformation,
+    /// Whether pending orders may be downloaded to the analyzer in batch.
+    #[serde(default)]
+    pub download: bool,
+    /// Text appended to a test code in an order (`/` for cobas `685/`).
+    #[serde(default)]
+    pub code_suffix: String,
+}
+
+impl Default for QuerySettings {
+    fn default() -> Self {
+        Self {
+            supported: false,
+            specimen: Locations::default(),
+            answer: AnswerForm::Orders,
+            no_information: NoInformation::TerminationCode,
+            download: false,
+            code_suffix: String::new(),
+        }
+    }
+}
+
+/// One test the simulator measures.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SimulatedTest {
+    /// The instrument's test code, as the profile's `test_code` location reads it.
+    pub code: String,
+    /// Units sent.
+    #[serde(default)]
+    pub units: String,
+    /// Low end of the generated values.
+    pub low: f64,
+    /// High end of the generated values.
+    pub high: f64,
+    /// Decimals sent.
+    #[serde(default)]
+    pub decimals: u8,
+}
+
+/// What the simulator sends besides results.
+#[derive(Debug, Clone, PartialEq, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct SimulatorSettings {
+    /// ASTM H-5 / HL7 MSH-3 sender name.
+    #[serde(default)]
+    pub sender: String,
+    /// HL7 version in MSH-12 (`2.3.1`).
+    #[serde(default)]
+    pub hl7_version: String,
+    /// The tests, in the order the analyzer sends them.
+    #[serde(default)]
+    pub tests: Vec<SimulatedTest>,
+    /// How the analyzer asks: `qbp` (QBP^Q11) or `qry` (QRY^Q02) for HL7; ASTM always sends a Q
+    /// record.
+    #[serde(default)]
+    pub hl7_query: String,
+    /// ASTM H-12 processing id of result messages (`P`; Mindray BS: `PR`).
+    #[serde(default)]
+    pub processing_id: String,
+}
+
+/// One analyzer model.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Profile {
+    /// The name instruments refer to (`sysmex-xn`).
+    pub name: String,
+    /// The analyzer model(s), for people.
+    #[serde(default)]
+    pub model: String,
+    /// `hematology`, `chemistry`, `immunoassay`...
+    #[serde(default)]
+    pub discipline: String,
+    /// The message family.
+    pub protocol: MessageProtocol,
+    /// The framing on the line.
+    pub framing: Framing,
+    /// Character set of the messages (`utf-8` or `latin1`); bytes that are not UTF-8 are read as
+    /// Latin-1 in any case (LIS2-A2 §5.1).
+    #[serde(default = "default_charset")]
+    pub charset: String,
+    /// Longest frame the LIS sends, the 7 E1381 overhead characters included (247 for E1381-95
+    /// analyzers) [LIS1-A §6.3.1].
+    #[serde(default = "default_max_frame_len")]
+    pub max_frame_len: usize,
+    /// Where the specimen id is; the first non-empty value is used.
+    pub specimen: Locations,
+    /// Where the instrument's test code is; the first non-empty value is used.
+    pub test_code: Locations,
+    /// The code is cut at the first occurrence of this text (`/` turns cobas `685/` into `685`).
+    #[serde(default)]
+    pub code_before: Option<String>,
+    /// Where the value is (default `R-4.1` / `OBX-5.1`).
+    #[serde(default)]
+    pub value: Option<Locations>,
+    /// Where the units are (default `R-5` / `OBX-6.1`).
+    #[serde(default)]
+    pub units: Option<Locations>,
+    /// Where the reference range is (default `R-6` / `OBX-7`).
+    #[serde(default)]
+    pub reference_range: Option<Locations>,
+    /// Where the result status is (default `R-9` / `OBX-11`).
+    #[serde(default)]
+    pub status: Option<Locations>,
+    /// Where the time of measurement is (default `R-13` / `OBX-14`, `OBR-7`).
+    #[serde(default)]
+    pub observed_at: Option<Locations>,
+    /// Where the operator is (default `R-11` / `OBX-16`).
+    #[serde(default)]
+    pub operator: Option<Locations>,
+    /// Only rows matching every one of these are results (Architect: `R-3.11` = `F`).
+    #[serde(default)]
+    pub keep: Vec<Rule>,
+    /// Rows matching any of these are not results (settings, histograms, images).
+    #[serde(default)]
+    pub skip: Vec<Rule>,
+    /// Rows matching any of these are QC (H-12 `Q`, MSH-11 `Q`, SPM-11 `Q`...).
+    #[serde(default)]
+    pub qc: Vec<Rule>,
+    /// Analyzer flag to the flag core stores (`LL` to `L`); unlisted flags pass as sent.
+    #[serde(default)]
+    pub flag_map: BTreeMap<String, String>,
+    /// Analyzer result status to the one core stores; unlisted pass as sent.
+    #[serde(default)]
+    pub status_map: BTreeMap<String, String>,
+    /// Host query and download.
+    #[serde(default)]
+    pub query: QuerySettings,
+    /// The analyzer simulator.
+    #[serde(default)]
+    pub simulator: SimulatorSettings,
+    /// Free text on the model's quirks.
+    #[serde(default)]
+    pub quirks: Vec<String>,
+}
+
+fn default_charset() -> String {
+    "utf-8".to_owned()
+}
+
+fn default_max_frame_len() -> usize {
+    247
+}
+
+impl Profile {
+    /// Reads and validates one profile.
+    pub fn from_toml(text: &str, source_name: &str) -> Result<Self, ProfileError> {
+        let profile: Self = toml::from_str(text).map_err(|e| ProfileError::Toml {
+            source_name: source_name.to_owned(),
+            message: e.to_string().trim_end().to_owned(),
+        })?;
+        profile.validate()?;
+        Ok(profile)
+    }
+
+    fn invalid(&self, field: &str, reason: impl Into<String>) -> ProfileError {
+        ProfileError::Invalid {
+            profile: self.name.clone(),
+            field: field.to_owned(),
+            reason: reason.into(),
+        }
+    }
+
+    /// Checks that the parts agree: framing fits the protocol, locations name records of the
+    /// protocol, the specimen and test code are located.
+    pub fn validate(&self) -> Result<(), ProfileError> {
+        if self.name.is_empty() {
+            return Err(self.invalid("name", "must not be empty"));
+        }
+        match (self.protocol, self.framing) {
+            (MessageProtocol::Astm, Framing::E1381 | Framing::Raw)
+            | (MessageProtocol::Hl7, Framing::Mllp) => {}
+            (p, f) => {
+                return Err(self.invalid(
+                    "framing",
+                    format!("{f:?} framing does not carry {p:?} messages"),
+                ))
+            }
+        }
+        if self.specimen.0.is_empty() {
+            return Err(self.invalid("specimen", "at least one location is needed"));
+        }
+        if self.test_code.0.is_empty() {
+            return Err(self.invalid("test_code", "at least one location is needed"));
+        }
+        if !(8..=64_000).contains(&self.max_frame_len) {
+            return Err(self.invalid("max_frame_len", "must be from 8 to 64000 (LIS1-A 6.3.1)"));
+        }
+        let astm = self.protocol == MessageProtocol::Astm;
+        let mut all: Vec<(&str, &Location)> = Vec::new();
+        for (name, list) in [
+            ("specimen", Some(&self.specimen)),
+            ("test_code", Some(&self.test_code)),
+            ("value", self.value.as_ref()),
+            ("units", self.units.as_ref()),
+            ("reference_range", self.reference_range.as_ref()),
+            ("status", self.status.as_ref()),
+            ("observed_at", self.observed_at.as_ref()),
+            ("operator", self.operator.as_ref()),
+            ("query.specimen", Some(&self.query.specimen)),
+        ] {
+            if let Some(list) = list {
+                all.extend(list.0.iter().map(|l| (name, l)));
+            }
+        }
+        for (name, rules) in [("keep", &self.keep), ("skip", &self.skip), ("qc", &self.qc)] {
+            all.extend(rules.iter().map(|r| (name, &r.field)));
+        }
+        for (name, l) in all {
+            let ok = if astm {
+                l.segment.len() == 1 && l.subcomponent.is_none()
+            } else {
+                l.segment.len() == 3
+            };
+            if !ok {
+                return Err(self.invalid(
+                    name,
+                    format!(
+                        "`{l}` is not a location in an {} message",
+                        if astm { "ASTM" } else { "HL7" }
+                    ),
+                ));
+            }
+        }
+        if self.query.supported && self.query.specimen.0.is_empty() {
+            return Err(self.invalid(
+                "query.specimen",
+                "a query-capable profile must say where the queried specimen is",
+            ));
+        }
+        let answer_ok = match self.query.answer {
+            AnswerForm::Orders => astm,
+            AnswerForm::RspK11 | AnswerForm::OmlO33 | AnswerForm::QckDsr => !astm,
+        };
+        if self.query.supported && !answer_ok {
+            return Err(self.invalid("query.answer", "the answer form does not fit the protocol"));
+        }
+        for t in &self.simulator.tests {
+            if !(t.low.is_finite() && t.high.is_finite() && t.low <= t.high) {
+                return Err(self.invalid(
+                    "simulator.tests",
+                    format!("test {}: low must be at most high", t.code),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// The value locations, with the protocol's default.
+    pub(crate) fn value_at(&self) -> Locations {
+        self.value
+            .clone()
+            .unwrap_or_else(|| self.default(&["R-4.1"], &["OBX-5.1"]))
+    }
+
+    pub(crate) fn units_at(&self) -> Locations {
+        self.units
+            .clone()
+            .unwrap_or_else(|| self.default(&["R-5"], &["OBX-6.1"]))
+    }
+
+    pub(crate) fn range_at(&self) -> Locations {
+        self.reference_range
+            .clone()
+            .unwrap_or_else(|| self.default(&["R-6"], &["OBX-7"]))
+    }
+
+    pub(crate) fn status_at(&self) -> Locations {
+        self.status
+            .clone()
+            .unwrap_or_else(|| self.default(&["R-9"], &["OBX-11"]))
+    }
+
+    pub(crate) fn observed_at_at(&self) -> Locations {
+        self.observed_at
+            .clone()
+            .unwrap_or_else(|| self.default(&["R-13"], &["OBX-14", "OBR-7"]))
+    }
+
+    pub(crate) fn operator_at(&self) -> Locations {
+        self.operator
+            .clone()
+            .unwrap_or_else(|| self.default(&["R-11"], &["OBX-16"]))
+    }
+
+    fn default(&self, astm: &[&str], hl7: &[&str]) -> Locations {
+        match self.protocol {
+            MessageProtocol::Astm => Locations::parse(astm),
+            MessageProtocol::Hl7 => Locations::parse(hl7),
+        }
+    }
+
+    /// The analyzer's flag as core stores it.
+    pub fn map_flag(&self, flag: &str) -> String {
+        self.flag_map
+            .get(flag)
+            .cloned()
+            .unwrap_or_else(|| flag.to_owned())
+    }
+
+    /// The analyzer's status as core stores it.
+    pub fn map_status(&self, status: &str) -> String {
+        self.status_map
+            .get(status)
+            .cloned()
+            .unwrap_or_else(|| status.to_owned())
+    }
+
+    /// The test code with `code_before` applied.
+    pub fn cut_code<'a>(&self, code: &'a str) -> &'a str {
+        match &self.code_before {
+            Some(cut) if !cut.is_empty() => code.split(cut.as_str()).next().unwrap_or(code),
+            _ => code,
+        }
+    }
+}
+
+impl Rule {
+    /// Whether `value` (already trimmed) satisfies the rule.
+    pub fn matches(&self, value: &str) -> bool {
+        self.equals.iter().any(|e| e.eq_ignore_ascii_case(value))
+            || self
+                .starts_with
+                .iter()
+                .any(|p| !p.is_empty() && value.starts_with(p.as_str()))
+    }
+}
+
+/// The profiles a lab can use, by name.
+#[derive(Debug, Clone, Default)]
+pub struct ProfileSet {
+    profiles: BTreeMap<String, Arc<Profile>>,
+}
+
+impl ProfileSet {
+    /// The embedded profiles. They are tested, so an error here is a build defect reported as such.
+    pub fn embedded() -> Result<Self, ProfileError> {
+        let mut set = Self::default();
+        for (file, text) in EMBEDDED {
+            set.insert(Profile::from_toml(text, &format!("embedded:{file}"))?);
+        }
+        Ok(set)
+    }
+
+    /// Adds (or replaces, by name) a profile.
+    pub fn insert(&mut self, profile: Profile) {
+        self.profiles
+            .insert(profile.name.clone(), Arc::new(profile));
+    }
+
+    /// Adds every `*.toml` in `dir` (the lab's own profiles), replacing embedded ones of the same name.
+    pub fn load_dir(&mut self, dir: &Path) -> Result<(), ProfileError> {
+        let io = |e: std::io::Error| ProfileError::Io {
+            path: dir.display().to_string(),
+            message: e.to_string(),
+        };
+        let mut paths: Vec<_> = std::fs::read_dir(dir)
+            .map_err(io)?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+            .collect();
+        paths.sort();
+        for path in paths {
+            let text = std::fs::read_to_string(&path).map_err(|e| ProfileError::Io {
+                path: path.display().to_string(),
+                message: e.to_string(),
+            })?;
+            self.insert(Profile::from_toml(&text, &path.display().to_string())?);
+        }
+        Ok(())
+    }
+
+    /// The profile named `name`.
+    pub fn get(&self, name: &str) -> Option<Arc<Profile>> {
+        self.profiles.get(name).cloned()
+    }
+
+    /// The names, sorted.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.profiles.keys().map(String::as_str)
+    }
+}
+
+#[cfg(test)]
+mod tests;

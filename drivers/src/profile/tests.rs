@@ -1,0 +1,96 @@
+use super::*;
+
+#[test]
+fn every_embedded_profile_loads_and_covers_the_disciplines() {
+    let set = ProfileSet::embedded().unwrap();
+    let names: Vec<&str> = set.names().collect();
+    assert_eq!(
+        names,
+        vec![
+            "abbott-architect",
+            "generic-astm",
+            "generic-hl7",
+            "mindray-bc5380",
+            "mindray-bs240",
+            "mindray-cl",
+            "roche-cobas-c311",
+            "roche-cobas-e411",
+            "sysmex-xn",
+        ]
+    );
+    let p = set.get("abbott-architect").unwrap();
+    assert_eq!(p.keep[0].field.to_string(), "R-3.11");
+    assert_eq!(p.cut_code("580"), "580");
+    let c311 = set.get("roche-cobas-c311").unwrap();
+    assert_eq!(c311.cut_code("685/"), "685");
+    let e411 = set.get("roche-cobas-e411").unwrap();
+    assert_eq!(e411.cut_code("140/1/not"), "140");
+    assert_eq!(e411.map_flag("LL"), "L");
+    assert_eq!(e411.map_flag("N"), "N");
+    for d in ["hematology", "chemistry", "immunoassay"] {
+        assert!(
+            names.iter().any(|n| set.get(n).unwrap().discipline == d),
+            "{d}"
+        );
+    }
+}
+
+const MINIMAL: &str = r#"
+name = "mine"
+protocol = "astm"
+framing = "e1381"
+specimen = "O-3"
+test_code = "R-3.4"
+"#;
+
+#[test]
+fn a_lab_profile_needs_only_the_locations() {
+    let p = Profile::from_toml(MINIMAL, "mine.toml").unwrap();
+    assert_eq!(p.max_frame_len, 247);
+    assert_eq!(p.value_at().first().unwrap().to_string(), "R-4.1");
+    assert!(!p.query.supported);
+}
+
+#[test]
+fn invalid_profiles_say_what_and_where() {
+    let err = Profile::from_toml(&MINIMAL.replace("e1381", "mllp"), "a.toml").unwrap_err();
+    assert!(
+        matches!(&err, ProfileError::Invalid { field, .. } if field == "framing"),
+        "{err}"
+    );
+
+    let err = Profile::from_toml(&MINIMAL.replace("R-3.4", "OBX-3.1"), "b.toml").unwrap_err();
+    assert!(
+        matches!(&err, ProfileError::Invalid { field, .. } if field == "test_code"),
+        "{err}"
+    );
+
+    let err = Profile::from_toml(&MINIMAL.replace("R-3.4", "R3"), "c.toml").unwrap_err();
+    let text = err.to_string();
+    assert!(text.contains("c.toml") && text.contains("R3"), "{text}");
+
+    let err =
+        Profile::from_toml(&format!("{MINIMAL}\nspecimen_at = \"O-3\"\n"), "d.toml").unwrap_err();
+    assert!(err.to_string().contains("specimen_at"), "{err}");
+
+    let query = format!("{MINIMAL}\n[query]\nsupported = true\n");
+    let err = Profile::from_toml(&query, "e.toml").unwrap_err();
+    assert!(
+        matches!(&err, ProfileError::Invalid { field, .. } if field == "query.specimen"),
+        "{err}"
+    );
+}
+
+#[test]
+fn lab_profiles_in_a_directory_replace_embedded_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let mine = MINIMAL
+        .replace("\"mine\"", "\"sysmex-xn\"")
+        .replace("R-3.4", "R-3.6");
+    std::fs::write(dir.path().join("sysmex.toml"), mine).unwrap();
+    std::fs::write(dir.path().join("notes.txt"), "not a profile").unwrap();
+    let mut set = ProfileSet::embedded().unwrap();
+    set.load_dir(dir.path()).unwrap();
+    let p = set.get("sysmex-xn").unwrap();
+    assert_eq!(p.test_code.first().unwrap().to_string(), "R-3.6");
+}

@@ -1,0 +1,363 @@
+//! Starting the lab's links: what `lis serve` calls.
+//!
+//! [`start_links`] reads every instrument's `[instruments.connection]` (instruments without one are
+//! not connected), picks its profile, opens its transport (a TCP server binds here, so a port in
+//! use is an error at startup), and spawns one [`Link`] task per instrument with the machine and
+//! handler of its protocol. [`RunningLinks`] gives the outboxes (order download) and waits for the
+//! tasks at shutdown.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use lis_core::{Ingestor, LabConfig, Store, StoreError};
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+use crate::config::{ConfigError, LinkConfig, Protocol};
+use crate::ingest::{AstmHandler, LabLink, MllpHandler};
+use crate::link::{Link, LinkRegistry};
+use crate::machine::{AstmFramedMachine, AstmRawMachine, MllpMachine};
+use crate::profile::{MessageProtocol, Profile, ProfileSet};
+use crate::query::{self, Hl7Peer};
+use crate::trace::{TraceError, TraceWriter};
+use crate::transport::any::AnyTransport;
+use crate::transport::Transport;
+
+/// Outbound messages waiting for a connection, per link.
+const OUTBOX_DEPTH: usize = 64;
+
+/// Why the links could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// An instrument's connection section is wrong.
+    #[error("instrument {instrument}: {source}")]
+    Config {
+        /// The instrument id.
+        instrument: String,
+        /// The error, naming the field.
+        source: ConfigError,
+    },
+    /// The profile named by the instrument does not exist.
+    #[error("instrument {instrument}: unknown profile `{profile}` (known: {known})")]
+    UnknownProfile {
+        /// The instrument id.
+        instrument: String,
+        /// The name given.
+        profile: String,
+        /// The profiles available.
+        known: String,
+    },
+    /// The connection protocol does not carry the profile's messages.
+    #[error("instrument {instrument}: protocol {protocol:?} does not carry {profile}'s {messages:?} messages")]
+    ProtocolMismatch {
+        /// The instrument id.
+        instrument: String,
+        /// The connection protocol.
+        protocol: Protocol,
+        /// The profile.
+        profile: String,
+        /// The profile's message family.
+        messages: MessageProtocol,
+    },
+    /// The transport could not be opened (port in use).
+    #[error("instrument {instrument}: cannot open {transport}: {source}")]
+    Transport {
+        /// The instrument id.
+        instrument: String,
+        /// The transport described.
+        transport: String,
+        /// The IO error.
+        source: std::io::Error,
+    },
+    /// The trace file could not be opened.
+    #[error("instrument {instrument}: trace: {source}")]
+    Trace {
+        /// The instrument id.
+        instrument: String,
+        /// The trace error.
+        source: TraceError,
+    },
+}
+
+/// Where to send messages to one analyzer.
+#[derive(Debug, Clone)]
+pub enum Outbox {
+    /// An ASTM link: E1394 message text.
+    Astm(mpsc::Sender<String>),
+    /// An HL7 link: HL7 messages (MLLP framing added by the link).
+    Hl7(mpsc::Sender<Vec<u8>>),
+}
+
+/// One running link.
+#[derive(Debug)]
+pub struct RunningLink {
+    /// Its handler's context (instrument, profile, store).
+    pub lab: LabLink,
+    /// Its outbox.
+    pub outbox: Outbox,
+    /// The local address a TCP server link listens on.
+    pub local_addr: Option<std::net::SocketAddr>,
+}
+
+/// The lab's running links.
+#[derive(Debug, Default)]
+pub struct RunningLinks {
+    /// By instrument id.
+    pub links: BTreeMap<String, RunningLink>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+/// What an order download did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Download {
+    /// A message with this many ordered tests was queued for the analyzer.
+    Queued(usize),
+    /// Nothing is pending for the instrument.
+    NothingPending,
+}
+
+/// Why an order download did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum DownloadError {
+    /// No running link for that instrument.
+    #[error("no link for instrument {0}")]
+    NoLink(String),
+    /// The profile does not download orders.
+    #[error("instrument {0}: its profile does not take order downloads")]
+    NotSupported(String),
+    /// Reading the orders failed.
+    #[error("instrument {instrument}: {source}")]
+    Store {
+        /// The instrument id.
+        instrument: String,
+        /// The store error.
+        source: StoreError,
+    },
+    /// The link task has stopped.
+    #[error("instrument {0}: the link has stopped")]
+    Stopped(String),
+}
+
+impl RunningLinks {
+    /// Queues every pending order for `instrument` as one download (E1394 orders or OML^O33) and
+    /// marks the tests as sent. The link sends it when its protocol allows (E1381: when the line is
+    /// neutral; kept for the next connection while none is open).
+    pub async fn download_orders(&self, instrument: &str) -> Result<Download, DownloadError> {
+        let link = self
+            .links
+            .get(instrument)
+            .ok_or_else(|| DownloadError::NoLink(instrument.to_owned()))?;
+        let lab = link.lab.clone();
+        if !lab.profile.query.download {
+            return Err(DownloadError::NotSupported(instrument.to_owned()));
+        }
+        let store_err = |source| DownloadError::Store {
+            instrument: instrument.to_owned(),
+            source,
+        };
+        let stopped = || DownloadError::Stopped(instrument.to_owned());
+        let outbox = link.outbox.clone();
+        let work = {
+            let lab = lab.clone();
+            tokio::task::spawn_blocking(move || match outbox {
+                Outbox::Astm(_) => {
+                    query::astm_order_download(&lab.store, &lab.instrument, &lab.profile)
+                        .map(|a| a.map(|a| (Some(a.message), None, a.tests)))
+                }
+                Outbox::Hl7(_) => query::hl7_order_download(
+                    &lab.store,
+                    &lab.instrument,
+                    &lab.profile,
+                    &Hl7Peer::default(),
+                )
+                .map(|a| a.map(|a| (None, Some(a.message), a.tests))),
+            })
+        };
+        let Some((astm, hl7, tests)) = work.await.map_err(|_| stopped())?.map_err(store_err)?
+        else {
+            return Ok(Download::NothingPending);
+        };
+        match (&link.outbox, astm, hl7) {
+            (Outbox::Astm(tx), Some(text), _) => tx.send(text).await.map_err(|_| stopped())?,
+            (Outbox::Hl7(tx), _, Some(bytes)) => tx.send(bytes).await.map_err(|_| stopped())?,
+            _ => return Err(stopped()),
+        }
+        let n = tests.len();
+        tokio::task::spawn_blocking(move || {
+            lab.store
+                .mark_sent_to_instrument(&lab.instrument, &tests, jiff::Timestamp::now())
+        })
+        .await
+        .map_err(|_| stopped())?
+        .map_err(store_err)?;
+        Ok(Download::Queued(n))
+    }
+
+    /// Waits for every link task to end (after the shutdown token was cancelled).
+    pub async fn join(self) {
+        for task in self.tasks {
+            let _ = task.await;
+        }
+    }
+}
+
+/// Starts a link for every instrument with a connection section. Must run inside a tokio runtime.
+pub async fn start_links(
+    config: &LabConfig,
+    store: Arc<Store>,
+    ingestor: Option<Ingestor>,
+    profiles: &ProfileSet,
+    registry: &LinkRegistry,
+    shutdown: CancellationToken,
+) -> Result<RunningLinks, StartError> {
+    let mut running = RunningLinks::default();
+    for instrument in &config.instruments {
+        if instrument.connection.is_empty() {
+            continue;
+        }
+        let id = instrument.id.clone();
+        let link_config = LinkConfig::from_table(&instrument.connection).map_err(|source| {
+            StartError::Config {
+                instrument: id.clone(),
+                source,
+            }
+        })?;
+        let profile_name = if link_config.profile.is_empty() {
+            instrument.profile.clone()
+        } else {
+            link_config.profile.clone()
+        };
+        let profile = profiles
+            .get(&profile_name)
+            .ok_or_else(|| StartError::UnknownProfile {
+                instrument: id.clone(),
+                profile: profile_name.clone(),
+                known: profiles.names().collect::<Vec<_>>().join(", "),
+            })?;
+        check_protocol(&id, link_config.protocol, &profile)?;
+        let transport = AnyTransport::open(&link_config.transport)
+            .await
+            .map_err(|source| StartError::Transport {
+                instrument: id.clone(),
+                transport: link_config.transport.describe(),
+                source,
+            })?;
+        let local_addr = match &transport {
+            AnyTransport::TcpServer(t) => Some(t.local_addr()),
+            _ => None,
+        };
+        let status = registry.register(&id, &id, &transport.describe());
+        let trace = match &link_config.trace_dir {
+            Some(dir) => Some(
+                TraceWriter::open(dir, &id, link_config.trace_rotation).map_err(|source| {
+                    StartError::Trace {
+                        instrument: id.clone(),
+                        source,
+                    }
+                })?,
+            ),
+            None => None,
+        };
+        let lab = LabLink {
+            instrument: id.clone(),
+            link: id.clone(),
+            profile: Arc::clone(&profile),
+            store: Arc::clone(&store),
+            ingestor: ingestor.clone(),
+            status: Some(status.clone()),
+        };
+        let (max_frame, max_msg) = (link_config.max_frame_len, link_config.max_message_len);
+        let send_frame = profile.max_frame_len;
+        let (outbox, task) = match link_config.protocol {
+            Protocol::AstmE1381 => {
+                let (tx, rx) = mpsc::channel(OUTBOX_DEPTH);
+                let link = Link::new(
+                    id.clone(),
+                    transport,
+                    move || AstmFramedMachine::new(send_frame, max_frame),
+                    AstmHandler(lab.clone()),
+                    status,
+                    rx,
+                    shutdown.clone(),
+                );
+                (Outbox::Astm(tx), spawn(link, trace))
+            }
+            Protocol::AstmRaw => {
+                let (tx, rx) = mpsc::channel(OUTBOX_DEPTH);
+                let link = Link::new(
+                    id.clone(),
+                    transport,
+                    move || AstmRawMachine::new(max_msg),
+                    AstmHandler(lab.clone()),
+                    status,
+                    rx,
+                    shutdown.clone(),
+                );
+                (Outbox::Astm(tx), spawn(link, trace))
+            }
+            Protocol::Hl7Mllp => {
+                let (tx, rx) = mpsc::channel(OUTBOX_DEPTH);
+                let link = Link::new(
+                    id.clone(),
+                    transport,
+                    move || MllpMachine::new(max_msg),
+                    MllpHandler(lab.clone()),
+                    status,
+                    rx,
+                    shutdown.clone(),
+                );
+                (Outbox::Hl7(tx), spawn(link, trace))
+            }
+        };
+        tracing::info!(instrument = %id, profile = %profile.name, "link started");
+        running.tasks.push(task);
+        running.links.insert(
+            id,
+            RunningLink {
+                lab,
+                outbox,
+                local_addr,
+            },
+        );
+    }
+    Ok(running)
+}
+
+fn spawn<T, M, F, H>(link: Link<T, M, F, H>, trace: Option<TraceWriter>) -> JoinHandle<()>
+where
+    T: Transport,
+    M: crate::link::LinkMachine,
+    F: FnMut() -> M + Send + 'static,
+    H: crate::link::LinkHandler<M>,
+{
+    let link = match trace {
+        Some(t) => link.with_trace(t),
+        None => link,
+    };
+    tokio::spawn(link.run())
+}
+
+fn check_protocol(
+    instrument: &str,
+    protocol: Protocol,
+    profile: &Profile,
+) -> Result<(), StartError> {
+    let ok = matches!(
+        (protocol, profile.protocol),
+        (
+            Protocol::AstmE1381 | Protocol::AstmRaw,
+            MessageProtocol::Astm
+        ) | (Protocol::Hl7Mllp, MessageProtocol::Hl7)
+    );
+    if ok {
+        Ok(())
+    } else {
+        Err(StartError::ProtocolMismatch {
+            instrument: instrument.to_owned(),
+            protocol,
+            profile: profile.name.clone(),
+            messages: profile.protocol,
+        })
+    }
+}
