@@ -122,3 +122,6 @@ pub async fn run_his(
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod flow_tests;

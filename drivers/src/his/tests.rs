@@ -102,22 +102,22 @@ fn released_glucose(s: &Store) -> (i64, i64) {
 
 /// What the fake HIS does with each message, in turn (the last one repeats).
 #[derive(Clone, Copy, Debug)]
-enum Reply {
+pub(super) enum Reply {
     Code(&'static str),
     Hangup,
 }
 
 #[derive(Clone, Default)]
-struct Received(Arc<Mutex<Vec<Vec<u8>>>>);
+pub(super) struct Received(Arc<Mutex<Vec<Vec<u8>>>>);
 
 impl Received {
-    fn all(&self) -> Vec<Vec<u8>> {
+    pub(super) fn all(&self) -> Vec<Vec<u8>> {
         self.0.lock().unwrap().clone()
     }
 }
 
 /// A fake HIS: accepts connections, records each message, answers per `replies`.
-async fn fake_his(listener: TcpListener, replies: Vec<Reply>, received: Received) {
+pub(super) async fn fake_his(listener: TcpListener, replies: Vec<Reply>, received: Received) {
     let replies = Arc::new(replies);
     let count = Arc::new(Mutex::new(0usize));
     loop {
@@ -182,7 +182,7 @@ async fn start_fake_his(addr: &str, replies: Vec<Reply>) -> Received {
 }
 
 /// Waits (at most 10 s) until `f` holds.
-async fn until(mut f: impl FnMut() -> bool) {
+pub(super) async fn until(mut f: impl FnMut() -> bool) {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     while !f() {
         assert!(
