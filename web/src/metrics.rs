@@ -84,6 +84,26 @@ pub fn render_text(state: &HisState) -> Result<String, AppError> {
         let up = u8::from(l.state == LinkState::Connected);
         let _ = writeln!(out, "lis_link_up{{link=\"{}\"}} {up}", escape(&l.name));
     }
+    family(
+        &mut out,
+        "lis_link_state",
+        "gauge",
+        "1 for the state each link is in.",
+    );
+    for l in &links {
+        let state = match &l.state {
+            LinkState::Listening => "listening",
+            LinkState::Connecting => "connecting",
+            LinkState::Connected => "connected",
+            LinkState::Disconnected => "disconnected",
+            LinkState::Error(_) => "error",
+        };
+        let _ = writeln!(
+            out,
+            "lis_link_state{{link=\"{}\",state=\"{state}\"}} 1",
+            escape(&l.name)
+        );
+    }
     let (journal, results, unmatched) = state.store.counts()?;
     family(
         &mut out,

@@ -582,6 +582,9 @@ async fn fhir_read_and_search_serve_released_results_only() {
 #[tokio::test]
 async fn openapi_document_describes_the_routes_and_metrics_are_prometheus_text() {
     let lab = lab();
+    lab.state
+        .links
+        .register("DEMO-CHEM", "DEMO-CHEM", "tcp-server 127.0.0.1:5001");
     let (s, _, v) = call(&lab, Method::GET, "/api/openapi.json", None, None).await;
     assert_eq!(s, StatusCode::OK);
     assert!(v["openapi"].as_str().unwrap().starts_with("3."));
@@ -621,6 +624,12 @@ async fn openapi_document_describes_the_routes_and_metrics_are_prometheus_text()
         "{text}"
     );
     assert!(text.contains("lis_results_stored 2\n"));
+    assert!(
+        text.contains("lis_link_messages_in_total{link=\"DEMO-CHEM\"} 0\n"),
+        "{text}"
+    );
+    assert!(text.contains("lis_link_state{link=\"DEMO-CHEM\",state=\"disconnected\"} 1\n"));
+    assert!(text.contains("lis_link_up{link=\"DEMO-CHEM\"} 0\n"));
     assert!(text.contains("lis_his_delivery_latency_seconds_count 0\n"));
     assert!(text.contains("# TYPE lis_his_orders_received_total counter\n"));
 }

@@ -72,13 +72,14 @@ pub fn run_to(args: &TokenArgs, out: &mut dyn Write) -> anyhow::Result<ExitCode>
             let secret = generate_token().map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
             let names: Vec<String> = scopes.iter().map(|s| s.as_str().to_owned()).collect();
             store.create_token(name.trim(), &token_hash(&secret), &names, &actor)?;
+            // The secret alone on standard output (for scripts); the note on standard error.
             writeln!(out, "{secret}")?;
-            writeln!(
-                out,
-                "# token {:?} with scopes {}; shown once, store it now",
+            let _ = writeln!(
+                std::io::stderr(),
+                "token {:?} with scopes {} created; it is shown once, store it now",
                 name.trim(),
                 names.join(",")
-            )?;
+            );
         }
         TokenCommand::Revoke { name } => {
             if store.revoke_token(name, &actor)? {
