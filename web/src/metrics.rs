@@ -11,7 +11,7 @@ use axum::http::header;
 use axum::response::IntoResponse;
 use lis_drivers::link::LinkState;
 
-use crate::api::HisState;
+use crate::api::{blocking, HisState};
 use crate::error::AppError;
 
 fn escape(label: &str) -> String {
@@ -229,12 +229,15 @@ pub fn render_text(state: &HisState) -> Result<String, AppError> {
 
 /// `GET /metrics`.
 pub async fn render(State(state): State<HisState>) -> Result<impl IntoResponse, AppError> {
-    let body = render_text(&state)?;
-    Ok((
-        [(
-            header::CONTENT_TYPE,
-            "text/plain; version=0.0.4; charset=utf-8",
-        )],
-        body,
-    ))
+    blocking(move || {
+        let body = render_text(&state)?;
+        Ok((
+            [(
+                header::CONTENT_TYPE,
+                "text/plain; version=0.0.4; charset=utf-8",
+            )],
+            body,
+        ))
+    })
+    .await
 }

@@ -58,6 +58,21 @@ pub fn his_routes(state: HisState) -> Router {
         .with_state(state)
 }
 
+/// Runs a handler's body on the blocking pool: store calls wait for SQLite (a durable commit
+/// syncs the disk) and must not hold up the async workers that serve the links and the HIS.
+pub(crate) async fn blocking<T, E>(
+    f: impl FnOnce() -> Result<T, E> + Send + 'static,
+) -> Result<T, E>
+where
+    T: Send + 'static,
+    E: From<AppError> + Send + 'static,
+{
+    match tokio::task::spawn_blocking(f).await {
+        Ok(result) => result,
+        Err(e) => Err(E::from(AppError::internal(&e))),
+    }
+}
+
 /// Reads a JSON body, naming the field at fault when it cannot.
 pub(crate) fn json_body<T: DeserializeOwned>(body: &[u8]) -> Result<T, AppError> {
     if body.iter().all(u8::is_ascii_whitespace) {

@@ -9,7 +9,7 @@ use lis_core::model::{Actor, NewOrder, NewPatient, NewSpecimen, Priority, Sex};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{json_body, timestamp_param, HisState};
+use super::{blocking, json_body, timestamp_param, HisState};
 use crate::auth::{require, Scope};
 use crate::error::{AppError, ErrorBody};
 
@@ -266,14 +266,17 @@ pub async fn place(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<(StatusCode, Json<OrderOut>), AppError> {
-    let caller = require(&state.store, &headers, Scope::OrdersWrite)?;
-    let input: OrderIn = json_body(&body)?;
-    let order = to_new_order(state.store.config(), &input)?;
-    state.store.place_order(order, &Actor::His(caller.name))?;
-    Ok((
-        StatusCode::CREATED,
-        Json(order_out(&state, input.placer_number.trim())?),
-    ))
+    blocking(move || {
+        let caller = require(&state.store, &headers, Scope::OrdersWrite)?;
+        let input: OrderIn = json_body(&body)?;
+        let order = to_new_order(state.store.config(), &input)?;
+        state.store.place_order(order, &Actor::His(caller.name))?;
+        Ok((
+            StatusCode::CREATED,
+            Json(order_out(&state, input.placer_number.trim())?),
+        ))
+    })
+    .await
 }
 
 /// Cancels an order (its tests without results).
@@ -300,17 +303,20 @@ pub async fn cancel(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<OrderOut>, AppError> {
-    let caller = require(&state.store, &headers, Scope::OrdersWrite)?;
-    let input: CancelIn = json_body(&body)?;
-    required("reason", &input.reason)?;
-    let order = state
-        .store
-        .order_by_placer(&placer)?
-        .ok_or_else(|| AppError::NotFound(format!("order {placer:?} not found")))?;
-    state
-        .store
-        .cancel_order(order.id, input.reason.trim(), &Actor::His(caller.name))?;
-    Ok(Json(order_out(&state, &placer)?))
+    blocking(move || {
+        let caller = require(&state.store, &headers, Scope::OrdersWrite)?;
+        let input: CancelIn = json_body(&body)?;
+        required("reason", &input.reason)?;
+        let order = state
+            .store
+            .order_by_placer(&placer)?
+            .ok_or_else(|| AppError::NotFound(format!("order {placer:?} not found")))?;
+        state
+            .store
+            .cancel_order(order.id, input.reason.trim(), &Actor::His(caller.name))?;
+        Ok(Json(order_out(&state, &placer)?))
+    })
+    .await
 }
 
 /// An order's status and tests.
@@ -332,6 +338,9 @@ pub async fn status(
     Path(placer): Path<String>,
     headers: HeaderMap,
 ) -> Result<Json<OrderOut>, AppError> {
-    require(&state.store, &headers, Scope::ResultsRead)?;
-    Ok(Json(order_out(&state, &placer)?))
+    blocking(move || {
+        require(&state.store, &headers, Scope::ResultsRead)?;
+        Ok(Json(order_out(&state, &placer)?))
+    })
+    .await
 }

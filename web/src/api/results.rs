@@ -13,7 +13,7 @@ use lis_drivers::his::oru::{abnormal_flags, reference_range, ucum_code};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{query, timestamp_param, HisState};
+use super::{blocking, query, timestamp_param, HisState};
 use crate::auth::{require, Scope};
 use crate::error::{AppError, ErrorBody};
 
@@ -178,38 +178,42 @@ pub async fn list(
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
 ) -> Result<Json<ResultsOut>, AppError> {
-    require(&state.store, &headers, Scope::ResultsRead)?;
-    let q: ResultsQuery = query(raw.as_deref())?;
-    let corrected = match q.status.as_deref().map(str::trim) {
-        None | Some("") => None,
-        Some("final") => Some(false),
-        Some("corrected") => Some(true),
-        Some(other) => {
-            return Err(AppError::bad_field(
-                "status",
-                format!("{other:?} is not final or corrected (only released results are served)"),
-            ))
-        }
-    };
-    let since = match &q.since {
-        Some(s) => Some(timestamp_param("since", s)?),
-        None => None,
-    };
-    let filter = ReleasedFilter {
-        order: q.order.filter(|s| !s.is_empty()),
-        specimen: q.specimen.filter(|s| !s.is_empty()),
-        patient: q.patient.filter(|s| !s.is_empty()),
-        test_code: q.test.filter(|s| !s.is_empty()),
-        corrected,
-        since,
-        limit: limit_param("limit", q.limit.as_deref())?,
-    };
-    let lab = state.store.config();
-    let results = state
-        .store
-        .released_results(&filter)?
-        .iter()
-        .map(|r| result_out(lab, r))
-        .collect();
-    Ok(Json(ResultsOut { results }))
+    blocking(move || {
+        require(&state.store, &headers, Scope::ResultsRead)?;
+        let q: ResultsQuery = query(raw.as_deref())?;
+        let corrected =
+            match q.status.as_deref().map(str::trim) {
+                None | Some("") => None,
+                Some("final") => Some(false),
+                Some("corrected") => Some(true),
+                Some(other) => return Err(AppError::bad_field(
+                    "status",
+                    format!(
+                        "{other:?} is not final or corrected (only released results are served)"
+                    ),
+                )),
+            };
+        let since = match &q.since {
+            Some(s) => Some(timestamp_param("since", s)?),
+            None => None,
+        };
+        let filter = ReleasedFilter {
+            order: q.order.filter(|s| !s.is_empty()),
+            specimen: q.specimen.filter(|s| !s.is_empty()),
+            patient: q.patient.filter(|s| !s.is_empty()),
+            test_code: q.test.filter(|s| !s.is_empty()),
+            corrected,
+            since,
+            limit: limit_param("limit", q.limit.as_deref())?,
+        };
+        let lab = state.store.config();
+        let results = state
+            .store
+            .released_results(&filter)?
+            .iter()
+            .map(|r| result_out(lab, r))
+            .collect();
+        Ok(Json(ResultsOut { results }))
+    })
+    .await
 }

@@ -31,7 +31,7 @@ use self::build::{id_param, released_of_order, request_resource};
 pub use self::build::{observation_resource, patient_resource, report_resource};
 use self::resources::*;
 use self::search::{bundle, parse_search, to_value};
-use crate::api::HisState;
+use crate::api::{blocking, HisState};
 use crate::auth::{require, Scope};
 use crate::error::AppError;
 
@@ -142,9 +142,12 @@ async fn read_patient(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> FhirResult {
-    require(&state.store, &headers, Scope::FhirRead)?;
-    let p = state.store.patient(id_param("Patient", &id)?)?;
-    Ok(fhir_json(StatusCode::OK, &patient_resource(&p)))
+    blocking(move || {
+        require(&state.store, &headers, Scope::FhirRead)?;
+        let p = state.store.patient(id_param("Patient", &id)?)?;
+        Ok(fhir_json(StatusCode::OK, &patient_resource(&p)))
+    })
+    .await
 }
 
 async fn search_patients(
@@ -152,21 +155,24 @@ async fn search_patients(
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
 ) -> FhirResult {
-    require(&state.store, &headers, Scope::FhirRead)?;
-    let s = parse_search(&state, raw.as_deref(), &["identifier"])?;
-    let mut found = Vec::new();
-    if let Some(his) = &s.patient_his_id {
-        if let Some(p) = state.store.patient_by_his_id(his)? {
-            found.push((
-                format!("Patient/{}", p.id),
-                to_value(&patient_resource(&p))?,
-            ));
+    blocking(move || {
+        require(&state.store, &headers, Scope::FhirRead)?;
+        let s = parse_search(&state, raw.as_deref(), &["identifier"])?;
+        let mut found = Vec::new();
+        if let Some(his) = &s.patient_his_id {
+            if let Some(p) = state.store.patient_by_his_id(his)? {
+                found.push((
+                    format!("Patient/{}", p.id),
+                    to_value(&patient_resource(&p))?,
+                ));
+            }
         }
-    }
-    Ok(fhir_json(
-        StatusCode::OK,
-        &bundle("Patient", raw.as_deref(), found),
-    ))
+        Ok(fhir_json(
+            StatusCode::OK,
+            &bundle("Patient", raw.as_deref(), found),
+        ))
+    })
+    .await
 }
 
 /// A released result by id (`None` when it is not released).
@@ -198,13 +204,16 @@ async fn read_observation(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> FhirResult {
-    require(&state.store, &headers, Scope::FhirRead)?;
-    let r = released_result(&state, id_param("Observation", &id)?)?
-        .ok_or_else(|| FhirError(AppError::NotFound(format!("Observation/{id} not found"))))?;
-    Ok(fhir_json(
-        StatusCode::OK,
-        &observation_resource(state.store.config(), &r),
-    ))
+    blocking(move || {
+        require(&state.store, &headers, Scope::FhirRead)?;
+        let r = released_result(&state, id_param("Observation", &id)?)?
+            .ok_or_else(|| FhirError(AppError::NotFound(format!("Observation/{id} not found"))))?;
+        Ok(fhir_json(
+            StatusCode::OK,
+            &observation_resource(state.store.config(), &r),
+        ))
+    })
+    .await
 }
 
 async fn search_observations(
@@ -212,55 +221,58 @@ async fn search_observations(
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
 ) -> FhirResult {
-    require(&state.store, &headers, Scope::FhirRead)?;
-    let s = parse_search(
-        &state,
-        raw.as_deref(),
-        &[
-            "patient",
-            "subject",
-            "patient.identifier",
-            "subject:identifier",
-            "code",
-            "date",
-            "_lastUpdated",
-        ],
-    )?;
-    let lab = state.store.config();
-    let mut found = Vec::new();
-    if !s.patient_unknown {
-        let since = s
-            .last_updated
-            .iter()
-            .filter(|p| matches!(p.prefix, "ge" | "gt" | "eq"))
-            .map(|p| p.start)
-            .max();
-        let rows = state.store.released_results(&ReleasedFilter {
-            patient: s.patient_his_id.clone(),
-            test_code: s.code.clone(),
-            since,
-            limit: MAX_COUNT,
-            ..ReleasedFilter::default()
-        })?;
-        for r in rows {
-            let observed = r.result.observed_at.unwrap_or(r.result.received_at);
-            if s.date.iter().all(|d| d.matches(observed))
-                && s.last_updated.iter().all(|d| d.matches(r.released_at))
-            {
-                found.push((
-                    format!("Observation/{}", r.result.id),
-                    to_value(&observation_resource(lab, &r))?,
-                ));
-            }
-            if found.len() >= s.count {
-                break;
+    blocking(move || {
+        require(&state.store, &headers, Scope::FhirRead)?;
+        let s = parse_search(
+            &state,
+            raw.as_deref(),
+            &[
+                "patient",
+                "subject",
+                "patient.identifier",
+                "subject:identifier",
+                "code",
+                "date",
+                "_lastUpdated",
+            ],
+        )?;
+        let lab = state.store.config();
+        let mut found = Vec::new();
+        if !s.patient_unknown {
+            let since = s
+                .last_updated
+                .iter()
+                .filter(|p| matches!(p.prefix, "ge" | "gt" | "eq"))
+                .map(|p| p.start)
+                .max();
+            let rows = state.store.released_results(&ReleasedFilter {
+                patient: s.patient_his_id.clone(),
+                test_code: s.code.clone(),
+                since,
+                limit: MAX_COUNT,
+                ..ReleasedFilter::default()
+            })?;
+            for r in rows {
+                let observed = r.result.observed_at.unwrap_or(r.result.received_at);
+                if s.date.iter().all(|d| d.matches(observed))
+                    && s.last_updated.iter().all(|d| d.matches(r.released_at))
+                {
+                    found.push((
+                        format!("Observation/{}", r.result.id),
+                        to_value(&observation_resource(lab, &r))?,
+                    ));
+                }
+                if found.len() >= s.count {
+                    break;
+                }
             }
         }
-    }
-    Ok(fhir_json(
-        StatusCode::OK,
-        &bundle("Observation", raw.as_deref(), found),
-    ))
+        Ok(fhir_json(
+            StatusCode::OK,
+            &bundle("Observation", raw.as_deref(), found),
+        ))
+    })
+    .await
 }
 
 async fn read_report(
@@ -268,20 +280,23 @@ async fn read_report(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> FhirResult {
-    require(&state.store, &headers, Scope::FhirRead)?;
-    let not_found = || {
-        FhirError(AppError::NotFound(format!(
-            "DiagnosticReport/{id} not found"
-        )))
-    };
-    let order = match state.store.order(id_param("DiagnosticReport", &id)?) {
-        Ok(o) => o,
-        Err(lis_core::StoreError::NotFound { .. }) => return Err(not_found()),
-        Err(e) => return Err(e.into()),
-    };
-    let (released, all) = released_of_order(&state, &order)?;
-    let report = report_resource(&order, &released, all).ok_or_else(not_found)?;
-    Ok(fhir_json(StatusCode::OK, &report))
+    blocking(move || {
+        require(&state.store, &headers, Scope::FhirRead)?;
+        let not_found = || {
+            FhirError(AppError::NotFound(format!(
+                "DiagnosticReport/{id} not found"
+            )))
+        };
+        let order = match state.store.order(id_param("DiagnosticReport", &id)?) {
+            Ok(o) => o,
+            Err(lis_core::StoreError::NotFound { .. }) => return Err(not_found()),
+            Err(e) => return Err(e.into()),
+        };
+        let (released, all) = released_of_order(&state, &order)?;
+        let report = report_resource(&order, &released, all).ok_or_else(not_found)?;
+        Ok(fhir_json(StatusCode::OK, &report))
+    })
+    .await
 }
 
 async fn search_reports(
@@ -289,55 +304,58 @@ async fn search_reports(
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
 ) -> FhirResult {
-    require(&state.store, &headers, Scope::FhirRead)?;
-    let s = parse_search(
-        &state,
-        raw.as_deref(),
-        &[
-            "patient",
-            "subject",
-            "patient.identifier",
-            "subject:identifier",
-            "date",
-            "_lastUpdated",
-        ],
-    )?;
-    let mut found = Vec::new();
-    if !s.patient_unknown {
-        for id in state
-            .store
-            .order_ids(s.patient_his_id.as_deref(), MAX_COUNT)?
-        {
-            let order = state.store.order(id)?;
-            let (released, all) = released_of_order(&state, &order)?;
-            let Some(report) = report_resource(&order, &released, all) else {
-                continue;
-            };
-            let effective = released
-                .iter()
-                .map(|r| r.result.observed_at.unwrap_or(r.result.received_at))
-                .min();
-            let updated = released.iter().map(|r| r.released_at).max();
-            let date_ok = s
-                .date
-                .iter()
-                .all(|d| effective.is_some_and(|t| d.matches(t)));
-            let updated_ok = s
-                .last_updated
-                .iter()
-                .all(|d| updated.is_some_and(|t| d.matches(t)));
-            if date_ok && updated_ok {
-                found.push((format!("DiagnosticReport/{id}"), to_value(&report)?));
-            }
-            if found.len() >= s.count {
-                break;
+    blocking(move || {
+        require(&state.store, &headers, Scope::FhirRead)?;
+        let s = parse_search(
+            &state,
+            raw.as_deref(),
+            &[
+                "patient",
+                "subject",
+                "patient.identifier",
+                "subject:identifier",
+                "date",
+                "_lastUpdated",
+            ],
+        )?;
+        let mut found = Vec::new();
+        if !s.patient_unknown {
+            for id in state
+                .store
+                .order_ids(s.patient_his_id.as_deref(), MAX_COUNT)?
+            {
+                let order = state.store.order(id)?;
+                let (released, all) = released_of_order(&state, &order)?;
+                let Some(report) = report_resource(&order, &released, all) else {
+                    continue;
+                };
+                let effective = released
+                    .iter()
+                    .map(|r| r.result.observed_at.unwrap_or(r.result.received_at))
+                    .min();
+                let updated = released.iter().map(|r| r.released_at).max();
+                let date_ok = s
+                    .date
+                    .iter()
+                    .all(|d| effective.is_some_and(|t| d.matches(t)));
+                let updated_ok = s
+                    .last_updated
+                    .iter()
+                    .all(|d| updated.is_some_and(|t| d.matches(t)));
+                if date_ok && updated_ok {
+                    found.push((format!("DiagnosticReport/{id}"), to_value(&report)?));
+                }
+                if found.len() >= s.count {
+                    break;
+                }
             }
         }
-    }
-    Ok(fhir_json(
-        StatusCode::OK,
-        &bundle("DiagnosticReport", raw.as_deref(), found),
-    ))
+        Ok(fhir_json(
+            StatusCode::OK,
+            &bundle("DiagnosticReport", raw.as_deref(), found),
+        ))
+    })
+    .await
 }
 
 async fn read_request(
@@ -345,20 +363,23 @@ async fn read_request(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> FhirResult {
-    require(&state.store, &headers, Scope::FhirRead)?;
-    let order = match state.store.order(id_param("ServiceRequest", &id)?) {
-        Ok(o) => o,
-        Err(lis_core::StoreError::NotFound { .. }) => {
-            return Err(FhirError(AppError::NotFound(format!(
-                "ServiceRequest/{id} not found"
-            ))))
-        }
-        Err(e) => return Err(e.into()),
-    };
-    Ok(fhir_json(
-        StatusCode::OK,
-        &request_resource(&state, &order)?,
-    ))
+    blocking(move || {
+        require(&state.store, &headers, Scope::FhirRead)?;
+        let order = match state.store.order(id_param("ServiceRequest", &id)?) {
+            Ok(o) => o,
+            Err(lis_core::StoreError::NotFound { .. }) => {
+                return Err(FhirError(AppError::NotFound(format!(
+                    "ServiceRequest/{id} not found"
+                ))))
+            }
+            Err(e) => return Err(e.into()),
+        };
+        Ok(fhir_json(
+            StatusCode::OK,
+            &request_resource(&state, &order)?,
+        ))
+    })
+    .await
 }
 
 async fn search_requests(
@@ -366,32 +387,35 @@ async fn search_requests(
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
 ) -> FhirResult {
-    require(&state.store, &headers, Scope::FhirRead)?;
-    let s = parse_search(
-        &state,
-        raw.as_deref(),
-        &[
-            "patient",
-            "subject",
-            "patient.identifier",
-            "subject:identifier",
-        ],
-    )?;
-    let mut found = Vec::new();
-    if !s.patient_unknown {
-        for id in state
-            .store
-            .order_ids(s.patient_his_id.as_deref(), s.count)?
-        {
-            let order = state.store.order(id)?;
-            found.push((
-                format!("ServiceRequest/{id}"),
-                to_value(&request_resource(&state, &order)?)?,
-            ));
+    blocking(move || {
+        require(&state.store, &headers, Scope::FhirRead)?;
+        let s = parse_search(
+            &state,
+            raw.as_deref(),
+            &[
+                "patient",
+                "subject",
+                "patient.identifier",
+                "subject:identifier",
+            ],
+        )?;
+        let mut found = Vec::new();
+        if !s.patient_unknown {
+            for id in state
+                .store
+                .order_ids(s.patient_his_id.as_deref(), s.count)?
+            {
+                let order = state.store.order(id)?;
+                found.push((
+                    format!("ServiceRequest/{id}"),
+                    to_value(&request_resource(&state, &order)?)?,
+                ));
+            }
         }
-    }
-    Ok(fhir_json(
-        StatusCode::OK,
-        &bundle("ServiceRequest", raw.as_deref(), found),
-    ))
+        Ok(fhir_json(
+            StatusCode::OK,
+            &bundle("ServiceRequest", raw.as_deref(), found),
+        ))
+    })
+    .await
 }
