@@ -50,6 +50,12 @@ pub enum AppError {
     /// 409: the request conflicts with what is stored (duplicate placer number or barcode).
     #[error("{0}")]
     Conflict(String),
+    /// 413: the body is larger than the API takes.
+    #[error("the request body is larger than {limit} bytes")]
+    TooLarge {
+        /// The limit in bytes.
+        limit: usize,
+    },
     /// 422: the request is readable but the lab cannot accept it (unknown test...).
     #[error("{message}")]
     Unprocessable {
@@ -100,6 +106,7 @@ impl AppError {
             Self::Forbidden { .. } => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Internal { .. } => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -113,6 +120,7 @@ impl AppError {
             Self::Forbidden { .. } => ("forbidden", None),
             Self::NotFound(_) => ("not_found", None),
             Self::Conflict(_) => ("conflict", None),
+            Self::TooLarge { .. } => ("too_large", None),
             Self::Unprocessable { field, .. } => ("invalid", field.clone()),
             Self::Internal { .. } => ("internal", None),
         };

@@ -14,6 +14,9 @@ pub mod results;
 
 use std::sync::Arc;
 
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use axum::Router;
 use lis_core::Store;
@@ -45,6 +48,25 @@ impl HisState {
     }
 }
 
+/// Largest request body the API reads (an order is a few kilobytes).
+pub const MAX_BODY_BYTES: usize = 1 << 20;
+
+/// The body, or why it could not be read (too large, cut off) as an [`AppError`].
+pub(crate) fn body_bytes(body: Result<Bytes, BytesRejection>) -> Result<Bytes, AppError> {
+    body.map_err(|e| {
+        if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+            AppError::TooLarge {
+                limit: MAX_BODY_BYTES,
+            }
+        } else {
+            AppError::BadRequest {
+                field: None,
+                message: format!("the request body could not be read: {e}"),
+            }
+        }
+    })
+}
+
 /// Every HIS route: REST, FHIR, OpenAPI and metrics.
 pub fn his_routes(state: HisState) -> Router {
     Router::new()
@@ -55,6 +77,7 @@ pub fn his_routes(state: HisState) -> Router {
         .route("/api/openapi.json", get(crate::openapi::document))
         .route("/metrics", get(crate::metrics::render))
         .merge(crate::fhir::routes())
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state)
 }
 

@@ -1,6 +1,7 @@
 //! Orders as JSON: the REST twin of the HL7 ORM^O01/OML^O21 listener, with the same checks.
 
 use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
@@ -9,7 +10,7 @@ use lis_core::model::{Actor, NewOrder, NewPatient, NewSpecimen, Priority, Sex};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{blocking, json_body, timestamp_param, HisState};
+use super::{blocking, body_bytes, json_body, timestamp_param, HisState};
 use crate::auth::{require, Scope};
 use crate::error::{AppError, ErrorBody};
 
@@ -264,11 +265,11 @@ fn order_out(state: &HisState, placer: &str) -> Result<OrderOut, AppError> {
 pub async fn place(
     State(state): State<HisState>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Result<(StatusCode, Json<OrderOut>), AppError> {
     blocking(move || {
         let caller = require(&state.store, &headers, Scope::OrdersWrite)?;
-        let input: OrderIn = json_body(&body)?;
+        let input: OrderIn = json_body(&body_bytes(body)?)?;
         let order = to_new_order(state.store.config(), &input)?;
         state.store.place_order(order, &Actor::His(caller.name))?;
         Ok((
@@ -301,11 +302,11 @@ pub async fn cancel(
     State(state): State<HisState>,
     Path(placer): Path<String>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<OrderOut>, AppError> {
     blocking(move || {
         let caller = require(&state.store, &headers, Scope::OrdersWrite)?;
-        let input: CancelIn = json_body(&body)?;
+        let input: CancelIn = json_body(&body_bytes(body)?)?;
         required("reason", &input.reason)?;
         let order = state
             .store

@@ -181,18 +181,19 @@ pub async fn list(
     blocking(move || {
         require(&state.store, &headers, Scope::ResultsRead)?;
         let q: ResultsQuery = query(raw.as_deref())?;
-        let corrected =
-            match q.status.as_deref().map(str::trim) {
-                None | Some("") => None,
-                Some("final") => Some(false),
-                Some("corrected") => Some(true),
-                Some(other) => return Err(AppError::bad_field(
+        let corrected = match q.status.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some("final") => Some(false),
+            Some("corrected") => Some(true),
+            Some(other) => {
+                return Err(AppError::bad_field(
                     "status",
                     format!(
                         "{other:?} is not final or corrected (only released results are served)"
                     ),
-                )),
-            };
+                ))
+            }
+        };
         let since = match &q.since {
             Some(s) => Some(timestamp_param("since", s)?),
             None => None,

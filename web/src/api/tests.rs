@@ -216,6 +216,13 @@ async fn post_orders_checks_token_scope_and_body() {
         post(&lab, Some(ORDERS), None).await.0,
         StatusCode::BAD_REQUEST
     );
+    // Oversized: 413 with the JSON error body.
+    let huge = format!("{{\"placer_number\": \"{}\"}}", "x".repeat(2 << 20));
+    let (s, _, v) = post(&lab, Some(ORDERS), Some(&huge)).await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (StatusCode::PAYLOAD_TOO_LARGE, Some("too_large"))
+    );
     // Unknown test: 422 naming it.
     let (s, _, v) = post(&lab, Some(ORDERS), Some(&ORDER.replace("14682-9", "XYZ"))).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
