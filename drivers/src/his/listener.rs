@@ -135,10 +135,42 @@ fn store_refusal(e: &StoreError) -> Refusal {
     }
 }
 
+/// Whether a new order repeats one already stored (same placer number, patient, tubes and
+/// tests): a HIS that resends after a lost ACK, even with a new MSH-10, gets AA, not a duplicate.
+fn same_as_stored(store: &Store, order: &lis_core::model::NewOrder) -> bool {
+    let Ok(Some(stored)) = store.order_by_placer(&order.placer_number) else {
+        return false;
+    };
+    let (Ok(patient), Ok(specimens), Ok(tests)) = (
+        store.patient(stored.patient_id),
+        store.specimens_for_order(stored.id),
+        store.ordered_tests(stored.id),
+    ) else {
+        return false;
+    };
+    let mut have: Vec<(String, String)> = tests
+        .iter()
+        .filter(|t| t.status != lis_core::model::OrderedTestStatus::Cancelled)
+        .filter_map(|t| {
+            let s = specimens.iter().find(|s| s.id == t.specimen_id)?;
+            Some((s.barcode.clone(), t.test_code.clone()))
+        })
+        .collect();
+    let mut want: Vec<(String, String)> = order
+        .specimens
+        .iter()
+        .flat_map(|s| s.tests.iter().map(|t| (s.barcode.clone(), t.clone())))
+        .collect();
+    have.sort();
+    want.sort();
+    want.dedup();
+    patient.his_id == order.patient.his_id && have == want
+}
+
 fn apply(store: &Store, actor: &Actor, action: &OrderAction, resend: bool) -> Result<(), Refusal> {
     let result = match action {
         OrderAction::Place(order) => {
-            if resend {
+            if resend || same_as_stored(store, order) {
                 if let Ok(Some(_)) = store.order_by_placer(&order.placer_number) {
                     return Ok(());
                 }

@@ -417,6 +417,17 @@ fn orm_new_order_is_stored_with_patient_tests_barcode_and_priority() {
     let (code, _, _, _) = answer(&s, &c, &hl7(ORM_NW));
     assert_eq!(code, "AA");
     assert_eq!(s.order_ids(None, 10).unwrap().len(), 1);
+    // Resent with a new control id (other bytes): still the same order, AA.
+    let (code, control, _, _) = answer(&s, &c, ORM_NW.replace("|M1|", "|M1b|").as_bytes());
+    assert_eq!((code.as_str(), control.as_str()), ("AA", "M1b"));
+    assert_eq!(s.order_ids(None, 10).unwrap().len(), 1);
+    // The same placer number for other tests is a conflict: AE, duplicate key.
+    let other = ORM_NW
+        .replace("|M1|", "|M1c|")
+        .replace("GLU^Glucose^L", "UREA");
+    let (code, _, _, err) = answer(&s, &c, other.as_bytes());
+    assert_eq!(code, "AE");
+    assert_eq!(err.unwrap().1, "205^Duplicate key identifier^HL70357");
     // Journaled.
     assert_eq!(s.journal_entry(1).unwrap().raw, hl7(ORM_NW));
 }
