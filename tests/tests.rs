@@ -1,3 +1,10 @@
 //! End-to-end tests: the real `lis` binary against files and simulated peers.
 
+mod admin_e2e;
+mod faults_e2e;
 mod parse_cli;
+mod profiles_e2e;
+mod query_e2e;
+mod replay_e2e;
+mod serial_e2e;
+mod serve_e2e;

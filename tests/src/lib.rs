@@ -72,3 +72,6 @@ pub fn run_lis(args: &[&str]) -> (i32, String, String) {
         String::from_utf8_lossy(&output.stderr).into_owned(),
     )
 }
+
+pub mod analyzer;
+pub mod server;

@@ -3,7 +3,7 @@
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use super::{JournalId, OrderId, OrderedTestId, ResultId, UnmatchedId};
+use super::{JournalId, OrderId, OrderedTestId, PatientHint, ResultId, UnmatchedId};
 use crate::lifecycle::ResultState;
 use crate::validation::{Flag, Outcome};
 
@@ -145,4 +145,6 @@ pub struct Unmatched {
     pub received_at: Timestamp,
     /// The result it became when a technician attached it.
     pub attached_result_id: Option<ResultId>,
+    /// Patient details the analyzer sent with it, to help find the order.
+    pub patient_hint: Option<PatientHint>,
 }

@@ -703,7 +703,7 @@ impl Store {
                 Some(&json!({ "order": serde_json::to_value(order).unwrap_or_default(), "cancelled_tests": dropped })),
                 None,
             )?;
-            super::orders::refresh_status(conn, order_id)?;
+            super::orders::refresh_status(conn, order_id, actor)?;
             Ok(order_id)
         })
     }

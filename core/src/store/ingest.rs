@@ -108,16 +108,20 @@ pub(crate) fn ingest(
                 if !touched.contains(&target.order_id) {
                     touched.push(target.order_id);
                 }
-                summary.push(json!({
+                // The reasons are in the result row and its check rows; the audit keeps what
+                // was decided.
+                let mut entry = json!({
                     "result": s.result_id,
                     "test": test.code,
                     "specimen": target.specimen_barcode,
                     "value": s.value,
                     "state": s.state.as_str(),
                     "flags": s.flags.iter().map(|f| f.code()).collect::<Vec<_>>(),
-                    "reasons": s.reasons,
-                    "follow_ups": s.follow_ups.iter().map(describe).collect::<Vec<_>>(),
-                }));
+                });
+                if !s.follow_ups.is_empty() {
+                    entry["follow_ups"] = s.follow_ups.iter().map(describe).collect();
+                }
+                summary.push(entry);
                 stored.push(StoredObservation::Result(s.result_id));
             }
             Err(reason) => {
@@ -137,7 +141,7 @@ pub(crate) fn ingest(
         orders::add_outbox(conn, *order_id, "results_released", ids, msg.received_at)?;
     }
     for order_id in &touched {
-        orders::refresh_status(conn, *order_id)?;
+        orders::refresh_status(conn, *order_id, &actor)?;
     }
     audit_log::append(
         conn,
@@ -185,8 +189,8 @@ fn store_unmatched(
 ) -> Result<i64, StoreError> {
     conn.prepare_cached(
         "INSERT INTO unmatched (journal_id, instrument, specimen_id, instrument_test_code, value, \
-         units, flags, observed_at, operator, reason, received_at) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+         units, flags, observed_at, operator, reason, received_at, patient_hint) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
     )?
     .execute(params![
         journal_id,
@@ -200,6 +204,9 @@ fn store_unmatched(
         obs.operator,
         reason.as_str(),
         ms(msg.received_at),
+        msg.patient_hint
+            .as_ref()
+            .and_then(|h| serde_json::to_string(h).ok()),
     ])?;
     Ok(conn.last_insert_rowid())
 }

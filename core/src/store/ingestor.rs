@@ -41,6 +41,15 @@ impl IngestTicket {
     pub fn wait(self) -> Result<IngestOutcome, IngestError> {
         self.answer.recv().unwrap_or(Err(StoreError::WriterStopped))
     }
+
+    /// The answer if it is ready, without blocking (for callers that poll).
+    pub fn try_wait(&self) -> Option<Result<IngestOutcome, IngestError>> {
+        match self.answer.try_recv() {
+            Ok(answer) => Some(answer),
+            Err(mpsc::TryRecvError::Empty) => None,
+            Err(mpsc::TryRecvError::Disconnected) => Some(Err(StoreError::WriterStopped)),
+        }
+    }
 }
 
 impl Ingestor {
@@ -125,7 +134,13 @@ fn commit_batch(
             },
             Err(e) => Err(StoreError::from(e)),
         };
+        let failed = answer.is_err();
         answers.push(answer);
+        // Some errors (disk full, I/O) make SQLite roll back the whole transaction: then the
+        // messages before this one are gone too, and none of the batch may be acknowledged.
+        if failed && tx.is_autocommit() {
+            return failed_all(&"SQLite rolled the transaction back after an error");
+        }
     }
     match tx.commit() {
         Ok(()) => answers,

@@ -92,7 +92,7 @@ impl Store {
     pub fn verify(&self, result_id: ResultId, actor: &Actor) -> Result<ResultState, StoreError> {
         self.write(|conn, _| {
             let (cur, next) = apply(conn, result_id, Action::Verify, actor, None)?;
-            orders::refresh_status(conn, cur.order_id)?;
+            orders::refresh_status(conn, cur.order_id, actor)?;
             Ok(next)
         })
     }
@@ -115,7 +115,7 @@ impl Store {
                 &[result_id],
                 Timestamp::now(),
             )?;
-            orders::refresh_status(conn, cur.order_id)?;
+            orders::refresh_status(conn, cur.order_id, actor)?;
             Ok(next)
         })
     }
@@ -129,7 +129,7 @@ impl Store {
     ) -> Result<ResultState, StoreError> {
         self.write(|conn, _| {
             let (cur, next) = apply(conn, result_id, Action::Reject, actor, Some(reason))?;
-            orders::refresh_status(conn, cur.order_id)?;
+            orders::refresh_status(conn, cur.order_id, actor)?;
             Ok(next)
         })
     }
@@ -202,7 +202,7 @@ impl Store {
                 Some(&json!({ "result": stored.result_id, "value": stored.value, "state": stored.state.as_str() })),
                 Some(reason),
             )?;
-            orders::refresh_status(conn, cur.order_id)?;
+            orders::refresh_status(conn, cur.order_id, actor)?;
             Ok(stored.result_id)
         })
     }
@@ -253,7 +253,7 @@ impl Store {
                 Some(&json!({ "reported": result_id })),
                 None,
             )?;
-            orders::refresh_status(conn, cur.order_id)?;
+            orders::refresh_status(conn, cur.order_id, actor)?;
             Ok(())
         })
     }
@@ -357,7 +357,7 @@ impl Store {
                 Some(&json!({ "order": order_id, "test": test_code, "result": stored.result_id, "state": stored.state.as_str() })),
                 None,
             )?;
-            orders::refresh_status(conn, order_id)?;
+            orders::refresh_status(conn, order_id, actor)?;
             Ok(stored.result_id)
         })
     }

@@ -108,7 +108,6 @@ CREATE TABLE results (
     UNIQUE (ordered_test_id, version)
 );
 CREATE INDEX results_patient_test ON results(patient_id, test_code, id);
-CREATE INDEX results_order ON results(order_id);
 CREATE TABLE users (
     id INTEGER PRIMARY KEY,
     username TEXT NOT NULL UNIQUE,
@@ -136,14 +135,16 @@ CREATE TABLE audit (
         version: 2,
         description: "check rows, unmatched queue, outbox for the HIS, QC observations",
         sql: r"
+-- One row per rule per result, clustered by result (no separate index to maintain); written
+-- only together with its result, so no foreign key check per row.
 CREATE TABLE result_checks (
-    id INTEGER PRIMARY KEY,
-    result_id INTEGER NOT NULL REFERENCES results(id),
+    result_id INTEGER NOT NULL,
+    position INTEGER NOT NULL,
     rule TEXT NOT NULL,
     outcome TEXT NOT NULL,
-    detail TEXT NOT NULL
-);
-CREATE INDEX result_checks_result ON result_checks(result_id);
+    detail TEXT NOT NULL,
+    PRIMARY KEY (result_id, position)
+) WITHOUT ROWID;
 CREATE TABLE unmatched (
     id INTEGER PRIMARY KEY,
     journal_id INTEGER NOT NULL REFERENCES journal(id),
@@ -190,7 +191,7 @@ CREATE TABLE qc_observations (
         description: "release time on results, config history",
         sql: r"
 ALTER TABLE results ADD COLUMN released_at INTEGER;
-CREATE INDEX results_released ON results(released_at) WHERE released_at IS NOT NULL;
+CREATE INDEX results_released ON results(released_at);
 CREATE TABLE config_history (
     id INTEGER PRIMARY KEY,
     loaded_at INTEGER NOT NULL,
@@ -201,6 +202,13 @@ CREATE TABLE config_history (
     },
     Migration {
         version: 4,
+        description: "patient details sent by the analyzer, kept with unmatched results",
+        sql: r"
+ALTER TABLE unmatched ADD COLUMN patient_hint TEXT;
+",
+    },
+    Migration {
+        version: 5,
         description: "HIS deliveries per outbox row and endpoint, API tokens",
         sql: r"
 ALTER TABLE outbox ADD COLUMN delivered_at INTEGER;
@@ -300,10 +308,10 @@ mod tests {
     fn from_empty_to_latest() {
         let mut conn = Connection::open_in_memory().unwrap();
         assert_eq!(current_version(&conn).unwrap(), 0);
-        assert_eq!(migrate(&mut conn).unwrap(), 4);
+        assert_eq!(migrate(&mut conn).unwrap(), 5);
         // Running again changes nothing.
         let before = schema(&conn);
-        assert_eq!(migrate(&mut conn).unwrap(), 4);
+        assert_eq!(migrate(&mut conn).unwrap(), 5);
         assert_eq!(schema(&conn), before);
     }
 
@@ -325,13 +333,34 @@ mod tests {
     }
 
     #[test]
+    fn upgrade_keeps_rows_written_by_an_earlier_version() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        migrate_to(&mut conn, 2).unwrap();
+        conn.execute_batch(
+            "INSERT INTO journal (link, instrument, protocol, kind, received_at, sha256, crc32, raw) \
+             VALUES ('l', 'i', 'astm', 'results', 0, x'00', 0, x'');
+             INSERT INTO unmatched (journal_id, instrument, specimen_id, instrument_test_code, \
+             value, units, flags, operator, reason, received_at) \
+             VALUES (1, 'i', 'S1', 'GLU', '5.2', 'mmol/L', '[]', '', 'no_order', 0);",
+        )
+        .unwrap();
+        migrate(&mut conn).unwrap();
+        let (value, hint): (String, Option<String>) = conn
+            .query_row("SELECT value, patient_hint FROM unmatched", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .unwrap();
+        assert_eq!((value.as_str(), hint), ("5.2", None));
+    }
+
+    #[test]
     fn newer_database_is_refused() {
         let mut conn = Connection::open_in_memory().unwrap();
         conn.pragma_update(None, "user_version", 99).unwrap();
         match migrate(&mut conn) {
             Err(StoreError::SchemaTooNew {
                 found: 99,
-                known: 4,
+                known: 5,
             }) => {}
             other => panic!("expected SchemaTooNew, got {other:?}"),
         }

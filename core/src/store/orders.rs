@@ -102,6 +102,7 @@ pub(crate) fn add_outbox(
 pub(crate) fn refresh_status(
     conn: &Connection,
     order_id: OrderId,
+    actor: &Actor,
 ) -> Result<OrderStatus, StoreError> {
     let current: String = conn
         .prepare_cached("SELECT status FROM orders WHERE id = ?1")?
@@ -130,6 +131,16 @@ pub(crate) fn refresh_status(
     if status.as_str() != current {
         conn.prepare_cached("UPDATE orders SET status = ?2 WHERE id = ?1")?
             .execute(params![order_id, status.as_str()])?;
+        audit_log::append(
+            conn,
+            actor,
+            "order.status",
+            "order",
+            order_id,
+            Some(&json!({ "status": current })),
+            Some(&json!({ "status": status.as_str() })),
+            None,
+        )?;
     }
     Ok(status)
 }
@@ -167,6 +178,110 @@ fn patient(conn: &Connection, id: PatientId) -> Result<Patient, StoreError> {
         .ok_or_else(|| StoreError::not_found("patient", id))
 }
 
+/// Places one order in the caller's transaction.
+fn place_order(
+    conn: &Connection,
+    config: &crate::config::LabConfig,
+    order: &NewOrder,
+    actor: &Actor,
+) -> Result<OrderId, StoreError> {
+    if order.placer_number.trim().is_empty() {
+        return Err(StoreError::invalid("placer number is empty"));
+    }
+    if order.specimens.iter().all(|s| s.tests.is_empty()) {
+        return Err(StoreError::invalid("an order needs at least one test"));
+    }
+    for s in &order.specimens {
+        if s.barcode.trim().is_empty() {
+            return Err(StoreError::invalid("specimen barcode is empty"));
+        }
+        for t in &s.tests {
+            if config.test(t).is_none() {
+                return Err(StoreError::invalid(format!(
+                    "test {t:?} is not in the catalog"
+                )));
+            }
+        }
+    }
+    let exists: Option<i64> = conn
+        .query_row(
+            "SELECT id FROM orders WHERE placer_number = ?1",
+            [&order.placer_number],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if let Some(id) = exists {
+        return Err(StoreError::invalid(format!(
+            "placer number {:?} already exists (order {id})",
+            order.placer_number
+        )));
+    }
+    let patient_id = upsert_patient(conn, &order.patient, actor)?;
+    conn.execute(
+        "INSERT INTO orders (placer_number, patient_id, requesting_doctor, department, \
+         priority, status, ordered_at) VALUES (?1, ?2, ?3, ?4, ?5, 'ordered', ?6)",
+        params![
+            order.placer_number,
+            patient_id,
+            order.requesting_doctor,
+            order.department,
+            order.priority.as_str(),
+            ms(order.ordered_at)
+        ],
+    )?;
+    let order_id = conn.last_insert_rowid();
+    let accession = format!("L{order_id:08}");
+    conn.execute(
+        "UPDATE orders SET accession = ?2 WHERE id = ?1",
+        params![order_id, accession],
+    )?;
+    for s in &order.specimens {
+        let taken: Option<i64> = conn
+            .query_row(
+                "SELECT id FROM specimens WHERE barcode = ?1",
+                [&s.barcode],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if taken.is_some() {
+            return Err(StoreError::invalid(format!(
+                "specimen barcode {:?} is already used",
+                s.barcode
+            )));
+        }
+        conn.execute(
+            "INSERT INTO specimens (barcode, order_id, specimen_type, collected_at, received_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![
+                s.barcode,
+                order_id,
+                s.specimen_type,
+                s.collected_at.map(ms),
+                s.received_at.map(ms)
+            ],
+        )?;
+        let specimen_id = conn.last_insert_rowid();
+        for t in &s.tests {
+            conn.execute(
+                "INSERT OR IGNORE INTO ordered_tests (order_id, specimen_id, test_code, origin, status) \
+                 VALUES (?1, ?2, ?3, 'ordered', 'pending')",
+                params![order_id, specimen_id, t],
+            )?;
+        }
+    }
+    audit_log::append(
+        conn,
+        actor,
+        "order.place",
+        "order",
+        order_id,
+        None,
+        Some(&serde_json::to_value(order).unwrap_or_default()),
+        None,
+    )?;
+    Ok(order_id)
+}
+
 impl Store {
     /// Inserts or updates a patient by HIS id.
     pub fn upsert_patient(
@@ -185,93 +300,20 @@ impl Store {
     /// Places an order: upserts the patient, creates the order (accession `L` + 8-digit id),
     /// its specimens and ordered tests. Every test must be in the catalog and every barcode new.
     pub fn place_order(&self, order: NewOrder, actor: &Actor) -> Result<OrderId, StoreError> {
+        self.write(|conn, lab| place_order(conn, &lab.config, &order, actor))
+    }
+
+    /// Places several orders in one transaction: all are stored or, if any is refused, none.
+    pub fn place_orders(
+        &self,
+        orders: &[NewOrder],
+        actor: &Actor,
+    ) -> Result<Vec<OrderId>, StoreError> {
         self.write(|conn, lab| {
-            if order.placer_number.trim().is_empty() {
-                return Err(StoreError::invalid("placer number is empty"));
-            }
-            if order.specimens.iter().all(|s| s.tests.is_empty()) {
-                return Err(StoreError::invalid("an order needs at least one test"));
-            }
-            for s in &order.specimens {
-                if s.barcode.trim().is_empty() {
-                    return Err(StoreError::invalid("specimen barcode is empty"));
-                }
-                for t in &s.tests {
-                    if lab.config.test(t).is_none() {
-                        return Err(StoreError::invalid(format!("test {t:?} is not in the catalog")));
-                    }
-                }
-            }
-            let exists: Option<i64> = conn
-                .query_row(
-                    "SELECT id FROM orders WHERE placer_number = ?1",
-                    [&order.placer_number],
-                    |r| r.get(0),
-                )
-                .optional()?;
-            if let Some(id) = exists {
-                return Err(StoreError::invalid(format!(
-                    "placer number {:?} already exists (order {id})",
-                    order.placer_number
-                )));
-            }
-            let patient_id = upsert_patient(conn, &order.patient, actor)?;
-            conn.execute(
-                "INSERT INTO orders (placer_number, patient_id, requesting_doctor, department, \
-                 priority, status, ordered_at) VALUES (?1, ?2, ?3, ?4, ?5, 'ordered', ?6)",
-                params![
-                    order.placer_number,
-                    patient_id,
-                    order.requesting_doctor,
-                    order.department,
-                    order.priority.as_str(),
-                    ms(order.ordered_at)
-                ],
-            )?;
-            let order_id = conn.last_insert_rowid();
-            let accession = format!("L{order_id:08}");
-            conn.execute("UPDATE orders SET accession = ?2 WHERE id = ?1", params![order_id, accession])?;
-            for s in &order.specimens {
-                let taken: Option<i64> = conn
-                    .query_row("SELECT id FROM specimens WHERE barcode = ?1", [&s.barcode], |r| r.get(0))
-                    .optional()?;
-                if taken.is_some() {
-                    return Err(StoreError::invalid(format!(
-                        "specimen barcode {:?} is already used",
-                        s.barcode
-                    )));
-                }
-                conn.execute(
-                    "INSERT INTO specimens (barcode, order_id, specimen_type, collected_at, received_at) \
-                     VALUES (?1, ?2, ?3, ?4, ?5)",
-                    params![
-                        s.barcode,
-                        order_id,
-                        s.specimen_type,
-                        s.collected_at.map(ms),
-                        s.received_at.map(ms)
-                    ],
-                )?;
-                let specimen_id = conn.last_insert_rowid();
-                for t in &s.tests {
-                    conn.execute(
-                        "INSERT OR IGNORE INTO ordered_tests (order_id, specimen_id, test_code, origin, status) \
-                         VALUES (?1, ?2, ?3, 'ordered', 'pending')",
-                        params![order_id, specimen_id, t],
-                    )?;
-                }
-            }
-            audit_log::append(
-                conn,
-                actor,
-                "order.place",
-                "order",
-                order_id,
-                None,
-                Some(&serde_json::to_value(&order).unwrap_or_default()),
-                None,
-            )?;
-            Ok(order_id)
+            orders
+                .iter()
+                .map(|o| place_order(conn, &lab.config, o, actor))
+                .collect()
         })
     }
 
@@ -487,8 +529,23 @@ impl Store {
                 "UPDATE ordered_tests SET status = 'sent', sent_to = ?2, sent_at = ?3 \
                  WHERE id = ?1 AND status = 'pending'",
             )?;
+            let mut sent = Vec::new();
             for id in ordered_test_ids {
-                stmt.execute(params![id, instrument, ms(at)])?;
+                if stmt.execute(params![id, instrument, ms(at)])? > 0 {
+                    sent.push(*id);
+                }
+            }
+            if !sent.is_empty() {
+                audit_log::append(
+                    conn,
+                    &Actor::Instrument(instrument.to_owned()),
+                    "ordered_tests.sent",
+                    "instrument",
+                    instrument,
+                    None,
+                    Some(&json!({ "ordered_tests": sent, "at": at.to_string() })),
+                    None,
+                )?;
             }
             Ok(())
         })

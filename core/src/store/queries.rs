@@ -96,7 +96,9 @@ impl Store {
         self.read(|conn, _| {
             results_where(
                 conn,
-                "order_id = ?1 ORDER BY ordered_test_id, version",
+                // Through the ordered tests' index: results carry no order index to keep ingest lean.
+                "ordered_test_id IN (SELECT id FROM ordered_tests WHERE order_id = ?1) \
+                 ORDER BY ordered_test_id, version",
                 [order_id],
             )
         })
@@ -109,7 +111,7 @@ impl Store {
                 .pop()
                 .ok_or_else(|| StoreError::not_found("result", result_id))?;
             let mut stmt = conn.prepare(
-                "SELECT rule, outcome, detail FROM result_checks WHERE result_id = ?1 ORDER BY id",
+                "SELECT rule, outcome, detail FROM result_checks WHERE result_id = ?1 ORDER BY position",
             )?;
             let checks = stmt
                 .query_map([result_id], |r| {
@@ -154,7 +156,7 @@ impl Store {
         self.read(|conn, _| {
             let mut stmt = conn.prepare(
                 "SELECT id, journal_id, instrument, specimen_id, instrument_test_code, value, \
-                 units, reason, received_at, attached_result_id FROM unmatched \
+                 units, reason, received_at, attached_result_id, patient_hint FROM unmatched \
                  WHERE attached_result_id IS NULL ORDER BY id",
             )?;
             let rows = stmt.query_map([], |r| {
@@ -170,6 +172,9 @@ impl Store {
                         .unwrap_or(UnmatchedReason::NoOrder),
                     received_at: ts(r.get(8)?),
                     attached_result_id: r.get(9)?,
+                    patient_hint: r
+                        .get::<_, Option<String>>(10)?
+                        .and_then(|h| serde_json::from_str(&h).ok()),
                 })
             })?;
             Ok(rows.collect::<Result<_, _>>()?)

@@ -20,6 +20,10 @@ use crate::value::ParsedValue;
 #[derive(Debug, Clone)]
 pub(crate) struct Target {
     pub(crate) ordered_test_id: OrderedTestId,
+    /// The version a new result gets.
+    pub(crate) next_version: i64,
+    /// Whether a version of this test is released.
+    pub(crate) has_released: bool,
     pub(crate) order_id: OrderId,
     pub(crate) patient_id: PatientId,
     pub(crate) specimen_row_id: SpecimenRowId,
@@ -91,19 +95,28 @@ pub(crate) fn target_on(
     if specimen.order_cancelled {
         return Ok(Err(NoTarget::OrderCancelled));
     }
-    let ordered: Option<(i64, String)> = conn
+    // The ordered test, with the next version number and whether a version is released, in
+    // one statement (this runs for every result).
+    let ordered: Option<(i64, String, i64, bool)> = conn
         .prepare_cached(
-            "SELECT id, status FROM ordered_tests WHERE specimen_id = ?1 AND test_code = ?2",
+            "SELECT ot.id, ot.status, \
+             (SELECT COALESCE(MAX(version), 0) + 1 FROM results WHERE ordered_test_id = ot.id), \
+             EXISTS (SELECT 1 FROM results WHERE ordered_test_id = ot.id AND state = 'released') \
+             FROM ordered_tests ot WHERE ot.specimen_id = ?1 AND ot.test_code = ?2",
         )?
         .query_row(params![specimen.specimen_row_id, test_code], |r| {
-            Ok((r.get(0)?, r.get(1)?))
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
         })
         .optional()?;
-    let Some((ordered_test_id, _)) = ordered.filter(|(_, status)| status != "cancelled") else {
+    let Some((ordered_test_id, _, next_version, has_released)) =
+        ordered.filter(|(_, status, _, _)| status != "cancelled")
+    else {
         return Ok(Err(NoTarget::TestNotOrdered));
     };
     Ok(Ok(Target {
         ordered_test_id,
+        next_version,
+        has_released,
         order_id: specimen.order_id,
         patient_id: specimen.patient_id,
         specimen_row_id: specimen.specimen_row_id,
@@ -156,7 +169,6 @@ pub(crate) struct Stored {
     pub(crate) flags: Vec<Flag>,
     pub(crate) released: bool,
     pub(crate) follow_ups: Vec<FollowUp>,
-    pub(crate) reasons: Vec<String>,
 }
 
 /// Stores a new version for `target`, runs every check and applies the decision.
@@ -169,12 +181,7 @@ pub(crate) fn store_result(
 ) -> Result<Stored, StoreError> {
     let config = &lab.config;
     let value = ParsedValue::parse(new.value_sent).converted(new.factor, test.decimals);
-    let (version, has_released): (i64, bool) = conn
-        .prepare_cached(
-            "SELECT COALESCE(MAX(version), 0) + 1, \
-             COALESCE(MAX(state = 'released'), 0) FROM results WHERE ordered_test_id = ?1",
-        )?
-        .query_row([target.ordered_test_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    let (version, has_released) = (target.next_version, target.has_released);
     let at = new.observed_at.unwrap_or(new.received_at);
     let previous = if test.delta.is_some() && matches!(value, ParsedValue::Numeric { .. }) {
         previous_result(conn, target, &test.code)?
@@ -334,7 +341,6 @@ pub(crate) fn store_result(
         flags,
         released: state == ResultState::Released,
         follow_ups: actions,
-        reasons: decision.reasons,
     })
 }
 
@@ -350,33 +356,41 @@ fn insert_checks(
     } else {
         decision.reasons.join("; ")
     };
-    let mut values: Vec<rusqlite::types::Value> = Vec::with_capacity((checks.len() + 1) * 4);
-    for c in checks {
-        values.push(result_id.into());
-        values.push(c.rule.as_str().to_owned().into());
-        values.push(c.outcome.as_str().to_owned().into());
-        values.push(c.detail.clone().into());
+    use rusqlite::types::{ToSqlOutput, ValueRef};
+    let text = |s: &'static str| ToSqlOutput::Borrowed(ValueRef::Text(s.as_bytes()));
+    let mut values: Vec<ToSqlOutput<'_>> = Vec::with_capacity((checks.len() + 1) * 5);
+    for (position, c) in (0i64..).zip(checks) {
+        values.push(ToSqlOutput::from(result_id));
+        values.push(ToSqlOutput::from(position));
+        values.push(text(c.rule.as_str()));
+        values.push(text(c.outcome.as_str()));
+        values.push(ToSqlOutput::Borrowed(ValueRef::Text(c.detail.as_bytes())));
     }
-    values.push(result_id.into());
-    values.push(String::from("autoverification").into());
-    values.push(
-        String::from(if decision.autoverified {
-            "passed"
-        } else {
-            "failed"
-        })
-        .into(),
-    );
-    values.push(decision_detail.into());
-    let rows = vec!["(?, ?, ?, ?)"; checks.len() + 1].join(", ");
+    values.push(ToSqlOutput::from(result_id));
+    values.push(ToSqlOutput::from(
+        i64::try_from(checks.len()).unwrap_or(i64::MAX),
+    ));
+    values.push(text("autoverification"));
+    values.push(text(if decision.autoverified {
+        "passed"
+    } else {
+        "failed"
+    }));
+    values.push(ToSqlOutput::Borrowed(ValueRef::Text(
+        decision_detail.as_bytes(),
+    )));
+    // The statement text depends only on the number of rules, so it is prepared once.
+    let rows = vec!["(?, ?, ?, ?, ?)"; checks.len() + 1].join(", ");
     conn.prepare_cached(&format!(
-        "INSERT INTO result_checks (result_id, rule, outcome, detail) VALUES {rows}"
+        "INSERT INTO result_checks (result_id, position, rule, outcome, detail) VALUES {rows}"
     ))?
     .execute(rusqlite::params_from_iter(values))?;
     Ok(())
 }
 
-/// The patient's latest verified numeric result of `test_code` on another ordered test.
+/// The patient's latest stored verified numeric result of `test_code` on another ordered test
+/// (by storage order, which the index serves without sorting; the delta rule then checks that
+/// its measurement time is within the window).
 fn previous_result(
     conn: &Connection,
     target: &Target,
@@ -388,7 +402,7 @@ fn previous_result(
              WHERE patient_id = ?1 AND test_code = ?2 AND ordered_test_id != ?3 \
              AND value_kind = 'numeric' \
              AND state IN ('autoverified', 'verified', 'released') \
-             ORDER BY COALESCE(observed_at, received_at) DESC, id DESC LIMIT 1",
+             ORDER BY id DESC LIMIT 1",
         )?
         .query_row(
             params![target.patient_id, test_code, target.ordered_test_id],

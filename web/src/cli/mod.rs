@@ -1,12 +1,32 @@
 //! The `lis` command line.
+//!
+//! | command | module |
+//! |---|---|
+//! | `lis parse` | `parse` |
+//! | `lis serve` | `serve` |
+//! | `lis config example`, `lis config check` | `config` |
+//! | `lis audit verify`, `lis journal verify` | `verify` |
+//! | `lis order add`, `lis results`, `lis rerun` | `lab` |
+//! | `lis simulate` | `simulate` |
+//! | `lis replay` | `replay` |
+//!
+//! Exit codes: 0 success; 1 the command ran and found a problem (a broken audit chain, a config
+//! with problems, a simulated message not acknowledged); 2 the command could not run (bad
+//! arguments, a bad config for `lis serve`, a file that cannot be read).
 
 use std::io::Write;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod config;
+mod lab;
 mod parse;
+mod replay;
+mod serve;
+mod simulate;
 pub mod token;
+mod verify;
 
 /// The laboratory information system.
 #[derive(Debug, Parser)]
@@ -20,6 +40,28 @@ struct Cli {
 enum Command {
     /// Decode analyzer captures and messages (ASTM E1381/E1394, HL7 v2 with or without MLLP).
     Parse(parse::ParseArgs),
+    /// Run the LIS: every analyzer link in the lab config and the HTTP listener.
+    Serve(serve::ServeArgs),
+    /// Print or check a lab config.
+    #[command(subcommand)]
+    Config(config::ConfigCommand),
+    /// Check the audit trail's hash chain.
+    #[command(subcommand)]
+    Audit(verify::AuditCommand),
+    /// Check the raw message journal's CRCs.
+    #[command(subcommand)]
+    Journal(verify::JournalCommand),
+    /// Place an order (a patient, a specimen, its tests).
+    #[command(subcommand)]
+    Order(lab::OrderCommand),
+    /// Print stored results as JSON lines.
+    Results(lab::ResultsArgs),
+    /// Ask for a rerun of a result: its test goes back on the analyzer's work list.
+    Rerun(lab::RerunArgs),
+    /// Simulate an analyzer of a profile against a LIS (or a LIS against nothing: --listen).
+    Simulate(simulate::SimulateArgs),
+    /// Decode a link's trace again, printing what it would have stored; writes nothing.
+    Replay(replay::ReplayArgs),
 }
 
 /// Runs the command line and returns the process exit code.
@@ -27,6 +69,15 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {
         Command::Parse(args) => parse::run(&args),
+        Command::Serve(args) => serve::run(args),
+        Command::Config(command) => config::run(command),
+        Command::Audit(command) => verify::run_audit(command),
+        Command::Journal(command) => verify::run_journal(command),
+        Command::Order(command) => lab::run_order(command),
+        Command::Results(args) => lab::run_results(&args),
+        Command::Rerun(args) => lab::run_rerun(&args),
+        Command::Simulate(args) => simulate::run(args),
+        Command::Replay(args) => replay::run(&args),
     };
     match outcome {
         Ok(code) => code,
@@ -35,4 +86,16 @@ pub fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// Logging to stderr, filtered by `RUST_LOG` (default `info`).
+fn init_logging() {
+    use std::io::IsTerminal;
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .try_init();
 }

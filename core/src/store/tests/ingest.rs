@@ -1,114 +1,6 @@
-//! Store behaviour as a lab sees it: orders in, analyzer messages in, results checked, released,
-//! corrected, audited.
-
-use jiff::civil::{date, Date};
-use jiff::Timestamp;
+//! Matching, checks and actions on ingest.
 
 use super::*;
-use crate::audit::AuditProblem;
-use crate::lifecycle::{Action, IllegalTransition, ResultState};
-use crate::model::{
-    MessageKind, NewOrder, NewPatient, NewSpecimen, Observation, OrderStatus, OrderedTestStatus,
-    Priority, Role, Sex, StoredObservation, UnmatchedReason,
-};
-use crate::validation::{Flag, Outcome, QcStatus};
-
-fn lab() -> LabConfig {
-    LabConfig::embedded_default().unwrap()
-}
-
-fn store() -> Store {
-    Store::open_in_memory(lab()).unwrap()
-}
-
-fn t(s: &str) -> Timestamp {
-    s.parse().unwrap()
-}
-
-fn order(
-    placer: &str,
-    barcode: &str,
-    tests: &[&str],
-    sex: Sex,
-    birth: Date,
-    collected: &str,
-) -> NewOrder {
-    NewOrder {
-        placer_number: placer.into(),
-        patient: NewPatient {
-            his_id: format!("P-{placer}"),
-            name: "Nguyễn Văn A".into(),
-            sex,
-            birth_date: Some(birth),
-        },
-        requesting_doctor: "BS. Trần".into(),
-        department: "Nội tổng hợp".into(),
-        priority: Priority::Routine,
-        ordered_at: t(collected),
-        specimens: vec![NewSpecimen {
-            barcode: barcode.into(),
-            specimen_type: "serum".into(),
-            collected_at: Some(t(collected)),
-            received_at: None,
-            tests: tests.iter().map(|s| (*s).to_owned()).collect(),
-        }],
-    }
-}
-
-fn adult(placer: &str, barcode: &str, tests: &[&str]) -> NewOrder {
-    order(
-        placer,
-        barcode,
-        tests,
-        Sex::Male,
-        date(1980, 5, 1),
-        "2025-03-01T01:00:00Z",
-    )
-}
-
-fn obs(specimen: &str, code: &str, value: &str) -> Observation {
-    Observation {
-        specimen_id: specimen.into(),
-        instrument_test_code: code.into(),
-        value: value.into(),
-        units: String::new(),
-        status: "F".into(),
-        ..Default::default()
-    }
-}
-
-fn message(
-    instrument: &str,
-    link: &str,
-    raw: &str,
-    observations: Vec<Observation>,
-) -> AnalyzerMessage {
-    AnalyzerMessage {
-        instrument: instrument.into(),
-        link: link.into(),
-        received_at: t("2025-03-01T02:00:00Z"),
-        protocol: Protocol::Astm,
-        raw: raw.as_bytes().to_vec(),
-        kind: MessageKind::Results,
-        observations,
-        patient_hint: None,
-    }
-}
-
-fn result_ids(outcome: &IngestOutcome) -> Vec<i64> {
-    match outcome {
-        IngestOutcome::Stored { observations, .. } => observations
-            .iter()
-            .filter_map(|o| match o {
-                StoredObservation::Result(id) => Some(*id),
-                _ => None,
-            })
-            .collect(),
-        IngestOutcome::Duplicate { .. } => Vec::new(),
-    }
-}
-
-const SYSTEM: Actor = Actor::System;
 
 #[test]
 fn normal_chemistry_is_autoverified_released_and_queued_for_the_his() {
@@ -245,13 +137,23 @@ fn nothing_is_dropped_unmatched_queue_and_attach() {
             UnmatchedReason::NoSpecimenId,
         ]
     );
-    s.ingest(message(
+    let mut unknown = message(
         "UNKNOWN-ANALYZER",
         "x",
         "msg-3b",
         vec![obs("S3", "GLU", "5")],
-    ))
-    .unwrap();
+    );
+    unknown.patient_hint = Some(crate::model::PatientHint {
+        patient_id: "BN-123".into(),
+        name: "TRAN THI B".into(),
+        sex: Some(Sex::Female),
+    });
+    s.ingest(unknown).unwrap();
+    let hint = s.unmatched().unwrap().pop().unwrap().patient_hint.unwrap();
+    assert_eq!(
+        (hint.patient_id.as_str(), hint.sex),
+        ("BN-123", Some(Sex::Female))
+    );
     assert_eq!(
         s.unmatched().unwrap().last().unwrap().reason,
         UnmatchedReason::UnknownInstrument
@@ -597,137 +499,6 @@ fn a_value_in_another_unit_is_held_not_misread() {
     );
 }
 
-#[test]
-fn life_cycle_through_the_store() {
-    let s = store();
-    let tech = Actor::User(
-        s.create_user("tech1", "KTV Lan", Role::Technician, &SYSTEM)
-            .unwrap(),
-    );
-    let oid = s
-        .place_order(adult("L1", "S9", &["TSH", "GLU"]), &SYSTEM)
-        .unwrap();
-    let ids = result_ids(
-        &s.ingest(message(
-            "DEMO-CHEM",
-            "c",
-            "l1",
-            vec![obs("S9", "TSH", "2.0"), obs("S9", "GLU", "5.0")],
-        ))
-        .unwrap(),
-    );
-    let (tsh, glu) = (ids[0], ids[1]);
-    assert_eq!(s.result(tsh).unwrap().state, ResultState::PendingReview);
-    // Releasing before verifying is illegal, with a typed error.
-    match s.release(tsh, &tech) {
-        Err(StoreError::IllegalTransition(IllegalTransition {
-            from: ResultState::PendingReview,
-            action: Action::Release,
-        })) => {}
-        other => panic!("expected an illegal transition, got {other:?}"),
-    }
-    assert_eq!(s.verify(tsh, &tech).unwrap(), ResultState::Verified);
-    assert_eq!(s.release(tsh, &tech).unwrap(), ResultState::Released);
-    assert_eq!(s.order(oid).unwrap().status, OrderStatus::Released);
-    // A correction after release keeps the released version and releases a new one.
-    let corrected = s.correct(tsh, "2.5", "wrong aliquot", &tech).unwrap();
-    assert_eq!(s.result(tsh).unwrap().state, ResultState::Corrected);
-    let c = s.result(corrected).unwrap();
-    assert_eq!(
-        (c.state, c.version, c.value.as_str(), c.corrects, c.reported),
-        (ResultState::Released, 2, "2.500", Some(tsh), true)
-    );
-    let kinds: Vec<String> = s
-        .outbox_pending(10)
-        .unwrap()
-        .into_iter()
-        .map(|o| o.kind)
-        .collect();
-    assert_eq!(
-        kinds,
-        vec!["results_released", "results_released", "correction"]
-    );
-    assert!(s.correct(glu, "5.1", "", &tech).is_err());
-    assert!(matches!(
-        s.reject(glu, "lipemic", &tech),
-        Err(StoreError::IllegalTransition(_))
-    ));
-    assert!(matches!(
-        s.verify(999, &tech),
-        Err(StoreError::NotFound { .. })
-    ));
-    let audit = s.verify_audit().unwrap();
-    assert!(audit.is_intact());
-    assert!(audit.entries >= 8);
-}
-
-#[test]
-fn rejected_specimen_and_cancelled_order() {
-    let s = store();
-    s.place_order(adult("R1", "SR", &["GLU"]), &SYSTEM).unwrap();
-    s.reject_specimen("SR", "hemolysed", &Actor::User(1))
-        .unwrap();
-    assert!(s
-        .pending_tests_for_specimen("DEMO-CHEM", "SR")
-        .unwrap()
-        .is_empty());
-    let id = result_ids(
-        &s.ingest(message(
-            "DEMO-CHEM",
-            "c",
-            "r1",
-            vec![obs("SR", "GLU", "5.0")],
-        ))
-        .unwrap(),
-    )[0];
-    let r = s.result_with_checks(id).unwrap();
-    assert_eq!(r.result.state, ResultState::PendingReview);
-    assert_eq!(
-        r.reasons,
-        vec!["specimen_acceptable: specimen rejected: hemolysed".to_owned()]
-    );
-    let oid = s.place_order(adult("R2", "SC", &["GLU"]), &SYSTEM).unwrap();
-    s.cancel_order(oid, "duplicate order", &Actor::His("his".into()))
-        .unwrap();
-    assert!(s.cancel_order(oid, "again", &SYSTEM).is_err());
-    assert!(s
-        .pending_tests_for_specimen("DEMO-CHEM", "SC")
-        .unwrap()
-        .is_empty());
-    s.ingest(message(
-        "DEMO-CHEM",
-        "c",
-        "r2",
-        vec![obs("SC", "GLU", "5.0")],
-    ))
-    .unwrap();
-    assert_eq!(
-        s.unmatched().unwrap()[0].reason,
-        UnmatchedReason::OrderCancelled
-    );
-}
-
-#[test]
-fn orders_are_validated() {
-    let s = store();
-    assert!(s
-        .place_order(adult("V1", "X1", &["NOT-A-TEST"]), &SYSTEM)
-        .is_err());
-    s.place_order(adult("V2", "X2", &["GLU"]), &SYSTEM).unwrap();
-    assert!(
-        s.place_order(adult("V2", "X3", &["GLU"]), &SYSTEM).is_err(),
-        "duplicate placer number"
-    );
-    assert!(
-        s.place_order(adult("V3", "X2", &["GLU"]), &SYSTEM).is_err(),
-        "duplicate barcode"
-    );
-    // Nothing half-written: the failed orders left no rows.
-    assert!(s.order_by_placer("V3").unwrap().is_none());
-    let o = s.order_by_placer("V2").unwrap().unwrap();
-    assert_eq!(o.accession, format!("L{:08}", o.id));
-}
-
 struct Failing;
 impl QcState for Failing {
     fn status(&self, _: &str, test: &str, _: Timestamp) -> QcStatus {
@@ -773,161 +544,91 @@ fn qc_out_of_control_holds_results() {
 }
 
 #[test]
-fn users_are_unique_and_audited() {
+fn a_normal_adult_panel_reaches_the_his_with_no_click() {
+    // Typical normal values for an adult man, each within the default lab's range, sent with
+    // the catalog's units as a demo analyzer would.
+    let cbc = [
+        ("WBC", "6.50"),
+        ("RBC", "4.80"),
+        ("HGB", "145"),
+        ("HCT", "0.430"),
+        ("MCV", "89.0"),
+        ("MCH", "30.0"),
+        ("MCHC", "340"),
+        ("RDW", "13.0"),
+        ("PLT", "250"),
+        ("MPV", "9.5"),
+        ("PDW", "12.0"),
+        ("PCT", "0.25"),
+        ("NEUT%", "60.0"),
+        ("LYMPH%", "30.0"),
+        ("MONO%", "6.0"),
+        ("EOS%", "3.0"),
+        ("BASO%", "1.0"),
+        ("NEUT#", "3.90"),
+        ("LYMPH#", "1.95"),
+        ("MONO#", "0.39"),
+        ("EOS#", "0.20"),
+        ("BASO#", "0.07"),
+    ];
+    let chem = [
+        ("GLU", "5.2"),
+        ("UREA", "5.0"),
+        ("CREA", "85"),
+        ("AST", "25"),
+        ("ALT", "30"),
+        ("GGT", "30"),
+        ("TBIL", "10.0"),
+        ("DBIL", "3.0"),
+        ("CHOL", "4.50"),
+        ("TG", "1.20"),
+        ("HDL", "1.30"),
+        ("LDL", "2.50"),
+        ("UA", "350"),
+        ("NA", "140"),
+        ("K", "4.2"),
+        ("CL", "102"),
+        ("CA", "2.35"),
+        ("CRP", "2.0"),
+        ("ALB", "42.0"),
+        ("TP", "72.0"),
+        ("ALP", "80"),
+        ("AMY", "60"),
+        ("CK", "120"),
+        ("HBA1C", "5.2"),
+    ];
+    let lab = lab();
     let s = store();
-    let id = s
-        .create_user("admin", "Quản trị", Role::Admin, &SYSTEM)
-        .unwrap();
-    assert_eq!(s.user(id).unwrap().role, Role::Admin);
-    assert!(s
-        .create_user("admin", "again", Role::Admin, &SYSTEM)
-        .is_err());
-}
-
-fn temp_store() -> (tempfile::TempDir, Store) {
-    let dir = tempfile::tempdir().unwrap();
-    let s = Store::open(dir.path(), lab()).unwrap();
-    (dir, s)
-}
-
-#[test]
-fn audit_tampering_is_detected_on_disk() {
-    let (dir, s) = temp_store();
-    s.place_order(adult("A1", "SA", &["GLU"]), &SYSTEM).unwrap();
-    s.ingest(message(
-        "DEMO-CHEM",
-        "c",
-        "a1",
-        vec![obs("SA", "GLU", "5.0")],
-    ))
-    .unwrap();
-    s.create_user("u", "U", Role::Technician, &SYSTEM).unwrap();
-    let report = s.verify_audit().unwrap();
-    assert!(report.is_intact());
-    let n = i64::try_from(report.entries).unwrap();
-    drop(s);
-    let raw = Connection::open(dir.path().join(DB_FILE)).unwrap();
-    raw.execute(
-        "UPDATE audit SET reason = 'nothing to see' WHERE seq = 2",
-        [],
-    )
-    .unwrap();
-    drop(raw);
-    let s = Store::open(dir.path(), lab()).unwrap();
-    assert_eq!(
-        s.verify_audit().unwrap().problems,
-        vec![AuditProblem::Edited { seq: 2 }]
-    );
-    drop(s);
-    let raw = Connection::open(dir.path().join(DB_FILE)).unwrap();
-    raw.execute("UPDATE audit SET reason = NULL WHERE seq = 2", [])
-        .unwrap();
-    raw.execute("DELETE FROM audit WHERE seq = 3", []).unwrap();
-    drop(raw);
-    let s = Store::open(dir.path(), lab()).unwrap();
-    let r = s.verify_audit().unwrap();
-    assert_eq!(
-        r.problems,
-        vec![
-            AuditProblem::Gap {
-                expected: 3,
-                found: 4
-            },
-            AuditProblem::BrokenLink { seq: 4 }
-        ]
-    );
-    assert_eq!(r.entries, u64::try_from(n - 1).unwrap());
-}
-
-#[test]
-fn damaged_journal_record_is_reported_not_used() {
-    let (dir, s) = temp_store();
-    let out = s
-        .ingest(message("DEMO-CHEM", "c", "journal-me", vec![]))
-        .unwrap();
-    let id = out.journal_id();
-    assert_eq!(s.journal_entry(id).unwrap().raw, b"journal-me");
-    drop(s);
-    let raw = Connection::open(dir.path().join(DB_FILE)).unwrap();
-    raw.execute(
-        "UPDATE journal SET raw = X'6A6F75726E616C2D6D66' WHERE id = ?1",
-        [id],
-    )
-    .unwrap();
-    drop(raw);
-    let s = Store::open(dir.path(), lab()).unwrap();
-    assert!(
-        matches!(s.journal_entry(id), Err(StoreError::JournalCorrupt { journal_id, .. }) if journal_id == id)
-    );
-    assert_eq!(s.verify_journal().unwrap().damaged, vec![id]);
-    let replay = s.journal_since(0, 10).unwrap();
-    assert!(replay[0].is_err());
-}
-
-#[test]
-fn config_change_is_audited_at_start() {
-    let (dir, s) = temp_store();
-    let before = s.verify_audit().unwrap().entries;
-    drop(s);
-    // Same config: nothing new.
-    let s = Store::open(dir.path(), lab()).unwrap();
-    assert_eq!(s.verify_audit().unwrap().entries, before);
-    drop(s);
-    let changed = LabConfig::from_toml_str(
-        &crate::config::DEFAULT_LAB_TOML.replace("(demo)", "(changed)"),
-        "lab.toml",
-    )
-    .unwrap();
-    let s = Store::open(dir.path(), changed).unwrap();
-    let r = s.verify_audit().unwrap();
-    assert_eq!(r.entries, before + 1);
-    assert!(r.is_intact());
-}
-
-#[test]
-fn ingestor_groups_commits_and_answers_every_ticket() {
-    let (_dir, s) = temp_store();
-    for i in 0..8 {
-        s.place_order(
-            adult(&format!("G{i}"), &format!("GS{i}"), &["GLU", "UREA"]),
-            &SYSTEM,
-        )
-        .unwrap();
-    }
-    let ing = Ingestor::start(&s).unwrap();
-    let handles: Vec<_> = (0..8)
-        .map(|i| {
-            let ing = ing.clone();
-            std::thread::spawn(move || {
-                let m = message(
-                    "DEMO-CHEM",
-                    &format!("link-{i}"),
-                    &format!("grouped-{i}"),
-                    vec![
-                        obs(&format!("GS{i}"), "GLU", "5.0"),
-                        obs(&format!("GS{i}"), "UREA", "4.0"),
-                    ],
-                );
-                let a = ing.submit(m.clone());
-                let b = ing.submit(m);
-                (a.wait().unwrap(), b.wait().unwrap())
+    let codes: Vec<&str> = cbc.iter().chain(chem.iter()).map(|(c, _)| *c).collect();
+    let oid = s.place_order(adult("FULL", "F1", &codes), &SYSTEM).unwrap();
+    for (instrument, panel, raw) in [
+        ("DEMO-HEMA", &cbc[..], "cbc"),
+        ("DEMO-CHEM", &chem[..], "chem"),
+    ] {
+        let observations = panel
+            .iter()
+            .map(|(code, value)| {
+                let mut o = obs("F1", code, value);
+                o.units = lab.test(code).unwrap().unit.clone();
+                o.flags = vec!["N".into()];
+                o
             })
-        })
-        .collect();
-    for h in handles {
-        let (a, b) = h.join().unwrap();
-        assert!(matches!(a, IngestOutcome::Stored { .. }));
+            .collect();
+        s.ingest(message(instrument, instrument, raw, observations))
+            .unwrap();
+    }
+    let results = s.results_for_order(oid).unwrap();
+    assert_eq!(results.len(), 46);
+    for r in &results {
+        let why = s.result_with_checks(r.id).unwrap().reasons;
         assert_eq!(
-            b,
-            IngestOutcome::Duplicate {
-                journal_id: a.journal_id()
-            }
+            r.state,
+            ResultState::Released,
+            "{} {}: {why:?}",
+            r.test_code,
+            r.value
         );
     }
-    assert_eq!(s.counts().unwrap(), (8, 16, 0));
-    assert!(s.verify_audit().unwrap().is_intact());
-    assert!(
-        Ingestor::start(&store()).is_err(),
-        "in-memory stores have no writer thread"
-    );
+    assert_eq!(s.order(oid).unwrap().status, OrderStatus::Released);
+    assert_eq!(s.outbox_pending(10).unwrap().len(), 2);
 }

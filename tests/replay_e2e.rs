@@ -1,0 +1,131 @@
+//! `lis replay` on the trace a real link wrote: the same decoding path gives the observations that
+//! were stored, nothing is written to the database, and a torn tail (a crash mid-write) is
+//! reported as a damaged region while the records before it still decode.
+
+use std::path::Path;
+
+use lis_tests::analyzer::{connect, e1381_send};
+use lis_tests::run_lis;
+use lis_tests::server::Lis;
+use serde_json::Value;
+
+use crate::serve_e2e::write_lab;
+
+const CHEM: &str = r#"
+[[instruments]]
+id = "CHEM"
+name = "Chemistry over E1381"
+profile = "generic-astm"
+test_map = [{ code = "GLU", test = "GLU" }, { code = "UREA", test = "UREA" }]
+[instruments.connection]
+kind = "tcp-server"
+address = "127.0.0.1"
+port = 0
+protocol = "astm-e1381"
+"#;
+
+fn p(path: &Path) -> &str {
+    path.to_str().expect("UTF-8 path")
+}
+
+fn json_lines(out: &str) -> Vec<Value> {
+    out.lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect()
+}
+
+#[test]
+fn replay_decodes_the_trace_of_a_live_link_and_writes_nothing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("data");
+    let config = write_lab(dir.path(), CHEM);
+    let lis = Lis::start(&config, &data);
+    let mut analyzer = connect(lis.link_addr("CHEM"));
+    e1381_send(
+        &mut analyzer,
+        &[
+            r"H|\^&|||DEMO-CHEM|||||||P|LIS2-A2|20261123083000",
+            "P|1||PID007",
+            r"O|1|S6001||^^^GLU\^^^UREA|R",
+            "R|1|^^^GLU|5.4|mmol/L|3.9 to 6.4|N||F||||20261123082950",
+            "R|2|^^^UREA|12.5|mmol/L|2.5 to 7.5|H||F||||20261123082950",
+            "L|1|N",
+        ],
+    )
+    .unwrap_or_else(|e| panic!("{e}\n{}", lis.log()));
+    lis.wait_counter("CHEM", "messages_in", 1);
+    let (code, log) = lis.stop();
+    assert_eq!(code, Some(0), "{log}");
+
+    let trace = data.join("traces").join("CHEM.trace");
+    let args = ["--config", p(&config), "--data", p(&data)];
+    let (_, journal_before, _) = run_lis(&[&["journal", "verify"][..], &args].concat());
+
+    let (code, out, err) = run_lis(&["replay", p(&trace), "--config", p(&config)]);
+    assert_eq!(code, 0, "{err}");
+    let lines = json_lines(&out);
+    let messages: Vec<&Value> = lines.iter().filter(|l| l["kind"] == "message").collect();
+    assert_eq!(messages.len(), 1, "{out}");
+    let m = messages[0];
+    assert_eq!(m["complete"], true);
+    assert_eq!(m["message_kind"], "results");
+    assert_eq!(m["session"], 1);
+    let obs: Vec<(String, String, String, String)> = m["observations"]
+        .as_array()
+        .expect("observations")
+        .iter()
+        .map(|o| {
+            let f = |k: &str| o[k].as_str().unwrap_or_default().to_owned();
+            (
+                f("specimen_id"),
+                f("instrument_test_code"),
+                f("value"),
+                f("units"),
+            )
+        })
+        .collect();
+    let o = |a: &str, b: &str, c: &str, d: &str| {
+        (a.to_owned(), b.to_owned(), c.to_owned(), d.to_owned())
+    };
+    assert_eq!(
+        obs,
+        vec![
+            o("S6001", "GLU", "5.4", "mmol/L"),
+            o("S6001", "UREA", "12.5", "mmol/L")
+        ]
+    );
+    let summary = lines.last().expect("summary");
+    assert_eq!(summary["kind"], "summary");
+    assert_eq!(
+        (
+            summary["messages"].as_u64(),
+            summary["observations"].as_u64()
+        ),
+        (Some(1), Some(2))
+    );
+    assert_eq!(summary["damaged"], 0);
+
+    // The same with --profile, and the database untouched.
+    let (code, again, _) = run_lis(&["replay", p(&trace), "--profile", "generic-astm"]);
+    assert_eq!(code, 0);
+    assert_eq!(again.lines().count(), out.lines().count());
+    let (_, journal_after, _) = run_lis(&[&["journal", "verify"][..], &args].concat());
+    assert_eq!(journal_before, journal_after);
+    assert_eq!(journal_after, "OK: journal intact, 1 entries\n");
+
+    // A crash in the middle of writing a record leaves a torn tail: reported, the rest decodes.
+    let mut bytes = std::fs::read(&trace).expect("read trace");
+    bytes.extend_from_slice(&[0xD1, 0x40, 0x00]);
+    std::fs::write(&trace, &bytes).expect("write trace");
+    let (code, out, err) = run_lis(&["replay", p(&trace), "--profile", "generic-astm"]);
+    assert_eq!(code, 0, "{err}");
+    let lines = json_lines(&out);
+    let damaged: Vec<&Value> = lines.iter().filter(|l| l["kind"] == "damaged").collect();
+    assert_eq!(damaged.len(), 1, "{out}");
+    assert_eq!(damaged[0]["torn_tail"], true);
+    assert_eq!(
+        damaged[0]["offset"].as_u64(),
+        u64::try_from(bytes.len() - 3).ok()
+    );
+    assert_eq!(lines.iter().filter(|l| l["kind"] == "message").count(), 1);
+}

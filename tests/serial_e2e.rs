@@ -1,0 +1,145 @@
+//! RS-232 end to end over a pseudo-terminal pair made by socat (CI installs it in .ci/run): `lis
+//! serve` holds one end as a `kind = "serial"` link (9600 8N1, ASTM E1381, Sysmex XN profile), and
+//! `lis simulate --serial` plays the analyzer on the other end.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use lis_tests::lis_binary;
+use lis_tests::server::{wait_for, ChildGuard, Lis, TIMEOUT};
+
+use crate::serve_e2e::{add_order, results, write_lab};
+
+/// A socat pseudo-terminal pair; the links are `a` and `b` in `dir`.
+fn pty_pair(dir: &Path) -> (ChildGuard, PathBuf, PathBuf) {
+    let (a, b) = (dir.join("a"), dir.join("b"));
+    let child = Command::new("socat")
+        .arg("-d")
+        .arg("-d")
+        .arg(format!("pty,raw,echo=0,link={}", a.display()))
+        .arg(format!("pty,raw,echo=0,link={}", b.display()))
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("socat must be installed (.ci/run installs it)");
+    let guard = ChildGuard::new(child);
+    wait_for("socat's pty links", TIMEOUT, || {
+        (a.exists() && b.exists()).then_some(())
+    });
+    (guard, a, b)
+}
+
+#[test]
+fn sysmex_xn_over_a_serial_line_is_stored_with_unit_conversions() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (_socat, lis_end, analyzer_end) = pty_pair(dir.path());
+    let data = dir.path().join("data");
+    // Sysmex sends conventional units; the map converts to the catalog's SI units:
+    // 10*3/uL = 10^9/L and 10*6/uL = 10^12/L (same numbers), g/dL x 10 = g/L, % x 0.01 = L/L.
+    let config = write_lab(
+        dir.path(),
+        &format!(
+            r#"
+[[instruments]]
+id = "XN"
+name = "Sysmex XN-550 on a serial port"
+profile = "sysmex-xn"
+test_map = [
+  {{ code = "WBC", test = "WBC", unit = "10*3/uL" }},
+  {{ code = "RBC", test = "RBC", unit = "10*6/uL" }},
+  {{ code = "HGB", test = "HGB", factor = 10.0, unit = "g/dL" }},
+  {{ code = "HCT", test = "HCT", factor = 0.01, unit = "%" }},
+  {{ code = "MCV", test = "MCV" }},
+  {{ code = "PLT", test = "PLT", unit = "10*3/uL" }},
+]
+[instruments.connection]
+kind = "serial"
+path = {:?}
+protocol = "astm-e1381"
+"#,
+            lis_end.display().to_string()
+        ),
+    );
+    add_order(
+        &config,
+        &data,
+        "XN0001",
+        "WBC,RBC,HGB,HCT,MCV,PLT",
+        "PID004",
+    );
+    let lis = Lis::start(&config, &data);
+    wait_for("the serial link to open", TIMEOUT, || {
+        (lis.link("XN")["state"] == "connected").then_some(())
+    });
+
+    let output = Command::new(lis_binary())
+        .args(["simulate", "--profile", "sysmex-xn", "--serial"])
+        .arg(&analyzer_end)
+        .args(["--specimen-id", "XN0001", "--seed", "3", "--json"])
+        .output()
+        .expect("lis simulate");
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{stdout}{}\n{}",
+        String::from_utf8_lossy(&output.stderr),
+        lis.log()
+    );
+    let mut lines = stdout.lines();
+    assert_eq!(
+        lines.next(),
+        Some("sent=1 acknowledged=1 rejected=0 timed_out=0 queries=0 answered=0")
+    );
+    let detail: serde_json::Value =
+        serde_json::from_str(lines.next().unwrap_or_default()).expect("JSON line");
+    let sent = |code: &str| -> f64 {
+        detail["results"]
+            .as_array()
+            .and_then(|r| r.iter().find(|r| r["code"] == code))
+            .and_then(|r| r["value"].as_str())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| panic!("{code} not sent: {detail}"))
+    };
+    let (code, log) = lis.stop();
+    assert_eq!(code, Some(0), "{log}");
+
+    let stored = results(&config, &data, "XN0001");
+    assert_eq!(stored.len(), 6, "{stored:#?}");
+    let value = |test: &str| -> (String, String) {
+        let r = stored
+            .iter()
+            .find(|r| r["test_code"] == test)
+            .unwrap_or_else(|| panic!("no {test}: {stored:#?}"));
+        (
+            r["value"].as_str().unwrap_or_default().to_owned(),
+            r["unit"].as_str().unwrap_or_default().to_owned(),
+        )
+    };
+    // Catalog decimals: WBC 2, RBC 2, HGB 0, HCT 3, MCV 1, PLT 0.
+    assert_eq!(
+        value("WBC"),
+        (format!("{:.2}", sent("WBC")), "10^9/L".to_owned())
+    );
+    assert_eq!(
+        value("RBC"),
+        (format!("{:.2}", sent("RBC")), "10^12/L".to_owned())
+    );
+    assert_eq!(
+        value("HGB"),
+        (format!("{:.0}", sent("HGB") * 10.0), "g/L".to_owned())
+    );
+    assert_eq!(
+        value("HCT"),
+        (format!("{:.3}", sent("HCT") * 0.01), "L/L".to_owned())
+    );
+    assert_eq!(
+        value("MCV"),
+        (format!("{:.1}", sent("MCV")), "fL".to_owned())
+    );
+    assert_eq!(
+        value("PLT"),
+        (format!("{:.0}", sent("PLT")), "10^9/L".to_owned())
+    );
+}

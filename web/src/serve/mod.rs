@@ -1,0 +1,206 @@
+//! `lis serve`: the lab config, the store, every analyzer link and the HTTP listener in one process,
+//! until Ctrl-C or SIGTERM.
+//!
+//! Start order: the config is checked completely first (a bad config starts nothing), then the store
+//! is opened (migrations run), then every link's transport is opened (a TCP port in use is reported
+//! here), then the HTTP listener is bound. The bound addresses are written to stderr as
+//! `lis: http listening on ADDR` and `lis: link NAME TRANSPORT` lines, so a caller that asked for
+//! port 0 learns the real ports (they are also in `GET /api/v1/links`).
+//!
+//! Shutdown: the signal cancels one [`CancellationToken`]. Links stop reading, wait for stores in
+//! flight so those messages are still acknowledged (or leave them unacknowledged, so the analyzer
+//! sends them again), flush and sync their traces; the HTTP listener finishes its requests; then
+//! the store is closed.
+//!
+//! - [`lab`]: the lab config with every instrument's connection section, checked.
+//! - [`links`]: starting the links.
+
+pub mod lab;
+pub mod links;
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use lis_core::Store;
+use lis_drivers::link::LinkRegistry;
+use tokio_util::sync::CancellationToken;
+
+use crate::app::app;
+use crate::state::AppState;
+
+/// Default HTTP address: loopback only, so a fresh install is not reachable from the network.
+pub const DEFAULT_HTTP: &str = "127.0.0.1:8080";
+
+/// How long the HTTP listener may take to finish its requests after a shutdown signal.
+const HTTP_SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
+/// What `lis serve` was asked to do.
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    /// The lab config file; `None`: the embedded default.
+    pub config: Option<PathBuf>,
+    /// The data directory (database, traces).
+    pub data_dir: PathBuf,
+    /// The HTTP listen address.
+    pub http: String,
+}
+
+/// Why `lis serve` did not start or stopped with an error.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    /// The lab config has problems; nothing was started.
+    #[error("{0}")]
+    Config(#[from] lab::LabProblems),
+    /// The store could not be opened.
+    #[error("cannot open the store in {data_dir}: {source}")]
+    Store {
+        /// The data directory.
+        data_dir: PathBuf,
+        /// Why.
+        source: lis_core::StoreError,
+    },
+    /// A link could not be started (a TCP port in use, a trace directory not writable).
+    #[error("link {link}: {reason}")]
+    Link {
+        /// The link's name.
+        link: String,
+        /// Why.
+        reason: String,
+    },
+    /// The HTTP listener could not be bound or failed.
+    #[error("http {address}: {source}")]
+    Http {
+        /// The address asked for.
+        address: String,
+        /// Why.
+        source: std::io::Error,
+    },
+}
+
+/// Runs the LIS until `shutdown` is cancelled (the CLI cancels it on Ctrl-C or SIGTERM).
+pub async fn serve(options: ServeOptions, shutdown: CancellationToken) -> Result<(), ServeError> {
+    let mut lab = lab::load(options.config.as_deref())?;
+    lab.default_trace_dir(&options.data_dir);
+    tracing::info!(
+        config = %lab.config.source_name,
+        tests = lab.config.tests.len(),
+        instruments = lab.config.instruments.len(),
+        links = lab.links.len(),
+        "lab config loaded"
+    );
+
+    let data_dir = options.data_dir.clone();
+    let config = lab.config.clone();
+    let store = tokio::task::spawn_blocking(move || Store::open(&data_dir, config))
+        .await
+        .map_err(|e| ServeError::Store {
+            data_dir: options.data_dir.clone(),
+            source: lis_core::StoreError::Io {
+                path: options.data_dir.display().to_string(),
+                source: std::io::Error::other(e.to_string()),
+            },
+        })?
+        .map_err(|source| ServeError::Store {
+            data_dir: options.data_dir.clone(),
+            source,
+        })?;
+    let store = Arc::new(store);
+    tracing::info!(data = %options.data_dir.display(), "store opened");
+
+    let registry = LinkRegistry::new();
+    let running = links::start(&lab, &store, &registry, &shutdown).await?;
+    for status in registry.snapshot() {
+        tracing::info!(link = %status.name, transport = %status.transport, "link listening or connecting");
+        announce(&format!("link {} {}", status.name, status.transport));
+    }
+
+    let listener = tokio::net::TcpListener::bind(&options.http)
+        .await
+        .map_err(|source| ServeError::Http {
+            address: options.http.clone(),
+            source,
+        })?;
+    let bound: SocketAddr = listener.local_addr().map_err(|source| ServeError::Http {
+        address: options.http.clone(),
+        source,
+    })?;
+    announce(&format!("http listening on {bound}"));
+    tracing::info!(%bound, "http listening");
+
+    let state = AppState::new(Arc::clone(&store), registry.clone());
+    let http_shutdown = shutdown.clone();
+    let http = tokio::spawn(async move {
+        axum::serve(listener, app(state))
+            .with_graceful_shutdown(async move { http_shutdown.cancelled().await })
+            .await
+    });
+
+    shutdown.cancelled().await;
+    tracing::info!("shutting down: links finish the messages in flight");
+    running.join().await;
+    match tokio::time::timeout(HTTP_SHUTDOWN_GRACE, http).await {
+        Ok(Ok(Ok(()))) => {}
+        Ok(Ok(Err(error))) => tracing::warn!(%error, "http listener ended with an error"),
+        Ok(Err(error)) => tracing::warn!(%error, "http task failed"),
+        Err(_) => tracing::warn!("http requests still open after the grace period; closing"),
+    }
+    // Every link task has ended, so this is the last reference unless a handler still runs.
+    match Arc::try_unwrap(store) {
+        Ok(store) => {
+            drop(store);
+            tracing::info!("store closed");
+        }
+        Err(_) => tracing::warn!("store still referenced at shutdown; it closes at exit"),
+    }
+    Ok(())
+}
+
+/// A line for whoever started `lis serve` (scripts and tests read the bound ports from it).
+fn announce(line: &str) {
+    let _ = writeln!(std::io::stderr(), "lis: {line}");
+}
+
+/// Cancels `token` on the first Ctrl-C (SIGINT) or SIGTERM. A second signal while shutting down
+/// exits at once (code 130): whatever was acknowledged is already durable, and a message in flight
+/// was not acknowledged, so the analyzer sends it again.
+pub async fn cancel_on_signal(token: CancellationToken) {
+    tokio::select! {
+        name = next_signal() => tracing::info!("{name} received"),
+        () = token.cancelled() => return,
+    }
+    token.cancel();
+    let name = next_signal().await;
+    tracing::warn!("{name} received again: exiting without waiting for the links");
+    std::process::exit(130);
+}
+
+/// Waits for Ctrl-C or SIGTERM and names it.
+async fn next_signal() -> &'static str {
+    let ctrl_c = async {
+        if let Err(error) = tokio::signal::ctrl_c().await {
+            tracing::error!(%error, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(error) => {
+                tracing::error!(%error, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => "Ctrl-C",
+        () = term => "SIGTERM",
+    }
+}
