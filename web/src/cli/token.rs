@@ -10,15 +10,15 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::{Args, Subcommand};
 use lis_core::model::Actor;
-use lis_core::{LabConfig, Store};
+use lis_core::Store;
 
 use crate::auth::{generate_token, token_hash, Scope};
 
 /// Arguments of `lis token`.
 #[derive(Debug, Args)]
 pub struct TokenArgs {
-    /// The data directory holding the database.
-    #[arg(long, value_name = "DIR", global = true, default_value = "data")]
+    /// The data directory of `lis serve`.
+    #[arg(long, value_name = "DIR", global = true, default_value = "lis-data")]
     pub data: PathBuf,
     /// The lab config file (the embedded default when absent).
     #[arg(long, value_name = "FILE", global = true)]
@@ -51,15 +51,9 @@ pub enum TokenCommand {
 }
 
 fn open_store(data: &Path, config: Option<&Path>) -> anyhow::Result<Store> {
-    let lab = match config {
-        Some(path) => {
-            let text = std::fs::read_to_string(path)
-                .with_context(|| format!("reading {}", path.display()))?;
-            LabConfig::from_toml_str(&text, &path.display().to_string())?
-        }
-        None => LabConfig::embedded_default()?,
-    };
-    Ok(Store::open(data, lab)?)
+    let lab = crate::serve::lab::load(config).map_err(|p| anyhow::anyhow!("{p}"))?;
+    Store::open(data, lab.config)
+        .with_context(|| format!("cannot open the store in {}", data.display()))
 }
 
 /// Runs `lis token`, writing to `out`.
