@@ -2,6 +2,7 @@
 
 mod admin_e2e;
 mod faults_e2e;
+mod his_e2e;
 mod parse_cli;
 mod profiles_e2e;
 mod query_e2e;

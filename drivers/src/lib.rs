@@ -24,6 +24,8 @@
 //! - [`query`]: host query answers and order downloads.
 //! - [`runner`]: [`runner::start_links`], every configured link started (what `lis serve` calls).
 //! - [`simulator`]: an analyzer simulator per profile (what `lis simulate` calls).
+//! - [`his`]: the hospital information system over HL7 v2 / MLLP: the ORM^O01/OML^O21 orders
+//!   listener and the ORU^R01 results sender ([`his::run_his`], what `lis serve` calls).
 //!
 //! # What this crate does not do
 //!
@@ -35,6 +37,7 @@
 #![warn(missing_docs)]
 
 pub mod config;
+pub mod his;
 pub mod ingest;
 pub mod link;
 pub mod machine;

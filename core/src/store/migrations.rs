@@ -207,6 +207,37 @@ CREATE TABLE config_history (
 ALTER TABLE unmatched ADD COLUMN patient_hint TEXT;
 ",
     },
+    Migration {
+        version: 5,
+        description: "HIS deliveries per outbox row and endpoint, API tokens",
+        sql: r"
+ALTER TABLE outbox ADD COLUMN delivered_at INTEGER;
+CREATE TABLE his_deliveries (
+    outbox_id INTEGER NOT NULL REFERENCES outbox(id),
+    endpoint TEXT NOT NULL,
+    control_id TEXT NOT NULL,
+    state TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    message BLOB,
+    last_error TEXT,
+    ack_code TEXT,
+    first_attempt_at INTEGER,
+    next_attempt_at INTEGER,
+    delivered_at INTEGER,
+    PRIMARY KEY (outbox_id, endpoint)
+);
+CREATE TABLE api_tokens (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    sha256 TEXT NOT NULL UNIQUE,
+    scopes TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    revoked_at INTEGER,
+    last_used_at INTEGER
+);
+CREATE INDEX results_released_state ON results(state, released_at);
+",
+    },
 ];
 
 /// The schema version this program writes.
@@ -277,10 +308,10 @@ mod tests {
     fn from_empty_to_latest() {
         let mut conn = Connection::open_in_memory().unwrap();
         assert_eq!(current_version(&conn).unwrap(), 0);
-        assert_eq!(migrate(&mut conn).unwrap(), 4);
+        assert_eq!(migrate(&mut conn).unwrap(), 5);
         // Running again changes nothing.
         let before = schema(&conn);
-        assert_eq!(migrate(&mut conn).unwrap(), 4);
+        assert_eq!(migrate(&mut conn).unwrap(), 5);
         assert_eq!(schema(&conn), before);
     }
 
@@ -329,7 +360,7 @@ mod tests {
         match migrate(&mut conn) {
             Err(StoreError::SchemaTooNew {
                 found: 99,
-                known: 4,
+                known: 5,
             }) => {}
             other => panic!("expected SchemaTooNew, got {other:?}"),
         }

@@ -7,9 +7,12 @@
 //!
 //! Sub-modules: `migrations`, `audit_log` (appending to the hash chain), `journal` (raw message
 //! journal with CRC-32), `ingest` (matching and storing results), `results` (storing one result
-//! with its checks), `orders`, `lifecycle` (verify, release...), `queries`, `users`, `ingestor`.
+//! with its checks), `orders`, `lifecycle` (verify, release...), `queries`, `users`, `ingestor`,
+//! `his` (per-endpoint HIS deliveries, the HIS journal, released-result pulls, order changes) and
+//! `tokens` (API tokens, stored hashed).
 
 mod audit_log;
+mod his;
 mod ingest;
 mod ingestor;
 mod journal;
@@ -18,6 +21,7 @@ mod migrations;
 mod orders;
 mod queries;
 mod results;
+mod tokens;
 mod users;
 
 use std::path::{Path, PathBuf};
@@ -32,9 +36,13 @@ use crate::error::StoreError;
 use crate::model::{Actor, AnalyzerMessage, IngestOutcome, Protocol};
 use crate::validation::{AssumeInControl, QcState};
 
+pub use his::{
+    DeliveryOutcome, DeliveryState, HisDelivery, OutboxCounts, ReleasedFilter, ReleasedResult,
+};
 pub use ingestor::{IngestTicket, Ingestor};
 pub use journal::{JournalEntry, JournalReport};
 pub use queries::OutboxItem;
+pub use tokens::ApiToken;
 
 /// File name of the database in the data directory.
 pub const DB_FILE: &str = "lis.sqlite3";

@@ -13,11 +13,12 @@ use crate::model::{
 };
 use crate::validation::{Flag, Outcome};
 
-const RESULT_COLUMNS: &str = "id, ordered_test_id, order_id, specimen_barcode, test_code, \
+pub(super) const RESULT_COLUMNS: &str =
+    "id, ordered_test_id, order_id, specimen_barcode, test_code, \
     version, value_sent, value, numeric, value_kind, unit, flags, instrument_flags, instrument, \
     operator, observed_at, received_at, state, reported, corrects, journal_id";
 
-fn result_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<LabResult> {
+pub(super) fn result_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<LabResult> {
     let flags: String = r.get(11)?;
     let codes: Vec<String> = serde_json::from_str(&flags).unwrap_or_default();
     let instrument_flags: String = r.get(12)?;

@@ -25,6 +25,7 @@ mod parse;
 mod replay;
 mod serve;
 mod simulate;
+pub mod token;
 mod verify;
 
 /// The laboratory information system.
@@ -61,6 +62,8 @@ enum Command {
     Simulate(simulate::SimulateArgs),
     /// Decode a link's trace again, printing what it would have stored; writes nothing.
     Replay(replay::ReplayArgs),
+    /// Create, revoke or list the bearer tokens of machine clients (the HIS, FHIR clients).
+    Token(token::TokenArgs),
 }
 
 /// Runs the command line and returns the process exit code.
@@ -77,6 +80,7 @@ pub fn main() -> ExitCode {
         Command::Rerun(args) => lab::run_rerun(&args),
         Command::Simulate(args) => simulate::run(args),
         Command::Replay(args) => replay::run(&args),
+        Command::Token(args) => token::run(&args),
     };
     match outcome {
         Ok(code) => code,

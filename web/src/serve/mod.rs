@@ -70,6 +70,9 @@ pub enum ServeError {
         /// Why.
         reason: String,
     },
+    /// The `[his]` section is wrong or its orders listener could not be bound.
+    #[error("his: {0}")]
+    His(String),
     /// The HTTP listener could not be bound or failed.
     #[error("http {address}: {source}")]
     Http {
@@ -117,6 +120,32 @@ pub async fn serve(options: ServeOptions, shutdown: CancellationToken) -> Result
         announce(&format!("link {} {}", status.name, status.transport));
     }
 
+    // The HIS integration runs when the lab config has a `[his]` section (the embedded default
+    // has one: orders on 127.0.0.1:2575, results to 127.0.0.1:2576).
+    let his_metrics = Arc::new(lis_drivers::his::HisMetrics::new());
+    let his = match lab.config.his.as_ref() {
+        Some(table) => {
+            let his_config = lis_drivers::his::HisConfig::from_table(Some(table))
+                .map_err(|e| ServeError::His(e.to_string()))?;
+            let his = lis_drivers::his::start_his(
+                his_config,
+                Arc::clone(&store),
+                Arc::clone(&his_metrics),
+                shutdown.clone(),
+            )
+            .await
+            .map_err(|e| ServeError::His(e.to_string()))?;
+            if let Some(addr) = his.orders_addr {
+                announce(&format!("his orders listening on {addr}"));
+            }
+            Some(his)
+        }
+        None => {
+            tracing::info!("no [his] section in the lab config: HIS integration off");
+            None
+        }
+    };
+
     let listener = tokio::net::TcpListener::bind(&options.http)
         .await
         .map_err(|source| ServeError::Http {
@@ -131,9 +160,15 @@ pub async fn serve(options: ServeOptions, shutdown: CancellationToken) -> Result
     tracing::info!(%bound, "http listening");
 
     let state = AppState::new(Arc::clone(&store), registry.clone());
+    let his_state = crate::api::HisState {
+        store: Arc::clone(&store),
+        metrics: his_metrics,
+        links: registry.clone(),
+    };
+    let router = app(state).merge(crate::api::his_routes(his_state));
     let http_shutdown = shutdown.clone();
     let http = tokio::spawn(async move {
-        axum::serve(listener, app(state))
+        axum::serve(listener, router)
             .with_graceful_shutdown(async move { http_shutdown.cancelled().await })
             .await
     });
@@ -141,6 +176,9 @@ pub async fn serve(options: ServeOptions, shutdown: CancellationToken) -> Result
     shutdown.cancelled().await;
     tracing::info!("shutting down: links finish the messages in flight");
     running.join().await;
+    if let Some(his) = his {
+        his.join().await;
+    }
     match tokio::time::timeout(HTTP_SHUTDOWN_GRACE, http).await {
         Ok(Ok(Ok(()))) => {}
         Ok(Ok(Err(error))) => tracing::warn!(%error, "http listener ended with an error"),

@@ -1,0 +1,246 @@
+//! HIS delivery bookkeeping, order changes and released-result pulls as the HIS sees them.
+
+use jiff::Timestamp;
+
+use super::*;
+use crate::config::LabConfig;
+use crate::model::{
+    AnalyzerMessage, IngestOutcome, MessageKind, NewSpecimen, Observation, OrderedTestStatus,
+    Priority, StoredObservation,
+};
+
+fn store() -> Store {
+    Store::open_in_memory(LabConfig::embedded_default().unwrap()).unwrap()
+}
+
+fn t(s: &str) -> Timestamp {
+    s.parse().unwrap()
+}
+
+fn order(placer: &str, barcode: &str, tests: &[&str]) -> NewOrder {
+    NewOrder {
+        placer_number: placer.into(),
+        patient: crate::model::NewPatient {
+            his_id: format!("P-{placer}"),
+            name: "Lê Thị Hoa".into(),
+            sex: Sex::Female,
+            birth_date: Some(jiff::civil::date(1985, 1, 1)),
+        },
+        requesting_doctor: "BS A".into(),
+        department: "Nội".into(),
+        priority: Priority::Routine,
+        ordered_at: t("2025-03-01T01:00:00Z"),
+        specimens: vec![NewSpecimen {
+            barcode: barcode.into(),
+            specimen_type: "serum".into(),
+            collected_at: None,
+            received_at: None,
+            tests: tests.iter().map(|s| (*s).to_owned()).collect(),
+        }],
+    }
+}
+
+/// Places an order with glucose and releases 5.2 mmol/L through autoverification.
+fn released(s: &Store, placer: &str, barcode: &str, raw: &str) -> ResultId {
+    s.place_order(order(placer, barcode, &["GLU"]), &Actor::System)
+        .unwrap();
+    let out = s
+        .ingest(AnalyzerMessage {
+            instrument: "DEMO-CHEM".into(),
+            link: "chem".into(),
+            received_at: t("2025-03-01T02:00:00Z"),
+            protocol: Protocol::Astm,
+            raw: raw.as_bytes().to_vec(),
+            kind: MessageKind::Results,
+            observations: vec![Observation {
+                specimen_id: barcode.into(),
+                instrument_test_code: "GLU".into(),
+                value: "5.2".into(),
+                status: "F".into(),
+                ..Default::default()
+            }],
+            patient_hint: None,
+        })
+        .unwrap();
+    match out {
+        IngestOutcome::Stored { observations, .. } => match observations.first() {
+            Some(StoredObservation::Result(id)) => *id,
+            other => panic!("unexpected {other:?}"),
+        },
+        other => panic!("unexpected {other:?}"),
+    }
+}
+
+const NOW: &str = "2030-01-01T00:00:00Z";
+
+fn due_ids(s: &Store, endpoint: &str, now: &str) -> Vec<i64> {
+    s.his_due(endpoint, t(now), 10)
+        .unwrap()
+        .iter()
+        .map(|d| d.outbox_id)
+        .collect()
+}
+
+fn failed(at: &str) -> DeliveryOutcome {
+    DeliveryOutcome::Failed {
+        error: "connection refused".into(),
+        retry_at: t(at),
+    }
+}
+
+#[test]
+fn an_order_waits_behind_its_own_pending_row_but_not_behind_other_orders() {
+    let s = store();
+    let r1 = released(&s, "A", "SA", "m1");
+    s.correct(r1, "6.0", "typo", &Actor::User(1)).unwrap(); // outbox 2, same order
+    released(&s, "B", "SB", "m2"); // outbox 3, another order
+    let eps = vec![String::from("his")];
+    assert_eq!(due_ids(&s, "his", NOW), [1, 3]);
+    // Row 1 fails and waits until its retry time; row 2 of the same order still waits behind it.
+    s.his_prepare(1, "his", "LIS1", b"msg-1", t(NOW)).unwrap();
+    s.his_record_attempt(1, "his", &failed("2030-01-01T00:00:05Z"), t(NOW), &eps)
+        .unwrap();
+    assert_eq!(due_ids(&s, "his", NOW), [3]);
+    assert_eq!(due_ids(&s, "his", "2030-01-01T00:00:05Z"), [1, 3]);
+    // Delivered: now the correction is due.
+    let accepted = DeliveryOutcome::Accepted {
+        ack_code: "AA".into(),
+    };
+    assert_eq!(
+        s.his_record_attempt(1, "his", &accepted, t(NOW), &eps)
+            .unwrap(),
+        DeliveryState::Delivered
+    );
+    assert_eq!(due_ids(&s, "his", NOW), [2, 3]);
+    let d = s.his_delivery(1, "his").unwrap().unwrap();
+    assert_eq!((d.attempts, d.last_error), (2, None));
+    assert_eq!(d.delivered_at, Some(t(NOW)));
+    assert_eq!(s.outbox_counts().unwrap().sent, 1);
+}
+
+#[test]
+fn the_first_message_is_kept_for_retries_and_rows_settle_per_endpoint() {
+    let s = store();
+    released(&s, "A", "SA", "m1");
+    let eps = vec![String::from("his"), String::from("archive")];
+    let (id, bytes) = s.his_prepare(1, "his", "LIS1", b"first", t(NOW)).unwrap();
+    assert_eq!((id.as_str(), bytes.as_slice()), ("LIS1", &b"first"[..]));
+    // A rebuilt message must not replace the stored one.
+    let (id, bytes) = s.his_prepare(1, "his", "LIS9", b"second", t(NOW)).unwrap();
+    assert_eq!((id.as_str(), bytes.as_slice()), ("LIS1", &b"first"[..]));
+    let accepted = DeliveryOutcome::Accepted {
+        ack_code: "AA".into(),
+    };
+    s.his_record_attempt(1, "his", &accepted, t(NOW), &eps)
+        .unwrap();
+    // The other endpoint has not taken it yet: the row stays pending for it.
+    assert_eq!(s.outbox_counts().unwrap().pending, 1);
+    assert!(due_ids(&s, "his", NOW).is_empty());
+    assert_eq!(due_ids(&s, "archive", NOW), [1]);
+    s.his_prepare(1, "archive", "LIS1", b"first", t(NOW))
+        .unwrap();
+    let refused = DeliveryOutcome::Rejected {
+        ack_code: "AE".into(),
+        reason: "unknown patient".into(),
+    };
+    s.his_record_attempt(1, "archive", &refused, t(NOW), &eps)
+        .unwrap();
+    assert_eq!(s.outbox_counts().unwrap().rejected, 1);
+    assert_eq!(s.his_problems(10).unwrap()[0].endpoint, "archive");
+    assert!(s.verify_audit().unwrap().is_intact());
+}
+
+#[test]
+fn change_order_adds_and_cancels_tests_and_guards_barcodes() {
+    let s = store();
+    s.place_order(order("A", "SA", &["GLU", "UREA"]), &Actor::System)
+        .unwrap();
+    s.place_order(order("B", "SB", &["GLU"]), &Actor::System)
+        .unwrap();
+    let id = s
+        .change_order(&order("A", "SA", &["GLU", "CREA"]), &Actor::System)
+        .unwrap();
+    let tests: Vec<(String, OrderedTestStatus)> = s
+        .ordered_tests(id)
+        .unwrap()
+        .into_iter()
+        .map(|t| (t.test_code, t.status))
+        .collect();
+    assert_eq!(
+        tests,
+        [
+            ("GLU".into(), OrderedTestStatus::Pending),
+            ("UREA".into(), OrderedTestStatus::Cancelled),
+            ("CREA".into(), OrderedTestStatus::Pending),
+        ]
+    );
+    let stolen = s.change_order(&order("A", "SB", &["GLU"]), &Actor::System);
+    assert!(
+        matches!(stolen, Err(StoreError::Invalid { .. })),
+        "{stolen:?}"
+    );
+    let missing = s.change_order(&order("Z", "SZ", &["GLU"]), &Actor::System);
+    assert!(matches!(missing, Err(StoreError::NotFound { .. })));
+    let unknown = s.change_order(&order("A", "SA", &["NOPE"]), &Actor::System);
+    assert!(matches!(unknown, Err(StoreError::Invalid { .. })));
+}
+
+#[test]
+fn released_results_filter_and_tokens() {
+    let s = store();
+    let r = released(&s, "A", "SA", "m1");
+    released(&s, "B", "SB", "m2");
+    let all = |f: ReleasedFilter| {
+        s.released_results(&ReleasedFilter { limit: 10, ..f })
+            .unwrap()
+            .iter()
+            .map(|x| x.result.id)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(all(ReleasedFilter::default()).len(), 2);
+    assert_eq!(
+        all(ReleasedFilter {
+            order: Some("A".into()),
+            ..Default::default()
+        }),
+        [r]
+    );
+    assert_eq!(
+        all(ReleasedFilter {
+            specimen: Some("SA".into()),
+            ..Default::default()
+        }),
+        [r]
+    );
+    assert_eq!(
+        all(ReleasedFilter {
+            patient: Some("P-A".into()),
+            ..Default::default()
+        }),
+        [r]
+    );
+    assert!(all(ReleasedFilter {
+        corrected: Some(true),
+        ..Default::default()
+    })
+    .is_empty());
+    assert!(all(ReleasedFilter {
+        since: Some(t(NOW)),
+        ..Default::default()
+    })
+    .is_empty());
+
+    let scopes = vec![String::from("results:read")];
+    s.create_token("his", "abc", &scopes, &Actor::System)
+        .unwrap();
+    assert!(s
+        .create_token("his", "def", &scopes, &Actor::System)
+        .is_err());
+    assert_eq!(s.token_by_hash("abc").unwrap().unwrap().scopes, scopes);
+    assert!(s.revoke_token("his", &Actor::System).unwrap());
+    assert!(s.token_by_hash("abc").unwrap().is_none());
+    // The name is free again after revocation.
+    s.create_token("his", "def", &scopes, &Actor::System)
+        .unwrap();
+    assert_eq!(s.tokens().unwrap().len(), 2);
+}

@@ -1,0 +1,127 @@
+//! The hospital information system (HIS) side: HL7 v2 over MLLP.
+//!
+//! - Orders in: [`listener`] accepts ORM^O01 / OML^O21 ([`orders`] reads them into core orders),
+//!   journals each message and answers ACK AA/AE/AR.
+//! - Results out: [`sender`] delivers the outbox (rows written by core when results are released
+//!   or corrected) to each configured endpoint as ORU^R01 ([`oru`]), in order per order, retrying
+//!   with backoff until ACK AA, with the same bytes and MSH-10 on every retry.
+//! - [`config`] reads the `[his]` section; [`metrics`] counts for `GET /metrics`.
+//!
+//! [`run_his`] starts both for `lis serve`; [`start_his`] does the same and returns the bound
+//! address (tests bind port 0).
+
+pub mod config;
+pub mod listener;
+pub mod metrics;
+pub mod orders;
+pub mod oru;
+pub mod sender;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use lis_core::Store;
+use tokio::net::TcpListener;
+use tokio::sync::Notify;
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+
+pub use config::{HisConfig, HisConfigError, OrmSpecimenId, ResultsEndpoint};
+pub use metrics::HisMetrics;
+
+/// The HIS integration could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum HisError {
+    /// The orders listener could not bind its address.
+    #[error("cannot listen for HIS orders on {address}: {source}")]
+    Bind {
+        /// The configured address.
+        address: String,
+        /// Why.
+        source: std::io::Error,
+    },
+}
+
+/// The running HIS tasks.
+#[derive(Debug)]
+pub struct HisRunning {
+    /// Where the orders listener listens (none when turned off).
+    pub orders_addr: Option<SocketAddr>,
+    /// Wakes the senders at once (e.g. after a release) instead of at their next poll.
+    pub wake: Arc<Notify>,
+    tasks: JoinSet<()>,
+}
+
+impl HisRunning {
+    /// Waits until every task has stopped (after the shutdown token is cancelled).
+    pub async fn join(mut self) {
+        while self.tasks.join_next().await.is_some() {}
+    }
+}
+
+/// Binds the orders listener and starts it and one sender per results endpoint.
+pub async fn start_his(
+    config: HisConfig,
+    store: Arc<Store>,
+    metrics: Arc<HisMetrics>,
+    shutdown: CancellationToken,
+) -> Result<HisRunning, HisError> {
+    let config = Arc::new(config);
+    let mut tasks = JoinSet::new();
+    let mut orders_addr = None;
+    if !config.orders_listen.trim().is_empty() {
+        let listener = TcpListener::bind(config.orders_listen.trim())
+            .await
+            .map_err(|source| HisError::Bind {
+                address: config.orders_listen.clone(),
+                source,
+            })?;
+        orders_addr = listener.local_addr().ok();
+        tracing::info!(address = ?orders_addr, "listening for HIS orders (MLLP)");
+        tasks.spawn(listener::serve_orders(
+            listener,
+            store.clone(),
+            config.clone(),
+            metrics.clone(),
+            shutdown.clone(),
+        ));
+    }
+    let wake = Arc::new(Notify::new());
+    for endpoint in &config.results {
+        let s = sender::Sender {
+            store: store.clone(),
+            config: config.clone(),
+            endpoint: endpoint.clone(),
+            metrics: metrics.clone(),
+            wake: wake.clone(),
+            shutdown: shutdown.clone(),
+        };
+        tasks.spawn(s.run());
+    }
+    Ok(HisRunning {
+        orders_addr,
+        wake,
+        tasks,
+    })
+}
+
+/// Runs the HIS integration until `shutdown` is cancelled: the MLLP orders listener and the
+/// ORU^R01 senders. For `lis serve`.
+pub async fn run_his(
+    config: HisConfig,
+    store: Arc<Store>,
+    metrics: Arc<HisMetrics>,
+    shutdown: CancellationToken,
+) -> Result<(), HisError> {
+    start_his(config, store, metrics, shutdown)
+        .await?
+        .join()
+        .await;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;
+
+#[cfg(test)]
+mod flow_tests;

@@ -1,0 +1,543 @@
+//! Reading HIS orders: ORM^O01 (HL7 v2.5.1 §4.4.1) and OML^O21 (§4.4.6) into core orders.
+//!
+//! - ORC-1 `NW` places an order, `CA`/`DC` cancels it, `XO` changes it; ORC-2 (else OBR-2) is
+//!   the placer number that identifies it.
+//! - The patient comes from PID: PID-3.1 the HIS id, PID-5 family^given^middle (stored in
+//!   Vietnamese order: family, middle, given; UTF-8 per MSH-18), PID-7 birth date, PID-8 sex.
+//! - The doctor from ORC-12 (else OBR-16), the department from ORC-17 (else PV1-3.1), the
+//!   priority `S` (stat) from ORC-7.6, OBR-27.6, TQ1-9 or OBR-5.
+//! - The tube barcode: SPM-2 in OML; in ORM, OBR-3 or else the placer number (or always the
+//!   placer number, per `orm_specimen_id`).
+//! - Tests: one OBR per test or panel; OBR-4 by LIS code, by LOINC when the coding system is
+//!   `LN` (either in components 1-3 or in the alternate 4-6), or a panel from `[his.panels]`.
+//!
+//! Problems are [`Refusal`]s carrying the HL7 error code (table 0357) and the location
+//! (segment^sequence^field) for the ACK's ERR segment.
+
+use jiff::civil::{Date, DateTime};
+use jiff::tz::{Offset, TimeZone};
+use lis_core::config::LabConfig;
+use lis_core::model::{NewOrder, NewPatient, NewSpecimen, Priority, Sex};
+use lis_hl7::datatypes::Coded;
+use lis_hl7::segments::{AckCode, Obr, Orc, OrderControl, Pid, Pv1, SegmentView, Spm};
+use lis_hl7::Message;
+
+use super::config::{HisConfig, OrmSpecimenId};
+
+/// HL7 table 0357 codes used in answers.
+pub mod error_code {
+    /// Segment sequence error (a required segment is missing).
+    pub const SEGMENT_SEQUENCE: u16 = 100;
+    /// Required field missing.
+    pub const REQUIRED_FIELD_MISSING: u16 = 101;
+    /// Data type error.
+    pub const DATA_TYPE: u16 = 102;
+    /// Table value not found (an unknown test, order control code).
+    pub const TABLE_VALUE_NOT_FOUND: u16 = 103;
+    /// Unsupported message type.
+    pub const UNSUPPORTED_MESSAGE_TYPE: u16 = 200;
+    /// Unknown key identifier (an order that does not exist).
+    pub const UNKNOWN_KEY: u16 = 204;
+    /// Duplicate key identifier (a placer number or barcode already used).
+    pub const DUPLICATE_KEY: u16 = 205;
+    /// Application internal error.
+    pub const INTERNAL: u16 = 207;
+
+    /// The table 0357 text of a code.
+    pub fn text(code: u16) -> &'static str {
+        match code {
+            SEGMENT_SEQUENCE => "Segment sequence error",
+            REQUIRED_FIELD_MISSING => "Required field missing",
+            DATA_TYPE => "Data type error",
+            TABLE_VALUE_NOT_FOUND => "Table value not found",
+            UNSUPPORTED_MESSAGE_TYPE => "Unsupported message type",
+            UNKNOWN_KEY => "Unknown key identifier",
+            DUPLICATE_KEY => "Duplicate key identifier",
+            _ => "Application internal error",
+        }
+    }
+}
+
+/// Why an order message is not (fully) accepted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    /// `AE` (content error) or `AR` (cannot process).
+    pub ack: AckCode,
+    /// HL7 table 0357 code.
+    pub code: u16,
+    /// ERR-2 location: segment id, its sequence (1-based), field number (0 for the segment).
+    pub location: Option<(String, usize, usize)>,
+    /// For people.
+    pub text: String,
+}
+
+impl Refusal {
+    pub(crate) fn error(code: u16, location: Option<(&str, usize, usize)>, text: String) -> Self {
+        Self {
+            ack: AckCode::ApplicationError,
+            code,
+            location: location.map(|(s, n, f)| (s.to_owned(), n, f)),
+            text,
+        }
+    }
+
+    pub(crate) fn reject(code: u16, text: String) -> Self {
+        Self {
+            ack: AckCode::ApplicationReject,
+            code,
+            location: None,
+            text,
+        }
+    }
+}
+
+/// What an order message asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OrderAction {
+    /// ORC-1 `NW`.
+    Place(NewOrder),
+    /// ORC-1 `XO`.
+    Change(NewOrder),
+    /// ORC-1 `CA` or `DC`.
+    Cancel {
+        /// Placer number.
+        placer_number: String,
+        /// ORC-16 text, or a default.
+        reason: String,
+    },
+}
+
+/// A HIS time read in the lab's zone when it carries no offset.
+pub fn timestamp(t: &lis_hl7::Timestamp, tz: &TimeZone) -> Option<jiff::Timestamp> {
+    let dt = DateTime::new(
+        i16::try_from(t.year).ok()?,
+        i8::try_from(t.month.unwrap_or(1)).ok()?,
+        i8::try_from(t.day.unwrap_or(1)).ok()?,
+        i8::try_from(t.hour.unwrap_or(0)).ok()?,
+        i8::try_from(t.minute.unwrap_or(0)).ok()?,
+        i8::try_from(t.second.unwrap_or(0).min(59)).ok()?,
+        0,
+    )
+    .ok()?;
+    match t.offset_minutes {
+        Some(m) => {
+            let offset = Offset::from_seconds(i32::from(m) * 60).ok()?;
+            offset.to_timestamp(dt).ok()
+        }
+        None => dt.to_zoned(tz.clone()).ok().map(|z| z.timestamp()),
+    }
+}
+
+fn date(t: &lis_hl7::Timestamp) -> Option<Date> {
+    Date::new(
+        i16::try_from(t.year).ok()?,
+        i8::try_from(t.month?).ok()?,
+        i8::try_from(t.day?).ok()?,
+    )
+    .ok()
+}
+
+/// One OBR line as read.
+struct Line {
+    control: OrderControl,
+    placer: String,
+    reason: String,
+    doctor: String,
+    department: String,
+    priority: Priority,
+    ordered_at: Option<jiff::Timestamp>,
+    barcode: String,
+    specimen_type: String,
+    collected_at: Option<jiff::Timestamp>,
+    tests: Vec<String>,
+}
+
+/// Finds the LIS tests an OBR-4 names.
+fn resolve_tests(lab: &LabConfig, his: &HisConfig, service: &Coded<'_>) -> Option<Vec<String>> {
+    let pairs = [
+        (service.identifier().text(), service.coding_system().text()),
+        (
+            service.alternate_identifier().text(),
+            service.alternate_coding_system().text(),
+        ),
+    ];
+    for (id, system) in &pairs {
+        let id = id.trim();
+        if id.is_empty() {
+            continue;
+        }
+        if system.trim().eq_ignore_ascii_case("LN") {
+            if let Some(t) = lab.tests.iter().find(|t| t.loinc.as_deref() == Some(id)) {
+                return Some(vec![t.code.clone()]);
+            }
+            continue;
+        }
+        if let Some(tests) = his.panels.get(id) {
+            return Some(tests.clone());
+        }
+        if lab.test(id).is_some() {
+            return Some(vec![id.to_owned()]);
+        }
+    }
+    None
+}
+
+fn person(family: &str, given: &str, id: &str) -> String {
+    let name = [family.trim(), given.trim()]
+        .iter()
+        .filter(|s| !s.is_empty())
+        .copied()
+        .collect::<Vec<_>>()
+        .join(" ");
+    if name.is_empty() {
+        id.trim().to_owned()
+    } else {
+        name
+    }
+}
+
+/// Reads the patient from PID.
+fn patient(message: &Message<'_>) -> Result<NewPatient, Refusal> {
+    let Some(pid) = message.first_of::<Pid<'_>>() else {
+        return Err(Refusal::error(
+            error_code::SEGMENT_SEQUENCE,
+            Some(("PID", 1, 0)),
+            String::from("the PID segment (patient) is missing"),
+        ));
+    };
+    let his_id = pid.patient_id().id().text().trim().to_owned();
+    if his_id.is_empty() {
+        return Err(Refusal::error(
+            error_code::REQUIRED_FIELD_MISSING,
+            Some(("PID", 1, 3)),
+            String::from("PID-3 (patient identifier) is empty"),
+        ));
+    }
+    let name = pid.name();
+    let family = name.family().text();
+    let given = name.given().text();
+    let middle = name.middle().text();
+    // Vietnamese order: family, middle, given (Nguyễn Văn An).
+    let full = [family.trim(), middle.trim(), given.trim()]
+        .iter()
+        .filter(|s| !s.is_empty())
+        .copied()
+        .collect::<Vec<_>>()
+        .join(" ");
+    if full.is_empty() {
+        return Err(Refusal::error(
+            error_code::REQUIRED_FIELD_MISSING,
+            Some(("PID", 1, 5)),
+            String::from("PID-5 (patient name) is empty"),
+        ));
+    }
+    let birth_raw = pid.birth().as_str().trim();
+    let birth_date = if birth_raw.is_empty() {
+        None
+    } else {
+        let parsed = lis_hl7::Timestamp::parse(birth_raw).ok();
+        match parsed.as_ref().and_then(date) {
+            Some(d) => Some(d),
+            None => {
+                return Err(Refusal::error(
+                    error_code::DATA_TYPE,
+                    Some(("PID", 1, 7)),
+                    format!("PID-7 (birth date) {birth_raw:?} is not a date YYYYMMDD"),
+                ))
+            }
+        }
+    };
+    Ok(NewPatient {
+        his_id,
+        name: full,
+        sex: Sex::parse(&pid.sex().text()),
+        birth_date,
+    })
+}
+
+fn is_stat(values: &[&str]) -> bool {
+    values.iter().any(|v| v.trim().eq_ignore_ascii_case("S"))
+}
+
+/// Reads an ORM^O01 or OML^O21 into actions, one per placer number.
+pub fn read_order_message(
+    message: &Message<'_>,
+    lab: &LabConfig,
+    his: &HisConfig,
+) -> Result<Vec<OrderAction>, Refusal> {
+    let tz = lab.time_zone();
+    let is_oml = message.header().message_type().code == "OML";
+    let patient = patient(message)?;
+    let pv1_department = message
+        .first_of::<Pv1<'_>>()
+        .map(|p| p.location().point_of_care().text().trim().to_owned())
+        .unwrap_or_default();
+    let tq1_priority = message
+        .first("TQ1")
+        .map(|s| s.field(9).component(1).as_str().to_owned())
+        .unwrap_or_default();
+    let msh_time = message.header().timestamp().and_then(|t| timestamp(&t, tz));
+    let mut lines: Vec<Line> = Vec::new();
+    let mut orc: Option<(usize, Orc<'_>)> = None;
+    let (mut orc_seq, mut obr_seq, mut spm_seq) = (0usize, 0usize, 0usize);
+    for seg in message.segments() {
+        match seg.id() {
+            "ORC" => {
+                orc_seq += 1;
+                orc = Some((orc_seq, Orc::wrap(seg)));
+            }
+            "OBR" => {
+                obr_seq += 1;
+                let obr = Obr::wrap(seg);
+                let Some((seq, o)) = orc else {
+                    return Err(Refusal::error(
+                        error_code::SEGMENT_SEQUENCE,
+                        Some(("OBR", obr_seq, 0)),
+                        String::from("an OBR comes before any ORC"),
+                    ));
+                };
+                let code = o.order_control_code().as_str().trim().to_owned();
+                let control = match OrderControl::from_code(&code) {
+                    Some(c @ (OrderControl::New | OrderControl::Cancel | OrderControl::Change)) => {
+                        c
+                    }
+                    Some(OrderControl::Discontinue) => OrderControl::Cancel,
+                    _ => {
+                        return Err(Refusal::error(
+                            error_code::TABLE_VALUE_NOT_FOUND,
+                            Some(("ORC", seq, 1)),
+                            format!(
+                                "ORC-1 order control {code:?} is not supported (NW, CA, DC, XO)"
+                            ),
+                        ))
+                    }
+                };
+                let mut placer = o.placer_order_number().entity_id().text().trim().to_owned();
+                if placer.is_empty() {
+                    placer = obr
+                        .placer_order_number()
+                        .entity_id()
+                        .text()
+                        .trim()
+                        .to_owned();
+                }
+                if placer.is_empty() {
+                    return Err(Refusal::error(
+                        error_code::REQUIRED_FIELD_MISSING,
+                        Some(("ORC", seq, 2)),
+                        String::from("no placer order number in ORC-2 or OBR-2"),
+                    ));
+                }
+                let service = obr.service();
+                let tests = if control == OrderControl::Cancel {
+                    Vec::new()
+                } else {
+                    match resolve_tests(lab, his, &service) {
+                        Some(t) => t,
+                        None => {
+                            let id = service.identifier().text();
+                            let system = service.coding_system().text();
+                            return Err(Refusal::error(
+                                error_code::TABLE_VALUE_NOT_FOUND,
+                                Some(("OBR", obr_seq, 4)),
+                                if id.trim().is_empty() {
+                                    String::from("OBR-4 (ordered test) is empty")
+                                } else {
+                                    format!(
+                                        "unknown test {id:?} (coding system {system:?}) in OBR-4"
+                                    )
+                                },
+                            ));
+                        }
+                    }
+                };
+                let filler = obr
+                    .filler_order_number()
+                    .entity_id()
+                    .text()
+                    .trim()
+                    .to_owned();
+                let barcode = match his.orm_specimen_id {
+                    OrmSpecimenId::Obr3 if !filler.is_empty() => filler,
+                    _ => placer.clone(),
+                };
+                let provider = o.ordering_provider();
+                let mut doctor = person(
+                    &provider.family().text(),
+                    &provider.given().text(),
+                    &provider.id().text(),
+                );
+                if doctor.is_empty() {
+                    let p = obr.ordering_provider();
+                    doctor = person(&p.family().text(), &p.given().text(), &p.id().text());
+                }
+                let org = o.field(17);
+                let department = [org.component(2).text(), org.component(1).text()]
+                    .into_iter()
+                    .map(|s| s.trim().to_owned())
+                    .find(|s| !s.is_empty())
+                    .unwrap_or_else(|| pv1_department.clone());
+                let priority = if is_stat(&[
+                    o.field(7).component(6).as_str(),
+                    obr.field(27).component(6).as_str(),
+                    tq1_priority.as_str(),
+                    obr.field(5).as_str(),
+                ]) {
+                    Priority::Stat
+                } else {
+                    Priority::Routine
+                };
+                let reason_field = o.field(16);
+                let reason = [
+                    reason_field.component(2).text(),
+                    reason_field.component(1).text(),
+                ]
+                .into_iter()
+                .map(|s| s.trim().to_owned())
+                .find(|s| !s.is_empty())
+                .unwrap_or_else(|| String::from("cancelled by the HIS"));
+                lines.push(Line {
+                    control,
+                    placer,
+                    reason,
+                    doctor,
+                    department,
+                    priority,
+                    ordered_at: o.transaction_at().and_then(|t| timestamp(&t, tz)),
+                    barcode,
+                    specimen_type: String::new(),
+                    collected_at: obr.observed_at().and_then(|t| timestamp(&t, tz)),
+                    tests,
+                });
+            }
+            "SPM" if is_oml => {
+                spm_seq += 1;
+                let spm = Spm::wrap(seg);
+                let Some(line) = lines.last_mut() else {
+                    continue;
+                };
+                let id = spm.specimen_id();
+                let mut barcode = id.placer().text().trim().to_owned();
+                if barcode.is_empty() {
+                    barcode = id.filler().text().trim().to_owned();
+                }
+                if barcode.is_empty() {
+                    return Err(Refusal::error(
+                        error_code::REQUIRED_FIELD_MISSING,
+                        Some(("SPM", spm_seq, 2)),
+                        String::from("SPM-2 (specimen id, the tube barcode) is empty"),
+                    ));
+                }
+                line.barcode = barcode;
+                line.specimen_type = spm.specimen_type().identifier().text().trim().to_owned();
+                if let Some(t) = spm.collected_at().and_then(|t| timestamp(&t, tz)) {
+                    line.collected_at = Some(t);
+                }
+            }
+            _ => {}
+        }
+    }
+    if lines.is_empty() {
+        return Err(Refusal::error(
+            error_code::SEGMENT_SEQUENCE,
+            Some(("OBR", 1, 0)),
+            String::from("the message orders nothing (no ORC/OBR)"),
+        ));
+    }
+    group(lines, &patient, lab, msh_time)
+}
+
+fn group(
+    lines: Vec<Line>,
+    patient: &NewPatient,
+    lab: &LabConfig,
+    msh_time: Option<jiff::Timestamp>,
+) -> Result<Vec<OrderAction>, Refusal> {
+    let mut orders: Vec<(OrderControl, String, String, NewOrder)> = Vec::new();
+    for line in lines {
+        let idx = match orders.iter().position(|(_, p, _, _)| *p == line.placer) {
+            Some(i) => {
+                if orders.get(i).map(|o| o.0) != Some(line.control) {
+                    return Err(Refusal::error(
+                        error_code::TABLE_VALUE_NOT_FOUND,
+                        Some(("ORC", 1, 1)),
+                        format!(
+                            "order {:?} has different order control codes in one message",
+                            line.placer
+                        ),
+                    ));
+                }
+                i
+            }
+            None => {
+                orders.push((
+                    line.control,
+                    line.placer.clone(),
+                    line.reason.clone(),
+                    NewOrder {
+                        placer_number: line.placer.clone(),
+                        patient: patient.clone(),
+                        requesting_doctor: line.doctor.clone(),
+                        department: line.department.clone(),
+                        priority: line.priority,
+                        ordered_at: line
+                            .ordered_at
+                            .or(msh_time)
+                            .unwrap_or_else(jiff::Timestamp::now),
+                        specimens: Vec::new(),
+                    },
+                ));
+                orders.len() - 1
+            }
+        };
+        let Some((_, _, _, order)) = orders.get_mut(idx) else {
+            continue;
+        };
+        if order.requesting_doctor.is_empty() {
+            order.requesting_doctor = line.doctor.clone();
+        }
+        if line.priority == Priority::Stat {
+            order.priority = Priority::Stat;
+        }
+        let specimen_type = if line.specimen_type.is_empty() {
+            line.tests
+                .first()
+                .and_then(|t| lab.test(t))
+                .map(|t| t.specimen.clone())
+                .unwrap_or_default()
+        } else {
+            line.specimen_type.clone()
+        };
+        match order
+            .specimens
+            .iter_mut()
+            .find(|s| s.barcode == line.barcode)
+        {
+            Some(s) => {
+                for t in &line.tests {
+                    if !s.tests.contains(t) {
+                        s.tests.push(t.clone());
+                    }
+                }
+            }
+            None => order.specimens.push(NewSpecimen {
+                barcode: line.barcode.clone(),
+                specimen_type,
+                collected_at: line.collected_at,
+                received_at: None,
+                tests: line.tests.clone(),
+            }),
+        }
+    }
+    Ok(orders
+        .into_iter()
+        .map(|(control, placer, reason, order)| match control {
+            OrderControl::Cancel => OrderAction::Cancel {
+                placer_number: placer,
+                reason,
+            },
+            OrderControl::Change => OrderAction::Change(order),
+            _ => OrderAction::Place(order),
+        })
+        .collect())
+}

@@ -1,0 +1,220 @@
+//! ORU^R01 (HL7 v2.5.1 §7.3.1) for released results: MSH, PID, then per result ORC, OBR, OBX, SPM.
+//!
+//! Built with `lis_hl7`'s generic [`MessageBuilder`] rather than `build::results::oru_r01`, because
+//! OBR-4 and OBX-3 carry two codings in one CWE (LOINC in components 1-3, the lab's own code in the
+//! alternate components 4-6, HL7 v2.5.1 §2.A.89) and OBX-6 a UCUM-coded unit; the canned builder
+//! writes only the first three components.
+
+use jiff::tz::TimeZone;
+use jiff::Timestamp;
+use lis_core::config::{LabConfig, TestDef};
+use lis_core::model::{LabResult, Order, Patient};
+use lis_core::validation::{ranges, Flag};
+use lis_hl7::build::{FieldValue, MessageBuilder, MessageHeader, SegmentBuilder};
+use lis_hl7::segments::MessageType;
+
+/// Everything one ORU^R01 says.
+#[derive(Debug, Clone)]
+pub struct ResultReport<'a> {
+    /// MSH-3, MSH-4, MSH-5, MSH-6.
+    pub sending_application: &'a str,
+    /// MSH-4.
+    pub sending_facility: &'a str,
+    /// MSH-5.
+    pub receiving_application: &'a str,
+    /// MSH-6.
+    pub receiving_facility: &'a str,
+    /// MSH-10: stable for an outbox row.
+    pub control_id: &'a str,
+    /// MSH-7.
+    pub now: Timestamp,
+    /// The order.
+    pub order: &'a Order,
+    /// The patient.
+    pub patient: &'a Patient,
+    /// The results, each with the specimen type of its tube.
+    pub results: &'a [(LabResult, String)],
+    /// True for a correction: OBX-11 and OBR-25 `C` instead of `F`.
+    pub correction: bool,
+}
+
+/// An HL7 DTM in the lab's time zone, `YYYYMMDDHHMMSS+ZZZZ`.
+pub fn dtm(t: Timestamp, tz: &TimeZone) -> String {
+    t.to_zoned(tz.clone())
+        .strftime("%Y%m%d%H%M%S%z")
+        .to_string()
+}
+
+/// A unit spelled as a UCUM code: `10^9/L` is `10*9/L` in UCUM (the caret is HL7's separator).
+pub fn ucum_code(unit: &str) -> String {
+    unit.replace('^', "*")
+}
+
+/// The HL7 abnormal flags (table 0078) of a result: L, H, LL, HH, <, >, A; `N` when none.
+pub fn abnormal_flags(flags: &[Flag]) -> Vec<String> {
+    let out: Vec<String> = flags
+        .iter()
+        .filter(|f| {
+            matches!(
+                f,
+                Flag::Low
+                    | Flag::High
+                    | Flag::CriticalLow
+                    | Flag::CriticalHigh
+                    | Flag::BelowMeasurementRange
+                    | Flag::AboveMeasurementRange
+                    | Flag::Abnormal
+            )
+        })
+        .map(|f| f.code().to_owned())
+        .collect();
+    if out.is_empty() {
+        vec![String::from("N")]
+    } else {
+        out
+    }
+}
+
+/// The reference range for the patient at the time of the result, as HL7 OBX-7 writes it
+/// (`low-high`, `>low`, `<high`; §7.4.2.7) and as numbers.
+pub fn reference_range(
+    test: &TestDef,
+    patient: &Patient,
+    at: Timestamp,
+    tz: &TimeZone,
+) -> Option<(Option<f64>, Option<f64>, String)> {
+    let age = patient
+        .birth_date
+        .map(|b| ranges::age_days(b, at.to_zoned(tz.clone()).date()));
+    let r = ranges::select_range(test, patient.sex, age)?;
+    let text = match (r.low, r.high) {
+        (Some(l), Some(h)) => format!("{l}-{h}"),
+        (Some(l), None) => format!(">{l}"),
+        (None, Some(h)) => format!("<{h}"),
+        (None, None) => return None,
+    };
+    Some((r.low, r.high, text))
+}
+
+/// Splits a stored Vietnamese full name (family, middle..., given) into XPN family, given,
+/// middle.
+pub fn name_parts(full: &str) -> (String, String, String) {
+    let words: Vec<&str> = full.split_whitespace().collect();
+    match words.as_slice() {
+        [] => (String::new(), String::new(), String::new()),
+        [one] => ((*one).to_owned(), String::new(), String::new()),
+        [family, middle @ .., given] => {
+            ((*family).to_owned(), (*given).to_owned(), middle.join(" "))
+        }
+    }
+}
+
+fn coded(test: Option<&TestDef>, code: &str) -> FieldValue {
+    match test {
+        Some(t) => match &t.loinc {
+            Some(loinc) => FieldValue::components_trimmed([
+                loinc.as_str(),
+                t.name_en.as_str(),
+                "LN",
+                t.code.as_str(),
+                t.name_vi.as_str(),
+                "L",
+            ]),
+            None => FieldValue::components_trimmed([t.code.as_str(), t.name_vi.as_str(), "L"]),
+        },
+        None => FieldValue::components_trimmed([code, "", "L"]),
+    }
+}
+
+/// Builds the ORU^R01 bytes (segments end in CR; no MLLP frame).
+pub fn oru_r01(config: &LabConfig, r: &ResultReport<'_>) -> Vec<u8> {
+    let tz = config.time_zone();
+    let header = MessageHeader {
+        sending_application: r.sending_application.to_owned(),
+        sending_facility: r.sending_facility.to_owned(),
+        receiving_application: r.receiving_application.to_owned(),
+        receiving_facility: r.receiving_facility.to_owned(),
+        datetime: dtm(r.now, tz),
+        control_id: r.control_id.to_owned(),
+        ..MessageHeader::default()
+    };
+    let mut b = MessageBuilder::new(
+        &header,
+        MessageType {
+            code: "ORU",
+            event: "R01",
+            structure: "ORU_R01",
+        },
+    );
+    let (family, given, middle) = name_parts(&r.patient.name);
+    b.push(
+        SegmentBuilder::new("PID")
+            .field(1, "1")
+            .field(
+                3,
+                FieldValue::components_trimmed([r.patient.his_id.as_str(), "", "", "", "PI"]),
+            )
+            .field(
+                5,
+                FieldValue::components_trimmed([family.as_str(), given.as_str(), middle.as_str()]),
+            )
+            .field(
+                7,
+                r.patient
+                    .birth_date
+                    .map(|d| d.strftime("%Y%m%d").to_string())
+                    .unwrap_or_default(),
+            )
+            .field(8, r.patient.sex.code()),
+    );
+    let status = if r.correction { "C" } else { "F" };
+    for (i, (res, specimen_type)) in r.results.iter().enumerate() {
+        let test = config.test(&res.test_code);
+        let observed = res.observed_at.unwrap_or(res.received_at);
+        b.push(
+            SegmentBuilder::new("ORC")
+                .field(1, "RE")
+                .field(2, r.order.placer_number.as_str())
+                .field(3, r.order.accession.as_str())
+                .field(5, "CM")
+                .field(12, r.order.requesting_doctor.as_str()),
+        );
+        b.push(
+            SegmentBuilder::new("OBR")
+                .field(1, (i + 1).to_string())
+                .field(2, r.order.placer_number.as_str())
+                .field(3, r.order.accession.as_str())
+                .field(4, coded(test, &res.test_code))
+                .field(7, dtm(observed, tz))
+                .field(22, dtm(r.now, tz))
+                .field(25, status),
+        );
+        let numeric = res.value_kind == "numeric" && res.numeric.is_some();
+        let range = test.and_then(|t| reference_range(t, r.patient, observed, tz));
+        let units = if res.unit.is_empty() {
+            FieldValue::text("")
+        } else {
+            FieldValue::components_trimmed([ucum_code(&res.unit), res.unit.clone(), "UCUM".into()])
+        };
+        b.push(
+            SegmentBuilder::new("OBX")
+                .field(1, "1")
+                .field(2, if numeric { "NM" } else { "ST" })
+                .field(3, coded(test, &res.test_code))
+                .field(5, res.value.as_str())
+                .field(6, units)
+                .field(7, range.map(|(_, _, t)| t).unwrap_or_default())
+                .field(8, FieldValue::repeated(abnormal_flags(&res.flags)))
+                .field(11, status)
+                .field(14, dtm(observed, tz))
+                .field(18, res.instrument.as_str()),
+        );
+        b.push(
+            SegmentBuilder::new("SPM")
+                .field(1, "1")
+                .field(2, res.specimen_id.as_str())
+                .field(4, specimen_type.as_str()),
+        );
+    }
+    b.build()
+}

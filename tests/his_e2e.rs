@@ -1,0 +1,337 @@
+//! The HIS end to end with the real binary: a simulated HIS sends an order over MLLP
+//! (ORM^O01), `lis simulate --query` asks for the tube's tests and sends its result, the LIS
+//! autoverifies and releases it, and the simulated HIS receives the ORU^R01 and acknowledges it;
+//! the REST and FHIR pulls serve it to a token holder. Also: the HIS down for a while (delivered
+//! once after it comes back), and an AE from the HIS surfaced.
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use lis_tests::server::{http_get, lab_without_instruments, wait_for, Lis};
+use lis_tests::{lis_binary, run_lis};
+use serde_json::Value;
+
+const TIMEOUT: Duration = Duration::from_secs(30);
+
+/// A lab whose adult glucose range covers all the generic ASTM simulator sends (3.5 to
+/// 9.0 mmol/L), so the result is autoverified and released at once; one chemistry link; the HIS
+/// section pointing at `results`.
+fn write_lab(dir: &Path, results: SocketAddr) -> PathBuf {
+    let lab = lab_without_instruments().replace(
+        "{ sex = \"any\", age_min_days = 28, low = 3.9, high = 6.4 }",
+        "{ sex = \"any\", age_min_days = 28, low = 3.0, high = 10.0 }",
+    );
+    let text = format!(
+        r#"{lab}
+[[instruments]]
+id = "CHEM"
+name = "Chemistry over E1381"
+profile = "generic-astm"
+test_map = [{{ code = "GLU", test = "GLU" }}]
+[instruments.connection]
+kind = "tcp-server"
+address = "127.0.0.1"
+port = 0
+protocol = "astm-e1381"
+
+[his]
+orders_listen = "127.0.0.1:0"
+ack_timeout_ms = 2000
+retry_initial_ms = 100
+retry_max_ms = 400
+poll_ms = 50
+
+[[his.results]]
+name = "his"
+address = "{results}"
+"#
+    );
+    let path = dir.join("lab.toml");
+    std::fs::write(&path, text).expect("write lab");
+    path
+}
+
+fn order(placer: &str, barcode: &str, control: &str) -> String {
+    format!(
+        "MSH|^~\\&|HIS|BV|LIS|LAB|20250301080000||ORM^O01|{control}|P|2.5.1|||||||UNICODE UTF-8\r\
+PID|1||BN900^^^BV^PI||Võ^Lan^Thị||19880808|F\r\
+ORC|NW|{placer}||||||||||BS01^Lê^Minh\r\
+OBR|1|{placer}|{barcode}|14749-6^Glucose^LN\r"
+    )
+}
+
+fn frame(message: &str) -> Vec<u8> {
+    let mut out = vec![0x0b];
+    out.extend_from_slice(message.as_bytes());
+    out.extend_from_slice(&[0x1c, 0x0d]);
+    out
+}
+
+/// Reads one MLLP frame's content.
+fn read_frame(stream: &mut TcpStream) -> Option<String> {
+    let mut out = Vec::new();
+    let mut byte = [0u8; 1];
+    loop {
+        if stream.read(&mut byte).ok()? == 0 {
+            return None;
+        }
+        match byte[0] {
+            0x0b => out.clear(),
+            0x1c => {
+                let _ = stream.read(&mut byte);
+                return Some(String::from_utf8_lossy(&out).into_owned());
+            }
+            b => out.push(b),
+        }
+    }
+}
+
+fn field(message: &str, segment: &str, n: usize) -> String {
+    message
+        .split('\r')
+        .find(|s| s.starts_with(segment))
+        .and_then(|s| s.split('|').nth(n))
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// A simulated HIS results endpoint: records every ORU and answers with `code`.
+#[derive(Clone, Default)]
+struct FakeHis(Arc<Mutex<Vec<String>>>);
+
+impl FakeHis {
+    fn serve(listener: TcpListener, code: &'static str) -> Self {
+        let his = Self::default();
+        let seen = his.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(mut stream) = stream else { return };
+                let seen = seen.clone();
+                std::thread::spawn(move || {
+                    while let Some(message) = read_frame(&mut stream) {
+                        let control = field(&message, "MSH", 9);
+                        seen.0.lock().unwrap().push(message);
+                        let ack = format!(
+                            "MSH|^~\\&|HIS|BV|LIS|LAB|20250301100000||ACK^R01^ACK|A1|P|2.5.1\rMSA|{code}|{control}|Bệnh nhân không có trong HIS\r"
+                        );
+                        if stream.write_all(&frame(&ack)).is_err() {
+                            return;
+                        }
+                    }
+                });
+            }
+        });
+        his
+    }
+
+    fn messages(&self) -> Vec<String> {
+        self.0.lock().unwrap().clone()
+    }
+}
+
+fn orders_addr(lis: &Lis) -> SocketAddr {
+    wait_for("the HIS orders listener", TIMEOUT, || {
+        lis.log()
+            .lines()
+            .find_map(|l| l.strip_prefix("lis: his orders listening on "))
+            .and_then(|a| a.trim().parse().ok())
+    })
+}
+
+fn send_order(lis: &Lis, message: &str) -> String {
+    let mut stream = TcpStream::connect(orders_addr(lis)).expect("connect to the orders listener");
+    stream.set_read_timeout(Some(TIMEOUT)).unwrap();
+    stream.write_all(&frame(message)).unwrap();
+    read_frame(&mut stream).expect("an ACK")
+}
+
+fn simulate(lis: &Lis, specimen: &str) {
+    let addr = lis.link_addr("CHEM").to_string();
+    let output = std::process::Command::new(lis_binary())
+        .args(["simulate", "--profile", "generic-astm", "--connect", &addr])
+        .args([
+            "--query",
+            "--specimen-id",
+            specimen,
+            "--seed",
+            "3",
+            "--json",
+        ])
+        .output()
+        .expect("lis simulate");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains("sent=1 acknowledged=1"),
+        "{stdout}\n{}",
+        lis.log()
+    );
+}
+
+fn p(path: &Path) -> &str {
+    path.to_str().expect("UTF-8 path")
+}
+
+fn get_auth(addr: SocketAddr, path: &str, token: &str) -> (u16, Value) {
+    let mut stream = TcpStream::connect(addr).unwrap();
+    stream.set_read_timeout(Some(TIMEOUT)).unwrap();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let status = response
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let body = response.split_once("\r\n\r\n").map_or("", |(_, b)| b);
+    (status, serde_json::from_str(body).unwrap_or(Value::Null))
+}
+
+fn metric(lis: &Lis, line_start: &str) -> f64 {
+    let (_, text) = http_get(lis.http(), "/metrics").unwrap();
+    text.lines()
+        .find_map(|l| l.strip_prefix(line_start))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(-1.0)
+}
+
+#[test]
+fn his_order_analyzer_result_oru_acknowledged_and_pulled() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let config = write_lab(dir.path(), listener.local_addr().unwrap());
+    let his = FakeHis::serve(listener, "AA");
+    let (code, token, err) = run_lis(&[
+        "token",
+        "create",
+        "--name",
+        "his",
+        "--scope",
+        "orders:write,results:read,fhir:read",
+        "--config",
+        p(&config),
+        "--data",
+        p(&data),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let token = token.trim().to_owned();
+    let lis = Lis::start(&config, &data);
+
+    let ack = send_order(&lis, &order("PL-900", "E2E900", "ORD1"));
+    assert_eq!(field(&ack, "MSA", 1), "AA", "{ack}");
+    assert_eq!(field(&ack, "MSA", 2), "ORD1");
+    simulate(&lis, "E2E900");
+
+    wait_for("the ORU^R01 at the HIS", TIMEOUT, || {
+        (his.messages().len() == 1).then_some(())
+    });
+    let oru = &his.messages()[0];
+    assert_eq!(field(oru, "MSH", 8), "ORU^R01^ORU_R01");
+    assert_eq!(field(oru, "MSH", 9), "LIS0000000001");
+    assert_eq!(field(oru, "PID", 3), "BN900^^^^PI");
+    assert_eq!(field(oru, "OBR", 2), "PL-900");
+    assert_eq!(field(oru, "OBX", 3), "14749-6^Glucose^LN^GLU^Glucose^L");
+    assert_eq!(field(oru, "OBX", 6), "mmol/L^mmol/L^UCUM");
+    assert_eq!(field(oru, "OBX", 11), "F");
+    let value = field(oru, "OBX", 5);
+    wait_for("the delivery to be counted", TIMEOUT, || {
+        (metric(&lis, "lis_his_results_delivered_total ") == 1.0).then_some(())
+    });
+
+    // REST and FHIR pulls serve the released result to the token holder, and nothing without it.
+    let (status, body) = get_auth(lis.http(), "/api/v1/results?order=PL-900", &token);
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["results"][0]["value"].as_str(), Some(value.as_str()));
+    assert_eq!(body["results"][0]["specimen"], "E2E900");
+    assert_eq!(http_get(lis.http(), "/api/v1/results").unwrap().0, 401);
+    let (status, bundle) = get_auth(
+        lis.http(),
+        "/fhir/r4/Observation?patient.identifier=BN900",
+        &token,
+    );
+    assert_eq!(status, 200);
+    assert_eq!(bundle["total"], 1, "{bundle}");
+    assert_eq!(
+        bundle["entry"][0]["resource"]["code"]["coding"][0]["code"],
+        "14749-6"
+    );
+    let (status, doc) = get_auth(lis.http(), "/api/openapi.json", &token);
+    assert_eq!(status, 200);
+    assert!(doc["paths"]["/api/v1/orders"].is_object());
+    let (code, _) = lis.stop();
+    assert_eq!(code, Some(0));
+    assert_eq!(his.messages().len(), 1, "delivered once");
+}
+
+#[test]
+fn his_down_for_a_while_gets_the_result_once_after_it_comes_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    // Reserve a port for the HIS, then leave it closed: the HIS is down.
+    let his_addr = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let config = write_lab(dir.path(), his_addr);
+    let lis = Lis::start(&config, &data);
+    let ack = send_order(&lis, &order("PL-901", "E2E901", "ORD2"));
+    assert_eq!(field(&ack, "MSA", 1), "AA", "{ack}");
+    simulate(&lis, "E2E901");
+    wait_for("failed attempts while the HIS is down", TIMEOUT, || {
+        (metric(&lis, "lis_his_results_failed_total ") >= 2.0).then_some(())
+    });
+    assert_eq!(metric(&lis, "lis_outbox_rows{state=\"pending\"} "), 1.0);
+    let his = FakeHis::serve(TcpListener::bind(his_addr).unwrap(), "AA");
+    wait_for("the delivery after the HIS came back", TIMEOUT, || {
+        (metric(&lis, "lis_his_results_delivered_total ") == 1.0).then_some(())
+    });
+    assert_eq!(metric(&lis, "lis_outbox_rows{state=\"sent\"} "), 1.0);
+    let (code, _) = lis.stop();
+    assert_eq!(code, Some(0));
+    let messages = his.messages();
+    assert_eq!(messages.len(), 1, "delivered once");
+    assert_eq!(field(&messages[0], "MSH", 9), "LIS0000000001");
+}
+
+#[test]
+fn application_error_from_the_his_is_surfaced() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let config = write_lab(dir.path(), listener.local_addr().unwrap());
+    let his = FakeHis::serve(listener, "AE");
+    let lis = Lis::start(&config, &data);
+    // An unknown test from the HIS is refused with AE and a reason.
+    let bad = order("PL-902", "E2E902", "ORD3").replace("14749-6^Glucose^LN", "NOPE^Nothing^L");
+    let ack = send_order(&lis, &bad);
+    assert_eq!(field(&ack, "MSA", 1), "AE", "{ack}");
+    assert!(field(&ack, "MSA", 3).contains("NOPE"), "{ack}");
+    assert_eq!(field(&ack, "ERR", 2), "OBR^1^4");
+    // Garbage on the orders port: AR, and the listener carries on.
+    let mut stream = TcpStream::connect(orders_addr(&lis)).unwrap();
+    stream.set_read_timeout(Some(TIMEOUT)).unwrap();
+    stream.write_all(&frame("garbage")).unwrap();
+    assert_eq!(field(&read_frame(&mut stream).unwrap(), "MSA", 1), "AR");
+    let ack = send_order(&lis, &order("PL-903", "E2E903", "ORD4"));
+    assert_eq!(field(&ack, "MSA", 1), "AA", "{ack}");
+    simulate(&lis, "E2E903");
+    wait_for("the HIS's AE to be recorded", TIMEOUT, || {
+        (metric(&lis, "lis_his_results_rejected_total ") == 1.0).then_some(())
+    });
+    assert_eq!(metric(&lis, "lis_outbox_rows{state=\"rejected\"} "), 1.0);
+    assert!(
+        lis.log().contains("the HIS refused a result message"),
+        "{}",
+        lis.log()
+    );
+    let (code, _) = lis.stop();
+    assert_eq!(code, Some(0));
+    assert_eq!(his.messages().len(), 1, "not retried after AE");
+}

@@ -1,0 +1,220 @@
+//! Released results as JSON, for HISs that poll.
+
+// utoipa's expansion of `params(ResultsQuery)` in `#[utoipa::path]` writes a qualified path that
+// this module's imports make redundant; the lint fires on generated code only.
+#![allow(unused_qualifications)]
+
+use axum::extract::{RawQuery, State};
+use axum::http::HeaderMap;
+use axum::Json;
+use lis_core::store::{ReleasedFilter, ReleasedResult};
+use lis_core::LabConfig;
+use lis_drivers::his::oru::{abnormal_flags, reference_range, ucum_code};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::{blocking, query, timestamp_param, HisState};
+use crate::auth::{require, Scope};
+use crate::error::{AppError, ErrorBody};
+
+/// Most rows one call returns.
+pub const MAX_LIMIT: usize = 1000;
+
+/// Filters of `GET /api/v1/results` (all optional, combined with AND).
+#[derive(Debug, Clone, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ResultsQuery {
+    /// Placer number or accession of the order.
+    pub order: Option<String>,
+    /// Specimen barcode.
+    pub specimen: Option<String>,
+    /// The patient's HIS id.
+    pub patient: Option<String>,
+    /// `final` (first releases) or `corrected` (corrections); both when absent.
+    pub status: Option<String>,
+    /// Released at or after this RFC 3339 time (inclusive: de-duplicate by `id` when polling).
+    pub since: Option<String>,
+    /// LIS test code.
+    pub test: Option<String>,
+    /// At most this many rows (default 100, at most 1000).
+    pub limit: Option<String>,
+}
+
+/// The test of a result.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct TestOut {
+    /// LIS code.
+    pub code: String,
+    /// LOINC, when the catalog has one.
+    pub loinc: Option<String>,
+    /// Vietnamese name.
+    pub name: String,
+}
+
+/// A reference range.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct RangeOut {
+    /// Lower limit.
+    pub low: Option<f64>,
+    /// Upper limit.
+    pub high: Option<f64>,
+    /// As HL7 OBX-7 writes it (`3.9-6.4`).
+    pub text: String,
+}
+
+/// One released result.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct ResultOut {
+    /// Result version id (stable; use it to de-duplicate).
+    pub id: i64,
+    /// The order's placer number.
+    pub order: String,
+    /// The order's accession number.
+    pub accession: String,
+    /// Tube barcode.
+    pub specimen: String,
+    /// The patient's HIS id.
+    pub patient: String,
+    /// The test.
+    pub test: TestOut,
+    /// The value as reported.
+    pub value: String,
+    /// The number, when there is one.
+    pub numeric: Option<f64>,
+    /// Unit as written in the catalog.
+    pub unit: String,
+    /// UCUM code of the unit.
+    pub ucum: String,
+    /// Reference range for this patient.
+    pub reference_range: Option<RangeOut>,
+    /// HL7 table 0078 flags (`N` when normal).
+    pub flags: Vec<String>,
+    /// `final`, or `corrected` for a correction.
+    pub status: String,
+    /// Version of this test's result (a rerun or a correction adds one).
+    pub version: i64,
+    /// The result id this one corrects.
+    pub corrects: Option<i64>,
+    /// When measured, RFC 3339.
+    pub observed_at: Option<String>,
+    /// When released, RFC 3339.
+    pub released_at: String,
+}
+
+/// The answer of `GET /api/v1/results`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct ResultsOut {
+    /// The results, in release order.
+    pub results: Vec<ResultOut>,
+}
+
+/// Turns a stored released result into its JSON form.
+pub fn result_out(lab: &LabConfig, r: &ReleasedResult) -> ResultOut {
+    let test = lab.test(&r.result.test_code);
+    let observed = r.result.observed_at.unwrap_or(r.result.received_at);
+    ResultOut {
+        id: r.result.id,
+        order: r.placer_number.clone(),
+        accession: r.accession.clone(),
+        specimen: r.result.specimen_id.clone(),
+        patient: r.patient.his_id.clone(),
+        test: TestOut {
+            code: r.result.test_code.clone(),
+            loinc: test.and_then(|t| t.loinc.clone()),
+            name: test.map(|t| t.name_vi.clone()).unwrap_or_default(),
+        },
+        value: r.result.value.clone(),
+        numeric: r.result.numeric,
+        unit: r.result.unit.clone(),
+        ucum: ucum_code(&r.result.unit),
+        reference_range: test
+            .and_then(|t| reference_range(t, &r.patient, observed, lab.time_zone()))
+            .map(|(low, high, text)| RangeOut { low, high, text }),
+        flags: abnormal_flags(&r.result.flags),
+        status: if r.result.corrects.is_some() {
+            "corrected"
+        } else {
+            "final"
+        }
+        .to_owned(),
+        version: r.result.version,
+        corrects: r.result.corrects,
+        observed_at: r.result.observed_at.map(|t| t.to_string()),
+        released_at: r.released_at.to_string(),
+    }
+}
+
+/// Reads `limit`, defaulting to 100 and capped at [`MAX_LIMIT`].
+pub(crate) fn limit_param(field: &str, value: Option<&str>) -> Result<usize, AppError> {
+    match value {
+        None => Ok(100),
+        Some(v) => match v.trim().parse::<usize>() {
+            Ok(n) if (1..=MAX_LIMIT).contains(&n) => Ok(n),
+            _ => Err(AppError::bad_field(
+                field,
+                format!("{v:?} is not a number from 1 to {MAX_LIMIT}"),
+            )),
+        },
+    }
+}
+
+/// Released results, filtered.
+#[utoipa::path(
+    get,
+    path = "/api/v1/results",
+    tag = "results",
+    params(ResultsQuery),
+    responses(
+        (status = 200, description = "Released results only, in release order", body = ResultsOut),
+        (status = 400, description = "A bad parameter; `field` names it", body = ErrorBody),
+        (status = 401, description = "No valid bearer token", body = ErrorBody),
+        (status = 403, description = "The token lacks results:read", body = ErrorBody),
+    ),
+    security(("bearer" = ["results:read"]))
+)]
+pub async fn list(
+    State(state): State<HisState>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<ResultsOut>, AppError> {
+    blocking(move || {
+        require(&state.store, &headers, Scope::ResultsRead)?;
+        let q: ResultsQuery = query(raw.as_deref())?;
+        let corrected = match q.status.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some("final") => Some(false),
+            Some("corrected") => Some(true),
+            Some(other) => {
+                return Err(AppError::bad_field(
+                    "status",
+                    format!(
+                        "{other:?} is not final or corrected (only released results are served)"
+                    ),
+                ))
+            }
+        };
+        let since = match &q.since {
+            Some(s) => Some(timestamp_param("since", s)?),
+            None => None,
+        };
+        let filter = ReleasedFilter {
+            order: q.order.filter(|s| !s.is_empty()),
+            specimen: q.specimen.filter(|s| !s.is_empty()),
+            patient: q.patient.filter(|s| !s.is_empty()),
+            test_code: q.test.filter(|s| !s.is_empty()),
+            corrected,
+            since,
+            limit: limit_param("limit", q.limit.as_deref())?,
+        };
+        let lab = state.store.config();
+        let results = state
+            .store
+            .released_results(&filter)?
+            .iter()
+            .map(|r| result_out(lab, r))
+            .collect();
+        Ok(Json(ResultsOut { results }))
+    })
+    .await
+}

@@ -1,0 +1,165 @@
+//! One error type for every HTTP handler: [`AppError`] turns into a JSON body that says what is
+//! wrong (and which field) without leaking internals: database and IO errors are logged with a
+//! reference number and answered with that number only.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use lis_core::StoreError;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// The body of every error answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct ErrorBody {
+    /// The HTTP status code.
+    pub status: u16,
+    /// A stable machine-readable code (`unauthorized`, `forbidden`, `invalid`, ...).
+    pub code: String,
+    /// What is wrong, for people.
+    pub message: String,
+    /// The field at fault, as a path (`specimens[0].tests[1]`), when one is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}
+
+/// Everything a handler can answer besides success.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AppError {
+    /// 400: the request cannot be read (bad JSON, bad query parameter).
+    #[error("{message}")]
+    BadRequest {
+        /// The field at fault, if known.
+        field: Option<String>,
+        /// What is wrong.
+        message: String,
+    },
+    /// 401: no bearer token, or not a valid one.
+    #[error("{0}")]
+    Unauthorized(String),
+    /// 403: the token lacks the scope this route needs.
+    #[error("this token lacks the scope {scope}")]
+    Forbidden {
+        /// The scope needed.
+        scope: String,
+    },
+    /// 404: no such resource.
+    #[error("{0}")]
+    NotFound(String),
+    /// 409: the request conflicts with what is stored (duplicate placer number or barcode).
+    #[error("{0}")]
+    Conflict(String),
+    /// 413: the body is larger than the API takes.
+    #[error("the request body is larger than {limit} bytes")]
+    TooLarge {
+        /// The limit in bytes.
+        limit: usize,
+    },
+    /// 422: the request is readable but the lab cannot accept it (unknown test...).
+    #[error("{message}")]
+    Unprocessable {
+        /// The field at fault, if known.
+        field: Option<String>,
+        /// Why.
+        message: String,
+    },
+    /// 500: something failed inside; the log has the details under `reference`.
+    #[error("internal error (reference {reference})")]
+    Internal {
+        /// The number under which the details were logged.
+        reference: u64,
+    },
+}
+
+static REFERENCE: AtomicU64 = AtomicU64::new(1);
+
+impl AppError {
+    /// A 400 about one field.
+    pub fn bad_field(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::BadRequest {
+            field: Some(field.into()),
+            message: message.into(),
+        }
+    }
+
+    /// A 422 about one field.
+    pub fn invalid_field(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::Unprocessable {
+            field: Some(field.into()),
+            message: message.into(),
+        }
+    }
+
+    /// Logs an internal failure and returns the 500 that names only its reference.
+    pub fn internal(detail: &dyn std::fmt::Display) -> Self {
+        let reference = REFERENCE.fetch_add(1, Ordering::Relaxed);
+        tracing::error!(reference, error = %detail, "request failed");
+        Self::Internal { reference }
+    }
+
+    /// The HTTP status.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            Self::Forbidden { .. } => StatusCode::FORBIDDEN,
+            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Internal { .. } => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The body.
+    pub fn body(&self) -> ErrorBody {
+        let (code, field) = match self {
+            Self::BadRequest { field, .. } => ("bad_request", field.clone()),
+            Self::Unauthorized(_) => ("unauthorized", None),
+            Self::Forbidden { .. } => ("forbidden", None),
+            Self::NotFound(_) => ("not_found", None),
+            Self::Conflict(_) => ("conflict", None),
+            Self::TooLarge { .. } => ("too_large", None),
+            Self::Unprocessable { field, .. } => ("invalid", field.clone()),
+            Self::Internal { .. } => ("internal", None),
+        };
+        ErrorBody {
+            status: self.status().as_u16(),
+            code: code.to_owned(),
+            message: self.to_string(),
+            field,
+        }
+    }
+}
+
+impl From<StoreError> for AppError {
+    fn from(e: StoreError) -> Self {
+        match &e {
+            StoreError::NotFound { .. } => Self::NotFound(e.to_string()),
+            StoreError::Invalid { what } if what.contains("already") => {
+                Self::Conflict(what.clone())
+            }
+            StoreError::Invalid { what } => Self::Unprocessable {
+                field: None,
+                message: what.clone(),
+            },
+            StoreError::IllegalTransition(t) => Self::Conflict(t.to_string()),
+            _ => Self::internal(&e),
+        }
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        let mut response = (status, axum::Json(self.body())).into_response();
+        if status == StatusCode::UNAUTHORIZED {
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"lis\""),
+            );
+        }
+        response
+    }
+}

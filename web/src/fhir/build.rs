@@ -1,0 +1,304 @@
+//! Building the FHIR resources from the lab's records.
+
+use jiff::Timestamp;
+use lis_core::model::{
+    Order, OrderStatus, OrderedTestStatus, Patient as CorePatient, Priority, Sex,
+};
+use lis_core::store::{ReleasedFilter, ReleasedResult};
+use lis_core::validation::Flag;
+use lis_core::LabConfig;
+use lis_drivers::his::oru::{name_parts, reference_range, ucum_code};
+
+use super::resources::*;
+use super::{FhirError, MAX_COUNT};
+use crate::api::HisState;
+
+fn rfc3339(t: Timestamp) -> String {
+    t.to_string()
+}
+
+pub(crate) fn id_param(kind: &str, id: &str) -> Result<i64, FhirError> {
+    id.parse::<i64>().map_err(|_| {
+        FhirError(crate::error::AppError::NotFound(format!(
+            "{kind}/{id} not found"
+        )))
+    })
+}
+
+/// The resource of a stored patient.
+pub fn patient_resource(p: &CorePatient) -> Patient {
+    let (family, given, middle) = name_parts(&p.name);
+    Patient {
+        resource_type: "Patient",
+        id: p.id.to_string(),
+        identifier: vec![Identifier {
+            system: HIS_PATIENT_IDS.to_owned(),
+            value: p.his_id.clone(),
+        }],
+        name: vec![HumanName {
+            text: p.name.clone(),
+            family: Some(family).filter(|f| !f.is_empty()),
+            given: [middle, given]
+                .into_iter()
+                .filter(|s| !s.is_empty())
+                .collect(),
+        }],
+        gender: match p.sex {
+            Sex::Male => "male",
+            Sex::Female => "female",
+            Sex::Unknown => "unknown",
+        },
+        birth_date: p.birth_date.map(|d| d.to_string()),
+    }
+}
+
+fn test_concept(lab: &LabConfig, code: &str) -> CodeableConcept {
+    let test = lab.test(code);
+    let mut coding = Vec::new();
+    if let Some(loinc) = test.and_then(|t| t.loinc.as_deref()) {
+        coding.push(Coding::new(LOINC, loinc, test.map(|t| t.name_en.as_str())));
+    }
+    coding.push(Coding::new(
+        LIS_TEST_CODES,
+        code,
+        test.map(|t| t.name_vi.as_str()),
+    ));
+    CodeableConcept {
+        coding,
+        text: test.map(|t| t.name_vi.clone()),
+    }
+}
+
+fn quantity(value: f64, unit: &str, comparator: Option<&str>) -> Quantity {
+    let has_unit = !unit.is_empty();
+    Quantity {
+        value,
+        comparator: comparator.map(str::to_owned),
+        unit: unit.to_owned(),
+        system: has_unit.then(|| UCUM.to_owned()),
+        code: has_unit.then(|| ucum_code(unit)),
+    }
+}
+
+fn interpretation(flag: Flag) -> Option<(&'static str, &'static str)> {
+    Some(match flag {
+        Flag::Low => ("L", "Low"),
+        Flag::High => ("H", "High"),
+        Flag::CriticalLow => ("LL", "Critical low"),
+        Flag::CriticalHigh => ("HH", "Critical high"),
+        Flag::BelowMeasurementRange => ("<", "Off scale low"),
+        Flag::AboveMeasurementRange => (">", "Off scale high"),
+        Flag::Abnormal => ("A", "Abnormal"),
+        _ => return None,
+    })
+}
+
+/// The Observation of a released result.
+pub fn observation_resource(lab: &LabConfig, r: &ReleasedResult) -> Observation {
+    let res = &r.result;
+    let observed = res.observed_at.unwrap_or(res.received_at);
+    let (value_quantity, value_string) = match (res.value_kind.as_str(), res.numeric) {
+        ("numeric", Some(n)) => (Some(quantity(n, &res.unit, None)), None),
+        ("censored_lt", Some(n)) => (Some(quantity(n, &res.unit, Some("<"))), None),
+        ("censored_gt", Some(n)) => (Some(quantity(n, &res.unit, Some(">"))), None),
+        _ => (None, Some(res.value.clone()).filter(|v| !v.is_empty())),
+    };
+    let mut interpretation_codes: Vec<CodeableConcept> = res
+        .flags
+        .iter()
+        .filter_map(|f| interpretation(*f))
+        .map(|(code, display)| CodeableConcept {
+            coding: vec![Coding::new(INTERPRETATION, code, Some(display))],
+            text: None,
+        })
+        .collect();
+    if interpretation_codes.is_empty() && value_quantity.is_some() {
+        interpretation_codes.push(CodeableConcept {
+            coding: vec![Coding::new(INTERPRETATION, "N", Some("Normal"))],
+            text: None,
+        });
+    }
+    let range = lab
+        .test(&res.test_code)
+        .and_then(|t| reference_range(t, &r.patient, observed, lab.time_zone()))
+        .map(|(low, high, text)| ReferenceRange {
+            low: low.map(|v| quantity(v, &res.unit, None)),
+            high: high.map(|v| quantity(v, &res.unit, None)),
+            text: Some(text),
+        });
+    Observation {
+        resource_type: "Observation",
+        id: res.id.to_string(),
+        meta: Meta {
+            last_updated: Some(rfc3339(r.released_at)),
+        },
+        status: if res.corrects.is_some() {
+            "corrected"
+        } else {
+            "final"
+        },
+        category: vec![CodeableConcept {
+            coding: vec![Coding::new(
+                OBSERVATION_CATEGORY,
+                "laboratory",
+                Some("Laboratory"),
+            )],
+            text: None,
+        }],
+        code: test_concept(lab, &res.test_code),
+        subject: Reference {
+            reference: format!("Patient/{}", r.patient.id),
+            display: Some(r.patient.name.clone()),
+        },
+        based_on: vec![Reference {
+            reference: format!("ServiceRequest/{}", res.order_id),
+            display: None,
+        }],
+        effective_date_time: Some(rfc3339(observed)),
+        issued: rfc3339(r.released_at),
+        value_quantity,
+        value_string,
+        interpretation: interpretation_codes,
+        reference_range: range.into_iter().collect(),
+    }
+}
+
+fn lab_report_code() -> CodeableConcept {
+    CodeableConcept {
+        coding: vec![Coding::new(LOINC, "11502-2", Some("Laboratory report"))],
+        text: Some(String::from("Phiếu kết quả xét nghiệm")),
+    }
+}
+
+/// The DiagnosticReport of an order, from its released results (`None` when none is released).
+pub fn report_resource(
+    order: &Order,
+    released: &[ReleasedResult],
+    all_released: bool,
+) -> Option<DiagnosticReport> {
+    let first = released.first()?;
+    let issued = released.iter().map(|r| r.released_at).max()?;
+    let effective = released
+        .iter()
+        .map(|r| r.result.observed_at.unwrap_or(r.result.received_at))
+        .min();
+    let status = if !all_released {
+        "partial"
+    } else if released.iter().any(|r| r.result.corrects.is_some()) {
+        "corrected"
+    } else {
+        "final"
+    };
+    Some(DiagnosticReport {
+        resource_type: "DiagnosticReport",
+        id: order.id.to_string(),
+        meta: Meta {
+            last_updated: Some(rfc3339(issued)),
+        },
+        identifier: vec![Identifier {
+            system: LIS_ACCESSIONS.to_owned(),
+            value: order.accession.clone(),
+        }],
+        based_on: vec![Reference {
+            reference: format!("ServiceRequest/{}", order.id),
+            display: None,
+        }],
+        status,
+        category: vec![CodeableConcept {
+            coding: vec![Coding::new(V2_0074, "LAB", Some("Laboratory"))],
+            text: None,
+        }],
+        code: lab_report_code(),
+        subject: Reference {
+            reference: format!("Patient/{}", first.patient.id),
+            display: Some(first.patient.name.clone()),
+        },
+        effective_date_time: effective.map(rfc3339),
+        issued: rfc3339(issued),
+        result: released
+            .iter()
+            .map(|r| Reference {
+                reference: format!("Observation/{}", r.result.id),
+                display: None,
+            })
+            .collect(),
+    })
+}
+
+pub(crate) fn request_resource(
+    state: &HisState,
+    order: &Order,
+) -> Result<ServiceRequest, FhirError> {
+    let lab = state.store.config();
+    let tests = state.store.ordered_tests(order.id)?;
+    Ok(ServiceRequest {
+        resource_type: "ServiceRequest",
+        id: order.id.to_string(),
+        identifier: vec![
+            Identifier {
+                system: HIS_PLACER_NUMBERS.to_owned(),
+                value: order.placer_number.clone(),
+            },
+            Identifier {
+                system: LIS_ACCESSIONS.to_owned(),
+                value: order.accession.clone(),
+            },
+        ],
+        status: match order.status {
+            OrderStatus::Cancelled => "revoked",
+            OrderStatus::Released => "completed",
+            _ => "active",
+        },
+        intent: "order",
+        priority: match order.priority {
+            Priority::Stat => "stat",
+            Priority::Routine => "routine",
+        },
+        code: CodeableConcept {
+            coding: vec![Coding::new(
+                LOINC,
+                "26436-6",
+                Some("Laboratory studies (set)"),
+            )],
+            text: None,
+        },
+        order_detail: tests
+            .iter()
+            .filter(|t| t.status != OrderedTestStatus::Cancelled)
+            .map(|t| test_concept(lab, &t.test_code))
+            .collect(),
+        subject: Reference {
+            reference: format!("Patient/{}", order.patient_id),
+            display: None,
+        },
+        authored_on: rfc3339(order.ordered_at),
+        // A display-only reference: the LIS keeps the doctor's name, not a Practitioner.
+        requester: Some(order.requesting_doctor.clone())
+            .filter(|d| !d.is_empty())
+            .map(|d| Reference {
+                reference: String::new(),
+                display: Some(d),
+            }),
+    })
+}
+
+/// Released results of an order and whether every test of it is released.
+pub(crate) fn released_of_order(
+    state: &HisState,
+    order: &Order,
+) -> Result<(Vec<ReleasedResult>, bool), FhirError> {
+    let released = state.store.released_results(&ReleasedFilter {
+        order: Some(order.placer_number.clone()),
+        limit: MAX_COUNT,
+        ..ReleasedFilter::default()
+    })?;
+    let tests = state.store.ordered_tests(order.id)?;
+    let all = tests
+        .iter()
+        .filter(|t| t.status != OrderedTestStatus::Cancelled)
+        .all(|t| {
+            t.reported_result_id
+                .is_some_and(|id| released.iter().any(|r| r.result.id == id))
+        });
+    Ok((released, all))
+}

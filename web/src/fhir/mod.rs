@@ -1,0 +1,421 @@
+//! FHIR R4 read and search over the lab's released results, at `/fhir/r4`, in JSON
+//! (`application/fhir+json`), scope `fhir:read`.
+//!
+//! - `Patient/{id}`; `Patient?identifier=` (the HIS id).
+//! - `Observation/{id}` (a released result version); `Observation?patient|subject=&code=&date=&_lastUpdated=&_count=`.
+//! - `DiagnosticReport/{id}` (an order's released results); `DiagnosticReport?patient|subject=&date=&_lastUpdated=`.
+//! - `ServiceRequest/{id}` (an order); `ServiceRequest?patient|subject=`.
+//! - `metadata`: a minimal CapabilityStatement (no token needed).
+//!
+//! `patient`/`subject` take `123` or `Patient/123`; `patient.identifier` / `subject:identifier`
+//! take the HIS id (`[system|]value`). `code` takes `[system|]code`, LOINC or the lab's code.
+//! `date` and `_lastUpdated` take the prefixes `eq` (default), `ge`, `gt`, `le`, `lt` on a date
+//! (a day in the lab's time zone) or an RFC 3339 time. Nothing unreleased is ever served: an
+//! Observation of a result not released is 404, a DiagnosticReport holds released results only.
+//! Errors are OperationOutcomes.
+
+mod build;
+pub mod resources;
+mod search;
+
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use lis_core::lifecycle::ResultState;
+use lis_core::store::{ReleasedFilter, ReleasedResult};
+use serde::Serialize;
+
+use self::build::{id_param, released_of_order, request_resource};
+pub use self::build::{observation_resource, patient_resource, report_resource};
+use self::resources::*;
+use self::search::{bundle, parse_search, to_value};
+use crate::api::{blocking, HisState};
+use crate::auth::{require, Scope};
+use crate::error::AppError;
+
+/// Most entries one search returns.
+pub const MAX_COUNT: usize = 1000;
+
+/// An [`AppError`] answered as an OperationOutcome.
+#[derive(Debug)]
+pub struct FhirError(pub AppError);
+
+impl From<AppError> for FhirError {
+    fn from(e: AppError) -> Self {
+        Self(e)
+    }
+}
+
+impl From<lis_core::StoreError> for FhirError {
+    fn from(e: lis_core::StoreError) -> Self {
+        Self(AppError::from(e))
+    }
+}
+
+impl IntoResponse for FhirError {
+    fn into_response(self) -> Response {
+        let status = self.0.status();
+        let code = match status {
+            StatusCode::UNAUTHORIZED => "login",
+            StatusCode::FORBIDDEN => "forbidden",
+            StatusCode::NOT_FOUND => "not-found",
+            StatusCode::BAD_REQUEST | StatusCode::UNPROCESSABLE_ENTITY => "invalid",
+            _ => "exception",
+        };
+        let body = OperationOutcome {
+            resource_type: "OperationOutcome",
+            issue: vec![Issue {
+                severity: "error",
+                code,
+                diagnostics: self.0.to_string(),
+            }],
+        };
+        let mut response = fhir_json(status, &body);
+        if status == StatusCode::UNAUTHORIZED {
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                header::HeaderValue::from_static("Bearer realm=\"lis\""),
+            );
+        }
+        response
+    }
+}
+
+fn fhir_json<T: Serialize>(status: StatusCode, body: &T) -> Response {
+    match serde_json::to_vec(body) {
+        Ok(bytes) => (
+            status,
+            [(header::CONTENT_TYPE, "application/fhir+json; charset=utf-8")],
+            bytes,
+        )
+            .into_response(),
+        Err(e) => AppError::internal(&e).into_response(),
+    }
+}
+
+type FhirResult = Result<Response, FhirError>;
+
+/// The FHIR routes (merged by [`crate::api::his_routes`]).
+pub fn routes() -> Router<HisState> {
+    Router::new()
+        .route("/fhir/r4/metadata", get(metadata))
+        .route("/fhir/r4/Patient", get(search_patients))
+        .route("/fhir/r4/Patient/{id}", get(read_patient))
+        .route("/fhir/r4/Observation", get(search_observations))
+        .route("/fhir/r4/Observation/{id}", get(read_observation))
+        .route("/fhir/r4/DiagnosticReport", get(search_reports))
+        .route("/fhir/r4/DiagnosticReport/{id}", get(read_report))
+        .route("/fhir/r4/ServiceRequest", get(search_requests))
+        .route("/fhir/r4/ServiceRequest/{id}", get(read_request))
+}
+
+async fn metadata() -> Response {
+    let types = [
+        "Patient",
+        "Observation",
+        "DiagnosticReport",
+        "ServiceRequest",
+    ];
+    let body = serde_json::json!({
+        "resourceType": "CapabilityStatement",
+        "status": "active",
+        "date": "2026-11-23",
+        "kind": "instance",
+        "fhirVersion": "4.0.1",
+        "format": ["json"],
+        "rest": [{
+            "mode": "server",
+            "security": { "description": "Bearer token with scope fhir:read (lis token create)" },
+            "resource": types.iter().map(|t| serde_json::json!({
+                "type": t,
+                "interaction": [{ "code": "read" }, { "code": "search-type" }],
+            })).collect::<Vec<_>>(),
+        }],
+    });
+    fhir_json(StatusCode::OK, &body)
+}
+
+async fn read_patient(
+    State(state): State<HisState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> FhirResult {
+    blocking(move || {
+        require(&state.store, &headers, Scope::FhirRead)?;
+        let p = state.store.patient(id_param("Patient", &id)?)?;
+        Ok(fhir_json(StatusCode::OK, &patient_resource(&p)))
+    })
+    .await
+}
+
+async fn search_patients(
+    State(state): State<HisState>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> FhirResult {
+    blocking(move || {
+        require(&state.store, &headers, Scope::FhirRead)?;
+        let s = parse_search(&state, raw.as_deref(), &["identifier"])?;
+        let mut found = Vec::new();
+        if let Some(his) = &s.patient_his_id {
+            if let Some(p) = state.store.patient_by_his_id(his)? {
+                found.push((
+                    format!("Patient/{}", p.id),
+                    to_value(&patient_resource(&p))?,
+                ));
+            }
+        }
+        Ok(fhir_json(
+            StatusCode::OK,
+            &bundle("Patient", raw.as_deref(), found),
+        ))
+    })
+    .await
+}
+
+/// A released result by id (`None` when it is not released).
+fn released_result(state: &HisState, id: i64) -> Result<Option<ReleasedResult>, FhirError> {
+    let result = match state.store.result(id) {
+        Ok(r) => r,
+        Err(lis_core::StoreError::NotFound { .. }) => return Ok(None),
+        Err(e) => return Err(e.into()),
+    };
+    if result.state != ResultState::Released {
+        return Ok(None);
+    }
+    let Some(released_at) = state.store.released_at(id)? else {
+        return Ok(None);
+    };
+    let order = state.store.order(result.order_id)?;
+    let patient = state.store.patient(order.patient_id)?;
+    Ok(Some(ReleasedResult {
+        result,
+        released_at,
+        placer_number: order.placer_number,
+        accession: order.accession,
+        patient,
+    }))
+}
+
+async fn read_observation(
+    State(state): State<HisState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> FhirResult {
+    blocking(move || {
+        require(&state.store, &headers, Scope::FhirRead)?;
+        let r = released_result(&state, id_param("Observation", &id)?)?
+            .ok_or_else(|| FhirError(AppError::NotFound(format!("Observation/{id} not found"))))?;
+        Ok(fhir_json(
+            StatusCode::OK,
+            &observation_resource(state.store.config(), &r),
+        ))
+    })
+    .await
+}
+
+async fn search_observations(
+    State(state): State<HisState>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> FhirResult {
+    blocking(move || {
+        require(&state.store, &headers, Scope::FhirRead)?;
+        let s = parse_search(
+            &state,
+            raw.as_deref(),
+            &[
+                "patient",
+                "subject",
+                "patient.identifier",
+                "subject:identifier",
+                "code",
+                "date",
+                "_lastUpdated",
+            ],
+        )?;
+        let lab = state.store.config();
+        let mut found = Vec::new();
+        if !s.patient_unknown {
+            let since = s
+                .last_updated
+                .iter()
+                .filter(|p| matches!(p.prefix, "ge" | "gt" | "eq"))
+                .map(|p| p.start)
+                .max();
+            let rows = state.store.released_results(&ReleasedFilter {
+                patient: s.patient_his_id.clone(),
+                test_code: s.code.clone(),
+                since,
+                limit: MAX_COUNT,
+                ..ReleasedFilter::default()
+            })?;
+            for r in rows {
+                let observed = r.result.observed_at.unwrap_or(r.result.received_at);
+                if s.date.iter().all(|d| d.matches(observed))
+                    && s.last_updated.iter().all(|d| d.matches(r.released_at))
+                {
+                    found.push((
+                        format!("Observation/{}", r.result.id),
+                        to_value(&observation_resource(lab, &r))?,
+                    ));
+                }
+                if found.len() >= s.count {
+                    break;
+                }
+            }
+        }
+        Ok(fhir_json(
+            StatusCode::OK,
+            &bundle("Observation", raw.as_deref(), found),
+        ))
+    })
+    .await
+}
+
+async fn read_report(
+    State(state): State<HisState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> FhirResult {
+    blocking(move || {
+        require(&state.store, &headers, Scope::FhirRead)?;
+        let not_found = || {
+            FhirError(AppError::NotFound(format!(
+                "DiagnosticReport/{id} not found"
+            )))
+        };
+        let order = match state.store.order(id_param("DiagnosticReport", &id)?) {
+            Ok(o) => o,
+            Err(lis_core::StoreError::NotFound { .. }) => return Err(not_found()),
+            Err(e) => return Err(e.into()),
+        };
+        let (released, all) = released_of_order(&state, &order)?;
+        let report = report_resource(&order, &released, all).ok_or_else(not_found)?;
+        Ok(fhir_json(StatusCode::OK, &report))
+    })
+    .await
+}
+
+async fn search_reports(
+    State(state): State<HisState>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> FhirResult {
+    blocking(move || {
+        require(&state.store, &headers, Scope::FhirRead)?;
+        let s = parse_search(
+            &state,
+            raw.as_deref(),
+            &[
+                "patient",
+                "subject",
+                "patient.identifier",
+                "subject:identifier",
+                "date",
+                "_lastUpdated",
+            ],
+        )?;
+        let mut found = Vec::new();
+        if !s.patient_unknown {
+            for id in state
+                .store
+                .order_ids(s.patient_his_id.as_deref(), MAX_COUNT)?
+            {
+                let order = state.store.order(id)?;
+                let (released, all) = released_of_order(&state, &order)?;
+                let Some(report) = report_resource(&order, &released, all) else {
+                    continue;
+                };
+                let effective = released
+                    .iter()
+                    .map(|r| r.result.observed_at.unwrap_or(r.result.received_at))
+                    .min();
+                let updated = released.iter().map(|r| r.released_at).max();
+                let date_ok = s
+                    .date
+                    .iter()
+                    .all(|d| effective.is_some_and(|t| d.matches(t)));
+                let updated_ok = s
+                    .last_updated
+                    .iter()
+                    .all(|d| updated.is_some_and(|t| d.matches(t)));
+                if date_ok && updated_ok {
+                    found.push((format!("DiagnosticReport/{id}"), to_value(&report)?));
+                }
+                if found.len() >= s.count {
+                    break;
+                }
+            }
+        }
+        Ok(fhir_json(
+            StatusCode::OK,
+            &bundle("DiagnosticReport", raw.as_deref(), found),
+        ))
+    })
+    .await
+}
+
+async fn read_request(
+    State(state): State<HisState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> FhirResult {
+    blocking(move || {
+        require(&state.store, &headers, Scope::FhirRead)?;
+        let order = match state.store.order(id_param("ServiceRequest", &id)?) {
+            Ok(o) => o,
+            Err(lis_core::StoreError::NotFound { .. }) => {
+                return Err(FhirError(AppError::NotFound(format!(
+                    "ServiceRequest/{id} not found"
+                ))))
+            }
+            Err(e) => return Err(e.into()),
+        };
+        Ok(fhir_json(
+            StatusCode::OK,
+            &request_resource(&state, &order)?,
+        ))
+    })
+    .await
+}
+
+async fn search_requests(
+    State(state): State<HisState>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> FhirResult {
+    blocking(move || {
+        require(&state.store, &headers, Scope::FhirRead)?;
+        let s = parse_search(
+            &state,
+            raw.as_deref(),
+            &[
+                "patient",
+                "subject",
+                "patient.identifier",
+                "subject:identifier",
+            ],
+        )?;
+        let mut found = Vec::new();
+        if !s.patient_unknown {
+            for id in state
+                .store
+                .order_ids(s.patient_his_id.as_deref(), s.count)?
+            {
+                let order = state.store.order(id)?;
+                found.push((
+                    format!("ServiceRequest/{id}"),
+                    to_value(&request_resource(&state, &order)?)?,
+                ));
+            }
+        }
+        Ok(fhir_json(
+            StatusCode::OK,
+            &bundle("ServiceRequest", raw.as_deref(), found),
+        ))
+    })
+    .await
+}

@@ -1,0 +1,193 @@
+//! Search parameters and searchset Bundles.
+
+use jiff::Timestamp;
+use lis_core::LabConfig;
+use serde::Serialize;
+
+use super::resources::{Bundle, BundleEntry, BundleLink};
+use super::{FhirError, MAX_COUNT};
+use crate::api::HisState;
+use crate::error::AppError;
+
+/// A comparison on a time: prefix and the interval the value names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct TimeParam {
+    pub(crate) prefix: &'static str,
+    pub(crate) start: Timestamp,
+    pub(crate) end: Timestamp,
+}
+
+impl TimeParam {
+    fn parse(name: &str, raw: &str, lab: &LabConfig) -> Result<Self, FhirError> {
+        let (prefix, value) = ["ge", "gt", "le", "lt", "eq"]
+            .iter()
+            .find_map(|p| raw.strip_prefix(p).map(|v| (*p, v)))
+            .unwrap_or(("eq", raw));
+        let bad = || {
+            FhirError(AppError::bad_field(
+                name,
+                format!("{raw:?} is not [eq|ge|gt|le|lt]YYYY-MM-DD or an RFC 3339 time"),
+            ))
+        };
+        if let Ok(t) = value.parse::<Timestamp>() {
+            return Ok(Self {
+                prefix,
+                start: t,
+                end: t,
+            });
+        }
+        let date: jiff::civil::Date = value.parse().map_err(|_| bad())?;
+        let start = date
+            .to_zoned(lab.time_zone().clone())
+            .map_err(|_| bad())?
+            .timestamp();
+        let end = date
+            .tomorrow()
+            .and_then(|d| d.to_zoned(lab.time_zone().clone()))
+            .map_err(|_| bad())?
+            .timestamp();
+        Ok(Self { prefix, start, end })
+    }
+
+    pub(crate) fn matches(&self, t: Timestamp) -> bool {
+        let point = self.start == self.end;
+        match self.prefix {
+            "ge" => t >= self.start,
+            "gt" => {
+                if point {
+                    t > self.start
+                } else {
+                    t >= self.end
+                }
+            }
+            "le" => {
+                if point {
+                    t <= self.start
+                } else {
+                    t < self.end
+                }
+            }
+            "lt" => t < self.start,
+            _ => {
+                if point {
+                    t == self.start
+                } else {
+                    t >= self.start && t < self.end
+                }
+            }
+        }
+    }
+}
+
+/// Parsed search parameters shared by the searches.
+#[derive(Debug, Default)]
+pub(crate) struct Search {
+    pub(crate) patient_his_id: Option<String>,
+    pub(crate) patient_unknown: bool,
+    pub(crate) code: Option<String>,
+    pub(crate) date: Vec<TimeParam>,
+    pub(crate) last_updated: Vec<TimeParam>,
+    pub(crate) count: usize,
+}
+
+pub(crate) fn parse_search(
+    state: &HisState,
+    raw: Option<&str>,
+    allowed: &[&str],
+) -> Result<Search, FhirError> {
+    let lab = state.store.config();
+    let mut s = Search {
+        count: 100,
+        ..Search::default()
+    };
+    for pair in raw.unwrap_or("").split('&').filter(|p| !p.is_empty()) {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        let k = crate::api::decode_component(k);
+        let v = crate::api::decode_component(v);
+        if !allowed.contains(&k.as_str()) && !["_count", "_format"].contains(&k.as_str()) {
+            return Err(FhirError(AppError::bad_field(
+                k,
+                format!(
+                    "unsupported search parameter; supported: {}",
+                    allowed.join(", ")
+                ),
+            )));
+        }
+        match k.as_str() {
+            "patient" | "subject" => {
+                let id = v.strip_prefix("Patient/").unwrap_or(&v);
+                match id.parse::<i64>().ok().map(|id| state.store.patient(id)) {
+                    Some(Ok(p)) => s.patient_his_id = Some(p.his_id),
+                    Some(Err(lis_core::StoreError::NotFound { .. })) | None => {
+                        s.patient_unknown = true
+                    }
+                    Some(Err(e)) => return Err(e.into()),
+                }
+            }
+            "patient.identifier" | "subject:identifier" | "identifier" => {
+                let value = v.rsplit_once('|').map_or(v.as_str(), |(_, v)| v);
+                s.patient_his_id = Some(value.to_owned());
+            }
+            "code" => {
+                let value = v.rsplit_once('|').map_or(v.as_str(), |(_, v)| v);
+                let code = lab
+                    .test(value)
+                    .or_else(|| lab.tests.iter().find(|t| t.loinc.as_deref() == Some(value)))
+                    .map(|t| t.code.clone());
+                match code {
+                    Some(c) => s.code = Some(c),
+                    None => s.patient_unknown = true,
+                }
+            }
+            "date" => s.date.push(TimeParam::parse("date", &v, lab)?),
+            "_lastUpdated" => s
+                .last_updated
+                .push(TimeParam::parse("_lastUpdated", &v, lab)?),
+            "_count" => {
+                s.count = v
+                    .parse::<usize>()
+                    .ok()
+                    .filter(|n| (1..=MAX_COUNT).contains(n))
+                    .ok_or_else(|| {
+                        FhirError(AppError::bad_field(
+                            "_count",
+                            format!("{v:?} is not 1 to {MAX_COUNT}"),
+                        ))
+                    })?;
+            }
+            _ => {}
+        }
+    }
+    Ok(s)
+}
+
+pub(crate) fn bundle(
+    kind: &str,
+    raw: Option<&str>,
+    resources: Vec<(String, serde_json::Value)>,
+) -> Bundle {
+    Bundle {
+        resource_type: "Bundle",
+        bundle_type: "searchset",
+        total: resources.len(),
+        link: vec![BundleLink {
+            relation: "self",
+            url: match raw {
+                Some(q) if !q.is_empty() => format!("{kind}?{q}"),
+                _ => kind.to_owned(),
+            },
+        }],
+        entry: resources
+            .into_iter()
+            .map(|(full_url, resource)| BundleEntry {
+                full_url,
+                resource,
+                search: serde_json::json!({ "mode": "match" }),
+            })
+            .collect(),
+    }
+}
+
+pub(crate) fn to_value<T: Serialize>(v: &T) -> Result<serde_json::Value, FhirError> {
+    serde_json::to_value(v).map_err(|e| FhirError(AppError::internal(&e)))
+}
