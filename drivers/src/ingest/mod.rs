@@ -1,5 +1,5 @@
 //! From wire messages to core: a parsed ASTM or HL7 message read through its analyzer's
-//! [`Profile`] becomes a [`lis_core::model::AnalyzerMessage`] (results, QC) or a [`QueryRequest`]
+//! [`Profile`](crate::profile::Profile) becomes a [`lis_core::model::AnalyzerMessage`] (results, QC) or a [`QueryRequest`]
 //! (a host query), and [`handler`] stores it and answers the analyzer.
 //!
 //! - [`astm`]: E1394 records through a profile.
