@@ -2,7 +2,9 @@
 //! (ORM^O01), `lis simulate --query` asks for the tube's tests and sends its result, the LIS
 //! autoverifies and releases it, and the simulated HIS receives the ORU^R01 and acknowledges it;
 //! the REST and FHIR pulls serve it to a token holder. Also: the HIS down for a while (delivered
-//! once after it comes back), and an AE from the HIS surfaced.
+//! once after it comes back), an AE from the HIS surfaced (in `GET /api/v1/his/deliveries` and
+//! requeued with `lis his requeue`), a correction with `lis correct` re-sent as a correction
+//! (OBX-11 `C`), and bad input on every HIS entry point (MLLP and REST) answered and journaled.
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -40,6 +42,7 @@ protocol = "astm-e1381"
 [his]
 orders_listen = "127.0.0.1:0"
 ack_timeout_ms = 2000
+max_message_bytes = 4096
 retry_initial_ms = 100
 retry_max_ms = 400
 poll_ms = 50
@@ -175,11 +178,26 @@ fn p(path: &Path) -> &str {
 }
 
 fn get_auth(addr: SocketAddr, path: &str, token: &str) -> (u16, Value) {
+    request_auth(addr, "GET", path, token, "")
+}
+
+fn post_auth(addr: SocketAddr, path: &str, token: &str, body: &str) -> (u16, Value) {
+    request_auth(addr, "POST", path, token, body)
+}
+
+fn request_auth(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    token: &str,
+    body: &str,
+) -> (u16, Value) {
     let mut stream = TcpStream::connect(addr).unwrap();
     stream.set_read_timeout(Some(TIMEOUT)).unwrap();
     write!(
         stream,
-        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\nConnection: close\r\n\r\n"
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
     )
     .unwrap();
     let mut response = String::new();
@@ -307,6 +325,7 @@ fn application_error_from_the_his_is_surfaced() {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let config = write_lab(dir.path(), listener.local_addr().unwrap());
     let his = FakeHis::serve(listener, "AE");
+    let token = his_token(&config, &data);
     let lis = Lis::start(&config, &data);
     // An unknown test from the HIS is refused with AE and a reason.
     let bad = order("PL-902", "E2E902", "ORD3").replace("14749-6^Glucose^LN", "NOPE^Nothing^L");
@@ -331,7 +350,300 @@ fn application_error_from_the_his_is_surfaced() {
         "{}",
         lis.log()
     );
+    // Visible outside the logs: the failed delivery with the HIS's own words.
+    let (status, body) = get_auth(lis.http(), "/api/v1/his/deliveries?state=failed", &token);
+    assert_eq!(status, 200, "{body}");
+    let deliveries = body["deliveries"].as_array().expect("deliveries");
+    assert_eq!(deliveries.len(), 1, "{body}");
+    let d = &deliveries[0];
+    assert_eq!(d["endpoint"], "his");
+    assert_eq!(d["kind"], "results_released");
+    assert_eq!(d["state"], "rejected");
+    assert_eq!(d["ack_code"], "AE");
+    assert_eq!(d["attempts"], 1);
+    assert_eq!(d["control_id"], "LIS0000000001");
+    assert!(
+        d["last_error"]
+            .as_str()
+            .is_some_and(|e| e.contains("Bệnh nhân không có trong HIS")),
+        "{body}"
+    );
+    assert_eq!(his.messages().len(), 1, "not retried after AE");
+    // A person fixed the cause and requeues it: the very same message (same MSH-10) is sent again.
+    let outbox = d["outbox_id"].as_i64().expect("outbox_id").to_string();
+    let (code, out, err) = run_lis(&[
+        "his",
+        "requeue",
+        "--outbox",
+        &outbox,
+        "--endpoint",
+        "his",
+        "--config",
+        p(&config),
+        "--data",
+        p(&data),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let out: Value = serde_json::from_str(out.trim()).expect("requeue prints JSON");
+    assert_eq!(out["state"], "pending");
+    wait_for("the requeued delivery at the HIS", TIMEOUT, || {
+        (his.messages().len() == 2).then_some(())
+    });
+    wait_for("the second AE to be recorded", TIMEOUT, || {
+        (metric(&lis, "lis_his_results_rejected_total ") == 2.0).then_some(())
+    });
+    let messages = his.messages();
+    assert_eq!(messages[1], messages[0], "the same bytes, MSH-10 included");
     let (code, _) = lis.stop();
     assert_eq!(code, Some(0));
-    assert_eq!(his.messages().len(), 1, "not retried after AE");
+    assert_eq!(his.messages().len(), 2, "not retried after the second AE");
+}
+
+/// A token with the HIS's scopes, created before `lis serve` starts.
+fn his_token(config: &Path, data: &Path) -> String {
+    let (code, token, err) = run_lis(&[
+        "token",
+        "create",
+        "--name",
+        "his",
+        "--scope",
+        "orders:write,results:read,fhir:read",
+        "--config",
+        p(config),
+        "--data",
+        p(data),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    token.trim().to_owned()
+}
+
+#[test]
+fn correction_is_resent_to_the_his_as_a_correction() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let config = write_lab(dir.path(), listener.local_addr().unwrap());
+    let his = FakeHis::serve(listener, "AA");
+    let token = his_token(&config, &data);
+    let lis = Lis::start(&config, &data);
+
+    let ack = send_order(&lis, &order("PL-904", "E2E904", "ORD5"));
+    assert_eq!(field(&ack, "MSA", 1), "AA", "{ack}");
+    simulate(&lis, "E2E904");
+    wait_for("the first ORU^R01 at the HIS", TIMEOUT, || {
+        (his.messages().len() == 1).then_some(())
+    });
+    let first = his.messages()[0].clone();
+    assert_eq!(field(&first, "OBX", 11), "F");
+    assert_eq!(field(&first, "MSH", 9), "LIS0000000001");
+    wait_for("the first delivery to be counted", TIMEOUT, || {
+        (metric(&lis, "lis_his_results_delivered_total ") == 1.0).then_some(())
+    });
+    let (status, body) = get_auth(lis.http(), "/api/v1/results?order=PL-904", &token);
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["results"][0]["status"], "final");
+    let released = body["results"][0]["id"].as_i64().expect("result id");
+    // The generic ASTM simulator sends 3.5 to 9.0 mmol/L; 12.3 is none of those.
+    assert_ne!(field(&first, "OBX", 5), "12.3");
+
+    // `lis correct` while `lis serve` runs.
+    let (code, out, err) = run_lis(&[
+        "correct",
+        "--result",
+        &released.to_string(),
+        "--value",
+        "12.3",
+        "--reason",
+        "transcription error on the analyzer",
+        "--config",
+        p(&config),
+        "--data",
+        p(&data),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let out: Value = serde_json::from_str(out.trim()).expect("lis correct prints JSON");
+    let corrected = out["result_id"].as_i64().expect("result_id");
+    assert_ne!(corrected, released);
+    assert_eq!(out["corrects"], released);
+    assert_eq!(out["value"], "12.3");
+    assert_eq!(out["state"], "released");
+
+    wait_for("the correction at the HIS", TIMEOUT, || {
+        (his.messages().len() == 2).then_some(())
+    });
+    let second = his.messages()[1].clone();
+    assert_eq!(field(&second, "MSH", 8), "ORU^R01^ORU_R01");
+    assert_eq!(
+        field(&second, "MSH", 9),
+        "LIS0000000002",
+        "a new control id"
+    );
+    assert_eq!(field(&second, "OBR", 2), "PL-904", "the same order");
+    assert_eq!(field(&second, "OBR", 25), "C");
+    assert_eq!(field(&second, "OBX", 3), "14749-6^Glucose^LN^GLU^Glucose^L");
+    assert_eq!(field(&second, "OBX", 5), "12.3");
+    assert_eq!(field(&second, "OBX", 11), "C");
+    wait_for("the correction's delivery to be counted", TIMEOUT, || {
+        (metric(&lis, "lis_his_results_delivered_total ") == 2.0).then_some(())
+    });
+
+    let (status, body) = get_auth(lis.http(), "/api/v1/results?order=PL-904", &token);
+    assert_eq!(status, 200, "{body}");
+    let results = body["results"].as_array().expect("results");
+    assert_eq!(results.len(), 1, "only the correction is served: {body}");
+    assert_eq!(results[0]["id"], corrected);
+    assert_eq!(results[0]["value"], "12.3");
+    assert_eq!(results[0]["status"], "corrected");
+    assert_eq!(results[0]["corrects"], released);
+    let (code, _) = lis.stop();
+    assert_eq!(code, Some(0));
+    assert_eq!(his.messages().len(), 2, "each delivered once");
+}
+
+/// Reads MLLP frames until `n` are read.
+fn read_frames(stream: &mut TcpStream, n: usize) -> Vec<String> {
+    (0..n)
+        .map(|i| read_frame(stream).unwrap_or_else(|| panic!("ACK {} of {n}", i + 1)))
+        .collect()
+}
+
+#[test]
+fn bad_input_on_every_his_entry_point_is_answered_and_journaled() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let config = write_lab(dir.path(), listener.local_addr().unwrap());
+    let _his = FakeHis::serve(listener, "AA");
+    let token = his_token(&config, &data);
+    let lis = Lis::start(&config, &data);
+    let mut stream = TcpStream::connect(orders_addr(&lis)).unwrap();
+    stream.set_read_timeout(Some(TIMEOUT)).unwrap();
+
+    // 1. Bytes outside any MLLP frame, then a valid order on the same connection: the bytes
+    // are refused (AR), the order accepted (AA).
+    let mut bytes = b"\x00\xff\xfeNOT HL7 AT ALL\r\n".to_vec();
+    bytes.extend(frame(&order("PL-910", "E2E910", "BAD1")));
+    stream.write_all(&bytes).unwrap();
+    let acks = read_frames(&mut stream, 2);
+    assert_eq!(field(&acks[0], "MSA", 1), "AR", "{acks:?}");
+    assert_eq!(field(&acks[1], "MSA", 1), "AA", "{acks:?}");
+    assert_eq!(field(&acks[1], "MSA", 2), "BAD1");
+
+    // 2. A message over max_message_bytes (4096): AR; then a valid order on the same connection.
+    let huge = format!(
+        "{}NTE|1||{}\r",
+        order("PL-911", "E2E911", "BAD2"),
+        "x".repeat(5000)
+    );
+    let mut bytes = frame(&huge);
+    bytes.extend(frame(&order("PL-912", "E2E912", "BAD3")));
+    stream.write_all(&bytes).unwrap();
+    let acks = read_frames(&mut stream, 2);
+    assert_eq!(field(&acks[0], "MSA", 1), "AR", "{acks:?}");
+    assert!(field(&acks[0], "MSA", 3).contains("4096"), "{acks:?}");
+    assert_eq!(field(&acks[1], "MSA", 1), "AA", "{acks:?}");
+    assert_eq!(field(&acks[1], "MSA", 2), "BAD3");
+
+    // 3. An unknown test: AE, ERR-2 pointing at OBR-4.
+    let unknown = order("PL-913", "E2E913", "BAD4").replace("14749-6^Glucose^LN", "ZZZ^Unknown^L");
+    stream.write_all(&frame(&unknown)).unwrap();
+    let ack = read_frame(&mut stream).expect("ACK");
+    assert_eq!(field(&ack, "MSA", 1), "AE", "{ack}");
+    assert_eq!(field(&ack, "MSA", 2), "BAD4");
+    assert_eq!(field(&ack, "ERR", 2), "OBR^1^4", "{ack}");
+    assert!(field(&ack, "MSA", 3).contains("ZZZ"), "{ack}");
+
+    // 4. No PID: AE.
+    let no_pid: String = order("PL-914", "E2E914", "BAD5")
+        .split_inclusive('\r')
+        .filter(|s| !s.starts_with("PID"))
+        .collect();
+    stream.write_all(&frame(&no_pid)).unwrap();
+    let ack = read_frame(&mut stream).expect("ACK");
+    assert_eq!(field(&ack, "MSA", 1), "AE", "{ack}");
+    assert_eq!(field(&ack, "MSA", 2), "BAD5");
+    assert!(field(&ack, "MSA", 3).contains("PID"), "{ack}");
+    drop(stream);
+
+    // 5. REST: invalid JSON is 400 saying so; an unknown test is 422 naming the field.
+    let (status, body) = post_auth(lis.http(), "/api/v1/orders", &token, "{\"placer_number\": ");
+    assert_eq!(status, 400, "{body}");
+    assert!(
+        body["message"]
+            .as_str()
+            .is_some_and(|m| m.starts_with("invalid JSON")),
+        "{body}"
+    );
+    let json_order = r#"{"placer_number": "PL-915", "patient": {"id": "BN915", "name": "Phạm Thu", "sex": "F"}, "priority": "routine", "specimens": [{"barcode": "E2E915", "tests": ["GLU", "NOPE"]}]}"#;
+    let (status, body) = post_auth(lis.http(), "/api/v1/orders", &token, json_order);
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["field"], "specimens[0].tests[1]", "{body}");
+    assert!(
+        body["message"].as_str().is_some_and(|m| m.contains("NOPE")),
+        "{body}"
+    );
+    // Nothing refused was stored; the two valid orders were.
+    for (placer, expected) in [
+        ("PL-910", 200),
+        ("PL-912", 200),
+        ("PL-911", 404),
+        ("PL-913", 404),
+        ("PL-914", 404),
+        ("PL-915", 404),
+    ] {
+        let (status, body) = get_auth(lis.http(), &format!("/api/v1/orders/{placer}"), &token);
+        assert_eq!(status, expected, "{placer}: {body}");
+    }
+
+    // Every HL7 message (and the bytes around them) journaled on the HIS link, refusals with
+    // their reason: junk, PL-910, the oversized one, PL-912, PL-913, PL-914.
+    let (code, out, err) = run_lis(&[
+        "journal",
+        "list",
+        "--config",
+        p(&config),
+        "--data",
+        p(&data),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let entries: Vec<Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON line"))
+        .filter(|e: &Value| e["link"] == "his")
+        .collect();
+    let summary: Vec<(String, bool)> = entries
+        .iter()
+        .map(|e| {
+            (
+                e["kind"].as_str().unwrap_or_default().to_owned(),
+                e["error"].is_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            ("junk".to_owned(), true),
+            ("orm".to_owned(), false),
+            ("oversized".to_owned(), true),
+            ("orm".to_owned(), false),
+            ("orm".to_owned(), true),
+            ("orm".to_owned(), true),
+        ],
+        "{out}"
+    );
+    let valid = order("PL-910", "E2E910", "BAD1");
+    assert_eq!(entries[1]["bytes"], valid.len(), "{out}");
+    let (code, out, _) = run_lis(&[
+        "journal",
+        "verify",
+        "--config",
+        p(&config),
+        "--data",
+        p(&data),
+    ]);
+    assert_eq!(code, 0);
+    assert!(out.starts_with("OK: journal intact, 6 entries"), "{out}");
+    let (code, _) = lis.stop();
+    assert_eq!(code, Some(0));
 }

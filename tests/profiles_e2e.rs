@@ -8,6 +8,10 @@
 //! value range `[low, high]`. So every value the simulator draws is inside its range, and by the
 //! catalog's own rules each result must be stored exactly as sent (same decimals), with no flag,
 //! and be verified and released by the system (autoverify and auto_release on).
+//!
+//! Host query: every profile whose file says `[query] supported = true` runs with `--query`
+//! against an order for a subset of its simulator's tests, and must be told exactly that subset
+//! and send results only for it.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -42,6 +46,8 @@ struct SimTest {
 
 struct ProfileInfo {
     name: String,
+    /// `[query] supported` in the profile file.
+    query: bool,
     connection_protocol: &'static str,
     tests: Vec<SimTest>,
 }
@@ -74,8 +80,14 @@ fn read_profile(name: &str) -> ProfileInfo {
             decimals: t.get("decimals").and_then(|d| d.as_integer()).unwrap_or(0) as u64,
         })
         .collect();
+    let query = table
+        .get("query")
+        .and_then(|q| q.get("supported"))
+        .and_then(toml::Value::as_bool)
+        .unwrap_or(false);
     ProfileInfo {
         name: name.to_owned(),
+        query,
         connection_protocol,
         tests,
     }
@@ -282,5 +294,142 @@ fn every_profile_delivers_ordered_results_that_are_stored_as_sent() {
             assert_eq!(r["instrument"], format!("LINK{i}"), "{what}");
             assert_eq!(r["version"], 1, "{what}");
         }
+    }
+}
+
+/// The subset of a profile's simulator tests the query test orders: the 1st and 3rd (or only the
+/// 1st when there are fewer than three), so the answer must leave some out.
+fn query_subset(tests: &[SimTest]) -> Vec<&SimTest> {
+    tests
+        .iter()
+        .enumerate()
+        .filter(|(k, _)| *k == 0 || (*k == 2 && tests.len() > 2))
+        .map(|(_, t)| t)
+        .collect()
+}
+
+#[test]
+fn every_query_profile_is_told_the_ordered_tests_and_sends_only_those() {
+    let profiles: Vec<ProfileInfo> = PROFILES.iter().map(|n| read_profile(n)).collect();
+    // The profile files say which of them ask the host; listed by hand to catch a change.
+    let asking: Vec<&str> = profiles
+        .iter()
+        .filter(|p| p.query)
+        .map(|p| p.name.as_str())
+        .collect();
+    assert_eq!(
+        asking,
+        [
+            "abbott-architect",
+            "generic-astm",
+            "generic-hl7",
+            "mindray-cl",
+            "roche-cobas-c311",
+            "roche-cobas-e411",
+            "sysmex-xn",
+        ]
+    );
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("data");
+    let config = dir.path().join("lab.toml");
+    std::fs::write(&config, lab_config(&profiles)).expect("write config");
+    for (i, prof) in profiles.iter().enumerate().filter(|(_, p)| p.query) {
+        let tests: Vec<String> = query_subset(&prof.tests)
+            .iter()
+            .map(|t| catalog_code(i, &t.code))
+            .collect();
+        assert!(
+            tests.len() < prof.tests.len(),
+            "{}: a strict subset",
+            prof.name
+        );
+        let (code, out, err) = run_lis(&[
+            "order",
+            "add",
+            "--config",
+            p(&config),
+            "--data",
+            p(&data),
+            "--specimen",
+            &format!("Q{i}"),
+            "--tests",
+            &tests.join(","),
+            "--patient",
+            &format!("QPAT{i}"),
+            "--sex",
+            "M",
+            "--birth",
+            "1975-11-02",
+        ]);
+        assert_eq!(code, 0, "{out}{err}");
+    }
+
+    let lis = Lis::start(&config, &data);
+    let mut messages = 0;
+    for (i, prof) in profiles.iter().enumerate().filter(|(_, p)| p.query) {
+        let addr = lis.link_addr(&format!("LINK{i}"));
+        let output = Command::new(lis_binary())
+            .args([
+                "simulate",
+                "--profile",
+                &prof.name,
+                "--connect",
+                &addr.to_string(),
+                "--query",
+            ])
+            .args(["--specimen-id", &format!("Q{i}"), "--seed", "11", "--json"])
+            .output()
+            .expect("lis simulate");
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        let what = format!(
+            "{}: {stdout}{}\n{}",
+            prof.name,
+            String::from_utf8_lossy(&output.stderr),
+            lis.log()
+        );
+        assert_eq!(output.status.code(), Some(0), "{what}");
+        let mut lines = stdout.lines();
+        assert_eq!(
+            lines.next(),
+            Some("sent=1 acknowledged=1 rejected=0 timed_out=0 queries=1 answered=1"),
+            "{what}"
+        );
+        let detail: Value =
+            serde_json::from_str(lines.next().unwrap_or_default()).expect("JSON line");
+        let expected: Vec<&str> = query_subset(&prof.tests)
+            .iter()
+            .map(|t| t.code.as_str())
+            .collect();
+        assert_eq!(
+            detail["ordered"],
+            serde_json::json!(expected),
+            "{}: told the ordered tests: {detail}",
+            prof.name
+        );
+        let sent: Vec<&str> = detail["results"]
+            .as_array()
+            .expect("results")
+            .iter()
+            .filter_map(|r| r["code"].as_str())
+            .collect();
+        assert_eq!(sent, expected, "{}: results only for those", prof.name);
+        // The query and the results message.
+        messages += 2;
+        lis.wait_counter(&format!("LINK{i}"), "messages_in", 2);
+    }
+    assert_eq!(messages, 14);
+    let (code, log) = lis.stop();
+    assert_eq!(code, Some(0), "{log}");
+    for (i, prof) in profiles.iter().enumerate().filter(|(_, p)| p.query) {
+        let stored = results(&config, &data, &format!("Q{i}"));
+        let tests: Vec<&str> = stored
+            .iter()
+            .filter_map(|r| r["test_code"].as_str())
+            .collect();
+        let expected: Vec<String> = query_subset(&prof.tests)
+            .iter()
+            .map(|t| catalog_code(i, &t.code))
+            .collect();
+        assert_eq!(tests, expected, "{}: {stored:#?}", prof.name);
     }
 }

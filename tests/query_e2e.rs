@@ -1,7 +1,8 @@
 //! Host query and rerun end to end: the analyzer (the real `lis simulate --query`, generic-astm
 //! profile over E1381) asks for a specimen's tests, gets the ordered ones, runs only those; a
 //! technician asks for a rerun (`lis rerun`, a second process on the same database while
-//! `lis serve` runs); the next query answers only the rerun.
+//! `lis serve` runs); the next query answers only the rerun. The same for Mindray CL's legacy
+//! HL7 query (QRY^Q02 answered QCK^Q02 + DSR^Q03).
 
 use std::path::Path;
 use std::process::Command;
@@ -304,4 +305,138 @@ protocol = "astm-e1381"
         .filter_map(|r| r["test_code"].as_str())
         .collect();
     assert_eq!(tests, ["GLU", "UREA"]);
+}
+
+/// A Mindray CL immunoassay link: its legacy dialect asks with QRY^Q02 (QRD-8 the sample) and
+/// is answered QCK^Q02 + DSR^Q03. Both tests are held for review so one can be rerun.
+const CL: &str = r#"
+[[tests]]
+code = "CL-25"
+name_vi = "CL test 25"
+name_en = "CL test 25"
+unit = "mg/dL"
+decimals = 2
+specimen = "serum"
+section = "immunology"
+ranges = [{ sex = "any", low = 30.0, high = 90.0 }]
+
+[[tests]]
+code = "CL-1"
+name_vi = "CL test 1"
+name_en = "CL test 1"
+unit = "uIU/mL"
+decimals = 2
+specimen = "serum"
+section = "immunology"
+ranges = [{ sex = "any", low = 0.3, high = 5.0 }]
+
+[[instruments]]
+id = "CL"
+name = "Mindray CL over MLLP"
+profile = "mindray-cl"
+test_map = [{ code = "25", test = "CL-25" }, { code = "1", test = "CL-1" }]
+[instruments.connection]
+kind = "tcp-server"
+address = "127.0.0.1"
+port = 0
+protocol = "hl7-mllp"
+"#;
+
+#[test]
+fn a_legacy_hl7_query_qry_q02_gets_the_ordered_tests_and_after_a_rerun_only_the_rerun() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("data");
+    let config = write_lab(dir.path(), CL);
+    add_order(&config, &data, "S3301", "CL-25,CL-1", "PID033");
+    let lis = Lis::start(&config, &data);
+    let addr = lis.link_addr("CL").to_string();
+    let run = |seed: &str| {
+        let output = Command::new(lis_binary())
+            .args(["simulate", "--profile", "mindray-cl", "--connect", &addr])
+            .args([
+                "--query",
+                "--specimen-id",
+                "S3301",
+                "--seed",
+                seed,
+                "--json",
+            ])
+            .output()
+            .expect("lis simulate");
+        let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+        let mut lines = stdout.lines();
+        let report = lines.next().unwrap_or_default().to_owned();
+        let detail: Value = lines
+            .next()
+            .map(|l| serde_json::from_str(l).expect("JSON line"))
+            .unwrap_or(Value::Null);
+        (output.status.code(), report, detail)
+    };
+    let (code, report, detail) = run("5");
+    assert_eq!(code, Some(0), "{report}\n{}", lis.log());
+    assert_eq!(
+        report,
+        "sent=1 acknowledged=1 rejected=0 timed_out=0 queries=1 answered=1"
+    );
+    assert_eq!(
+        detail["ordered"],
+        serde_json::json!(["25", "1"]),
+        "{detail}"
+    );
+    lis.wait_counter("CL", "messages_in", 2);
+    let first = results(&config, &data, "S3301");
+    let cl25 = first
+        .iter()
+        .find(|r| r["test_code"] == "CL-25")
+        .unwrap_or_else(|| panic!("CL-25 stored: {first:#?}"));
+    assert_eq!(cl25["state"], "pending_review", "{cl25}");
+    let id = cl25["id"].as_i64().expect("id").to_string();
+    let (code, out, err) = run_lis(&[
+        "rerun",
+        "--config",
+        p(&config),
+        "--data",
+        p(&data),
+        "--result",
+        &id,
+        "--reason",
+        "haemolysed",
+    ]);
+    assert_eq!(code, 0, "{out}{err}");
+
+    let (code, report, detail) = run("6");
+    assert_eq!(code, Some(0), "{report}\n{}", lis.log());
+    assert_eq!(detail["ordered"], serde_json::json!(["25"]), "{detail}");
+    let sent: Vec<&str> = detail["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .filter_map(|r| r["code"].as_str())
+        .collect();
+    assert_eq!(sent, ["25"]);
+    lis.wait_counter("CL", "messages_in", 4);
+    let (code, log) = lis.stop();
+    assert_eq!(code, Some(0), "{log}");
+    let all = results(&config, &data, "S3301");
+    let versions: Vec<(&str, i64, &str)> = all
+        .iter()
+        .map(|r| {
+            (
+                r["test_code"].as_str().unwrap_or_default(),
+                r["version"].as_i64().unwrap_or(0),
+                r["state"].as_str().unwrap_or_default(),
+            )
+        })
+        .collect();
+    let mut versions = versions;
+    versions.sort_unstable();
+    assert_eq!(
+        versions,
+        [
+            ("CL-1", 1, "pending_review"),
+            ("CL-25", 1, "rerun_requested"),
+            ("CL-25", 2, "pending_review"),
+        ],
+        "{all:#?}"
+    );
 }

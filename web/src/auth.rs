@@ -7,7 +7,7 @@
 //! | scope          | routes                                                    |
 //! |----------------|-----------------------------------------------------------|
 //! | `orders:write` | `POST /api/v1/orders`, `POST /api/v1/orders/{placer}/cancel` |
-//! | `results:read` | `GET /api/v1/results`, `GET /api/v1/orders/{placer}`       |
+//! | `results:read` | `GET /api/v1/results`, `GET /api/v1/orders/{placer}`, `GET /api/v1/his/deliveries` |
 //! | `fhir:read`    | `GET /fhir/r4/...` (Patient, ServiceRequest, DiagnosticReport, Observation) |
 //!
 //! A request without a valid token is answered 401; with a valid token lacking the scope, 403.

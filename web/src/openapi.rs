@@ -5,7 +5,7 @@ use axum::Json;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::api::{orders, results};
+use crate::api::{deliveries, orders, results};
 use crate::error::ErrorBody;
 
 /// The API description.
@@ -17,7 +17,13 @@ use crate::error::ErrorBody;
             Every route needs `Authorization: Bearer <token>` (created with `lis token create`) \
             with the scope named in its security requirement.",
     ),
-    paths(orders::place, orders::cancel, orders::status, results::list),
+    paths(
+        orders::place,
+        orders::cancel,
+        orders::status,
+        results::list,
+        deliveries::list
+    ),
     components(schemas(
         ErrorBody,
         orders::OrderIn,
@@ -30,6 +36,8 @@ use crate::error::ErrorBody;
         results::ResultOut,
         results::TestOut,
         results::RangeOut,
+        deliveries::DeliveriesOut,
+        deliveries::DeliveryOut,
     )),
     modifiers(&BearerAuth),
     tags(

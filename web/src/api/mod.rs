@@ -8,7 +8,9 @@
 //! - [`orders`]: `POST /api/v1/orders`, `POST /api/v1/orders/{placer}/cancel`,
 //!   `GET /api/v1/orders/{placer}`.
 //! - [`results`]: `GET /api/v1/results` (released results only, for polling).
+//! - [`deliveries`]: `GET /api/v1/his/deliveries?state=failed` (what the HIS refused).
 
+pub mod deliveries;
 pub mod orders;
 pub mod results;
 
@@ -74,6 +76,7 @@ pub fn his_routes(state: HisState) -> Router {
         .route("/api/v1/orders/{placer}", get(orders::status))
         .route("/api/v1/orders/{placer}/cancel", post(orders::cancel))
         .route("/api/v1/results", get(results::list))
+        .route("/api/v1/his/deliveries", get(deliveries::list))
         .route("/api/openapi.json", get(crate::openapi::document))
         .route("/metrics", get(crate::metrics::render))
         .merge(crate::fhir::routes())

@@ -416,6 +416,69 @@ async fn results_pull_returns_released_results_only() {
 }
 
 #[tokio::test]
+async fn failed_his_deliveries_are_listed_with_the_his_reason() {
+    let lab = lab();
+    let get = |uri: &'static str, token| call(&lab, Method::GET, uri, token, None);
+    let uri = "/api/v1/his/deliveries?state=failed";
+    assert_eq!(get(uri, None).await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(get(uri, Some(ORDERS)).await.0, StatusCode::FORBIDDEN);
+    let (s, _, v) = get("/api/v1/his/deliveries", Some(RESULTS)).await;
+    assert_eq!(
+        (s, v["field"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("state"))
+    );
+    let (s, _, v) = get("/api/v1/his/deliveries?state=sent", Some(RESULTS)).await;
+    assert_eq!(
+        (s, v["field"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("state"))
+    );
+    let (s, _, v) = get(uri, Some(RESULTS)).await;
+    assert_eq!((s, &v), (StatusCode::OK, &json!({"deliveries": []})));
+
+    // The release of the glucose queued one outbox row; the HIS answers it with AE.
+    let store = &lab.state.store;
+    let now: jiff::Timestamp = "2025-03-01T03:00:00Z".parse().unwrap();
+    let due = store.his_due("his", now, 10).unwrap();
+    assert_eq!(due.len(), 1);
+    let outbox = due[0].outbox_id;
+    store
+        .his_prepare(outbox, "his", "LIS0000000001", b"MSH|...", now)
+        .unwrap();
+    let endpoints = vec![String::from("his")];
+    store
+        .his_record_attempt(
+            outbox,
+            "his",
+            &lis_core::store::DeliveryOutcome::Rejected {
+                ack_code: String::from("AE"),
+                reason: String::from("unknown patient"),
+            },
+            now,
+            &endpoints,
+        )
+        .unwrap();
+    let (s, _, v) = get(uri, Some(RESULTS)).await;
+    assert_eq!(s, StatusCode::OK);
+    let d = &v["deliveries"][0];
+    assert_eq!(v["deliveries"].as_array().unwrap().len(), 1, "{v}");
+    assert_eq!(d["outbox_id"], outbox);
+    assert_eq!(d["endpoint"], "his");
+    assert_eq!(d["order_id"], lab.order_id);
+    assert_eq!(d["result_ids"], json!([lab.released]));
+    assert_eq!(d["state"], "rejected");
+    assert_eq!(d["ack_code"], "AE");
+    assert_eq!(d["control_id"], "LIS0000000001");
+    assert_eq!(d["last_error"], "unknown patient");
+    assert_eq!(d["attempts"], 1);
+
+    // Requeued by a person: pending again (listed until the HIS accepts it, with the last
+    // error kept for the person watching).
+    store.his_requeue(outbox, "his", &Actor::User(1)).unwrap();
+    let (_, _, v) = get(uri, Some(RESULTS)).await;
+    assert_eq!(v["deliveries"][0]["state"], "pending", "{v}");
+}
+
+#[tokio::test]
 async fn fhir_read_and_search_serve_released_results_only() {
     let lab = lab();
     let p = lab.patient_id;

@@ -1,5 +1,5 @@
 //! Lab commands over the store, for demos, scripts and the end-to-end tests: `lis order add`,
-//! `lis results`, `lis rerun`. They open the same database `lis serve` uses (SQLite in WAL mode
+//! `lis results`, `lis rerun`, `lis correct`. They open the same database `lis serve` uses (SQLite in WAL mode
 //! lets them run while it does).
 
 use std::io::Write;
@@ -129,6 +129,25 @@ pub(crate) struct RerunArgs {
     user: Option<i64>,
 }
 
+/// Arguments of `lis correct`.
+#[derive(Debug, Args)]
+pub(crate) struct CorrectArgs {
+    #[command(flatten)]
+    store: StoreArgs,
+    /// The released result version to correct (its `id` in `lis results`).
+    #[arg(long)]
+    result: i64,
+    /// The corrected value, as the analyzer or the lab writes it.
+    #[arg(long)]
+    value: String,
+    /// Why (recorded in the audit trail; required).
+    #[arg(long)]
+    reason: String,
+    /// The user correcting (a user id); the LIS itself when absent.
+    #[arg(long)]
+    user: Option<i64>,
+}
+
 pub(crate) fn run_order(command: OrderCommand) -> anyhow::Result<ExitCode> {
     let OrderCommand::Add(args) = command;
     let store = args.store.open()?;
@@ -216,6 +235,34 @@ pub(crate) fn run_rerun(args: &RerunArgs) -> anyhow::Result<ExitCode> {
         std::io::stdout().lock(),
         "{}",
         json!({ "result_id": args.result, "state": state.as_str() })
+    )?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Corrects a released result: a new released version (HL7 result status C) that `lis serve`
+/// sends to the HIS as a correction. Prints `{"result_id", "corrects", "state"}`.
+pub(crate) fn run_correct(args: &CorrectArgs) -> anyhow::Result<ExitCode> {
+    let store = args.store.open_existing()?;
+    let actor = match args.user {
+        Some(id) => {
+            store
+                .user(id)
+                .with_context(|| format!("--user {id}: no such user"))?;
+            Actor::User(id)
+        }
+        None => Actor::System,
+    };
+    let new_id = store.correct(args.result, &args.value, &args.reason, &actor)?;
+    let new = store.result(new_id)?;
+    writeln!(
+        std::io::stdout().lock(),
+        "{}",
+        json!({
+            "result_id": new_id,
+            "corrects": args.result,
+            "value": new.value,
+            "state": new.state.as_str(),
+        })
     )?;
     Ok(ExitCode::SUCCESS)
 }

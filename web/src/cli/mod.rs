@@ -5,8 +5,9 @@
 //! | `lis parse` | `parse` |
 //! | `lis serve` | `serve` |
 //! | `lis config example`, `lis config check` | `config` |
-//! | `lis audit verify`, `lis journal verify` | `verify` |
-//! | `lis order add`, `lis results`, `lis rerun` | `lab` |
+//! | `lis audit verify`, `lis journal verify`, `lis journal list` | `verify` |
+//! | `lis order add`, `lis results`, `lis rerun`, `lis correct` | `lab` |
+//! | `lis his requeue` | `his` |
 //! | `lis simulate` | `simulate` |
 //! | `lis replay` | `replay` |
 //!
@@ -20,6 +21,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod config;
+mod his;
 mod lab;
 mod parse;
 mod replay;
@@ -48,7 +50,7 @@ enum Command {
     /// Check the audit trail's hash chain.
     #[command(subcommand)]
     Audit(verify::AuditCommand),
-    /// Check the raw message journal's CRCs.
+    /// Check or list the raw message journal.
     #[command(subcommand)]
     Journal(verify::JournalCommand),
     /// Place an order (a patient, a specimen, its tests).
@@ -58,6 +60,11 @@ enum Command {
     Results(lab::ResultsArgs),
     /// Ask for a rerun of a result: its test goes back on the analyzer's work list.
     Rerun(lab::RerunArgs),
+    /// Correct a released result: a new version, sent to the HIS as a correction (status C).
+    Correct(lab::CorrectArgs),
+    /// HIS deliveries: put one the HIS rejected back in the queue.
+    #[command(subcommand)]
+    His(his::HisCommand),
     /// Simulate an analyzer of a profile against a LIS (or a LIS against nothing: --listen).
     Simulate(simulate::SimulateArgs),
     /// Decode a link's trace again, printing what it would have stored; writes nothing.
@@ -78,6 +85,8 @@ pub fn main() -> ExitCode {
         Command::Order(command) => lab::run_order(command),
         Command::Results(args) => lab::run_results(&args),
         Command::Rerun(args) => lab::run_rerun(&args),
+        Command::Correct(args) => lab::run_correct(&args),
+        Command::His(command) => his::run(command),
         Command::Simulate(args) => simulate::run(args),
         Command::Replay(args) => replay::run(&args),
         Command::Token(args) => token::run(&args),

@@ -1,9 +1,9 @@
-//! `lis audit verify` and `lis journal verify`.
+//! `lis audit verify`, `lis journal verify` and `lis journal list`.
 
 use std::io::Write;
 use std::process::ExitCode;
 
-use clap::Subcommand;
+use clap::{Args, Subcommand};
 use lis_core::audit::AuditProblem;
 
 use super::lab::StoreArgs;
@@ -20,6 +20,23 @@ pub(crate) enum AuditCommand {
 pub(crate) enum JournalCommand {
     /// Check every raw message's CRC-32: `OK` with the entry count, or the damaged ids (exit 1).
     Verify(StoreArgs),
+    /// Print the raw messages' metadata as JSON lines `{"id", "link", "instrument", "protocol",
+    /// "kind", "received_at", "bytes", "error"}`, oldest first (a damaged entry prints
+    /// `{"damaged": REASON}` in its place).
+    List(JournalListArgs),
+}
+
+/// Arguments of `lis journal list`.
+#[derive(Debug, Args)]
+pub(crate) struct JournalListArgs {
+    #[command(flatten)]
+    store: StoreArgs,
+    /// Only entries with an id greater than this.
+    #[arg(long, default_value_t = 0)]
+    since: i64,
+    /// At most this many entries.
+    #[arg(long, default_value_t = 1000)]
+    limit: usize,
 }
 
 pub(crate) fn run_audit(command: AuditCommand) -> anyhow::Result<ExitCode> {
@@ -59,7 +76,10 @@ pub(crate) fn run_audit(command: AuditCommand) -> anyhow::Result<ExitCode> {
 }
 
 pub(crate) fn run_journal(command: JournalCommand) -> anyhow::Result<ExitCode> {
-    let JournalCommand::Verify(args) = command;
+    let args = match command {
+        JournalCommand::Verify(args) => args,
+        JournalCommand::List(args) => return run_journal_list(&args),
+    };
     let store = args.open_existing()?;
     let report = store.verify_journal()?;
     let mut out = std::io::stdout().lock();
@@ -76,4 +96,26 @@ pub(crate) fn run_journal(command: JournalCommand) -> anyhow::Result<ExitCode> {
         ids.join(", ")
     )?;
     Ok(ExitCode::from(1))
+}
+
+fn run_journal_list(args: &JournalListArgs) -> anyhow::Result<ExitCode> {
+    let store = args.store.open_existing()?;
+    let mut out = std::io::stdout().lock();
+    for entry in store.journal_since(args.since, args.limit)? {
+        let line = match entry {
+            Ok(e) => serde_json::json!({
+                "id": e.id,
+                "link": e.link,
+                "instrument": e.instrument,
+                "protocol": e.protocol,
+                "kind": e.kind,
+                "received_at": e.received_at.to_string(),
+                "bytes": e.raw.len(),
+                "error": e.parse_error,
+            }),
+            Err(e) => serde_json::json!({ "damaged": e.to_string() }),
+        };
+        writeln!(out, "{line}")?;
+    }
+    Ok(ExitCode::SUCCESS)
 }
