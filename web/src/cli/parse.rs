@@ -447,17 +447,28 @@ fn astm_json(unit: &Unit<'_>) -> (Value, bool) {
             })
         })
         .collect();
+    message_line(unit, "astm", ("records", records), results, &diagnostics)
+}
+
+/// The JSON line of a parsed message: where it was, its records or segments, its normalised
+/// results, and every diagnostic (from cutting it out and from parsing it).
+fn message_line<D: ToString>(
+    unit: &Unit<'_>,
+    protocol: &str,
+    (parts_key, parts): (&str, Vec<Value>),
+    results: Vec<Value>,
+    diagnostics: &[D],
+) -> (Value, bool) {
     let mut notes = unit.diagnostics.clone();
     notes.extend(diagnostics.iter().map(ToString::to_string));
-    let line = json!({
-        "protocol": "astm",
-        "framing": unit.framing.name(),
-        "offset": unit.offset,
-        "records": records,
-        "results": results,
-        "diagnostics": notes,
-    });
-    (line, !unit.damaged)
+    let mut line = serde_json::Map::new();
+    line.insert("protocol".into(), protocol.into());
+    line.insert("framing".into(), unit.framing.name().into());
+    line.insert("offset".into(), unit.offset.into());
+    line.insert(parts_key.into(), Value::Array(parts));
+    line.insert("results".into(), Value::Array(results));
+    line.insert("diagnostics".into(), notes.into());
+    (Value::Object(line), !unit.damaged)
 }
 
 /// One HL7 message as a JSON line; `false` when it failed.
@@ -493,15 +504,5 @@ fn hl7_json(unit: &Unit<'_>) -> (Value, bool) {
             })
         })
         .collect();
-    let mut notes = unit.diagnostics.clone();
-    notes.extend(diagnostics.iter().map(ToString::to_string));
-    let line = json!({
-        "protocol": "hl7",
-        "framing": unit.framing.name(),
-        "offset": unit.offset,
-        "segments": segments,
-        "results": results,
-        "diagnostics": notes,
-    });
-    (line, !unit.damaged)
+    message_line(unit, "hl7", ("segments", segments), results, &diagnostics)
 }
