@@ -5,6 +5,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use rusqlite::{params, Connection};
+use serde::Serialize;
 use serde_json::json;
 
 use super::results::{
@@ -50,7 +51,11 @@ pub(crate) fn ingest(
     for obs in &msg.observations {
         if obs.is_qc || msg.kind == MessageKind::Qc {
             let id = store_qc(conn, lab, msg, journal_id, obs)?;
-            summary.push(json!({ "qc": id, "code": obs.instrument_test_code, "value": obs.value }));
+            summary.push(SummaryEntry::Qc {
+                code: &obs.instrument_test_code,
+                qc: id,
+                value: &obs.value,
+            });
             stored.push(StoredObservation::Qc(id));
             continue;
         }
@@ -110,29 +115,26 @@ pub(crate) fn ingest(
                 }
                 // The reasons are in the result row and its check rows; the audit keeps what
                 // was decided.
-                let mut entry = json!({
-                    "result": s.result_id,
-                    "test": test.code,
-                    "specimen": target.specimen_barcode,
-                    "value": s.value,
-                    "state": s.state.as_str(),
-                    "flags": s.flags.iter().map(|f| f.code()).collect::<Vec<_>>(),
-                });
-                if !s.follow_ups.is_empty() {
-                    entry["follow_ups"] = s.follow_ups.iter().map(describe).collect();
-                }
-                summary.push(entry);
                 stored.push(StoredObservation::Result(s.result_id));
+                summary.push(SummaryEntry::Result {
+                    flags: s.flags.iter().map(|f| f.code()).collect(),
+                    follow_ups: s.follow_ups.iter().map(describe).collect(),
+                    result: s.result_id,
+                    specimen: target.specimen_barcode,
+                    state: s.state.as_str(),
+                    test: &test.code,
+                    value: s.value,
+                });
             }
             Err(reason) => {
                 let id = store_unmatched(conn, lab, msg, journal_id, obs, reason)?;
-                summary.push(json!({
-                    "unmatched": id,
-                    "specimen": obs.specimen_id,
-                    "code": obs.instrument_test_code,
-                    "value": obs.value,
-                    "reason": reason.as_str(),
-                }));
+                summary.push(SummaryEntry::Unmatched {
+                    code: &obs.instrument_test_code,
+                    reason: reason.as_str(),
+                    specimen: &obs.specimen_id,
+                    unmatched: id,
+                    value: &obs.value,
+                });
                 stored.push(StoredObservation::Unmatched(id));
             }
         }
@@ -143,25 +145,65 @@ pub(crate) fn ingest(
     for order_id in &touched {
         orders::refresh_status(conn, *order_id, &actor)?;
     }
-    audit_log::append(
+    let new = serde_json::to_string(&MessageSummary {
+        link: &msg.link,
+        kind: msg.kind.as_str(),
+        bytes: msg.raw.len(),
+        observations: summary,
+    })
+    .map_err(|e| StoreError::invalid(format!("audit entry: {e}")))?;
+    audit_log::append_text(
         conn,
         &actor,
         "message.ingest",
         "journal",
         journal_id,
         None,
-        Some(&json!({
-            "link": msg.link,
-            "kind": msg.kind.as_str(),
-            "bytes": msg.raw.len(),
-            "observations": summary,
-        })),
+        Some(&new),
         None,
     )?;
     Ok(IngestOutcome::Stored {
         journal_id,
         observations: stored,
     })
+}
+
+/// The audit entry of one ingested message (written directly, without building a JSON tree per
+/// observation). Fields are in the order the entry has always had.
+#[derive(Serialize)]
+struct MessageSummary<'a> {
+    link: &'a str,
+    kind: &'a str,
+    bytes: usize,
+    observations: Vec<SummaryEntry<'a>>,
+}
+
+/// What happened to one observation, in the message's audit entry.
+#[derive(Serialize)]
+#[serde(untagged)]
+enum SummaryEntry<'a> {
+    Qc {
+        qc: i64,
+        code: &'a str,
+        value: &'a str,
+    },
+    Result {
+        result: ResultId,
+        test: &'a str,
+        specimen: String,
+        value: String,
+        state: &'static str,
+        flags: Vec<&'static str>,
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        follow_ups: Vec<serde_json::Value>,
+    },
+    Unmatched {
+        unmatched: i64,
+        specimen: &'a str,
+        code: &'a str,
+        value: &'a str,
+        reason: &'static str,
+    },
 }
 
 fn describe(f: &FollowUp) -> serde_json::Value {

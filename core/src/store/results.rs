@@ -379,13 +379,29 @@ fn insert_checks(
     values.push(ToSqlOutput::Borrowed(ValueRef::Text(
         decision_detail.as_bytes(),
     )));
-    // The statement text depends only on the number of rules, so it is prepared once.
-    let rows = vec!["(?, ?, ?, ?, ?)"; checks.len() + 1].join(", ");
-    conn.prepare_cached(&format!(
-        "INSERT INTO result_checks (result_id, position, rule, outcome, detail) VALUES {rows}"
-    ))?
-    .execute(rusqlite::params_from_iter(values))?;
+    // The statement text depends only on the number of rules, so it is prepared once; the text
+    // itself is built once per row count, not for every result.
+    conn.prepare_cached(&insert_checks_sql(checks.len() + 1))?
+        .execute(rusqlite::params_from_iter(values))?;
     Ok(())
+}
+
+/// Row counts whose statement text is kept after it is first built (a test has far fewer rules).
+const CACHED_CHECK_ROWS: usize = 32;
+
+/// `INSERT INTO result_checks ... VALUES (...), (...)` with `rows` rows of parameters.
+fn insert_checks_sql(rows: usize) -> std::borrow::Cow<'static, str> {
+    use std::sync::OnceLock;
+    static TEXTS: [OnceLock<String>; CACHED_CHECK_ROWS] =
+        [const { OnceLock::new() }; CACHED_CHECK_ROWS];
+    let build = || {
+        let values = vec!["(?, ?, ?, ?, ?)"; rows].join(", ");
+        format!("INSERT INTO result_checks (result_id, position, rule, outcome, detail) VALUES {values}")
+    };
+    match TEXTS.get(rows) {
+        Some(cell) => std::borrow::Cow::Borrowed(cell.get_or_init(build).as_str()),
+        None => std::borrow::Cow::Owned(build()),
+    }
 }
 
 /// The patient's latest stored verified numeric result of `test_code` on another ordered test
