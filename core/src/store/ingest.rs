@@ -9,7 +9,8 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::results::{
-    find_specimen, store_result, target_on, NewResult, NoTarget, SpecimenContext,
+    find_specimen, ordered_tests_of, store_result, target_from, target_on, NewResult, NoTarget,
+    OrderedTestRow, SpecimenContext,
 };
 use super::{audit_log, journal, ms, orders, Lab};
 use crate::error::StoreError;
@@ -47,7 +48,10 @@ pub(crate) fn ingest(
     let mut released: BTreeMap<OrderId, Vec<ResultId>> = BTreeMap::new();
     let mut touched: Vec<OrderId> = Vec::new();
     let known_instrument = lab.config.instrument(&msg.instrument).is_some();
-    let mut specimens: HashMap<String, Option<SpecimenContext>> = HashMap::new();
+    // Each specimen with its ordered tests, read once per message; a test's row is taken out
+    // when used, so a second result for it in the same message reads the database again.
+    let mut specimens: HashMap<String, Option<(SpecimenContext, HashMap<String, OrderedTestRow>)>> =
+        HashMap::new();
     for obs in &msg.observations {
         if obs.is_qc || msg.kind == MessageKind::Qc {
             let id = store_qc(conn, lab, msg, journal_id, obs)?;
@@ -69,17 +73,32 @@ pub(crate) fn ingest(
             Some(_) if barcode.is_empty() => Err(UnmatchedReason::NoSpecimenId),
             Some((test, entry)) => {
                 if !specimens.contains_key(barcode) {
-                    let found = find_specimen(conn, barcode)?;
+                    let found = match find_specimen(conn, barcode)? {
+                        Some(specimen) => {
+                            let tests = ordered_tests_of(conn, &specimen)?;
+                            Some((specimen, tests))
+                        }
+                        None => None,
+                    };
                     specimens.insert(barcode.to_owned(), found);
                 }
-                match specimens.get(barcode).and_then(Option::as_ref) {
+                match specimens.get_mut(barcode).and_then(Option::as_mut) {
                     None => Err(UnmatchedReason::NoOrder),
-                    Some(specimen) => match target_on(conn, specimen, &test.code)? {
-                        Ok(t) => Ok((t, test, entry)),
-                        Err(NoTarget::NoSpecimen) => Err(UnmatchedReason::NoOrder),
-                        Err(NoTarget::OrderCancelled) => Err(UnmatchedReason::OrderCancelled),
-                        Err(NoTarget::TestNotOrdered) => Err(UnmatchedReason::TestNotOrdered),
-                    },
+                    Some((specimen, tests)) => {
+                        let found = match tests.remove(test.code.as_str()) {
+                            // Read with the specimen and not used yet in this message.
+                            Some(row) => target_from(specimen, Some(&row)),
+                            // Already given a result in this message (its next version
+                            // changed), added by a reflex rule, or not ordered: ask the database.
+                            None => target_on(conn, specimen, &test.code)?,
+                        };
+                        match found {
+                            Ok(t) => Ok((t, test, entry)),
+                            Err(NoTarget::NoSpecimen) => Err(UnmatchedReason::NoOrder),
+                            Err(NoTarget::OrderCancelled) => Err(UnmatchedReason::OrderCancelled),
+                            Err(NoTarget::TestNotOrdered) => Err(UnmatchedReason::TestNotOrdered),
+                        }
+                    }
                 }
             }
         };
