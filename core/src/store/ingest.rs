@@ -21,6 +21,9 @@ use crate::model::{
 use crate::validation::FollowUp;
 use crate::value::ParsedValue;
 
+/// A specimen with its ordered tests by LIS code, as read for one message.
+type SpecimenTests = (SpecimenContext, HashMap<String, OrderedTestRow>);
+
 /// Ingests one message in the caller's transaction (or savepoint).
 pub(crate) fn ingest(
     conn: &Connection,
@@ -50,8 +53,7 @@ pub(crate) fn ingest(
     let known_instrument = lab.config.instrument(&msg.instrument).is_some();
     // Each specimen with its ordered tests, read once per message; a test's row is taken out
     // when used, so a second result for it in the same message reads the database again.
-    let mut specimens: HashMap<String, Option<(SpecimenContext, HashMap<String, OrderedTestRow>)>> =
-        HashMap::new();
+    let mut specimens: HashMap<String, Option<SpecimenTests>> = HashMap::new();
     for obs in &msg.observations {
         if obs.is_qc || msg.kind == MessageKind::Qc {
             let id = store_qc(conn, lab, msg, journal_id, obs)?;
