@@ -22,6 +22,32 @@ pub(crate) fn append(
     new: Option<&serde_json::Value>,
     reason: Option<&str>,
 ) -> Result<i64, StoreError> {
+    let old = old.map(|v| v.to_string());
+    let new = new.map(|v| v.to_string());
+    append_text(
+        conn,
+        actor,
+        action,
+        entity,
+        entity_id,
+        old.as_deref(),
+        new.as_deref(),
+        reason,
+    )
+}
+
+/// Appends one entry whose old and new values are already JSON text.
+#[allow(clippy::too_many_arguments)] // The audit row's columns.
+pub(crate) fn append_text(
+    conn: &Connection,
+    actor: &Actor,
+    action: &str,
+    entity: &str,
+    entity_id: impl Display,
+    old: Option<&str>,
+    new: Option<&str>,
+    reason: Option<&str>,
+) -> Result<i64, StoreError> {
     let last: Option<(i64, Vec<u8>)> = conn
         .prepare_cached("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1")?
         .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
@@ -33,19 +59,8 @@ pub(crate) fn append(
     let at = ms(Timestamp::now());
     let actor = actor.to_string();
     let entity_id = entity_id.to_string();
-    let old = old.map(|v| v.to_string());
-    let new = new.map(|v| v.to_string());
     let hash = audit::chain_hash(
-        &prev,
-        seq,
-        at,
-        &actor,
-        action,
-        entity,
-        &entity_id,
-        old.as_deref(),
-        new.as_deref(),
-        reason,
+        &prev, seq, at, &actor, action, entity, &entity_id, old, new, reason,
     );
     conn.prepare_cached(
         "INSERT INTO audit (seq, at, actor, action, entity, entity_id, old, new, reason, \

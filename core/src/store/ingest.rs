@@ -5,10 +5,12 @@
 use std::collections::{BTreeMap, HashMap};
 
 use rusqlite::{params, Connection};
+use serde::Serialize;
 use serde_json::json;
 
 use super::results::{
-    find_specimen, store_result, target_on, NewResult, NoTarget, SpecimenContext,
+    find_specimen, ordered_tests_of, store_result, target_from, target_on, NewResult, NoTarget,
+    OrderedTestRow, SpecimenContext,
 };
 use super::{audit_log, journal, ms, orders, Lab};
 use crate::error::StoreError;
@@ -18,6 +20,9 @@ use crate::model::{
 };
 use crate::validation::FollowUp;
 use crate::value::ParsedValue;
+
+/// A specimen with its ordered tests by LIS code, as read for one message.
+type SpecimenTests = (SpecimenContext, HashMap<String, OrderedTestRow>);
 
 /// Ingests one message in the caller's transaction (or savepoint).
 pub(crate) fn ingest(
@@ -46,11 +51,17 @@ pub(crate) fn ingest(
     let mut released: BTreeMap<OrderId, Vec<ResultId>> = BTreeMap::new();
     let mut touched: Vec<OrderId> = Vec::new();
     let known_instrument = lab.config.instrument(&msg.instrument).is_some();
-    let mut specimens: HashMap<String, Option<SpecimenContext>> = HashMap::new();
+    // Each specimen with its ordered tests, read once per message; a test's row is taken out
+    // when used, so a second result for it in the same message reads the database again.
+    let mut specimens: HashMap<String, Option<SpecimenTests>> = HashMap::new();
     for obs in &msg.observations {
         if obs.is_qc || msg.kind == MessageKind::Qc {
             let id = store_qc(conn, lab, msg, journal_id, obs)?;
-            summary.push(json!({ "qc": id, "code": obs.instrument_test_code, "value": obs.value }));
+            summary.push(SummaryEntry::Qc {
+                code: &obs.instrument_test_code,
+                qc: id,
+                value: &obs.value,
+            });
             stored.push(StoredObservation::Qc(id));
             continue;
         }
@@ -64,17 +75,32 @@ pub(crate) fn ingest(
             Some(_) if barcode.is_empty() => Err(UnmatchedReason::NoSpecimenId),
             Some((test, entry)) => {
                 if !specimens.contains_key(barcode) {
-                    let found = find_specimen(conn, barcode)?;
+                    let found = match find_specimen(conn, barcode)? {
+                        Some(specimen) => {
+                            let tests = ordered_tests_of(conn, &specimen)?;
+                            Some((specimen, tests))
+                        }
+                        None => None,
+                    };
                     specimens.insert(barcode.to_owned(), found);
                 }
-                match specimens.get(barcode).and_then(Option::as_ref) {
+                match specimens.get_mut(barcode).and_then(Option::as_mut) {
                     None => Err(UnmatchedReason::NoOrder),
-                    Some(specimen) => match target_on(conn, specimen, &test.code)? {
-                        Ok(t) => Ok((t, test, entry)),
-                        Err(NoTarget::NoSpecimen) => Err(UnmatchedReason::NoOrder),
-                        Err(NoTarget::OrderCancelled) => Err(UnmatchedReason::OrderCancelled),
-                        Err(NoTarget::TestNotOrdered) => Err(UnmatchedReason::TestNotOrdered),
-                    },
+                    Some((specimen, tests)) => {
+                        let found = match tests.remove(test.code.as_str()) {
+                            // Read with the specimen and not used yet in this message.
+                            Some(row) => target_from(specimen, Some(&row)),
+                            // Already given a result in this message (its next version
+                            // changed), added by a reflex rule, or not ordered: ask the database.
+                            None => target_on(conn, specimen, &test.code)?,
+                        };
+                        match found {
+                            Ok(t) => Ok((t, test, entry)),
+                            Err(NoTarget::NoSpecimen) => Err(UnmatchedReason::NoOrder),
+                            Err(NoTarget::OrderCancelled) => Err(UnmatchedReason::OrderCancelled),
+                            Err(NoTarget::TestNotOrdered) => Err(UnmatchedReason::TestNotOrdered),
+                        }
+                    }
                 }
             }
         };
@@ -110,29 +136,26 @@ pub(crate) fn ingest(
                 }
                 // The reasons are in the result row and its check rows; the audit keeps what
                 // was decided.
-                let mut entry = json!({
-                    "result": s.result_id,
-                    "test": test.code,
-                    "specimen": target.specimen_barcode,
-                    "value": s.value,
-                    "state": s.state.as_str(),
-                    "flags": s.flags.iter().map(|f| f.code()).collect::<Vec<_>>(),
-                });
-                if !s.follow_ups.is_empty() {
-                    entry["follow_ups"] = s.follow_ups.iter().map(describe).collect();
-                }
-                summary.push(entry);
                 stored.push(StoredObservation::Result(s.result_id));
+                summary.push(SummaryEntry::Result {
+                    flags: s.flags.iter().map(|f| f.code()).collect(),
+                    follow_ups: s.follow_ups.iter().map(describe).collect(),
+                    result: s.result_id,
+                    specimen: target.specimen_barcode,
+                    state: s.state.as_str(),
+                    test: &test.code,
+                    value: s.value,
+                });
             }
             Err(reason) => {
                 let id = store_unmatched(conn, lab, msg, journal_id, obs, reason)?;
-                summary.push(json!({
-                    "unmatched": id,
-                    "specimen": obs.specimen_id,
-                    "code": obs.instrument_test_code,
-                    "value": obs.value,
-                    "reason": reason.as_str(),
-                }));
+                summary.push(SummaryEntry::Unmatched {
+                    code: &obs.instrument_test_code,
+                    reason: reason.as_str(),
+                    specimen: &obs.specimen_id,
+                    unmatched: id,
+                    value: &obs.value,
+                });
                 stored.push(StoredObservation::Unmatched(id));
             }
         }
@@ -143,25 +166,65 @@ pub(crate) fn ingest(
     for order_id in &touched {
         orders::refresh_status(conn, *order_id, &actor)?;
     }
-    audit_log::append(
+    let new = serde_json::to_string(&MessageSummary {
+        link: &msg.link,
+        kind: msg.kind.as_str(),
+        bytes: msg.raw.len(),
+        observations: summary,
+    })
+    .map_err(|e| StoreError::invalid(format!("audit entry: {e}")))?;
+    audit_log::append_text(
         conn,
         &actor,
         "message.ingest",
         "journal",
         journal_id,
         None,
-        Some(&json!({
-            "link": msg.link,
-            "kind": msg.kind.as_str(),
-            "bytes": msg.raw.len(),
-            "observations": summary,
-        })),
+        Some(&new),
         None,
     )?;
     Ok(IngestOutcome::Stored {
         journal_id,
         observations: stored,
     })
+}
+
+/// The audit entry of one ingested message (written directly, without building a JSON tree per
+/// observation). Fields are in the order the entry has always had.
+#[derive(Serialize)]
+struct MessageSummary<'a> {
+    link: &'a str,
+    kind: &'a str,
+    bytes: usize,
+    observations: Vec<SummaryEntry<'a>>,
+}
+
+/// What happened to one observation, in the message's audit entry.
+#[derive(Serialize)]
+#[serde(untagged)]
+enum SummaryEntry<'a> {
+    Qc {
+        qc: i64,
+        code: &'a str,
+        value: &'a str,
+    },
+    Result {
+        result: ResultId,
+        test: &'a str,
+        specimen: String,
+        value: String,
+        state: &'static str,
+        flags: Vec<&'static str>,
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        follow_ups: Vec<serde_json::Value>,
+    },
+    Unmatched {
+        unmatched: i64,
+        specimen: &'a str,
+        code: &'a str,
+        value: &'a str,
+        reason: &'static str,
+    },
 }
 
 fn describe(f: &FollowUp) -> serde_json::Value {

@@ -89,14 +89,7 @@ impl Ingestor {
 
 fn run(mut conn: Connection, lab: &Lab, requests: &mpsc::Receiver<Request>) {
     while let Ok(first) = requests.recv() {
-        let mut batch = vec![first];
-        while batch.len() < MAX_BATCH {
-            match requests.try_recv() {
-                Ok(r) => batch.push(r),
-                Err(_) => break,
-            }
-        }
-        let answers = commit_batch(&mut conn, lab, &batch);
+        let (batch, answers) = commit_batch(&mut conn, lab, first, requests);
         for (req, answer) in batch.into_iter().zip(answers) {
             // A submitter that stopped waiting is not an error for the others.
             let _ = req.reply.send(answer);
@@ -104,13 +97,17 @@ fn run(mut conn: Connection, lab: &Lab, requests: &mpsc::Receiver<Request>) {
     }
 }
 
-/// Stores a batch in one transaction, one savepoint per message.
+/// Stores `first` and whatever else is queued in one transaction, one savepoint per message,
+/// and commits. Messages that arrive while the earlier ones are being stored join the same
+/// transaction (up to [`MAX_BATCH`]), so under load a batch grows to about the number of
+/// waiting links instead of alternating between one message and the rest.
 fn commit_batch(
     conn: &mut Connection,
     lab: &Lab,
-    batch: &[Request],
-) -> Vec<Result<IngestOutcome, IngestError>> {
-    let failed_all = |e: &dyn std::fmt::Display| {
+    first: Request,
+    requests: &mpsc::Receiver<Request>,
+) -> (Vec<Request>, Vec<Result<IngestOutcome, IngestError>>) {
+    let failed_all = |batch: &[Request], e: &dyn std::fmt::Display| {
         batch
             .iter()
             .map(|_| {
@@ -120,12 +117,16 @@ fn commit_batch(
             })
             .collect()
     };
+    let mut batch = vec![first];
     let mut tx = match conn.transaction_with_behavior(TransactionBehavior::Immediate) {
         Ok(tx) => tx,
-        Err(e) => return failed_all(&e),
+        Err(e) => {
+            let answers = failed_all(&batch, &e);
+            return (batch, answers);
+        }
     };
-    let mut answers = Vec::with_capacity(batch.len());
-    for req in batch {
+    let mut answers = Vec::new();
+    while let Some(req) = batch.get(answers.len()) {
         let answer = match tx.savepoint() {
             Ok(sp) => match ingest::ingest(&sp, lab, &req.message) {
                 Ok(outcome) => sp.commit().map(|()| outcome).map_err(StoreError::from),
@@ -139,11 +140,20 @@ fn commit_batch(
         // Some errors (disk full, I/O) make SQLite roll back the whole transaction: then the
         // messages before this one are gone too, and none of the batch may be acknowledged.
         if failed && tx.is_autocommit() {
-            return failed_all(&"SQLite rolled the transaction back after an error");
+            let answers = failed_all(&batch, &"SQLite rolled the transaction back after an error");
+            return (batch, answers);
+        }
+        if batch.len() < MAX_BATCH {
+            if let Ok(next) = requests.try_recv() {
+                batch.push(next);
+            }
         }
     }
     match tx.commit() {
-        Ok(()) => answers,
-        Err(e) => failed_all(&e),
+        Ok(()) => (batch, answers),
+        Err(e) => {
+            let answers = failed_all(&batch, &e);
+            (batch, answers)
+        }
     }
 }

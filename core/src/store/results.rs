@@ -129,6 +129,71 @@ pub(crate) fn target_on(
     }))
 }
 
+/// An ordered test of a specimen as [`target_on`] reads it: id, whether cancelled, the next
+/// version number and whether a version is released.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct OrderedTestRow {
+    id: OrderedTestId,
+    cancelled: bool,
+    next_version: i64,
+    has_released: bool,
+}
+
+/// Every ordered test of a specimen by LIS test code, in one statement (a message usually
+/// carries all of a specimen's results, so this replaces one lookup per result).
+pub(crate) fn ordered_tests_of(
+    conn: &Connection,
+    specimen: &SpecimenContext,
+) -> Result<std::collections::HashMap<String, OrderedTestRow>, StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT ot.test_code, ot.id, ot.status, \
+         (SELECT COALESCE(MAX(version), 0) + 1 FROM results WHERE ordered_test_id = ot.id), \
+         EXISTS (SELECT 1 FROM results WHERE ordered_test_id = ot.id AND state = 'released') \
+         FROM ordered_tests ot WHERE ot.specimen_id = ?1",
+    )?;
+    let rows = stmt.query_map([specimen.specimen_row_id], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            OrderedTestRow {
+                id: r.get(1)?,
+                cancelled: r.get::<_, String>(2)? == "cancelled",
+                next_version: r.get(3)?,
+                has_released: r.get(4)?,
+            },
+        ))
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// The target for `row` on `specimen`: the same answer as [`target_on`] gives for the row's
+/// test code, from a row read by [`ordered_tests_of`] in the same transaction (and not used
+/// since: storing a result changes its next version).
+pub(crate) fn target_from(
+    specimen: &SpecimenContext,
+    row: Option<&OrderedTestRow>,
+) -> Result<Target, NoTarget> {
+    if specimen.order_cancelled {
+        return Err(NoTarget::OrderCancelled);
+    }
+    match row {
+        Some(row) if !row.cancelled => Ok(Target {
+            ordered_test_id: row.id,
+            next_version: row.next_version,
+            has_released: row.has_released,
+            order_id: specimen.order_id,
+            patient_id: specimen.patient_id,
+            specimen_row_id: specimen.specimen_row_id,
+            specimen_barcode: specimen.barcode.clone(),
+            sex: specimen.sex,
+            birth_date: specimen.birth_date,
+            collected_at: specimen.collected_at,
+            specimen_received_at: specimen.received_at,
+            rejected_reason: specimen.rejected_reason.clone(),
+        }),
+        _ => Err(NoTarget::TestNotOrdered),
+    }
+}
+
 /// Finds the ordered test for a specimen barcode and LIS test code.
 pub(crate) fn find_target(
     conn: &Connection,
@@ -379,13 +444,29 @@ fn insert_checks(
     values.push(ToSqlOutput::Borrowed(ValueRef::Text(
         decision_detail.as_bytes(),
     )));
-    // The statement text depends only on the number of rules, so it is prepared once.
-    let rows = vec!["(?, ?, ?, ?, ?)"; checks.len() + 1].join(", ");
-    conn.prepare_cached(&format!(
-        "INSERT INTO result_checks (result_id, position, rule, outcome, detail) VALUES {rows}"
-    ))?
-    .execute(rusqlite::params_from_iter(values))?;
+    // The statement text depends only on the number of rules, so it is prepared once; the text
+    // itself is built once per row count, not for every result.
+    conn.prepare_cached(&insert_checks_sql(checks.len() + 1))?
+        .execute(rusqlite::params_from_iter(values))?;
     Ok(())
+}
+
+/// Row counts whose statement text is kept after it is first built (a test has far fewer rules).
+const CACHED_CHECK_ROWS: usize = 32;
+
+/// `INSERT INTO result_checks ... VALUES (...), (...)` with `rows` rows of parameters.
+fn insert_checks_sql(rows: usize) -> std::borrow::Cow<'static, str> {
+    use std::sync::OnceLock;
+    static TEXTS: [OnceLock<String>; CACHED_CHECK_ROWS] =
+        [const { OnceLock::new() }; CACHED_CHECK_ROWS];
+    let build = || {
+        let values = vec!["(?, ?, ?, ?, ?)"; rows].join(", ");
+        format!("INSERT INTO result_checks (result_id, position, rule, outcome, detail) VALUES {values}")
+    };
+    match TEXTS.get(rows) {
+        Some(cell) => std::borrow::Cow::Borrowed(cell.get_or_init(build).as_str()),
+        None => std::borrow::Cow::Owned(build()),
+    }
 }
 
 /// The patient's latest stored verified numeric result of `test_code` on another ordered test

@@ -632,3 +632,40 @@ fn a_normal_adult_panel_reaches_the_his_with_no_click() {
     assert_eq!(s.order(oid).unwrap().status, OrderStatus::Released);
     assert_eq!(s.outbox_pending(10).unwrap().len(), 2);
 }
+
+#[test]
+fn same_test_twice_in_one_message_gets_versions_one_and_two() {
+    let s = store();
+    let oid = s
+        .place_order(adult("HIS-V", "SV", &["GLU", "CREA"]), &SYSTEM)
+        .unwrap();
+    let out = s
+        .ingest(message(
+            "DEMO-CHEM",
+            "chem-1",
+            "msg-v",
+            vec![
+                obs("SV", "GLU", "5.2"),
+                obs("SV", "CREA", "80"),
+                obs("SV", "GLU", "5.3"),
+            ],
+        ))
+        .unwrap();
+    let ids = result_ids(&out);
+    assert_eq!(ids.len(), 3);
+    let (first, second) = (s.result(ids[0]).unwrap(), s.result(ids[2]).unwrap());
+    assert_eq!((first.version, second.version), (1, 2));
+    // The first is normal and released; the second may not replace it without a person.
+    assert_eq!(first.state, ResultState::Released);
+    assert_ne!(second.state, ResultState::Released);
+    assert!(first.reported && !second.reported);
+    let glu: Vec<i64> = s
+        .results_for_order(oid)
+        .unwrap()
+        .iter()
+        .filter(|r| r.test_code == "GLU")
+        .map(|r| r.version)
+        .collect();
+    assert_eq!(glu, vec![1, 2]);
+    assert!(s.verify_audit().unwrap().is_intact());
+}
