@@ -101,7 +101,7 @@ pub(crate) fn target_on(
         .prepare_cached(
             "SELECT ot.id, ot.status, \
              (SELECT COALESCE(MAX(version), 0) + 1 FROM results WHERE ordered_test_id = ot.id), \
-             EXISTS (SELECT 1 FROM results WHERE ordered_test_id = ot.id AND state = 'released') \
+             EXISTS (SELECT 1 FROM results WHERE ordered_test_id = ot.id AND +state = 'released') \
              FROM ordered_tests ot WHERE ot.specimen_id = ?1 AND ot.test_code = ?2",
         )?
         .query_row(params![specimen.specimen_row_id, test_code], |r| {
@@ -148,7 +148,7 @@ pub(crate) fn ordered_tests_of(
     let mut stmt = conn.prepare_cached(
         "SELECT ot.test_code, ot.id, ot.status, \
          (SELECT COALESCE(MAX(version), 0) + 1 FROM results WHERE ordered_test_id = ot.id), \
-         EXISTS (SELECT 1 FROM results WHERE ordered_test_id = ot.id AND state = 'released') \
+         EXISTS (SELECT 1 FROM results WHERE ordered_test_id = ot.id AND +state = 'released') \
          FROM ordered_tests ot WHERE ot.specimen_id = ?1",
     )?;
     let rows = stmt.query_map([specimen.specimen_row_id], |r| {
@@ -482,7 +482,7 @@ fn previous_result(
             "SELECT id, numeric, COALESCE(observed_at, received_at) FROM results \
              WHERE patient_id = ?1 AND test_code = ?2 AND ordered_test_id != ?3 \
              AND value_kind = 'numeric' \
-             AND state IN ('autoverified', 'verified', 'released') \
+             AND +state IN ('autoverified', 'verified', 'released') \
              ORDER BY id DESC LIMIT 1",
         )?
         .query_row(
