@@ -181,7 +181,7 @@ fn get_auth(addr: SocketAddr, path: &str, token: &str) -> (u16, Value) {
     request_auth(addr, "GET", path, token, "")
 }
 
-fn post_auth(addr: SocketAddr, path: &str, token: &str, body: &str) -> (u16, Value) {
+pub(crate) fn post_auth(addr: SocketAddr, path: &str, token: &str, body: &str) -> (u16, Value) {
     request_auth(addr, "POST", path, token, body)
 }
 

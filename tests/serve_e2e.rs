@@ -108,7 +108,7 @@ fn s(
     )
 }
 
-const CHEM_ASTM: &str = r#"
+pub(crate) const CHEM_ASTM: &str = r#"
 [[instruments]]
 id = "CHEM"
 name = "Chemistry over E1381"

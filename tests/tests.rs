@@ -1,6 +1,7 @@
 //! End-to-end tests: the real `lis` binary against files and simulated peers.
 
 mod admin_e2e;
+mod download_e2e;
 mod faults_e2e;
 mod his_e2e;
 mod parse_cli;

@@ -90,7 +90,7 @@ pub enum Outbox {
 }
 
 /// One running link.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct RunningLink {
     /// Its handler's context (instrument, profile, store).
     pub lab: LabLink,
@@ -139,59 +139,33 @@ pub enum DownloadError {
     Stopped(String),
 }
 
-impl RunningLinks {
+/// A cloneable handle that queues order downloads on the running links (for the HTTP API).
+#[derive(Debug, Clone, Default)]
+pub struct OrderDownloads {
+    links: BTreeMap<String, RunningLink>,
+}
+
+impl OrderDownloads {
     /// Queues every pending order for `instrument` as one download (E1394 orders or OML^O33) and
     /// marks the tests as sent. The link sends it when its protocol allows (E1381: when the line is
     /// neutral; kept for the next connection while none is open).
     pub async fn download_orders(&self, instrument: &str) -> Result<Download, DownloadError> {
-        let link = self
-            .links
-            .get(instrument)
-            .ok_or_else(|| DownloadError::NoLink(instrument.to_owned()))?;
-        let lab = link.lab.clone();
-        if !lab.profile.query.download {
-            return Err(DownloadError::NotSupported(instrument.to_owned()));
+        download(&self.links, instrument).await
+    }
+}
+
+impl RunningLinks {
+    /// A handle for queueing order downloads from elsewhere (the HTTP API).
+    pub fn order_downloads(&self) -> OrderDownloads {
+        OrderDownloads {
+            links: self.links.clone(),
         }
-        let store_err = |source| DownloadError::Store {
-            instrument: instrument.to_owned(),
-            source,
-        };
-        let stopped = || DownloadError::Stopped(instrument.to_owned());
-        let outbox = link.outbox.clone();
-        let work = {
-            let lab = lab.clone();
-            tokio::task::spawn_blocking(move || match outbox {
-                Outbox::Astm(_) => {
-                    query::astm_order_download(&lab.store, &lab.instrument, &lab.profile)
-                        .map(|a| a.map(|a| (Some(a.message), None, a.tests)))
-                }
-                Outbox::Hl7(_) => query::hl7_order_download(
-                    &lab.store,
-                    &lab.instrument,
-                    &lab.profile,
-                    &Hl7Peer::default(),
-                )
-                .map(|a| a.map(|a| (None, Some(a.message), a.tests))),
-            })
-        };
-        let Some((astm, hl7, tests)) = work.await.map_err(|_| stopped())?.map_err(store_err)?
-        else {
-            return Ok(Download::NothingPending);
-        };
-        match (&link.outbox, astm, hl7) {
-            (Outbox::Astm(tx), Some(text), _) => tx.send(text).await.map_err(|_| stopped())?,
-            (Outbox::Hl7(tx), _, Some(bytes)) => tx.send(bytes).await.map_err(|_| stopped())?,
-            _ => return Err(stopped()),
-        }
-        let n = tests.len();
-        tokio::task::spawn_blocking(move || {
-            lab.store
-                .mark_sent_to_instrument(&lab.instrument, &tests, jiff::Timestamp::now())
-        })
-        .await
-        .map_err(|_| stopped())?
-        .map_err(store_err)?;
-        Ok(Download::Queued(n))
+    }
+
+    /// Queues every pending order for `instrument` as one download; see
+    /// [`OrderDownloads::download_orders`].
+    pub async fn download_orders(&self, instrument: &str) -> Result<Download, DownloadError> {
+        download(&self.links, instrument).await
     }
 
     /// Waits for every link task to end (after the shutdown token was cancelled).
@@ -360,4 +334,57 @@ fn check_protocol(
             messages: profile.protocol,
         })
     }
+}
+
+/// Queues every pending order for `instrument` on its link and marks the tests as sent.
+async fn download(
+    links: &BTreeMap<String, RunningLink>,
+    instrument: &str,
+) -> Result<Download, DownloadError> {
+    let link = links
+        .get(instrument)
+        .ok_or_else(|| DownloadError::NoLink(instrument.to_owned()))?;
+    let lab = link.lab.clone();
+    if !lab.profile.query.download {
+        return Err(DownloadError::NotSupported(instrument.to_owned()));
+    }
+    let store_err = |source| DownloadError::Store {
+        instrument: instrument.to_owned(),
+        source,
+    };
+    let stopped = || DownloadError::Stopped(instrument.to_owned());
+    let outbox = link.outbox.clone();
+    let work = {
+        let lab = lab.clone();
+        tokio::task::spawn_blocking(move || match outbox {
+            Outbox::Astm(_) => {
+                query::astm_order_download(&lab.store, &lab.instrument, &lab.profile)
+                    .map(|a| a.map(|a| (Some(a.message), None, a.tests)))
+            }
+            Outbox::Hl7(_) => query::hl7_order_download(
+                &lab.store,
+                &lab.instrument,
+                &lab.profile,
+                &Hl7Peer::default(),
+            )
+            .map(|a| a.map(|a| (None, Some(a.message), a.tests))),
+        })
+    };
+    let Some((astm, hl7, tests)) = work.await.map_err(|_| stopped())?.map_err(store_err)? else {
+        return Ok(Download::NothingPending);
+    };
+    match (&link.outbox, astm, hl7) {
+        (Outbox::Astm(tx), Some(text), _) => tx.send(text).await.map_err(|_| stopped())?,
+        (Outbox::Hl7(tx), _, Some(bytes)) => tx.send(bytes).await.map_err(|_| stopped())?,
+        _ => return Err(stopped()),
+    }
+    let n = tests.len();
+    tokio::task::spawn_blocking(move || {
+        lab.store
+            .mark_sent_to_instrument(&lab.instrument, &tests, jiff::Timestamp::now())
+    })
+    .await
+    .map_err(|_| stopped())?
+    .map_err(store_err)?;
+    Ok(Download::Queued(n))
 }

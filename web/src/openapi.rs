@@ -5,7 +5,7 @@ use axum::Json;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::api::{deliveries, orders, results};
+use crate::api::{deliveries, instruments, orders, results};
 use crate::error::ErrorBody;
 
 /// The API description.
@@ -22,7 +22,8 @@ use crate::error::ErrorBody;
         orders::cancel,
         orders::status,
         results::list,
-        deliveries::list
+        deliveries::list,
+        instruments::download
     ),
     components(schemas(
         ErrorBody,
@@ -38,11 +39,13 @@ use crate::error::ErrorBody;
         results::RangeOut,
         deliveries::DeliveriesOut,
         deliveries::DeliveryOut,
+        instruments::DownloadOut,
     )),
     modifiers(&BearerAuth),
     tags(
         (name = "orders", description = "Placing and cancelling orders (scope orders:write)"),
         (name = "results", description = "Released results (scope results:read)"),
+        (name = "instruments", description = "Work-list downloads to analyzers (scope orders:write)"),
     )
 )]
 pub struct ApiDoc;

@@ -9,8 +9,10 @@
 //!   `GET /api/v1/orders/{placer}`.
 //! - [`results`]: `GET /api/v1/results` (released results only, for polling).
 //! - [`deliveries`]: `GET /api/v1/his/deliveries?state=failed` (what the HIS refused).
+//! - [`instruments`]: `POST /api/v1/instruments/{id}/orders/download` (a work-list download).
 
 pub mod deliveries;
+pub mod instruments;
 pub mod orders;
 pub mod results;
 
@@ -24,6 +26,7 @@ use axum::Router;
 use lis_core::Store;
 use lis_drivers::his::HisMetrics;
 use lis_drivers::link::LinkRegistry;
+use lis_drivers::runner::OrderDownloads;
 use serde::de::DeserializeOwned;
 
 use crate::error::AppError;
@@ -37,6 +40,8 @@ pub struct HisState {
     pub metrics: Arc<HisMetrics>,
     /// The analyzer links' status (for `/metrics`).
     pub links: LinkRegistry,
+    /// Order downloads to the running analyzer links (none when no link runs).
+    pub downloads: OrderDownloads,
 }
 
 impl HisState {
@@ -46,6 +51,7 @@ impl HisState {
             store,
             metrics: Arc::new(HisMetrics::new()),
             links: LinkRegistry::new(),
+            downloads: OrderDownloads::default(),
         }
     }
 }
@@ -77,6 +83,10 @@ pub fn his_routes(state: HisState) -> Router {
         .route("/api/v1/orders/{placer}/cancel", post(orders::cancel))
         .route("/api/v1/results", get(results::list))
         .route("/api/v1/his/deliveries", get(deliveries::list))
+        .route(
+            "/api/v1/instruments/{id}/orders/download",
+            post(instruments::download),
+        )
         .route("/api/openapi.json", get(crate::openapi::document))
         .route("/metrics", get(crate::metrics::render))
         .merge(crate::fhir::routes())

@@ -703,3 +703,22 @@ async fn openapi_document_describes_the_routes_and_metrics_are_prometheus_text()
     assert!(text.contains("lis_his_delivery_latency_seconds_count 0\n"));
     assert!(text.contains("# TYPE lis_his_orders_received_total counter\n"));
 }
+
+#[tokio::test]
+async fn order_download_needs_orders_write_and_a_running_link() {
+    let lab = lab();
+    let uri = "/api/v1/instruments/DEMO-CHEM/orders/download";
+    let post = |token| call(&lab, Method::POST, uri, token, None);
+    assert_eq!(post(None).await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(post(Some(RESULTS)).await.0, StatusCode::FORBIDDEN);
+    // No link runs in this app: the instrument has nowhere to receive a work list.
+    let (s, _, v) = post(Some(ORDERS)).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    assert!(
+        v["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("DEMO-CHEM"),
+        "{v}"
+    );
+}

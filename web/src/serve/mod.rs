@@ -164,6 +164,7 @@ pub async fn serve(options: ServeOptions, shutdown: CancellationToken) -> Result
         store: Arc::clone(&store),
         metrics: his_metrics,
         links: registry.clone(),
+        downloads: running.order_downloads(),
     };
     let router = app(state).merge(crate::api::his_routes(his_state));
     let http_shutdown = shutdown.clone();
