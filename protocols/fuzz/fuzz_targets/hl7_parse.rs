@@ -33,8 +33,11 @@ fuzz_target!(|data: &[u8]| {
     let _ = results(&message);
     let _ = summary_lengths(&message);
     let _ = message.header().timestamp();
-    // A second MSH would be rebuilt as a header; skip those inputs for the round trip.
-    if message.segments().skip(1).any(|s| s.id() == "MSH") {
+    // A second MSH, or a later segment whose id merely starts with `MSH` (found by fuzzing:
+    // `MSHOBR|||||` rebuilds as `MSHOBR`, which reads as a header whose field separator is `O`),
+    // is ambiguous on the wire; skip those inputs for the round trip (parsing them is still
+    // checked above: no panic, diagnostics only).
+    if message.segments().skip(1).any(|s| s.id().starts_with("MSH")) {
         return;
     }
     // A line holding only field separators (`|`) has an empty id and no values: it rebuilds as an empty

@@ -29,6 +29,23 @@ fn expected(name: &str) -> Option<Vec<DiagnosticKind>> {
         }],
         "leading-log-heading.hl7" => vec![DiagnosticKind::LeadingJunk { len: 18 }],
         "literal-13-log-artefact.hl7" => vec![DiagnosticKind::LiteralCr],
+        // Found by fuzzing: no MSH-18 but 0xFF bytes (read as Latin-1), a segment id that only
+        // starts with MSH, and two ids prefixed with four 0xFF bytes (`ÿÿÿÿOBX`).
+        "fuzz-msh-prefixed-segment-id.hl7" => vec![
+            DiagnosticKind::CharsetMismatch {
+                declared: "".into(),
+                decoded_as: TextEncoding::Latin1,
+            },
+            DiagnosticKind::BadSegmentId {
+                id: "MSHOBR".into(),
+            },
+            DiagnosticKind::BadSegmentId {
+                id: "\u{ff}\u{ff}\u{ff}\u{ff}OBX".into(),
+            },
+            DiagnosticKind::BadSegmentId {
+                id: "\u{ff}\u{ff}\u{ff}\u{ff}OBX".into(),
+            },
+        ],
         _ => return None,
     })
 }
@@ -47,7 +64,7 @@ fn every_invalid_input_parses_with_its_diagnostics() {
         assert_eq!(Some(kinds), expected(&name), "{name}");
         seen += 1;
     }
-    assert_eq!(seen, 7);
+    assert_eq!(seen, 8);
 }
 
 #[test]
