@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Short, bounded runs of every fuzz target (libFuzzer through cargo-fuzz), seeded from the
 # repository's testdata/ and the shared analyzer corpus. Usage: protocols/fuzz/run.sh [SECONDS]
+# With FUZZ_RUNS=N set, each target runs exactly N inputs from libFuzzer seed 1 instead of for a
+# time: the same inputs on every machine, so a CI run is reproducible (what .ci/run does).
 # A crash makes cargo-fuzz exit non-zero; its input is kept under artifacts/<target>/.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -28,7 +30,13 @@ for target in $(cargo fuzz list --fuzz-dir .); do
     for dir in $(seeds_for "$target"); do
         [ -d "$dir" ] && find "$dir" -type f ! -name '*.md' -size -200k -exec cp -t "$seed_dir" {} + || true
     done
-    echo "== fuzz $target for ${seconds}s"
+    if [ -n "${FUZZ_RUNS:-}" ]; then
+        echo "== fuzz $target: $FUZZ_RUNS inputs from seed 1"
+        budget=(-runs="$FUZZ_RUNS" -seed=1)
+    else
+        echo "== fuzz $target for ${seconds}s"
+        budget=(-max_total_time="$seconds")
+    fi
     cargo fuzz run --fuzz-dir . "$target" "corpus/$target" "$seed_dir" -- \
-        -max_total_time="$seconds" -max_len=65536 -rss_limit_mb=2048 -print_final_stats=1
+        "${budget[@]}" -max_len=65536 -rss_limit_mb=2048 -print_final_stats=1
 done
