@@ -152,11 +152,6 @@ pub fn decode_capture(bytes: &[u8]) -> Capture {
     decoder.finish()
 }
 
-/// Whether `bytes` look like an E1381 conversation (see [`frame::looks_like_e1381`]).
-pub fn looks_like_e1381(bytes: &[u8]) -> bool {
-    frame::looks_like_e1381(bytes)
-}
-
 #[derive(Debug, Default)]
 struct CaptureDecoder {
     capture: Capture,

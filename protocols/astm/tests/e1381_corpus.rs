@@ -6,7 +6,8 @@
 
 use std::time::Instant;
 
-use lis_astm::capture::{decode_capture, looks_like_e1381, CaptureDiagnosticKind};
+use lis_astm::capture::{decode_capture, CaptureDiagnosticKind};
+use lis_astm::frame::looks_like_e1381;
 use lis_astm::frame::{ACK, ENQ, EOT, NAK};
 use lis_astm::link::{Link, LinkConfig, LinkEvent, Role};
 

@@ -115,7 +115,9 @@ pub(crate) fn run(args: &ParseArgs) -> anyhow::Result<ExitCode> {
             continue;
         };
         let started = Instant::now();
-        if args.summary && is_bare(protocol, &bytes) {
+        // Whether the file carries link-level framing (E1381 frames, MLLP blocks), decided once.
+        let bare = is_bare(protocol, &bytes);
+        if args.summary && bare {
             // Streamed: each message is parsed as soon as it is cut out, like a live link does.
             let (n, c, m, any_failed) = summarise_bare(protocol, &bytes);
             totals.seconds += started.elapsed().as_secs_f64();
@@ -126,8 +128,8 @@ pub(crate) fn run(args: &ParseArgs) -> anyhow::Result<ExitCode> {
             continue;
         }
         let (units, notices) = match protocol {
-            Protocol::Astm => astm_units(&bytes),
-            Protocol::Hl7 => hl7_units(&bytes),
+            Protocol::Astm => astm_units(&bytes, bare),
+            Protocol::Hl7 => hl7_units(&bytes, bare),
         };
         if args.summary {
             let (n, c, m, any_failed) = summarise(protocol, &units);
@@ -199,7 +201,7 @@ fn detect(bytes: &[u8]) -> Option<Protocol> {
             return Some(Protocol::Hl7);
         }
     }
-    if lis_astm::capture::looks_like_e1381(bytes) {
+    if lis_astm::frame::looks_like_e1381(bytes) {
         return Some(Protocol::Astm);
     }
     // The first line that starts like a header decides.
@@ -217,10 +219,10 @@ fn detect(bytes: &[u8]) -> Option<Protocol> {
 
 /// Cuts an ASTM file into messages: E1381 captures through the capture decoder, bare records
 /// through the record assembler.
-fn astm_units(bytes: &[u8]) -> (Vec<Unit<'_>>, Vec<Notice>) {
+fn astm_units(bytes: &[u8], bare: bool) -> (Vec<Unit<'_>>, Vec<Notice>) {
     use lis_astm::capture::{self, CaptureDiagnosticKind};
 
-    if !capture::looks_like_e1381(bytes) {
+    if bare {
         let units = lis_astm::assemble::RecordAssembler::split_all(bytes)
             .map(|m| Unit {
                 offset: m.offset,
@@ -264,10 +266,10 @@ fn astm_units(bytes: &[u8]) -> (Vec<Unit<'_>>, Vec<Notice>) {
 }
 
 /// Cuts an HL7 file into messages: MLLP frames when there is a start block, else `MSH` lines.
-fn hl7_units(bytes: &[u8]) -> (Vec<Unit<'_>>, Vec<Notice>) {
+fn hl7_units(bytes: &[u8], bare: bool) -> (Vec<Unit<'_>>, Vec<Notice>) {
     use lis_hl7::mllp::{MllpDecoder, MllpEvent};
 
-    if memchr::memchr(0x0B, bytes).is_none() {
+    if bare {
         let units = lis_hl7::split::messages(bytes)
             .map(|(offset, message)| Unit {
                 offset: offset as u64,
@@ -342,7 +344,7 @@ fn hl7_units(bytes: &[u8]) -> (Vec<Unit<'_>>, Vec<Notice>) {
 /// True when the file holds messages with no link-level framing (no E1381 frames, no MLLP).
 fn is_bare(protocol: Protocol, bytes: &[u8]) -> bool {
     match protocol {
-        Protocol::Astm => !lis_astm::capture::looks_like_e1381(bytes),
+        Protocol::Astm => !lis_astm::frame::looks_like_e1381(bytes),
         Protocol::Hl7 => memchr::memchr(0x0B, bytes).is_none(),
     }
 }
