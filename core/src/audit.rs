@@ -58,12 +58,30 @@ pub fn chain_hash(
     new: Option<&str>,
     reason: Option<&str>,
 ) -> [u8; 32] {
-    let canonical =
-        serde_json::json!([seq, at_ms, actor, action, entity, entity_id, old, new, reason]);
     let mut h = Sha256::new();
     h.update(prev_hash);
-    h.update(canonical.to_string().as_bytes());
+    // The canonical JSON is written straight into the hash (no JSON tree, no string of it);
+    // serde_json writes a tuple exactly as it writes the same array built as a value.
+    let canonical = (
+        seq, at_ms, actor, action, entity, entity_id, old, new, reason,
+    );
+    // Writing into a hash cannot fail, and these values always serialize.
+    let _ = serde_json::to_writer(HashWriter(&mut h), &canonical);
     h.finalize().into()
+}
+
+/// Feeds what is written into a SHA-256.
+struct HashWriter<'a>(&'a mut Sha256);
+
+impl std::io::Write for HashWriter<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.update(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 impl AuditEntry {
@@ -217,6 +235,30 @@ mod tests {
         assert_eq!(
             hex(&Sha256::digest(b"")),
             "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+        );
+    }
+
+    #[test]
+    fn entry_hash_is_sha256_of_the_documented_canonical_json() {
+        // Computed outside this code (Python hashlib) over 32 zero bytes followed by
+        // [7,1700000000000,"user:3","result.verify","result","42",null,"{\"state\":\"verified\"}","Nguyễn đã kiểm tra"]
+        // so that a change in how the canonical bytes are produced cannot go unnoticed: every
+        // stored chain depends on them.
+        let hash = chain_hash(
+            &GENESIS,
+            7,
+            1_700_000_000_000,
+            "user:3",
+            "result.verify",
+            "result",
+            "42",
+            None,
+            Some(r#"{"state":"verified"}"#),
+            Some("Nguyễn đã kiểm tra"),
+        );
+        assert_eq!(
+            hex(&hash),
+            "bb8fd91dfef6892c549e6605c21de2824cb414cf563549744f6b6f5ecd6c89bd"
         );
     }
 

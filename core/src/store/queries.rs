@@ -2,6 +2,7 @@
 //! queue, released results, the outbox.
 
 use jiff::Timestamp;
+use rusqlite::types::Type;
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
@@ -110,27 +111,30 @@ impl Store {
             let result = results_where(conn, "id = ?1", [result_id])?
                 .pop()
                 .ok_or_else(|| StoreError::not_found("result", result_id))?;
-            let mut stmt = conn.prepare(
-                "SELECT rule, outcome, detail FROM result_checks WHERE result_id = ?1 ORDER BY position",
-            )?;
-            let checks = stmt
-                .query_map([result_id], |r| {
-                    Ok(CheckRow {
-                        rule: r.get(0)?,
-                        outcome: Outcome::parse(&r.get::<_, String>(1)?).unwrap_or(Outcome::Failed),
-                        detail: r.get(2)?,
-                    })
-                })?
-                .collect::<Result<Vec<_>, _>>()?;
-            let reasons: String = conn.query_row(
-                "SELECT reasons FROM results WHERE id = ?1",
+            let (checks, reasons): (String, String) = conn.query_row(
+                "SELECT checks, reasons FROM results WHERE id = ?1",
                 [result_id],
-                |r| r.get(0),
+                |r| Ok((r.get(0)?, r.get(1)?)),
             )?;
+            // Damaged JSON is a storage error (it never came from a request), like any other
+            // column SQLite cannot convert.
+            let damaged = |column: usize, e: serde_json::Error| {
+                rusqlite::Error::FromSqlConversionFailure(column, Type::Text, Box::new(e))
+            };
+            let checks = serde_json::from_str::<Vec<(String, String, String)>>(&checks)
+                .map_err(|e| damaged(0, e))?
+                .into_iter()
+                .map(|(rule, outcome, detail)| CheckRow {
+                    rule,
+                    outcome: Outcome::parse(&outcome).unwrap_or(Outcome::Failed),
+                    detail,
+                })
+                .collect();
+            let reasons = serde_json::from_str(&reasons).map_err(|e| damaged(1, e))?;
             Ok(ResultWithChecks {
                 result,
                 checks,
-                reasons: serde_json::from_str(&reasons).unwrap_or_default(),
+                reasons,
             })
         })
     }

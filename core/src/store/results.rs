@@ -329,8 +329,8 @@ pub(crate) fn store_result(
         "INSERT INTO results (ordered_test_id, order_id, patient_id, specimen_barcode, test_code, \
          version, value_sent, value, numeric, value_kind, unit, flags, instrument_flags, \
          instrument, operator, observed_at, received_at, state, reported, journal_id, reasons, \
-         released_at, corrects) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, \
-         ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23)",
+         released_at, corrects, checks) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, \
+         ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24)",
     )?
     .execute(params![
         target.ordered_test_id,
@@ -356,9 +356,9 @@ pub(crate) fn store_result(
         serde_json::to_string(&decision.reasons).unwrap_or_default(),
         (state == ResultState::Released).then_some(now),
         new.corrects,
+        checks_json(&checks, &decision),
     ])?;
     let result_id = conn.last_insert_rowid();
-    insert_checks(conn, result_id, &checks, &decision)?;
     match rerun {
         Some(dilution) => {
             conn.prepare_cached(
@@ -409,64 +409,31 @@ pub(crate) fn store_result(
     })
 }
 
-/// Writes one row per rule and the decision row, in one statement.
-fn insert_checks(
-    conn: &Connection,
-    result_id: ResultId,
+/// Every check outcome and the decision, in the order the rules ran, as the JSON array of
+/// `[rule, outcome, detail]` arrays kept in `results.checks` (migration 6).
+fn checks_json(
     checks: &[crate::validation::CheckOutcome],
     decision: &autoverify::Decision,
-) -> Result<(), StoreError> {
+) -> String {
     let decision_detail = if decision.autoverified {
         String::from("every rule passed")
     } else {
         decision.reasons.join("; ")
     };
-    use rusqlite::types::{ToSqlOutput, ValueRef};
-    let text = |s: &'static str| ToSqlOutput::Borrowed(ValueRef::Text(s.as_bytes()));
-    let mut values: Vec<ToSqlOutput<'_>> = Vec::with_capacity((checks.len() + 1) * 5);
-    for (position, c) in (0i64..).zip(checks) {
-        values.push(ToSqlOutput::from(result_id));
-        values.push(ToSqlOutput::from(position));
-        values.push(text(c.rule.as_str()));
-        values.push(text(c.outcome.as_str()));
-        values.push(ToSqlOutput::Borrowed(ValueRef::Text(c.detail.as_bytes())));
-    }
-    values.push(ToSqlOutput::from(result_id));
-    values.push(ToSqlOutput::from(
-        i64::try_from(checks.len()).unwrap_or(i64::MAX),
-    ));
-    values.push(text("autoverification"));
-    values.push(text(if decision.autoverified {
-        "passed"
-    } else {
-        "failed"
-    }));
-    values.push(ToSqlOutput::Borrowed(ValueRef::Text(
-        decision_detail.as_bytes(),
-    )));
-    // The statement text depends only on the number of rules, so it is prepared once; the text
-    // itself is built once per row count, not for every result.
-    conn.prepare_cached(&insert_checks_sql(checks.len() + 1))?
-        .execute(rusqlite::params_from_iter(values))?;
-    Ok(())
-}
-
-/// Row counts whose statement text is kept after it is first built (a test has far fewer rules).
-const CACHED_CHECK_ROWS: usize = 32;
-
-/// `INSERT INTO result_checks ... VALUES (...), (...)` with `rows` rows of parameters.
-fn insert_checks_sql(rows: usize) -> std::borrow::Cow<'static, str> {
-    use std::sync::OnceLock;
-    static TEXTS: [OnceLock<String>; CACHED_CHECK_ROWS] =
-        [const { OnceLock::new() }; CACHED_CHECK_ROWS];
-    let build = || {
-        let values = vec!["(?, ?, ?, ?, ?)"; rows].join(", ");
-        format!("INSERT INTO result_checks (result_id, position, rule, outcome, detail) VALUES {values}")
-    };
-    match TEXTS.get(rows) {
-        Some(cell) => std::borrow::Cow::Borrowed(cell.get_or_init(build).as_str()),
-        None => std::borrow::Cow::Owned(build()),
-    }
+    let rows: Vec<[&str; 3]> = checks
+        .iter()
+        .map(|c| [c.rule.as_str(), c.outcome.as_str(), c.detail.as_str()])
+        .chain(std::iter::once([
+            "autoverification",
+            if decision.autoverified {
+                "passed"
+            } else {
+                "failed"
+            },
+            decision_detail.as_str(),
+        ]))
+        .collect();
+    serde_json::to_string(&rows).unwrap_or_else(|_| String::from("[]"))
 }
 
 /// The patient's latest stored verified numeric result of `test_code` on another ordered test
