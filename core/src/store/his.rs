@@ -225,6 +225,18 @@ fn settle_outbox(
     Ok(())
 }
 
+/// The released results matching a [`ReleasedFilter`] (`?1` order, `?2` specimen, `?3`
+/// patient, `?4` since, `?5` corrected, `?6` test code; each NULL when not asked), in release
+/// order, at most `?7`.
+pub(super) const RELEASED_RESULTS_WHERE: &str = "WHERE state = 'released' \
+     AND (?1 IS NULL OR order_id IN (SELECT id FROM orders WHERE placer_number = ?1 OR accession = ?1)) \
+     AND (?2 IS NULL OR specimen_barcode = ?2) \
+     AND (?3 IS NULL OR patient_id IN (SELECT id FROM patients WHERE his_id = ?3)) \
+     AND (?4 IS NULL OR released_at >= ?4) \
+     AND (?5 IS NULL OR (corrects IS NOT NULL) = ?5) \
+     AND (?6 IS NULL OR test_code = ?6) \
+     ORDER BY released_at, id LIMIT ?7";
+
 impl Store {
     /// The outbox rows due for `endpoint` at `now`: per order only the oldest row not yet
     /// finished for this endpoint (so an order's messages arrive in order), and only when its
@@ -491,14 +503,7 @@ impl Store {
         self.read(|conn, _| {
             let sql = format!(
                 "SELECT {RESULT_COLUMNS}, released_at, patient_id FROM results \
-                 WHERE state = 'released' \
-                 AND (?1 IS NULL OR order_id IN (SELECT id FROM orders WHERE placer_number = ?1 OR accession = ?1)) \
-                 AND (?2 IS NULL OR specimen_barcode = ?2) \
-                 AND (?3 IS NULL OR patient_id IN (SELECT id FROM patients WHERE his_id = ?3)) \
-                 AND (?4 IS NULL OR released_at >= ?4) \
-                 AND (?5 IS NULL OR (corrects IS NOT NULL) = ?5) \
-                 AND (?6 IS NULL OR test_code = ?6) \
-                 ORDER BY released_at, id LIMIT ?7"
+                 {RELEASED_RESULTS_WHERE}"
             );
             let mut stmt = conn.prepare_cached(&sql)?;
             let rows = stmt.query_map(

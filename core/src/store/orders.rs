@@ -96,6 +96,14 @@ pub(crate) fn add_outbox(
     Ok(conn.last_insert_rowid())
 }
 
+/// An order's tests that are not cancelled: how many, how many have a reported result, how
+/// many of those are released.
+pub(super) const ORDER_PROGRESS_SQL: &str = "SELECT COUNT(*), \
+     COALESCE(SUM(r.id IS NOT NULL), 0), \
+     COALESCE(SUM(r.state = 'released'), 0) \
+     FROM ordered_tests ot LEFT JOIN results r ON r.id = ot.reported_result_id \
+     WHERE ot.order_id = ?1 AND ot.status != 'cancelled'";
+
 /// Recomputes an order's status from its tests:
 /// cancelled stays cancelled; no result is `ordered`; every test's reported result released is
 /// `released`; every test resulted is `resulted`; otherwise `in_progress`.
@@ -111,13 +119,7 @@ pub(crate) fn refresh_status(
         return Ok(OrderStatus::Cancelled);
     }
     let (total, resulted, released): (i64, i64, i64) = conn
-        .prepare_cached(
-            "SELECT COUNT(*), \
-             COALESCE(SUM(r.id IS NOT NULL), 0), \
-             COALESCE(SUM(r.state = 'released'), 0) \
-             FROM ordered_tests ot LEFT JOIN results r ON r.id = ot.reported_result_id \
-             WHERE ot.order_id = ?1 AND ot.status != 'cancelled'",
-        )?
+        .prepare_cached(ORDER_PROGRESS_SQL)?
         .query_row([order_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
     let status = if resulted == 0 {
         OrderStatus::Ordered

@@ -14,6 +14,13 @@ use crate::model::{
 };
 use crate::validation::{Flag, Outcome};
 
+/// The review worklist, oldest first (served by the partial index `results_pending_review`).
+pub(super) const PENDING_REVIEW_WHERE: &str = "state = 'pending_review' ORDER BY id";
+
+/// Released results from `?1` on, in release order (the partial index `results_released`).
+pub(super) const RELEASED_SINCE_WHERE: &str =
+    "released_at >= ?1 AND state = 'released' ORDER BY released_at, id";
+
 pub(super) const RESULT_COLUMNS: &str =
     "id, ordered_test_id, order_id, specimen_barcode, test_code, \
     version, value_sent, value, numeric, value_kind, unit, flags, instrument_flags, instrument, \
@@ -141,18 +148,12 @@ impl Store {
 
     /// Results waiting for a person, oldest first.
     pub fn pending_review(&self) -> Result<Vec<LabResult>, StoreError> {
-        self.read(|conn, _| results_where(conn, "state = 'pending_review' ORDER BY id", []))
+        self.read(|conn, _| results_where(conn, PENDING_REVIEW_WHERE, []))
     }
 
     /// Results released at or after `since`, in release order (for the HIS and reports).
     pub fn released_results_since(&self, since: Timestamp) -> Result<Vec<LabResult>, StoreError> {
-        self.read(|conn, _| {
-            results_where(
-                conn,
-                "released_at >= ?1 AND state = 'released' ORDER BY released_at, id",
-                [ms(since)],
-            )
-        })
+        self.read(|conn, _| results_where(conn, RELEASED_SINCE_WHERE, [ms(since)]))
     }
 
     /// The unmatched queue: results not yet attached to an order, oldest first.

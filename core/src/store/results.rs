@@ -86,6 +86,31 @@ pub(crate) fn find_specimen(
         .optional()?)
 }
 
+// The lookups made for every result. `+state` keeps SQLite from choosing an index on state
+// for them (a partial index, or once a (state, released_at) index that made it scan every
+// released result per result); `store::tests::plans` checks the plans.
+
+/// An ordered test of a specimen by test code, with its next version number and whether a
+/// version is released.
+pub(super) const ORDERED_TEST_SQL: &str = "SELECT ot.id, ot.status, \
+     (SELECT COALESCE(MAX(version), 0) + 1 FROM results WHERE ordered_test_id = ot.id), \
+     EXISTS (SELECT 1 FROM results WHERE ordered_test_id = ot.id AND +state = 'released') \
+     FROM ordered_tests ot WHERE ot.specimen_id = ?1 AND ot.test_code = ?2";
+
+/// Every ordered test of a specimen, as [`ORDERED_TEST_SQL`] reads one.
+pub(super) const ORDERED_TESTS_OF_SPECIMEN_SQL: &str = "SELECT ot.test_code, ot.id, ot.status, \
+     (SELECT COALESCE(MAX(version), 0) + 1 FROM results WHERE ordered_test_id = ot.id), \
+     EXISTS (SELECT 1 FROM results WHERE ordered_test_id = ot.id AND +state = 'released') \
+     FROM ordered_tests ot WHERE ot.specimen_id = ?1";
+
+/// The patient's latest verified numeric result of a test on another ordered test.
+pub(super) const PREVIOUS_RESULT_SQL: &str =
+    "SELECT id, numeric, COALESCE(observed_at, received_at) FROM results \
+     WHERE patient_id = ?1 AND test_code = ?2 AND ordered_test_id != ?3 \
+     AND value_kind = 'numeric' \
+     AND +state IN ('autoverified', 'verified', 'released') \
+     ORDER BY id DESC LIMIT 1";
+
 /// The ordered test for a test code on a specimen.
 pub(crate) fn target_on(
     conn: &Connection,
@@ -98,12 +123,7 @@ pub(crate) fn target_on(
     // The ordered test, with the next version number and whether a version is released, in
     // one statement (this runs for every result).
     let ordered: Option<(i64, String, i64, bool)> = conn
-        .prepare_cached(
-            "SELECT ot.id, ot.status, \
-             (SELECT COALESCE(MAX(version), 0) + 1 FROM results WHERE ordered_test_id = ot.id), \
-             EXISTS (SELECT 1 FROM results WHERE ordered_test_id = ot.id AND +state = 'released') \
-             FROM ordered_tests ot WHERE ot.specimen_id = ?1 AND ot.test_code = ?2",
-        )?
+        .prepare_cached(ORDERED_TEST_SQL)?
         .query_row(params![specimen.specimen_row_id, test_code], |r| {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
         })
@@ -145,12 +165,7 @@ pub(crate) fn ordered_tests_of(
     conn: &Connection,
     specimen: &SpecimenContext,
 ) -> Result<std::collections::HashMap<String, OrderedTestRow>, StoreError> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT ot.test_code, ot.id, ot.status, \
-         (SELECT COALESCE(MAX(version), 0) + 1 FROM results WHERE ordered_test_id = ot.id), \
-         EXISTS (SELECT 1 FROM results WHERE ordered_test_id = ot.id AND +state = 'released') \
-         FROM ordered_tests ot WHERE ot.specimen_id = ?1",
-    )?;
+    let mut stmt = conn.prepare_cached(ORDERED_TESTS_OF_SPECIMEN_SQL)?;
     let rows = stmt.query_map([specimen.specimen_row_id], |r| {
         Ok((
             r.get::<_, String>(0)?,
@@ -445,13 +460,7 @@ fn previous_result(
     test_code: &str,
 ) -> Result<Option<PreviousResult>, StoreError> {
     Ok(conn
-        .prepare_cached(
-            "SELECT id, numeric, COALESCE(observed_at, received_at) FROM results \
-             WHERE patient_id = ?1 AND test_code = ?2 AND ordered_test_id != ?3 \
-             AND value_kind = 'numeric' \
-             AND +state IN ('autoverified', 'verified', 'released') \
-             ORDER BY id DESC LIMIT 1",
-        )?
+        .prepare_cached(PREVIOUS_RESULT_SQL)?
         .query_row(
             params![target.patient_id, test_code, target.ordered_test_id],
             |r| {

@@ -3,6 +3,7 @@
 
 mod ingest;
 mod lifecycle;
+mod plans;
 
 use jiff::civil::{date, Date};
 use jiff::Timestamp;
