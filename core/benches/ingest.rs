@@ -177,20 +177,6 @@ fn bench(c: &mut Criterion) {
     });
 
     report_cpu("one_commit_per_message", m0, c0);
-    // The same work without any disk: the CPU cost of matching, checking and storing.
-    let memory = Store::open_in_memory(LabConfig::embedded_default().unwrap()).unwrap();
-    add_orders(&memory);
-    let (m0, c0) = (NEXT.load(Ordering::Relaxed), cpu_seconds());
-    group.bench_function("in_memory_no_disk", |b| {
-        b.iter_custom(|iters| {
-            let start = Instant::now();
-            for _ in 0..iters {
-                black_box(memory.ingest(message(98)).unwrap());
-            }
-            start.elapsed()
-        });
-    });
-    report_cpu("in_memory_no_disk", m0, c0);
     group.finish();
 }
 

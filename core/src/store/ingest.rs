@@ -134,8 +134,8 @@ pub(crate) fn ingest(
                 if !touched.contains(&target.order_id) {
                     touched.push(target.order_id);
                 }
-                // The reasons are in the result row and its check rows; the audit keeps what
-                // was decided.
+                // The reasons and every check outcome are in the result's row; the audit keeps
+                // what was decided.
                 stored.push(StoredObservation::Result(s.result_id));
                 summary.push(SummaryEntry::Result {
                     flags: s.flags.iter().map(|f| f.code()).collect(),

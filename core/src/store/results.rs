@@ -1,5 +1,5 @@
-//! Storing one result version: unit conversion, checks, autoverification decision, check rows,
-//! follow-ups (rerun with dilution, reflex tests). Used by ingest and by attaching an unmatched
+//! Storing one result version: unit conversion, checks, autoverification decision, the check
+//! outcomes in the result's row, follow-ups (rerun with dilution, reflex tests). Used by ingest and by attaching an unmatched
 //! result.
 
 use jiff::civil::Date;
