@@ -244,6 +244,3 @@ fn wait_for_log_end(log: &Arc<Mutex<String>>) -> String {
         std::thread::sleep(Duration::from_millis(10));
     }
 }
-
-pub use crate::http::get as http_get;
-pub use crate::lab_config::lab_without_instruments;
