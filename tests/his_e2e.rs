@@ -104,6 +104,17 @@ impl FakeHis {
     }
 }
 
+/// A lab in `dir` whose HIS is up and answers every result message with `ack_code`, a token with
+/// the HIS's scopes (created before `lis serve` starts), and `lis serve` running.
+fn start_with_his(dir: &Path, ack_code: &'static str) -> (Lab, FakeHis, String, Lis) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let lab = write_lab(dir, listener.local_addr().unwrap());
+    let his = FakeHis::serve(listener, ack_code);
+    let token = lab.create_token("his", "orders:write,results:read,fhir:read");
+    let lis = lab.serve();
+    (lab, his, token, lis)
+}
+
 fn orders_addr(lis: &Lis) -> SocketAddr {
     wait_for("the HIS orders listener", TIMEOUT, || {
         lis.log()
@@ -121,19 +132,7 @@ fn send_order(lis: &Lis, message: &str) -> String {
 }
 
 fn simulate(lis: &Lis, specimen: &str) {
-    let addr = lis.link_addr("CHEM").to_string();
-    let run = Simulation::run(&[
-        "--profile",
-        "generic-astm",
-        "--connect",
-        &addr,
-        "--query",
-        "--specimen-id",
-        specimen,
-        "--seed",
-        "3",
-        "--json",
-    ]);
+    let run = Simulation::query("generic-astm", lis.link_addr("CHEM"), specimen, "3");
     let stdout = &run.stdout;
     assert!(
         stdout.contains("sent=1 acknowledged=1"),
@@ -153,11 +152,7 @@ fn metric(lis: &Lis, line_start: &str) -> f64 {
 #[test]
 fn his_order_analyzer_result_oru_acknowledged_and_pulled() {
     let dir = tempfile::tempdir().unwrap();
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let lab = write_lab(dir.path(), listener.local_addr().unwrap());
-    let his = FakeHis::serve(listener, "AA");
-    let token = his_token(&lab);
-    let lis = lab.serve();
+    let (_lab, his, token, lis) = start_with_his(dir.path(), "AA");
 
     let ack = send_order(&lis, &order("PL-900", "E2E900", "ORD1"));
     assert_eq!(field(&ack, "MSA", 1), "AA", "{ack}");
@@ -237,11 +232,7 @@ fn his_down_for_a_while_gets_the_result_once_after_it_comes_back() {
 #[test]
 fn application_error_from_the_his_is_surfaced() {
     let dir = tempfile::tempdir().unwrap();
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let lab = write_lab(dir.path(), listener.local_addr().unwrap());
-    let his = FakeHis::serve(listener, "AE");
-    let token = his_token(&lab);
-    let lis = lab.serve();
+    let (lab, his, token, lis) = start_with_his(dir.path(), "AE");
     // An unknown test from the HIS is refused with AE and a reason.
     let bad = order("PL-902", "E2E902", "ORD3").replace("14749-6^Glucose^LN", "NOPE^Nothing^L");
     let ack = send_order(&lis, &bad);
@@ -303,19 +294,10 @@ fn application_error_from_the_his_is_surfaced() {
     assert_eq!(his.messages().len(), 2, "not retried after the second AE");
 }
 
-/// A token with the HIS's scopes, created before `lis serve` starts.
-fn his_token(lab: &Lab) -> String {
-    lab.create_token("his", "orders:write,results:read,fhir:read")
-}
-
 #[test]
 fn correction_is_resent_to_the_his_as_a_correction() {
     let dir = tempfile::tempdir().unwrap();
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let lab = write_lab(dir.path(), listener.local_addr().unwrap());
-    let his = FakeHis::serve(listener, "AA");
-    let token = his_token(&lab);
-    let lis = lab.serve();
+    let (lab, his, token, lis) = start_with_his(dir.path(), "AA");
 
     let ack = send_order(&lis, &order("PL-904", "E2E904", "ORD5"));
     assert_eq!(field(&ack, "MSA", 1), "AA", "{ack}");
@@ -396,11 +378,7 @@ fn read_frames(stream: &mut TcpStream, n: usize) -> Vec<String> {
 #[test]
 fn bad_input_on_every_his_entry_point_is_answered_and_journaled() {
     let dir = tempfile::tempdir().unwrap();
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let lab = write_lab(dir.path(), listener.local_addr().unwrap());
-    let _his = FakeHis::serve(listener, "AA");
-    let token = his_token(&lab);
-    let lis = lab.serve();
+    let (lab, _his, token, lis) = start_with_his(dir.path(), "AA");
     let mut stream = TcpStream::connect(orders_addr(&lis)).unwrap();
     stream.set_read_timeout(Some(TIMEOUT)).unwrap();
 

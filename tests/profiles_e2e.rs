@@ -136,6 +136,25 @@ fn write_lab(dir: &Path, profiles: &[ProfileInfo]) -> Lab {
     lab.write(dir)
 }
 
+/// `lis order add` of `tests` for `specimen`, for a patient with no name.
+fn add_order(lab: &Lab, specimen: &str, tests: &[String], patient: &str, sex: &str, birth: &str) {
+    let (code, out, err) = lab.run(&[
+        "order",
+        "add",
+        "--specimen",
+        specimen,
+        "--tests",
+        &tests.join(","),
+        "--patient",
+        patient,
+        "--sex",
+        sex,
+        "--birth",
+        birth,
+    ]);
+    assert_eq!(code, 0, "{out}{err}");
+}
+
 #[test]
 fn the_hand_list_is_every_shipped_profile() {
     let (code, _, err) = run_lis(&[
@@ -166,21 +185,14 @@ fn every_profile_delivers_ordered_results_that_are_stored_as_sent() {
             .iter()
             .map(|t| catalog_code(i, &t.code))
             .collect();
-        let (code, out, err) = lab.run(&[
-            "order",
-            "add",
-            "--specimen",
+        add_order(
+            &lab,
             &format!("SPEC{i}"),
-            "--tests",
-            &tests.join(","),
-            "--patient",
+            &tests,
             &format!("PAT{i}"),
-            "--sex",
             "F",
-            "--birth",
             "1990-05-06",
-        ]);
-        assert_eq!(code, 0, "{out}{err}");
+        );
     }
 
     let lis = lab.serve();
@@ -310,39 +322,21 @@ fn every_query_profile_is_told_the_ordered_tests_and_sends_only_those() {
             "{}: a strict subset",
             prof.name
         );
-        let (code, out, err) = lab.run(&[
-            "order",
-            "add",
-            "--specimen",
+        add_order(
+            &lab,
             &format!("Q{i}"),
-            "--tests",
-            &tests.join(","),
-            "--patient",
+            &tests,
             &format!("QPAT{i}"),
-            "--sex",
             "M",
-            "--birth",
             "1975-11-02",
-        ]);
-        assert_eq!(code, 0, "{out}{err}");
+        );
     }
 
     let lis = lab.serve();
     let mut messages = 0;
     for (i, prof) in profiles.iter().enumerate().filter(|(_, p)| p.query) {
         let addr = lis.link_addr(&format!("LINK{i}"));
-        let run = Simulation::run(&[
-            "--profile",
-            &prof.name,
-            "--connect",
-            &addr.to_string(),
-            "--query",
-            "--specimen-id",
-            &format!("Q{i}"),
-            "--seed",
-            "11",
-            "--json",
-        ]);
+        let run = Simulation::query(&prof.name, addr, &format!("Q{i}"), "11");
         let stdout = &run.stdout;
         let what = format!("{}: {stdout}{}\n{}", prof.name, run.stderr, lis.log());
         assert_eq!(run.code, Some(0), "{what}");

@@ -4,6 +4,7 @@
 //! `lis serve` runs); the next query answers only the rerun. The same for Mindray CL's legacy
 //! HL7 query (QRY^Q02 answered QCK^Q02 + DSR^Q03).
 
+use std::net::SocketAddr;
 use std::process::Command;
 
 use lis_tests::lab::test_codes;
@@ -29,19 +30,8 @@ fn chem_lab() -> LabConfig {
         .link(&chemistry(&["GLU", "UREA"]).maps("CHOL", "CHOL-HOLD"))
 }
 
-fn simulate(addr: &str, specimen: &str, seed: &str) -> (i32, Vec<String>, Value) {
-    let run = Simulation::run(&[
-        "--profile",
-        "generic-astm",
-        "--connect",
-        addr,
-        "--query",
-        "--specimen-id",
-        specimen,
-        "--seed",
-        seed,
-        "--json",
-    ]);
+fn simulate(addr: SocketAddr, specimen: &str, seed: &str) -> (i32, Vec<String>, Value) {
+    let run = Simulation::query("generic-astm", addr, specimen, seed);
     (
         run.code.unwrap_or(-1),
         vec![run.report().to_owned(), run.stderr.clone()],
@@ -56,9 +46,9 @@ fn a_query_gets_the_ordered_tests_and_after_a_rerun_only_the_rerun() {
     // The simulator measures GLU, UREA, CREA, AST, ALT and CHOL; only GLU and CHOL are ordered.
     lab.add_order("S3001", "GLU,CHOL-HOLD", "PID003");
     let lis = lab.serve();
-    let addr = lis.link_addr("CHEM").to_string();
+    let addr = lis.link_addr("CHEM");
 
-    let (code, out, detail) = simulate(&addr, "S3001", "7");
+    let (code, out, detail) = simulate(addr, "S3001", "7");
     assert_eq!(code, 0, "{out:?}\n{}", lis.log());
     assert_eq!(
         out[0],
@@ -88,7 +78,7 @@ fn a_query_gets_the_ordered_tests_and_after_a_rerun_only_the_rerun() {
     assert_eq!(code, 0, "{out}{err}");
     assert!(out.contains("\"state\":\"rerun_requested\""), "{out}");
 
-    let (code, out, detail) = simulate(&addr, "S3001", "8");
+    let (code, out, detail) = simulate(addr, "S3001", "8");
     assert_eq!(code, 0, "{out:?}\n{}", lis.log());
     assert_eq!(detail["ordered"], serde_json::json!(["CHOL"]), "{detail}");
     let rerun_value = detail["results"][0]["value"]
@@ -274,20 +264,9 @@ fn a_legacy_hl7_query_qry_q02_gets_the_ordered_tests_and_after_a_rerun_only_the_
     let lab = cl_lab().write(dir.path());
     lab.add_order("S3301", "CL-25,CL-1", "PID033");
     let lis = lab.serve();
-    let addr = lis.link_addr("CL").to_string();
+    let addr = lis.link_addr("CL");
     let run = |seed: &str| {
-        let run = Simulation::run(&[
-            "--profile",
-            "mindray-cl",
-            "--connect",
-            &addr,
-            "--query",
-            "--specimen-id",
-            "S3301",
-            "--seed",
-            seed,
-            "--json",
-        ]);
+        let run = Simulation::query("mindray-cl", addr, "S3301", seed);
         (run.code, run.report().to_owned(), run.detail())
     };
     let (code, report, detail) = run("5");

@@ -3,6 +3,7 @@
 //! (`sent=N acknowledged=N rejected=N timed_out=N queries=N answered=N`), then one JSON line with
 //! the specimen, the results sent and the tests the LIS said were ordered.
 
+use std::net::SocketAddr;
 use std::process::Command;
 
 use serde_json::Value;
@@ -33,6 +34,24 @@ impl Simulation {
             stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
             stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
         }
+    }
+
+    /// `lis simulate --profile PROFILE --connect ADDR --query --specimen-id SPECIMEN --seed SEED
+    /// --json`: the analyzer asks the LIS at `addr` for the specimen's tests, then sends results
+    /// for those it was told.
+    pub fn query(profile: &str, addr: SocketAddr, specimen: &str, seed: &str) -> Self {
+        Self::run(&[
+            "--profile",
+            profile,
+            "--connect",
+            &addr.to_string(),
+            "--query",
+            "--specimen-id",
+            specimen,
+            "--seed",
+            seed,
+            "--json",
+        ])
     }
 
     /// The report line (empty if nothing was printed).
