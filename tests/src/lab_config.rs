@@ -10,14 +10,6 @@ use std::path::{Path, PathBuf};
 
 use crate::lab::Lab;
 
-/// The embedded default lab's text up to its instruments (so without them, and without the
-/// `[his]` section that follows them), for a test to append its own.
-pub fn lab_without_instruments() -> String {
-    let text = lis_core::DEFAULT_LAB_TOML;
-    let cut = text.find("\n[[instruments]]").unwrap_or(text.len());
-    text[..cut].to_owned()
-}
-
 /// A lab config being put together, piece after piece, in the order the pieces are added.
 #[derive(Debug, Clone)]
 pub struct LabConfig {
@@ -25,10 +17,13 @@ pub struct LabConfig {
 }
 
 impl LabConfig {
-    /// The default lab's catalog and settings, no instruments and no HIS.
+    /// The default lab's catalog and settings: the embedded default lab's text up to its
+    /// instruments, so without them and without the `[his]` section that follows them.
     pub fn default_catalog() -> Self {
+        let text = lis_core::DEFAULT_LAB_TOML;
+        let cut = text.find("\n[[instruments]]").unwrap_or(text.len());
         Self {
-            toml: lab_without_instruments(),
+            toml: text[..cut].to_owned(),
         }
     }
 
