@@ -2,13 +2,10 @@
 //! (every problem with its line and key path, nothing started), `lis config example` round trip,
 //! `lis audit verify` and `lis journal verify` before and after tampering with the SQLite file.
 
-use std::path::Path;
-
 use lis_tests::analyzer::{connect, e1381_send};
-use lis_tests::run_lis;
-use lis_tests::server::Lis;
-
-use crate::serve_e2e::{add_order, write_lab};
+use lis_tests::lab::Lab;
+use lis_tests::lab_config::{chemistry, LabConfig};
+use lis_tests::{path_arg, run_lis};
 
 /// A config with four problems; the line numbers in the test below are counted by hand.
 const BAD: &str = r#"[lab]
@@ -45,18 +42,14 @@ port = 5002
 protocol = "hl7-mllp"
 "#;
 
-fn p(path: &Path) -> &str {
-    path.to_str().expect("UTF-8 path")
-}
-
 #[test]
 fn config_check_lists_every_problem_with_line_and_key_path() {
     let dir = tempfile::tempdir().expect("tempdir");
     let file = dir.path().join("bad.toml");
     std::fs::write(&file, BAD).expect("write");
-    let (code, out, _) = run_lis(&["config", "check", p(&file)]);
+    let (code, out, _) = run_lis(&["config", "check", path_arg(&file)]);
     assert_eq!(code, 1, "{out}");
-    let f = p(&file);
+    let f = path_arg(&file);
     let lines: Vec<&str> = out.lines().collect();
     assert_eq!(lines.len(), 5, "{out}");
     assert!(
@@ -88,15 +81,7 @@ fn serve_with_a_bad_config_exits_2_and_starts_nothing() {
     let file = dir.path().join("bad.toml");
     std::fs::write(&file, BAD).expect("write");
     let data = dir.path().join("data");
-    let (code, _, err) = run_lis(&[
-        "serve",
-        "--config",
-        p(&file),
-        "--data",
-        p(&data),
-        "--http",
-        "127.0.0.1:0",
-    ]);
+    let (code, _, err) = Lab::new(&file, &data).run(&["serve", "--http", "127.0.0.1:0"]);
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("4 problem(s) in lab config"), "{err}");
     assert!(err.contains(":22: instruments[0].connection.port"), "{err}");
@@ -113,31 +98,19 @@ fn config_example_is_a_config_that_checks() {
     assert_eq!(example, lis_core::DEFAULT_LAB_TOML);
     let file = dir.path().join("lab.toml");
     std::fs::write(&file, &example).expect("write");
-    let (code, out, _) = run_lis(&["config", "check", p(&file)]);
+    let (code, out, _) = run_lis(&["config", "check", path_arg(&file)]);
     assert_eq!(code, 0, "{out}");
     assert!(out.ends_with("links)\n") && out.contains(": OK ("), "{out}");
 }
 
-const CHEM: &str = r#"
-[[instruments]]
-id = "CHEM"
-name = "Chemistry over E1381"
-profile = "generic-astm"
-test_map = [{ code = "GLU", test = "GLU" }]
-[instruments.connection]
-kind = "tcp-server"
-address = "127.0.0.1"
-port = 0
-protocol = "astm-e1381"
-"#;
-
 #[test]
 fn audit_and_journal_verify_pass_after_traffic_and_fail_after_tampering() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let data = dir.path().join("data");
-    let config = write_lab(dir.path(), CHEM);
-    add_order(&config, &data, "S4001", "GLU", "PID005");
-    let lis = Lis::start(&config, &data);
+    let lab = LabConfig::default_catalog()
+        .link(&chemistry(&["GLU"]))
+        .write(dir.path());
+    lab.add_order("S4001", "GLU", "PID005");
+    let lis = lab.serve();
     let mut analyzer = connect(lis.link_addr("CHEM"));
     e1381_send(
         &mut analyzer,
@@ -154,8 +127,7 @@ fn audit_and_journal_verify_pass_after_traffic_and_fail_after_tampering() {
     let (code, log) = lis.stop();
     assert_eq!(code, Some(0), "{log}");
 
-    let args = ["--config", p(&config), "--data", p(&data)];
-    let (code, out, err) = run_lis(&[&["audit", "verify"][..], &args].concat());
+    let (code, out, err) = lab.run(&["audit", "verify"]);
     assert_eq!(code, 0, "{out}{err}");
     assert!(out.starts_with("OK: audit chain intact, "), "{out}");
     let entries: u64 = out
@@ -167,11 +139,11 @@ fn audit_and_journal_verify_pass_after_traffic_and_fail_after_tampering() {
         .unwrap_or_else(|| panic!("{out}"));
     // At least: the config load, the patient, the order, and the stored result.
     assert!(entries >= 4, "{out}");
-    let (code, out, _) = run_lis(&[&["journal", "verify"][..], &args].concat());
+    let (code, out, _) = lab.run(&["journal", "verify"]);
     assert_eq!((code, out.as_str()), (0, "OK: journal intact, 1 entries\n"));
 
     // Someone edits an audit entry and a stored message behind the LIS's back.
-    let db = rusqlite::Connection::open(data.join("lis.sqlite3")).expect("open sqlite");
+    let db = rusqlite::Connection::open(lab.data().join("lis.sqlite3")).expect("open sqlite");
     let changed = db
         .execute(
             "UPDATE audit SET reason = 'nothing happened' WHERE seq = 2",
@@ -186,14 +158,14 @@ fn audit_and_journal_verify_pass_after_traffic_and_fail_after_tampering() {
     .expect("tamper journal");
     drop(db);
 
-    let (code, out, _) = run_lis(&[&["audit", "verify"][..], &args].concat());
+    let (code, out, _) = lab.run(&["audit", "verify"]);
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("breaks at entry 2"), "{out}");
     assert!(
         out.contains("entry 2: content does not match its hash (edited)"),
         "{out}"
     );
-    let (code, out, _) = run_lis(&[&["journal", "verify"][..], &args].concat());
+    let (code, out, _) = lab.run(&["journal", "verify"]);
     assert_eq!(
         (code, out.as_str()),
         (1, "DAMAGED: 1 of 1 journal entries fail their CRC-32: 1\n")
@@ -205,20 +177,10 @@ fn serve_reports_a_port_in_use_and_exits_1() {
     let dir = tempfile::tempdir().expect("tempdir");
     let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     let port = taken.local_addr().expect("addr").port();
-    let config = write_lab(
-        dir.path(),
-        &CHEM.replace("port = 0", &format!("port = {port}")),
-    );
-    let data = dir.path().join("data");
-    let (code, _, err) = run_lis(&[
-        "serve",
-        "--config",
-        p(&config),
-        "--data",
-        p(&data),
-        "--http",
-        "127.0.0.1:0",
-    ]);
+    let lab = LabConfig::default_catalog()
+        .link(&chemistry(&["GLU"]).on_port(port))
+        .write(dir.path());
+    let (code, _, err) = lab.run(&["serve", "--http", "127.0.0.1:0"]);
     assert_eq!(code, 1, "{err}");
     assert!(
         err.contains(&format!("cannot open tcp-server 127.0.0.1:{port}")),

@@ -4,11 +4,8 @@
 use std::io::Write;
 
 use lis_tests::analyzer::{connect, read_byte, ACK, ENQ, EOT, ETX, STX};
-use lis_tests::run_lis;
-use lis_tests::server::Lis;
-
-use crate::his_e2e::post_auth;
-use crate::serve_e2e::{add_order, write_lab, CHEM_ASTM};
+use lis_tests::http::post_with_token;
+use lis_tests::lab_config::{chemistry, LabConfig};
 
 /// Reads one E1381 transfer as the receiving analyzer: answers ENQ and every frame with ACK and
 /// returns the frames' text, up to EOT.
@@ -43,28 +40,16 @@ fn receive_transfer(stream: &mut std::net::TcpStream) -> String {
 #[test]
 fn pending_orders_are_downloaded_to_the_analyzer_once() {
     let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    let config = write_lab(dir.path(), CHEM_ASTM);
-    add_order(&config, &data, "S-DL-1", "GLU,UREA", "P-DL");
-    let (code, token, err) = run_lis(&[
-        "token",
-        "create",
-        "--name",
-        "worklist",
-        "--scope",
-        "orders:write",
-        "--config",
-        config.to_str().unwrap(),
-        "--data",
-        data.to_str().unwrap(),
-    ]);
-    assert_eq!(code, 0, "{err}");
-    let token = token.trim().to_owned();
+    let lab = LabConfig::default_catalog()
+        .link(&chemistry(&["GLU", "UREA"]))
+        .write(dir.path());
+    lab.add_order("S-DL-1", "GLU,UREA", "P-DL");
+    let token = lab.create_token("worklist", "orders:write");
 
-    let lis = Lis::start(&config, &data);
+    let lis = lab.serve();
     let mut analyzer = connect(lis.link_addr("CHEM"));
     let uri = "/api/v1/instruments/CHEM/orders/download";
-    let (status, body) = post_auth(lis.http(), uri, &token, "");
+    let (status, body) = post_with_token(lis.http(), uri, &token, "");
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["queued_tests"], 2);
 
@@ -86,13 +71,13 @@ fn pending_orders_are_downloaded_to_the_analyzer_once() {
     );
 
     // The tests were marked as sent: nothing is pending any more.
-    let (status, body) = post_auth(lis.http(), uri, &token, "");
+    let (status, body) = post_with_token(lis.http(), uri, &token, "");
     assert_eq!(
         (status, &body["queued_tests"]),
         (200, &serde_json::json!(0))
     );
     // An instrument with no link is named in a 404.
-    let (status, _) = post_auth(
+    let (status, _) = post_with_token(
         lis.http(),
         "/api/v1/instruments/NOPE/orders/download",
         &token,

@@ -8,35 +8,18 @@ use std::io::Write;
 use std::sync::{Arc, Mutex};
 
 use lis_tests::analyzer::{connect, e1381_send, frame, mllp_send, read_byte, ACK, ENQ};
-use lis_tests::run_lis;
-use lis_tests::server::{wait_for, Lis, TIMEOUT};
-use serde_json::Value;
+use lis_tests::json_lines;
+use lis_tests::lab::Lab;
+use lis_tests::lab_config::{chemistry, hematology, LabConfig};
+use lis_tests::server::{wait_for, TIMEOUT};
 
-use crate::serve_e2e::{add_order, results, write_lab};
-
-const LINKS: &str = r#"
-[[instruments]]
-id = "CHEM"
-name = "Chemistry over E1381"
-profile = "generic-astm"
-test_map = [{ code = "GLU", test = "GLU" }, { code = "UREA", test = "UREA" }]
-[instruments.connection]
-kind = "tcp-server"
-address = "127.0.0.1"
-port = 0
-protocol = "astm-e1381"
-
-[[instruments]]
-id = "HEMA"
-name = "Hematology over MLLP"
-profile = "generic-hl7"
-test_map = [{ code = "WBC", test = "WBC", unit = "10*9/L" }]
-[instruments.connection]
-kind = "tcp-server"
-address = "127.0.0.1"
-port = 0
-protocol = "hl7-mllp"
-"#;
+/// CHEM (GLU, UREA) over E1381 and HEMA (WBC) over MLLP, written to `dir`.
+fn write_lab(dir: &std::path::Path) -> Lab {
+    LabConfig::default_catalog()
+        .link(&chemistry(&["GLU", "UREA"]))
+        .link(&hematology().maps_in_unit("WBC", "WBC", "10*9/L"))
+        .write(dir)
+}
 
 fn message(specimen: &str, glu: &str) -> Vec<String> {
     vec![
@@ -52,17 +35,12 @@ fn refs(records: &[String]) -> Vec<&str> {
     records.iter().map(String::as_str).collect()
 }
 
-fn p(path: &std::path::Path) -> &str {
-    path.to_str().expect("UTF-8 path")
-}
-
 #[test]
 fn a_message_cut_by_a_dropped_connection_then_sent_again_and_again_is_stored_once() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let data = dir.path().join("data");
-    let config = write_lab(dir.path(), LINKS);
-    add_order(&config, &data, "S5001", "GLU", "PID006");
-    let lis = Lis::start(&config, &data);
+    let lab = write_lab(dir.path());
+    lab.add_order("S5001", "GLU", "PID006");
+    let lis = lab.serve();
     let addr = lis.link_addr("CHEM");
     let records = message("S5001", "5.1");
 
@@ -88,33 +66,25 @@ fn a_message_cut_by_a_dropped_connection_then_sent_again_and_again_is_stored_onc
     let (code, log) = lis.stop();
     assert_eq!(code, Some(0), "{log}");
 
-    let stored = results(&config, &data, "S5001");
+    let stored = lab.results("S5001");
     assert_eq!(stored.len(), 1, "{stored:#?}");
     assert_eq!(
         (stored[0]["test_code"].as_str(), stored[0]["value"].as_str()),
         (Some("GLU"), Some("5.1"))
     );
     assert_eq!(stored[0]["version"], 1);
-    let (_, unmatched, _) = run_lis(&[
-        "results",
-        "--unmatched",
-        "--config",
-        p(&config),
-        "--data",
-        p(&data),
-    ]);
+    let (_, unmatched, _) = lab.run(&["results", "--unmatched"]);
     assert_eq!(unmatched, "", "nothing went to the unmatched queue");
 }
 
 #[test]
 fn garbage_between_messages_is_skipped_on_both_protocols() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let data = dir.path().join("data");
-    let config = write_lab(dir.path(), LINKS);
-    add_order(&config, &data, "S5101", "GLU", "PID006");
-    add_order(&config, &data, "S5102", "GLU", "PID006");
-    add_order(&config, &data, "S5103", "WBC", "PID006");
-    let lis = Lis::start(&config, &data);
+    let lab = write_lab(dir.path());
+    lab.add_order("S5101", "GLU", "PID006");
+    lab.add_order("S5102", "GLU", "PID006");
+    lab.add_order("S5103", "WBC", "PID006");
+    let lis = lab.serve();
 
     let mut line = connect(lis.link_addr("CHEM"));
     // Line noise while the link is neutral: NUL, a stray ETX, text, 0xFF.
@@ -148,7 +118,7 @@ fn garbage_between_messages_is_skipped_on_both_protocols() {
         ("S5102", "GLU", "4.6"),
         ("S5103", "WBC", "6.20"),
     ] {
-        let stored = results(&config, &data, specimen);
+        let stored = lab.results(specimen);
         assert_eq!(stored.len(), 1, "{specimen}: {stored:#?}");
         assert_eq!(stored[0]["test_code"], test);
         assert_eq!(stored[0]["value"], value);
@@ -158,11 +128,10 @@ fn garbage_between_messages_is_skipped_on_both_protocols() {
 #[test]
 fn a_silent_analyzer_does_not_hold_up_another_link() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let data = dir.path().join("data");
-    let config = write_lab(dir.path(), LINKS);
-    add_order(&config, &data, "S5201", "WBC", "PID006");
-    add_order(&config, &data, "S5202", "GLU", "PID006");
-    let lis = Lis::start(&config, &data);
+    let lab = write_lab(dir.path());
+    lab.add_order("S5201", "WBC", "PID006");
+    lab.add_order("S5202", "GLU", "PID006");
+    let lis = lab.serve();
 
     // The ASTM analyzer bids for the line and then says nothing (the LIS waits up to 30 s for a
     // frame [LIS1-A §6.5.2.4]).
@@ -195,16 +164,15 @@ fn a_silent_analyzer_does_not_hold_up_another_link() {
     drop(silent);
     let (code, log) = lis.stop();
     assert_eq!(code, Some(0), "{log}");
-    assert_eq!(results(&config, &data, "S5201").len(), 1);
-    assert_eq!(results(&config, &data, "S5202").len(), 1);
+    assert_eq!(lab.results("S5201").len(), 1);
+    assert_eq!(lab.results("S5202").len(), 1);
 }
 
 #[test]
 fn sigterm_during_traffic_loses_nothing_that_was_acknowledged() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let data = dir.path().join("data");
-    let config = write_lab(dir.path(), LINKS);
-    let lis = Lis::start(&config, &data);
+    let lab = write_lab(dir.path());
+    let lis = lab.serve();
     let addr = lis.link_addr("CHEM");
 
     // The analyzer sends message after message (no orders: the results go to the unmatched queue,
@@ -241,18 +209,10 @@ fn sigterm_during_traffic_loses_nothing_that_was_acknowledged() {
     });
     let _ = sender.join();
 
-    let (code, out, err) = run_lis(&[
-        "results",
-        "--unmatched",
-        "--config",
-        p(&config),
-        "--data",
-        p(&data),
-    ]);
+    let (code, out, err) = lab.run(&["results", "--unmatched"]);
     assert_eq!(code, 0, "{err}");
-    let stored: Vec<String> = out
-        .lines()
-        .map(|l| serde_json::from_str::<Value>(l).expect("JSON"))
+    let stored: Vec<String> = json_lines(&out)
+        .iter()
         .map(|v| v["specimen_id"].as_str().unwrap_or_default().to_owned())
         .collect();
     let acked = acked.lock().unwrap_or_else(|p| p.into_inner()).clone();

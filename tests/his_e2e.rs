@@ -6,40 +6,32 @@
 //! requeued with `lis his requeue`), a correction with `lis correct` re-sent as a correction
 //! (OBX-11 `C`), and bad input on every HIS entry point (MLLP and REST) answered and journaled.
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
-use lis_tests::server::{http_get, lab_without_instruments, wait_for, Lis};
-use lis_tests::{lis_binary, run_lis};
+use lis_tests::analyzer::{mllp_block, mllp_read};
+use lis_tests::http::{self, get_with_token, post_with_token};
+use lis_tests::json_lines;
+use lis_tests::lab::Lab;
+use lis_tests::lab_config::{chemistry, LabConfig};
+use lis_tests::server::{wait_for, Lis, TIMEOUT};
+use lis_tests::simulation::Simulation;
 use serde_json::Value;
-
-const TIMEOUT: Duration = Duration::from_secs(30);
 
 /// A lab whose adult glucose range covers all the generic ASTM simulator sends (3.5 to
 /// 9.0 mmol/L), so the result is autoverified and released at once; one chemistry link; the HIS
 /// section pointing at `results`.
-fn write_lab(dir: &Path, results: SocketAddr) -> PathBuf {
-    let lab = lab_without_instruments().replace(
-        "{ sex = \"any\", age_min_days = 28, low = 3.9, high = 6.4 }",
-        "{ sex = \"any\", age_min_days = 28, low = 3.0, high = 10.0 }",
-    );
-    let text = format!(
-        r#"{lab}
-[[instruments]]
-id = "CHEM"
-name = "Chemistry over E1381"
-profile = "generic-astm"
-test_map = [{{ code = "GLU", test = "GLU" }}]
-[instruments.connection]
-kind = "tcp-server"
-address = "127.0.0.1"
-port = 0
-protocol = "astm-e1381"
-
-[his]
+fn write_lab(dir: &Path, results: SocketAddr) -> Lab {
+    LabConfig::default_catalog()
+        .edit(
+            "{ sex = \"any\", age_min_days = 28, low = 3.9, high = 6.4 }",
+            "{ sex = \"any\", age_min_days = 28, low = 3.0, high = 10.0 }",
+        )
+        .link(&chemistry(&["GLU"]))
+        .section(&format!(
+            r#"[his]
 orders_listen = "127.0.0.1:0"
 ack_timeout_ms = 2000
 max_message_bytes = 4096
@@ -51,10 +43,8 @@ poll_ms = 50
 name = "his"
 address = "{results}"
 "#
-    );
-    let path = dir.join("lab.toml");
-    std::fs::write(&path, text).expect("write lab");
-    path
+        ))
+        .write(dir)
 }
 
 fn order(placer: &str, barcode: &str, control: &str) -> String {
@@ -66,30 +56,9 @@ OBR|1|{placer}|{barcode}|14749-6^Glucose^LN\r"
     )
 }
 
-fn frame(message: &str) -> Vec<u8> {
-    let mut out = vec![0x0b];
-    out.extend_from_slice(message.as_bytes());
-    out.extend_from_slice(&[0x1c, 0x0d]);
-    out
-}
-
-/// Reads one MLLP frame's content.
+/// Reads one MLLP block's content; `None` once the connection is closed.
 fn read_frame(stream: &mut TcpStream) -> Option<String> {
-    let mut out = Vec::new();
-    let mut byte = [0u8; 1];
-    loop {
-        if stream.read(&mut byte).ok()? == 0 {
-            return None;
-        }
-        match byte[0] {
-            0x0b => out.clear(),
-            0x1c => {
-                let _ = stream.read(&mut byte);
-                return Some(String::from_utf8_lossy(&out).into_owned());
-            }
-            b => out.push(b),
-        }
-    }
+    mllp_read(stream).ok()
 }
 
 fn field(message: &str, segment: &str, n: usize) -> String {
@@ -120,7 +89,7 @@ impl FakeHis {
                         let ack = format!(
                             "MSH|^~\\&|HIS|BV|LIS|LAB|20250301100000||ACK^R01^ACK|A1|P|2.5.1\rMSA|{code}|{control}|Bệnh nhân không có trong HIS\r"
                         );
-                        if stream.write_all(&frame(&ack)).is_err() {
+                        if stream.write_all(&mllp_block(&ack)).is_err() {
                             return;
                         }
                     }
@@ -135,6 +104,17 @@ impl FakeHis {
     }
 }
 
+/// A lab in `dir` whose HIS is up and answers every result message with `ack_code`, a token with
+/// the HIS's scopes (created before `lis serve` starts), and `lis serve` running.
+fn start_with_his(dir: &Path, ack_code: &'static str) -> (Lab, FakeHis, String, Lis) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let lab = write_lab(dir, listener.local_addr().unwrap());
+    let his = FakeHis::serve(listener, ack_code);
+    let token = lab.create_token("his", "orders:write,results:read,fhir:read");
+    let lis = lab.serve();
+    (lab, his, token, lis)
+}
+
 fn orders_addr(lis: &Lis) -> SocketAddr {
     wait_for("the HIS orders listener", TIMEOUT, || {
         lis.log()
@@ -147,25 +127,13 @@ fn orders_addr(lis: &Lis) -> SocketAddr {
 fn send_order(lis: &Lis, message: &str) -> String {
     let mut stream = TcpStream::connect(orders_addr(lis)).expect("connect to the orders listener");
     stream.set_read_timeout(Some(TIMEOUT)).unwrap();
-    stream.write_all(&frame(message)).unwrap();
+    stream.write_all(&mllp_block(message)).unwrap();
     read_frame(&mut stream).expect("an ACK")
 }
 
 fn simulate(lis: &Lis, specimen: &str) {
-    let addr = lis.link_addr("CHEM").to_string();
-    let output = std::process::Command::new(lis_binary())
-        .args(["simulate", "--profile", "generic-astm", "--connect", &addr])
-        .args([
-            "--query",
-            "--specimen-id",
-            specimen,
-            "--seed",
-            "3",
-            "--json",
-        ])
-        .output()
-        .expect("lis simulate");
-    let stdout = String::from_utf8_lossy(&output.stdout);
+    let run = Simulation::query("generic-astm", lis.link_addr("CHEM"), specimen, "3");
+    let stdout = &run.stdout;
     assert!(
         stdout.contains("sent=1 acknowledged=1"),
         "{stdout}\n{}",
@@ -173,46 +141,8 @@ fn simulate(lis: &Lis, specimen: &str) {
     );
 }
 
-fn p(path: &Path) -> &str {
-    path.to_str().expect("UTF-8 path")
-}
-
-fn get_auth(addr: SocketAddr, path: &str, token: &str) -> (u16, Value) {
-    request_auth(addr, "GET", path, token, "")
-}
-
-pub(crate) fn post_auth(addr: SocketAddr, path: &str, token: &str, body: &str) -> (u16, Value) {
-    request_auth(addr, "POST", path, token, body)
-}
-
-fn request_auth(
-    addr: SocketAddr,
-    method: &str,
-    path: &str,
-    token: &str,
-    body: &str,
-) -> (u16, Value) {
-    let mut stream = TcpStream::connect(addr).unwrap();
-    stream.set_read_timeout(Some(TIMEOUT)).unwrap();
-    write!(
-        stream,
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    )
-    .unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).unwrap();
-    let status = response
-        .split(' ')
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
-    let body = response.split_once("\r\n\r\n").map_or("", |(_, b)| b);
-    (status, serde_json::from_str(body).unwrap_or(Value::Null))
-}
-
 fn metric(lis: &Lis, line_start: &str) -> f64 {
-    let (_, text) = http_get(lis.http(), "/metrics").unwrap();
+    let (_, text) = http::get(lis.http(), "/metrics").unwrap();
     text.lines()
         .find_map(|l| l.strip_prefix(line_start))
         .and_then(|v| v.trim().parse().ok())
@@ -222,25 +152,7 @@ fn metric(lis: &Lis, line_start: &str) -> f64 {
 #[test]
 fn his_order_analyzer_result_oru_acknowledged_and_pulled() {
     let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let config = write_lab(dir.path(), listener.local_addr().unwrap());
-    let his = FakeHis::serve(listener, "AA");
-    let (code, token, err) = run_lis(&[
-        "token",
-        "create",
-        "--name",
-        "his",
-        "--scope",
-        "orders:write,results:read,fhir:read",
-        "--config",
-        p(&config),
-        "--data",
-        p(&data),
-    ]);
-    assert_eq!(code, 0, "{err}");
-    let token = token.trim().to_owned();
-    let lis = Lis::start(&config, &data);
+    let (_lab, his, token, lis) = start_with_his(dir.path(), "AA");
 
     let ack = send_order(&lis, &order("PL-900", "E2E900", "ORD1"));
     assert_eq!(field(&ack, "MSA", 1), "AA", "{ack}");
@@ -264,12 +176,12 @@ fn his_order_analyzer_result_oru_acknowledged_and_pulled() {
     });
 
     // REST and FHIR pulls serve the released result to the token holder, and nothing without it.
-    let (status, body) = get_auth(lis.http(), "/api/v1/results?order=PL-900", &token);
+    let (status, body) = get_with_token(lis.http(), "/api/v1/results?order=PL-900", &token);
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["results"][0]["value"].as_str(), Some(value.as_str()));
     assert_eq!(body["results"][0]["specimen"], "E2E900");
-    assert_eq!(http_get(lis.http(), "/api/v1/results").unwrap().0, 401);
-    let (status, bundle) = get_auth(
+    assert_eq!(http::get(lis.http(), "/api/v1/results").unwrap().0, 401);
+    let (status, bundle) = get_with_token(
         lis.http(),
         "/fhir/r4/Observation?patient.identifier=BN900",
         &token,
@@ -280,7 +192,7 @@ fn his_order_analyzer_result_oru_acknowledged_and_pulled() {
         bundle["entry"][0]["resource"]["code"]["coding"][0]["code"],
         "14749-6"
     );
-    let (status, doc) = get_auth(lis.http(), "/api/openapi.json", &token);
+    let (status, doc) = get_with_token(lis.http(), "/api/openapi.json", &token);
     assert_eq!(status, 200);
     assert!(doc["paths"]["/api/v1/orders"].is_object());
     let (code, _) = lis.stop();
@@ -291,14 +203,13 @@ fn his_order_analyzer_result_oru_acknowledged_and_pulled() {
 #[test]
 fn his_down_for_a_while_gets_the_result_once_after_it_comes_back() {
     let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
     // Reserve a port for the HIS, then leave it closed: the HIS is down.
     let his_addr = TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
         .unwrap();
-    let config = write_lab(dir.path(), his_addr);
-    let lis = Lis::start(&config, &data);
+    let lab = write_lab(dir.path(), his_addr);
+    let lis = lab.serve();
     let ack = send_order(&lis, &order("PL-901", "E2E901", "ORD2"));
     assert_eq!(field(&ack, "MSA", 1), "AA", "{ack}");
     simulate(&lis, "E2E901");
@@ -321,12 +232,7 @@ fn his_down_for_a_while_gets_the_result_once_after_it_comes_back() {
 #[test]
 fn application_error_from_the_his_is_surfaced() {
     let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let config = write_lab(dir.path(), listener.local_addr().unwrap());
-    let his = FakeHis::serve(listener, "AE");
-    let token = his_token(&config, &data);
-    let lis = Lis::start(&config, &data);
+    let (lab, his, token, lis) = start_with_his(dir.path(), "AE");
     // An unknown test from the HIS is refused with AE and a reason.
     let bad = order("PL-902", "E2E902", "ORD3").replace("14749-6^Glucose^LN", "NOPE^Nothing^L");
     let ack = send_order(&lis, &bad);
@@ -336,7 +242,7 @@ fn application_error_from_the_his_is_surfaced() {
     // Garbage on the orders port: AR, and the listener carries on.
     let mut stream = TcpStream::connect(orders_addr(&lis)).unwrap();
     stream.set_read_timeout(Some(TIMEOUT)).unwrap();
-    stream.write_all(&frame("garbage")).unwrap();
+    stream.write_all(&mllp_block("garbage")).unwrap();
     assert_eq!(field(&read_frame(&mut stream).unwrap(), "MSA", 1), "AR");
     let ack = send_order(&lis, &order("PL-903", "E2E903", "ORD4"));
     assert_eq!(field(&ack, "MSA", 1), "AA", "{ack}");
@@ -351,7 +257,7 @@ fn application_error_from_the_his_is_surfaced() {
         lis.log()
     );
     // Visible outside the logs: the failed delivery with the HIS's own words.
-    let (status, body) = get_auth(lis.http(), "/api/v1/his/deliveries?state=failed", &token);
+    let (status, body) = get_with_token(lis.http(), "/api/v1/his/deliveries?state=failed", &token);
     assert_eq!(status, 200, "{body}");
     let deliveries = body["deliveries"].as_array().expect("deliveries");
     assert_eq!(deliveries.len(), 1, "{body}");
@@ -371,18 +277,7 @@ fn application_error_from_the_his_is_surfaced() {
     assert_eq!(his.messages().len(), 1, "not retried after AE");
     // A person fixed the cause and requeues it: the very same message (same MSH-10) is sent again.
     let outbox = d["outbox_id"].as_i64().expect("outbox_id").to_string();
-    let (code, out, err) = run_lis(&[
-        "his",
-        "requeue",
-        "--outbox",
-        &outbox,
-        "--endpoint",
-        "his",
-        "--config",
-        p(&config),
-        "--data",
-        p(&data),
-    ]);
+    let (code, out, err) = lab.run(&["his", "requeue", "--outbox", &outbox, "--endpoint", "his"]);
     assert_eq!(code, 0, "{err}");
     let out: Value = serde_json::from_str(out.trim()).expect("requeue prints JSON");
     assert_eq!(out["state"], "pending");
@@ -399,33 +294,10 @@ fn application_error_from_the_his_is_surfaced() {
     assert_eq!(his.messages().len(), 2, "not retried after the second AE");
 }
 
-/// A token with the HIS's scopes, created before `lis serve` starts.
-fn his_token(config: &Path, data: &Path) -> String {
-    let (code, token, err) = run_lis(&[
-        "token",
-        "create",
-        "--name",
-        "his",
-        "--scope",
-        "orders:write,results:read,fhir:read",
-        "--config",
-        p(config),
-        "--data",
-        p(data),
-    ]);
-    assert_eq!(code, 0, "{err}");
-    token.trim().to_owned()
-}
-
 #[test]
 fn correction_is_resent_to_the_his_as_a_correction() {
     let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let config = write_lab(dir.path(), listener.local_addr().unwrap());
-    let his = FakeHis::serve(listener, "AA");
-    let token = his_token(&config, &data);
-    let lis = Lis::start(&config, &data);
+    let (lab, his, token, lis) = start_with_his(dir.path(), "AA");
 
     let ack = send_order(&lis, &order("PL-904", "E2E904", "ORD5"));
     assert_eq!(field(&ack, "MSA", 1), "AA", "{ack}");
@@ -439,7 +311,7 @@ fn correction_is_resent_to_the_his_as_a_correction() {
     wait_for("the first delivery to be counted", TIMEOUT, || {
         (metric(&lis, "lis_his_results_delivered_total ") == 1.0).then_some(())
     });
-    let (status, body) = get_auth(lis.http(), "/api/v1/results?order=PL-904", &token);
+    let (status, body) = get_with_token(lis.http(), "/api/v1/results?order=PL-904", &token);
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["results"][0]["status"], "final");
     let released = body["results"][0]["id"].as_i64().expect("result id");
@@ -447,7 +319,7 @@ fn correction_is_resent_to_the_his_as_a_correction() {
     assert_ne!(field(&first, "OBX", 5), "12.3");
 
     // `lis correct` while `lis serve` runs.
-    let (code, out, err) = run_lis(&[
+    let (code, out, err) = lab.run(&[
         "correct",
         "--result",
         &released.to_string(),
@@ -455,10 +327,6 @@ fn correction_is_resent_to_the_his_as_a_correction() {
         "12.3",
         "--reason",
         "transcription error on the analyzer",
-        "--config",
-        p(&config),
-        "--data",
-        p(&data),
     ]);
     assert_eq!(code, 0, "{err}");
     let out: Value = serde_json::from_str(out.trim()).expect("lis correct prints JSON");
@@ -487,7 +355,7 @@ fn correction_is_resent_to_the_his_as_a_correction() {
         (metric(&lis, "lis_his_results_delivered_total ") == 2.0).then_some(())
     });
 
-    let (status, body) = get_auth(lis.http(), "/api/v1/results?order=PL-904", &token);
+    let (status, body) = get_with_token(lis.http(), "/api/v1/results?order=PL-904", &token);
     assert_eq!(status, 200, "{body}");
     let results = body["results"].as_array().expect("results");
     assert_eq!(results.len(), 1, "only the correction is served: {body}");
@@ -510,19 +378,14 @@ fn read_frames(stream: &mut TcpStream, n: usize) -> Vec<String> {
 #[test]
 fn bad_input_on_every_his_entry_point_is_answered_and_journaled() {
     let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let config = write_lab(dir.path(), listener.local_addr().unwrap());
-    let _his = FakeHis::serve(listener, "AA");
-    let token = his_token(&config, &data);
-    let lis = Lis::start(&config, &data);
+    let (lab, _his, token, lis) = start_with_his(dir.path(), "AA");
     let mut stream = TcpStream::connect(orders_addr(&lis)).unwrap();
     stream.set_read_timeout(Some(TIMEOUT)).unwrap();
 
     // 1. Bytes outside any MLLP frame, then a valid order on the same connection: the bytes
     // are refused (AR), the order accepted (AA).
     let mut bytes = b"\x00\xff\xfeNOT HL7 AT ALL\r\n".to_vec();
-    bytes.extend(frame(&order("PL-910", "E2E910", "BAD1")));
+    bytes.extend(mllp_block(&order("PL-910", "E2E910", "BAD1")));
     stream.write_all(&bytes).unwrap();
     let acks = read_frames(&mut stream, 2);
     assert_eq!(field(&acks[0], "MSA", 1), "AR", "{acks:?}");
@@ -535,8 +398,8 @@ fn bad_input_on_every_his_entry_point_is_answered_and_journaled() {
         order("PL-911", "E2E911", "BAD2"),
         "x".repeat(5000)
     );
-    let mut bytes = frame(&huge);
-    bytes.extend(frame(&order("PL-912", "E2E912", "BAD3")));
+    let mut bytes = mllp_block(&huge);
+    bytes.extend(mllp_block(&order("PL-912", "E2E912", "BAD3")));
     stream.write_all(&bytes).unwrap();
     let acks = read_frames(&mut stream, 2);
     assert_eq!(field(&acks[0], "MSA", 1), "AR", "{acks:?}");
@@ -546,7 +409,7 @@ fn bad_input_on_every_his_entry_point_is_answered_and_journaled() {
 
     // 3. An unknown test: AE, ERR-2 pointing at OBR-4.
     let unknown = order("PL-913", "E2E913", "BAD4").replace("14749-6^Glucose^LN", "ZZZ^Unknown^L");
-    stream.write_all(&frame(&unknown)).unwrap();
+    stream.write_all(&mllp_block(&unknown)).unwrap();
     let ack = read_frame(&mut stream).expect("ACK");
     assert_eq!(field(&ack, "MSA", 1), "AE", "{ack}");
     assert_eq!(field(&ack, "MSA", 2), "BAD4");
@@ -558,7 +421,7 @@ fn bad_input_on_every_his_entry_point_is_answered_and_journaled() {
         .split_inclusive('\r')
         .filter(|s| !s.starts_with("PID"))
         .collect();
-    stream.write_all(&frame(&no_pid)).unwrap();
+    stream.write_all(&mllp_block(&no_pid)).unwrap();
     let ack = read_frame(&mut stream).expect("ACK");
     assert_eq!(field(&ack, "MSA", 1), "AE", "{ack}");
     assert_eq!(field(&ack, "MSA", 2), "BAD5");
@@ -566,7 +429,8 @@ fn bad_input_on_every_his_entry_point_is_answered_and_journaled() {
     drop(stream);
 
     // 5. REST: invalid JSON is 400 saying so; an unknown test is 422 naming the field.
-    let (status, body) = post_auth(lis.http(), "/api/v1/orders", &token, "{\"placer_number\": ");
+    let (status, body) =
+        post_with_token(lis.http(), "/api/v1/orders", &token, "{\"placer_number\": ");
     assert_eq!(status, 400, "{body}");
     assert!(
         body["message"]
@@ -575,7 +439,7 @@ fn bad_input_on_every_his_entry_point_is_answered_and_journaled() {
         "{body}"
     );
     let json_order = r#"{"placer_number": "PL-915", "patient": {"id": "BN915", "name": "Phạm Thu", "sex": "F"}, "priority": "routine", "specimens": [{"barcode": "E2E915", "tests": ["GLU", "NOPE"]}]}"#;
-    let (status, body) = post_auth(lis.http(), "/api/v1/orders", &token, json_order);
+    let (status, body) = post_with_token(lis.http(), "/api/v1/orders", &token, json_order);
     assert_eq!(status, 422, "{body}");
     assert_eq!(body["field"], "specimens[0].tests[1]", "{body}");
     assert!(
@@ -591,25 +455,18 @@ fn bad_input_on_every_his_entry_point_is_answered_and_journaled() {
         ("PL-914", 404),
         ("PL-915", 404),
     ] {
-        let (status, body) = get_auth(lis.http(), &format!("/api/v1/orders/{placer}"), &token);
+        let (status, body) =
+            get_with_token(lis.http(), &format!("/api/v1/orders/{placer}"), &token);
         assert_eq!(status, expected, "{placer}: {body}");
     }
 
     // Every HL7 message (and the bytes around them) journaled on the HIS link, refusals with
     // their reason: junk, PL-910, the oversized one, PL-912, PL-913, PL-914.
-    let (code, out, err) = run_lis(&[
-        "journal",
-        "list",
-        "--config",
-        p(&config),
-        "--data",
-        p(&data),
-    ]);
+    let (code, out, err) = lab.run(&["journal", "list"]);
     assert_eq!(code, 0, "{err}");
-    let entries: Vec<Value> = out
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("a JSON line"))
-        .filter(|e: &Value| e["link"] == "his")
+    let entries: Vec<Value> = json_lines(&out)
+        .into_iter()
+        .filter(|e| e["link"] == "his")
         .collect();
     let summary: Vec<(String, bool)> = entries
         .iter()
@@ -634,14 +491,7 @@ fn bad_input_on_every_his_entry_point_is_answered_and_journaled() {
     );
     let valid = order("PL-910", "E2E910", "BAD1");
     assert_eq!(entries[1]["bytes"], valid.len(), "{out}");
-    let (code, out, _) = run_lis(&[
-        "journal",
-        "verify",
-        "--config",
-        p(&config),
-        "--data",
-        p(&data),
-    ]);
+    let (code, out, _) = lab.run(&["journal", "verify"]);
     assert_eq!(code, 0);
     assert!(out.starts_with("OK: journal intact, 6 entries"), "{out}");
     let (code, _) = lis.stop();

@@ -1,26 +1,14 @@
 //! `lis parse` on captures and messages. Every expected value below was read off the input file by
 //! hand (the files' builders are described in testdata/README.md).
 
-use lis_tests::{corpus, run_lis, testdata};
-use serde_json::Value;
-
-fn lines(stdout: &str) -> Vec<Value> {
-    stdout
-        .lines()
-        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON: {line}: {e}")))
-        .collect()
-}
-
-fn path(p: &std::path::Path) -> &str {
-    p.to_str().expect("test paths are UTF-8")
-}
+use lis_tests::{corpus, json_lines, path_arg, run_lis, testdata};
 
 #[test]
 fn e1381_capture_gives_one_message_with_every_result() {
     let file = testdata("astm/demo/cbc_e1381_capture.astm");
-    let (code, stdout, stderr) = run_lis(&["parse", path(&file)]);
+    let (code, stdout, stderr) = run_lis(&["parse", path_arg(&file)]);
     assert_eq!(code, 0, "stderr: {stderr}");
-    let messages = lines(&stdout);
+    let messages = json_lines(&stdout);
     assert_eq!(messages.len(), 1);
     let m = &messages[0];
     assert_eq!(m["protocol"], "astm");
@@ -53,12 +41,12 @@ fn e1381_capture_gives_one_message_with_every_result() {
 #[test]
 fn bad_checksum_is_reported_and_fails_the_run() {
     let file = testdata("astm/demo/glu_bad_checksum_capture.astm");
-    let (code, stdout, _) = run_lis(&["parse", path(&file)]);
+    let (code, stdout, _) = run_lis(&["parse", path_arg(&file)]);
     assert_eq!(
         code, 1,
         "a frame with a bad checksum must not pass silently"
     );
-    let messages = lines(&stdout);
+    let messages = json_lines(&stdout);
     assert_eq!(messages.len(), 1);
     let diagnostics = messages[0]["diagnostics"].to_string();
     // The frame says A6; FN + text + ETX sum to 0xA5 (computed by hand with the builder).
@@ -74,9 +62,9 @@ fn bad_checksum_is_reported_and_fails_the_run() {
 #[test]
 fn hl7_over_mllp_keeps_vietnamese_names_and_finds_specimens() {
     let file = testdata("hl7/demo/oru_r01_mllp_vietnamese.hl7");
-    let (code, stdout, stderr) = run_lis(&["parse", path(&file)]);
+    let (code, stdout, stderr) = run_lis(&["parse", path_arg(&file)]);
     assert_eq!(code, 0, "stderr: {stderr}");
-    let messages = lines(&stdout);
+    let messages = json_lines(&stdout);
     assert_eq!(messages.len(), 2);
     let first = &messages[0];
     assert_eq!(first["protocol"], "hl7");
@@ -120,7 +108,7 @@ fn hl7_over_mllp_keeps_vietnamese_names_and_finds_specimens() {
 #[test]
 fn summary_counts_results_and_the_bench_checksum() {
     let file = testdata("astm/demo/cbc_e1381_capture.astm");
-    let (code, stdout, _) = run_lis(&["parse", "--summary", path(&file)]);
+    let (code, stdout, _) = run_lis(&["parse", "--summary", path_arg(&file)]);
     assert_eq!(code, 0);
     // Per result: len(R-3 comp 4) + len(R-4) + len(R-5 whole) + len(R-7):
     // WBC 3+4+6+1=14, RBC 3+4+7+1=15, HGB 3+3+3+1=10, HCT 3+4+3+1=11, PLT 3+2+6+1=12 -> 62.
@@ -136,9 +124,9 @@ fn summary_counts_results_and_the_bench_checksum() {
 #[test]
 fn garbage_gives_an_error_line_and_exit_status_1() {
     let file = corpus("astm/arkray-spotchem-el/spotchem_el_native_nonastm.raw");
-    let (code, stdout, _) = run_lis(&["parse", "--format", "astm", path(&file)]);
+    let (code, stdout, _) = run_lis(&["parse", "--format", "astm", path_arg(&file)]);
     assert_eq!(code, 1);
-    let messages = lines(&stdout);
+    let messages = json_lines(&stdout);
     assert!(!messages.is_empty());
     assert!(
         messages.iter().any(|m| m.get("error").is_some()),
@@ -163,22 +151,25 @@ fn every_corpus_message_parses_or_fails_cleanly() {
         "hl7/roche-cobas-8000-citm/citm_oul_r21_2024_hiv_escapes_zsegs.hl7",
     ] {
         let p = corpus(file);
-        let (code, stdout, stderr) = run_lis(&["parse", path(&p)]);
+        let (code, stdout, stderr) = run_lis(&["parse", path_arg(&p)]);
         assert_eq!(code, 0, "{file}: {stdout} {stderr}");
         assert!(!stdout.is_empty(), "{file}");
     }
     // Sysmex puts its sample number right-aligned in O-4 and the code in R-3 component 5.
-    let (_, stdout, _) = run_lis(&["parse", path(&corpus("astm/sysmex-xn550/xn550_cbc.astm"))]);
-    let m = &lines(&stdout)[0];
+    let (_, stdout, _) = run_lis(&[
+        "parse",
+        path_arg(&corpus("astm/sysmex-xn550/xn550_cbc.astm")),
+    ]);
+    let m = &json_lines(&stdout)[0];
     assert_eq!(m["results"][0]["specimen_id"], "27");
     assert_eq!(m["results"][0]["test_code"], "WBC");
     assert_eq!(m["results"][0]["value"], "8.13");
     // Architect: five H..L messages back to back, LF separated.
     let (_, stdout, _) = run_lis(&[
         "parse",
-        path(&corpus(
+        path_arg(&corpus(
             "astm/abbott-architect-i1000sr/architect_5_messages_lf.astm",
         )),
     ]);
-    assert_eq!(lines(&stdout).len(), 5);
+    assert_eq!(json_lines(&stdout).len(), 5);
 }

@@ -15,13 +15,11 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::process::Command;
 
-use lis_tests::server::{lab_without_instruments, Lis};
-use lis_tests::{lis_binary, repo_root, run_lis};
-use serde_json::Value;
-
-use crate::serve_e2e::results;
+use lis_tests::lab::{test_codes, Lab};
+use lis_tests::lab_config::{CatalogTest, LabConfig, Link, Protocol};
+use lis_tests::simulation::{sent_codes, Simulation};
+use lis_tests::{path_arg, repo_root, run_lis};
 
 /// The profiles shipped in drivers/profiles/, listed by hand.
 const PROFILES: [&str; 9] = [
@@ -48,7 +46,7 @@ struct ProfileInfo {
     name: String,
     /// `[query] supported` in the profile file.
     query: bool,
-    connection_protocol: &'static str,
+    protocol: Protocol,
     tests: Vec<SimTest>,
 }
 
@@ -58,10 +56,10 @@ fn read_profile(name: &str) -> ProfileInfo {
         .join(format!("{name}.toml"));
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let table: toml::Table = toml::from_str(&text).expect("profile TOML");
-    let connection_protocol = match table["framing"].as_str() {
-        Some("e1381") => "astm-e1381",
-        Some("raw") => "astm-raw",
-        Some("mllp") => "hl7-mllp",
+    let protocol = match table["framing"].as_str() {
+        Some("e1381") => Protocol::AstmE1381,
+        Some("raw") => Protocol::AstmRaw,
+        Some("mllp") => Protocol::Hl7Mllp,
         other => panic!("{name}: framing {other:?}"),
     };
     let tests = table["simulator"]["tests"]
@@ -88,7 +86,7 @@ fn read_profile(name: &str) -> ProfileInfo {
     ProfileInfo {
         name: name.to_owned(),
         query,
-        connection_protocol,
+        protocol,
         tests,
     }
 }
@@ -108,50 +106,53 @@ fn catalog_code(index: usize, code: &str) -> String {
     format!("P{index}-{clean}")
 }
 
-fn lab_config(profiles: &[ProfileInfo]) -> String {
-    let mut text = lab_without_instruments();
+/// One catalog test per simulated code (autoverified and released, its range the simulator's),
+/// and one TCP server link `LINK{i}` per profile; written to `dir`.
+fn write_lab(dir: &Path, profiles: &[ProfileInfo]) -> Lab {
+    let mut lab = LabConfig::default_catalog();
     for (i, p) in profiles.iter().enumerate() {
         for t in &p.tests {
-            text.push_str(&format!(
-                "\n[[tests]]\ncode = {:?}\nname_vi = {:?}\nname_en = {:?}\nunit = {:?}\ndecimals = {}\n\
-                 specimen = \"serum\"\nsection = \"biochemistry\"\nautoverify = true\nauto_release = true\n\
-                 ranges = [{{ sex = \"any\", low = {:?}, high = {:?} }}]\n",
-                catalog_code(i, &t.code),
-                format!("{} {}", p.name, t.code),
-                format!("{} {}", p.name, t.code),
-                t.units,
-                t.decimals,
-                t.low,
-                t.high
-            ));
+            let code = catalog_code(i, &t.code);
+            let name = format!("{} {}", p.name, t.code);
+            lab = lab.test(&CatalogTest {
+                code: &code,
+                name: &name,
+                unit: &t.units,
+                decimals: t.decimals,
+                section: "biochemistry",
+                low: t.low,
+                high: t.high,
+                autoverify: true,
+            });
         }
     }
     for (i, p) in profiles.iter().enumerate() {
-        let map: Vec<String> = p
-            .tests
-            .iter()
-            .map(|t| {
-                format!(
-                    "{{ code = {:?}, test = {:?} }}",
-                    t.code,
-                    catalog_code(i, &t.code)
-                )
-            })
-            .collect();
-        text.push_str(&format!(
-            "\n[[instruments]]\nid = \"LINK{i}\"\nname = {:?}\nprofile = {:?}\ntest_map = [{}]\n\
-             [instruments.connection]\nkind = \"tcp-server\"\naddress = \"127.0.0.1\"\nport = 0\nprotocol = {:?}\n",
-            p.name,
-            p.name,
-            map.join(", "),
-            p.connection_protocol
-        ));
+        let link = Link::tcp_server(&format!("LINK{i}"), &p.name, &p.name, p.protocol);
+        let link = p.tests.iter().fold(link, |link, t| {
+            link.maps(&t.code, &catalog_code(i, &t.code))
+        });
+        lab = lab.link(&link);
     }
-    text
+    lab.write(dir)
 }
 
-fn p(path: &Path) -> &str {
-    path.to_str().expect("UTF-8 path")
+/// `lis order add` of `tests` for `specimen`, for a patient with no name.
+fn add_order(lab: &Lab, specimen: &str, tests: &[String], patient: &str, sex: &str, birth: &str) {
+    let (code, out, err) = lab.run(&[
+        "order",
+        "add",
+        "--specimen",
+        specimen,
+        "--tests",
+        &tests.join(","),
+        "--patient",
+        patient,
+        "--sex",
+        sex,
+        "--birth",
+        birth,
+    ]);
+    assert_eq!(code, 0, "{out}{err}");
 }
 
 #[test]
@@ -174,10 +175,8 @@ fn the_hand_list_is_every_shipped_profile() {
 fn every_profile_delivers_ordered_results_that_are_stored_as_sent() {
     let profiles: Vec<ProfileInfo> = PROFILES.iter().map(|n| read_profile(n)).collect();
     let dir = tempfile::tempdir().expect("tempdir");
-    let data = dir.path().join("data");
-    let config = dir.path().join("lab.toml");
-    std::fs::write(&config, lab_config(&profiles)).expect("write config");
-    let (code, out, _) = run_lis(&["config", "check", p(&config)]);
+    let lab = write_lab(dir.path(), &profiles);
+    let (code, out, _) = run_lis(&["config", "check", path_arg(lab.config())]);
     assert_eq!(code, 0, "{out}");
 
     for (i, prof) in profiles.iter().enumerate() {
@@ -186,55 +185,38 @@ fn every_profile_delivers_ordered_results_that_are_stored_as_sent() {
             .iter()
             .map(|t| catalog_code(i, &t.code))
             .collect();
-        let (code, out, err) = run_lis(&[
-            "order",
-            "add",
-            "--config",
-            p(&config),
-            "--data",
-            p(&data),
-            "--specimen",
+        add_order(
+            &lab,
             &format!("SPEC{i}"),
-            "--tests",
-            &tests.join(","),
-            "--patient",
+            &tests,
             &format!("PAT{i}"),
-            "--sex",
             "F",
-            "--birth",
             "1990-05-06",
-        ]);
-        assert_eq!(code, 0, "{out}{err}");
+        );
     }
 
-    let lis = Lis::start(&config, &data);
+    let lis = lab.serve();
     let mut sent: BTreeMap<usize, Vec<(String, String)>> = BTreeMap::new();
     for (i, prof) in profiles.iter().enumerate() {
         let addr = lis.link_addr(&format!("LINK{i}"));
-        let output = Command::new(lis_binary())
-            .args([
-                "simulate",
-                "--profile",
-                &prof.name,
-                "--connect",
-                &addr.to_string(),
-            ])
-            .args([
-                "--specimen-id",
-                &format!("SPEC{i}"),
-                "--seed",
-                "7",
-                "--json",
-            ])
-            .output()
-            .expect("lis simulate");
-        let stdout = String::from_utf8_lossy(&output.stdout);
+        let run = Simulation::run(&[
+            "--profile",
+            &prof.name,
+            "--connect",
+            &addr.to_string(),
+            "--specimen-id",
+            &format!("SPEC{i}"),
+            "--seed",
+            "7",
+            "--json",
+        ]);
+        let stdout = &run.stdout;
         assert_eq!(
-            output.status.code(),
+            run.code,
             Some(0),
             "{}: {stdout}{}\n{}",
             prof.name,
-            String::from_utf8_lossy(&output.stderr),
+            run.stderr,
             lis.log()
         );
         let mut lines = stdout.lines();
@@ -244,8 +226,7 @@ fn every_profile_delivers_ordered_results_that_are_stored_as_sent() {
             "{}",
             prof.name
         );
-        let detail: Value =
-            serde_json::from_str(lines.next().unwrap_or_default()).expect("JSON line");
+        let detail = run.detail();
         assert_eq!(detail["specimen"], format!("SPEC{i}"));
         let results = detail["results"].as_array().expect("results");
         sent.insert(
@@ -265,7 +246,7 @@ fn every_profile_delivers_ordered_results_that_are_stored_as_sent() {
     assert_eq!(code, Some(0), "{log}");
 
     for (i, prof) in profiles.iter().enumerate() {
-        let stored = results(&config, &data, &format!("SPEC{i}"));
+        let stored = lab.results(&format!("SPEC{i}"));
         let sent = &sent[&i];
         assert_eq!(
             sent.iter().map(|(c, _)| c.as_str()).collect::<Vec<_>>(),
@@ -330,9 +311,7 @@ fn every_query_profile_is_told_the_ordered_tests_and_sends_only_those() {
         ]
     );
     let dir = tempfile::tempdir().expect("tempdir");
-    let data = dir.path().join("data");
-    let config = dir.path().join("lab.toml");
-    std::fs::write(&config, lab_config(&profiles)).expect("write config");
+    let lab = write_lab(dir.path(), &profiles);
     for (i, prof) in profiles.iter().enumerate().filter(|(_, p)| p.query) {
         let tests: Vec<String> = query_subset(&prof.tests)
             .iter()
@@ -343,59 +322,31 @@ fn every_query_profile_is_told_the_ordered_tests_and_sends_only_those() {
             "{}: a strict subset",
             prof.name
         );
-        let (code, out, err) = run_lis(&[
-            "order",
-            "add",
-            "--config",
-            p(&config),
-            "--data",
-            p(&data),
-            "--specimen",
+        add_order(
+            &lab,
             &format!("Q{i}"),
-            "--tests",
-            &tests.join(","),
-            "--patient",
+            &tests,
             &format!("QPAT{i}"),
-            "--sex",
             "M",
-            "--birth",
             "1975-11-02",
-        ]);
-        assert_eq!(code, 0, "{out}{err}");
+        );
     }
 
-    let lis = Lis::start(&config, &data);
+    let lis = lab.serve();
     let mut messages = 0;
     for (i, prof) in profiles.iter().enumerate().filter(|(_, p)| p.query) {
         let addr = lis.link_addr(&format!("LINK{i}"));
-        let output = Command::new(lis_binary())
-            .args([
-                "simulate",
-                "--profile",
-                &prof.name,
-                "--connect",
-                &addr.to_string(),
-                "--query",
-            ])
-            .args(["--specimen-id", &format!("Q{i}"), "--seed", "11", "--json"])
-            .output()
-            .expect("lis simulate");
-        let stdout = String::from_utf8_lossy(&output.stdout);
-        let what = format!(
-            "{}: {stdout}{}\n{}",
-            prof.name,
-            String::from_utf8_lossy(&output.stderr),
-            lis.log()
-        );
-        assert_eq!(output.status.code(), Some(0), "{what}");
+        let run = Simulation::query(&prof.name, addr, &format!("Q{i}"), "11");
+        let stdout = &run.stdout;
+        let what = format!("{}: {stdout}{}\n{}", prof.name, run.stderr, lis.log());
+        assert_eq!(run.code, Some(0), "{what}");
         let mut lines = stdout.lines();
         assert_eq!(
             lines.next(),
             Some("sent=1 acknowledged=1 rejected=0 timed_out=0 queries=1 answered=1"),
             "{what}"
         );
-        let detail: Value =
-            serde_json::from_str(lines.next().unwrap_or_default()).expect("JSON line");
+        let detail = run.detail();
         let expected: Vec<&str> = query_subset(&prof.tests)
             .iter()
             .map(|t| t.code.as_str())
@@ -406,12 +357,7 @@ fn every_query_profile_is_told_the_ordered_tests_and_sends_only_those() {
             "{}: told the ordered tests: {detail}",
             prof.name
         );
-        let sent: Vec<&str> = detail["results"]
-            .as_array()
-            .expect("results")
-            .iter()
-            .filter_map(|r| r["code"].as_str())
-            .collect();
+        let sent = sent_codes(&detail);
         assert_eq!(sent, expected, "{}: results only for those", prof.name);
         // The query and the results message.
         messages += 2;
@@ -421,11 +367,8 @@ fn every_query_profile_is_told_the_ordered_tests_and_sends_only_those() {
     let (code, log) = lis.stop();
     assert_eq!(code, Some(0), "{log}");
     for (i, prof) in profiles.iter().enumerate().filter(|(_, p)| p.query) {
-        let stored = results(&config, &data, &format!("Q{i}"));
-        let tests: Vec<&str> = stored
-            .iter()
-            .filter_map(|r| r["test_code"].as_str())
-            .collect();
+        let stored = lab.results(&format!("Q{i}"));
+        let tests = test_codes(&stored);
         let expected: Vec<String> = query_subset(&prof.tests)
             .iter()
             .map(|t| catalog_code(i, &t.code))

@@ -4,86 +4,51 @@
 //! `lis serve` runs); the next query answers only the rerun. The same for Mindray CL's legacy
 //! HL7 query (QRY^Q02 answered QCK^Q02 + DSR^Q03).
 
-use std::path::Path;
+use std::net::SocketAddr;
 use std::process::Command;
 
+use lis_tests::lab::test_codes;
+use lis_tests::lab_config::{chemistry, hematology, CatalogTest, LabConfig, Link, Protocol};
 use lis_tests::lis_binary;
-use lis_tests::run_lis;
-use lis_tests::server::Lis;
+use lis_tests::simulation::{sent_codes, Simulation};
 use serde_json::Value;
-
-use crate::serve_e2e::{add_order, results, write_lab};
 
 /// CHOL from the analyzer is mapped to a test held for review (no autoverification), so it can be
 /// rerun; GLU and UREA are the default catalog's.
-const CHEM: &str = r#"
-[[tests]]
-code = "CHOL-HOLD"
-name_vi = "Cholesterol (held)"
-name_en = "Cholesterol (held)"
-unit = "mmol/L"
-decimals = 2
-specimen = "serum"
-section = "biochemistry"
-ranges = [{ sex = "any", low = 3.0, high = 7.0 }]
-
-[[instruments]]
-id = "CHEM"
-name = "Chemistry over E1381"
-profile = "generic-astm"
-test_map = [
-  { code = "GLU", test = "GLU" }, { code = "UREA", test = "UREA" },
-  { code = "CHOL", test = "CHOL-HOLD" },
-]
-[instruments.connection]
-kind = "tcp-server"
-address = "127.0.0.1"
-port = 0
-protocol = "astm-e1381"
-"#;
-
-fn simulate(addr: &str, specimen: &str, seed: &str) -> (i32, Vec<String>, Value) {
-    let output = Command::new(lis_binary())
-        .args([
-            "simulate",
-            "--profile",
-            "generic-astm",
-            "--connect",
-            addr,
-            "--query",
-        ])
-        .args(["--specimen-id", specimen, "--seed", seed, "--json"])
-        .output()
-        .expect("lis simulate");
-    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-    let mut lines = stdout.lines();
-    let report = lines.next().unwrap_or_default().to_owned();
-    let detail = lines
-        .next()
-        .map(|l| serde_json::from_str(l).expect("JSON line"))
-        .unwrap_or(Value::Null);
-    (
-        output.status.code().unwrap_or(-1),
-        vec![report, String::from_utf8_lossy(&output.stderr).into_owned()],
-        detail,
-    )
+fn chem_lab() -> LabConfig {
+    LabConfig::default_catalog()
+        .test(&CatalogTest {
+            code: "CHOL-HOLD",
+            name: "Cholesterol (held)",
+            unit: "mmol/L",
+            decimals: 2,
+            section: "biochemistry",
+            low: 3.0,
+            high: 7.0,
+            autoverify: false,
+        })
+        .link(&chemistry(&["GLU", "UREA"]).maps("CHOL", "CHOL-HOLD"))
 }
 
-fn p(path: &Path) -> &str {
-    path.to_str().expect("UTF-8 path")
+fn simulate(addr: SocketAddr, specimen: &str, seed: &str) -> (i32, Vec<String>, Value) {
+    let run = Simulation::query("generic-astm", addr, specimen, seed);
+    (
+        run.code.unwrap_or(-1),
+        vec![run.report().to_owned(), run.stderr.clone()],
+        run.detail(),
+    )
 }
 
 #[test]
 fn a_query_gets_the_ordered_tests_and_after_a_rerun_only_the_rerun() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let data = dir.path().join("data");
-    let config = write_lab(dir.path(), CHEM);
+    let lab = chem_lab().write(dir.path());
     // The simulator measures GLU, UREA, CREA, AST, ALT and CHOL; only GLU and CHOL are ordered.
-    add_order(&config, &data, "S3001", "GLU,CHOL-HOLD", "PID003");
-    let lis = Lis::start(&config, &data);
-    let addr = lis.link_addr("CHEM").to_string();
+    lab.add_order("S3001", "GLU,CHOL-HOLD", "PID003");
+    let lis = lab.serve();
+    let addr = lis.link_addr("CHEM");
 
-    let (code, out, detail) = simulate(&addr, "S3001", "7");
+    let (code, out, detail) = simulate(addr, "S3001", "7");
     assert_eq!(code, 0, "{out:?}\n{}", lis.log());
     assert_eq!(
         out[0],
@@ -95,16 +60,11 @@ fn a_query_gets_the_ordered_tests_and_after_a_rerun_only_the_rerun() {
         serde_json::json!(["GLU", "CHOL"]),
         "{detail}"
     );
-    let sent: Vec<&str> = detail["results"]
-        .as_array()
-        .expect("results")
-        .iter()
-        .filter_map(|r| r["code"].as_str())
-        .collect();
+    let sent = sent_codes(&detail);
     assert_eq!(sent, ["GLU", "CHOL"]);
 
     lis.wait_counter("CHEM", "messages_in", 2);
-    let first = results(&config, &data, "S3001");
+    let first = lab.results("S3001");
     assert_eq!(first.len(), 2, "{first:#?}");
     let chol = first
         .iter()
@@ -114,21 +74,11 @@ fn a_query_gets_the_ordered_tests_and_after_a_rerun_only_the_rerun() {
     assert_eq!(chol["state"], "pending_review", "{chol}");
     let id = chol["id"].as_i64().expect("id").to_string();
 
-    let (code, out, err) = run_lis(&[
-        "rerun",
-        "--config",
-        p(&config),
-        "--data",
-        p(&data),
-        "--result",
-        &id,
-        "--reason",
-        "lipaemic sample",
-    ]);
+    let (code, out, err) = lab.run(&["rerun", "--result", &id, "--reason", "lipaemic sample"]);
     assert_eq!(code, 0, "{out}{err}");
     assert!(out.contains("\"state\":\"rerun_requested\""), "{out}");
 
-    let (code, out, detail) = simulate(&addr, "S3001", "8");
+    let (code, out, detail) = simulate(addr, "S3001", "8");
     assert_eq!(code, 0, "{out:?}\n{}", lis.log());
     assert_eq!(detail["ordered"], serde_json::json!(["CHOL"]), "{detail}");
     let rerun_value = detail["results"][0]["value"]
@@ -138,7 +88,7 @@ fn a_query_gets_the_ordered_tests_and_after_a_rerun_only_the_rerun() {
 
     let (code, log) = lis.stop();
     assert_eq!(code, Some(0), "{log}");
-    let all = results(&config, &data, "S3001");
+    let all = lab.results("S3001");
     let versions: Vec<(i64, String, String)> = all
         .iter()
         .filter(|r| r["test_code"] == "CHOL-HOLD")
@@ -167,48 +117,34 @@ fn a_query_gets_the_ordered_tests_and_after_a_rerun_only_the_rerun() {
     assert_eq!(all.iter().filter(|r| r["test_code"] == "GLU").count(), 1);
 }
 
-const HEMA: &str = r#"
-[[instruments]]
-id = "HEMA"
-name = "Hematology over MLLP"
-profile = "generic-hl7"
-test_map = [
-  { code = "WBC", test = "WBC", unit = "10*9/L" }, { code = "RBC", test = "RBC", unit = "10*12/L" },
-  { code = "HGB", test = "HGB" }, { code = "HCT", test = "HCT" },
-  { code = "PLT", test = "PLT", unit = "10*9/L" },
-]
-[instruments.connection]
-kind = "tcp-server"
-address = "127.0.0.1"
-port = 0
-protocol = "hl7-mllp"
-"#;
-
 #[test]
 fn an_hl7_query_gets_the_ordered_tests_and_an_unknown_specimen_gets_none() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let data = dir.path().join("data");
-    let config = write_lab(dir.path(), HEMA);
-    add_order(&config, &data, "S3101", "HGB,PLT", "PID008");
-    let lis = Lis::start(&config, &data);
+    let lab = LabConfig::default_catalog()
+        .link(
+            &hematology()
+                .maps_in_unit("WBC", "WBC", "10*9/L")
+                .maps_in_unit("RBC", "RBC", "10*12/L")
+                .maps("HGB", "HGB")
+                .maps("HCT", "HCT")
+                .maps_in_unit("PLT", "PLT", "10*9/L"),
+        )
+        .write(dir.path());
+    lab.add_order("S3101", "HGB,PLT", "PID008");
+    let lis = lab.serve();
     let addr = lis.link_addr("HEMA").to_string();
     let run = |specimen: &str| {
-        let output = Command::new(lis_binary())
-            .args([
-                "simulate",
-                "--profile",
-                "generic-hl7",
-                "--connect",
-                &addr,
-                "--query",
-            ])
-            .args(["--specimen-id", specimen, "--json"])
-            .output()
-            .expect("lis simulate");
-        (
-            output.status.code(),
-            String::from_utf8_lossy(&output.stdout).into_owned(),
-        )
+        let run = Simulation::run(&[
+            "--profile",
+            "generic-hl7",
+            "--connect",
+            &addr,
+            "--query",
+            "--specimen-id",
+            specimen,
+            "--json",
+        ]);
+        (run.code, run.stdout)
     };
     // QBP^Q11 answered by RSP^K11 with the ordered tests only; then ORU^R01 with those results.
     let (code, out) = run("S3101");
@@ -232,11 +168,8 @@ fn an_hl7_query_gets_the_ordered_tests_and_an_unknown_specimen_gets_none() {
     );
     let (stop, log) = lis.stop();
     assert_eq!(stop, Some(0), "{log}");
-    let stored = results(&config, &data, "S3101");
-    let tests: Vec<&str> = stored
-        .iter()
-        .filter_map(|r| r["test_code"].as_str())
-        .collect();
+    let stored = lab.results("S3101");
+    let tests = test_codes(&stored);
     assert_eq!(tests, ["HGB", "PLT"]);
     // Exit code for a specimen with no order follows the report: every query was answered.
     assert_eq!(code, Some(0), "{out}");
@@ -251,27 +184,20 @@ fn the_lis_as_tcp_client_reaches_a_listening_analyzer() {
         .expect("a free port")
         .port();
     let dir = tempfile::tempdir().expect("tempdir");
-    let data = dir.path().join("data");
-    let config = write_lab(
-        dir.path(),
-        &format!(
-            r#"
-[[instruments]]
-id = "CHEM"
-name = "Chemistry, LIS connects"
-profile = "generic-astm"
-test_map = [{{ code = "GLU", test = "GLU" }}, {{ code = "UREA", test = "UREA" }}]
-[instruments.connection]
-kind = "tcp-client"
-address = "127.0.0.1"
-port = {port}
-reconnect_min_ms = 100
-reconnect_max_ms = 500
-protocol = "astm-e1381"
-"#
-        ),
-    );
-    add_order(&config, &data, "S3201", "GLU,UREA", "PID009");
+    let lab = LabConfig::default_catalog()
+        .link(
+            &Link::tcp_client(
+                "CHEM",
+                "Chemistry, LIS connects",
+                "generic-astm",
+                Protocol::AstmE1381,
+                port,
+            )
+            .maps("GLU", "GLU")
+            .maps("UREA", "UREA"),
+        )
+        .write(dir.path());
+    lab.add_order("S3201", "GLU,UREA", "PID009");
     let simulator = Command::new(lis_binary())
         .args(["simulate", "--profile", "generic-astm", "--listen"])
         .arg(format!("127.0.0.1:{port}"))
@@ -281,7 +207,7 @@ protocol = "astm-e1381"
         .spawn()
         .expect("lis simulate");
     let mut simulator = lis_tests::server::ChildGuard::new(simulator);
-    let lis = Lis::start(&config, &data);
+    let lis = lab.serve();
     let status = simulator
         .wait_timeout(lis_tests::server::TIMEOUT)
         .unwrap_or_else(|| panic!("the simulator did not finish\n{}", lis.log()));
@@ -299,78 +225,49 @@ protocol = "astm-e1381"
         .is_some_and(|t| t == format!("tcp-client 127.0.0.1:{port}")));
     let (code, log) = lis.stop();
     assert_eq!(code, Some(0), "{log}");
-    let stored = results(&config, &data, "S3201");
-    let tests: Vec<&str> = stored
-        .iter()
-        .filter_map(|r| r["test_code"].as_str())
-        .collect();
+    let stored = lab.results("S3201");
+    let tests = test_codes(&stored);
     assert_eq!(tests, ["GLU", "UREA"]);
 }
 
 /// A Mindray CL immunoassay link: its legacy dialect asks with QRY^Q02 (QRD-8 the sample) and
 /// is answered QCK^Q02 + DSR^Q03. Both tests are held for review so one can be rerun.
-const CL: &str = r#"
-[[tests]]
-code = "CL-25"
-name_vi = "CL test 25"
-name_en = "CL test 25"
-unit = "mg/dL"
-decimals = 2
-specimen = "serum"
-section = "immunology"
-ranges = [{ sex = "any", low = 30.0, high = 90.0 }]
-
-[[tests]]
-code = "CL-1"
-name_vi = "CL test 1"
-name_en = "CL test 1"
-unit = "uIU/mL"
-decimals = 2
-specimen = "serum"
-section = "immunology"
-ranges = [{ sex = "any", low = 0.3, high = 5.0 }]
-
-[[instruments]]
-id = "CL"
-name = "Mindray CL over MLLP"
-profile = "mindray-cl"
-test_map = [{ code = "25", test = "CL-25" }, { code = "1", test = "CL-1" }]
-[instruments.connection]
-kind = "tcp-server"
-address = "127.0.0.1"
-port = 0
-protocol = "hl7-mllp"
-"#;
+fn cl_lab() -> LabConfig {
+    let test = |code, name, unit, low, high| CatalogTest {
+        code,
+        name,
+        unit,
+        decimals: 2,
+        section: "immunology",
+        low,
+        high,
+        autoverify: false,
+    };
+    LabConfig::default_catalog()
+        .test(&test("CL-25", "CL test 25", "mg/dL", 30.0, 90.0))
+        .test(&test("CL-1", "CL test 1", "uIU/mL", 0.3, 5.0))
+        .link(
+            &Link::tcp_server(
+                "CL",
+                "Mindray CL over MLLP",
+                "mindray-cl",
+                Protocol::Hl7Mllp,
+            )
+            .maps("25", "CL-25")
+            .maps("1", "CL-1"),
+        )
+}
 
 #[test]
 fn a_legacy_hl7_query_qry_q02_gets_the_ordered_tests_and_after_a_rerun_only_the_rerun() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let data = dir.path().join("data");
-    let config = write_lab(dir.path(), CL);
-    add_order(&config, &data, "S3301", "CL-25,CL-1", "PID033");
-    let lis = Lis::start(&config, &data);
-    let addr = lis.link_addr("CL").to_string();
+    let lab = cl_lab().write(dir.path());
+    lab.add_order("S3301", "CL-25,CL-1", "PID033");
+    let lis = lab.serve();
+    let addr = lis.link_addr("CL");
     let run = |seed: &str| {
-        let output = Command::new(lis_binary())
-            .args(["simulate", "--profile", "mindray-cl", "--connect", &addr])
-            .args([
-                "--query",
-                "--specimen-id",
-                "S3301",
-                "--seed",
-                seed,
-                "--json",
-            ])
-            .output()
-            .expect("lis simulate");
-        let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-        let mut lines = stdout.lines();
-        let report = lines.next().unwrap_or_default().to_owned();
-        let detail: Value = lines
-            .next()
-            .map(|l| serde_json::from_str(l).expect("JSON line"))
-            .unwrap_or(Value::Null);
-        (output.status.code(), report, detail)
+        let run = Simulation::query("mindray-cl", addr, "S3301", seed);
+        (run.code, run.report().to_owned(), run.detail())
     };
     let (code, report, detail) = run("5");
     assert_eq!(code, Some(0), "{report}\n{}", lis.log());
@@ -384,40 +281,25 @@ fn a_legacy_hl7_query_qry_q02_gets_the_ordered_tests_and_after_a_rerun_only_the_
         "{detail}"
     );
     lis.wait_counter("CL", "messages_in", 2);
-    let first = results(&config, &data, "S3301");
+    let first = lab.results("S3301");
     let cl25 = first
         .iter()
         .find(|r| r["test_code"] == "CL-25")
         .unwrap_or_else(|| panic!("CL-25 stored: {first:#?}"));
     assert_eq!(cl25["state"], "pending_review", "{cl25}");
     let id = cl25["id"].as_i64().expect("id").to_string();
-    let (code, out, err) = run_lis(&[
-        "rerun",
-        "--config",
-        p(&config),
-        "--data",
-        p(&data),
-        "--result",
-        &id,
-        "--reason",
-        "haemolysed",
-    ]);
+    let (code, out, err) = lab.run(&["rerun", "--result", &id, "--reason", "haemolysed"]);
     assert_eq!(code, 0, "{out}{err}");
 
     let (code, report, detail) = run("6");
     assert_eq!(code, Some(0), "{report}\n{}", lis.log());
     assert_eq!(detail["ordered"], serde_json::json!(["25"]), "{detail}");
-    let sent: Vec<&str> = detail["results"]
-        .as_array()
-        .expect("results")
-        .iter()
-        .filter_map(|r| r["code"].as_str())
-        .collect();
+    let sent = sent_codes(&detail);
     assert_eq!(sent, ["25"]);
     lis.wait_counter("CL", "messages_in", 4);
     let (code, log) = lis.stop();
     assert_eq!(code, Some(0), "{log}");
-    let all = results(&config, &data, "S3301");
+    let all = lab.results("S3301");
     let versions: Vec<(&str, i64, &str)> = all
         .iter()
         .map(|r| {

@@ -2,44 +2,18 @@
 //! were stored, nothing is written to the database, and a torn tail (a crash mid-write) is
 //! reported as a damaged region while the records before it still decode.
 
-use std::path::Path;
-
 use lis_tests::analyzer::{connect, e1381_send};
-use lis_tests::run_lis;
-use lis_tests::server::Lis;
+use lis_tests::lab_config::{chemistry, LabConfig};
+use lis_tests::{json_lines, path_arg, run_lis};
 use serde_json::Value;
-
-use crate::serve_e2e::write_lab;
-
-const CHEM: &str = r#"
-[[instruments]]
-id = "CHEM"
-name = "Chemistry over E1381"
-profile = "generic-astm"
-test_map = [{ code = "GLU", test = "GLU" }, { code = "UREA", test = "UREA" }]
-[instruments.connection]
-kind = "tcp-server"
-address = "127.0.0.1"
-port = 0
-protocol = "astm-e1381"
-"#;
-
-fn p(path: &Path) -> &str {
-    path.to_str().expect("UTF-8 path")
-}
-
-fn json_lines(out: &str) -> Vec<Value> {
-    out.lines()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
-        .collect()
-}
 
 #[test]
 fn replay_decodes_the_trace_of_a_live_link_and_writes_nothing() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let data = dir.path().join("data");
-    let config = write_lab(dir.path(), CHEM);
-    let lis = Lis::start(&config, &data);
+    let lab = LabConfig::default_catalog()
+        .link(&chemistry(&["GLU", "UREA"]))
+        .write(dir.path());
+    let lis = lab.serve();
     let mut analyzer = connect(lis.link_addr("CHEM"));
     e1381_send(
         &mut analyzer,
@@ -57,11 +31,15 @@ fn replay_decodes_the_trace_of_a_live_link_and_writes_nothing() {
     let (code, log) = lis.stop();
     assert_eq!(code, Some(0), "{log}");
 
-    let trace = data.join("traces").join("CHEM.trace");
-    let args = ["--config", p(&config), "--data", p(&data)];
-    let (_, journal_before, _) = run_lis(&[&["journal", "verify"][..], &args].concat());
+    let trace = lab.data().join("traces").join("CHEM.trace");
+    let (_, journal_before, _) = lab.run(&["journal", "verify"]);
 
-    let (code, out, err) = run_lis(&["replay", p(&trace), "--config", p(&config)]);
+    let (code, out, err) = run_lis(&[
+        "replay",
+        path_arg(&trace),
+        "--config",
+        path_arg(lab.config()),
+    ]);
     assert_eq!(code, 0, "{err}");
     let lines = json_lines(&out);
     let messages: Vec<&Value> = lines.iter().filter(|l| l["kind"] == "message").collect();
@@ -106,10 +84,10 @@ fn replay_decodes_the_trace_of_a_live_link_and_writes_nothing() {
     assert_eq!(summary["damaged"], 0);
 
     // The same with --profile, and the database untouched.
-    let (code, again, _) = run_lis(&["replay", p(&trace), "--profile", "generic-astm"]);
+    let (code, again, _) = run_lis(&["replay", path_arg(&trace), "--profile", "generic-astm"]);
     assert_eq!(code, 0);
     assert_eq!(again.lines().count(), out.lines().count());
-    let (_, journal_after, _) = run_lis(&[&["journal", "verify"][..], &args].concat());
+    let (_, journal_after, _) = lab.run(&["journal", "verify"]);
     assert_eq!(journal_before, journal_after);
     assert_eq!(journal_after, "OK: journal intact, 1 entries\n");
 
@@ -117,7 +95,7 @@ fn replay_decodes_the_trace_of_a_live_link_and_writes_nothing() {
     let mut bytes = std::fs::read(&trace).expect("read trace");
     bytes.extend_from_slice(&[0xD1, 0x40, 0x00]);
     std::fs::write(&trace, &bytes).expect("write trace");
-    let (code, out, err) = run_lis(&["replay", p(&trace), "--profile", "generic-astm"]);
+    let (code, out, err) = run_lis(&["replay", path_arg(&trace), "--profile", "generic-astm"]);
     assert_eq!(code, 0, "{err}");
     let lines = json_lines(&out);
     let damaged: Vec<&Value> = lines.iter().filter(|l| l["kind"] == "damaged").collect();

@@ -5,10 +5,10 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use lis_tests::lis_binary;
-use lis_tests::server::{wait_for, ChildGuard, Lis, TIMEOUT};
-
-use crate::serve_e2e::{add_order, results, write_lab};
+use lis_tests::lab_config::{LabConfig, Link, Protocol};
+use lis_tests::path_arg;
+use lis_tests::server::{wait_for, ChildGuard, TIMEOUT};
+use lis_tests::simulation::Simulation;
 
 /// A socat pseudo-terminal pair; the links are `a` and `b` in `dir`.
 fn pty_pair(dir: &Path) -> (ChildGuard, PathBuf, PathBuf) {
@@ -34,66 +34,47 @@ fn pty_pair(dir: &Path) -> (ChildGuard, PathBuf, PathBuf) {
 fn sysmex_xn_over_a_serial_line_is_stored_with_unit_conversions() {
     let dir = tempfile::tempdir().expect("tempdir");
     let (_socat, lis_end, analyzer_end) = pty_pair(dir.path());
-    let data = dir.path().join("data");
     // Sysmex sends conventional units; the map converts to the catalog's SI units:
     // 10*3/uL = 10^9/L and 10*6/uL = 10^12/L (same numbers), g/dL x 10 = g/L, % x 0.01 = L/L.
-    let config = write_lab(
-        dir.path(),
-        &format!(
-            r#"
-[[instruments]]
-id = "XN"
-name = "Sysmex XN-550 on a serial port"
-profile = "sysmex-xn"
-test_map = [
-  {{ code = "WBC", test = "WBC", unit = "10*3/uL" }},
-  {{ code = "RBC", test = "RBC", unit = "10*6/uL" }},
-  {{ code = "HGB", test = "HGB", factor = 10.0, unit = "g/dL" }},
-  {{ code = "HCT", test = "HCT", factor = 0.01, unit = "%" }},
-  {{ code = "MCV", test = "MCV" }},
-  {{ code = "PLT", test = "PLT", unit = "10*3/uL" }},
-]
-[instruments.connection]
-kind = "serial"
-path = {:?}
-protocol = "astm-e1381"
-"#,
-            lis_end.display().to_string()
-        ),
-    );
-    add_order(
-        &config,
-        &data,
-        "XN0001",
-        "WBC,RBC,HGB,HCT,MCV,PLT",
-        "PID004",
-    );
-    let lis = Lis::start(&config, &data);
+    let xn = Link::serial(
+        "XN",
+        "Sysmex XN-550 on a serial port",
+        "sysmex-xn",
+        Protocol::AstmE1381,
+        &lis_end,
+    )
+    .maps_in_unit("WBC", "WBC", "10*3/uL")
+    .maps_in_unit("RBC", "RBC", "10*6/uL")
+    .maps_scaled("HGB", "HGB", 10.0, "g/dL")
+    .maps_scaled("HCT", "HCT", 0.01, "%")
+    .maps("MCV", "MCV")
+    .maps_in_unit("PLT", "PLT", "10*3/uL");
+    let lab = LabConfig::default_catalog().link(&xn).write(dir.path());
+    lab.add_order("XN0001", "WBC,RBC,HGB,HCT,MCV,PLT", "PID004");
+    let lis = lab.serve();
     wait_for("the serial link to open", TIMEOUT, || {
         (lis.link("XN")["state"] == "connected").then_some(())
     });
 
-    let output = Command::new(lis_binary())
-        .args(["simulate", "--profile", "sysmex-xn", "--serial"])
-        .arg(&analyzer_end)
-        .args(["--specimen-id", "XN0001", "--seed", "3", "--json"])
-        .output()
-        .expect("lis simulate");
-    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{stdout}{}\n{}",
-        String::from_utf8_lossy(&output.stderr),
-        lis.log()
-    );
+    let run = Simulation::run(&[
+        "--profile",
+        "sysmex-xn",
+        "--serial",
+        path_arg(&analyzer_end),
+        "--specimen-id",
+        "XN0001",
+        "--seed",
+        "3",
+        "--json",
+    ]);
+    let stdout = &run.stdout;
+    assert_eq!(run.code, Some(0), "{stdout}{}\n{}", run.stderr, lis.log());
     let mut lines = stdout.lines();
     assert_eq!(
         lines.next(),
         Some("sent=1 acknowledged=1 rejected=0 timed_out=0 queries=0 answered=0")
     );
-    let detail: serde_json::Value =
-        serde_json::from_str(lines.next().unwrap_or_default()).expect("JSON line");
+    let detail = run.detail();
     let sent = |code: &str| -> f64 {
         detail["results"]
             .as_array()
@@ -105,7 +86,7 @@ protocol = "astm-e1381"
     let (code, log) = lis.stop();
     assert_eq!(code, Some(0), "{log}");
 
-    let stored = results(&config, &data, "XN0001");
+    let stored = lab.results("XN0001");
     assert_eq!(stored.len(), 6, "{stored:#?}");
     let value = |test: &str| -> (String, String) {
         let r = stored

@@ -5,72 +5,13 @@
 //! 3.9-6.4 mmol/L, UREA 2.5-7.5 mmol/L, WBC 4.0-10.0 10^9/L, PLT 150-400 10^9/L; every rule
 //! passing verifies and (auto_release) releases, a value out of range waits for a person.
 
-use std::path::{Path, PathBuf};
-
 use lis_tests::analyzer::{connect, e1381_send, mllp_send};
-use lis_tests::run_lis;
-use lis_tests::server::{http_get, lab_without_instruments, Lis};
+use lis_tests::http;
+use lis_tests::lab_config::{chemistry, hematology, LabConfig, Link};
 use serde_json::Value;
 
-/// Writes a lab config: the default catalog plus `instruments` (TOML).
-pub(crate) fn write_lab(dir: &Path, instruments: &str) -> PathBuf {
-    let path = dir.join("lab.toml");
-    std::fs::write(
-        &path,
-        format!("{}\n{instruments}", lab_without_instruments()),
-    )
-    .expect("write lab config");
-    path
-}
-
-fn p(path: &Path) -> &str {
-    path.to_str().expect("test paths are UTF-8")
-}
-
-/// `lis order add` for one specimen; the placer number is the barcode.
-pub(crate) fn add_order(config: &Path, data: &Path, specimen: &str, tests: &str, patient: &str) {
-    let (code, out, err) = run_lis(&[
-        "order",
-        "add",
-        "--config",
-        p(config),
-        "--data",
-        p(data),
-        "--specimen",
-        specimen,
-        "--tests",
-        tests,
-        "--patient",
-        patient,
-        "--name",
-        "NGUYEN VAN AN",
-        "--sex",
-        "M",
-        "--birth",
-        "1970-01-02",
-    ]);
-    assert_eq!(code, 0, "lis order add: {out}{err}");
-}
-
-/// `lis results` for the order placed for `specimen`, one JSON value per result version.
-pub(crate) fn results(config: &Path, data: &Path, specimen: &str) -> Vec<Value> {
-    let (code, out, err) = run_lis(&[
-        "results",
-        "--config",
-        p(config),
-        "--data",
-        p(data),
-        "--order",
-        specimen,
-    ]);
-    assert_eq!(code, 0, "lis results: {err}");
-    out.lines()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
-        .collect()
-}
-
 /// The (test, value, unit, flags, state) of each result, in order.
-pub(crate) fn summary(results: &[Value]) -> Vec<(String, String, String, Vec<String>, String)> {
+fn summary(results: &[Value]) -> Vec<(String, String, String, Vec<String>, String)> {
     results
         .iter()
         .map(|r| {
@@ -108,40 +49,26 @@ fn s(
     )
 }
 
-pub(crate) const CHEM_ASTM: &str = r#"
-[[instruments]]
-id = "CHEM"
-name = "Chemistry over E1381"
-profile = "generic-astm"
-test_map = [{ code = "GLU", test = "GLU" }, { code = "UREA", test = "UREA" }]
-[instruments.connection]
-kind = "tcp-server"
-address = "127.0.0.1"
-port = 0
-protocol = "astm-e1381"
-"#;
+/// CHEM with GLU and UREA.
+fn chem() -> Link {
+    chemistry(&["GLU", "UREA"])
+}
 
-const HEMA_HL7: &str = r#"
-[[instruments]]
-id = "HEMA"
-name = "Hematology over MLLP"
-profile = "generic-hl7"
-test_map = [
-  { code = "WBC", test = "WBC", unit = "10*9/L" },
-  { code = "PLT", test = "PLT", unit = "10*9/L" },
-]
-[instruments.connection]
-kind = "tcp-server"
-address = "127.0.0.1"
-port = 0
-protocol = "hl7-mllp"
-"#;
+/// HEMA with WBC and PLT, both sent in 10*9/L.
+fn hema() -> Link {
+    hematology()
+        .maps_in_unit("WBC", "WBC", "10*9/L")
+        .maps_in_unit("PLT", "PLT", "10*9/L")
+}
 
 #[test]
 fn healthz_and_links_then_sigterm_exits_zero() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let config = write_lab(dir.path(), &format!("{CHEM_ASTM}\n{HEMA_HL7}"));
-    let lis = Lis::start(&config, &dir.path().join("data"));
+    let lab = LabConfig::default_catalog()
+        .link(&chem())
+        .link(&hema())
+        .write(dir.path());
+    let lis = lab.serve();
     let health = lis.get_json("/healthz");
     assert_eq!(health["status"], "ok");
     assert_eq!(health["version"], "0.1.0");
@@ -159,7 +86,7 @@ fn healthz_and_links_then_sigterm_exits_zero() {
     assert_eq!(code, Some(0), "{log}");
     assert!(log.contains("store closed"), "{log}");
     assert!(
-        http_get(http, "/healthz").is_err(),
+        http::get(http, "/healthz").is_err(),
         "still answering after exit"
     );
 }
@@ -167,10 +94,9 @@ fn healthz_and_links_then_sigterm_exits_zero() {
 #[test]
 fn astm_e1381_results_for_an_ordered_specimen_are_stored_checked_and_acknowledged() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let data = dir.path().join("data");
-    let config = write_lab(dir.path(), CHEM_ASTM);
-    add_order(&config, &data, "S1001", "GLU,UREA", "PID001");
-    let lis = Lis::start(&config, &data);
+    let lab = LabConfig::default_catalog().link(&chem()).write(dir.path());
+    lab.add_order("S1001", "GLU,UREA", "PID001");
+    let lis = lab.serve();
     let mut analyzer = connect(lis.link_addr("CHEM"));
     e1381_send(
         &mut analyzer,
@@ -189,7 +115,7 @@ fn astm_e1381_results_for_an_ordered_specimen_are_stored_checked_and_acknowledge
     let (code, log) = lis.stop();
     assert_eq!(code, Some(0), "{log}");
 
-    let stored = results(&config, &data, "S1001");
+    let stored = lab.results("S1001");
     assert_eq!(
         summary(&stored),
         vec![
@@ -213,10 +139,9 @@ fn astm_e1381_results_for_an_ordered_specimen_are_stored_checked_and_acknowledge
 #[test]
 fn hl7_mllp_results_are_stored_and_answered_with_aa() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let data = dir.path().join("data");
-    let config = write_lab(dir.path(), HEMA_HL7);
-    add_order(&config, &data, "S2001", "WBC,PLT", "PID002");
-    let lis = Lis::start(&config, &data);
+    let lab = LabConfig::default_catalog().link(&hema()).write(dir.path());
+    lab.add_order("S2001", "WBC,PLT", "PID002");
+    let lis = lab.serve();
     let mut analyzer = connect(lis.link_addr("HEMA"));
     let ack = mllp_send(
         &mut analyzer,
@@ -232,7 +157,7 @@ fn hl7_mllp_results_are_stored_and_answered_with_aa() {
     assert!(ack.contains("MSA|AA|MSG0001"), "{ack}");
     let (code, log) = lis.stop();
     assert_eq!(code, Some(0), "{log}");
-    let stored = results(&config, &data, "S2001");
+    let stored = lab.results("S2001");
     assert_eq!(
         summary(&stored),
         vec![

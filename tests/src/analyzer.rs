@@ -80,14 +80,22 @@ pub fn e1381_send(s: &mut (impl Read + Write), records: &[&str]) -> Result<(), S
 /// Sends one HL7 message (segments without terminators) in an MLLP block and returns the payload
 /// of the ACK block the LIS answers with.
 pub fn mllp_send(s: &mut (impl Read + Write), segments: &[&str]) -> Result<String, String> {
-    let mut block = vec![VT];
+    let mut message = String::new();
     for seg in segments {
-        block.extend_from_slice(seg.as_bytes());
-        block.push(b'\r');
+        message.push_str(seg);
+        message.push('\r');
     }
-    block.extend_from_slice(&[FS, b'\r']);
-    s.write_all(&block).map_err(|e| e.to_string())?;
+    s.write_all(&mllp_block(&message))
+        .map_err(|e| e.to_string())?;
     mllp_read(s)
+}
+
+/// One MLLP block: `VT message FS CR`; `message` is sent as it is (segments already terminated).
+pub fn mllp_block(message: &str) -> Vec<u8> {
+    let mut block = vec![VT];
+    block.extend_from_slice(message.as_bytes());
+    block.extend_from_slice(&[FS, b'\r']);
+    block
 }
 
 /// Reads one MLLP block and returns its payload.

@@ -1,9 +1,18 @@
-//! Helpers shared by the end-to-end tests: find (and if need be build) the real `lis` binary, and
-//! locate the shared analyzer corpus and the repository's testdata.
+//! What the end-to-end tests share: find (and if need be build) the real `lis` binary and run it,
+//! locate the shared analyzer corpus and the repository's testdata, and the pieces below.
+//!
+//! - [`lab_config`]: lab configs written for a test (catalog tests, analyzer links, sections).
+//! - [`lab`]: a lab on disk (config and data directory) and the `lis` commands run on it.
+//! - [`server`]: a running `lis serve`, bounded polling, child processes killed on drop.
+//! - [`http`]: HTTP/1.1 requests written by hand, with or without a bearer token.
+//! - [`analyzer`]: a hand-written analyzer side (E1381 and MLLP senders).
+//! - [`simulation`]: `lis simulate` run to its end and its report read back.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
+
+use serde_json::Value;
 
 /// The repository root (the workspace directory).
 pub fn repo_root() -> PathBuf {
@@ -73,5 +82,21 @@ pub fn run_lis(args: &[&str]) -> (i32, String, String) {
     )
 }
 
+/// A path as a command-line argument (the tests' paths are UTF-8).
+pub fn path_arg(path: &Path) -> &str {
+    path.to_str().expect("test paths are UTF-8")
+}
+
+/// One JSON value per line of a command's output; panics on a line that is not JSON.
+pub fn json_lines(out: &str) -> Vec<Value> {
+    out.lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON: {l}: {e}")))
+        .collect()
+}
+
 pub mod analyzer;
+pub mod http;
+pub mod lab;
+pub mod lab_config;
 pub mod server;
+pub mod simulation;

@@ -1,5 +1,5 @@
-//! A running `lis serve` for a test, and small tools to drive it: an HTTP GET over a plain
-//! `TcpStream`, bounded polling, and guards that kill child processes when a test ends or fails.
+//! A running `lis serve` for a test, and small tools to drive it: bounded polling and guards
+//! that kill child processes when a test ends or fails.
 //!
 //! Ports: the test's lab config asks for port 0 on every TCP server link, and `lis serve` is started
 //! with `--http 127.0.0.1:0`. `lis serve` prints `lis: http listening on ADDR` on stderr once bound;
@@ -8,8 +8,8 @@
 //! one. The one exception is a simulated analyzer that listens while the LIS connects (a
 //! `tcp-client` link): that test binds port 0, notes the port and releases it for the simulator.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::{Arc, Mutex};
@@ -17,6 +17,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+use crate::http;
 use crate::lis_binary;
 
 /// The bound on every wait in these tests: generous, for a loaded 2-core CI machine.
@@ -159,7 +160,7 @@ impl Lis {
             config: config.to_path_buf(),
         };
         wait_for("/healthz to answer 200", TIMEOUT, || {
-            matches!(http_get(lis.http, "/healthz"), Ok((200, _))).then_some(())
+            matches!(http::get(lis.http, "/healthz"), Ok((200, _))).then_some(())
         });
         lis
     }
@@ -186,7 +187,7 @@ impl Lis {
 
     /// `GET path` as JSON; panics (with the server log) on anything but 200.
     pub fn get_json(&self, path: &str) -> Value {
-        match http_get(self.http, path) {
+        match http::get(self.http, path) {
             Ok((200, body)) => serde_json::from_str(&body)
                 .unwrap_or_else(|e| panic!("GET {path}: not JSON ({e}): {body}")),
             other => panic!("GET {path}: {other:?}\nlog:\n{}", self.log()),
@@ -242,53 +243,4 @@ fn wait_for_log_end(log: &Arc<Mutex<String>>) -> String {
         }
         std::thread::sleep(Duration::from_millis(10));
     }
-}
-
-/// A bare HTTP/1.1 GET; returns the status code and the body.
-pub fn http_get(addr: SocketAddr, path: &str) -> std::io::Result<(u16, String)> {
-    let mut stream = TcpStream::connect_timeout(&addr, Duration::from_secs(5))?;
-    stream.set_read_timeout(Some(Duration::from_secs(20)))?;
-    write!(
-        stream,
-        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
-    )?;
-    let mut response = String::new();
-    stream.read_to_string(&mut response)?;
-    let status = response
-        .split(' ')
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
-    let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
-    let body = if head
-        .to_ascii_lowercase()
-        .contains("transfer-encoding: chunked")
-    {
-        dechunk(body)
-    } else {
-        body.to_owned()
-    };
-    Ok((status, body))
-}
-
-fn dechunk(mut body: &str) -> String {
-    let mut out = String::new();
-    while let Some((size, rest)) = body.split_once("\r\n") {
-        let Ok(n) = usize::from_str_radix(size.trim(), 16) else {
-            break;
-        };
-        if n == 0 || rest.len() < n {
-            break;
-        }
-        out.push_str(&rest[..n]);
-        body = rest[n..].trim_start_matches("\r\n");
-    }
-    out
-}
-
-/// The embedded default lab's text up to its instruments, for a test to append its own.
-pub fn lab_without_instruments() -> String {
-    let text = lis_core::DEFAULT_LAB_TOML;
-    let cut = text.find("\n[[instruments]]").unwrap_or(text.len());
-    text[..cut].to_owned()
 }

@@ -1,0 +1,92 @@
+//! HTTP/1.1 by hand over a plain `TcpStream`, as little as the tests need: one request per
+//! connection (`Connection: close`), an optional bearer token and JSON body, and back the status
+//! code and the body (a chunked body reassembled). No HTTP client crate, so the LIS's HTTP server
+//! is checked against requests written out in full here.
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::time::Duration;
+
+use serde_json::Value;
+
+/// `GET path` without a token; returns the status code and the body.
+pub fn get(addr: SocketAddr, path: &str) -> std::io::Result<(u16, String)> {
+    request(addr, "GET", path, None, "")
+}
+
+/// `GET path` with `Authorization: Bearer TOKEN`; returns the status code and the body as JSON
+/// (`Null` when it is not JSON). Panics when the server cannot be reached.
+pub fn get_with_token(addr: SocketAddr, path: &str, token: &str) -> (u16, Value) {
+    json_request(addr, "GET", path, token, "")
+}
+
+/// `POST path` with `Authorization: Bearer TOKEN` and the JSON `body`; returns the status code and
+/// the body as JSON (`Null` when it is not JSON). Panics when the server cannot be reached.
+pub fn post_with_token(addr: SocketAddr, path: &str, token: &str, body: &str) -> (u16, Value) {
+    json_request(addr, "POST", path, token, body)
+}
+
+fn json_request(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    token: &str,
+    body: &str,
+) -> (u16, Value) {
+    let (status, body) = request(addr, method, path, Some(token), body)
+        .unwrap_or_else(|e| panic!("{method} {path}: {e}"));
+    (status, serde_json::from_str(&body).unwrap_or(Value::Null))
+}
+
+/// One request: `method path`, the bearer `token` if any, and `body` sent as
+/// `application/json`; returns the status code (0 if the status line cannot be read) and the body.
+pub fn request(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: &str,
+) -> std::io::Result<(u16, String)> {
+    let mut stream = TcpStream::connect_timeout(&addr, Duration::from_secs(5))?;
+    stream.set_read_timeout(Some(Duration::from_secs(30)))?;
+    let authorization = token
+        .map(|t| format!("Authorization: Bearer {t}\r\n"))
+        .unwrap_or_default();
+    write!(
+        stream,
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\n{authorization}Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response)?;
+    let status = response
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
+    let body = if head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked")
+    {
+        dechunk(body)
+    } else {
+        body.to_owned()
+    };
+    Ok((status, body))
+}
+
+fn dechunk(mut body: &str) -> String {
+    let mut out = String::new();
+    while let Some((size, rest)) = body.split_once("\r\n") {
+        let Ok(n) = usize::from_str_radix(size.trim(), 16) else {
+            break;
+        };
+        if n == 0 || rest.len() < n {
+            break;
+        }
+        out.push_str(&rest[..n]);
+        body = rest[n..].trim_start_matches("\r\n");
+    }
+    out
+}
