@@ -57,36 +57,63 @@ pub fn request(
         "{method} {path} HTTP/1.1\r\nHost: {addr}\r\n{authorization}Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
     )?;
-    let mut response = String::new();
-    stream.read_to_string(&mut response)?;
-    let status = response
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response)?;
+    let split = find(&response, b"\r\n\r\n");
+    let (head, body) = match split {
+        Some(at) => (&response[..at], &response[at + 4..]),
+        None => (&response[..], &b""[..]),
+    };
+    let head = String::from_utf8_lossy(head);
+    let status = head
         .split(' ')
         .nth(1)
         .and_then(|s| s.parse().ok())
         .unwrap_or(0);
-    let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
+    // Chunks are counted in bytes and may end inside a UTF-8 character: reassemble the bytes,
+    // then decode.
     let body = if head
         .to_ascii_lowercase()
         .contains("transfer-encoding: chunked")
     {
         dechunk(body)
     } else {
-        body.to_owned()
+        body.to_vec()
     };
+    let body = String::from_utf8_lossy(&body).into_owned();
     Ok((status, body))
 }
 
-fn dechunk(mut body: &str) -> String {
-    let mut out = String::new();
-    while let Some((size, rest)) = body.split_once("\r\n") {
+fn dechunk(mut body: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    while let Some(line_end) = find(body, b"\r\n") {
+        let size = String::from_utf8_lossy(&body[..line_end]);
         let Ok(n) = usize::from_str_radix(size.trim(), 16) else {
             break;
         };
+        let rest = &body[line_end + 2..];
         if n == 0 || rest.len() < n {
             break;
         }
-        out.push_str(&rest[..n]);
-        body = rest[n..].trim_start_matches("\r\n");
+        let (chunk, after) = rest.split_at(n);
+        out.extend_from_slice(chunk);
+        body = after.strip_prefix(b"\r\n").unwrap_or(after);
     }
     out
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::dechunk;
+
+    #[test]
+    fn a_character_split_across_chunks_is_reassembled() {
+        // "Nguyễn": ễ is E1 BB 85 in UTF-8; the first chunk ends after its first byte.
+        let body = b"5\r\nNguy\xE1\r\n3\r\n\xBB\x85n\r\n0\r\n\r\n";
+        assert_eq!(String::from_utf8(dechunk(body)).unwrap(), "Nguyễn");
+    }
 }
