@@ -419,3 +419,6 @@ async fn search_requests(
     })
     .await
 }
+
+#[cfg(test)]
+mod tests;
