@@ -30,7 +30,7 @@ use serde::Serialize;
 use self::build::{id_param, released_of_order, request_resource};
 pub use self::build::{observation_resource, patient_resource, report_resource};
 use self::resources::*;
-use self::search::{bundle, parse_search, to_value};
+use self::search::SearchType;
 use crate::api::{blocking, HisState};
 use crate::auth::{require, Scope};
 use crate::error::AppError;
@@ -155,24 +155,22 @@ async fn search_patients(
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
 ) -> FhirResult {
-    blocking(move || {
-        require(&state.store, &headers, Scope::FhirRead)?;
-        let s = parse_search(&state, raw.as_deref(), &["identifier"])?;
-        let mut found = Vec::new();
-        if let Some(his) = &s.patient_his_id {
-            if let Some(p) = state.store.patient_by_his_id(his)? {
-                found.push((
-                    format!("Patient/{}", p.id),
-                    to_value(&patient_resource(&p))?,
-                ));
-            }
-        }
-        Ok(fhir_json(
-            StatusCode::OK,
-            &bundle("Patient", raw.as_deref(), found),
-        ))
-    })
-    .await
+    let patients = SearchType {
+        kind: "Patient",
+        params: &["identifier"],
+    };
+    patients
+        .run(
+            state,
+            headers,
+            raw,
+            |state, s| match &s.patient_his_id {
+                Some(his) => Ok(state.store.patient_by_his_id(his)?.into_iter().collect()),
+                None => Ok(Vec::new()),
+            },
+            |_, _, p| Ok(Some((p.id, patient_resource(&p)))),
+        )
+        .await
 }
 
 /// A released result by id (`None` when it is not released).
@@ -221,58 +219,46 @@ async fn search_observations(
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
 ) -> FhirResult {
-    blocking(move || {
-        require(&state.store, &headers, Scope::FhirRead)?;
-        let s = parse_search(
-            &state,
-            raw.as_deref(),
-            &[
-                "patient",
-                "subject",
-                "patient.identifier",
-                "subject:identifier",
-                "code",
-                "date",
-                "_lastUpdated",
-            ],
-        )?;
-        let lab = state.store.config();
-        let mut found = Vec::new();
-        if !s.patient_unknown {
-            let since = s
-                .last_updated
-                .iter()
-                .filter(|p| matches!(p.prefix, "ge" | "gt" | "eq"))
-                .map(|p| p.start)
-                .max();
-            let rows = state.store.released_results(&ReleasedFilter {
-                patient: s.patient_his_id.clone(),
-                test_code: s.code.clone(),
-                since,
-                limit: MAX_COUNT,
-                ..ReleasedFilter::default()
-            })?;
-            for r in rows {
+    let observations = SearchType {
+        kind: "Observation",
+        params: &[
+            "patient",
+            "subject",
+            "patient.identifier",
+            "subject:identifier",
+            "code",
+            "date",
+            "_lastUpdated",
+        ],
+    };
+    observations
+        .run(
+            state,
+            headers,
+            raw,
+            |state, s| {
+                let since = s
+                    .last_updated
+                    .iter()
+                    .filter(|p| matches!(p.prefix, "ge" | "gt" | "eq"))
+                    .map(|p| p.start)
+                    .max();
+                Ok(state.store.released_results(&ReleasedFilter {
+                    patient: s.patient_his_id.clone(),
+                    test_code: s.code.clone(),
+                    since,
+                    limit: MAX_COUNT,
+                    ..ReleasedFilter::default()
+                })?)
+            },
+            |state, s, r| {
                 let observed = r.result.observed_at.unwrap_or(r.result.received_at);
-                if s.date.iter().all(|d| d.matches(observed))
-                    && s.last_updated.iter().all(|d| d.matches(r.released_at))
-                {
-                    found.push((
-                        format!("Observation/{}", r.result.id),
-                        to_value(&observation_resource(lab, &r))?,
-                    ));
-                }
-                if found.len() >= s.count {
-                    break;
-                }
-            }
-        }
-        Ok(fhir_json(
-            StatusCode::OK,
-            &bundle("Observation", raw.as_deref(), found),
-        ))
-    })
-    .await
+                let matches = s.date.iter().all(|d| d.matches(observed))
+                    && s.last_updated.iter().all(|d| d.matches(r.released_at));
+                Ok(matches.then(|| (r.result.id, observation_resource(state.store.config(), &r))))
+            },
+        )
+        .await
 }
 
 async fn read_report(
@@ -304,30 +290,32 @@ async fn search_reports(
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
 ) -> FhirResult {
-    blocking(move || {
-        require(&state.store, &headers, Scope::FhirRead)?;
-        let s = parse_search(
-            &state,
-            raw.as_deref(),
-            &[
-                "patient",
-                "subject",
-                "patient.identifier",
-                "subject:identifier",
-                "date",
-                "_lastUpdated",
-            ],
-        )?;
-        let mut found = Vec::new();
-        if !s.patient_unknown {
-            for id in state
-                .store
-                .order_ids(s.patient_his_id.as_deref(), MAX_COUNT)?
-            {
+    let reports = SearchType {
+        kind: "DiagnosticReport",
+        params: &[
+            "patient",
+            "subject",
+            "patient.identifier",
+            "subject:identifier",
+            "date",
+            "_lastUpdated",
+        ],
+    };
+    reports
+        .run(
+            state,
+            headers,
+            raw,
+            |state, s| {
+                Ok(state
+                    .store
+                    .order_ids(s.patient_his_id.as_deref(), MAX_COUNT)?)
+            },
+            |state, s, id| {
                 let order = state.store.order(id)?;
-                let (released, all) = released_of_order(&state, &order)?;
+                let (released, all) = released_of_order(state, &order)?;
                 let Some(report) = report_resource(&order, &released, all) else {
-                    continue;
+                    return Ok(None);
                 };
                 let effective = released
                     .iter()
@@ -342,20 +330,10 @@ async fn search_reports(
                     .last_updated
                     .iter()
                     .all(|d| updated.is_some_and(|t| d.matches(t)));
-                if date_ok && updated_ok {
-                    found.push((format!("DiagnosticReport/{id}"), to_value(&report)?));
-                }
-                if found.len() >= s.count {
-                    break;
-                }
-            }
-        }
-        Ok(fhir_json(
-            StatusCode::OK,
-            &bundle("DiagnosticReport", raw.as_deref(), found),
-        ))
-    })
-    .await
+                Ok((date_ok && updated_ok).then_some((id, report)))
+            },
+        )
+        .await
 }
 
 async fn read_request(
@@ -387,35 +365,32 @@ async fn search_requests(
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
 ) -> FhirResult {
-    blocking(move || {
-        require(&state.store, &headers, Scope::FhirRead)?;
-        let s = parse_search(
-            &state,
-            raw.as_deref(),
-            &[
-                "patient",
-                "subject",
-                "patient.identifier",
-                "subject:identifier",
-            ],
-        )?;
-        let mut found = Vec::new();
-        if !s.patient_unknown {
-            for id in state
-                .store
-                .order_ids(s.patient_his_id.as_deref(), s.count)?
-            {
+    let requests = SearchType {
+        kind: "ServiceRequest",
+        params: &[
+            "patient",
+            "subject",
+            "patient.identifier",
+            "subject:identifier",
+        ],
+    };
+    requests
+        .run(
+            state,
+            headers,
+            raw,
+            |state, s| {
+                Ok(state
+                    .store
+                    .order_ids(s.patient_his_id.as_deref(), s.count)?)
+            },
+            |state, _, id| {
                 let order = state.store.order(id)?;
-                found.push((
-                    format!("ServiceRequest/{id}"),
-                    to_value(&request_resource(&state, &order)?)?,
-                ));
-            }
-        }
-        Ok(fhir_json(
-            StatusCode::OK,
-            &bundle("ServiceRequest", raw.as_deref(), found),
-        ))
-    })
-    .await
+                Ok(Some((id, request_resource(state, &order)?)))
+            },
+        )
+        .await
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,12 +1,15 @@
-//! Search parameters and searchset Bundles.
+//! Search parameters, the search-type interaction every resource shares, and searchset
+//! Bundles.
 
+use axum::http::{HeaderMap, StatusCode};
 use jiff::Timestamp;
 use lis_core::LabConfig;
 use serde::Serialize;
 
 use super::resources::{Bundle, BundleEntry, BundleLink};
-use super::{FhirError, MAX_COUNT};
-use crate::api::HisState;
+use super::{fhir_json, FhirError, FhirResult, MAX_COUNT};
+use crate::api::{blocking, HisState};
+use crate::auth::{require, Scope};
 use crate::error::AppError;
 
 /// A comparison on a time: prefix and the interval the value names.
@@ -90,7 +93,7 @@ pub(crate) struct Search {
     pub(crate) count: usize,
 }
 
-pub(crate) fn parse_search(
+fn parse_search(
     state: &HisState,
     raw: Option<&str>,
     allowed: &[&str],
@@ -161,11 +164,59 @@ pub(crate) fn parse_search(
     Ok(s)
 }
 
-pub(crate) fn bundle(
-    kind: &str,
-    raw: Option<&str>,
-    resources: Vec<(String, serde_json::Value)>,
-) -> Bundle {
+/// A resource type that can be searched (`GET /fhir/r4/{kind}?...`).
+#[derive(Debug, Clone, Copy)]
+pub(super) struct SearchType {
+    /// The resource type: the path, the Bundle's self link and the entries' `Type/` prefix.
+    pub(super) kind: &'static str,
+    /// The parameters it takes besides `_count` and `_format`; any other is refused with 400.
+    pub(super) params: &'static [&'static str],
+}
+
+impl SearchType {
+    /// Answers one search: checks the token (scope `fhir:read`) before reading the query, reads
+    /// the parameters, asks `candidates` for what the store lists, turns each candidate into an
+    /// entry with `entry` (`None`: it does not match) until `_count` entries are found, and
+    /// answers the searchset Bundle. An entry is `(id, resource)`, served at `{kind}/{id}`.
+    /// When a patient or code names nothing the lab knows, nothing matches and neither
+    /// function is called.
+    pub(super) async fn run<C, R>(
+        self,
+        state: HisState,
+        headers: HeaderMap,
+        raw: Option<String>,
+        candidates: impl FnOnce(&HisState, &Search) -> Result<Vec<C>, FhirError> + Send + 'static,
+        mut entry: impl FnMut(&HisState, &Search, C) -> Result<Option<(i64, R)>, FhirError>
+            + Send
+            + 'static,
+    ) -> FhirResult
+    where
+        R: Serialize,
+    {
+        blocking(move || {
+            require(&state.store, &headers, Scope::FhirRead)?;
+            let s = parse_search(&state, raw.as_deref(), self.params)?;
+            let mut found = Vec::new();
+            if !s.patient_unknown {
+                for candidate in candidates(&state, &s)? {
+                    if let Some((id, resource)) = entry(&state, &s, candidate)? {
+                        found.push((format!("{}/{id}", self.kind), to_value(&resource)?));
+                    }
+                    if found.len() >= s.count {
+                        break;
+                    }
+                }
+            }
+            Ok(fhir_json(
+                StatusCode::OK,
+                &bundle(self.kind, raw.as_deref(), found),
+            ))
+        })
+        .await
+    }
+}
+
+fn bundle(kind: &str, raw: Option<&str>, resources: Vec<(String, serde_json::Value)>) -> Bundle {
     Bundle {
         resource_type: "Bundle",
         bundle_type: "searchset",
@@ -188,6 +239,6 @@ pub(crate) fn bundle(
     }
 }
 
-pub(crate) fn to_value<T: Serialize>(v: &T) -> Result<serde_json::Value, FhirError> {
+fn to_value<T: Serialize>(v: &T) -> Result<serde_json::Value, FhirError> {
     serde_json::to_value(v).map_err(|e| FhirError(AppError::internal(&e)))
 }

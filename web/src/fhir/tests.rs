@@ -1,0 +1,317 @@
+//! The four searches through the router: the token check, which entries each returns and in
+//! what order, `_count`, the Bundle's self link and the errors, on a lab with two patients and
+//! three orders.
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+use http_body_util::BodyExt;
+use lis_core::model::{
+    Actor, AnalyzerMessage, IngestOutcome, MessageKind, NewOrder, NewPatient, NewSpecimen,
+    Observation, Priority, Protocol, Sex, StoredObservation,
+};
+use lis_core::{LabConfig, Store};
+use serde_json::Value;
+use tower::ServiceExt;
+
+use crate::api::HisState;
+use crate::auth::token_hash;
+
+const FHIR: &str = "lis_fhir";
+const RESULTS: &str = "lis_results";
+
+/// Two patients, three orders of glucose and two released results:
+/// order 1 (BN001, result r1 received 2025-03-01 09:00 in Hanoi), order 2 (BN001, r2 received
+/// 2025-03-02 09:00), order 3 (BN002, no result yet).
+struct Lab {
+    state: HisState,
+    orders: [i64; 3],
+    results: [i64; 2],
+    patients: [i64; 2],
+}
+
+fn order(store: &Store, placer: &str, his_id: &str, barcode: &str) -> i64 {
+    store
+        .place_order(
+            NewOrder {
+                placer_number: placer.to_owned(),
+                patient: NewPatient {
+                    his_id: his_id.to_owned(),
+                    name: String::from("Nguyễn Văn An"),
+                    sex: Sex::Male,
+                    birth_date: Some(jiff::civil::date(1980, 5, 1)),
+                },
+                requesting_doctor: String::from("BS Trần"),
+                department: String::from("Nội"),
+                priority: Priority::Routine,
+                ordered_at: "2025-03-01T01:00:00Z".parse().unwrap(),
+                specimens: vec![NewSpecimen {
+                    barcode: barcode.to_owned(),
+                    specimen_type: String::from("serum"),
+                    collected_at: None,
+                    received_at: None,
+                    tests: vec![String::from("GLU")],
+                }],
+            },
+            &Actor::System,
+        )
+        .unwrap()
+}
+
+/// Ingests one glucose for `barcode` and returns its result id.
+fn glucose(store: &Store, barcode: &str, received_at: &str, raw: &[u8]) -> i64 {
+    let out = store
+        .ingest(AnalyzerMessage {
+            instrument: String::from("DEMO-CHEM"),
+            link: String::from("chem"),
+            received_at: received_at.parse().unwrap(),
+            protocol: Protocol::Astm,
+            raw: raw.to_vec(),
+            kind: MessageKind::Results,
+            observations: vec![Observation {
+                specimen_id: barcode.to_owned(),
+                instrument_test_code: String::from("GLU"),
+                value: String::from("5.2"),
+                status: String::from("F"),
+                ..Default::default()
+            }],
+            patient_hint: None,
+        })
+        .unwrap();
+    let IngestOutcome::Stored { observations, .. } = out else {
+        panic!("not stored")
+    };
+    match observations.as_slice() {
+        [StoredObservation::Result(id)] => *id,
+        other => panic!("{other:?}"),
+    }
+}
+
+fn lab() -> Lab {
+    let store = Arc::new(Store::open_in_memory(LabConfig::embedded_default().unwrap()).unwrap());
+    for (secret, name, scope) in [
+        (FHIR, "fhir", "fhir:read"),
+        (RESULTS, "results", "results:read"),
+    ] {
+        store
+            .create_token(
+                name,
+                &token_hash(secret),
+                &[scope.to_owned()],
+                &Actor::System,
+            )
+            .unwrap();
+    }
+    let orders = [
+        order(&store, "PL-1", "BN001", "S1"),
+        order(&store, "PL-2", "BN001", "S2"),
+        order(&store, "PL-3", "BN002", "S3"),
+    ];
+    let results = [
+        glucose(&store, "S1", "2025-03-01T02:00:00Z", b"m1"),
+        glucose(&store, "S2", "2025-03-02T02:00:00Z", b"m2"),
+    ];
+    for id in results {
+        assert_eq!(
+            store.result(id).unwrap().state,
+            lis_core::lifecycle::ResultState::Released
+        );
+    }
+    let patients = ["BN001", "BN002"].map(|his| store.patient_by_his_id(his).unwrap().unwrap().id);
+    Lab {
+        state: HisState::new(store),
+        orders,
+        results,
+        patients,
+    }
+}
+
+async fn get(lab: &Lab, uri: &str, token: Option<&str>) -> (StatusCode, Option<String>, Value) {
+    let mut req = Request::builder().uri(uri);
+    if let Some(t) = token {
+        req = req.header(header::AUTHORIZATION, format!("Bearer {t}"));
+    }
+    let response = super::routes()
+        .with_state(lab.state.clone())
+        .oneshot(req.body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    let status = response.status();
+    let challenge = response
+        .headers()
+        .get(header::WWW_AUTHENTICATE)
+        .map(|v| v.to_str().unwrap().to_owned());
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    (status, challenge, serde_json::from_slice(&bytes).unwrap())
+}
+
+/// The searchset's self link and its entries' full URLs, after checking the Bundle's shape.
+async fn search(lab: &Lab, query: &str) -> (String, Vec<String>) {
+    let (s, _, v) = get(lab, &format!("/fhir/r4/{query}"), Some(FHIR)).await;
+    assert_eq!(s, StatusCode::OK, "{query}: {v}");
+    assert_eq!(v["resourceType"], "Bundle");
+    assert_eq!(v["type"], "searchset");
+    let entries = v["entry"].as_array().unwrap();
+    assert_eq!(v["total"], entries.len(), "{query}: {v}");
+    let mut urls = Vec::new();
+    for e in entries {
+        assert_eq!(e["search"]["mode"], "match");
+        let url = e["fullUrl"].as_str().unwrap();
+        let resource = &e["resource"];
+        let (kind, id) = (&resource["resourceType"], &resource["id"]);
+        assert_eq!(
+            url,
+            format!("{}/{}", kind.as_str().unwrap(), id.as_str().unwrap())
+        );
+        urls.push(url.to_owned());
+    }
+    let link = &v["link"][0];
+    assert_eq!(link["relation"], "self");
+    (link["url"].as_str().unwrap().to_owned(), urls)
+}
+
+#[tokio::test]
+async fn every_search_needs_a_token_with_fhir_read() {
+    let lab = lab();
+    for kind in [
+        "Patient",
+        "Observation",
+        "DiagnosticReport",
+        "ServiceRequest",
+    ] {
+        // 401 comes first, even for a parameter the search does not take.
+        let uri = format!("/fhir/r4/{kind}?colour=red");
+        let (s, challenge, v) = get(&lab, &uri, None).await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED, "{kind}");
+        assert_eq!(challenge.as_deref(), Some("Bearer realm=\"lis\""));
+        assert_eq!(v["resourceType"], "OperationOutcome");
+        assert_eq!(v["issue"][0]["code"], "login");
+        let (s, challenge, v) = get(&lab, &uri, Some(RESULTS)).await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "{kind}");
+        assert_eq!(challenge, None);
+        assert_eq!(v["issue"][0]["code"], "forbidden");
+        assert_eq!(
+            v["issue"][0]["diagnostics"],
+            "this token lacks the scope fhir:read"
+        );
+    }
+}
+
+#[tokio::test]
+async fn observation_search_serves_released_results_in_release_order() {
+    let lab = lab();
+    let [r1, r2] = lab.results.map(|id| format!("Observation/{id}"));
+    assert_eq!(
+        search(&lab, "Observation").await,
+        (String::from("Observation"), vec![r1.clone(), r2.clone()])
+    );
+    let q = "Observation?patient.identifier=BN001";
+    assert_eq!(
+        search(&lab, q).await,
+        (q.to_owned(), vec![r1.clone(), r2.clone()])
+    );
+    let q = "Observation?patient.identifier=BN001&_count=1";
+    assert_eq!(search(&lab, q).await, (q.to_owned(), vec![r1.clone()]));
+    // r2 was received at 09:00 on 2 March in Hanoi.
+    let q = "Observation?date=2025-03-02";
+    assert_eq!(search(&lab, q).await, (q.to_owned(), vec![r2]));
+    // A code the lab does not have, or a patient it does not know, finds nothing.
+    for q in [
+        "Observation?code=NOPE",
+        "Observation?patient=999",
+        "Observation?patient.identifier=BN002",
+    ] {
+        assert_eq!(search(&lab, q).await, (q.to_owned(), vec![]));
+    }
+}
+
+#[tokio::test]
+async fn report_search_serves_orders_with_released_results_newest_first() {
+    let lab = lab();
+    let [o1, o2, _] = lab.orders.map(|id| format!("DiagnosticReport/{id}"));
+    // Order 3 has nothing released: no report.
+    assert_eq!(
+        search(&lab, "DiagnosticReport").await,
+        (
+            String::from("DiagnosticReport"),
+            vec![o2.clone(), o1.clone()]
+        )
+    );
+    let q = "DiagnosticReport?_count=1";
+    assert_eq!(search(&lab, q).await, (q.to_owned(), vec![o2.clone()]));
+    let q = "DiagnosticReport?date=2025-03-01";
+    assert_eq!(search(&lab, q).await, (q.to_owned(), vec![o1.clone()]));
+    let q = format!("DiagnosticReport?subject=Patient/{}", lab.patients[0]);
+    assert_eq!(search(&lab, &q).await, (q.clone(), vec![o2, o1]));
+    for q in [
+        "DiagnosticReport?patient=999",
+        "DiagnosticReport?patient.identifier=BN002",
+    ] {
+        assert_eq!(search(&lab, q).await, (q.to_owned(), vec![]));
+    }
+}
+
+#[tokio::test]
+async fn request_search_serves_every_order_newest_first() {
+    let lab = lab();
+    let [o1, o2, o3] = lab.orders.map(|id| format!("ServiceRequest/{id}"));
+    assert_eq!(
+        search(&lab, "ServiceRequest").await,
+        (
+            String::from("ServiceRequest"),
+            vec![o3.clone(), o2.clone(), o1.clone()]
+        )
+    );
+    let q = "ServiceRequest?_count=2";
+    assert_eq!(search(&lab, q).await, (q.to_owned(), vec![o3.clone(), o2]));
+    let q = "ServiceRequest?patient.identifier=BN002";
+    assert_eq!(search(&lab, q).await, (q.to_owned(), vec![o3]));
+    let q = "ServiceRequest?patient=999";
+    assert_eq!(search(&lab, q).await, (q.to_owned(), vec![]));
+}
+
+#[tokio::test]
+async fn patient_search_finds_the_his_id() {
+    let lab = lab();
+    let q = "Patient?identifier=http://hospital.example|BN002";
+    assert_eq!(
+        search(&lab, q).await,
+        (q.to_owned(), vec![format!("Patient/{}", lab.patients[1])])
+    );
+    let q = "Patient?identifier=NOPE";
+    assert_eq!(search(&lab, q).await, (q.to_owned(), vec![]));
+    assert_eq!(
+        search(&lab, "Patient").await,
+        (String::from("Patient"), vec![])
+    );
+}
+
+#[tokio::test]
+async fn a_search_refuses_what_it_does_not_take() {
+    let lab = lab();
+    for (query, diagnostics) in [
+        (
+            "DiagnosticReport?code=GLU",
+            "unsupported search parameter; supported: patient, subject, patient.identifier, \
+             subject:identifier, date, _lastUpdated",
+        ),
+        (
+            "ServiceRequest?date=2025-03-01",
+            "unsupported search parameter; supported: patient, subject, patient.identifier, \
+             subject:identifier",
+        ),
+        (
+            "Patient?patient=1",
+            "unsupported search parameter; supported: identifier",
+        ),
+        ("Observation?_count=0", "\"0\" is not 1 to 1000"),
+        ("ServiceRequest?_count=1001", "\"1001\" is not 1 to 1000"),
+    ] {
+        let (s, _, v) = get(&lab, &format!("/fhir/r4/{query}"), Some(FHIR)).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{query}: {v}");
+        assert_eq!(v["resourceType"], "OperationOutcome");
+        assert_eq!(v["issue"][0]["code"], "invalid");
+        assert_eq!(v["issue"][0]["diagnostics"], diagnostics, "{query}");
+    }
+}
