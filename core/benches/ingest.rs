@@ -33,6 +33,10 @@ const TESTS: [&str; 20] = [
 const SPECIMENS: u64 = 20_000;
 const LINKS: u64 = 32;
 
+// The allocator the `lis` binary uses.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 static NEXT: AtomicU64 = AtomicU64::new(0);
 
 fn message(link: u64) -> AnalyzerMessage {

@@ -103,7 +103,7 @@ impl ParsedValue {
     /// The value as the lab reports it: `5.6`, `<0.01`, `Positive`, or empty when missing.
     pub fn display(&self) -> String {
         match self {
-            Self::Numeric { value, decimals } => format!("{value:.*}", usize::from(*decimals)),
+            Self::Numeric { value, decimals } => fixed(*value, *decimals),
             Self::Censored {
                 op,
                 limit,
@@ -113,7 +113,10 @@ impl ParsedValue {
                     CensorOp::Less => '<',
                     CensorOp::Greater => '>',
                 };
-                format!("{sign}{limit:.*}", usize::from(*decimals))
+                let mut shown = String::with_capacity(12);
+                shown.push(sign);
+                shown.push_str(&fixed(*limit, *decimals));
+                shown
             }
             Self::Text(t) => t.clone(),
             Self::Missing => String::new(),
@@ -136,6 +139,48 @@ impl ParsedValue {
             Self::Missing => "missing",
         }
     }
+}
+
+/// `value` with exactly `decimals` digits after the point, the same text as
+/// `format!("{value:.decimals$}")` (Rust's exact decimal rounding of the binary value).
+///
+/// Stored values are already rounded to their decimals, so `value * 10^decimals` is within
+/// binary noise of an integer; that integer is printed with a point inserted, which is many
+/// times cheaper than the exact algorithm (four results' worth of text per result stored). Any
+/// other value (more digits than `decimals`, too large, not finite) goes through `format!`.
+pub fn fixed(value: f64, decimals: u8) -> String {
+    const POW10: [f64; 10] = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9];
+    let d = usize::from(decimals);
+    if let Some(p) = POW10.get(d) {
+        let scaled = value * p;
+        let n = scaled.round();
+        // The exact product `value * 10^decimals` is within 1e-6 plus the multiplication's own
+        // rounding error (below 0.07 while |n| < 1e15) of the integer `n`, far from a halfway
+        // point: exact decimal rounding of `value` at `decimals` places gives `n`.
+        if n.abs() < 1e15 && (scaled - n).abs() < 1e-6 {
+            // `n` is an integer below 2^53: the conversion is exact.
+            let digits = (n.abs() as u64).to_string();
+            let mut shown = String::with_capacity(digits.len() + d + 3);
+            if value.is_sign_negative() {
+                shown.push('-');
+            }
+            if digits.len() <= d {
+                shown.push('0');
+                shown.push('.');
+                shown.extend(std::iter::repeat_n('0', d - digits.len()));
+                shown.push_str(&digits);
+            } else {
+                let (whole, frac) = digits.split_at(digits.len() - d);
+                shown.push_str(whole);
+                if d > 0 {
+                    shown.push('.');
+                    shown.push_str(frac);
+                }
+            }
+            return shown;
+        }
+    }
+    format!("{value:.d$}")
 }
 
 /// Rounds half away from zero to `decimals`, after snapping away binary noise below 1e-9 of
@@ -196,6 +241,48 @@ mod tests {
 
     fn num(value: f64, decimals: u8) -> ParsedValue {
         ParsedValue::Numeric { value, decimals }
+    }
+
+    #[test]
+    fn fixed_prints_what_the_exact_formatter_prints() {
+        // Hand-written: the lab's usual shapes, zero padding, negative zero and a value with
+        // more digits than asked (rounded exactly: 2.675 is 2.67499999... in binary).
+        for (value, decimals, shown) in [
+            (5.2, 1, "5.2"),
+            (5.2, 2, "5.20"),
+            (140.0, 0, "140"),
+            (0.05, 2, "0.05"),
+            (0.005, 3, "0.005"),
+            (-1.5, 1, "-1.5"),
+            (-0.0, 1, "-0.0"),
+            (0.0, 0, "0"),
+            (2.675, 2, "2.67"),
+            (1e20, 1, "100000000000000000000.0"),
+        ] {
+            assert_eq!(
+                fixed(value, decimals),
+                shown,
+                "{value} to {decimals} places"
+            );
+        }
+    }
+
+    proptest::proptest! {
+        /// Rust's exact formatter is the oracle: on the grid (stored, rounded values) and off
+        /// it (any finite value) the two texts are the same.
+        #[test]
+        fn fixed_matches_format_on_and_off_the_grid(
+            k in -10_000_000_000i64..10_000_000_000,
+            decimals in 0u8..12,
+            any in proptest::num::f64::NORMAL | proptest::num::f64::SUBNORMAL | proptest::num::f64::ZERO,
+        ) {
+            let d = usize::from(decimals);
+            let on_grid = k as f64 / 10f64.powi(i32::from(decimals));
+            proptest::prop_assert_eq!(fixed(on_grid, decimals), format!("{on_grid:.d$}"));
+            proptest::prop_assert_eq!(fixed(any, decimals), format!("{any:.d$}"));
+            let rounded = round_to(any / 1e6, decimals);
+            proptest::prop_assert_eq!(fixed(rounded, decimals), format!("{rounded:.d$}"));
+        }
     }
 
     #[test]

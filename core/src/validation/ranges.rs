@@ -47,23 +47,29 @@ pub fn select_range(test: &TestDef, sex: Sex, age_days: Option<i64>) -> Option<&
     })
 }
 
-fn describe(r: &RangeDef) -> String {
-    let limits = match (r.low, r.high) {
-        (Some(l), Some(h)) => format!("{l}–{h}"),
-        (Some(l), None) => format!("≥{l}"),
-        (None, Some(h)) => format!("≤{h}"),
-        (None, None) => String::from("no limits"),
-    };
-    let sex = match r.sex {
-        RangeSex::Male => "M",
-        RangeSex::Female => "F",
-        RangeSex::Any => "any sex",
-    };
-    let age = match r.age_max_days {
-        Some(max) => format!("{}–{} days", r.age_min_days, max),
-        None => format!("{}+ days", r.age_min_days),
-    };
-    format!("{limits} ({sex}, {age})")
+/// A range as the check's sentence names it: `3.9–6.1 (any sex, 0+ days)`. Written straight into
+/// the sentence (one allocation per check, not five).
+struct Described<'a>(&'a RangeDef);
+
+impl std::fmt::Display for Described<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let r = self.0;
+        match (r.low, r.high) {
+            (Some(l), Some(h)) => write!(f, "{l}–{h}")?,
+            (Some(l), None) => write!(f, "≥{l}")?,
+            (None, Some(h)) => write!(f, "≤{h}")?,
+            (None, None) => f.write_str("no limits")?,
+        }
+        let sex = match r.sex {
+            RangeSex::Male => "M",
+            RangeSex::Female => "F",
+            RangeSex::Any => "any sex",
+        };
+        match r.age_max_days {
+            Some(max) => write!(f, " ({sex}, {}–{max} days)", r.age_min_days),
+            None => write!(f, " ({sex}, {}+ days)", r.age_min_days),
+        }
+    }
 }
 
 /// The reference-range rule.
@@ -140,16 +146,16 @@ pub fn check(test: &TestDef, value: &ParsedValue, sex: Sex, age_days: Option<i64
                 CheckOutcome::failed(
                     rule,
                     Some(Flag::Low),
-                    format!("{shown} below {}", describe(range)),
+                    format!("{shown} below {}", Described(range)),
                 )
             } else if above {
                 CheckOutcome::failed(
                     rule,
                     Some(Flag::High),
-                    format!("{shown} above {}", describe(range)),
+                    format!("{shown} above {}", Described(range)),
                 )
             } else {
-                CheckOutcome::passed(rule, format!("{shown} within {}", describe(range)))
+                CheckOutcome::passed(rule, format!("{shown} within {}", Described(range)))
             }
         }
     }
