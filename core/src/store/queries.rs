@@ -128,14 +128,10 @@ impl Store {
             let damaged = |column: usize, e: serde_json::Error| {
                 rusqlite::Error::FromSqlConversionFailure(column, Type::Text, Box::new(e))
             };
-            let checks = serde_json::from_str::<Vec<(String, String, String)>>(&checks)
+            let checks = serde_json::from_str::<Vec<StoredCheck>>(&checks)
                 .map_err(|e| damaged(0, e))?
                 .into_iter()
-                .map(|(rule, outcome, detail)| CheckRow {
-                    rule,
-                    outcome: Outcome::parse(&outcome).unwrap_or(Outcome::Failed),
-                    detail,
-                })
+                .map(StoredCheck::into_row)
                 .collect();
             let reasons = serde_json::from_str(&reasons).map_err(|e| damaged(1, e))?;
             Ok(ResultWithChecks {
@@ -239,5 +235,36 @@ impl Store {
                 one("SELECT COUNT(*) FROM unmatched")?,
             ))
         })
+    }
+}
+
+/// One outcome as `results.checks` keeps it: `[rule, outcome, detail]`, or `[rule, outcome]` for
+/// the rule's standard sentence.
+#[derive(serde::Deserialize)]
+#[serde(untagged)]
+enum StoredCheck {
+    Particular(String, String, String),
+    Standard(String, String),
+}
+
+impl StoredCheck {
+    fn into_row(self) -> CheckRow {
+        let (rule, outcome, detail) = match self {
+            Self::Particular(rule, outcome, detail) => (rule, outcome, Some(detail)),
+            Self::Standard(rule, outcome) => (rule, outcome, None),
+        };
+        // An outcome name this version does not know reads as failed: it never lets a result
+        // look better than it was stored.
+        let outcome = Outcome::parse(&outcome).unwrap_or(Outcome::Failed);
+        let detail = detail.unwrap_or_else(|| {
+            crate::validation::standard_detail(&rule, outcome)
+                .unwrap_or_default()
+                .to_owned()
+        });
+        CheckRow {
+            rule,
+            outcome,
+            detail,
+        }
     }
 }

@@ -12,7 +12,7 @@ use crate::error::StoreError;
 use crate::lifecycle::{transition, Action, ResultState};
 use crate::model::{OrderId, OrderedTestId, PatientId, ResultId, Sex, SpecimenRowId};
 use crate::validation::{
-    autoverify, follow_ups, ranges, run_checks, CheckInput, Flag, FollowUp, PreviousResult,
+    autoverify, follow_ups, ranges, run_checks, CheckInput, Flag, FollowUp, Outcome, PreviousResult,
 };
 use crate::value::ParsedValue;
 
@@ -424,31 +424,49 @@ pub(crate) fn store_result(
     })
 }
 
-/// Every check outcome and the decision, in the order the rules ran, as the JSON array of
-/// `[rule, outcome, detail]` arrays kept in `results.checks` (migration 6).
+/// Every check outcome and the decision, in the order the rules ran, as the JSON array kept in
+/// `results.checks` (migration 6): `[rule, outcome, detail]`, or `[rule, outcome]` when the
+/// detail is the rule's standard sentence for that outcome
+/// ([`crate::validation::standard_detail`]), which reading puts back.
 fn checks_json(
     checks: &[crate::validation::CheckOutcome],
     decision: &autoverify::Decision,
 ) -> String {
     let decision_detail = if decision.autoverified {
-        String::from("every rule passed")
+        String::from(crate::validation::EVERY_RULE_PASSED)
     } else {
         decision.reasons.join("; ")
     };
-    let rows: Vec<[&str; 3]> = checks
+    let decision_outcome = if decision.autoverified {
+        Outcome::Passed
+    } else {
+        Outcome::Failed
+    };
+    let rows: Vec<StoredCheck<'_>> = checks
         .iter()
-        .map(|c| [c.rule.as_str(), c.outcome.as_str(), c.detail.as_str()])
-        .chain(std::iter::once([
+        .map(|c| (c.rule.as_str(), c.outcome, c.detail.as_str()))
+        .chain(std::iter::once((
             "autoverification",
-            if decision.autoverified {
-                "passed"
-            } else {
-                "failed"
-            },
+            decision_outcome,
             decision_detail.as_str(),
-        ]))
+        )))
+        .map(|(rule, outcome, detail)| {
+            if crate::validation::standard_detail(rule, outcome) == Some(detail) {
+                StoredCheck::Standard([rule, outcome.as_str()])
+            } else {
+                StoredCheck::Particular([rule, outcome.as_str(), detail])
+            }
+        })
         .collect();
     serde_json::to_string(&rows).unwrap_or_else(|_| String::from("[]"))
+}
+
+/// One stored check outcome.
+#[derive(serde::Serialize)]
+#[serde(untagged)]
+enum StoredCheck<'a> {
+    Standard([&'a str; 2]),
+    Particular([&'a str; 3]),
 }
 
 /// The patient's latest stored verified numeric result of `test_code` on another ordered test

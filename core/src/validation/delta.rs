@@ -21,7 +21,7 @@ pub fn check(
 ) -> CheckOutcome {
     let rule = RuleName::Delta;
     let Some(delta) = &test.delta else {
-        return CheckOutcome::not_applicable(rule, "no delta rule configured");
+        return CheckOutcome::not_applicable(rule, super::NO_DELTA_RULE);
     };
     let ParsedValue::Numeric { value: now, .. } = value else {
         return CheckOutcome::not_applicable(rule, "not a plain number");

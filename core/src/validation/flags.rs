@@ -12,7 +12,7 @@ pub fn value_present(value: &ParsedValue) -> CheckOutcome {
         ParsedValue::Missing => {
             CheckOutcome::failed(rule, Some(Flag::Missing), "the analyzer sent no value")
         }
-        _ => CheckOutcome::passed(rule, "value present"),
+        _ => CheckOutcome::passed(rule, super::VALUE_PRESENT),
     }
 }
 
@@ -39,7 +39,7 @@ pub fn unit(value: &ParsedValue, sent: &str, expected: Option<&str>) -> CheckOut
         return CheckOutcome::not_applicable(rule, "no numeric value");
     }
     if sent.trim().is_empty() {
-        return CheckOutcome::not_applicable(rule, "the analyzer sent no unit");
+        return CheckOutcome::not_applicable(rule, super::NO_UNIT_SENT);
     }
     let Some(expected) = expected else {
         return CheckOutcome::not_applicable(rule, "no instrument unit configured");
@@ -67,7 +67,7 @@ pub fn instrument_flags(flags: &[String]) -> CheckOutcome {
         .filter(|f| !f.is_empty() && !f.eq_ignore_ascii_case("N"))
         .collect();
     if raised.is_empty() {
-        CheckOutcome::passed(rule, "no instrument flag")
+        CheckOutcome::passed(rule, super::NO_INSTRUMENT_FLAG)
     } else {
         CheckOutcome::failed(
             rule,
@@ -86,7 +86,7 @@ pub fn specimen_acceptable(rejected: Option<&str>) -> CheckOutcome {
             Some(Flag::SpecimenRejected),
             format!("specimen rejected: {reason}"),
         ),
-        None => CheckOutcome::passed(rule, "specimen accepted"),
+        None => CheckOutcome::passed(rule, super::SPECIMEN_ACCEPTED),
     }
 }
 

@@ -16,7 +16,7 @@ use crate::value::{CensorOp, ParsedValue};
 pub fn critical(test: &TestDef, value: &ParsedValue) -> CheckOutcome {
     let rule = RuleName::Critical;
     if test.critical_low.is_none() && test.critical_high.is_none() {
-        return CheckOutcome::not_applicable(rule, "no critical limits configured");
+        return CheckOutcome::not_applicable(rule, super::NO_CRITICAL_LIMITS);
     }
     let shown = value.display();
     let (low, high) = match value {
@@ -87,7 +87,7 @@ pub fn measurement_range(test: &TestDef, value: &ParsedValue) -> CheckOutcome {
         ),
         ParsedValue::Numeric { value, .. } => {
             let Some(amr) = amr else {
-                return CheckOutcome::not_applicable(rule, "no measurement range configured");
+                return CheckOutcome::not_applicable(rule, super::NO_MEASUREMENT_RANGE);
             };
             if let Some(l) = amr.low.filter(|l| value < l) {
                 CheckOutcome::failed(

@@ -3,8 +3,9 @@
 //! [`run_checks`] runs every rule of [`RuleName::ALL`] and returns one [`CheckOutcome`] per rule
 //! (passed, failed or not applicable, with a flag and a sentence saying what was compared);
 //! [`autoverify::decide`] turns them into an autoverification decision and
-//! [`follow_ups`] into actions (rerun with dilution, reflex tests). The store saves every outcome
-//! as a row, so the UI can show why a result waits.
+//! [`follow_ups`] into actions (rerun with dilution, reflex tests). The store keeps every outcome
+//! with its result ([`standard_detail`] says which sentences it need not repeat), so the UI can
+//! show why a result waits.
 //!
 //! Module map: [`ranges`] (reference range by sex and age), [`limits`] (critical limits and the
 //! analytical measurement range), [`delta`], [`flags`] (value present, instrument flags,
@@ -168,6 +169,53 @@ impl CheckOutcome {
     }
 }
 
+/// A value was sent.
+pub(crate) const VALUE_PRESENT: &str = "value present";
+/// The analyzer sent no unit to compare.
+pub(crate) const NO_UNIT_SENT: &str = "the analyzer sent no unit";
+/// The specimen is not rejected.
+pub(crate) const SPECIMEN_ACCEPTED: &str = "specimen accepted";
+/// The test has no analytical measurement range.
+pub(crate) const NO_MEASUREMENT_RANGE: &str = "no measurement range configured";
+/// The test has no critical limits.
+pub(crate) const NO_CRITICAL_LIMITS: &str = "no critical limits configured";
+/// The test has no delta rule.
+pub(crate) const NO_DELTA_RULE: &str = "no delta rule configured";
+/// The analyzer flagged nothing.
+pub(crate) const NO_INSTRUMENT_FLAG: &str = "no instrument flag";
+/// The instrument's QC for the test is in control.
+pub(crate) const QC_IN_CONTROL: &str = "QC in control";
+/// The autoverification decision when nothing failed.
+pub const EVERY_RULE_PASSED: &str = "every rule passed";
+
+/// The sentence an outcome has when there is nothing particular to say, at most one per rule
+/// and outcome. The store keeps such an outcome as `[rule, outcome]`, without the sentence (most
+/// of a result's ten outcomes: it halves what each result stores), and reads the sentence back
+/// from here. A sentence's wording may be improved; its meaning may never change.
+const STANDARD_DETAILS: [(&str, Outcome, &str); 9] = [
+    ("value_present", Outcome::Passed, VALUE_PRESENT),
+    ("unit", Outcome::NotApplicable, NO_UNIT_SENT),
+    ("specimen_acceptable", Outcome::Passed, SPECIMEN_ACCEPTED),
+    (
+        "measurement_range",
+        Outcome::NotApplicable,
+        NO_MEASUREMENT_RANGE,
+    ),
+    ("critical", Outcome::NotApplicable, NO_CRITICAL_LIMITS),
+    ("delta", Outcome::NotApplicable, NO_DELTA_RULE),
+    ("instrument_flags", Outcome::Passed, NO_INSTRUMENT_FLAG),
+    ("qc", Outcome::Passed, QC_IN_CONTROL),
+    ("autoverification", Outcome::Passed, EVERY_RULE_PASSED),
+];
+
+/// The standard sentence of `rule`'s `outcome`, if it has one ([`STANDARD_DETAILS`]).
+pub fn standard_detail(rule: &str, outcome: Outcome) -> Option<&'static str> {
+    STANDARD_DETAILS
+        .iter()
+        .find(|(r, o, _)| *r == rule && *o == outcome)
+        .map(|(_, _, detail)| *detail)
+}
+
 /// The patient's previous verified result of the same test, for the delta check.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct PreviousResult {
@@ -280,3 +328,24 @@ pub fn follow_ups(test: &TestDef, checks: &[CheckOutcome]) -> Vec<FollowUp> {
 
 #[cfg(test)]
 pub(crate) mod testing;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn standard_sentences_name_real_rules_once_each() {
+        for (i, (rule, outcome, _)) in STANDARD_DETAILS.iter().enumerate() {
+            assert!(
+                *rule == "autoverification" || RuleName::parse(rule).is_some(),
+                "{rule} is not a rule"
+            );
+            assert!(
+                STANDARD_DETAILS[..i]
+                    .iter()
+                    .all(|(r, o, _)| (r, o) != (rule, outcome)),
+                "{rule} {outcome:?} has two standard sentences"
+            );
+        }
+    }
+}

@@ -39,7 +39,7 @@ impl QcState for AssumeInControl {
 pub fn check(status: &QcStatus, unknown_blocks: bool) -> CheckOutcome {
     let rule = RuleName::Qc;
     match status {
-        QcStatus::InControl => CheckOutcome::passed(rule, "QC in control"),
+        QcStatus::InControl => CheckOutcome::passed(rule, super::QC_IN_CONTROL),
         QcStatus::OutOfControl(why) => CheckOutcome::failed(
             rule,
             Some(Flag::QcFailed),

@@ -47,6 +47,129 @@ fn normal_chemistry_is_autoverified_released_and_queued_for_the_his() {
 }
 
 #[test]
+fn standard_check_sentences_are_stored_once_and_read_back_whole() {
+    let s = store();
+    s.place_order(adult("HIS-C", "SC", &["ALT"]), &SYSTEM)
+        .unwrap();
+    let out = s
+        .ingest(message(
+            "DEMO-CHEM",
+            "chem-1",
+            "msg-c",
+            vec![obs("SC", "ALT", "25")],
+        ))
+        .unwrap();
+    let id = result_ids(&out)[0];
+    // ALT in the default lab: measurement range 4-1000 U/L, adult male range <= 41 U/L, no
+    // critical limits, no delta rule; the observation carries no unit. Only the two outcomes
+    // that compared the value keep a sentence of their own.
+    let stored: String = s
+        .read(|conn, _| {
+            Ok(
+                conn.query_row("SELECT checks FROM results WHERE id = ?1", [id], |r| {
+                    r.get(0)
+                })?,
+            )
+        })
+        .unwrap();
+    assert_eq!(
+        stored,
+        concat!(
+            r#"[["value_present","passed"],["unit","not_applicable"],"#,
+            r#"["specimen_acceptable","passed"],"#,
+            r#"["measurement_range","passed","25 within the measurement range"],"#,
+            r#"["reference_range","passed","25 within ≤41 (M, 6570+ days)"],"#,
+            r#"["critical","not_applicable"],["delta","not_applicable"],"#,
+            r#"["instrument_flags","passed"],["qc","passed"],["autoverification","passed"]]"#
+        )
+    );
+    let read: Vec<(String, Outcome, String)> = s
+        .result_with_checks(id)
+        .unwrap()
+        .checks
+        .into_iter()
+        .map(|c| (c.rule, c.outcome, c.detail))
+        .collect();
+    let expected = [
+        ("value_present", Outcome::Passed, "value present"),
+        ("unit", Outcome::NotApplicable, "the analyzer sent no unit"),
+        ("specimen_acceptable", Outcome::Passed, "specimen accepted"),
+        (
+            "measurement_range",
+            Outcome::Passed,
+            "25 within the measurement range",
+        ),
+        (
+            "reference_range",
+            Outcome::Passed,
+            "25 within ≤41 (M, 6570+ days)",
+        ),
+        (
+            "critical",
+            Outcome::NotApplicable,
+            "no critical limits configured",
+        ),
+        ("delta", Outcome::NotApplicable, "no delta rule configured"),
+        ("instrument_flags", Outcome::Passed, "no instrument flag"),
+        ("qc", Outcome::Passed, "QC in control"),
+        ("autoverification", Outcome::Passed, "every rule passed"),
+    ];
+    assert_eq!(
+        read,
+        expected
+            .map(|(rule, outcome, detail)| (rule.to_owned(), outcome, detail.to_owned()))
+            .to_vec()
+    );
+}
+
+#[test]
+fn checks_stored_before_the_compact_form_read_the_same() {
+    let s = store();
+    s.place_order(adult("HIS-D", "SD", &["ALT"]), &SYSTEM)
+        .unwrap();
+    let out = s
+        .ingest(message(
+            "DEMO-CHEM",
+            "chem-1",
+            "msg-d",
+            vec![obs("SD", "ALT", "25")],
+        ))
+        .unwrap();
+    let id = result_ids(&out)[0];
+    let compact = s.result_with_checks(id).unwrap().checks;
+    // The same outcomes as migration 6 wrote them, every sentence spelled out, plus an outcome
+    // name this version does not know (read as failed, never as passed).
+    s.write(|conn, _| {
+        conn.execute(
+            "UPDATE results SET checks = ?2 WHERE id = ?1",
+            rusqlite::params![
+                id,
+                concat!(
+                    r#"[["value_present","passed","value present"],"#,
+                    r#"["unit","not_applicable","the analyzer sent no unit"],"#,
+                    r#"["specimen_acceptable","passed","specimen accepted"],"#,
+                    r#"["measurement_range","passed","25 within the measurement range"],"#,
+                    r#"["reference_range","passed","25 within ≤41 (M, 6570+ days)"],"#,
+                    r#"["critical","not_applicable","no critical limits configured"],"#,
+                    r#"["delta","not_applicable","no delta rule configured"],"#,
+                    r#"["instrument_flags","passed","no instrument flag"],"#,
+                    r#"["qc","passed","QC in control"],"#,
+                    r#"["autoverification","passed","every rule passed"],"#,
+                    r#"["future_rule","postponed"]]"#
+                )
+            ],
+        )?;
+        Ok(())
+    })
+    .unwrap();
+    let full = s.result_with_checks(id).unwrap().checks;
+    assert_eq!(full[..10], compact[..]);
+    assert_eq!(full[10].rule, "future_rule");
+    assert_eq!(full[10].outcome, Outcome::Failed);
+    assert_eq!(full[10].detail, "");
+}
+
+#[test]
 fn flagged_result_waits_with_every_reason_and_check_rows() {
     let s = store();
     s.place_order(adult("HIS-2", "S2", &["GLU", "K"]), &SYSTEM)
