@@ -73,7 +73,10 @@ fn setup() -> (tempfile::TempDir, Store) {
     let store = Store::open(dir.path(), LabConfig::embedded_default().unwrap()).unwrap();
     let start = Instant::now();
     add_orders(&store);
-    eprintln!("setup: {SPECIMENS} orders placed in {:.1?}", start.elapsed());
+    eprintln!(
+        "setup: {SPECIMENS} orders placed in {:.1?}",
+        start.elapsed()
+    );
     (dir, store)
 }
 
