@@ -42,13 +42,18 @@ fn order(placer: &str, barcode: &str, tests: &[&str]) -> NewOrder {
 
 /// Places an order with glucose and releases 5.2 mmol/L through autoverification.
 fn released(s: &Store, placer: &str, barcode: &str, raw: &str) -> ResultId {
+    released_from(s, placer, barcode, raw, "2025-03-01T02:00:00Z")
+}
+
+/// As [`released`], from a message that arrived at `received`.
+fn released_from(s: &Store, placer: &str, barcode: &str, raw: &str, received: &str) -> ResultId {
     s.place_order(order(placer, barcode, &["GLU"]), &Actor::System)
         .unwrap();
     let out = s
         .ingest(AnalyzerMessage {
             instrument: "DEMO-CHEM".into(),
             link: "chem".into(),
-            received_at: t("2025-03-01T02:00:00Z"),
+            received_at: t(received),
             protocol: Protocol::Astm,
             raw: raw.as_bytes().to_vec(),
             kind: MessageKind::Results,
@@ -72,6 +77,31 @@ fn released(s: &Store, placer: &str, barcode: &str, raw: &str) -> ResultId {
 }
 
 const NOW: &str = "2030-01-01T00:00:00Z";
+
+#[test]
+fn a_result_committed_later_is_never_released_before_one_the_his_has_seen() {
+    let s = store();
+    // A HIS pulls at 02:00 and sees the first result, released at 02:00; it asks next for
+    // results released since 02:00 (inclusive).
+    let first = released_from(&s, "R1", "B1", "m1", "2025-03-01T02:00:00Z");
+    let seen = s.released_results_since(t("2025-03-01T00:00:00Z")).unwrap();
+    assert_eq!(seen.iter().map(|r| r.id).collect::<Vec<_>>(), [first]);
+    // A message that arrived at 01:59 (another link's, queued behind) commits only now: it is
+    // released at 02:00, not at 01:59, so the HIS's next pull returns it.
+    let late = released_from(&s, "R2", "B2", "m2", "2025-03-01T01:59:00Z");
+    assert_eq!(
+        s.released_at(late).unwrap(),
+        Some(t("2025-03-01T02:00:00Z"))
+    );
+    let next = s.released_results_since(t("2025-03-01T02:00:00Z")).unwrap();
+    assert_eq!(next.iter().map(|r| r.id).collect::<Vec<_>>(), [first, late]);
+    // A message that arrived later keeps its own time.
+    let later = released_from(&s, "R3", "B3", "m3", "2025-03-01T02:05:00Z");
+    assert_eq!(
+        s.released_at(later).unwrap(),
+        Some(t("2025-03-01T02:05:00Z"))
+    );
+}
 
 fn due_ids(s: &Store, endpoint: &str, now: &str) -> Vec<i64> {
     s.his_due(endpoint, t(now), 10)

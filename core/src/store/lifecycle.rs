@@ -7,7 +7,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 use serde_json::json;
 
 use super::results::{find_target, store_result, NewResult, NoTarget};
-use super::{audit_log, ms, orders, Store};
+use super::{audit_log, orders, Store};
 use crate::error::StoreError;
 use crate::lifecycle::{transition, Action, ResultState};
 use crate::model::{Actor, OrderId, ResultId, UnmatchedId};
@@ -69,7 +69,11 @@ fn apply(
 ) -> Result<(Current, ResultState), StoreError> {
     let cur = current(conn, id)?;
     let next = transition(cur.state, action)?;
-    let released_at = (next == ResultState::Released).then(|| ms(Timestamp::now()));
+    let released_at = if next == ResultState::Released {
+        Some(super::results::release_time(conn, Timestamp::now())?)
+    } else {
+        None
+    };
     conn.execute(
         "UPDATE results SET state = ?2, released_at = COALESCE(?3, released_at) WHERE id = ?1",
         params![id, next.as_str(), released_at],

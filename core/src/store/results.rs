@@ -111,6 +111,24 @@ pub(super) const PREVIOUS_RESULT_SQL: &str =
      AND +state IN ('autoverified', 'verified', 'released') \
      ORDER BY id DESC LIMIT 1";
 
+/// The latest release time of any released result (served by the `results_released` partial
+/// index's last entry).
+pub(super) const LATEST_RELEASE_SQL: &str =
+    "SELECT max(released_at) FROM results WHERE state = 'released'";
+
+/// The release time to stamp on a result released now, in the writer's transaction: `at`, or the
+/// latest release time already stored if that is later. Release times therefore never go
+/// backwards in commit order (writers are serialized), so a HIS that asks for results released
+/// since the latest release time it has seen (inclusive) never misses one, even when a message
+/// stamped with an earlier arrival time commits after a later one, or the clock steps back.
+pub(super) fn release_time(conn: &Connection, at: Timestamp) -> Result<i64, StoreError> {
+    let latest: Option<i64> = conn
+        .prepare_cached(LATEST_RELEASE_SQL)?
+        .query_row([], |r| r.get(0))?;
+    let at = ms(at);
+    Ok(latest.map_or(at, |l| l.max(at)))
+}
+
 /// The ordered test for a test code on a specimen.
 pub(crate) fn target_on(
     conn: &Connection,
@@ -340,6 +358,11 @@ pub(crate) fn store_result(
     }
     let shown = value.display();
     let now = ms(new.received_at);
+    let released_at = if state == ResultState::Released {
+        Some(release_time(conn, new.received_at)?)
+    } else {
+        None
+    };
     conn.prepare_cached(
         "INSERT INTO results (ordered_test_id, order_id, patient_id, specimen_barcode, test_code, \
          version, value_sent, value, numeric, value_kind, unit, flags, instrument_flags, \
@@ -369,7 +392,7 @@ pub(crate) fn store_result(
         reported,
         new.journal_id,
         serde_json::to_string(&decision.reasons).unwrap_or_default(),
-        (state == ResultState::Released).then_some(now),
+        released_at,
         new.corrects,
         checks_json(&checks, &decision),
     ])?;

@@ -6,7 +6,9 @@ use super::*;
 use crate::store::his::RELEASED_RESULTS_WHERE;
 use crate::store::orders::ORDER_PROGRESS_SQL;
 use crate::store::queries::{PENDING_REVIEW_WHERE, RELEASED_SINCE_WHERE, RESULT_COLUMNS};
-use crate::store::results::{ORDERED_TESTS_OF_SPECIMEN_SQL, ORDERED_TEST_SQL, PREVIOUS_RESULT_SQL};
+use crate::store::results::{
+    LATEST_RELEASE_SQL, ORDERED_TESTS_OF_SPECIMEN_SQL, ORDERED_TEST_SQL, PREVIOUS_RESULT_SQL,
+};
 
 /// The `detail` column of `EXPLAIN QUERY PLAN`, one line per step.
 fn plan(s: &Store, sql: &str) -> Vec<String> {
@@ -106,4 +108,16 @@ fn worklists_read_their_partial_indexes_not_every_result() {
     );
     // In release order straight from the index: no sorting step.
     assert!(!p.iter().any(|d| d.contains("TEMP B-TREE")), "{p:?}");
+}
+
+#[test]
+fn the_latest_release_time_is_one_step_of_the_released_index() {
+    let s = store();
+    // Read for every released result: the last entry of the partial index, never a scan.
+    let p = plan(&s, LATEST_RELEASE_SQL);
+    assert_eq!(
+        p,
+        ["SEARCH results USING COVERING INDEX results_released"],
+        "{p:?}"
+    );
 }
