@@ -9,8 +9,8 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::results::{
-    find_specimen, ordered_tests_of, store_result, target_from, target_on, NewResult, NoTarget,
-    OrderedTestRow, SpecimenContext,
+    self, find_specimen, ordered_tests_of, store_result, target_from, target_on, NewResult,
+    NoTarget, OrderedTestRow, SpecimenContext,
 };
 use super::{audit_log, journal, ms, orders, Lab};
 use crate::error::StoreError;
@@ -51,6 +51,8 @@ pub(crate) fn ingest(
     let mut released: BTreeMap<OrderId, Vec<ResultId>> = BTreeMap::new();
     let mut touched: Vec<OrderId> = Vec::new();
     let known_instrument = lab.config.instrument(&msg.instrument).is_some();
+    // One release time for every result this message releases.
+    let release_at = results::release_time(conn, msg.received_at)?;
     // Each specimen with its ordered tests, read once per message; a test's row is taken out
     // when used, so a second result for it in the same message reads the database again.
     let mut specimens: HashMap<String, Option<SpecimenTests>> = HashMap::new();
@@ -123,6 +125,7 @@ pub(crate) fn ingest(
                     sent_unit: &obs.units,
                     expected_unit: entry.expected_unit(test),
                     corrects: None,
+                    release_at,
                 };
                 let s = store_result(conn, lab, &target, test, &new)?;
                 if s.released {

@@ -193,6 +193,7 @@ impl Store {
                 sent_unit: "",
                 expected_unit: None,
                 corrects: Some(result_id),
+                release_at: super::results::release_time(conn, now)?,
             };
             let stored = store_result(conn, lab, &target, test, &new)?;
             orders::add_outbox(conn, cur.order_id, "correction", &[stored.result_id], now)?;
@@ -342,6 +343,7 @@ impl Store {
                 sent_unit: &units,
                 expected_unit,
                 corrects: None,
+                release_at: super::results::release_time(conn, Timestamp::now())?,
             };
             let stored = store_result(conn, lab, &target, test, &new)?;
             conn.execute(

@@ -256,6 +256,9 @@ pub(crate) struct NewResult<'a> {
     /// The released version this one corrects: the new version is created released, without
     /// autoverification (a person decided it).
     pub(crate) corrects: Option<ResultId>,
+    /// The release time it gets if it is released now ([`release_time`], read by the caller once
+    /// per message or action).
+    pub(crate) release_at: i64,
 }
 
 /// What storing did.
@@ -358,11 +361,6 @@ pub(crate) fn store_result(
     }
     let shown = value.display();
     let now = ms(new.received_at);
-    let released_at = if state == ResultState::Released {
-        Some(release_time(conn, new.received_at)?)
-    } else {
-        None
-    };
     conn.prepare_cached(
         "INSERT INTO results (ordered_test_id, order_id, patient_id, specimen_barcode, test_code, \
          version, value_sent, value, numeric, value_kind, unit, flags, instrument_flags, \
@@ -392,7 +390,7 @@ pub(crate) fn store_result(
         reported,
         new.journal_id,
         serde_json::to_string(&decision.reasons).unwrap_or_default(),
-        released_at,
+        (state == ResultState::Released).then_some(new.release_at),
         new.corrects,
         checks_json(&checks, &decision),
     ])?;
