@@ -97,10 +97,15 @@ pub(super) const ORDERED_TEST_SQL: &str = "SELECT ot.id, ot.status, \
      EXISTS (SELECT 1 FROM results WHERE ordered_test_id = ot.id AND +state = 'released') \
      FROM ordered_tests ot WHERE ot.specimen_id = ?1 AND ot.test_code = ?2";
 
-/// Every ordered test of a specimen, as [`ORDERED_TEST_SQL`] reads one.
+/// Every ordered test of a specimen, as [`ORDERED_TEST_SQL`] reads one. A test without a
+/// reported result has no result at all (a test's first result is always its reported one, and
+/// nothing clears the mark): its next version is 1 and nothing is released, with no look into
+/// `results` (most tests of a message's specimen are in that case).
 pub(super) const ORDERED_TESTS_OF_SPECIMEN_SQL: &str = "SELECT ot.test_code, ot.id, ot.status, \
-     (SELECT COALESCE(MAX(version), 0) + 1 FROM results WHERE ordered_test_id = ot.id), \
-     EXISTS (SELECT 1 FROM results WHERE ordered_test_id = ot.id AND +state = 'released') \
+     CASE WHEN ot.reported_result_id IS NULL THEN 1 ELSE \
+     (SELECT COALESCE(MAX(version), 0) + 1 FROM results WHERE ordered_test_id = ot.id) END, \
+     CASE WHEN ot.reported_result_id IS NULL THEN 0 ELSE \
+     EXISTS (SELECT 1 FROM results WHERE ordered_test_id = ot.id AND +state = 'released') END \
      FROM ordered_tests ot WHERE ot.specimen_id = ?1";
 
 /// The patient's latest verified numeric result of a test on another ordered test.
