@@ -208,7 +208,8 @@ const STANDARD_DETAILS: [(&str, Outcome, &str); 9] = [
     ("autoverification", Outcome::Passed, EVERY_RULE_PASSED),
 ];
 
-/// The standard sentence of `rule`'s `outcome`, if it has one ([`STANDARD_DETAILS`]).
+/// The standard sentence of `rule`'s `outcome`, if it has one (at most one per rule and
+/// outcome; the store keeps such an outcome without its sentence).
 pub fn standard_detail(rule: &str, outcome: Outcome) -> Option<&'static str> {
     STANDARD_DETAILS
         .iter()
