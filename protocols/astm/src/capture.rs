@@ -218,6 +218,8 @@ impl CaptureDecoder {
         let number = received.frame.number;
         match received.checksum {
             ChecksumCheck::Valid => stats.valid_checksums += 1,
+            // The capture decoder reads standard frames only.
+            ChecksumCheck::NotCarried => {}
             ChecksumCheck::Mismatch { expected, got } => self.pending.push(CaptureDiagnostic {
                 offset: received.offset,
                 kind: CaptureDiagnosticKind::ChecksumMismatch {

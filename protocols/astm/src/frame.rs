@@ -98,6 +98,19 @@ impl FrameKind {
     }
 }
 
+/// How frames look on the line.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum FrameFormat {
+    /// `<STX> FN text <ETB|ETX> C1 C2 <CR> <LF>` [LIS1-A §6.3].
+    #[default]
+    Standard,
+    /// `<STX> text <ETX>`: no frame number, no checksum, no CR LF, the whole message in one frame,
+    /// with the standard's ENQ/ACK/EOT around it. Snibe MAGLUMI analyzers frame this way. With
+    /// nothing to check, a damaged frame cannot be told from a good one and a retransmission not
+    /// from a new frame; the store's idempotent ingest keeps a resent message once.
+    Bare,
+}
+
 /// One E1381 frame: its number, text and kind. The STX, checksum and CR LF are added by
 /// [`Frame::encode`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -150,6 +163,21 @@ impl Frame {
         self.encode_into(&mut out);
         out
     }
+
+    /// The frame's wire bytes in `format`: [`Frame::encode`], or `<STX> text <ETB|ETX>` for
+    /// [`FrameFormat::Bare`] (the number is not sent).
+    pub fn encode_as(&self, format: FrameFormat) -> Vec<u8> {
+        match format {
+            FrameFormat::Standard => self.encode(),
+            FrameFormat::Bare => {
+                let mut out = Vec::with_capacity(self.text.len() + 2);
+                out.push(STX);
+                out.extend_from_slice(&self.text);
+                out.push(self.kind.terminator());
+                out
+            }
+        }
+    }
 }
 
 /// The wire bytes of `frame` (same as [`Frame::encode`]).
@@ -194,6 +222,8 @@ pub enum ChecksumCheck {
     },
     /// The terminator was followed by a control character or the end of data, not by C1 C2.
     Missing,
+    /// The frame format carries no checksum ([`FrameFormat::Bare`]): nothing to check.
+    NotCarried,
     /// C1 C2 are present but are not two hex digits.
     Malformed {
         /// The two characters received; the second is 0 when only one character came before a
@@ -215,9 +245,12 @@ pub struct ReceivedFrame {
 }
 
 impl ReceivedFrame {
-    /// True when the checksum is valid.
+    /// True when the checksum is valid, or the frame format carries none.
     pub fn is_valid(&self) -> bool {
-        self.checksum == ChecksumCheck::Valid
+        matches!(
+            self.checksum,
+            ChecksumCheck::Valid | ChecksumCheck::NotCarried
+        )
     }
 }
 
@@ -364,6 +397,7 @@ enum Scan {
 #[derive(Debug, Clone)]
 pub struct FrameDecoder {
     max_frame_len: usize,
+    format: FrameFormat,
     offset: u64,
     scan: Scan,
 }
@@ -383,8 +417,16 @@ impl FrameDecoder {
     /// A decoder accepting frames up to `max_frame_len` characters including the 7 overhead characters
     /// (clamped to at least [`MIN_FRAME_LEN`]).
     pub fn with_max_frame_len(max_frame_len: usize) -> Self {
+        Self::with_format(max_frame_len, FrameFormat::Standard)
+    }
+
+    /// A decoder for frames in `format`, up to `max_frame_len` characters as in
+    /// [`FrameDecoder::with_max_frame_len`]. A [`FrameFormat::Bare`] frame is returned with number
+    /// 0 and [`ChecksumCheck::NotCarried`].
+    pub fn with_format(max_frame_len: usize, format: FrameFormat) -> Self {
         Self {
             max_frame_len: max_frame_len.max(MIN_FRAME_LEN),
+            format,
             offset: 0,
             scan: Scan::Between(Trailer::None),
         }
@@ -540,6 +582,25 @@ impl FrameDecoder {
                 by: Some(term),
             };
             return (p, Some(Err(err)));
+        }
+        if self.format == FrameFormat::Bare {
+            // `<STX> text <ETX>`: nothing follows the terminator.
+            self.scan = Scan::Between(Trailer::None);
+            let kind = if term == ETB {
+                FrameKind::Intermediate
+            } else {
+                FrameKind::Last
+            };
+            let frame = ReceivedFrame {
+                frame: Frame {
+                    number: 0,
+                    text: input[1..p].to_vec(),
+                    kind,
+                },
+                offset: self.offset,
+                checksum: ChecksumCheck::NotCarried,
+            };
+            return (p + 1, Some(Ok(Decoded::Frame(frame))));
         }
         // Read C1 C2 (absent ones are "missing", not waited for, at the end of the data).
         let c1 = input.get(p + 1).copied();

@@ -38,7 +38,8 @@ pub use self::timer::{
 };
 use crate::assemble::RecordAssembler;
 use crate::frame::{
-    self, Control, Decoded, FrameDecoder, FrameError, DEFAULT_MAX_FRAME_LEN, MAX_FRAME_LEN, NAK,
+    self, Control, Decoded, FrameDecoder, FrameError, FrameFormat, DEFAULT_MAX_FRAME_LEN,
+    MAX_FRAME_LEN, NAK,
 };
 
 /// Which end of the link this is. It matters only in contention, where the instrument has priority
@@ -67,6 +68,10 @@ pub struct LinkConfig {
     /// When true (the standard), the first frame of a transfer must be numbered 1
     /// [LIS1-A §6.3.2.1]; when false any number is accepted for the first frame.
     pub strict_first_frame_number: bool,
+    /// How frames look on the line, both ways. With [`FrameFormat::Bare`] (no frame number, no
+    /// checksum) a message is sent as one frame, and received frames are neither numbered nor
+    /// checked, so none is NAKed or told apart as a retransmission.
+    pub frame_format: FrameFormat,
 }
 
 impl Default for LinkConfig {
@@ -77,6 +82,7 @@ impl Default for LinkConfig {
             max_send_attempts: 3,
             retry_delay: BUSY_BACKOFF,
             strict_first_frame_number: true,
+            frame_format: FrameFormat::Standard,
         }
     }
 }
@@ -161,7 +167,7 @@ impl Link {
         };
         Self {
             role,
-            decoder: FrameDecoder::with_max_frame_len(config.max_receive_frame_len),
+            decoder: FrameDecoder::with_format(config.max_receive_frame_len, config.frame_format),
             config,
             state: State::Neutral,
             input: BytesMut::new(),

@@ -432,3 +432,44 @@ fn looks_like_e1381_tells_framed_from_other_stx_users() {
         "mini VIDAS: no ETX"
     );
 }
+
+#[test]
+fn bare_frame_has_no_number_and_no_checksum_to_check() {
+    // Snibe MAGLUMI: ENQ, <STX> records <ETX>, EOT.
+    let mut decoder = FrameDecoder::with_format(MAX_FRAME_LEN, FrameFormat::Bare);
+    let mut buf = BytesMut::from(&b"\x05\x02H|\\^&\rL|1|N\r\x03\x04"[..]);
+    let mut tokens = Vec::new();
+    while let Some(t) = decoder.decode(&mut buf).unwrap() {
+        tokens.push(t);
+    }
+    assert_eq!(
+        tokens,
+        vec![
+            Decoded::Control {
+                control: Control::Enq,
+                offset: 0
+            },
+            Decoded::Frame(ReceivedFrame {
+                frame: Frame {
+                    number: 0,
+                    text: b"H|\\^&\rL|1|N\r".to_vec(),
+                    kind: FrameKind::Last,
+                },
+                offset: 1,
+                checksum: ChecksumCheck::NotCarried,
+            }),
+            Decoded::Control {
+                control: Control::Eot,
+                offset: 15
+            },
+        ]
+    );
+    let Decoded::Frame(f) = &tokens[1] else {
+        unreachable!()
+    };
+    assert!(f.is_valid());
+    assert_eq!(
+        f.frame.encode_as(FrameFormat::Bare),
+        b"\x02H|\\^&\rL|1|N\r\x03".to_vec()
+    );
+}

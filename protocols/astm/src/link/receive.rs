@@ -11,7 +11,7 @@ use super::{
     RECEIVE_TIMEOUT,
 };
 use crate::assemble::{AssembledMessage, RecordAssembler};
-use crate::frame::{FrameKind, ReceivedFrame, ACK, EOT, NAK};
+use crate::frame::{FrameFormat, FrameKind, ReceivedFrame, ACK, EOT, NAK};
 
 impl Link {
     /// Answer the other side's ENQ: NAK when busy, else ACK and enter the receiving transfer.
@@ -47,6 +47,10 @@ impl Link {
             );
             self.reply(now, NAK);
             return State::Receiving(receiving);
+        }
+        if self.config.frame_format == FrameFormat::Bare {
+            // No number to check a sequence or a retransmission by.
+            return self.accept_frame(now, receiving, received);
         }
         let repeated = receiving.last_accepted == Some(number);
         if repeated && received.frame.text == receiving.last_text {
@@ -91,6 +95,18 @@ impl Link {
             self.reply(now, NAK);
             return State::Receiving(receiving);
         }
+        self.accept_frame(now, receiving, received)
+    }
+
+    /// Takes a checked frame's text into the message being assembled; ACKs it, or holds the reply
+    /// while the messages it finished are stored.
+    fn accept_frame(
+        &mut self,
+        now: Instant,
+        receiving: Receiving,
+        received: ReceivedFrame,
+    ) -> State {
+        let number = received.frame.number;
         self.counters.frames_in += 1;
         let mark = self.assembler.mark();
         self.frame_offsets

@@ -9,7 +9,7 @@ use super::{
     AbortReason, Direction, Link, LinkEvent, ENQ_REPLY_TIMEOUT, FRAME_REPLY_TIMEOUT,
     INTERRUPT_HOLD_OFF, MAX_TRANSMISSIONS,
 };
-use crate::frame::{self, ENQ, EOT};
+use crate::frame::{self, Frame, FrameFormat, FrameKind, ENQ, EOT};
 
 impl Link {
     /// Start sending the message at the front of the queue, its first frame numbered `number`.
@@ -23,7 +23,13 @@ impl Link {
             self.terminate(now, Direction::Outgoing);
             return State::Neutral;
         };
-        let frames = frame::split_message(&message.text, number, self.config.max_frame_len);
+        let frames = match self.config.frame_format {
+            FrameFormat::Standard => {
+                frame::split_message(&message.text, number, self.config.max_frame_len)
+            }
+            // The whole message in one frame.
+            FrameFormat::Bare => vec![Frame::new(number, message.text.clone(), FrameKind::Last)],
+        };
         let mut sending = Sending {
             frames,
             index: 0,
@@ -36,7 +42,8 @@ impl Link {
 
     pub(super) fn transmit_frame(&mut self, now: Instant, sending: &mut Sending) {
         if let Some(frame) = sending.frames.get(sending.index) {
-            self.transmit.push_back(frame.encode());
+            self.transmit
+                .push_back(frame.encode_as(self.config.frame_format));
             self.counters.frames_out += 1;
             sending.transmissions += 1;
             self.timers

@@ -4,7 +4,7 @@
 use std::time::{Duration, Instant};
 
 use super::*;
-use crate::frame::{Frame, FrameKind, ACK, ENQ, EOT, ETB, ETX, NAK, STX};
+use crate::frame::{Frame, FrameFormat, FrameKind, ACK, ENQ, EOT, ETB, ETX, NAK, STX};
 
 /// The one place a real instant is read; everything else is `t0 + n`.
 #[allow(clippy::disallowed_methods)]
@@ -1124,4 +1124,89 @@ fn reject_restores_open_text_when_a_header_spans_frames() {
     assert!(c.link.accept_message(c.now));
     assert!(c.link.accept_message(c.now));
     assert_eq!(c.out(), [ACK]);
+}
+
+fn bare() -> LinkConfig {
+    LinkConfig {
+        frame_format: FrameFormat::Bare,
+        ..LinkConfig::default()
+    }
+}
+
+#[test]
+fn bare_frames_exact_wire_both_ways() {
+    // Snibe MAGLUMI framing: <STX> whole message <ETX>, no FN, no checksum, no CR LF.
+    let mut p = Pair::with_configs(bare(), bare());
+    let id = p.inst.link.send(p.now, MSG.to_vec()).unwrap();
+    p.drive();
+    let mut framed = vec![STX];
+    framed.extend_from_slice(MSG);
+    framed.push(ETX);
+    assert_eq!(
+        p.wire,
+        vec![
+            (Role::Instrument, vec![ENQ]),
+            (Role::Computer, vec![ACK]),
+            (Role::Instrument, framed),
+            (Role::Computer, vec![ACK]),
+            (Role::Instrument, vec![EOT]),
+        ]
+    );
+    assert_eq!(p.comp.received().len(), 1);
+    assert_eq!(p.comp.received()[0].text, MSG);
+    assert!(p.inst.has(|e| *e == LinkEvent::MessageSent { id }));
+    assert_eq!(p.comp.link.counters().checksum_errors, 0);
+    assert_eq!(p.comp.link.counters().sequence_errors, 0);
+}
+
+#[test]
+fn bare_messages_in_a_row_are_each_acked_after_storage_never_naked() {
+    // Two messages of one transfer, as a MAGLUMI sends them (the second right after the first's
+    // ACK); the ACK waits for storage as with standard frames.
+    let mut link = Link::new(Role::Computer, bare());
+    let now = t0();
+    let mut out = Vec::new();
+    let mut input = vec![ENQ, STX];
+    input.extend_from_slice(MSG);
+    input.push(ETX);
+    link.handle_input(now, &input);
+    while let Some(b) = link.poll_transmit() {
+        out.push(b);
+    }
+    assert_eq!(out, vec![vec![ACK]], "frame held until stored");
+    assert!(link.accept_message(now));
+    let mut second = vec![STX];
+    second.extend_from_slice(MSG2);
+    second.push(ETX);
+    link.handle_input(now, &second);
+    assert!(link.accept_message(now));
+    link.handle_input(now, &[EOT]);
+    while let Some(b) = link.poll_transmit() {
+        out.push(b);
+    }
+    assert_eq!(out, vec![vec![ACK], vec![ACK], vec![ACK]]);
+    let mut texts = Vec::new();
+    while let Some(e) = link.poll_event() {
+        if let LinkEvent::MessageReceived(m) = e {
+            texts.push(m.text);
+        }
+    }
+    assert_eq!(texts, vec![MSG.to_vec(), MSG2.to_vec()]);
+    assert_eq!(link.state(), LinkState::Neutral);
+    assert_eq!(link.counters().naks_sent, 0);
+}
+
+#[test]
+fn standard_link_naks_a_bare_frame() {
+    // The same bytes on a standard link have no valid checksum: NAK, never accepted.
+    let mut link = Link::new(Role::Computer, LinkConfig::default());
+    let mut input = vec![ENQ, STX];
+    input.extend_from_slice(MSG);
+    input.extend_from_slice(&[ETX, EOT]);
+    link.handle_input(t0(), &input);
+    let mut out = Vec::new();
+    while let Some(b) = link.poll_transmit() {
+        out.push(b);
+    }
+    assert!(out.contains(&vec![NAK]), "{out:?}");
 }
