@@ -22,7 +22,7 @@ use lis_tests::simulation::{sent_codes, Simulation};
 use lis_tests::{path_arg, repo_root, run_lis};
 
 /// The profiles shipped in drivers/profiles/, listed by hand.
-const PROFILES: [&str; 9] = [
+const PROFILES: [&str; 10] = [
     "abbott-architect",
     "generic-astm",
     "generic-hl7",
@@ -31,6 +31,7 @@ const PROFILES: [&str; 9] = [
     "mindray-cl",
     "roche-cobas-c311",
     "roche-cobas-e411",
+    "snibe-maglumi",
     "sysmex-xn",
 ];
 

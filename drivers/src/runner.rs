@@ -243,13 +243,14 @@ pub async fn start_links(
         };
         let (max_frame, max_msg) = (link_config.max_frame_len, link_config.max_message_len);
         let send_frame = profile.max_frame_len;
+        let frame_format = profile.frame_format.into();
         let (outbox, task) = match link_config.protocol {
             Protocol::AstmE1381 => {
                 let (tx, rx) = mpsc::channel(OUTBOX_DEPTH);
                 let link = Link::new(
                     id.clone(),
                     transport,
-                    move || AstmFramedMachine::new(send_frame, max_frame),
+                    move || AstmFramedMachine::with_format(send_frame, max_frame, frame_format),
                     AstmHandler(lab.clone()),
                     status,
                     rx,

@@ -5,6 +5,7 @@ use std::time::Instant;
 
 use bytes::Bytes;
 use lis_astm::assemble::{AssembledMessage, RecordAssembler};
+use lis_astm::frame::FrameFormat;
 use lis_astm::link::{
     self as e1381, DiagnosticKind, LinkConfig, LinkEvent as E1381Event, MessageId, Role,
     TimeoutKind, RECEIVE_TIMEOUT,
@@ -116,13 +117,23 @@ impl AstmFramedMachine {
     /// A machine sending frames of at most `max_frame_len` bytes and accepting up to
     /// `max_receive_frame_len` [LIS1-A §6.3.1].
     pub fn new(max_frame_len: usize, max_receive_frame_len: usize) -> Self {
-        Self::with_role(Role::Computer, max_frame_len, max_receive_frame_len)
+        Self::with_format(max_frame_len, max_receive_frame_len, FrameFormat::Standard)
+    }
+
+    /// As [`AstmFramedMachine::new`], with frames in `format` both ways.
+    pub fn with_format(
+        max_frame_len: usize,
+        max_receive_frame_len: usize,
+        format: FrameFormat,
+    ) -> Self {
+        Self::with_role(Role::Computer, max_frame_len, max_receive_frame_len, format)
     }
 
     pub(crate) fn with_role(
         role: Role,
         max_frame_len: usize,
         max_receive_frame_len: usize,
+        frame_format: FrameFormat,
     ) -> Self {
         Self {
             link: e1381::Link::new(
@@ -130,6 +141,7 @@ impl AstmFramedMachine {
                 LinkConfig {
                     max_frame_len,
                     max_receive_frame_len,
+                    frame_format,
                     ..LinkConfig::default()
                 },
             ),

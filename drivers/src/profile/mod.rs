@@ -57,6 +57,10 @@ pub const EMBEDDED: &[(&str, &str)] = &[
         "mindray-cl.toml",
         include_str!("../../profiles/mindray-cl.toml"),
     ),
+    (
+        "snibe-maglumi.toml",
+        include_str!("../../profiles/snibe-maglumi.toml"),
+    ),
 ];
 
 /// A profile that cannot be used.
@@ -119,6 +123,26 @@ impl Framing {
             Self::E1381 => crate::config::Protocol::AstmE1381,
             Self::Raw => crate::config::Protocol::AstmRaw,
             Self::Mllp => crate::config::Protocol::Hl7Mllp,
+        }
+    }
+}
+
+/// How E1381 frames look on this analyzer's line.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FrameFormat {
+    /// Frame number, text, checksum, CR LF [LIS1-A §6.3].
+    #[default]
+    Standard,
+    /// `<STX>` the whole message `<ETX>`, no frame number and no checksum (Snibe MAGLUMI).
+    Bare,
+}
+
+impl From<FrameFormat> for lis_astm::frame::FrameFormat {
+    fn from(f: FrameFormat) -> Self {
+        match f {
+            FrameFormat::Standard => Self::Standard,
+            FrameFormat::Bare => Self::Bare,
         }
     }
 }
@@ -266,6 +290,10 @@ pub struct Profile {
     /// analyzers) [LIS1-A §6.3.1].
     #[serde(default = "default_max_frame_len")]
     pub max_frame_len: usize,
+    /// How E1381 frames look, both ways (`standard`, or `bare` for analyzers that send no frame
+    /// number and no checksum).
+    #[serde(default)]
+    pub frame_format: FrameFormat,
     /// Where the specimen id is; the first non-empty value is used.
     pub specimen: Locations,
     /// Where the instrument's test code is; the first non-empty value is used.
@@ -359,6 +387,9 @@ impl Profile {
                     format!("{f:?} framing does not carry {p:?} messages"),
                 ))
             }
+        }
+        if self.frame_format == FrameFormat::Bare && self.framing != Framing::E1381 {
+            return Err(self.invalid("frame_format", "bare frames need framing = \"e1381\""));
         }
         if self.specimen.0.is_empty() {
             return Err(self.invalid("specimen", "at least one location is needed"));

@@ -15,6 +15,7 @@ fn every_embedded_profile_loads_and_covers_the_disciplines() {
             "mindray-cl",
             "roche-cobas-c311",
             "roche-cobas-e411",
+            "snibe-maglumi",
             "sysmex-xn",
         ]
     );

@@ -175,7 +175,11 @@ where
     let mut report = SimReport::default();
     let interval = (options.rate > 0.0).then(|| Duration::from_secs_f64(1.0 / options.rate));
     let mut line = match profile.framing {
-        Framing::E1381 => Line::Astm(Box::new(AstmInstrument::framed(io, profile.max_frame_len))),
+        Framing::E1381 => Line::Astm(Box::new(AstmInstrument::framed_as(
+            io,
+            profile.max_frame_len,
+            profile.frame_format.into(),
+        ))),
         Framing::Raw => Line::Astm(Box::new(AstmInstrument::raw(io))),
         Framing::Mllp => Line::Mllp(MllpAnalyzer::new(io)),
     };

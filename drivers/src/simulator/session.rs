@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use bytes::BytesMut;
 use lis_astm::assemble::RecordAssembler;
+use lis_astm::frame::FrameFormat;
 use lis_astm::link::{self as e1381, LinkConfig, LinkEvent as E, MessageId, Role};
 use lis_hl7::mllp::{self, MllpDecoder, MllpEvent};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
@@ -40,21 +41,33 @@ pub(crate) struct AstmInstrument<Io> {
 }
 
 impl<Io: AsyncRead + AsyncWrite + Unpin> AstmInstrument<Io> {
+    #[cfg(test)]
     pub(crate) fn framed(io: Io, max_frame_len: usize) -> Self {
-        Self::new(io, max_frame_len, None)
+        Self::new(io, max_frame_len, FrameFormat::Standard, None)
+    }
+
+    /// E1381 with frames in `format` (bare: no frame number, no checksum).
+    pub(crate) fn framed_as(io: Io, max_frame_len: usize, format: FrameFormat) -> Self {
+        Self::new(io, max_frame_len, format, None)
     }
 
     pub(crate) fn raw(io: Io) -> Self {
-        Self::new(io, 247, Some(RecordAssembler::new()))
+        Self::new(io, 247, FrameFormat::Standard, Some(RecordAssembler::new()))
     }
 
-    fn new(io: Io, max_frame_len: usize, raw: Option<RecordAssembler>) -> Self {
+    fn new(
+        io: Io,
+        max_frame_len: usize,
+        frame_format: FrameFormat,
+        raw: Option<RecordAssembler>,
+    ) -> Self {
         Self {
             io,
             link: e1381::Link::new(
                 Role::Instrument,
                 LinkConfig {
                     max_frame_len,
+                    frame_format,
                     ..LinkConfig::default()
                 },
             ),

@@ -179,6 +179,7 @@ impl Lis {
         };
         let transport = PipeTransport { incoming };
         let frame = profile.max_frame_len;
+        let frame_format = profile.frame_format.into();
         let mut astm_outbox = None;
         let task = match profile.framing {
             Framing::E1381 => {
@@ -188,7 +189,7 @@ impl Lis {
                     Link::new(
                         instrument,
                         transport,
-                        move || AstmFramedMachine::new(frame, 64_000),
+                        move || AstmFramedMachine::with_format(frame, 64_000, frame_format),
                         AstmHandler(lab),
                         status.clone(),
                         rx,

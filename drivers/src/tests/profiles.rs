@@ -329,3 +329,71 @@ async fn the_simulator_keeps_its_rate() {
     );
     lis.stop().await;
 }
+
+/// The messages of the MAGLUMI monitor log as the analyzer framed them: the text between each
+/// `[STX]` and `[ETX]`, the log's line breaks (the monitor's read chunks, not data) removed.
+fn maglumi_messages() -> Vec<Vec<u8>> {
+    let log = String::from_utf8_lossy(&corpus(
+        "astm/snibe-maglumi/maglumi_thyroid_serial_monitor_log.txt",
+    ))
+    .replace('\n', "")
+    .replace("[CR]", "\r");
+    log.split("[STX]")
+        .skip(1)
+        .map(|m| {
+            m.split("[ETX]")
+                .next()
+                .unwrap_or_default()
+                .as_bytes()
+                .to_vec()
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn snibe_maglumi_bare_frames_are_acknowledged_and_stored_once() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let lis = Lis::start("MAGLUMI", "snibe-maglumi");
+    let msgs = maglumi_messages();
+    // 26 transmissions in the log, 3 of them the same bytes sent again.
+    assert_eq!(msgs.len(), 26);
+    let mut io = lis.connect().await;
+    let mut reply = [0u8; 1];
+    for m in &msgs {
+        // ENQ, then <STX> records <ETX> with no frame number and no checksum, then EOT; the LIS
+        // answers each with ACK (after the message is stored).
+        io.write_all(&[0x05]).await.unwrap();
+        tokio::time::timeout(LIMIT, io.read_exact(&mut reply))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(reply, [0x06], "ENQ answered");
+        let mut frame = vec![0x02];
+        frame.extend_from_slice(m);
+        frame.push(0x03);
+        io.write_all(&frame).await.unwrap();
+        tokio::time::timeout(LIMIT, io.read_exact(&mut reply))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(reply, [0x06], "message acknowledged");
+        io.write_all(&[0x04]).await.unwrap();
+    }
+    // Every ACK came after its message was stored. The resent copies are stored once: 23 journal entries, 53 R records among them.
+    assert_eq!(lis.journal().len(), 23);
+    let stored = rows(&lis.unmatched());
+    assert_eq!(stored.len(), 53);
+    for expected in [
+        row("25059232", "TT3 II", "1.171", "ng/mL"),
+        row("25059232", "TT4 II", "10.78", "ug/dL"),
+        row("25059232", "TSH II", "3.007", "uIU/mL"),
+        // R-13 split over two monitor lines in the log.
+        row("25059649", "TSH II", "3.53", "uIU/mL"),
+        row("25061215", "TT4 II", "9.363", "ug/dL"),
+    ] {
+        assert!(stored.contains(&expected), "{expected:?} missing");
+    }
+    let counters = lis.status.snapshot().counters;
+    assert_eq!(counters.messages_in, 26);
+    lis.stop().await;
+}

@@ -68,8 +68,9 @@ pub(crate) fn run(args: &ReplayArgs) -> anyhow::Result<ExitCode> {
     let sessions = match profile.framing {
         Framing::E1381 => {
             let (front, back) = (profile.max_frame_len, LinkConfig::DEFAULT_MAX_FRAME_LEN);
+            let format = profile.frame_format.into();
             decode_astm(items, &profile, &mut lines, || {
-                AstmFramedMachine::new(front, back)
+                AstmFramedMachine::with_format(front, back, format)
             })
         }
         Framing::Raw => decode_astm(items, &profile, &mut lines, || {
