@@ -1,10 +1,33 @@
 //! E1381 frames: the decoder never panics on arbitrary bytes, gives the same tokens however the bytes
-//! are split, and split -> encode -> decode returns the original text.
+//! are split, and split -> encode -> decode returns the original text; the same for bare frames
+//! (no frame number, no checksum).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 use bytes::BytesMut;
-use lis_astm::frame::{self, is_restricted_text_byte, split_message, Decoded, FrameDecoder};
+use lis_astm::frame::{
+    self, is_restricted_text_byte, split_message, ChecksumCheck, Decoded, Frame, FrameDecoder,
+    FrameFormat, FrameKind, MAX_FRAME_LEN,
+};
+
+/// Every token of `bytes` read with a bare-frame decoder, fed in two pieces cut at `cut`.
+fn bare_tokens(bytes: &[u8], cut: usize) -> Vec<Result<Decoded, frame::FrameError>> {
+    let mut decoder = FrameDecoder::with_format(MAX_FRAME_LEN, FrameFormat::Bare);
+    let mut buf = BytesMut::from(&bytes[..cut]);
+    let mut out = Vec::new();
+    while let Some(t) = decoder.decode(&mut buf).transpose() {
+        out.push(t);
+    }
+    buf.extend_from_slice(&bytes[cut..]);
+    loop {
+        match decoder.decode_eof(&mut buf) {
+            Ok(Some(t)) => out.push(Ok(t)),
+            Ok(None) => break,
+            Err(e) => out.push(Err(e)),
+        }
+    }
+    out
+}
 
 fuzz_target!(|data: &[u8]| {
     // 1. Arbitrary bytes, whole and split at a data-chosen point.
@@ -49,4 +72,25 @@ fuzz_target!(|data: &[u8]| {
         }
     }
     assert_eq!(joined, text);
+
+    // 3. Bare frames: arbitrary bytes whole and split give the same frames; one bare frame of the
+    // text reads back as the text, with no checksum to check.
+    let frames_of = |tokens: Vec<Result<Decoded, frame::FrameError>>| {
+        tokens.into_iter().filter_map(|t| match t {
+            Ok(Decoded::Frame(f)) => Some(f),
+            _ => None,
+        }).collect::<Vec<_>>()
+    };
+    assert_eq!(
+        frames_of(bare_tokens(data, data.len())),
+        frames_of(bare_tokens(data, cut)),
+        "bare frames depend on how the input was split"
+    );
+    let wire = Frame::new(0, text.clone(), FrameKind::Last).encode_as(FrameFormat::Bare);
+    let read = frames_of(bare_tokens(&wire, wire.len()));
+    if wire.len() <= MAX_FRAME_LEN - 4 {
+        assert_eq!(read.len(), 1, "one bare frame");
+        assert_eq!(read[0].frame.text, text);
+        assert_eq!(read[0].checksum, ChecksumCheck::NotCarried);
+    }
 });
