@@ -173,3 +173,39 @@ fn every_corpus_message_parses_or_fails_cleanly() {
     ]);
     assert_eq!(json_lines(&stdout).len(), 5);
 }
+
+#[test]
+fn a_rendered_maglumi_monitor_log_reads_as_bare_frames() {
+    // The log shows control bytes as `[STX]`, `[CR]`... tokens, splits records over the monitor's
+    // read chunks and has MAGLUMI's frames without frame number or checksum.
+    let file = corpus("astm/snibe-maglumi/maglumi_thyroid_serial_monitor_log.txt");
+    let (code, stdout, stderr) = run_lis(&["parse", path_arg(&file)]);
+    assert_eq!(code, 0, "stdout: {stdout} stderr: {stderr}");
+    let lines = json_lines(&stdout);
+    assert!(lines[0]["notice"]
+        .as_str()
+        .is_some_and(|n| n.starts_with("a rendered monitor log")));
+    let messages: Vec<_> = lines
+        .iter()
+        .filter(|l| l.get("records").is_some())
+        .collect();
+    // 26 transmissions, each H P O R R R L.
+    assert_eq!(messages.len(), 26);
+    assert!(messages.iter().all(|m| m["framing"] == "e1381-bare"));
+    let first = &messages[0]["results"];
+    assert_eq!(first.as_array().map(Vec::len), Some(3));
+    assert_eq!(
+        first[0],
+        serde_json::json!({
+            "specimen_id": "25059232", "test_code": "TT3 II", "value": "1.171",
+            "units": "ng/mL", "reference_range": "0.75 to 2.1", "flags": ["N"], "status": "",
+            "observed_at": "2025-06-30T15:11:57"
+        })
+    );
+    // The second message's TSH record is split over two monitor lines inside R-13.
+    assert_eq!(messages[1]["results"][2]["value"], "3.53");
+    assert_eq!(
+        messages[1]["results"][2]["observed_at"],
+        "2025-06-30T18:58:14"
+    );
+}

@@ -8,7 +8,9 @@
 //! [`crate::link::Link`].
 
 use crate::assemble::{AssembledMessage, RecordAssembler};
-use crate::frame::{self, ChecksumCheck, Control, Decoded, FrameError, FrameKind, ReceivedFrame};
+use crate::frame::{
+    self, ChecksumCheck, Control, Decoded, FrameError, FrameFormat, FrameKind, ReceivedFrame,
+};
 
 /// One oddity found in a capture, with where it is.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -145,8 +147,17 @@ pub struct Capture {
 /// Decodes a recorded E1381 byte stream into messages with diagnostics. Never fails: a non-E1381
 /// stream yields diagnostics and perhaps no message.
 pub fn decode_capture(bytes: &[u8]) -> Capture {
-    let mut decoder = CaptureDecoder::default();
-    for token in frame::decode_all(bytes) {
+    decode_capture_as(bytes, FrameFormat::Standard)
+}
+
+/// [`decode_capture`] for frames in `format`. Bare frames carry no number: each is taken as it
+/// comes, with no sequence or retransmission check.
+pub fn decode_capture_as(bytes: &[u8], format: FrameFormat) -> Capture {
+    let mut decoder = CaptureDecoder {
+        format,
+        ..CaptureDecoder::default()
+    };
+    for token in frame::decode_all_as(bytes, format) {
         decoder.token(token);
     }
     decoder.finish()
@@ -154,6 +165,7 @@ pub fn decode_capture(bytes: &[u8]) -> Capture {
 
 #[derive(Debug, Default)]
 struct CaptureDecoder {
+    format: FrameFormat,
     capture: Capture,
     assembler: RecordAssembler,
     /// (assembler text offset, STX offset) of frames fed.
@@ -218,7 +230,6 @@ impl CaptureDecoder {
         let number = received.frame.number;
         match received.checksum {
             ChecksumCheck::Valid => stats.valid_checksums += 1,
-            // The capture decoder reads standard frames only.
             ChecksumCheck::NotCarried => {}
             ChecksumCheck::Mismatch { expected, got } => self.pending.push(CaptureDiagnostic {
                 offset: received.offset,
@@ -236,6 +247,10 @@ impl CaptureDecoder {
                     },
                 })
             }
+        }
+        if self.format == FrameFormat::Bare {
+            self.take_text(received);
+            return;
         }
         let Some(held) = self.held.take() else {
             self.held = Some(received);
@@ -275,6 +290,11 @@ impl CaptureDecoder {
             });
         }
         self.last_number = Some(number);
+        self.take_text(received);
+    }
+
+    /// Adds a frame's text to the message being assembled and emits what it completes.
+    fn take_text(&mut self, received: ReceivedFrame) {
         self.frame_offsets
             .push((self.assembler.offset(), received.offset));
         self.assembler.push(&received.frame.text);
@@ -334,6 +354,28 @@ mod tests {
 
     fn frame(number: u8, text: &[u8], kind: FrameKind) -> Vec<u8> {
         Frame::new(number, text.to_vec(), kind).encode()
+    }
+
+    #[test]
+    fn bare_frames_are_taken_as_they_come_even_the_same_text_twice() {
+        // A MAGLUMI sending one message, then the same message again in a new transfer: with no
+        // frame number there is no retransmission to detect, so both are messages.
+        let msg = b"H|\\^&\rP|1\rO|1|25059232\rR|1|^^^TSH II|3.007|uIU/mL\rL|1|N\r";
+        let mut bytes = Vec::new();
+        for _ in 0..2 {
+            bytes.extend_from_slice(&[ENQ, ACK]);
+            bytes.extend_from_slice(
+                &Frame::new(0, msg.to_vec(), FrameKind::Last).encode_as(FrameFormat::Bare),
+            );
+            bytes.extend_from_slice(&[ACK, EOT]);
+        }
+        let capture = decode_capture_as(&bytes, FrameFormat::Bare);
+        assert_eq!(capture.messages.len(), 2);
+        assert!(capture.messages.iter().all(|m| m.text == msg && m.complete));
+        assert!(capture.diagnostics.is_empty(), "{:?}", capture.diagnostics);
+        assert_eq!(capture.stats.frames, 2);
+        // Read as standard frames, the same bytes give no message.
+        assert!(decode_capture(&bytes).messages.is_empty());
     }
 
     #[test]

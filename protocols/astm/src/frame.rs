@@ -697,7 +697,12 @@ impl FrameDecoder {
 
 /// Decodes a whole, finished byte stream (a capture file) into tokens, in order.
 pub fn decode_all(bytes: &[u8]) -> Vec<Result<Decoded, FrameError>> {
-    let mut decoder = FrameDecoder::new();
+    decode_all_as(bytes, FrameFormat::Standard)
+}
+
+/// [`decode_all`] for frames in `format`.
+pub fn decode_all_as(bytes: &[u8], format: FrameFormat) -> Vec<Result<Decoded, FrameError>> {
+    let mut decoder = FrameDecoder::with_format(MAX_FRAME_LEN, format);
     let mut buf = BytesMut::from(bytes);
     let mut out = Vec::new();
     loop {
@@ -720,6 +725,21 @@ pub fn looks_like_e1381(bytes: &[u8]) -> bool {
     }
     decode_all(head).iter().any(|token| {
         matches!(token, Ok(Decoded::Frame(f)) if !matches!(f.checksum, ChecksumCheck::Missing | ChecksumCheck::Malformed { .. }))
+    })
+}
+
+/// True when `bytes` look like an E1381 conversation in [`FrameFormat::Bare`]: no standard frame
+/// ([`looks_like_e1381`] is false), and a frame starts with a header record (`<STX>H|`). Only
+/// the first 64 KiB are examined.
+pub fn looks_like_bare_e1381(bytes: &[u8]) -> bool {
+    let head = &bytes[..bytes.len().min(64 * 1024)];
+    if memchr::memchr(STX, head).is_none() || looks_like_e1381(head) {
+        return false;
+    }
+    decode_all_as(head, FrameFormat::Bare).iter().any(|token| {
+        matches!(token, Ok(Decoded::Frame(f))
+            if f.frame.text.first() == Some(&b'H')
+                && f.frame.text.get(1).is_some_and(u8::is_ascii_punctuation))
     })
 }
 

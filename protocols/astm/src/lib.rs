@@ -12,6 +12,8 @@
 //!   transfer, retries, timers, receiver interrupt), with a durable-acknowledgement hook.
 //! - [`assemble`]: groups records from reassembled frames or a raw TCP stream into H…L messages.
 //! - [`capture`]: decodes a recorded E1381 conversation offline (for `lis parse` and replay).
+//! - [`rendered`]: serial-monitor logs that show control bytes as `[STX]`/`<CR>` tokens, back to
+//!   bytes.
 //! - [`delimiters`], [`escape`], [`field`], [`record`], [`message`]: the E1394 parser: delimiters
 //!   from the H record, escape sequences, zero-copy fields and records, the message and its tree.
 //! - [`views`]: typed views of the H, P, O, R, C, Q and L records, with the standard's code sets.
@@ -33,5 +35,6 @@ pub mod frame;
 pub mod link;
 pub mod message;
 pub mod record;
+pub mod rendered;
 pub mod timestamp;
 pub mod views;

@@ -49,6 +49,8 @@ enum Protocol {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Framing {
     E1381,
+    /// E1381 frames with no frame number and no checksum (Snibe MAGLUMI).
+    E1381Bare,
     Raw,
     Mllp,
 }
@@ -57,6 +59,7 @@ impl Framing {
     fn name(self) -> &'static str {
         match self {
             Self::E1381 => "e1381",
+            Self::E1381Bare => "e1381-bare",
             Self::Raw => "raw",
             Self::Mllp => "mllp",
         }
@@ -99,6 +102,23 @@ pub(crate) fn run(args: &ParseArgs) -> anyhow::Result<ExitCode> {
         let bytes =
             std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
         let file = path.display().to_string();
+        // A monitor log showing control bytes as `[STX]`/`<CR>` tokens is read as the bytes it
+        // shows.
+        let rendered = lis_astm::rendered::looks_rendered(&bytes);
+        let bytes = if rendered {
+            lis_astm::rendered::derender(&bytes)
+        } else {
+            bytes
+        };
+        if rendered && !args.summary {
+            let line = json!({
+                "file": file,
+                "offset": 0,
+                "notice": "a rendered monitor log: its tokens read as bytes, its line breaks and \
+                           reply-only lines dropped; offsets are in those bytes",
+            });
+            emit(&mut out, false, &line)?;
+        }
         let protocol = match args.format {
             Format::Astm => Some(Protocol::Astm),
             Format::Hl7 => Some(Protocol::Hl7),
@@ -201,7 +221,7 @@ fn detect(bytes: &[u8]) -> Option<Protocol> {
             return Some(Protocol::Hl7);
         }
     }
-    if lis_astm::frame::looks_like_e1381(bytes) {
+    if lis_astm::frame::looks_like_e1381(bytes) || lis_astm::frame::looks_like_bare_e1381(bytes) {
         return Some(Protocol::Astm);
     }
     // The first line that starts like a header decides.
@@ -234,7 +254,12 @@ fn astm_units(bytes: &[u8], bare: bool) -> (Vec<Unit<'_>>, Vec<Notice>) {
             .collect();
         return (units, Vec::new());
     }
-    let decoded = capture::decode_capture(bytes);
+    let (format, framing) = if lis_astm::frame::looks_like_bare_e1381(bytes) {
+        (lis_astm::frame::FrameFormat::Bare, Framing::E1381Bare)
+    } else {
+        (lis_astm::frame::FrameFormat::Standard, Framing::E1381)
+    };
+    let decoded = capture::decode_capture_as(bytes, format);
     let is_damage = |kind: &CaptureDiagnosticKind| {
         matches!(
             kind,
@@ -256,7 +281,7 @@ fn astm_units(bytes: &[u8], bare: bool) -> (Vec<Unit<'_>>, Vec<Notice>) {
         .into_iter()
         .map(|m| Unit {
             offset: m.offset,
-            framing: Framing::E1381,
+            framing,
             damaged: m.diagnostics.iter().any(|d| is_damage(&d.kind)),
             diagnostics: m.diagnostics.iter().map(ToString::to_string).collect(),
             bytes: Cow::Owned(m.text),
@@ -344,7 +369,10 @@ fn hl7_units(bytes: &[u8], bare: bool) -> (Vec<Unit<'_>>, Vec<Notice>) {
 /// True when the file holds messages with no link-level framing (no E1381 frames, no MLLP).
 fn is_bare(protocol: Protocol, bytes: &[u8]) -> bool {
     match protocol {
-        Protocol::Astm => !lis_astm::frame::looks_like_e1381(bytes),
+        Protocol::Astm => {
+            !lis_astm::frame::looks_like_e1381(bytes)
+                && !lis_astm::frame::looks_like_bare_e1381(bytes)
+        }
         Protocol::Hl7 => memchr::memchr(0x0B, bytes).is_none(),
     }
 }
