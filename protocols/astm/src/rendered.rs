@@ -41,7 +41,7 @@ pub fn derender(bytes: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(bytes.len());
     for line in bytes.split(|&b| b == b'\n') {
         let line = line.strip_suffix(b"\r").unwrap_or(line);
-        let converted = convert(line);
+        let converted = tokens_to_bytes(line);
         let only_replies = converted
             .iter()
             .all(|&b| matches!(b, 0x06 | 0x15 | b' ' | b'-'));
@@ -52,8 +52,9 @@ pub fn derender(bytes: &[u8]) -> Vec<u8> {
     out
 }
 
-/// One line with its tokens turned into bytes.
-fn convert(line: &[u8]) -> Vec<u8> {
+/// `line` with every `[NAME]`/`<NAME>` token of a control byte (STX, ETX, EOT, ENQ, ACK, LF, VT,
+/// CR, NAK, ETB, FS, DLE) turned into that byte; everything else as it is.
+pub fn tokens_to_bytes(line: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(line.len());
     let mut i = 0;
     while i < line.len() {

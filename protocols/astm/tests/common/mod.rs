@@ -75,37 +75,7 @@ pub fn deframe(bytes: &[u8], has_frame_number: bool) -> Vec<u8> {
 
 /// Replaces `[TOK]` or `<TOK>` control-character names by the bytes they stand for.
 fn tokens_to_bytes(text: &str) -> Vec<u8> {
-    const TOKENS: [(&str, u8); 9] = [
-        ("STX", 0x02),
-        ("ETX", 0x03),
-        ("EOT", 0x04),
-        ("ENQ", 0x05),
-        ("ACK", 0x06),
-        ("LF", 0x0A),
-        ("CR", 0x0D),
-        ("NAK", 0x15),
-        ("ETB", 0x17),
-    ];
-    let mut out = Vec::with_capacity(text.len());
-    let bytes = text.as_bytes();
-    let mut i = 0;
-    'outer: while i < bytes.len() {
-        if bytes[i] == b'[' || bytes[i] == b'<' {
-            let close = if bytes[i] == b'[' { b']' } else { b'>' };
-            for (name, b) in TOKENS {
-                let end = i + 1 + name.len();
-                if bytes.get(i + 1..end) == Some(name.as_bytes()) && bytes.get(end) == Some(&close)
-                {
-                    out.push(b);
-                    i = end + 1;
-                    continue 'outer;
-                }
-            }
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    out
+    lis_astm::rendered::tokens_to_bytes(text.as_bytes())
 }
 
 /// A serial-monitor log with `[STX]`-style tokens where line breaks are read chunks, not data:
