@@ -583,14 +583,14 @@ impl FrameDecoder {
             };
             return (p, Some(Err(err)));
         }
+        let kind = if term == ETB {
+            FrameKind::Intermediate
+        } else {
+            FrameKind::Last
+        };
         if self.format == FrameFormat::Bare {
             // `<STX> text <ETX>`: nothing follows the terminator.
             self.scan = Scan::Between(Trailer::None);
-            let kind = if term == ETB {
-                FrameKind::Intermediate
-            } else {
-                FrameKind::Last
-            };
             let frame = ReceivedFrame {
                 frame: Frame {
                     number: 0,
@@ -632,11 +632,6 @@ impl FrameDecoder {
                     })),
                 );
             }
-        };
-        let kind = if term == ETB {
-            FrameKind::Intermediate
-        } else {
-            FrameKind::Last
         };
         let expected = checksum(&input[1..=p]);
         let check = match got {
@@ -728,12 +723,12 @@ pub fn looks_like_e1381(bytes: &[u8]) -> bool {
     })
 }
 
-/// True when `bytes` look like an E1381 conversation in [`FrameFormat::Bare`]: no standard frame
-/// ([`looks_like_e1381`] is false), and a frame starts with a header record (`<STX>H|`). Only
+/// True when `bytes` look like an E1381 conversation in [`FrameFormat::Bare`]: a frame starts
+/// with a header record (`<STX>H|`; a standard frame starts with its number, `<STX>1H|`). Only
 /// the first 64 KiB are examined.
 pub fn looks_like_bare_e1381(bytes: &[u8]) -> bool {
     let head = &bytes[..bytes.len().min(64 * 1024)];
-    if memchr::memchr(STX, head).is_none() || looks_like_e1381(head) {
+    if memchr::memchr(STX, head).is_none() {
         return false;
     }
     decode_all_as(head, FrameFormat::Bare).iter().any(|token| {

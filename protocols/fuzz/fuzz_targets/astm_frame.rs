@@ -10,9 +10,13 @@ use lis_astm::frame::{
     FrameFormat, FrameKind, MAX_FRAME_LEN,
 };
 
-/// Every token of `bytes` read with a bare-frame decoder, fed in two pieces cut at `cut`.
-fn bare_tokens(bytes: &[u8], cut: usize) -> Vec<Result<Decoded, frame::FrameError>> {
-    let mut decoder = FrameDecoder::with_format(MAX_FRAME_LEN, FrameFormat::Bare);
+/// Every token of `bytes` read in `format`, fed in two pieces cut at `cut`.
+fn tokens_split(
+    bytes: &[u8],
+    cut: usize,
+    format: FrameFormat,
+) -> Vec<Result<Decoded, frame::FrameError>> {
+    let mut decoder = FrameDecoder::with_format(MAX_FRAME_LEN, format);
     let mut buf = BytesMut::from(&bytes[..cut]);
     let mut out = Vec::new();
     while let Some(t) = decoder.decode(&mut buf).transpose() {
@@ -33,20 +37,7 @@ fuzz_target!(|data: &[u8]| {
     // 1. Arbitrary bytes, whole and split at a data-chosen point.
     let whole = frame::decode_all(data);
     let cut = data.first().map_or(0, |&b| usize::from(b) % (data.len() + 1));
-    let mut decoder = FrameDecoder::new();
-    let mut buf = BytesMut::from(&data[..cut]);
-    let mut split = Vec::new();
-    while let Some(t) = decoder.decode(&mut buf).transpose() {
-        split.push(t);
-    }
-    buf.extend_from_slice(&data[cut..]);
-    loop {
-        match decoder.decode_eof(&mut buf) {
-            Ok(Some(t)) => split.push(Ok(t)),
-            Ok(None) => break,
-            Err(e) => split.push(Err(e)),
-        }
-    }
+    let split = tokens_split(data, cut, FrameFormat::Standard);
     let frames = |tokens: &[Result<Decoded, frame::FrameError>]| {
         tokens.iter().filter(|t| matches!(t, Ok(Decoded::Frame(_)))).cloned().map(Result::ok).collect::<Vec<_>>()
     };
@@ -82,12 +73,12 @@ fuzz_target!(|data: &[u8]| {
         }).collect::<Vec<_>>()
     };
     assert_eq!(
-        frames_of(bare_tokens(data, data.len())),
-        frames_of(bare_tokens(data, cut)),
+        frames_of(frame::decode_all_as(data, FrameFormat::Bare)),
+        frames_of(tokens_split(data, cut, FrameFormat::Bare)),
         "bare frames depend on how the input was split"
     );
     let wire = Frame::new(0, text.clone(), FrameKind::Last).encode_as(FrameFormat::Bare);
-    let read = frames_of(bare_tokens(&wire, wire.len()));
+    let read = frames_of(frame::decode_all_as(&wire, FrameFormat::Bare));
     if wire.len() <= MAX_FRAME_LEN - 4 {
         assert_eq!(read.len(), 1, "one bare frame");
         assert_eq!(read[0].frame.text, text);

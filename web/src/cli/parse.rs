@@ -16,6 +16,7 @@ use std::time::Instant;
 use anyhow::Context;
 use bytes::BytesMut;
 use clap::{Args, ValueEnum};
+use lis_astm::frame::FrameFormat;
 use serde_json::{json, Value};
 
 /// Arguments of `lis parse`.
@@ -119,10 +120,12 @@ pub(crate) fn run(args: &ParseArgs) -> anyhow::Result<ExitCode> {
             });
             emit(&mut out, false, &line)?;
         }
+        // Whether the file holds E1381 frames, and in which format, decided once.
+        let frames = astm_frames(&bytes);
         let protocol = match args.format {
             Format::Astm => Some(Protocol::Astm),
             Format::Hl7 => Some(Protocol::Hl7),
-            Format::Auto => detect(&bytes),
+            Format::Auto => detect(&bytes, frames),
         };
         let Some(protocol) = protocol else {
             failed = true;
@@ -136,7 +139,7 @@ pub(crate) fn run(args: &ParseArgs) -> anyhow::Result<ExitCode> {
         };
         let started = Instant::now();
         // Whether the file carries link-level framing (E1381 frames, MLLP blocks), decided once.
-        let bare = is_bare(protocol, &bytes);
+        let bare = is_bare(protocol, &bytes, frames);
         if args.summary && bare {
             // Streamed: each message is parsed as soon as it is cut out, like a live link does.
             let (n, c, m, any_failed) = summarise_bare(protocol, &bytes);
@@ -148,7 +151,7 @@ pub(crate) fn run(args: &ParseArgs) -> anyhow::Result<ExitCode> {
             continue;
         }
         let (units, notices) = match protocol {
-            Protocol::Astm => astm_units(&bytes, bare),
+            Protocol::Astm => astm_units(&bytes, frames),
             Protocol::Hl7 => hl7_units(&bytes, bare),
         };
         if args.summary {
@@ -209,7 +212,7 @@ fn emit(out: &mut impl Write, summary: bool, line: &Value) -> io::Result<()> {
 }
 
 /// Guesses the protocol of a file; `None` when it holds neither.
-fn detect(bytes: &[u8]) -> Option<Protocol> {
+fn detect(bytes: &[u8], frames: Option<FrameFormat>) -> Option<Protocol> {
     const VT: u8 = 0x0B;
     if let Some(vt) = memchr::memchr(VT, bytes) {
         let after = &bytes[vt + 1..];
@@ -221,7 +224,7 @@ fn detect(bytes: &[u8]) -> Option<Protocol> {
             return Some(Protocol::Hl7);
         }
     }
-    if lis_astm::frame::looks_like_e1381(bytes) || lis_astm::frame::looks_like_bare_e1381(bytes) {
+    if frames.is_some() {
         return Some(Protocol::Astm);
     }
     // The first line that starts like a header decides.
@@ -237,12 +240,23 @@ fn detect(bytes: &[u8]) -> Option<Protocol> {
     None
 }
 
-/// Cuts an ASTM file into messages: E1381 captures through the capture decoder, bare records
-/// through the record assembler.
-fn astm_units(bytes: &[u8], bare: bool) -> (Vec<Unit<'_>>, Vec<Notice>) {
+/// E1381 frames in the file, standard or bare, if it holds any.
+fn astm_frames(bytes: &[u8]) -> Option<FrameFormat> {
+    if lis_astm::frame::looks_like_e1381(bytes) {
+        Some(FrameFormat::Standard)
+    } else if lis_astm::frame::looks_like_bare_e1381(bytes) {
+        Some(FrameFormat::Bare)
+    } else {
+        None
+    }
+}
+
+/// Cuts an ASTM file into messages: E1381 captures (in `frames` format) through the capture
+/// decoder, records with no frames through the record assembler.
+fn astm_units(bytes: &[u8], frames: Option<FrameFormat>) -> (Vec<Unit<'_>>, Vec<Notice>) {
     use lis_astm::capture::{self, CaptureDiagnosticKind};
 
-    if bare {
+    let Some(format) = frames else {
         let units = lis_astm::assemble::RecordAssembler::split_all(bytes)
             .map(|m| Unit {
                 offset: m.offset,
@@ -253,11 +267,10 @@ fn astm_units(bytes: &[u8], bare: bool) -> (Vec<Unit<'_>>, Vec<Notice>) {
             })
             .collect();
         return (units, Vec::new());
-    }
-    let (format, framing) = if lis_astm::frame::looks_like_bare_e1381(bytes) {
-        (lis_astm::frame::FrameFormat::Bare, Framing::E1381Bare)
-    } else {
-        (lis_astm::frame::FrameFormat::Standard, Framing::E1381)
+    };
+    let framing = match format {
+        FrameFormat::Standard => Framing::E1381,
+        FrameFormat::Bare => Framing::E1381Bare,
     };
     let decoded = capture::decode_capture_as(bytes, format);
     let is_damage = |kind: &CaptureDiagnosticKind| {
@@ -367,12 +380,9 @@ fn hl7_units(bytes: &[u8], bare: bool) -> (Vec<Unit<'_>>, Vec<Notice>) {
 }
 
 /// True when the file holds messages with no link-level framing (no E1381 frames, no MLLP).
-fn is_bare(protocol: Protocol, bytes: &[u8]) -> bool {
+fn is_bare(protocol: Protocol, bytes: &[u8], frames: Option<FrameFormat>) -> bool {
     match protocol {
-        Protocol::Astm => {
-            !lis_astm::frame::looks_like_e1381(bytes)
-                && !lis_astm::frame::looks_like_bare_e1381(bytes)
-        }
+        Protocol::Astm => frames.is_none(),
         Protocol::Hl7 => memchr::memchr(0x0B, bytes).is_none(),
     }
 }

@@ -113,7 +113,8 @@ fn worklists_read_their_partial_indexes_not_every_result() {
 #[test]
 fn the_latest_release_time_is_one_step_of_the_released_index() {
     let s = store();
-    // Read for every released result: the last entry of the partial index, never a scan.
+    // Read once per ingested message and per release: the last entry of the partial index,
+    // never a scan.
     let p = plan(&s, LATEST_RELEASE_SQL);
     assert_eq!(
         p,
