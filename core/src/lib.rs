@@ -18,6 +18,7 @@
 //! - [`validation`]: pure checks (ranges, critical, measurement range, delta, flags, QC) and
 //!   autoverification.
 //! - [`lifecycle`]: the result state machine.
+//! - [`permissions`]: the roles and what each may do, under the `[review]` policy.
 //! - [`audit`]: the SHA-256 hash chain and its verification.
 //! - [`store`]: everything SQL: migrations, the raw message journal, durable ingest and matching,
 //!   orders, the life-cycle operations, queries, and the group-commit [`store::Ingestor`].
@@ -28,6 +29,7 @@ pub mod config;
 pub mod error;
 pub mod lifecycle;
 pub mod model;
+pub mod permissions;
 pub mod store;
 pub mod validation;
 pub mod value;

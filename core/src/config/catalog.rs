@@ -11,6 +11,9 @@ pub struct LabSection {
     /// IANA time zone of the lab; analyzers' local times are read in it.
     #[serde(default = "default_time_zone")]
     pub timezone: String,
+    /// The language of the UI for users who chose none, and of printed words (default `vi`).
+    #[serde(default)]
+    pub language: super::Language,
 }
 
 fn default_time_zone() -> String {
@@ -117,6 +120,46 @@ pub enum Section {
     Coagulation,
     /// Anything else.
     Other,
+}
+
+impl Section {
+    /// Every section, in the order the UI lists them.
+    pub const ALL: [Self; 6] = [
+        Self::Hematology,
+        Self::Biochemistry,
+        Self::Immunology,
+        Self::Urinalysis,
+        Self::Coagulation,
+        Self::Other,
+    ];
+
+    /// The name as written in the config.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Hematology => "hematology",
+            Self::Biochemistry => "biochemistry",
+            Self::Immunology => "immunology",
+            Self::Urinalysis => "urinalysis",
+            Self::Coagulation => "coagulation",
+            Self::Other => "other",
+        }
+    }
+
+    /// Reads a name as written in the config.
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+
+    /// Turnaround target from receipt to release when a test sets none: one hour for blood
+    /// counts, urinalysis and coagulation (analysed within minutes, stability-limited), two hours
+    /// for chemistry, four for immunoassays and anything else (longer incubations, batching).
+    pub fn default_tat_minutes(self) -> u32 {
+        match self {
+            Self::Hematology | Self::Urinalysis | Self::Coagulation => 60,
+            Self::Biochemistry => 120,
+            Self::Immunology | Self::Other => 240,
+        }
+    }
 }
 
 /// Whether a test reports a number or a word.
@@ -272,6 +315,17 @@ pub struct TestDef {
     /// Reflex rules.
     #[serde(default)]
     pub reflex: Vec<ReflexRule>,
+    /// Turnaround target in minutes from receipt to release; the section's default when absent
+    /// ([`Section::default_tat_minutes`]).
+    pub tat_minutes: Option<u32>,
+}
+
+impl TestDef {
+    /// The turnaround target in minutes: the test's own, else its section's default.
+    pub fn tat_minutes(&self) -> u32 {
+        self.tat_minutes
+            .unwrap_or_else(|| self.section.default_tat_minutes())
+    }
 }
 
 /// One instrument test code and the catalog test it means.

@@ -95,12 +95,10 @@ pub(super) fn deserialize(text: &str, source_name: &str) -> Result<LabFile, Conf
     };
     let mut problems = Vec::new();
     for key in table.keys() {
-        if !["lab", "autoverification", "tests", "instruments", "his"].contains(&key.as_str()) {
+        if !SECTIONS.contains(&key.as_str()) {
             problems.push((
                 key.clone(),
-                String::from(
-                    "unknown section, expected one of lab, autoverification, tests, instruments, his",
-                ),
+                format!("unknown section, expected one of {}", SECTIONS.join(", ")),
             ));
         }
     }
@@ -111,26 +109,61 @@ pub(super) fn deserialize(text: &str, source_name: &str) -> Result<LabFile, Conf
     };
     let tests = many(&table, "tests", &mut problems);
     let instruments = many(&table, "instruments", &mut problems);
-    let his = match table.get("his") {
-        None => None,
-        Some(toml::Value::Table(t)) => Some(t.clone()),
-        Some(_) => {
-            problems.push((String::from("his"), String::from("expected a table")));
-            None
-        }
+    let review = match table.get("review") {
+        Some(_) => one(&table, "review", &mut problems),
+        None => Some(Default::default()),
     };
+    let ui = match table.get("ui") {
+        Some(_) => one(&table, "ui", &mut problems),
+        None => Some(Default::default()),
+    };
+    let his = opaque(&table, "his", &mut problems);
+    let http = opaque(&table, "http", &mut problems);
     if lab.is_none() && !table.contains_key("lab") {
         problems.push((String::new(), String::from("missing section [lab]")));
     }
-    match (lab, autoverification) {
-        (Some(lab), Some(autoverification)) if problems.is_empty() => Ok(LabFile {
-            lab,
-            autoverification,
-            tests,
-            instruments,
-            his,
-        }),
+    match (lab, autoverification, review, ui) {
+        (Some(lab), Some(autoverification), Some(review), Some(ui)) if problems.is_empty() => {
+            Ok(LabFile {
+                lab,
+                autoverification,
+                tests,
+                instruments,
+                his,
+                review,
+                ui,
+                http,
+            })
+        }
         _ => Err(ConfigErrors::located(problems, text, source_name)),
+    }
+}
+
+/// The top-level sections a lab file may have.
+const SECTIONS: [&str; 8] = [
+    "lab",
+    "autoverification",
+    "review",
+    "ui",
+    "tests",
+    "instruments",
+    "his",
+    "http",
+];
+
+/// A section kept as an opaque table for its owner (`[his]`, `[http]`).
+fn opaque(
+    table: &toml::Table,
+    key: &str,
+    problems: &mut Vec<(String, String)>,
+) -> Option<toml::Table> {
+    match table.get(key) {
+        None => None,
+        Some(toml::Value::Table(t)) => Some(t.clone()),
+        Some(_) => {
+            problems.push((key.to_owned(), String::from("expected a table")));
+            None
+        }
     }
 }
 

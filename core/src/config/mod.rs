@@ -7,11 +7,13 @@
 //! in the binary (`lis config example` prints it).
 //!
 //! Sections this crate does not interpret are kept as opaque TOML tables for their owners:
-//! `[instruments.connection]` for the drivers and `[his]` for the HIS integration.
+//! `[instruments.connection]` for the drivers, `[his]` for the HIS integration and `[http]` for the web
+//! layer.
 
 mod catalog;
 mod errors;
 mod locate;
+mod review;
 mod validate;
 
 use std::collections::HashMap;
@@ -26,6 +28,7 @@ pub use catalog::{
     TestMapEntry,
 };
 pub use errors::{ConfigError, ConfigErrors};
+pub use review::{Language, ReviewSection, ReviewSteps, UiSection};
 
 /// The embedded default lab: a provincial hospital lab with a complete blood count, a chemistry
 /// panel, immunoassays and urinalysis, and demo analyzers whose codes equal the LIS codes.
@@ -44,6 +47,12 @@ struct LabFile {
     instruments: Vec<InstrumentDef>,
     #[serde(default)]
     his: Option<toml::Table>,
+    #[serde(default)]
+    review: ReviewSection,
+    #[serde(default)]
+    ui: UiSection,
+    #[serde(default)]
+    http: Option<toml::Table>,
 }
 
 /// A validated lab configuration.
@@ -63,6 +72,12 @@ pub struct LabConfig {
     pub instruments: Vec<InstrumentDef>,
     /// The `[his]` section, opaque here; the HIS integration reads it.
     pub his: Option<toml::Table>,
+    /// The `[review]` section: one or two review steps, separation of duties.
+    pub review: ReviewSection,
+    /// The `[ui]` section: session lifetimes.
+    pub ui: UiSection,
+    /// The `[http]` section, opaque here; the web layer reads it (TLS files, limits).
+    pub http: Option<toml::Table>,
     /// Where the text came from (a path or `<embedded default>`), for messages.
     pub source_name: String,
     /// SHA-256 of the source text, hex, recorded in the audit log when the config changes.
@@ -112,6 +127,9 @@ impl LabConfig {
             tests: file.tests,
             instruments: file.instruments,
             his: file.his,
+            review: file.review,
+            ui: file.ui,
+            http: file.http,
             source_name: source_name.to_owned(),
             source_sha256: crate::audit::hex(&sha2::Sha256::digest(text.as_bytes())),
             time_zone,

@@ -212,3 +212,57 @@ fn missing_lab_section_and_unknown_section() {
     assert_eq!(paths, vec!["labb", ""]);
     assert_eq!(err.errors[0].line, Some(1));
 }
+
+#[test]
+fn review_and_ui_sections_default_to_two_steps_and_thirty_minutes() {
+    let config = LabConfig::from_toml_str("[lab]\nname = \"x\"\n", "min.toml").unwrap();
+    assert_eq!(config.review.steps, ReviewSteps::Two);
+    assert!(config.review.release_by_other_user);
+    assert_eq!(config.ui.session_idle_minutes, 30);
+    assert_eq!(config.ui.session_max_hours, 12);
+    assert_eq!(config.lab.language, Language::Vi);
+    assert!(config.http.is_none());
+}
+
+#[test]
+fn review_ui_and_http_sections_are_read() {
+    let text = "[lab]\nname = \"x\"\nlanguage = \"en\"\n\n[review]\nsteps = 1\n\
+                release_by_other_user = false\n\n[ui]\nsession_idle_minutes = 10\n\
+                session_max_hours = 8\n\n[http]\ntls_cert = \"a.pem\"\n";
+    let config = LabConfig::from_toml_str(text, "lab.toml").unwrap();
+    assert_eq!(config.review.steps, ReviewSteps::One);
+    assert!(!config.review.release_by_other_user);
+    assert_eq!(config.ui.session_idle_minutes, 10);
+    assert_eq!(config.ui.session_max_hours, 8);
+    assert_eq!(config.lab.language, Language::En);
+    let http = config.http.unwrap();
+    assert_eq!(http.get("tls_cert").and_then(|v| v.as_str()), Some("a.pem"));
+}
+
+#[test]
+fn bad_review_and_ui_values_name_their_key_and_line() {
+    let text = "[lab]\nname = \"x\"\n\n[review]\nsteps = 3\n";
+    let err = LabConfig::from_toml_str(text, "lab.toml").unwrap_err();
+    assert_eq!(err.errors.len(), 1, "{err}");
+    assert!(err.errors[0].path.starts_with("review"), "{err}");
+    assert!(err.errors[0].message.contains("1 or 2"), "{err}");
+
+    let text = "[lab]\nname = \"x\"\n\n[ui]\nsession_idle_minutes = 900\nsession_max_hours = 12\n";
+    let found = errors(text);
+    assert_eq!(
+        found,
+        vec![(String::from("ui.session_idle_minutes"), Some(5))]
+    );
+}
+
+#[test]
+fn turnaround_target_falls_back_to_the_section() {
+    let config = LabConfig::embedded_default().unwrap();
+    // The demo catalog sets none: a blood count's target is its section's hour, chemistry's two.
+    assert_eq!(config.test("WBC").unwrap().tat_minutes(), 60);
+    assert_eq!(config.test("GLU").unwrap().tat_minutes(), 120);
+    let text = "[lab]\nname = \"x\"\n\n[[tests]]\ncode = \"K\"\nname_vi = \"Kali\"\nname_en = \"Potassium\"\n\
+                unit = \"mmol/L\"\nspecimen = \"serum\"\nsection = \"biochemistry\"\ntat_minutes = 45\n";
+    let config = LabConfig::from_toml_str(text, "lab.toml").unwrap();
+    assert_eq!(config.test("K").unwrap().tat_minutes(), 45);
+}

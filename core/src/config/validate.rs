@@ -16,6 +16,23 @@ pub(super) fn check(file: &LabFile) -> Problems {
     if let Err(e) = jiff::tz::TimeZone::get(&file.lab.timezone) {
         p.push(("lab.timezone".into(), format!("unknown time zone: {e}")));
     }
+    if file.ui.session_idle_minutes == 0 {
+        p.push((
+            "ui.session_idle_minutes".into(),
+            "must be at least 1".into(),
+        ));
+    }
+    if file.ui.session_max_hours == 0 {
+        p.push(("ui.session_max_hours".into(), "must be at least 1".into()));
+    } else if u64::from(file.ui.session_idle_minutes) > u64::from(file.ui.session_max_hours) * 60 {
+        p.push((
+            "ui.session_idle_minutes".into(),
+            format!(
+                "{} minutes is longer than session_max_hours ({} h)",
+                file.ui.session_idle_minutes, file.ui.session_max_hours
+            ),
+        ));
+    }
     let mut codes = HashSet::new();
     for (i, t) in file.tests.iter().enumerate() {
         let at = format!("tests[{i}]");
@@ -99,6 +116,9 @@ fn check_test(t: &TestDef, at: &str, p: &mut Problems) {
         if let Err(why) = check_loinc(loinc) {
             p.push((format!("{at}.loinc"), why));
         }
+    }
+    if t.tat_minutes == Some(0) {
+        p.push((format!("{at}.tat_minutes"), "must be at least 1".into()));
     }
     if t.decimals > 6 {
         p.push((

@@ -23,5 +23,6 @@ pub(crate) fn test_def(code: &str) -> TestDef {
         autoverify: true,
         auto_release: true,
         reflex: Vec::new(),
+        tat_minutes: None,
     }
 }

@@ -1,0 +1,170 @@
+//! Who may do what: the lab's roles and the actions each allows.
+//!
+//! Decided here, in core, so every path that acts for a person (the web UI, the command line)
+//! asks the same question; the store checks it inside the life-cycle transaction when the actor
+//! is a user, so the check is authoritative and audited. The UI only hides what a role may not do.
+//!
+//! | action                                   | technician | supervisor | admin |
+//! |------------------------------------------|:----------:|:----------:|:-----:|
+//! | see the worklist and specimens           | yes        | yes        |       |
+//! | verify, rerun, reject, enter, comment    | yes        | yes        |       |
+//! | record a critical call-back              | yes        | yes        |       |
+//! | release; release another's verification | (one-step labs: release what it verified) | yes | |
+//! | correct a released result                |            | yes        |       |
+//! | manage users and settings, read audit    |            |            | yes   |
+//!
+//! An admin has no result actions unless also given a lab role (a user may hold several roles,
+//! e.g. `admin,supervisor`).
+
+use crate::config::{ReviewSection, ReviewSteps};
+use crate::model::Role;
+
+/// Something a person may be allowed to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Permission {
+    /// See the worklist, specimens, results and their history.
+    Review,
+    /// Verify a result waiting for review.
+    Verify,
+    /// Send a test back to the analyzer.
+    Rerun,
+    /// Reject a result.
+    Reject,
+    /// Enter a result by hand, or edit a value not yet released.
+    EnterResult,
+    /// Comment on a result or a specimen.
+    Comment,
+    /// Record the call-back of a critical result.
+    RecordCallback,
+    /// Release verified results to the HIS (in one-step labs: verify-and-release).
+    Release,
+    /// Release a result someone else verified (two-step labs).
+    ReleaseOthersVerification,
+    /// Correct a released result.
+    Correct,
+    /// Manage users and settings.
+    ManageUsers,
+    /// Read the audit trail.
+    ReadAudit,
+}
+
+impl Permission {
+    /// Every permission.
+    pub const ALL: [Self; 12] = [
+        Self::Review,
+        Self::Verify,
+        Self::Rerun,
+        Self::Reject,
+        Self::EnterResult,
+        Self::Comment,
+        Self::RecordCallback,
+        Self::Release,
+        Self::ReleaseOthersVerification,
+        Self::Correct,
+        Self::ManageUsers,
+        Self::ReadAudit,
+    ];
+
+    /// A stable name, used in audit entries and error messages.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Review => "review",
+            Self::Verify => "verify",
+            Self::Rerun => "rerun",
+            Self::Reject => "reject",
+            Self::EnterResult => "enter_result",
+            Self::Comment => "comment",
+            Self::RecordCallback => "record_callback",
+            Self::Release => "release",
+            Self::ReleaseOthersVerification => "release_others_verification",
+            Self::Correct => "correct",
+            Self::ManageUsers => "manage_users",
+            Self::ReadAudit => "read_audit",
+        }
+    }
+}
+
+impl Role {
+    /// Whether this role allows `permission` under the lab's review policy.
+    ///
+    /// In a one-step lab a technician verifies and releases in one action, so `Release` is
+    /// theirs too; in a two-step lab releasing is the supervisor's.
+    pub fn may(self, permission: Permission, review: &ReviewSection) -> bool {
+        use Permission as P;
+        match self {
+            Self::Admin => matches!(permission, P::ManageUsers | P::ReadAudit),
+            Self::Supervisor => !matches!(permission, P::ManageUsers),
+            Self::Technician => match permission {
+                P::Review
+                | P::Verify
+                | P::Rerun
+                | P::Reject
+                | P::EnterResult
+                | P::Comment
+                | P::RecordCallback => true,
+                P::Release => review.steps == ReviewSteps::One,
+                P::ReleaseOthersVerification | P::Correct | P::ManageUsers | P::ReadAudit => false,
+            },
+        }
+    }
+}
+
+/// Whether any of `roles` allows `permission`.
+pub fn allowed(roles: &[Role], permission: Permission, review: &ReviewSection) -> bool {
+    roles.iter().any(|r| r.may(permission, review))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn review(steps: ReviewSteps) -> ReviewSection {
+        ReviewSection {
+            steps,
+            release_by_other_user: true,
+        }
+    }
+
+    #[test]
+    fn the_table_in_the_module_doc() {
+        let two = review(ReviewSteps::Two);
+        let one = review(ReviewSteps::One);
+        use Permission as P;
+        for p in [
+            P::Review,
+            P::Verify,
+            P::Rerun,
+            P::Reject,
+            P::EnterResult,
+            P::Comment,
+        ] {
+            assert!(Role::Technician.may(p, &two), "{p:?}");
+            assert!(Role::Supervisor.may(p, &two), "{p:?}");
+            assert!(!Role::Admin.may(p, &two), "{p:?}");
+        }
+        assert!(!Role::Technician.may(P::Release, &two));
+        assert!(Role::Technician.may(P::Release, &one));
+        assert!(!Role::Technician.may(P::ReleaseOthersVerification, &one));
+        assert!(Role::Supervisor.may(P::Release, &two));
+        assert!(Role::Supervisor.may(P::ReleaseOthersVerification, &two));
+        assert!(Role::Supervisor.may(P::Correct, &two));
+        assert!(!Role::Technician.may(P::Correct, &one));
+        assert!(Role::Admin.may(P::ManageUsers, &two));
+        assert!(Role::Admin.may(P::ReadAudit, &two));
+        assert!(!Role::Supervisor.may(P::ManageUsers, &two));
+        assert!(!Role::Technician.may(P::ReadAudit, &two));
+        assert!(!Role::Admin.may(P::Release, &one));
+    }
+
+    #[test]
+    fn an_admin_who_is_also_a_supervisor_may_release() {
+        let two = review(ReviewSteps::Two);
+        assert!(!allowed(&[Role::Admin], Permission::Release, &two));
+        assert!(allowed(
+            &[Role::Admin, Role::Supervisor],
+            Permission::Release,
+            &two
+        ));
+        assert!(!allowed(&[], Permission::Review, &two));
+    }
+}
