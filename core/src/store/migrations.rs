@@ -263,6 +263,76 @@ CREATE INDEX results_released ON results(released_at) WHERE state = 'released';
 CREATE INDEX results_pending_review ON results(id) WHERE state = 'pending_review';
 ",
     },
+    Migration {
+        version: 7,
+        description: "sign-in: password hashes, several roles, language, lockout, sign-in attempts, sessions",
+        sql: r"
+-- users.role may hold several roles, comma-separated (admin,supervisor).
+ALTER TABLE users ADD COLUMN password_hash TEXT;
+ALTER TABLE users ADD COLUMN must_change_password INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE users ADD COLUMN language TEXT;
+ALTER TABLE users ADD COLUMN locked_until INTEGER;
+-- Every sign-in attempt, good or bad, by the name typed (which may not exist).
+CREATE TABLE sign_in_attempts (
+    id INTEGER PRIMARY KEY,
+    username TEXT NOT NULL,
+    user_id INTEGER REFERENCES users(id),
+    at INTEGER NOT NULL,
+    ok INTEGER NOT NULL
+);
+CREATE INDEX sign_in_attempts_user ON sign_in_attempts(username, at);
+-- A signed-in session: only the SHA-256 of its cookie secret is stored.
+CREATE TABLE sessions (
+    id INTEGER PRIMARY KEY,
+    token_sha256 TEXT NOT NULL UNIQUE,
+    user_id INTEGER NOT NULL REFERENCES users(id),
+    csrf_token TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    last_seen_at INTEGER NOT NULL,
+    ended_at INTEGER,
+    end_reason TEXT
+);
+CREATE INDEX sessions_user ON sessions(user_id);
+",
+    },
+    Migration {
+        version: 8,
+        description: "review: row versions, who verified and released, critical call-backs, comments",
+        sql: r"
+-- rev grows on every change of the row: an action names the rev it saw, and a stale one is
+-- refused (two people on one specimen never overwrite each other).
+ALTER TABLE results ADD COLUMN rev INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE results ADD COLUMN verified_by INTEGER REFERENCES users(id);
+ALTER TABLE results ADD COLUMN verified_at INTEGER;
+ALTER TABLE results ADD COLUMN released_by INTEGER REFERENCES users(id);
+-- The review worklist also lists verified results waiting for release (two-step labs).
+CREATE INDEX results_verified ON results(id) WHERE state = 'verified';
+-- Who was told of a critical result, where, when, whether they read it back, and the outcome
+-- (told_read_back, told_no_read_back, not_reached); repeatable.
+CREATE TABLE callbacks (
+    id INTEGER PRIMARY KEY,
+    result_id INTEGER NOT NULL REFERENCES results(id),
+    told_name TEXT NOT NULL,
+    told_role TEXT NOT NULL,
+    location TEXT NOT NULL,
+    read_back INTEGER NOT NULL,
+    outcome TEXT NOT NULL,
+    recorded_at INTEGER NOT NULL,
+    recorded_by INTEGER NOT NULL REFERENCES users(id)
+);
+CREATE INDEX callbacks_result ON callbacks(result_id);
+-- A comment on a specimen, or on one result of it.
+CREATE TABLE comments (
+    id INTEGER PRIMARY KEY,
+    specimen_id INTEGER NOT NULL REFERENCES specimens(id),
+    result_id INTEGER REFERENCES results(id),
+    text TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    created_by INTEGER NOT NULL REFERENCES users(id)
+);
+CREATE INDEX comments_specimen ON comments(specimen_id);
+",
+    },
 ];
 
 /// The schema version this program writes.
@@ -333,10 +403,10 @@ mod tests {
     fn from_empty_to_latest() {
         let mut conn = Connection::open_in_memory().unwrap();
         assert_eq!(current_version(&conn).unwrap(), 0);
-        assert_eq!(migrate(&mut conn).unwrap(), 6);
+        assert_eq!(migrate(&mut conn).unwrap(), 8);
         // Running again changes nothing.
         let before = schema(&conn);
-        assert_eq!(migrate(&mut conn).unwrap(), 6);
+        assert_eq!(migrate(&mut conn).unwrap(), 8);
         assert_eq!(schema(&conn), before);
     }
 
@@ -424,7 +494,7 @@ mod tests {
         match migrate(&mut conn) {
             Err(StoreError::SchemaTooNew {
                 found: 99,
-                known: 6,
+                known: 8,
             }) => {}
             other => panic!("expected SchemaTooNew, got {other:?}"),
         }
