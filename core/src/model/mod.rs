@@ -124,6 +124,33 @@ impl Role {
             _ => None,
         }
     }
+
+    /// Reads a comma-separated list of roles (`admin,supervisor`), as stored in `users.role` and
+    /// given to `lis user add --role`; an unknown name is an error naming it.
+    pub fn parse_list(s: &str) -> Result<Vec<Self>, String> {
+        let mut roles = Vec::new();
+        for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let role = Self::parse(part).ok_or_else(|| {
+                format!("unknown role {part:?}; roles are technician, supervisor, admin")
+            })?;
+            if !roles.contains(&role) {
+                roles.push(role);
+            }
+        }
+        if roles.is_empty() {
+            return Err(String::from("a user needs at least one role"));
+        }
+        Ok(roles)
+    }
+
+    /// Writes a list of roles as stored (`admin,supervisor`).
+    pub fn join(roles: &[Self]) -> String {
+        roles
+            .iter()
+            .map(|r| r.as_str())
+            .collect::<Vec<_>>()
+            .join(",")
+    }
 }
 
 /// A user of the LIS.
@@ -135,8 +162,8 @@ pub struct User {
     pub username: String,
     /// Name shown on reports.
     pub display_name: String,
-    /// Role.
-    pub role: Role,
+    /// Roles (usually one; an admin may also hold a lab role).
+    pub roles: Vec<Role>,
     /// Whether the account may sign in.
     pub active: bool,
 }

@@ -14,11 +14,14 @@ impl Store {
         &self,
         username: &str,
         display_name: &str,
-        role: Role,
+        roles: &[Role],
         actor: &Actor,
     ) -> Result<UserId, StoreError> {
         if username.trim().is_empty() {
             return Err(StoreError::invalid("username is empty"));
+        }
+        if roles.is_empty() {
+            return Err(StoreError::invalid("a user needs at least one role"));
         }
         self.write(|conn, _| {
             let taken: Option<i64> = conn
@@ -30,7 +33,7 @@ impl Store {
             conn.execute(
                 "INSERT INTO users (username, display_name, role, active, created_at) \
                  VALUES (?1, ?2, ?3, 1, ?4)",
-                params![username, display_name, role.as_str(), ms(Timestamp::now())],
+                params![username, display_name, Role::join(roles), ms(Timestamp::now())],
             )?;
             let id = conn.last_insert_rowid();
             audit_log::append(
@@ -40,7 +43,7 @@ impl Store {
                 "user",
                 id,
                 None,
-                Some(&json!({ "username": username, "display_name": display_name, "role": role.as_str() })),
+                Some(&json!({ "username": username, "display_name": display_name, "roles": Role::join(roles) })),
                 None,
             )?;
             Ok(id)
@@ -54,17 +57,27 @@ impl Store {
                 "SELECT id, username, display_name, role, active FROM users WHERE id = ?1",
                 [id],
                 |r| {
-                    Ok(User {
-                        id: r.get(0)?,
-                        username: r.get(1)?,
-                        display_name: r.get(2)?,
-                        role: Role::parse(&r.get::<_, String>(3)?).unwrap_or(Role::Technician),
-                        active: r.get(4)?,
-                    })
+                    Ok((
+                        User {
+                            id: r.get(0)?,
+                            username: r.get(1)?,
+                            display_name: r.get(2)?,
+                            roles: Vec::new(),
+                            active: r.get(4)?,
+                        },
+                        r.get::<_, String>(3)?,
+                    ))
                 },
             )
             .optional()?
             .ok_or_else(|| StoreError::not_found("user", id))
+            .and_then(|(user, roles)| {
+                // A stored role that cannot be read is an error, never a guessed role.
+                let roles = Role::parse_list(&roles).map_err(|e| {
+                    StoreError::invalid(format!("users row {id}, column role: {e}"))
+                })?;
+                Ok(User { roles, ..user })
+            })
         })
     }
 }

@@ -6,7 +6,7 @@ use super::*;
 fn life_cycle_through_the_store() {
     let s = store();
     let tech = Actor::User(
-        s.create_user("tech1", "KTV Lan", Role::Technician, &SYSTEM)
+        s.create_user("tech1", "KTV Lan", &[Role::Technician], &SYSTEM)
             .unwrap(),
     );
     let oid = s
@@ -137,11 +137,11 @@ fn orders_are_validated() {
 fn users_are_unique_and_audited() {
     let s = store();
     let id = s
-        .create_user("admin", "Quản trị", Role::Admin, &SYSTEM)
+        .create_user("admin", "Quản trị", &[Role::Admin], &SYSTEM)
         .unwrap();
-    assert_eq!(s.user(id).unwrap().role, Role::Admin);
+    assert_eq!(s.user(id).unwrap().roles, vec![Role::Admin]);
     assert!(s
-        .create_user("admin", "again", Role::Admin, &SYSTEM)
+        .create_user("admin", "again", &[Role::Admin], &SYSTEM)
         .is_err());
 }
 
@@ -162,7 +162,8 @@ fn audit_tampering_is_detected_on_disk() {
         vec![obs("SA", "GLU", "5.0")],
     ))
     .unwrap();
-    s.create_user("u", "U", Role::Technician, &SYSTEM).unwrap();
+    s.create_user("u", "U", &[Role::Technician], &SYSTEM)
+        .unwrap();
     let report = s.verify_audit().unwrap();
     assert!(report.is_intact());
     let n = i64::try_from(report.entries).unwrap();
