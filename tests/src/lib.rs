@@ -5,6 +5,7 @@
 //! - [`lab`]: a lab on disk (config and data directory) and the `lis` commands run on it.
 //! - [`server`]: a running `lis serve`, bounded polling, child processes killed on drop.
 //! - [`http`]: HTTP/1.1 requests written by hand, with or without a bearer token.
+//! - [`browser`]: a headless Chromium driven over WebDriver, for the UI journeys.
 //! - [`analyzer`]: a hand-written analyzer side (E1381 and MLLP senders).
 //! - [`simulation`]: `lis simulate` run to its end and its report read back.
 
@@ -95,6 +96,7 @@ pub fn json_lines(out: &str) -> Vec<Value> {
 }
 
 pub mod analyzer;
+pub mod browser;
 pub mod http;
 pub mod lab;
 pub mod lab_config;
