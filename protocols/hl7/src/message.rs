@@ -341,9 +341,9 @@ impl<'a> Message<'a> {
     }
 }
 
-/// Cuts a trailing MLLP end block (`<FS>`, then any CR, LF or spaces) off `bytes`, returning the rest and
-/// the end block's offset. 0x1C may not occur in message text (MLLP reserves it), so a final one is read as
-/// the trailer of a frame whose start block was taken off, as middleware logs store payloads.
+/// Cuts a trailing MLLP end block (`<FS>`, then any CR, LF or spaces) off `bytes`, returning the rest
+/// and the end block's offset. 0x1C may not occur in message text (MLLP reserves it), so a final one
+/// is read as the trailer of a frame whose start block was taken off, as middleware logs store them.
 fn strip_end_block(bytes: &[u8]) -> (&[u8], Option<usize>) {
     let content = bytes
         .iter()
