@@ -7,7 +7,7 @@ use common::{check, corpus, deframe, kinds, parse, r_count, split_messages};
 use lis_astm::extract::results;
 use lis_astm::message::DiagnosticKind;
 use lis_astm::record::RecordType;
-use lis_astm::views::{ReportType, TerminationCode};
+use lis_astm::views::{AbnormalFlag, ReportType, ResultStatus, TerminationCode};
 
 #[test]
 fn beckman_dxh_bang_component_and_loinc() {
@@ -399,4 +399,134 @@ fn centaur_and_m2000_and_mindray_manual() {
         .unwrap();
     assert_eq!(o.tests().count(), 4);
     assert_eq!(o.tests().next().unwrap().universal_id(), "1");
+}
+
+#[test]
+fn radiometer_abl90_flex_blood_gas_qc() {
+    let bytes = corpus("radiometer-abl90-flex/abl90_flex_qc_2017-02-16_records_cr_rebuilt.astm");
+    // CR only (37 of them: one per record), two H records.
+    assert!(!bytes.contains(&b'\n'));
+    let messages = split_messages(&bytes);
+    assert_eq!(messages.len(), 2);
+    // (H-14, O-4 component 2 run number, O-15 level^lot, R count) read off the file.
+    let runs = [
+        ("2017-02-16T19:59:18", "139", "S9050", "638472", 17),
+        ("2017-02-17T03:58:48", "140", "S9030", "638472", 12),
+    ];
+    for (bytes, (sent, run, level, lot, count)) in messages.iter().zip(runs) {
+        let (m, d) = parse(bytes);
+        assert!(d.is_empty(), "{d:?}");
+        assert_eq!(r_count(&m), count);
+        let h = m.header_record().unwrap().as_header().unwrap();
+        assert_eq!(
+            (h.sender().component(1), h.sender().component(2)),
+            ("ABL90", "LAB")
+        );
+        // H-12 (processing id) is empty although these are QC runs; H-13 is `1`.
+        assert_eq!((h.processing_id(), h.version()), ("", "1"));
+        assert_eq!(h.timestamp().unwrap().to_string(), sent);
+        let o = m
+            .records_of(RecordType::Order)
+            .next()
+            .unwrap()
+            .as_order()
+            .unwrap();
+        // `O|1||QC #^139||||20170502|||||||S9050^638472|^^`: by the standard's count O-3 is empty, the
+        // QC run is O-4 (SOURCES.md says O-3), the lot expiry date stands in O-8, collection time
+        // (SOURCES.md says O-7), and level^lot in O-15, specimen received time.
+        assert_eq!(o.specimen_id().raw(), "");
+        assert_eq!(o.instrument_specimen_id().component(1), "QC #");
+        assert_eq!(o.instrument_specimen_id().component(2), run);
+        assert_eq!(o.collected_at().unwrap().to_string(), "2017-05-02");
+        assert_eq!(o.requested_at(), None);
+        let o15 = o.record().field(15);
+        assert_eq!((o15.component(1), o15.component(2)), (level, lot));
+        assert_eq!(o.specimen_descriptor().raw(), "^");
+        let l = m.terminator_record().unwrap().as_terminator().unwrap();
+        assert_eq!(l.termination_code(), Some(TerminationCode::Normal));
+        // R-3 component 5 says how each value came about: M measured, I entered (the temperature),
+        // C calculated at that temperature.
+        let origin: String = m
+            .records_of(RecordType::Result)
+            .map(|r| r.as_result().unwrap().test_id().component(5))
+            .collect();
+        let expected_origin = if count == 17 {
+            "MMMMMMMMMMMMMICCC"
+        } else {
+            "MMMMMMMMICCC"
+        };
+        assert_eq!(origin, expected_origin);
+        // Only R|1 has a time, in R-12 (test started; SOURCES.md says R-13): the rows' R-13 is empty.
+        let starts: Vec<Option<String>> = m
+            .records_of(RecordType::Result)
+            .map(|r| r.as_result().unwrap().started_at().map(|t| t.to_string()))
+            .collect();
+        assert!(starts[0].is_some());
+        assert!(starts[1..].iter().all(Option::is_none));
+        assert!(results(&m).all(|r| r.observed_at.is_none()));
+    }
+
+    // The generic specimen rule falls back from the empty O-3 to the first non-empty component of
+    // O-4: both runs come out as specimen `QC #`; the run number, level and lot must be read from
+    // O-4 component 2 and O-15 by whoever files QC.
+    let (m, _) = parse(messages[0]);
+    let r1 = m
+        .records_of(RecordType::Result)
+        .next()
+        .unwrap()
+        .as_result()
+        .unwrap();
+    assert_eq!(r1.started_at().unwrap().to_string(), "2017-02-17T20:01:38");
+    assert_eq!(r1.status(), Some(ResultStatus::Final));
+    assert_eq!(
+        r1.abnormal_flags().collect::<Vec<_>>(),
+        [AbnormalFlag::Normal]
+    );
+    let rows: Vec<_> = results(&m).collect();
+    assert_eq!(rows.len(), 17);
+    check(&rows[0], "QC #", "K+", "1.7", "mmol/l", &["N"], "F", None);
+    check(&rows[2], "QC #", "Ca++", "1.27", "mg/dL", &["N"], "F", None);
+    check(&rows[7], "QC #", "O2Hb", "49.1", "%", &["N"], "F", None);
+    check(&rows[11], "QC #", "HbF", "50", "%", &["N"], "F", None);
+    // The temperature is entered, in `C`, with no flag.
+    check(&rows[13], "QC #", "T", "25.0", "C", &[], "F", None);
+    // pH has no unit.
+    check(&rows[14], "QC #", "pH(T)", "7.499", "", &["N"], "F", None);
+    check(
+        &rows[16],
+        "QC #",
+        "pO2(T)",
+        "12.3",
+        "mmHg",
+        &["N"],
+        "F",
+        None,
+    );
+
+    let (m, _) = parse(messages[1]);
+    let rows: Vec<_> = results(&m).collect();
+    assert_eq!(rows.len(), 12);
+    check(&rows[4], "QC #", "Glu", "0", "mg/dL", &["N"], "F", None);
+    check(&rows[5], "QC #", "Lac", "0.0", "mmol/l", &["N"], "F", None);
+    // Negative measured values pass as sent, still flagged `N`.
+    check(&rows[6], "QC #", "tHb", "-0.01", "g/dL", &["N"], "F", None);
+    check(&rows[7], "QC #", "tBil", "-0.1", "mg/dL", &["N"], "F", None);
+    check(&rows[9], "QC #", "pH(T)", "7.164", "", &["N"], "F", None);
+    check(
+        &rows[11],
+        "QC #",
+        "pO2(T)",
+        "177",
+        "mmHg",
+        &["N"],
+        "F",
+        None,
+    );
+    let r1 = m
+        .records_of(RecordType::Result)
+        .next()
+        .unwrap()
+        .as_result()
+        .unwrap();
+    assert_eq!(r1.started_at().unwrap().to_string(), "2017-02-18T04:01:13");
 }

@@ -104,4 +104,17 @@ pub enum DiagnosticKind {
     /// plain segment.
     #[error("a second MSH segment inside one message")]
     RepeatedHeader,
+    /// MSH-9 is not empty but its first component is not a 3-character message code (`ORU`, `RSP`; HL7
+    /// table 0076): typically a sender left out or added a header field, so MSH-9 onwards hold their
+    /// neighbours' values. The fields are read where they stand.
+    #[error("MSH-9 {got:?} does not start with a 3-character message code; header fields may be shifted")]
+    BadMessageType {
+        /// MSH-9 as sent (at most 64 characters kept).
+        got: String,
+    },
+    /// The message ends with the MLLP end block (`<FS>`, 0x1C, and the CR after it) but had no start
+    /// block: a middleware log kept the trailer when it took the start byte off. The end block is not
+    /// part of the message text; the offset is where it stood.
+    #[error("MLLP end block <FS> ends a message that had no start block; not read as a segment")]
+    UnframedEndBlock,
 }

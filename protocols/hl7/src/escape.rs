@@ -20,6 +20,7 @@ use nom::{
     IResult, Parser,
 };
 
+use crate::mllp::{END_BLOCK, START_BLOCK};
 use crate::separators::Separators;
 
 /// What one escape sequence (the text between two escape characters) means.
@@ -175,14 +176,14 @@ pub fn unescape<'a>(raw: &'a str, seps: &Separators) -> Cow<'a, str> {
 }
 
 /// Escapes every delimiter in `text` (CR/LF as `\X0D\`/`\X0A\`, and the `<` of `<13>` as `\X3C\`) so it
-/// can be written as data;
-/// borrowed when nothing needs escaping.
+/// can be written as data; the MLLP block characters too (`\X0B\`, `\X1C\`), which would otherwise
+/// cut the frame on the wire. Borrowed when nothing needs escaping.
 pub fn escape<'a>(text: &'a str, seps: &Separators) -> Cow<'a, str> {
     let artefact = text.contains("<13>");
     if !artefact
         && !text
             .bytes()
-            .any(|b| seps.is_special(b) || b == b'\r' || b == b'\n')
+            .any(|b| seps.is_special(b) || matches!(b, b'\r' | b'\n' | START_BLOCK | END_BLOCK))
     {
         return Cow::Borrowed(text);
     }
@@ -202,6 +203,8 @@ pub fn escape<'a>(text: &'a str, seps: &Separators) -> Cow<'a, str> {
             Ok(b) if Some(b) == seps.truncation => Some("P"),
             Ok(b'\r') => Some("X0D"),
             Ok(b'\n') => Some("X0A"),
+            Ok(START_BLOCK) => Some("X0B"),
+            Ok(END_BLOCK) => Some("X1C"),
             _ => None,
         };
         match code {
@@ -295,6 +298,9 @@ mod tests {
         assert_eq!(unescape(&escaped, &seps), data);
         assert!(matches!(escape("plain", &seps), Cow::Borrowed(_)));
         assert_eq!(escape("a<13>PID", &seps), r"a\X3C\13>PID");
+        // MLLP block characters as data would end or restart a frame on the wire.
+        assert_eq!(escape("a\x0Bb\x1C", &seps), r"a\X0B\b\X1C\");
+        assert_eq!(unescape(r"a\X0B\b\X1C\", &seps), "a\x0Bb\x1C");
         assert_eq!(unescape(r"a\X3C\13>PID", &seps), "a<13>PID");
     }
 }

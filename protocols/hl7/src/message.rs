@@ -15,6 +15,7 @@ use crate::charset::{self, DeclaredCharset, TextEncoding};
 use crate::error::{Diagnostic, DiagnosticKind, ParseError};
 use crate::escape::classify;
 use crate::header::{self, CR, LF};
+use crate::mllp::END_BLOCK;
 use crate::segment::{Segment, SegmentSpan};
 use crate::segments::{Msh, SegmentView};
 use crate::separators::Separators;
@@ -49,6 +50,8 @@ impl<'a> Message<'a> {
         let start = header::find_header(bytes).ok_or(ParseError::NoHeader {
             searched: bytes.len(),
         })?;
+        // The header lies before a trailing end block, so cutting it off leaves `start` valid.
+        let (bytes, end_block) = strip_end_block(bytes);
         let separators = header::separators(bytes, start, &mut diagnostics)?;
         let declared_text = header::msh18(bytes, start, &separators);
         let declared = DeclaredCharset::from_msh18(declared_text);
@@ -85,6 +88,13 @@ impl<'a> Message<'a> {
         };
         message.index(start, &mut diagnostics);
         message.check_escapes(&mut diagnostics);
+        message.check_message_type(&mut diagnostics);
+        if let Some(offset) = end_block {
+            diagnostics.push(Diagnostic {
+                offset,
+                kind: DiagnosticKind::UnframedEndBlock,
+            });
+        }
         Ok((message, diagnostics))
     }
 
@@ -225,6 +235,28 @@ impl<'a> Message<'a> {
         }
     }
 
+    /// Reports a non-empty MSH-9 whose first component is not a message code of 3 capitals or digits.
+    fn check_message_type(&self, diagnostics: &mut Vec<Diagnostic>) {
+        let Some(header) = self.segment(0) else {
+            return;
+        };
+        let field = header.field(9);
+        let code = field.component(1).as_str();
+        let is_code = code.len() == 3
+            && code
+                .bytes()
+                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit());
+        if field.as_str().is_empty() || is_code {
+            return;
+        }
+        diagnostics.push(Diagnostic {
+            offset: header.field_start(9).unwrap_or_else(|| header.offset()),
+            kind: DiagnosticKind::BadMessageType {
+                got: field.as_str().chars().take(64).collect(),
+            },
+        });
+    }
+
     /// The whole message text, decoded to UTF-8 (segment terminators as received).
     pub fn as_str(&self) -> &str {
         &self.text
@@ -306,6 +338,22 @@ impl<'a> Message<'a> {
             segments: self.segments,
             pieces: self.pieces,
         }
+    }
+}
+
+/// Cuts a trailing MLLP end block (`<FS>`, then any CR, LF or spaces) off `bytes`, returning the rest
+/// and the end block's offset. 0x1C may not occur in message text (MLLP reserves it), so a final one
+/// is read as the trailer of a frame whose start block was taken off, as middleware logs store them.
+fn strip_end_block(bytes: &[u8]) -> (&[u8], Option<usize>) {
+    let content = bytes
+        .iter()
+        .rposition(|b| !b.is_ascii_whitespace())
+        .map_or(0, |i| i + 1);
+    match content.checked_sub(1) {
+        Some(at) if bytes.get(at) == Some(&END_BLOCK) => {
+            (bytes.get(..at).unwrap_or_default(), Some(at))
+        }
+        _ => (bytes, None),
     }
 }
 

@@ -1,5 +1,8 @@
 //! Splitting a file of several unframed messages (no MLLP), as analyzers' log exports and middleware
 //! dumps store them. A message starts at an `MSH` segment at the start of a line (after CR, LF or CRLF).
+//! A log that took each MLLP start block off but kept the `<FS><CR>` end block (the BA400 payloads of
+//! the limsmw middleware) splits the same way: the end block stays at the end of its item, where
+//! [`crate::Message::parse`] reports it as [`crate::DiagnosticKind::UnframedEndBlock`].
 
 use memchr::memmem;
 

@@ -317,3 +317,68 @@ fn utf8_byte_order_mark_is_not_part_of_the_message() {
     assert_eq!(m.header().sending_application().as_str(), "APP");
     assert!(m.as_str().starts_with("MSH|"));
 }
+
+#[test]
+fn trailing_mllp_end_block_without_start_block_is_a_diagnostic_not_a_segment() {
+    // A middleware log's payload: the start block taken off, `<FS><CR>` kept (BA400 via limsmw).
+    let (m, d) = parse("MSH|^~\\&|BA400\rPID|1\r\x1C\r");
+    let ids: Vec<&str> = m.segments().map(|s| s.id()).collect();
+    assert_eq!(ids, ["MSH", "PID"]);
+    assert_eq!(m.as_str(), "MSH|^~\\&|BA400\rPID|1\r");
+    assert_eq!(
+        d,
+        [Diagnostic {
+            offset: 21,
+            kind: DiagnosticKind::UnframedEndBlock
+        }]
+    );
+    // Straight after the last field, with no CR before or after: the field keeps its text.
+    let (m, d) = parse("MSH|^~\\&|A\rOBX|1|NM|X||7.5\x1C");
+    assert_eq!(m.first("OBX").unwrap().field(5).as_str(), "7.5");
+    assert_eq!(d.len(), 1);
+    assert_eq!(
+        (d[0].offset, &d[0].kind),
+        (26, &DiagnosticKind::UnframedEndBlock)
+    );
+    // Only a final end block is the trailer: one inside the message stays a bad segment.
+    let (m, d) = parse("MSH|^~\\&|A\r\x1C\rPID|1\r");
+    assert_eq!(m.segment_count(), 3);
+    assert_eq!(
+        d.iter().map(|d| d.kind.clone()).collect::<Vec<_>>(),
+        [DiagnosticKind::BadSegmentId { id: "\x1C".into() }]
+    );
+    // An end block alone is no message.
+    assert_eq!(
+        Message::parse(b"\x1C\r").unwrap_err(),
+        ParseError::NoHeader { searched: 2 }
+    );
+}
+
+#[test]
+fn message_type_that_is_not_a_code_is_a_diagnostic() {
+    // A host that left MSH-7 out: the type moved to MSH-8, the control id to MSH-9 (oHIMS to BA400).
+    let (m, d) = parse("MSH|^~\\&|oHIMS|OPD|A|B||RSP^K11^RSP_K11|7e3f:20230513092459|P|2.5.1\r");
+    assert_eq!(m.header().message_type().code, "7e3f:20230513092459");
+    assert_eq!(
+        d,
+        [Diagnostic {
+            offset: 40,
+            kind: DiagnosticKind::BadMessageType {
+                got: "7e3f:20230513092459".into()
+            }
+        }]
+    );
+    for ok in ["ORU^R01", "ACK", "QBP^Q11^QBP_Q11", ""] {
+        let text = format!("MSH|^~\\&|A|B|C|D|20240101||{ok}|1|P|2.5.1\r");
+        let (_, d) = parse(&text);
+        assert!(d.is_empty(), "{ok}: {d:?}");
+    }
+    for bad in ["oru^R01", "ORUX^R01", "^R01"] {
+        let text = format!("MSH|^~\\&|A|B|C|D|20240101||{bad}|1\r");
+        let (_, d) = parse(&text);
+        assert_eq!(
+            d.iter().map(|d| d.kind.clone()).collect::<Vec<_>>(),
+            [DiagnosticKind::BadMessageType { got: bad.into() }]
+        );
+    }
+}
