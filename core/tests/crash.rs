@@ -170,14 +170,27 @@ fn killed_ingest_loses_no_acknowledged_message() {
             .spawn()
             .unwrap();
         let stdout = child.stdout.take().unwrap();
+        let (first_ack, first_ack_seen) = std::sync::mpsc::channel::<()>();
         let reader = std::thread::spawn(move || {
-            BufReader::new(stdout)
+            let mut acks = Vec::new();
+            for id in BufReader::new(stdout)
                 .lines()
                 .map_while(Result::ok)
                 .filter_map(|l| l.strip_prefix("ACK ").and_then(|id| id.parse::<u64>().ok()))
-                .collect::<Vec<u64>>()
+            {
+                if acks.is_empty() {
+                    let _ = first_ack.send(());
+                }
+                acks.push(id);
+            }
+            acks
         });
-        let delay = 150 + rng.next() % 450;
+        // The kill comes at a random moment after the child has started acknowledging, however
+        // slowly a loaded machine opened its store: the test is about a kill under traffic.
+        first_ack_seen
+            .recv_timeout(Duration::from_secs(60))
+            .unwrap_or_else(|_| panic!("round {round}: the child acknowledged nothing in 60 s"));
+        let delay = 50 + rng.next() % 450;
         std::thread::sleep(Duration::from_millis(delay));
         // Child::kill sends SIGKILL on Unix: no destructor, no flush, no clean shutdown.
         child.kill().unwrap();
