@@ -266,3 +266,65 @@ fn turnaround_target_falls_back_to_the_section() {
     let config = LabConfig::from_toml_str(text, "lab.toml").unwrap();
     assert_eq!(config.test("K").unwrap().tat_minutes(), 45);
 }
+
+/// A catalog with one test in `unit`.
+fn with_unit(unit: &str) -> String {
+    format!(
+        "[lab]\nname = \"x\"\n\n[[tests]]\ncode = \"T\"\nname_vi = \"T\"\nname_en = \"T\"\n\
+         unit = \"{unit}\"\nspecimen = \"serum\"\nsection = \"biochemistry\"\n"
+    )
+}
+
+#[test]
+fn catalog_units_are_ucum() {
+    // Units as the UCUM specification writes them (c/s): prefixes on metric atoms (§2.1), the
+    // bracketed international unit that takes a prefix (m[IU]), powers of ten (10*9), the
+    // enzyme unit U, unity 1, arbitrary [pH], annotations ({cells}) and division.
+    for unit in [
+        "mmol/L",
+        "umol/L",
+        "mg/dL",
+        "g/L",
+        "U/L",
+        "m[IU]/L",
+        "10*9/L",
+        "10^9/L",
+        "10*12/L",
+        "fL",
+        "pg",
+        "%",
+        "1",
+        "[pH]",
+        "mm[Hg]",
+        "/uL",
+        "{cells}/uL",
+        "mL/min/{1.73_m2}",
+    ] {
+        assert!(
+            LabConfig::from_toml_str(&with_unit(unit), "lab.toml").is_ok(),
+            "{unit} is UCUM"
+        );
+    }
+}
+
+#[test]
+fn a_unit_that_is_not_ucum_is_named_with_its_line() {
+    // mIU/L: IU is no UCUM atom (the international unit is [IU]); S/CO: CO is no atom;
+    // "mmol / L": UCUM has no blanks (§2.1); µmol/L: the micro prefix is u, not µ.
+    for unit in ["mIU/L", "S/CO", "mmol / L", "µmol/L"] {
+        let err = LabConfig::from_toml_str(&with_unit(unit), "lab.toml").unwrap_err();
+        assert_eq!(err.errors.len(), 1, "{unit}: {err}");
+        assert_eq!(err.errors[0].path, "tests[0].unit", "{unit}");
+        assert_eq!(err.errors[0].line, Some(8), "{unit}");
+        assert!(
+            err.errors[0].message.contains("not a UCUM unit"),
+            "{unit}: {err}"
+        );
+    }
+}
+
+#[test]
+fn the_demo_catalog_sends_tsh_in_ucum() {
+    let config = LabConfig::embedded_default().unwrap();
+    assert_eq!(config.test("TSH").unwrap().unit, "m[IU]/L");
+}

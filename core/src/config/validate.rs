@@ -117,6 +117,18 @@ fn check_test(t: &TestDef, at: &str, p: &mut Problems) {
             p.push((format!("{at}.loinc"), why));
         }
     }
+    if !t.unit.is_empty() {
+        if let Err(e) = ucum::validate(&t.unit) {
+            p.push((
+                format!("{at}.unit"),
+                format!(
+                    "{:?} is not a UCUM unit ({e}); write units as UCUM spells them, e.g. \
+                     m[IU]/L, umol/L, 10*9/L, mg/dL",
+                    t.unit
+                ),
+            ));
+        }
+    }
     if t.tat_minutes == Some(0) {
         p.push((format!("{at}.tat_minutes"), "must be at least 1".into()));
     }
