@@ -34,7 +34,8 @@ pub(crate) struct JournalListArgs {
     /// Only entries with an id greater than this.
     #[arg(long, default_value_t = 0)]
     since: i64,
-    /// At most this many entries.
+    /// At most this many entries (default 1,000); to read further, pass the last id printed
+    /// as --since.
     #[arg(long, default_value_t = 1000)]
     limit: usize,
 }
