@@ -49,7 +49,7 @@ address = "{results}"
 
 fn order(placer: &str, barcode: &str, control: &str) -> String {
     format!(
-        "MSH|^~\\&|HIS|BV|LIS|LAB|20250301080000||ORM^O01|{control}|P|2.5.1|||||||UNICODE UTF-8\r\
+        "MSH|^~\\&|HIS|BV|LIS|LAB|20250301080000||ORM^O01|{control}|P|2.5.1||||||UNICODE UTF-8\r\
 PID|1||BN900^^^BV^PI||Võ^Lan^Thị||19880808|F\r\
 ORC|NW|{placer}||||||||||BS01^Lê^Minh\r\
 OBR|1|{placer}|{barcode}|14749-6^Glucose^LN\r"

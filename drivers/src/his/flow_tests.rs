@@ -23,7 +23,7 @@ use crate::runner::start_links;
 use crate::simulator::{self, SimOptions, SimTarget};
 
 const ORDER: &str =
-    "MSH|^~\\&|HIS|BV|LIS|LAB|20250301080000||ORM^O01|E2E-1|P|2.5.1|||||||UNICODE UTF-8\r\
+    "MSH|^~\\&|HIS|BV|LIS|LAB|20250301080000||ORM^O01|E2E-1|P|2.5.1||||||UNICODE UTF-8\r\
 PID|1||BN500^^^BV^PI||Hoàng^Minh^Đức||19750310|M\r\
 ORC|NW|PL-E2E||||||||||BS01^Lê^Minh\r\
 OBR|1|PL-E2E|SIM0001|14749-6^Glucose^LN\r";

@@ -115,6 +115,52 @@ pub fn build_ack(
     b.build()
 }
 
+/// An AE for a message whose MSH-18 declares UTF-8 (`UNICODE UTF-8`, HL7 table 0211) but whose
+/// bytes are not UTF-8: reading them as anything else would store garbled names (`NGUYÁN` for
+/// `NGUYỄN`), so nothing is stored; the raw bytes stay in the journal. HL7 v2.5.1 table 0357
+/// code 102 (data type error), located at the segment and field of the first invalid byte.
+fn invalid_utf8(message: &Message<'_>, raw: &[u8]) -> Option<Refusal> {
+    let declared = message
+        .header()
+        .charset()
+        .as_str()
+        .trim()
+        .to_ascii_uppercase();
+    if declared != "UNICODE UTF-8" {
+        return None;
+    }
+    let at = std::str::from_utf8(raw).err()?.valid_up_to();
+    // `at` is a byte offset in the raw message: its segment starts after the last CR before it
+    // (MLLP's framing bytes are already gone), and its field is the count of field separators
+    // in the segment before it (MSH counts MSH-1, the separator itself, as a field).
+    let before = raw.get(..at)?;
+    let start = before
+        .iter()
+        .rposition(|&b| b == b'\r' || b == b'\n')
+        .map_or(0, |i| i + 1);
+    let segment_bytes = before.get(start..)?;
+    let id = String::from_utf8_lossy(segment_bytes.get(..3).unwrap_or(segment_bytes)).into_owned();
+    let separator = raw.get(3).copied().unwrap_or(b'|');
+    let separators = segment_bytes.iter().filter(|&&b| b == separator).count();
+    let field = if id == "MSH" {
+        separators + 1
+    } else {
+        separators
+    };
+    let sequence = before
+        .split(|&b| b == b'\r' || b == b'\n')
+        .filter(|s| s.starts_with(id.as_bytes()))
+        .count();
+    Some(Refusal::error(
+        error_code::DATA_TYPE,
+        Some((id.as_str(), sequence, field)),
+        format!(
+            "MSH-18 declares UNICODE UTF-8 but byte {at} ({id}-{field}) is not UTF-8; \
+             nothing was stored: send the text as UTF-8"
+        ),
+    ))
+}
+
 fn store_refusal(e: &StoreError) -> Refusal {
     match e {
         StoreError::NotFound { .. } => {
@@ -226,7 +272,9 @@ pub fn handle_message(
         Ok((m, _)) => {
             let t = m.header().message_type();
             let supported = matches!((t.code, t.event), ("ORM", "O01") | ("OML", "O21"));
-            if supported {
+            if let Some(refusal) = supported.then(|| invalid_utf8(m, raw)).flatten() {
+                (Some(refusal), Some(m))
+            } else if supported {
                 (None, Some(m))
             } else {
                 (

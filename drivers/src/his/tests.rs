@@ -349,7 +349,7 @@ async fn application_error_from_the_his_is_surfaced_and_not_retried() {
 // ------------------------------------------------------------------ orders in
 
 const ORM_NW: &str =
-    "MSH|^~\\&|HIS|BV|LIS|LAB|20250301080000||ORM^O01|M1|P|2.5.1|||||||UNICODE UTF-8\r\
+    "MSH|^~\\&|HIS|BV|LIS|LAB|20250301080000||ORM^O01|M1|P|2.5.1||||||UNICODE UTF-8\r\
 PID|1||BN100^^^BV^PI||Trần^Bình^Thị||19900215|F\r\
 PV1|1|O|KHOA NOI\r\
 ORC|NW|PL-100||||||||||BS01^Lê^Minh|||||NOI^Khoa Nội\r\
@@ -473,7 +473,7 @@ OBR|1|PL-100\r";
 fn oml_o21_reads_the_barcode_from_spm2_and_loinc_codes() {
     let s = store();
     let c = config("127.0.0.1:1");
-    let oml = "MSH|^~\\&|HIS|BV|LIS|LAB|20250301080000+0700||OML^O21^OML_O21|X9|P|2.5.1|||||||UNICODE UTF-8\r\
+    let oml = "MSH|^~\\&|HIS|BV|LIS|LAB|20250301080000+0700||OML^O21^OML_O21|X9|P|2.5.1||||||UNICODE UTF-8\r\
 PID|1||BN200||Phạm^Dũng^Quốc||20100101|M\r\
 ORC|NW|PL-200\r\
 OBR|1|PL-200||6690-2^Leukocytes^LN\r\
@@ -507,6 +507,34 @@ fn unknown_test_is_ae_with_err_location_and_is_journaled() {
     let j = s.journal_entry(1).unwrap();
     assert_eq!(j.raw, bad.as_bytes());
     assert!(j.parse_error.unwrap().contains("99999-9"));
+}
+
+#[test]
+fn invalid_utf8_under_unicode_utf8_is_ae_102_at_its_field_and_stores_nothing() {
+    // HL7 v2.5.1 §2.15.9.18 / table 0211: MSH-18 `UNICODE UTF-8` declares the message's bytes
+    // UTF-8. "NGUYỄN" written in a single-byte code page arrives as NGUY 0xC5 N: 0xC5 starts a
+    // two-byte UTF-8 sequence that 'N' cannot continue. Table 0357 code 102: data type error.
+    let s = store();
+    let c = config("127.0.0.1:1");
+    let mut bad = ORM_NW.replace("Trần^Bình^Thị", "NGUY@N^VAN").into_bytes();
+    let at = bad.iter().position(|&b| b == b'@').unwrap();
+    bad[at] = 0xC5;
+    let (code, control, text, err) = answer(&s, &c, &bad);
+    assert_eq!((code.as_str(), control.as_str()), ("AE", "M1"));
+    let (location, coded) = err.unwrap();
+    assert_eq!(location, "PID^1^5");
+    assert_eq!(coded, "102^Data type error^HL70357");
+    assert!(text.contains("UTF-8"), "{text}");
+    // Nothing garbled was stored; the raw bytes are in the journal with the reason.
+    assert!(s.order_by_placer("PL-100").unwrap().is_none());
+    assert!(s.patient_by_his_id("BN100").unwrap().is_none());
+    let j = s.journal_entry(1).unwrap();
+    assert_eq!(j.raw, bad);
+    assert!(j.parse_error.unwrap().contains("UTF-8"));
+    // The same bytes under MSH-18 8859/1 are Latin-1 by declaration, not an error of this kind.
+    let latin = String::from_utf8_lossy(ORM_NW.as_bytes()).replace("UNICODE UTF-8", "8859/1");
+    let (code, _, _, _) = answer(&s, &c, latin.as_bytes());
+    assert_eq!(code, "AA");
 }
 
 #[test]
