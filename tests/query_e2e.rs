@@ -245,7 +245,7 @@ fn cl_lab() -> LabConfig {
     };
     LabConfig::default_catalog()
         .test(&test("CL-25", "CL test 25", "mg/dL", 30.0, 90.0))
-        .test(&test("CL-1", "CL test 1", "uIU/mL", 0.3, 5.0))
+        .test(&test("CL-1", "CL test 1", "u[IU]/mL", 0.3, 5.0))
         .link(
             &Link::tcp_server(
                 "CL",
@@ -254,7 +254,7 @@ fn cl_lab() -> LabConfig {
                 Protocol::Hl7Mllp,
             )
             .maps("25", "CL-25")
-            .maps("1", "CL-1"),
+            .maps_in_unit("1", "CL-1", "uIU/mL"),
         )
 }
 
@@ -321,4 +321,52 @@ fn a_legacy_hl7_query_qry_q02_gets_the_ordered_tests_and_after_a_rerun_only_the_
         ],
         "{all:#?}"
     );
+}
+
+#[test]
+fn a_query_for_immunoassays_gets_them_all_and_a_test_the_analyzer_lacks_is_named() {
+    // The demo chemistry analyzer's menu includes TSH, HBsAg and hs-troponin T (asked for by
+    // host query only); this link also maps WBC, which no chemistry analyzer measures.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let lab = LabConfig::default_catalog()
+        .link(&chemistry(&["GLU", "TSH", "HBSAG", "TNTHS", "WBC"]))
+        .write(dir.path());
+    lab.add_order("S3401", "GLU,TSH,HBSAG,TNTHS", "PID034");
+    lab.add_order("S3402", "TSH,WBC", "PID035");
+    let lis = lab.serve();
+    let addr = lis.link_addr("CHEM");
+
+    let (code, out, detail) = simulate(addr, "S3401", "11");
+    assert_eq!(code, 0, "{out:?}\n{}", lis.log());
+    assert_eq!(
+        sent_codes(&detail),
+        ["GLU", "TSH", "HBSAG", "TNTHS"],
+        "{detail}"
+    );
+    assert_eq!(detail["not_performed"], serde_json::json!([]), "{detail}");
+    lis.wait_counter("CHEM", "messages_in", 2);
+    let stored = lab.results("S3401");
+    let mut codes = test_codes(&stored);
+    codes.sort_unstable();
+    assert_eq!(codes, ["GLU", "HBSAG", "TNTHS", "TSH"], "{stored:#?}");
+    let tsh = stored
+        .iter()
+        .find(|r| r["test_code"] == "TSH")
+        .expect("TSH");
+    // Sent in the catalog's UCUM unit, so the unit check passes.
+    assert_eq!(tsh["unit"], "m[IU]/L", "{tsh}");
+
+    // WBC was asked for but this analyzer cannot do it: TSH is sent, WBC named, exit 1.
+    let run = Simulation::query("generic-astm", addr, "S3402", "12");
+    assert_eq!(run.code, Some(1), "{}{}", run.stdout, run.stderr);
+    assert_eq!(sent_codes(&run.detail()), ["TSH"]);
+    assert_eq!(run.detail()["not_performed"], serde_json::json!(["WBC"]));
+    assert!(
+        run.stderr
+            .contains("asked for WBC but profile generic-astm does not perform it"),
+        "{}",
+        run.stderr
+    );
+    let (code, log) = lis.stop();
+    assert_eq!(code, Some(0), "{log}");
 }

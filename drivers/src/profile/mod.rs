@@ -236,9 +236,15 @@ pub struct SimulatedTest {
     #[serde(default)]
     pub units: String,
     /// Low end of the generated values.
+    #[serde(default)]
     pub low: f64,
     /// High end of the generated values.
+    #[serde(default)]
     pub high: f64,
+    /// For a qualitative test: the words the analyzer sends (one is chosen per result) instead
+    /// of a number between `low` and `high`.
+    #[serde(default)]
+    pub texts: Vec<String>,
     /// Decimals sent.
     #[serde(default)]
     pub decimals: u8,
@@ -257,6 +263,10 @@ pub struct SimulatorSettings {
     /// The tests, in the order the analyzer sends them.
     #[serde(default)]
     pub tests: Vec<SimulatedTest>,
+    /// Tests the analyzer also performs when the LIS asks for them (a host query), but does not
+    /// send in a run without queries.
+    #[serde(default)]
+    pub on_request: Vec<SimulatedTest>,
     /// How the analyzer asks: `qbp` (QBP^Q11) or `qry` (QRY^Q02) for HL7; ASTM always sends a Q
     /// record.
     #[serde(default)]
@@ -449,12 +459,17 @@ impl Profile {
         if self.query.supported && !answer_ok {
             return Err(self.invalid("query.answer", "the answer form does not fit the protocol"));
         }
-        for t in &self.simulator.tests {
-            if !(t.low.is_finite() && t.high.is_finite() && t.low <= t.high) {
-                return Err(self.invalid(
-                    "simulator.tests",
-                    format!("test {}: low must be at most high", t.code),
-                ));
+        for (key, tests) in [
+            ("simulator.tests", &self.simulator.tests),
+            ("simulator.on_request", &self.simulator.on_request),
+        ] {
+            for t in tests {
+                let numeric_ok = t.low.is_finite() && t.high.is_finite() && t.low <= t.high;
+                if t.texts.is_empty() && !numeric_ok {
+                    return Err(
+                        self.invalid(key, format!("test {}: low must be at most high", t.code))
+                    );
+                }
             }
         }
         Ok(())

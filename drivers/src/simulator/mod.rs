@@ -83,6 +83,8 @@ pub struct SimReport {
     pub ordered: Vec<(String, Vec<String>)>,
     /// For each specimen, the results sent.
     pub results: Vec<(String, Vec<SimResult>)>,
+    /// For each specimen, the tests the LIS asked for that this profile cannot perform.
+    pub not_performed: Vec<(String, Vec<String>)>,
 }
 
 /// Why the simulator stopped.
@@ -145,7 +147,18 @@ impl Values {
     }
 
     fn value(&mut self, t: &SimulatedTest) -> String {
-        let v = t.low + (t.high - t.low) * self.next_unit();
+        let unit = self.next_unit();
+        if !t.texts.is_empty() {
+            // `unit` is in [0, 1), so the index is below the length.
+            let i = ((t.texts.len() as f64) * unit) as usize;
+            return t
+                .texts
+                .get(i)
+                .or(t.texts.last())
+                .cloned()
+                .unwrap_or_default();
+        }
+        let v = t.low + (t.high - t.low) * unit;
         format!("{v:.*}", usize::from(t.decimals))
     }
 }
@@ -200,12 +213,22 @@ where
             };
             report.queries_answered += 1;
             report.ordered.push((specimen.clone(), codes.clone()));
-            profile
+            let performed: Vec<&SimulatedTest> = profile
                 .simulator
                 .tests
                 .iter()
+                .chain(&profile.simulator.on_request)
                 .filter(|t| codes.contains(&t.code))
-                .collect()
+                .collect();
+            let missing: Vec<String> = codes
+                .iter()
+                .filter(|c| !performed.iter().any(|t| &t.code == *c))
+                .cloned()
+                .collect();
+            if !missing.is_empty() {
+                report.not_performed.push((specimen.clone(), missing));
+            }
+            performed
         } else {
             profile.simulator.tests.iter().collect()
         };

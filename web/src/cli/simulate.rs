@@ -2,8 +2,9 @@
 //!
 //! Prints `sent=N acknowledged=N rejected=N timed_out=N queries=N answered=N` on stdout; with
 //! `--json`, then one JSON line per specimen with the tests the LIS ordered (when querying) and
-//! the results sent. Exits 0 when every result message was acknowledged (and every query
-//! answered), 1 otherwise.
+//! the results sent. A test the LIS asked for that the profile cannot perform is named on stderr
+//! (and in the JSON line as `not_performed`). Exits 0 when every result message was acknowledged,
+//! every query answered and every asked-for test performed, 1 otherwise.
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -105,6 +106,15 @@ pub(crate) fn run(args: SimulateArgs) -> anyhow::Result<ExitCode> {
         report.queries,
         report.queries_answered
     )?;
+    for (specimen, codes) in &report.not_performed {
+        let _ = writeln!(
+            std::io::stderr(),
+            "lis: specimen {specimen}: the LIS asked for {} but profile {} does not perform {}",
+            codes.join(", "),
+            profile.name,
+            if codes.len() == 1 { "it" } else { "them" }
+        );
+    }
     if args.json {
         for (specimen, results) in &report.results {
             let ordered = report
@@ -116,14 +126,22 @@ pub(crate) fn run(args: SimulateArgs) -> anyhow::Result<ExitCode> {
                 .iter()
                 .map(|r| json!({ "code": r.code, "value": r.value, "units": r.units }))
                 .collect();
+            let not_performed = report
+                .not_performed
+                .iter()
+                .find(|(s, _)| s == specimen)
+                .map(|(_, tests)| tests.clone())
+                .unwrap_or_default();
             writeln!(
                 out,
                 "{}",
-                json!({ "specimen": specimen, "ordered": ordered, "results": results })
+                json!({ "specimen": specimen, "ordered": ordered, "results": results, "not_performed": not_performed })
             )?;
         }
     }
-    let complete = report.acknowledged == report.sent && report.queries_answered == report.queries;
+    let complete = report.acknowledged == report.sent
+        && report.queries_answered == report.queries
+        && report.not_performed.is_empty();
     Ok(if complete {
         ExitCode::SUCCESS
     } else {
