@@ -109,6 +109,17 @@ fn catalog_code(index: usize, code: &str) -> String {
 
 /// One catalog test per simulated code (autoverified and released, its range the simulator's),
 /// and one TCP server link `LINK{i}` per profile; written to `dir`.
+/// The UCUM spelling of a unit an analyzer sends (the catalog must be UCUM; analyzers often are
+/// not): international units are `[IU]` with a prefix, a signal-to-cutoff ratio is an annotation.
+fn ucum(sent: &str) -> &str {
+    match sent {
+        "uIU/mL" => "u[IU]/mL",
+        "mIU/ml" => "m[IU]/mL",
+        "S/CO" => "{s_co_ratio}",
+        other => other,
+    }
+}
+
 fn write_lab(dir: &Path, profiles: &[ProfileInfo]) -> Lab {
     let mut lab = LabConfig::default_catalog();
     for (i, p) in profiles.iter().enumerate() {
@@ -118,7 +129,7 @@ fn write_lab(dir: &Path, profiles: &[ProfileInfo]) -> Lab {
             lab = lab.test(&CatalogTest {
                 code: &code,
                 name: &name,
-                unit: &t.units,
+                unit: ucum(&t.units),
                 decimals: t.decimals,
                 section: "biochemistry",
                 low: t.low,
@@ -130,7 +141,11 @@ fn write_lab(dir: &Path, profiles: &[ProfileInfo]) -> Lab {
     for (i, p) in profiles.iter().enumerate() {
         let link = Link::tcp_server(&format!("LINK{i}"), &p.name, &p.name, p.protocol);
         let link = p.tests.iter().fold(link, |link, t| {
-            link.maps(&t.code, &catalog_code(i, &t.code))
+            if ucum(&t.units) == t.units {
+                link.maps(&t.code, &catalog_code(i, &t.code))
+            } else {
+                link.maps_in_unit(&t.code, &catalog_code(i, &t.code), &t.units)
+            }
         });
         lab = lab.link(&link);
     }
@@ -268,7 +283,8 @@ fn every_profile_delivers_ordered_results_that_are_stored_as_sent() {
             assert_eq!(r["specimen_id"], format!("SPEC{i}"), "{what}");
             assert_eq!(r["value_sent"], value.as_str(), "{what}");
             assert_eq!(r["value"], value.as_str(), "{what}");
-            assert_eq!(r["unit"], t.units.as_str(), "{what}");
+            // Stored in the catalog's UCUM spelling of the unit the analyzer sent.
+            assert_eq!(r["unit"], ucum(&t.units), "{what}");
             let v: f64 = value.parse().expect("numeric");
             assert!(t.low <= v && v <= t.high, "{what}");
             assert_eq!(r["flags"], serde_json::json!([]), "{what}");
