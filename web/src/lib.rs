@@ -4,6 +4,7 @@
 //! - [`cli`]: the `lis` commands (`parse`, `serve`, `config`, `audit`, `simulate`, `token`, ...),
 //!   parsed with clap.
 //! - [`serve`]: `lis serve`: config, store, links and the HTTP listener in one process.
+//! - [`lab`]: the lab config with every instrument's connection section and profile, checked.
 //! - [`app`]: the HTTP router ([`app::app`]); [`state`]: what handlers reach ([`state::AppState`]).
 //! - `health`: `GET /healthz` and `GET /api/v1/links`.
 //! - [`api`]: the HIS-facing HTTP API ([`api::his_routes`]): REST orders and results.
@@ -20,6 +21,7 @@ pub mod cli;
 pub mod error;
 pub mod fhir;
 mod health;
+pub mod lab;
 pub mod metrics;
 pub mod openapi;
 pub mod serve;

@@ -12,10 +12,8 @@
 //! sends them again), flush and sync their traces; the HTTP listener finishes its requests; then
 //! the store is closed.
 //!
-//! - [`lab`]: the lab config with every instrument's connection section, checked.
 //! - [`links`]: starting the links.
 
-pub mod lab;
 pub mod links;
 
 use std::io::Write;
@@ -29,6 +27,7 @@ use lis_drivers::link::LinkRegistry;
 use tokio_util::sync::CancellationToken;
 
 use crate::app::app;
+use crate::lab;
 use crate::state::AppState;
 
 /// Default HTTP address: loopback only, so a fresh install is not reachable from the network.

@@ -1,13 +1,17 @@
-//! Reading the lab config for `lis serve` and `lis config check`: core's validation plus every
-//! instrument's `connection` section, read by the drivers' [`LinkConfig`], with the key path and
-//! line of each problem. A config with any problem starts nothing.
+//! Reading the lab config for `lis serve`, `lis config check` and the commands that open the
+//! store: core's validation plus every instrument's `connection` section, read by the drivers'
+//! [`LinkConfig`] and checked against the embedded analyzer profiles ([`profiles`],
+//! [`check_profile`]), with the key path and line of each problem. A config with any problem
+//! starts nothing.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use lis_core::config::ConfigErrors;
 use lis_core::LabConfig;
-use lis_drivers::config::{ConfigError as LinkConfigError, LinkConfig};
+use lis_drivers::config::{ConfigError as LinkConfigError, LinkConfig, Protocol};
+use lis_drivers::profile::{MessageProtocol, ProfileSet};
 use toml::de::{DeTable, DeValue};
 
 /// The name the embedded default config is reported under.
@@ -198,8 +202,7 @@ fn check_connections(
         };
         match LinkConfig::from_table(&instrument.connection) {
             Ok(link) => {
-                if let Err(message) = crate::serve::links::check_profile(&link, &instrument.profile)
-                {
+                if let Err(message) = check_profile(&link, &instrument.profile) {
                     // The profile named in the connection, else the instrument's own `profile`.
                     let (path, line) = if link.profile.is_empty() {
                         (
@@ -338,6 +341,47 @@ fn entry<'a, 'i>(table: &'a DeTable<'i>, key: &str) -> Option<&'a toml::Spanned<
 /// The default data directory.
 pub fn default_data_dir() -> PathBuf {
     PathBuf::from("lis-data")
+}
+
+/// The embedded analyzer profiles, read once.
+pub fn profiles() -> Result<&'static ProfileSet, String> {
+    static PROFILES: OnceLock<Result<ProfileSet, String>> = OnceLock::new();
+    PROFILES
+        .get_or_init(|| ProfileSet::embedded().map_err(|e| e.to_string()))
+        .as_ref()
+        .map_err(Clone::clone)
+}
+
+/// Checks that the link's profile (its own `profile`, else the instrument's) exists and that the
+/// connection's protocol carries the profile's messages.
+pub fn check_profile(link: &LinkConfig, instrument_profile: &str) -> Result<(), String> {
+    let name = if link.profile.is_empty() {
+        instrument_profile
+    } else {
+        link.profile.as_str()
+    };
+    let set = profiles()?;
+    let Some(profile) = set.get(name) else {
+        return Err(format!(
+            "unknown profile `{name}` (known: {})",
+            set.names().collect::<Vec<_>>().join(", ")
+        ));
+    };
+    let fits = matches!(
+        (link.protocol, profile.protocol),
+        (
+            Protocol::AstmE1381 | Protocol::AstmRaw,
+            MessageProtocol::Astm
+        ) | (Protocol::Hl7Mllp, MessageProtocol::Hl7)
+    );
+    if fits {
+        Ok(())
+    } else {
+        Err(format!(
+            "protocol {:?} does not carry profile `{name}`'s {:?} messages",
+            link.protocol, profile.protocol
+        ))
+    }
 }
 
 #[cfg(test)]
