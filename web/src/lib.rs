@@ -5,12 +5,14 @@
 //!   parsed with clap.
 //! - [`serve`]: `lis serve`: config, store, links and the HTTP listener in one process.
 //! - [`lab`]: the lab config with every instrument's connection section and profile, checked.
-//! - [`app`]: the HTTP router ([`app::app`]); [`state`]: what handlers reach ([`state::AppState`]).
+//! - [`app`]: the one HTTP router with every route ([`app::app`]); [`state`]: the one state every
+//!   handler reaches ([`state::AppState`]).
 //! - `health`: `GET /healthz` and `GET /api/v1/links`.
-//! - [`api`]: the HIS-facing HTTP API ([`api::his_routes`]): REST orders and results.
+//! - [`api`]: the HIS-facing REST API: orders, results, deliveries, work-list downloads.
 //! - [`fhir`]: FHIR R4 read and search (Patient, ServiceRequest, DiagnosticReport, Observation).
-//! - [`auth`]: bearer tokens and scopes. [`error`]: the one HTTP error type.
 //! - [`openapi`]: the OpenAPI 3 document. [`metrics`]: Prometheus text at `/metrics`.
+//! - [`auth`]: bearer tokens, scopes and the [`auth::RequireScope`] extractor.
+//! - [`request`]: reading bodies and query strings; [`error`]: the one HTTP error type.
 //!
 //! This crate knows HTTP and JSON; it holds no SQL and parses no wire format itself.
 
@@ -24,5 +26,6 @@ mod health;
 pub mod lab;
 pub mod metrics;
 pub mod openapi;
+pub mod request;
 pub mod serve;
 pub mod state;

@@ -158,14 +158,10 @@ pub async fn serve(options: ServeOptions, shutdown: CancellationToken) -> Result
     announce(&format!("http listening on {bound}"));
     tracing::info!(%bound, "http listening");
 
-    let state = AppState::new(Arc::clone(&store), registry.clone());
-    let his_state = crate::api::HisState {
-        store: Arc::clone(&store),
-        metrics: his_metrics,
-        links: registry.clone(),
-        downloads: running.order_downloads(),
-    };
-    let router = app(state).merge(crate::api::his_routes(his_state));
+    let state = AppState::new(Arc::clone(&store), registry.clone())
+        .with_his_metrics(his_metrics)
+        .with_downloads(running.order_downloads());
+    let router = app(state);
     let http_shutdown = shutdown.clone();
     let http = tokio::spawn(async move {
         axum::serve(listener, router)
