@@ -13,6 +13,7 @@
 //! - [`openapi`]: the OpenAPI 3 document. [`metrics`]: Prometheus text at `/metrics`.
 //! - [`auth`]: bearer tokens, scopes and the [`auth::RequireScope`] extractor.
 //! - [`request`]: reading bodies and query strings; [`error`]: the one HTTP error type.
+//! - [`security_headers`]: the CSP and friends on every response.
 //!
 //! This crate knows HTTP and JSON; it holds no SQL and parses no wire format itself.
 
@@ -27,5 +28,6 @@ pub mod lab;
 pub mod metrics;
 pub mod openapi;
 pub mod request;
+pub mod security_headers;
 pub mod serve;
 pub mod state;
