@@ -1,28 +1,120 @@
 //! [`app`]: the one HTTP router with every route, apart from the listener (`lis serve`) so that
-//! `oneshot` tests see exactly what a client sees. The security headers
-//! ([`crate::security_headers`]) wrap every answer, the 404 of no route included.
+//! `oneshot` tests see exactly what a client sees.
+//!
+//! Layers, from the outside in: the security headers ([`crate::security_headers`]) on every
+//! answer; a limit on the requests served at once; the body limit; then, on every route that
+//! answers and ends (all of them today), the request timeout. A streaming route (the UI's change
+//! feed) is merged beside the `bounded` router in [`app_with`], so it gets every layer but the
+//! timeout.
 
-use axum::extract::DefaultBodyLimit;
-use axum::middleware;
+use std::time::Duration;
+
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
+use tower::limit::GlobalConcurrencyLimitLayer;
 
+use crate::error::AppError;
+use crate::http_settings::HttpSettings;
 use crate::request::MAX_BODY_BYTES;
 use crate::security_headers::security_headers;
 use crate::state::AppState;
 use crate::{api, fhir, health, metrics, openapi};
 
-/// The HTTP app: `/healthz`, `/api/v1/links`, the REST API (`/api/v1/...`), FHIR
-/// (`/fhir/r4/...`), `/api/openapi.json` and `/metrics`.
+/// The HTTP app with the default [`HttpSettings`]: `/healthz`, `/api/v1/links`, the REST API
+/// (`/api/v1/...`), FHIR (`/fhir/r4/...`), `/api/openapi.json` and `/metrics`.
 pub fn app(state: AppState) -> Router {
-    Router::new()
+    app_with(state, &HttpSettings::default())
+}
+
+/// The HTTP app with the request timeout and concurrency limit of `settings`.
+pub fn app_with(state: AppState, settings: &HttpSettings) -> Router {
+    let bounded = Router::new()
         .route("/healthz", get(health::healthz_get))
         .route("/api/v1/links", get(health::links_get))
         .route("/api/openapi.json", get(openapi::document))
         .route("/metrics", get(metrics::render))
         .merge(api::routes())
         .merge(fhir::routes())
+        .layer(middleware::from_fn_with_state(
+            settings.request_timeout,
+            request_timeout,
+        ));
+    Router::new()
+        .merge(bounded)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(GlobalConcurrencyLimitLayer::new(
+            settings.max_concurrent_requests,
+        ))
         .layer(middleware::from_fn(security_headers))
         .with_state(state)
+}
+
+/// Answers 503 ([`AppError::Timeout`]) when the request takes longer than `limit`. A store call
+/// already on the blocking pool still finishes (and commits) after the answer.
+async fn request_timeout(State(limit): State<Duration>, request: Request, next: Next) -> Response {
+    match tokio::time::timeout(limit, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => AppError::Timeout {
+            seconds: limit.as_secs(),
+        }
+        .into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use axum::body::Body;
+    use axum::http::{Request, StatusCode};
+    use axum::routing::get;
+    use axum::Router;
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+
+    use super::request_timeout;
+
+    /// A route slower than the limit is answered 503 with the JSON error body, on time.
+    #[tokio::test(start_paused = true)]
+    async fn a_slow_request_is_answered_503_at_the_limit() {
+        let slow = Router::new()
+            .route(
+                "/slow",
+                get(|| async {
+                    tokio::time::sleep(Duration::from_secs(60)).await;
+                    "done"
+                }),
+            )
+            .route("/fast", get(|| async { "done" }))
+            .layer(axum::middleware::from_fn_with_state(
+                Duration::from_secs(2),
+                request_timeout,
+            ));
+        let started = tokio::time::Instant::now();
+        let response = slow
+            .clone()
+            .oneshot(Request::get("/slow").body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(started.elapsed(), Duration::from_secs(2));
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        let body = response.into_body().collect().await.unwrap().to_bytes();
+        let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(
+            body,
+            serde_json::json!({
+                "status": 503,
+                "code": "timeout",
+                "message": "the request took longer than 2 s and was abandoned; try again later",
+            })
+        );
+        let response = slow
+            .oneshot(Request::get("/fast").body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+    }
 }

@@ -14,6 +14,7 @@
 //! - [`auth`]: bearer tokens, scopes and the [`auth::RequireScope`] extractor.
 //! - [`request`]: reading bodies and query strings; [`error`]: the one HTTP error type.
 //! - [`security_headers`]: the CSP and friends on every response.
+//! - [`http_settings`]: the `[http]` table (TLS files, timeouts, limits).
 //!
 //! This crate knows HTTP and JSON; it holds no SQL and parses no wire format itself.
 
@@ -24,6 +25,7 @@ pub mod cli;
 pub mod error;
 pub mod fhir;
 mod health;
+pub mod http_settings;
 pub mod lab;
 pub mod metrics;
 pub mod openapi;

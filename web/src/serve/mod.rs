@@ -26,7 +26,8 @@ use lis_core::Store;
 use lis_drivers::link::LinkRegistry;
 use tokio_util::sync::CancellationToken;
 
-use crate::app::app;
+use crate::app::app_with;
+use crate::http_settings::{HttpSettings, HttpSettingsError};
 use crate::lab;
 use crate::state::AppState;
 
@@ -72,6 +73,9 @@ pub enum ServeError {
     /// The `[his]` section is wrong or its orders listener could not be bound.
     #[error("his: {0}")]
     His(String),
+    /// The `[http]` settings are wrong.
+    #[error("{0}")]
+    HttpSettings(#[from] HttpSettingsError),
     /// The HTTP listener could not be bound or failed.
     #[error("http {address}: {source}")]
     Http {
@@ -86,6 +90,9 @@ pub enum ServeError {
 pub async fn serve(options: ServeOptions, shutdown: CancellationToken) -> Result<(), ServeError> {
     let mut lab = lab::load(options.config.as_deref())?;
     lab.default_trace_dir(&options.data_dir);
+    // The lab config has no `[http]` table yet: when `LabConfig` gains `http: Option<toml::Table>`,
+    // this becomes `HttpSettings::from_table(lab.config.http.as_ref())?`.
+    let http_settings = HttpSettings::from_table(None)?;
     tracing::info!(
         config = %lab.config.source_name,
         tests = lab.config.tests.len(),
@@ -161,7 +168,7 @@ pub async fn serve(options: ServeOptions, shutdown: CancellationToken) -> Result
     let state = AppState::new(Arc::clone(&store), registry.clone())
         .with_his_metrics(his_metrics)
         .with_downloads(running.order_downloads());
-    let router = app(state);
+    let router = app_with(state, &http_settings);
     let http_shutdown = shutdown.clone();
     let http = tokio::spawn(async move {
         axum::serve(listener, router)
