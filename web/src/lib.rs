@@ -14,7 +14,8 @@
 //! - [`auth`]: bearer tokens, scopes and the [`auth::RequireScope`] extractor.
 //! - [`request`]: reading bodies and query strings; [`error`]: the one HTTP error type.
 //! - [`security_headers`]: the CSP and friends on every response.
-//! - [`http_settings`]: the `[http]` table (TLS files, timeouts, limits).
+//! - [`http_settings`]: the `[http]` table (TLS files, timeouts, limits); [`listener`]: accepting
+//!   connections, plain or TLS.
 //!
 //! This crate knows HTTP and JSON; it holds no SQL and parses no wire format itself.
 
@@ -27,6 +28,7 @@ pub mod fhir;
 mod health;
 pub mod http_settings;
 pub mod lab;
+pub mod listener;
 pub mod metrics;
 pub mod openapi;
 pub mod request;
