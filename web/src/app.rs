@@ -66,6 +66,7 @@ async fn request_timeout(State(limit): State<Duration>, request: Request, next: 
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
     use std::time::Duration;
 
     use axum::body::Body;
@@ -73,9 +74,13 @@ mod tests {
     use axum::routing::get;
     use axum::Router;
     use http_body_util::BodyExt;
+    use lis_core::{LabConfig, Store};
+    use lis_drivers::link::LinkRegistry;
     use tower::ServiceExt;
 
-    use super::request_timeout;
+    use super::{app_with, request_timeout};
+    use crate::http_settings::HttpSettings;
+    use crate::state::AppState;
 
     /// A route slower than the limit is answered 503 with the JSON error body, on time.
     #[tokio::test(start_paused = true)]
@@ -116,5 +121,56 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(response.status(), StatusCode::OK);
+    }
+
+    /// Whether `GET /api/v1/links` is answered within 300 ms while a `GET /healthz` is in flight
+    /// and stuck (its store call waits for the one blocking thread, which the test holds), with
+    /// at most `limit` requests at once. The limit counts requests on every route together.
+    fn links_answered_while_healthz_is_stuck(limit: usize) -> bool {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .max_blocking_threads(1)
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            let store =
+                Arc::new(Store::open_in_memory(LabConfig::embedded_default().unwrap()).unwrap());
+            let settings = HttpSettings {
+                max_concurrent_requests: limit,
+                ..HttpSettings::default()
+            };
+            let app = app_with(AppState::new(store, LinkRegistry::new()), &settings);
+            let (started_tx, started_rx) = tokio::sync::oneshot::channel();
+            let (release_tx, release_rx) = std::sync::mpsc::channel::<()>();
+            let holder = tokio::task::spawn_blocking(move || {
+                started_tx.send(()).unwrap();
+                release_rx.recv().unwrap();
+            });
+            started_rx.await.unwrap();
+            let get = |uri: &str| {
+                app.clone()
+                    .oneshot(Request::get(uri).body(Body::empty()).unwrap())
+            };
+            let healthz = tokio::spawn(get("/healthz"));
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            let mut links = tokio::spawn(get("/api/v1/links"));
+            let early = tokio::time::timeout(Duration::from_millis(300), &mut links).await;
+            let answered = early.is_ok();
+            release_tx.send(()).unwrap();
+            holder.await.unwrap();
+            assert_eq!(healthz.await.unwrap().unwrap().status(), StatusCode::OK);
+            let links = match early {
+                Ok(done) => done,
+                Err(_) => links.await,
+            };
+            assert_eq!(links.unwrap().unwrap().status(), StatusCode::OK);
+            answered
+        })
+    }
+
+    #[test]
+    fn requests_beyond_the_concurrency_limit_wait_for_a_free_place() {
+        assert!(!links_answered_while_healthz_is_stuck(1));
+        assert!(links_answered_while_healthz_is_stuck(2));
     }
 }
