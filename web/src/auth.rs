@@ -12,12 +12,27 @@
 //!
 //! A request without a valid token is answered 401; with a valid token lacking the scope, 403.
 //! `/api/openapi.json`, `/fhir/r4/metadata` and `/metrics` need no token.
+//!
+//! Handlers never check tokens themselves: a protected handler takes [`RequireScope<S>`] as its
+//! first argument (`RequireScope<OrdersWrite>`), an extractor that answers 401/403 before any
+//! other argument (query, body) is read, and hands the handler the [`Principal`] who called.
+//! [`Principal`] is an enum so that a second kind of caller, a signed-in user whose role comes
+//! from a session cookie, can stand beside the machine clients.
 
+use std::marker::PhantomData;
+use std::sync::Arc;
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
 use axum::http::{header, HeaderMap};
+use axum::response::IntoResponse;
+use lis_core::model::Actor;
 use lis_core::Store;
 use sha2::{Digest, Sha256};
 
 use crate::error::AppError;
+use crate::request::blocking;
+use crate::state::AppState;
 
 /// What a token may do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -85,21 +100,49 @@ pub fn token_hash(secret: &str) -> String {
     lis_core::audit::hex(&Sha256::digest(secret.as_bytes()))
 }
 
-/// The client a request came from.
+/// Who made a request.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Caller {
-    /// The token's name.
-    pub name: String,
+pub enum Principal {
+    /// A machine client (the HIS, a FHIR client), known by its bearer token.
+    Machine {
+        /// The token's name (`lis token create NAME`).
+        name: String,
+        /// What the token may do. A stored scope this version does not know grants nothing.
+        scopes: Vec<Scope>,
+    },
 }
 
-/// Checks the request's bearer token and that it grants `scope`.
-pub fn require(store: &Store, headers: &HeaderMap, scope: Scope) -> Result<Caller, AppError> {
+impl Principal {
+    /// The caller's name, as the audit trail and the logs show it.
+    pub fn name(&self) -> &str {
+        match self {
+            Self::Machine { name, .. } => name,
+        }
+    }
+
+    /// Whether the caller may do what `scope` covers.
+    pub fn has_scope(&self, scope: Scope) -> bool {
+        match self {
+            Self::Machine { scopes, .. } => scopes.contains(&scope),
+        }
+    }
+
+    /// Who the audit trail records for what this caller does.
+    pub fn actor(&self) -> Actor {
+        match self {
+            Self::Machine { name, .. } => Actor::His(name.clone()),
+        }
+    }
+}
+
+/// The secret of the request's `Authorization: Bearer` header; 401 when there is none.
+pub fn bearer_secret(headers: &HeaderMap) -> Result<String, AppError> {
     let Some(value) = headers.get(header::AUTHORIZATION) else {
         return Err(AppError::Unauthorized(String::from(
             "this route needs a bearer token (Authorization: Bearer lis_...)",
         )));
     };
-    let secret = value
+    value
         .to_str()
         .ok()
         .and_then(|v| {
@@ -107,18 +150,87 @@ pub fn require(store: &Store, headers: &HeaderMap, scope: Scope) -> Result<Calle
             kind.eq_ignore_ascii_case("bearer").then(|| rest.trim())
         })
         .filter(|s| !s.is_empty())
+        .map(str::to_owned)
         .ok_or_else(|| {
             AppError::Unauthorized(String::from(
                 "the Authorization header must be `Bearer <token>`",
             ))
-        })?;
+        })
+}
+
+/// The machine client a token secret belongs to; 401 when it is unknown or revoked. Blocking: it
+/// reads the store.
+pub fn machine_principal(store: &Store, secret: &str) -> Result<Principal, AppError> {
     let token = store
         .token_by_hash(&token_hash(secret))?
         .ok_or_else(|| AppError::Unauthorized(String::from("unknown or revoked token")))?;
-    if !token.scopes.iter().any(|s| s == scope.as_str()) {
-        return Err(AppError::Forbidden {
-            scope: scope.as_str().to_owned(),
-        });
+    Ok(Principal::Machine {
+        name: token.name,
+        scopes: token
+            .scopes
+            .iter()
+            .filter_map(|s| Scope::parse(s))
+            .collect(),
+    })
+}
+
+/// A scope as a type, for [`RequireScope`]; `Rejection` is how a refusal is answered on the
+/// routes that need it (a JSON [`AppError`] body, or a FHIR OperationOutcome).
+pub trait ScopeMarker: Send + Sync + 'static {
+    /// The scope a route needs.
+    const SCOPE: Scope;
+    /// The answer when the caller is not authenticated (401) or lacks the scope (403).
+    type Rejection: From<AppError> + IntoResponse + Send + 'static;
+}
+
+/// [`Scope::OrdersWrite`] as a type.
+#[derive(Debug, Clone, Copy)]
+pub struct OrdersWrite;
+
+impl ScopeMarker for OrdersWrite {
+    const SCOPE: Scope = Scope::OrdersWrite;
+    type Rejection = AppError;
+}
+
+/// [`Scope::ResultsRead`] as a type.
+#[derive(Debug, Clone, Copy)]
+pub struct ResultsRead;
+
+impl ScopeMarker for ResultsRead {
+    const SCOPE: Scope = Scope::ResultsRead;
+    type Rejection = AppError;
+}
+
+/// The extractor of every protected route: the caller, authenticated and holding `S::SCOPE`.
+/// It answers 401 (with `WWW-Authenticate`) without a valid bearer token and 403 when the token
+/// lacks the scope. Put it first among a handler's arguments: extractors run in order, so no
+/// query or body is read for a caller who may not ask.
+#[derive(Debug, Clone)]
+pub struct RequireScope<S> {
+    /// Who called.
+    pub principal: Principal,
+    scope: PhantomData<S>,
+}
+
+impl<S: ScopeMarker> FromRequestParts<AppState> for RequireScope<S> {
+    type Rejection = S::Rejection;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let secret = bearer_secret(&parts.headers)?;
+        let store = Arc::clone(&state.store);
+        let principal = blocking(move || machine_principal(&store, &secret)).await?;
+        if !principal.has_scope(S::SCOPE) {
+            return Err(AppError::Forbidden {
+                scope: S::SCOPE.as_str().to_owned(),
+            }
+            .into());
+        }
+        Ok(Self {
+            principal,
+            scope: PhantomData,
+        })
     }
-    Ok(Caller { name: token.name })
 }

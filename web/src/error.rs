@@ -64,6 +64,12 @@ pub enum AppError {
         /// Why.
         message: String,
     },
+    /// 503: the request took longer than the server allows (`[http] request_timeout_secs`).
+    #[error("the request took longer than {seconds} s and was abandoned; try again later")]
+    Timeout {
+        /// The limit in seconds.
+        seconds: u64,
+    },
     /// 500: something failed inside; the log has the details under `reference`.
     #[error("internal error (reference {reference})")]
     Internal {
@@ -108,6 +114,7 @@ impl AppError {
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Timeout { .. } => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal { .. } => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -122,6 +129,7 @@ impl AppError {
             Self::Conflict(_) => ("conflict", None),
             Self::TooLarge { .. } => ("too_large", None),
             Self::Unprocessable { field, .. } => ("invalid", field.clone()),
+            Self::Timeout { .. } => ("timeout", None),
             Self::Internal { .. } => ("internal", None),
         };
         ErrorBody {

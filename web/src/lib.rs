@@ -4,12 +4,18 @@
 //! - [`cli`]: the `lis` commands (`parse`, `serve`, `config`, `audit`, `simulate`, `token`, ...),
 //!   parsed with clap.
 //! - [`serve`]: `lis serve`: config, store, links and the HTTP listener in one process.
-//! - [`app`]: the HTTP router ([`app::app`]); [`state`]: what handlers reach ([`state::AppState`]).
+//! - [`lab`]: the lab config with every instrument's connection section and profile, checked.
+//! - [`app`]: the one HTTP router with every route ([`app::app`]); [`state`]: the one state every
+//!   handler reaches ([`state::AppState`]).
 //! - `health`: `GET /healthz` and `GET /api/v1/links`.
-//! - [`api`]: the HIS-facing HTTP API ([`api::his_routes`]): REST orders and results.
+//! - [`api`]: the HIS-facing REST API: orders, results, deliveries, work-list downloads.
 //! - [`fhir`]: FHIR R4 read and search (Patient, ServiceRequest, DiagnosticReport, Observation).
-//! - [`auth`]: bearer tokens and scopes. [`error`]: the one HTTP error type.
 //! - [`openapi`]: the OpenAPI 3 document. [`metrics`]: Prometheus text at `/metrics`.
+//! - [`auth`]: bearer tokens, scopes and the [`auth::RequireScope`] extractor.
+//! - [`request`]: reading bodies and query strings; [`error`]: the one HTTP error type.
+//! - [`security_headers`]: the CSP and friends on every response.
+//! - [`http_settings`]: the `[http]` table (TLS files, timeouts, limits); [`listener`]: accepting
+//!   connections, plain or TLS.
 //!
 //! This crate knows HTTP and JSON; it holds no SQL and parses no wire format itself.
 
@@ -20,7 +26,12 @@ pub mod cli;
 pub mod error;
 pub mod fhir;
 mod health;
+pub mod http_settings;
+pub mod lab;
+pub mod listener;
 pub mod metrics;
 pub mod openapi;
+pub mod request;
+pub mod security_headers;
 pub mod serve;
 pub mod state;

@@ -15,8 +15,9 @@ use axum::response::IntoResponse;
 use lis_drivers::his::HisMetrics;
 use lis_drivers::link::{LinkState, LinkStatus};
 
-use crate::api::{blocking, HisState};
 use crate::error::AppError;
+use crate::request::blocking;
+use crate::state::AppState;
 
 /// The metric types used here, as written on the `# TYPE` line.
 #[derive(Debug, Clone, Copy)]
@@ -133,12 +134,12 @@ fn latency(m: &HisMetrics) -> Vec<Sample> {
 }
 
 /// Renders every metric.
-pub fn render_text(state: &HisState) -> Result<String, AppError> {
+pub fn render_text(state: &AppState) -> Result<String, AppError> {
     use Kind::{Counter, Gauge, Histogram};
     let links = state.links.snapshot();
     let (journal, results, unmatched) = state.store.counts()?;
     let outbox = state.store.outbox_counts()?;
-    let m = &state.metrics;
+    let m = &state.his_metrics;
     let families: [(&str, &str, Kind, Vec<Sample>); 22] = [
         (
             "lis_link_messages_in_total",
@@ -295,7 +296,7 @@ pub fn render_text(state: &HisState) -> Result<String, AppError> {
 }
 
 /// `GET /metrics`.
-pub async fn render(State(state): State<HisState>) -> Result<impl IntoResponse, AppError> {
+pub async fn render(State(state): State<AppState>) -> Result<impl IntoResponse, AppError> {
     blocking(move || {
         let body = render_text(&state)?;
         Ok((
@@ -319,14 +320,15 @@ mod tests {
         Priority, Protocol, Sex,
     };
     use lis_core::{LabConfig, Store};
+    use lis_drivers::link::LinkRegistry;
 
     use super::render_text;
-    use crate::api::HisState;
+    use crate::state::AppState;
 
     /// A lab whose store holds 3 journal entries (one analyzer message, two HIS messages),
     /// 2 result versions (glucose released by autoverification, sodium held), 1 unmatched result
     /// (specimen S9 has no order) and 1 pending outbox row (the released glucose).
-    fn lab() -> HisState {
+    fn lab() -> AppState {
         let store =
             Arc::new(Store::open_in_memory(LabConfig::embedded_default().unwrap()).unwrap());
         store
@@ -383,7 +385,7 @@ mod tests {
         store
             .journal_his("his", at, "unparsed", b"h2", Some("no MSH"))
             .unwrap();
-        HisState::new(store)
+        AppState::new(store, LinkRegistry::new())
     }
 
     /// Every family in the order `/metrics` writes them, for known counter values: the text
@@ -400,7 +402,7 @@ mod tests {
             .register("urine \"U1\"\\2\nx", "DEMO-URINE", "serial /dev/ttyUSB0");
         odd.report_error("checksum");
         odd.report_error("timeout");
-        let m = &state.metrics;
+        let m = &state.his_metrics;
         for (counter, value) in [
             (&m.orders_received, 11),
             (&m.orders_accepted, 7),

@@ -1,26 +1,34 @@
-//! [`AppState`]: what every HTTP handler can reach.
+//! [`AppState`]: what every HTTP handler can reach, the one state of the app.
 
 use std::sync::Arc;
 use std::time::SystemTime;
 
 use lis_core::{LabConfig, Store};
+use lis_drivers::his::HisMetrics;
 use lis_drivers::link::LinkRegistry;
+use lis_drivers::runner::OrderDownloads;
 
-/// Shared state of the HTTP app: the store, the link registry and the lab config. Cheap to clone.
+/// Shared state of the HTTP app. Cheap to clone: every field is shared.
 #[derive(Debug, Clone)]
 pub struct AppState {
     /// The lab's database.
     pub store: Arc<Store>,
-    /// The status of every analyzer link.
+    /// The status of every analyzer link (`/api/v1/links`, `/healthz`, `/metrics`).
     pub links: LinkRegistry,
-    /// The lab configuration in force.
+    /// The lab configuration in force (the store's).
     pub config: Arc<LabConfig>,
     /// When this process started serving.
     pub started_at: SystemTime,
+    /// The HIS counters, shared with the MLLP listener and the result senders (`/metrics`).
+    pub his_metrics: Arc<HisMetrics>,
+    /// Order downloads to the running analyzer links (none when no link runs).
+    pub downloads: OrderDownloads,
 }
 
 impl AppState {
-    /// State over an opened store and the registry its links update.
+    /// State over an opened store and the registry its links update, with fresh HIS counters and
+    /// no running link to download orders to; `lis serve` adds its own with
+    /// [`with_his_metrics`](Self::with_his_metrics) and [`with_downloads`](Self::with_downloads).
     pub fn new(store: Arc<Store>, links: LinkRegistry) -> Self {
         let config = Arc::new(store.config().clone());
         Self {
@@ -28,6 +36,20 @@ impl AppState {
             links,
             config,
             started_at: SystemTime::now(),
+            his_metrics: Arc::new(HisMetrics::new()),
+            downloads: OrderDownloads::default(),
         }
+    }
+
+    /// The same state counting into `metrics` (those of the running HIS integration).
+    pub fn with_his_metrics(mut self, metrics: Arc<HisMetrics>) -> Self {
+        self.his_metrics = metrics;
+        self
+    }
+
+    /// The same state downloading orders through `downloads` (those of the running links).
+    pub fn with_downloads(mut self, downloads: OrderDownloads) -> Self {
+        self.downloads = downloads;
+        self
     }
 }

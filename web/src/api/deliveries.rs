@@ -6,17 +6,17 @@
 // imports make redundant; the lint fires on generated code only.
 #![allow(unused_qualifications)]
 
-use axum::extract::{RawQuery, State};
-use axum::http::HeaderMap;
+use axum::extract::State;
 use axum::Json;
 use lis_core::store::HisDelivery;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::results::limit_param;
-use super::{blocking, query, HisState};
-use crate::auth::{require, Scope};
+use crate::auth::{RequireScope, ResultsRead};
 use crate::error::{AppError, ErrorBody};
+use crate::request::{blocking, QueryParams};
+use crate::state::AppState;
 
 /// Filters of `GET /api/v1/his/deliveries`.
 #[derive(Debug, Clone, Default, Deserialize, IntoParams)]
@@ -97,13 +97,11 @@ fn delivery_out(d: &HisDelivery) -> DeliveryOut {
     security(("bearer" = ["results:read"]))
 )]
 pub async fn list(
-    State(state): State<HisState>,
-    headers: HeaderMap,
-    RawQuery(raw): RawQuery,
+    _auth: RequireScope<ResultsRead>,
+    State(state): State<AppState>,
+    QueryParams(q): QueryParams<DeliveriesQuery>,
 ) -> Result<Json<DeliveriesOut>, AppError> {
     blocking(move || {
-        require(&state.store, &headers, Scope::ResultsRead)?;
-        let q: DeliveriesQuery = query(raw.as_deref())?;
         match q.state.as_deref().map(str::trim) {
             Some("failed") => {}
             other => {

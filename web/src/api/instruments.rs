@@ -2,15 +2,14 @@
 //! as one work-list download (E1394 O records, or OML^O33), where its profile takes downloads.
 
 use axum::extract::{Path, State};
-use axum::http::HeaderMap;
 use axum::Json;
 use lis_drivers::runner::{Download, DownloadError};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::HisState;
-use crate::auth::{require, Scope};
+use crate::auth::{OrdersWrite, RequireScope};
 use crate::error::{AppError, ErrorBody};
+use crate::state::AppState;
 
 /// What a download request did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -37,15 +36,10 @@ pub struct DownloadOut {
     security(("bearer" = ["orders:write"]))
 )]
 pub async fn download(
-    State(state): State<HisState>,
+    _auth: RequireScope<OrdersWrite>,
+    State(state): State<AppState>,
     Path(instrument): Path<String>,
-    headers: HeaderMap,
 ) -> Result<Json<DownloadOut>, AppError> {
-    {
-        let store = state.store.clone();
-        let headers = headers.clone();
-        super::blocking(move || require(&store, &headers, Scope::OrdersWrite).map(|_| ())).await?;
-    }
     let queued_tests = match state.downloads.download_orders(&instrument).await {
         Ok(Download::Queued(n)) => n,
         Ok(Download::NothingPending) => 0,

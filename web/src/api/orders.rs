@@ -1,18 +1,17 @@
 //! Orders as JSON: the REST twin of the HL7 ORM^O01/OML^O21 listener, with the same checks.
 
-use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::Json;
 use lis_core::config::LabConfig;
-use lis_core::model::{Actor, NewOrder, NewPatient, NewSpecimen, Priority, Sex};
+use lis_core::model::{NewOrder, NewPatient, NewSpecimen, Priority, Sex};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{blocking, body_bytes, json_body, timestamp_param, HisState};
-use crate::auth::{require, Scope};
+use crate::auth::{OrdersWrite, RequireScope, ResultsRead};
 use crate::error::{AppError, ErrorBody};
+use crate::request::{blocking, timestamp_param, JsonBody};
+use crate::state::AppState;
 
 /// The patient of an order.
 #[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
@@ -214,7 +213,7 @@ pub fn to_new_order(lab: &LabConfig, o: &OrderIn) -> Result<NewOrder, AppError> 
     })
 }
 
-fn order_out(state: &HisState, placer: &str) -> Result<OrderOut, AppError> {
+fn order_out(state: &AppState, placer: &str) -> Result<OrderOut, AppError> {
     let order = state
         .store
         .order_by_placer(placer)?
@@ -263,15 +262,13 @@ fn order_out(state: &HisState, placer: &str) -> Result<OrderOut, AppError> {
     security(("bearer" = ["orders:write"]))
 )]
 pub async fn place(
-    State(state): State<HisState>,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    auth: RequireScope<OrdersWrite>,
+    State(state): State<AppState>,
+    JsonBody(input): JsonBody<OrderIn>,
 ) -> Result<(StatusCode, Json<OrderOut>), AppError> {
     blocking(move || {
-        let caller = require(&state.store, &headers, Scope::OrdersWrite)?;
-        let input: OrderIn = json_body(&body_bytes(body)?)?;
         let order = to_new_order(state.store.config(), &input)?;
-        state.store.place_order(order, &Actor::His(caller.name))?;
+        state.store.place_order(order, &auth.principal.actor())?;
         Ok((
             StatusCode::CREATED,
             Json(order_out(&state, input.placer_number.trim())?),
@@ -299,14 +296,12 @@ pub async fn place(
     security(("bearer" = ["orders:write"]))
 )]
 pub async fn cancel(
-    State(state): State<HisState>,
+    auth: RequireScope<OrdersWrite>,
+    State(state): State<AppState>,
     Path(placer): Path<String>,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    JsonBody(input): JsonBody<CancelIn>,
 ) -> Result<Json<OrderOut>, AppError> {
     blocking(move || {
-        let caller = require(&state.store, &headers, Scope::OrdersWrite)?;
-        let input: CancelIn = json_body(&body_bytes(body)?)?;
         required("reason", &input.reason)?;
         let order = state
             .store
@@ -314,7 +309,7 @@ pub async fn cancel(
             .ok_or_else(|| AppError::NotFound(format!("order {placer:?} not found")))?;
         state
             .store
-            .cancel_order(order.id, input.reason.trim(), &Actor::His(caller.name))?;
+            .cancel_order(order.id, input.reason.trim(), &auth.principal.actor())?;
         Ok(Json(order_out(&state, &placer)?))
     })
     .await
@@ -335,13 +330,9 @@ pub async fn cancel(
     security(("bearer" = ["results:read"]))
 )]
 pub async fn status(
-    State(state): State<HisState>,
+    _auth: RequireScope<ResultsRead>,
+    State(state): State<AppState>,
     Path(placer): Path<String>,
-    headers: HeaderMap,
 ) -> Result<Json<OrderOut>, AppError> {
-    blocking(move || {
-        require(&state.store, &headers, Scope::ResultsRead)?;
-        Ok(Json(order_out(&state, &placer)?))
-    })
-    .await
+    blocking(move || Ok(Json(order_out(&state, &placer)?))).await
 }

@@ -4,8 +4,7 @@
 // this module's imports make redundant; the lint fires on generated code only.
 #![allow(unused_qualifications)]
 
-use axum::extract::{RawQuery, State};
-use axum::http::HeaderMap;
+use axum::extract::State;
 use axum::Json;
 use lis_core::store::{ReleasedFilter, ReleasedResult};
 use lis_core::LabConfig;
@@ -13,9 +12,10 @@ use lis_drivers::his::oru::{abnormal_flags, reference_range, ucum_code};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{blocking, query, timestamp_param, HisState};
-use crate::auth::{require, Scope};
+use crate::auth::{RequireScope, ResultsRead};
 use crate::error::{AppError, ErrorBody};
+use crate::request::{blocking, timestamp_param, QueryParams};
+use crate::state::AppState;
 
 /// Most rows one call returns.
 pub const MAX_LIMIT: usize = 1000;
@@ -174,13 +174,11 @@ pub(crate) fn limit_param(field: &str, value: Option<&str>) -> Result<usize, App
     security(("bearer" = ["results:read"]))
 )]
 pub async fn list(
-    State(state): State<HisState>,
-    headers: HeaderMap,
-    RawQuery(raw): RawQuery,
+    _auth: RequireScope<ResultsRead>,
+    State(state): State<AppState>,
+    QueryParams(q): QueryParams<ResultsQuery>,
 ) -> Result<Json<ResultsOut>, AppError> {
     blocking(move || {
-        require(&state.store, &headers, Scope::ResultsRead)?;
-        let q: ResultsQuery = query(raw.as_deref())?;
         let corrected = match q.status.as_deref().map(str::trim) {
             None | Some("") => None,
             Some("final") => Some(false),

@@ -12,11 +12,13 @@ use lis_core::model::{
     Protocol, Sex,
 };
 use lis_core::{LabConfig, Store};
+use lis_drivers::link::LinkRegistry;
 use serde_json::{json, Value};
 use tower::ServiceExt;
 
-use super::{his_routes, HisState};
+use crate::app::app;
 use crate::auth::token_hash;
+use crate::state::AppState;
 
 const ALL: &str = "lis_all";
 const ORDERS: &str = "lis_orders";
@@ -24,7 +26,7 @@ const RESULTS: &str = "lis_results";
 const FHIR: &str = "lis_fhir";
 
 struct Lab {
-    state: HisState,
+    state: AppState,
     /// Result released by autoverification (glucose 5.2).
     released: i64,
     /// Result held for review (sodium with an analyzer flag).
@@ -119,7 +121,7 @@ fn lab() -> Lab {
     );
     let patient_id = store.order(order_id).unwrap().patient_id;
     Lab {
-        state: HisState::new(store),
+        state: AppState::new(store, LinkRegistry::new()),
         released,
         held,
         order_id,
@@ -142,7 +144,7 @@ async fn call(
         .header(header::CONTENT_TYPE, "application/json")
         .body(body.map_or_else(Body::empty, |b| Body::from(b.to_owned())))
         .unwrap();
-    let response = his_routes(lab.state.clone()).oneshot(req).await.unwrap();
+    let response = app(lab.state.clone()).oneshot(req).await.unwrap();
     let status = response.status();
     let content_type = response
         .headers()
@@ -340,6 +342,27 @@ async fn results_pull_returns_released_results_only() {
     assert_eq!(
         get("/api/v1/results", Some(ORDERS)).await.0,
         StatusCode::FORBIDDEN
+    );
+    // The token is checked before the query is read: 401 and 403 even for a bad parameter.
+    let (s, _, v) = get("/api/v1/results?since=yesterday", None).await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("unauthorized"))
+    );
+    let (s, _, v) = get("/api/v1/results?colour=red", Some(ORDERS)).await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("forbidden"))
+    );
+    // A parameter given twice is refused, naming it, rather than one of the two being dropped.
+    let (s, _, v) = get(
+        "/api/v1/results?status=final&status=corrected",
+        Some(RESULTS),
+    )
+    .await;
+    assert_eq!(
+        (s, v["field"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("status"))
     );
     let (s, _, v) = get("/api/v1/results?since=yesterday", Some(RESULTS)).await;
     assert_eq!(

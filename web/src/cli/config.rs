@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use clap::Subcommand;
 
-use crate::serve::lab;
+use crate::lab;
 
 /// `lis config ...`.
 #[derive(Debug, Subcommand)]

@@ -15,7 +15,7 @@ use lis_core::store::DB_FILE;
 use lis_core::Store;
 use serde_json::{json, Value};
 
-use crate::serve::lab;
+use crate::lab;
 
 /// Where the store is, and the lab config it runs with.
 #[derive(Debug, Args)]

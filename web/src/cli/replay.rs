@@ -29,8 +29,8 @@ use lis_drivers::profile::{Framing, Profile};
 use lis_drivers::trace::{trace_files, Damage, TraceItem, TraceReader};
 use serde_json::{json, Value};
 
-use crate::serve::lab;
-use crate::serve::links::profiles;
+use crate::lab;
+use crate::lab::profiles;
 
 /// Arguments of `lis replay`.
 #[derive(Debug, Args)]

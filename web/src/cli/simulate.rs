@@ -15,7 +15,7 @@ use lis_drivers::simulator::{self, SimOptions, SimTarget};
 use lis_drivers::transport::serial::SerialSettings;
 use serde_json::json;
 
-use crate::serve::links::profiles;
+use crate::lab::profiles;
 
 /// Arguments of `lis simulate`.
 #[derive(Debug, Args)]

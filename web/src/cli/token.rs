@@ -51,7 +51,7 @@ pub enum TokenCommand {
 }
 
 fn open_store(data: &Path, config: Option<&Path>) -> anyhow::Result<Store> {
-    let lab = crate::serve::lab::load(config).map_err(|p| anyhow::anyhow!("{p}"))?;
+    let lab = crate::lab::load(config).map_err(|p| anyhow::anyhow!("{p}"))?;
     Store::open(data, lab.config)
         .with_context(|| format!("cannot open the store in {}", data.display()))
 }

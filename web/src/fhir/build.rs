@@ -9,9 +9,9 @@ use lis_core::validation::Flag;
 use lis_core::LabConfig;
 use lis_drivers::his::oru::{name_parts, reference_range, ucum_code};
 
+use super::answer::{FhirError, MAX_COUNT};
 use super::resources::*;
-use super::{FhirError, MAX_COUNT};
-use crate::api::HisState;
+use crate::state::AppState;
 
 fn rfc3339(t: Timestamp) -> String {
     t.to_string()
@@ -226,7 +226,7 @@ pub fn report_resource(
 }
 
 pub(crate) fn request_resource(
-    state: &HisState,
+    state: &AppState,
     order: &Order,
 ) -> Result<ServiceRequest, FhirError> {
     let lab = state.store.config();
@@ -284,7 +284,7 @@ pub(crate) fn request_resource(
 
 /// Released results of an order and whether every test of it is released.
 pub(crate) fn released_of_order(
-    state: &HisState,
+    state: &AppState,
     order: &Order,
 ) -> Result<(Vec<ReleasedResult>, bool), FhirError> {
     let released = state.store.released_results(&ReleasedFilter {

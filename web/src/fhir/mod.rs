@@ -14,91 +14,31 @@
 //! Observation of a result not released is 404, a DiagnosticReport holds released results only.
 //! Errors are OperationOutcomes.
 
+mod answer;
 mod build;
 pub mod resources;
 mod search;
 
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{header, HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
 use lis_core::lifecycle::ResultState;
 use lis_core::store::{ReleasedFilter, ReleasedResult};
-use serde::Serialize;
 
+use self::answer::{fhir_json, FhirResult};
+pub use self::answer::{FhirError, FhirRead, MAX_COUNT};
 use self::build::{id_param, released_of_order, request_resource};
 pub use self::build::{observation_resource, patient_resource, report_resource};
-use self::resources::*;
 use self::search::SearchType;
-use crate::api::{blocking, HisState};
-use crate::auth::{require, Scope};
+use crate::auth::RequireScope;
 use crate::error::AppError;
+use crate::request::blocking;
+use crate::state::AppState;
 
-/// Most entries one search returns.
-pub const MAX_COUNT: usize = 1000;
-
-/// An [`AppError`] answered as an OperationOutcome.
-#[derive(Debug)]
-pub struct FhirError(pub AppError);
-
-impl From<AppError> for FhirError {
-    fn from(e: AppError) -> Self {
-        Self(e)
-    }
-}
-
-impl From<lis_core::StoreError> for FhirError {
-    fn from(e: lis_core::StoreError) -> Self {
-        Self(AppError::from(e))
-    }
-}
-
-impl IntoResponse for FhirError {
-    fn into_response(self) -> Response {
-        let status = self.0.status();
-        let code = match status {
-            StatusCode::UNAUTHORIZED => "login",
-            StatusCode::FORBIDDEN => "forbidden",
-            StatusCode::NOT_FOUND => "not-found",
-            StatusCode::BAD_REQUEST | StatusCode::UNPROCESSABLE_ENTITY => "invalid",
-            _ => "exception",
-        };
-        let body = OperationOutcome {
-            resource_type: "OperationOutcome",
-            issue: vec![Issue {
-                severity: "error",
-                code,
-                diagnostics: self.0.to_string(),
-            }],
-        };
-        let mut response = fhir_json(status, &body);
-        if status == StatusCode::UNAUTHORIZED {
-            response.headers_mut().insert(
-                header::WWW_AUTHENTICATE,
-                header::HeaderValue::from_static("Bearer realm=\"lis\""),
-            );
-        }
-        response
-    }
-}
-
-fn fhir_json<T: Serialize>(status: StatusCode, body: &T) -> Response {
-    match serde_json::to_vec(body) {
-        Ok(bytes) => (
-            status,
-            [(header::CONTENT_TYPE, "application/fhir+json; charset=utf-8")],
-            bytes,
-        )
-            .into_response(),
-        Err(e) => AppError::internal(&e).into_response(),
-    }
-}
-
-type FhirResult = Result<Response, FhirError>;
-
-/// The FHIR routes (merged by [`crate::api::his_routes`]).
-pub fn routes() -> Router<HisState> {
+/// The FHIR routes, for [`crate::app::app`] to merge.
+pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/fhir/r4/metadata", get(metadata))
         .route("/fhir/r4/Patient", get(search_patients))
@@ -138,12 +78,11 @@ async fn metadata() -> Response {
 }
 
 async fn read_patient(
-    State(state): State<HisState>,
+    _auth: RequireScope<FhirRead>,
+    State(state): State<AppState>,
     Path(id): Path<String>,
-    headers: HeaderMap,
 ) -> FhirResult {
     blocking(move || {
-        require(&state.store, &headers, Scope::FhirRead)?;
         let p = state.store.patient(id_param("Patient", &id)?)?;
         Ok(fhir_json(StatusCode::OK, &patient_resource(&p)))
     })
@@ -151,8 +90,8 @@ async fn read_patient(
 }
 
 async fn search_patients(
-    State(state): State<HisState>,
-    headers: HeaderMap,
+    _auth: RequireScope<FhirRead>,
+    State(state): State<AppState>,
     RawQuery(raw): RawQuery,
 ) -> FhirResult {
     let patients = SearchType {
@@ -162,7 +101,6 @@ async fn search_patients(
     patients
         .run(
             state,
-            headers,
             raw,
             |state, s| match &s.patient_his_id {
                 Some(his) => Ok(state.store.patient_by_his_id(his)?.into_iter().collect()),
@@ -174,7 +112,7 @@ async fn search_patients(
 }
 
 /// A released result by id (`None` when it is not released).
-fn released_result(state: &HisState, id: i64) -> Result<Option<ReleasedResult>, FhirError> {
+fn released_result(state: &AppState, id: i64) -> Result<Option<ReleasedResult>, FhirError> {
     let result = match state.store.result(id) {
         Ok(r) => r,
         Err(lis_core::StoreError::NotFound { .. }) => return Ok(None),
@@ -198,12 +136,11 @@ fn released_result(state: &HisState, id: i64) -> Result<Option<ReleasedResult>, 
 }
 
 async fn read_observation(
-    State(state): State<HisState>,
+    _auth: RequireScope<FhirRead>,
+    State(state): State<AppState>,
     Path(id): Path<String>,
-    headers: HeaderMap,
 ) -> FhirResult {
     blocking(move || {
-        require(&state.store, &headers, Scope::FhirRead)?;
         let r = released_result(&state, id_param("Observation", &id)?)?
             .ok_or_else(|| FhirError(AppError::NotFound(format!("Observation/{id} not found"))))?;
         Ok(fhir_json(
@@ -215,8 +152,8 @@ async fn read_observation(
 }
 
 async fn search_observations(
-    State(state): State<HisState>,
-    headers: HeaderMap,
+    _auth: RequireScope<FhirRead>,
+    State(state): State<AppState>,
     RawQuery(raw): RawQuery,
 ) -> FhirResult {
     let observations = SearchType {
@@ -234,7 +171,6 @@ async fn search_observations(
     observations
         .run(
             state,
-            headers,
             raw,
             |state, s| {
                 let since = s
@@ -262,12 +198,11 @@ async fn search_observations(
 }
 
 async fn read_report(
-    State(state): State<HisState>,
+    _auth: RequireScope<FhirRead>,
+    State(state): State<AppState>,
     Path(id): Path<String>,
-    headers: HeaderMap,
 ) -> FhirResult {
     blocking(move || {
-        require(&state.store, &headers, Scope::FhirRead)?;
         let not_found = || {
             FhirError(AppError::NotFound(format!(
                 "DiagnosticReport/{id} not found"
@@ -286,8 +221,8 @@ async fn read_report(
 }
 
 async fn search_reports(
-    State(state): State<HisState>,
-    headers: HeaderMap,
+    _auth: RequireScope<FhirRead>,
+    State(state): State<AppState>,
     RawQuery(raw): RawQuery,
 ) -> FhirResult {
     let reports = SearchType {
@@ -304,7 +239,6 @@ async fn search_reports(
     reports
         .run(
             state,
-            headers,
             raw,
             |state, s| {
                 Ok(state
@@ -337,12 +271,11 @@ async fn search_reports(
 }
 
 async fn read_request(
-    State(state): State<HisState>,
+    _auth: RequireScope<FhirRead>,
+    State(state): State<AppState>,
     Path(id): Path<String>,
-    headers: HeaderMap,
 ) -> FhirResult {
     blocking(move || {
-        require(&state.store, &headers, Scope::FhirRead)?;
         let order = match state.store.order(id_param("ServiceRequest", &id)?) {
             Ok(o) => o,
             Err(lis_core::StoreError::NotFound { .. }) => {
@@ -361,8 +294,8 @@ async fn read_request(
 }
 
 async fn search_requests(
-    State(state): State<HisState>,
-    headers: HeaderMap,
+    _auth: RequireScope<FhirRead>,
+    State(state): State<AppState>,
     RawQuery(raw): RawQuery,
 ) -> FhirResult {
     let requests = SearchType {
@@ -377,7 +310,6 @@ async fn search_requests(
     requests
         .run(
             state,
-            headers,
             raw,
             |state, s| {
                 Ok(state

@@ -1,16 +1,16 @@
 //! Search parameters, the search-type interaction every resource shares, and searchset
 //! Bundles.
 
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use jiff::Timestamp;
 use lis_core::LabConfig;
 use serde::Serialize;
 
+use super::answer::{fhir_json, FhirError, FhirResult, MAX_COUNT};
 use super::resources::{Bundle, BundleEntry, BundleLink};
-use super::{fhir_json, FhirError, FhirResult, MAX_COUNT};
-use crate::api::{blocking, HisState};
-use crate::auth::{require, Scope};
 use crate::error::AppError;
+use crate::request::{blocking, query_pairs};
+use crate::state::AppState;
 
 /// A comparison on a time: prefix and the interval the value names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -94,7 +94,7 @@ pub(crate) struct Search {
 }
 
 fn parse_search(
-    state: &HisState,
+    state: &AppState,
     raw: Option<&str>,
     allowed: &[&str],
 ) -> Result<Search, FhirError> {
@@ -103,10 +103,7 @@ fn parse_search(
         count: 100,
         ..Search::default()
     };
-    for pair in raw.unwrap_or("").split('&').filter(|p| !p.is_empty()) {
-        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-        let k = crate::api::decode_component(k);
-        let v = crate::api::decode_component(v);
+    for (k, v) in query_pairs(raw)? {
         if !allowed.contains(&k.as_str()) && !["_count", "_format"].contains(&k.as_str()) {
             return Err(FhirError(AppError::bad_field(
                 k,
@@ -174,7 +171,7 @@ pub(super) struct SearchType {
 }
 
 impl SearchType {
-    /// Answers one search: checks the token (scope `fhir:read`) before reading the query, reads
+    /// Answers one search (the handler's `RequireScope<FhirRead>` has checked the token): reads
     /// the parameters, asks `candidates` for what the store lists, turns each candidate into an
     /// entry with `entry` (`None`: it does not match) until `_count` entries are found, and
     /// answers the searchset Bundle. An entry is `(id, resource)`, served at `{kind}/{id}`.
@@ -182,11 +179,10 @@ impl SearchType {
     /// function is called.
     pub(super) async fn run<C, R>(
         self,
-        state: HisState,
-        headers: HeaderMap,
+        state: AppState,
         raw: Option<String>,
-        candidates: impl FnOnce(&HisState, &Search) -> Result<Vec<C>, FhirError> + Send + 'static,
-        mut entry: impl FnMut(&HisState, &Search, C) -> Result<Option<(i64, R)>, FhirError>
+        candidates: impl FnOnce(&AppState, &Search) -> Result<Vec<C>, FhirError> + Send + 'static,
+        mut entry: impl FnMut(&AppState, &Search, C) -> Result<Option<(i64, R)>, FhirError>
             + Send
             + 'static,
     ) -> FhirResult
@@ -194,7 +190,6 @@ impl SearchType {
         R: Serialize,
     {
         blocking(move || {
-            require(&state.store, &headers, Scope::FhirRead)?;
             let s = parse_search(&state, raw.as_deref(), self.params)?;
             let mut found = Vec::new();
             if !s.patient_unknown {

@@ -12,11 +12,13 @@ use lis_core::model::{
     Observation, Priority, Protocol, Sex, StoredObservation,
 };
 use lis_core::{LabConfig, Store};
+use lis_drivers::link::LinkRegistry;
 use serde_json::Value;
 use tower::ServiceExt;
 
-use crate::api::HisState;
+use crate::app::app;
 use crate::auth::token_hash;
+use crate::state::AppState;
 
 const FHIR: &str = "lis_fhir";
 const RESULTS: &str = "lis_results";
@@ -25,7 +27,7 @@ const RESULTS: &str = "lis_results";
 /// order 1 (BN001, result r1 received 2025-03-01 09:00 in Hanoi), order 2 (BN001, r2 received
 /// 2025-03-02 09:00), order 3 (BN002, no result yet).
 struct Lab {
-    state: HisState,
+    state: AppState,
     orders: [i64; 3],
     results: [i64; 2],
     patients: [i64; 2],
@@ -120,7 +122,7 @@ fn lab() -> Lab {
     }
     let patients = ["BN001", "BN002"].map(|his| store.patient_by_his_id(his).unwrap().unwrap().id);
     Lab {
-        state: HisState::new(store),
+        state: AppState::new(store, LinkRegistry::new()),
         orders,
         results,
         patients,
@@ -132,8 +134,7 @@ async fn get(lab: &Lab, uri: &str, token: Option<&str>) -> (StatusCode, Option<S
     if let Some(t) = token {
         req = req.header(header::AUTHORIZATION, format!("Bearer {t}"));
     }
-    let response = super::routes()
-        .with_state(lab.state.clone())
+    let response = app(lab.state.clone())
         .oneshot(req.body(Body::empty()).unwrap())
         .await
         .unwrap();

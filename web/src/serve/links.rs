@@ -1,58 +1,14 @@
-//! Starting every configured link (the drivers' [`start_links`]) and checking link profiles for
-//! `lis config check`.
+//! Starting every configured link (the drivers' [`start_links`]).
 
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use lis_core::{Ingestor, Store};
-use lis_drivers::config::{LinkConfig, Protocol};
 use lis_drivers::link::LinkRegistry;
-use lis_drivers::profile::{MessageProtocol, ProfileSet};
 use lis_drivers::runner::{start_links, RunningLinks};
 use tokio_util::sync::CancellationToken;
 
-use super::lab::Lab;
 use super::ServeError;
-
-/// The embedded analyzer profiles, read once.
-pub fn profiles() -> Result<&'static ProfileSet, String> {
-    static PROFILES: OnceLock<Result<ProfileSet, String>> = OnceLock::new();
-    PROFILES
-        .get_or_init(|| ProfileSet::embedded().map_err(|e| e.to_string()))
-        .as_ref()
-        .map_err(Clone::clone)
-}
-
-/// Checks that the link's profile (its own `profile`, else the instrument's) exists and that the
-/// connection's protocol carries the profile's messages.
-pub fn check_profile(link: &LinkConfig, instrument_profile: &str) -> Result<(), String> {
-    let name = if link.profile.is_empty() {
-        instrument_profile
-    } else {
-        link.profile.as_str()
-    };
-    let set = profiles()?;
-    let Some(profile) = set.get(name) else {
-        return Err(format!(
-            "unknown profile `{name}` (known: {})",
-            set.names().collect::<Vec<_>>().join(", ")
-        ));
-    };
-    let fits = matches!(
-        (link.protocol, profile.protocol),
-        (
-            Protocol::AstmE1381 | Protocol::AstmRaw,
-            MessageProtocol::Astm
-        ) | (Protocol::Hl7Mllp, MessageProtocol::Hl7)
-    );
-    if fits {
-        Ok(())
-    } else {
-        Err(format!(
-            "protocol {:?} does not carry profile `{name}`'s {:?} messages",
-            link.protocol, profile.protocol
-        ))
-    }
-}
+use crate::lab::{profiles, Lab};
 
 /// Opens every link's transport and spawns its task; the store's group-commit writer is shared by
 /// all links.

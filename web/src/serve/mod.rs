@@ -1,10 +1,10 @@
 //! `lis serve`: the lab config, the store, every analyzer link and the HTTP listener in one process,
 //! until Ctrl-C or SIGTERM.
 //!
-//! Start order: the config is checked completely first (a bad config starts nothing), then the store
-//! is opened (migrations run), then every link's transport is opened (a TCP port in use is reported
+//! Start order: the config is checked completely first, with the HTTPS certificate and key when
+//! the `[http]` settings name them (a bad config starts nothing), then the store is opened (migrations run), then every link's transport is opened (a TCP port in use is reported
 //! here), then the HTTP listener is bound. The bound addresses are written to stderr as
-//! `lis: http listening on ADDR` and `lis: link NAME TRANSPORT` lines, so a caller that asked for
+//! `lis: http listening on ADDR` (`https` with TLS) and `lis: link NAME TRANSPORT` lines, so a caller that asked for
 //! port 0 learns the real ports (they are also in `GET /api/v1/links`).
 //!
 //! Shutdown: the signal cancels one [`CancellationToken`]. Links stop reading, wait for stores in
@@ -12,10 +12,8 @@
 //! sends them again), flush and sync their traces; the HTTP listener finishes its requests; then
 //! the store is closed.
 //!
-//! - [`lab`]: the lab config with every instrument's connection section, checked.
 //! - [`links`]: starting the links.
 
-pub mod lab;
 pub mod links;
 
 use std::io::Write;
@@ -28,7 +26,11 @@ use lis_core::Store;
 use lis_drivers::link::LinkRegistry;
 use tokio_util::sync::CancellationToken;
 
-use crate::app::app;
+use crate::app::app_with;
+use crate::http_settings::{HttpSettings, HttpSettingsError};
+use crate::lab;
+use crate::listener::tls::{server_config, TlsError};
+use crate::listener::Listener;
 use crate::state::AppState;
 
 /// Default HTTP address: loopback only, so a fresh install is not reachable from the network.
@@ -73,6 +75,12 @@ pub enum ServeError {
     /// The `[his]` section is wrong or its orders listener could not be bound.
     #[error("his: {0}")]
     His(String),
+    /// The `[http]` settings are wrong.
+    #[error("{0}")]
+    HttpSettings(#[from] HttpSettingsError),
+    /// The HTTPS certificate or key cannot be used; nothing was served.
+    #[error("https: {0}")]
+    Tls(#[from] TlsError),
     /// The HTTP listener could not be bound or failed.
     #[error("http {address}: {source}")]
     Http {
@@ -87,6 +95,8 @@ pub enum ServeError {
 pub async fn serve(options: ServeOptions, shutdown: CancellationToken) -> Result<(), ServeError> {
     let mut lab = lab::load(options.config.as_deref())?;
     lab.default_trace_dir(&options.data_dir);
+    let http_settings = HttpSettings::from_table(lab.config.http.as_ref())?;
+    let tls = http_settings.tls.as_ref().map(server_config).transpose()?;
     tracing::info!(
         config = %lab.config.source_name,
         tests = lab.config.tests.len(),
@@ -146,7 +156,7 @@ pub async fn serve(options: ServeOptions, shutdown: CancellationToken) -> Result
         }
     };
 
-    let listener = tokio::net::TcpListener::bind(&options.http)
+    let listener = Listener::bind(&options.http, tls, &http_settings)
         .await
         .map_err(|source| ServeError::Http {
             address: options.http.clone(),
@@ -156,23 +166,15 @@ pub async fn serve(options: ServeOptions, shutdown: CancellationToken) -> Result
         address: options.http.clone(),
         source,
     })?;
-    announce(&format!("http listening on {bound}"));
-    tracing::info!(%bound, "http listening");
+    let scheme = if listener.is_tls() { "https" } else { "http" };
+    announce(&format!("{scheme} listening on {bound}"));
+    tracing::info!(%bound, scheme, "http listening");
 
-    let state = AppState::new(Arc::clone(&store), registry.clone());
-    let his_state = crate::api::HisState {
-        store: Arc::clone(&store),
-        metrics: his_metrics,
-        links: registry.clone(),
-        downloads: running.order_downloads(),
-    };
-    let router = app(state).merge(crate::api::his_routes(his_state));
-    let http_shutdown = shutdown.clone();
-    let http = tokio::spawn(async move {
-        axum::serve(listener, router)
-            .with_graceful_shutdown(async move { http_shutdown.cancelled().await })
-            .await
-    });
+    let state = AppState::new(Arc::clone(&store), registry.clone())
+        .with_his_metrics(his_metrics)
+        .with_downloads(running.order_downloads());
+    let router = app_with(state, &http_settings);
+    let http = tokio::spawn(listener.serve(router, shutdown.clone()));
 
     shutdown.cancelled().await;
     tracing::info!("shutting down: links finish the messages in flight");
@@ -181,8 +183,7 @@ pub async fn serve(options: ServeOptions, shutdown: CancellationToken) -> Result
         his.join().await;
     }
     match tokio::time::timeout(HTTP_SHUTDOWN_GRACE, http).await {
-        Ok(Ok(Ok(()))) => {}
-        Ok(Ok(Err(error))) => tracing::warn!(%error, "http listener ended with an error"),
+        Ok(Ok(())) => {}
         Ok(Err(error)) => tracing::warn!(%error, "http task failed"),
         Err(_) => tracing::warn!("http requests still open after the grace period; closing"),
     }

@@ -1,13 +1,17 @@
-//! Reading the lab config for `lis serve` and `lis config check`: core's validation plus every
-//! instrument's `connection` section, read by the drivers' [`LinkConfig`], with the key path and
-//! line of each problem. A config with any problem starts nothing.
+//! Reading the lab config for `lis serve`, `lis config check` and the commands that open the
+//! store: core's validation plus every instrument's `connection` section, read by the drivers'
+//! [`LinkConfig`] and checked against the embedded analyzer profiles ([`profiles`],
+//! [`check_profile`]), with the key path and line of each problem. A config with any problem
+//! starts nothing.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use lis_core::config::ConfigErrors;
 use lis_core::LabConfig;
-use lis_drivers::config::{ConfigError as LinkConfigError, LinkConfig};
+use lis_drivers::config::{ConfigError as LinkConfigError, LinkConfig, Protocol};
+use lis_drivers::profile::{MessageProtocol, ProfileSet};
 use toml::de::{DeTable, DeValue};
 
 /// The name the embedded default config is reported under.
@@ -132,7 +136,36 @@ pub fn check(text: &str, source_name: &str) -> Result<Lab, LabProblems> {
         })
         .collect();
     let links = check_connections(text, source_name, &instruments)?;
+    if let Err(e) = crate::http_settings::HttpSettings::from_table(config.http.as_ref()) {
+        return Err(LabProblems {
+            source_name: source_name.to_owned(),
+            problems: vec![Problem {
+                path: format!("http.{}", e.key),
+                line: section_key_line(text, "http", &e.key),
+                message: e.message,
+            }],
+        });
+    }
     Ok(Lab { config, links })
+}
+
+/// The 1-based line of `key = ...` inside the `[section]` table of a TOML text, if written there.
+fn section_key_line(text: &str, section: &str, key: &str) -> Option<usize> {
+    let header = format!("[{section}]");
+    let mut inside = false;
+    for (n, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.starts_with('[') {
+            inside = line == header;
+        } else if inside
+            && line
+                .strip_prefix(key)
+                .is_some_and(|rest| rest.trim_start().starts_with('='))
+        {
+            return Some(n + 1);
+        }
+    }
+    None
 }
 
 /// What the connection checks need of an instrument.
@@ -198,8 +231,7 @@ fn check_connections(
         };
         match LinkConfig::from_table(&instrument.connection) {
             Ok(link) => {
-                if let Err(message) = crate::serve::links::check_profile(&link, &instrument.profile)
-                {
+                if let Err(message) = check_profile(&link, &instrument.profile) {
                     // The profile named in the connection, else the instrument's own `profile`.
                     let (path, line) = if link.profile.is_empty() {
                         (
@@ -340,6 +372,47 @@ pub fn default_data_dir() -> PathBuf {
     PathBuf::from("lis-data")
 }
 
+/// The embedded analyzer profiles, read once.
+pub fn profiles() -> Result<&'static ProfileSet, String> {
+    static PROFILES: OnceLock<Result<ProfileSet, String>> = OnceLock::new();
+    PROFILES
+        .get_or_init(|| ProfileSet::embedded().map_err(|e| e.to_string()))
+        .as_ref()
+        .map_err(Clone::clone)
+}
+
+/// Checks that the link's profile (its own `profile`, else the instrument's) exists and that the
+/// connection's protocol carries the profile's messages.
+pub fn check_profile(link: &LinkConfig, instrument_profile: &str) -> Result<(), String> {
+    let name = if link.profile.is_empty() {
+        instrument_profile
+    } else {
+        link.profile.as_str()
+    };
+    let set = profiles()?;
+    let Some(profile) = set.get(name) else {
+        return Err(format!(
+            "unknown profile `{name}` (known: {})",
+            set.names().collect::<Vec<_>>().join(", ")
+        ));
+    };
+    let fits = matches!(
+        (link.protocol, profile.protocol),
+        (
+            Protocol::AstmE1381 | Protocol::AstmRaw,
+            MessageProtocol::Astm
+        ) | (Protocol::Hl7Mllp, MessageProtocol::Hl7)
+    );
+    if fits {
+        Ok(())
+    } else {
+        Err(format!(
+            "protocol {:?} does not carry profile `{name}`'s {:?} messages",
+            link.protocol, profile.protocol
+        ))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -361,6 +434,23 @@ mod tests {
                 ("DEMO-CHEM", "tcp-server 127.0.0.1:5001".to_owned()),
             ]
         );
+    }
+
+    #[test]
+    fn http_section_problems_name_their_key_and_line() {
+        let text = format!(
+            "{}\n[http]\ntls_cert = \"cert.pem\"\nrequest_timeout_secs = 0\n",
+            lis_core::DEFAULT_LAB_TOML
+        );
+        let problems = check(&text, "lab.toml").unwrap_err();
+        assert_eq!(problems.problems.len(), 1, "{problems}");
+        let p = &problems.problems[0];
+        // A certificate without its key, or a zero timeout: whichever the reader names first is
+        // reported at its own line.
+        assert!(p.path.starts_with("http."), "{problems}");
+        let key = p.path.trim_start_matches("http.");
+        let want = text.lines().position(|l| l.starts_with(key)).map(|n| n + 1);
+        assert_eq!(p.line, want, "{problems}");
     }
 
     #[test]
