@@ -154,7 +154,7 @@ impl Values {
             return t
                 .texts
                 .get(i)
-                .or(t.texts.last())
+                .or_else(|| t.texts.last())
                 .cloned()
                 .unwrap_or_default();
         }
