@@ -10,3 +10,4 @@ mod query_e2e;
 mod replay_e2e;
 mod serial_e2e;
 mod serve_e2e;
+mod user_e2e;

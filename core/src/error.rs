@@ -71,6 +71,13 @@ pub enum StoreError {
         /// What SQLite said.
         message: String,
     },
+    /// A random secret or a password hash could not be made (the operating system gave no
+    /// randomness), or a stored password hash cannot be read.
+    #[error("{what}")]
+    Secret {
+        /// What failed, in words (never a password or a secret).
+        what: String,
+    },
     /// The ingest writer thread has stopped (its database failed); no message was stored.
     #[error("the ingest writer has stopped")]
     WriterStopped,

@@ -19,6 +19,7 @@
 //!   autoverification.
 //! - [`lifecycle`]: the result state machine.
 //! - [`permissions`]: the roles and what each may do, under the `[review]` policy.
+//! - [`password`]: argon2id password hashes (PHC strings), the length rule, random secrets.
 //! - [`audit`]: the SHA-256 hash chain and its verification.
 //! - [`store`]: everything SQL: migrations, the raw message journal, durable ingest and matching,
 //!   orders, the life-cycle operations, queries, and the group-commit [`store::Ingestor`].
@@ -29,6 +30,7 @@ pub mod config;
 pub mod error;
 pub mod lifecycle;
 pub mod model;
+pub mod password;
 pub mod permissions;
 pub mod store;
 pub mod validation;

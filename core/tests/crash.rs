@@ -82,7 +82,7 @@ fn child_ingest_loop() {
     };
     let round: u64 = std::env::var(ROUND_ENV).unwrap().parse().unwrap();
     let store = Store::open(Path::new(&dir), LabConfig::embedded_default().unwrap()).unwrap();
-    if round % 2 == 0 {
+    if round.is_multiple_of(2) {
         for id in ids_for_round(round, 0) {
             store.ingest(message(id)).unwrap();
             ack(id);

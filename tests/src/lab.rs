@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use crate::server::Lis;
-use crate::{json_lines, path_arg, run_lis};
+use crate::{json_lines, path_arg, run_lis, run_lis_with_input};
 
 /// A lab config file and a data directory, as the `lis` commands take them.
 #[derive(Debug, Clone)]
@@ -44,6 +44,18 @@ impl Lab {
             path_arg(&self.data),
         ];
         run_lis(&[args, &lab[..]].concat())
+    }
+
+    /// Runs `lis ARGS --config CONFIG --data DATA` with `input` on its standard input; returns
+    /// (exit code, stdout, stderr).
+    pub fn run_with_input(&self, args: &[&str], input: &str) -> (i32, String, String) {
+        let lab = [
+            "--config",
+            path_arg(&self.config),
+            "--data",
+            path_arg(&self.data),
+        ];
+        run_lis_with_input(&[args, &lab[..]].concat(), input)
     }
 
     /// Starts `lis serve` on this lab.

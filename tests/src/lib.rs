@@ -9,8 +9,9 @@
 //! - [`analyzer`]: a hand-written analyzer side (E1381 and MLLP senders).
 //! - [`simulation`]: `lis simulate` run to its end and its report read back.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 
 use serde_json::Value;
@@ -76,6 +77,30 @@ pub fn run_lis(args: &[&str]) -> (i32, String, String) {
         .args(args)
         .output()
         .expect("the lis binary could not start");
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+/// Runs `lis` with the arguments and `input` on its standard input (a password given with
+/// `--password-stdin`); returns (exit code, stdout, stderr).
+pub fn run_lis_with_input(args: &[&str], input: &str) -> (i32, String, String) {
+    let mut child = Command::new(lis_binary())
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the lis binary could not start");
+    if let Some(mut stdin) = child.stdin.take() {
+        // A command that fails before reading its input closes the pipe: not the test's error.
+        let _ = stdin.write_all(input.as_bytes());
+    }
+    let output = child
+        .wait_with_output()
+        .expect("the lis binary could not be waited for");
     (
         output.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&output.stdout).into_owned(),

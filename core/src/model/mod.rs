@@ -10,6 +10,8 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use crate::config::Language;
+
 pub use message::{
     AnalyzerMessage, IngestOutcome, MessageKind, Observation, PatientHint, Protocol,
     StoredObservation,
@@ -166,4 +168,9 @@ pub struct User {
     pub roles: Vec<Role>,
     /// Whether the account may sign in.
     pub active: bool,
+    /// The user's own UI language; none means the lab's `[lab] language`.
+    pub language: Option<Language>,
+    /// Whether the user must choose a new password before doing anything else (a one-time or
+    /// administrator-set password).
+    pub must_change_password: bool,
 }

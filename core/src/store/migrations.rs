@@ -272,13 +272,16 @@ ALTER TABLE users ADD COLUMN password_hash TEXT;
 ALTER TABLE users ADD COLUMN must_change_password INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE users ADD COLUMN language TEXT;
 ALTER TABLE users ADD COLUMN locked_until INTEGER;
--- Every sign-in attempt, good or bad, by the name typed (which may not exist).
+-- Every sign-in attempt, good or bad, by the name typed (which may not exist). The failed
+-- attempt that locks the name holds the lock's end, so a name that does not exist locks
+-- exactly like one that does (the answer never tells them apart).
 CREATE TABLE sign_in_attempts (
     id INTEGER PRIMARY KEY,
     username TEXT NOT NULL,
     user_id INTEGER REFERENCES users(id),
     at INTEGER NOT NULL,
-    ok INTEGER NOT NULL
+    ok INTEGER NOT NULL,
+    locked_until INTEGER
 );
 CREATE INDEX sign_in_attempts_user ON sign_in_attempts(username, at);
 -- A signed-in session: only the SHA-256 of its cookie secret is stored.

@@ -7,9 +7,10 @@
 //!
 //! Sub-modules: `migrations`, `audit_log` (appending to the hash chain), `journal` (raw message
 //! journal with CRC-32), `ingest` (matching and storing results), `results` (storing one result
-//! with its checks), `orders`, `lifecycle` (verify, release...), `queries`, `users`, `ingestor`,
-//! `his` (per-endpoint HIS deliveries, the HIS journal, released-result pulls, order changes) and
-//! `tokens` (API tokens, stored hashed).
+//! with its checks), `orders`, `lifecycle` (verify, release...), `queries`, `ingestor`,
+//! `his` (per-endpoint HIS deliveries, the HIS journal, released-result pulls, order changes),
+//! `tokens` (API tokens, stored hashed), `users` (accounts, password hashes, the first admin) and
+//! `sessions` (sign-in with lockout, the web UI's sessions, sign-out).
 
 mod audit_log;
 mod checkpoint;
@@ -22,6 +23,7 @@ mod migrations;
 mod orders;
 mod queries;
 mod results;
+mod sessions;
 mod tokens;
 mod users;
 
@@ -43,7 +45,11 @@ pub use his::{
 pub use ingestor::{IngestTicket, Ingestor};
 pub use journal::{JournalEntry, JournalReport};
 pub use queries::OutboxItem;
+pub use sessions::{
+    ActiveSession, NewSession, PasswordChange, SignInOutcome, LOCKOUT_FAILURES, LOCKOUT_MINUTES,
+};
 pub use tokens::ApiToken;
+pub use users::{FIRST_ADMIN_USERNAME, MAX_USERNAME_CHARS};
 
 /// File name of the database in the data directory.
 pub const DB_FILE: &str = "lis.sqlite3";

@@ -10,6 +10,8 @@
 //! | `lis his requeue` | `his` |
 //! | `lis simulate` | `simulate` |
 //! | `lis replay` | `replay` |
+//! | `lis token create`, `lis token revoke`, `lis token list` | `token` |
+//! | `lis user add`, `lis user passwd`, `lis user disable`, `lis user list` | `user` |
 //!
 //! Exit codes: 0 success; 1 the command ran and found a problem (a broken audit chain, a config
 //! with problems, a simulated message not acknowledged); 2 the command could not run (bad
@@ -28,6 +30,7 @@ mod replay;
 mod serve;
 mod simulate;
 pub mod token;
+pub mod user;
 mod verify;
 
 /// The laboratory information system.
@@ -71,6 +74,8 @@ enum Command {
     Replay(replay::ReplayArgs),
     /// Create, revoke or list the bearer tokens of machine clients (the HIS, FHIR clients).
     Token(token::TokenArgs),
+    /// Add, list or disable the people who sign in to the web UI, or set their password.
+    User(user::UserArgs),
 }
 
 /// Runs the command line and returns the process exit code.
@@ -90,6 +95,7 @@ pub fn main() -> ExitCode {
         Command::Simulate(args) => simulate::run(args),
         Command::Replay(args) => replay::run(&args),
         Command::Token(args) => token::run(&args),
+        Command::User(args) => user::run(&args),
     };
     match outcome {
         Ok(code) => code,

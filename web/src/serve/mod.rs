@@ -122,6 +122,26 @@ pub async fn serve(options: ServeOptions, shutdown: CancellationToken) -> Result
         })?;
     let store = Arc::new(store);
     tracing::info!(data = %options.data_dir.display(), "store opened");
+    // A database without users gets `admin` with a one-time password, shown here once.
+    let first_start = Arc::clone(&store);
+    let one_time =
+        tokio::task::spawn_blocking(move || first_start.ensure_first_admin(jiff::Timestamp::now()))
+            .await
+            .unwrap_or_else(|e| {
+                Err(lis_core::StoreError::Io {
+                    path: options.data_dir.display().to_string(),
+                    source: std::io::Error::other(e.to_string()),
+                })
+            })
+            .map_err(|source| ServeError::Store {
+                data_dir: options.data_dir.clone(),
+                source,
+            })?;
+    if let Some(password) = one_time {
+        announce(&format!(
+            "first start: created user admin with one-time password {password} (change it at first sign-in)"
+        ));
+    }
 
     let registry = LinkRegistry::new();
     let running = links::start(&lab, &store, &registry, &shutdown).await?;

@@ -4,6 +4,7 @@
 mod ingest;
 mod lifecycle;
 mod plans;
+mod sign_in;
 
 use jiff::civil::{date, Date};
 use jiff::Timestamp;
