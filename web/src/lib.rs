@@ -9,6 +9,7 @@
 //! - [`api`]: the HIS-facing HTTP API ([`api::his_routes`]): REST orders and results.
 //! - [`fhir`]: FHIR R4 read and search (Patient, ServiceRequest, DiagnosticReport, Observation).
 //! - [`auth`]: bearer tokens and scopes. [`error`]: the one HTTP error type.
+//! - [`ui`]: the technicians' web UI: templates, embedded assets, the string catalog.
 //! - [`openapi`]: the OpenAPI 3 document. [`metrics`]: Prometheus text at `/metrics`.
 //!
 //! This crate knows HTTP and JSON; it holds no SQL and parses no wire format itself.
@@ -24,3 +25,4 @@ pub mod metrics;
 pub mod openapi;
 pub mod serve;
 pub mod state;
+pub mod ui;
