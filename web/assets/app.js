@@ -132,7 +132,8 @@
     return !el.disabled && el.getClientRects().length > 0;
   }
 
-  // v, r: press the button. e, x, c: open its form and put the cursor in the reason.
+  // v, r: press the button. e, x, c: open its panel and put the cursor in its reason
+  // (the element named by data-reason, else the first text field of its form).
   function action(key) {
     var buttons = Array.prototype.slice.call(document.querySelectorAll('[data-key="' + key + '"]'));
     var button = buttons.filter(function (b) { return !b.disabled; })[0];
@@ -140,7 +141,8 @@
     var details = button.closest("details");
     if (details && !details.open) details.open = true;
     var form = button.form || button.closest("form");
-    var reason = form && form.querySelector("textarea, input[name=reason], input[name=comment], input[type=text]");
+    var reason = button.dataset.reason ? document.getElementById(button.dataset.reason)
+      : form && form.querySelector("textarea, input[type=text]");
     if (reason && key !== "v" && key !== "r") {
       reason.focus();
     } else if (visible(button)) {
@@ -152,8 +154,14 @@
   }
 
   document.addEventListener("keydown", function (e) {
-    if (e.ctrlKey || e.metaKey || e.altKey || e.defaultPrevented) return;
     var target = e.target;
+    // Ctrl+Enter in a reason sends it with its own button (Enter alone is a new line).
+    if (e.key === "Enter" && (e.ctrlKey || e.metaKey) && target.dataset && target.dataset.submit) {
+      var send = document.getElementById(target.dataset.submit);
+      if (send) { send.click(); e.preventDefault(); }
+      return;
+    }
+    if (e.ctrlKey || e.metaKey || e.altKey || e.defaultPrevented) return;
     if (e.key === "Escape") {
       var help = document.getElementById("keyboard-help");
       if (help && !help.hidden) { toggleHelp(false); return; }

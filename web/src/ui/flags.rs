@@ -6,7 +6,7 @@
 
 use lis_core::config::RuleName;
 use lis_core::lifecycle::ResultState;
-use lis_core::validation::{Flag, Outcome};
+use lis_core::validation::{Flag, Outcome, QcStatus};
 
 use super::i18n::{Lang, Msg};
 
@@ -85,6 +85,22 @@ pub fn outcome_badge(outcome: Outcome, lang: Lang) -> (&'static str, &'static st
         Outcome::Passed => ("check check-passed", "✓", Msg::CheckPassed.text(lang)),
         Outcome::Failed => ("check check-failed", "✗", Msg::CheckFailed.text(lang)),
         Outcome::NotApplicable => ("check check-na", "–", Msg::CheckNotApplicable.text(lang)),
+    }
+}
+
+/// A QC state as a CSS class, a symbol and a word (out of control adds the QC rule's detail).
+pub fn qc_badge(qc: &QcStatus, lang: Lang) -> (&'static str, &'static str, String) {
+    match qc {
+        QcStatus::InControl => ("qc qc-passed", "✓", Msg::QcPassed.text(lang).to_owned()),
+        QcStatus::OutOfControl(detail) if detail.is_empty() => {
+            ("qc qc-failed", "≠", Msg::QcFailed.text(lang).to_owned())
+        }
+        QcStatus::OutOfControl(detail) => (
+            "qc qc-failed",
+            "≠",
+            format!("{}: {detail}", Msg::QcFailed.text(lang)),
+        ),
+        QcStatus::Unknown => ("qc qc-none", "–", Msg::QcNone.text(lang).to_owned()),
     }
 }
 
@@ -172,5 +188,11 @@ mod tests {
             "state state-pending"
         );
         assert_eq!(outcome_badge(Outcome::Failed, Lang::Vi).2, "Không đạt");
+        let failed = qc_badge(&QcStatus::OutOfControl("1-3s on level 2".into()), Lang::En);
+        assert_eq!(
+            failed,
+            ("qc qc-failed", "≠", "QC failed: 1-3s on level 2".to_owned())
+        );
+        assert_eq!(qc_badge(&QcStatus::Unknown, Lang::Vi).2, "Chưa có QC");
     }
 }

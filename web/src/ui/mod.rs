@@ -9,7 +9,8 @@
 //! - [`urls`]: the UI's paths ([`Urls`], [`urls::specimen`]).
 //! - [`assets`]: the embedded files at content-hashed URLs ([`statics_router`]).
 //! - [`layout`]: the frame of every page ([`Layout`]): lab, user, language, sign-out, notices.
-//! - One module per page: [`login`] (sign-in, password change), [`worklist`], [`error_page`].
+//! - One module per page: [`login`] (sign-in, password change), [`worklist`], [`specimen`],
+//!   [`error_page`].
 //!
 //! Pages carry no inline script or style, so the Content-Security-Policy can forbid both;
 //! they work without JavaScript (plain links and forms), and the script adds live updates
@@ -22,6 +23,7 @@ pub mod flags;
 pub mod i18n;
 pub mod layout;
 pub mod login;
+pub mod specimen;
 pub mod urls;
 pub mod worklist;
 

@@ -56,6 +56,45 @@ pub fn specimen(id: &str) -> String {
     format!("{}/{}", Urls::Specimens.as_str(), encode_segment(id))
 }
 
+/// An action on a specimen's page, posted to `/specimens/{id}/{action}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SpecimenAction {
+    /// Verify the checked results.
+    Verify,
+    /// Release the checked results.
+    Release,
+    /// Verify and release the checked results (one-step labs).
+    VerifyRelease,
+    /// Ask for a rerun of the checked results.
+    Rerun,
+    /// Reject the checked results, with a reason.
+    Reject,
+    /// Comment on the checked results, or on the specimen when none is checked.
+    Comment,
+    /// Record a critical value call-back for one result.
+    Callback,
+}
+
+impl SpecimenAction {
+    /// The last path segment.
+    pub fn segment(self) -> &'static str {
+        match self {
+            Self::Verify => "verify",
+            Self::Release => "release",
+            Self::VerifyRelease => "verify-release",
+            Self::Rerun => "rerun",
+            Self::Reject => "reject",
+            Self::Comment => "comment",
+            Self::Callback => "callback",
+        }
+    }
+}
+
+/// Where an action on a specimen posts: `/specimens/{id}/verify`.
+pub fn specimen_action(id: &str, action: SpecimenAction) -> String {
+    format!("{}/{}", specimen(id), action.segment())
+}
+
 /// Percent-encodes everything but RFC 3986 unreserved characters (section 2.3).
 fn encode_segment(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -79,5 +118,9 @@ mod tests {
         assert_eq!(specimen("a/../b c"), "/specimens/a%2F..%2Fb%20c");
         assert_eq!(specimen("Mẫu"), "/specimens/M%E1%BA%ABu");
         assert_eq!(Urls::Worklist.to_string(), "/");
+        assert_eq!(
+            specimen_action("S 1", SpecimenAction::VerifyRelease),
+            "/specimens/S%201/verify-release"
+        );
     }
 }

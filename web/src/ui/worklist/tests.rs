@@ -175,3 +175,24 @@ fn row_text_is_escaped() {
     assert!(!html.contains("<img"));
     assert!(html.contains("href=\"/specimens/S%3C1%3E\""));
 }
+
+#[test]
+fn a_full_first_page_with_its_assets_stays_under_100_kb() {
+    let rows = (0..PAGE_SIZE)
+        .map(|i| {
+            let mut r = row(&format!("S26-{i:06}"));
+            r.held = i % 3 == 0;
+            r.critical_waiting = (i % 10 == 0).then(|| "1 giờ 05 phút".to_owned());
+            r.reasons = vec![
+                FlagBadge::from_flag(Flag::CriticalHigh, Lang::Vi),
+                FlagBadge::from_flag(Flag::Delta, Lang::Vi),
+                FlagBadge::from_flag(Flag::InstrumentFlag, Lang::Vi),
+            ];
+            r
+        })
+        .collect();
+    let html = page(Lang::Vi, rows).render().unwrap();
+    let assets: usize = crate::ui::assets::all().map(|(_, _, b)| b.len()).sum();
+    let total = html.len() + assets;
+    assert!(total < 100 * 1024, "the first page weighs {total} bytes");
+}
