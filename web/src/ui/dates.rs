@@ -1,8 +1,9 @@
 //! Dates and waiting times as the UI shows them: `dd/MM/yyyy HH:mm` in the lab's time zone, and
 //! "time since" in hours and minutes in the page's language.
 
+use jiff::civil::Date;
 use jiff::tz::TimeZone;
-use jiff::{SignedDuration, Timestamp};
+use jiff::{SignedDuration, Timestamp, Unit};
 
 use super::i18n::{Lang, Msg};
 
@@ -39,6 +40,31 @@ pub fn duration(d: SignedDuration, lang: Lang) -> String {
     } else {
         format!("{mins} {minute}")
     }
+}
+
+/// A patient's age on a day, as a lab writes it: days under one month, months under two years,
+/// then whole years (`17 ngày`, `22 tháng`, `45 tuổi`). `None` when `birth` is after `on`.
+pub fn age(birth: Date, on: Date, lang: Lang) -> Option<String> {
+    if birth > on {
+        return None;
+    }
+    let whole = |unit: Unit| -> Option<i64> {
+        let span = birth.until((unit, on)).ok()?;
+        Some(match unit {
+            Unit::Year => i64::from(span.get_years()),
+            Unit::Month => i64::from(span.get_months()),
+            _ => i64::from(span.get_days()),
+        })
+    };
+    let months = whole(Unit::Month)?;
+    let (msg, n) = if months < 1 {
+        (Msg::AgeDays, whole(Unit::Day)?)
+    } else if months < 24 {
+        (Msg::AgeMonths, months)
+    } else {
+        (Msg::AgeYears, whole(Unit::Year)?)
+    };
+    Some(msg.fill(lang, &[("n", &n.to_string())]))
 }
 
 #[cfg(test)]
@@ -105,6 +131,38 @@ mod tests {
             waited(received, ts("2026-12-10T05:40:00Z"), Lang::Vi),
             "3 ngày 04 giờ"
         );
+    }
+
+    #[test]
+    fn age_in_days_months_or_years() {
+        let on = jiff::civil::date(2026, 12, 7);
+        // 10 May 1981 to 7 December 2026: 45 birthdays have passed.
+        assert_eq!(
+            age(jiff::civil::date(1981, 5, 10), on, Lang::Vi).unwrap(),
+            "45 tuổi"
+        );
+        // Born 8 December 1980: the 46th birthday is tomorrow.
+        assert_eq!(
+            age(jiff::civil::date(1980, 12, 8), on, Lang::En).unwrap(),
+            "45 y"
+        );
+        // 15 January 2025 to 7 December 2026: 22 whole months, under two years.
+        assert_eq!(
+            age(jiff::civil::date(2025, 1, 15), on, Lang::Vi).unwrap(),
+            "22 tháng"
+        );
+        // 10 May to 7 December 2026: 6 whole months (10 November), not yet 7.
+        assert_eq!(
+            age(jiff::civil::date(2026, 5, 10), on, Lang::En).unwrap(),
+            "6 mo"
+        );
+        // 20 November to 7 December: 10 days left in November plus 7.
+        assert_eq!(
+            age(jiff::civil::date(2026, 11, 20), on, Lang::Vi).unwrap(),
+            "17 ngày"
+        );
+        assert_eq!(age(on, on, Lang::En).unwrap(), "0 d");
+        assert_eq!(age(jiff::civil::date(2026, 12, 8), on, Lang::En), None);
     }
 
     #[test]

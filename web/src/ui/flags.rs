@@ -1,4 +1,4 @@
-//! How a flag, a check and a result state look on a page: a symbol, a word from the catalog
+//! How a flag, a check, a QC state, a result state and a patient's sex look on a page: a symbol, a word from the catalog
 //! and a CSS class, so that nothing is told by colour alone.
 //!
 //! The matches below are exhaustive over core's enums: a new flag, rule or state does not
@@ -6,6 +6,7 @@
 
 use lis_core::config::RuleName;
 use lis_core::lifecycle::ResultState;
+use lis_core::model::Sex;
 use lis_core::validation::{Flag, Outcome, QcStatus};
 
 use super::i18n::{Lang, Msg};
@@ -36,7 +37,7 @@ impl FlagBadge {
             Flag::Delta => ("flag flag-delta", "Δ", Msg::FlagDelta),
             Flag::Abnormal => ("flag flag-abn", "*", Msg::FlagAbnormal),
             Flag::InstrumentFlag => ("flag flag-instr", "◊", Msg::FlagInstrument),
-            Flag::QcFailed => ("flag flag-qc", "≠", Msg::FlagQcFailed),
+            Flag::QcFailed => ("flag flag-qc", "!", Msg::FlagQcFailed),
             Flag::Missing => ("flag flag-missing", "—", Msg::FlagMissing),
             Flag::SpecimenRejected => ("flag flag-rejected", "×", Msg::FlagSpecimenRejected),
         };
@@ -93,14 +94,23 @@ pub fn qc_badge(qc: &QcStatus, lang: Lang) -> (&'static str, &'static str, Strin
     match qc {
         QcStatus::InControl => ("qc qc-passed", "✓", Msg::QcPassed.text(lang).to_owned()),
         QcStatus::OutOfControl(detail) if detail.is_empty() => {
-            ("qc qc-failed", "≠", Msg::QcFailed.text(lang).to_owned())
+            ("qc qc-failed", "!", Msg::QcFailed.text(lang).to_owned())
         }
         QcStatus::OutOfControl(detail) => (
             "qc qc-failed",
-            "≠",
+            "!",
             format!("{}: {detail}", Msg::QcFailed.text(lang)),
         ),
         QcStatus::Unknown => ("qc qc-none", "–", Msg::QcNone.text(lang).to_owned()),
+    }
+}
+
+/// The words for a patient's sex.
+pub fn sex_msg(sex: Sex) -> Msg {
+    match sex {
+        Sex::Male => Msg::SexMale,
+        Sex::Female => Msg::SexFemale,
+        Sex::Unknown => Msg::SexUnknown,
     }
 }
 
@@ -191,8 +201,9 @@ mod tests {
         let failed = qc_badge(&QcStatus::OutOfControl("1-3s on level 2".into()), Lang::En);
         assert_eq!(
             failed,
-            ("qc qc-failed", "≠", "QC failed: 1-3s on level 2".to_owned())
+            ("qc qc-failed", "!", "QC failed: 1-3s on level 2".to_owned())
         );
         assert_eq!(qc_badge(&QcStatus::Unknown, Lang::Vi).2, "Chưa có QC");
+        assert_eq!(sex_msg(Sex::Female).text(Lang::Vi), "Nữ");
     }
 }

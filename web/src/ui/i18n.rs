@@ -1,6 +1,6 @@
 //! The string catalog: every word a UI page shows, in Vietnamese and English.
 //!
-//! Each entry of the [`catalog!`] table names a [`Msg`] and gives both languages side by side,
+//! Each entry of the `catalog!` table names a [`Msg`] and gives both languages side by side,
 //! so an entry without one of them does not compile; the tests check that no text is empty,
 //! that the two languages differ (except for the few words listed as the same in both), and
 //! that a text's `{placeholders}` are the same in both languages.
@@ -193,7 +193,6 @@ catalog! {
     Sex => ("Giới tính", "Sex"),
     SexMale => ("Nam", "Male"),
     SexFemale => ("Nữ", "Female"),
-    SexOther => ("Khác", "Other"),
     SexUnknown => ("Không rõ", "Unknown"),
     Age => ("Tuổi", "Age"),
     AgeAtCollection => ("Tuổi khi lấy mẫu", "Age at collection"),

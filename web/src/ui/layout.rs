@@ -94,6 +94,26 @@ impl Layout {
         }
     }
 
+    /// A frame for a signed-in user on the page at `path` (path and query, as requested).
+    pub fn signed_in(
+        lang: Lang,
+        lab_name: impl Into<String>,
+        user: SignedInUser,
+        csrf_token: impl Into<String>,
+        path: impl Into<String>,
+        nav: Nav,
+    ) -> Self {
+        Self {
+            lang,
+            lab_name: lab_name.into(),
+            user: Some(user),
+            csrf_token: csrf_token.into(),
+            path: path.into(),
+            nav,
+            notice: None,
+        }
+    }
+
     /// A text of the catalog in the page's language.
     pub fn t(&self, msg: Msg) -> &'static str {
         msg.text(self.lang)
