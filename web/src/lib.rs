@@ -10,6 +10,7 @@
 //! - `health`: `GET /healthz` and `GET /api/v1/links`.
 //! - [`api`]: the HIS-facing REST API: orders, results, deliveries, work-list downloads.
 //! - [`fhir`]: FHIR R4 read and search (Patient, ServiceRequest, DiagnosticReport, Observation).
+//! - [`ui`]: the technicians' web UI: templates, embedded assets, the string catalog.
 //! - [`openapi`]: the OpenAPI 3 document. [`metrics`]: Prometheus text at `/metrics`.
 //! - [`auth`]: bearer tokens, scopes and the [`auth::RequireScope`] extractor.
 //! - [`request`]: reading bodies and query strings; [`error`]: the one HTTP error type.
@@ -35,3 +36,4 @@ pub mod request;
 pub mod security_headers;
 pub mod serve;
 pub mod state;
+pub mod ui;

@@ -1,0 +1,84 @@
+//! The technicians' web UI: server-rendered pages from askama templates (`web/templates/`),
+//! one embedded stylesheet and script (`web/assets/`), and the typed string catalog.
+//!
+//! Module map:
+//! - [`i18n`]: [`Lang`] and the catalog [`Msg`]: every word a page shows, in Vietnamese and
+//!   English.
+//! - [`dates`]: `dd/MM/yyyy HH:mm` in the lab's time zone and "time since".
+//! - [`flags`]: flags, checks and result states as symbol + word + CSS class.
+//! - [`urls`]: the UI's paths ([`Urls`], [`urls::specimen`]).
+//! - [`assets`]: the embedded files at content-hashed URLs ([`statics_router`]).
+//! - [`layout`]: the frame of every page ([`Layout`]): lab, user, language, sign-out, notices.
+//! - One module per page: [`login`] (sign-in, password change), [`worklist`], [`specimen`],
+//!   [`error_page`].
+//!
+//! Pages carry no inline script or style, so the Content-Security-Policy can forbid both;
+//! they work without JavaScript (plain links and forms), and the script adds live updates
+//! and keyboard shortcuts on top.
+
+pub mod assets;
+pub mod dates;
+pub mod error_page;
+pub mod flags;
+pub mod i18n;
+pub mod layout;
+pub mod login;
+pub mod specimen;
+pub mod urls;
+pub mod worklist;
+
+pub use assets::statics_router;
+pub use i18n::{Lang, Msg};
+pub use layout::Layout;
+pub use urls::Urls;
+
+/// The Content-Security-Policy the pages are written for: nothing inline, everything from the
+/// origin (the script, the stylesheet, the icon, the live stream and the rows fragment), forms
+/// only to the origin, never framed. The security-header middleware sends it on UI responses.
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; \
+     style-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; \
+     frame-ancestors 'none'; base-uri 'none'";
+
+/// Test helpers shared by the page modules.
+#[cfg(test)]
+pub(crate) mod testing {
+    /// Asserts that a rendered page has no inline script, no inline style and no inline event
+    /// handler, and loads scripts only from `/assets/`: what a `script-src 'self'` CSP allows.
+    pub(crate) fn assert_no_inline_code(html: &str) {
+        assert!(!html.contains("<style"), "an inline <style>");
+        assert!(!html.contains(" style="), "an inline style attribute");
+        assert!(!html.contains("javascript:"), "a javascript: URL");
+        for (i, _) in html.match_indices(" on") {
+            let rest = &html[i + 3..];
+            let name_len = rest.bytes().take_while(u8::is_ascii_lowercase).count();
+            assert!(
+                name_len == 0 || !rest[name_len..].starts_with('='),
+                "an inline event handler: {}",
+                &html[i..(i + 40).min(html.len())]
+            );
+        }
+        for (i, _) in html.match_indices("<script") {
+            assert!(
+                html[i..].starts_with("<script src=\"/assets/app."),
+                "an inline <script>"
+            );
+        }
+    }
+
+    #[test]
+    fn the_policy_allows_nothing_inline_and_only_the_origin() {
+        let directives: Vec<(&str, &str)> = super::CONTENT_SECURITY_POLICY
+            .split(';')
+            .filter_map(|d| d.trim().split_once(' '))
+            .collect();
+        let get = |name: &str| directives.iter().find(|(n, _)| *n == name).map(|(_, v)| *v);
+        assert_eq!(get("default-src"), Some("'none'"));
+        assert_eq!(get("script-src"), Some("'self'"));
+        assert_eq!(get("style-src"), Some("'self'"));
+        // The live stream and the rows fragment are fetched from the origin.
+        assert_eq!(get("connect-src"), Some("'self'"));
+        assert_eq!(get("form-action"), Some("'self'"));
+        assert_eq!(get("frame-ancestors"), Some("'none'"));
+        assert!(!super::CONTENT_SECURITY_POLICY.contains("unsafe"));
+    }
+}
