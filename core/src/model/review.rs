@@ -335,7 +335,8 @@ pub struct WorklistRow {
     pub instruments: Vec<String>,
     /// Catalog sections of the waiting results, in section order.
     pub sections: Vec<Section>,
-    /// When the specimen was received: its receipt time, else its first result's arrival.
+    /// When the specimen was received: its receipt time, else the arrival of its first stored
+    /// result (the lowest result id, found in the results' key index without reading rows).
     pub received_at: Timestamp,
     /// The smallest turnaround target of its waiting tests, in minutes.
     pub tat_minutes: Option<u32>,

@@ -123,8 +123,9 @@ pub(super) fn keys_sql(
         "WITH waiting(barcode) AS ({waiting}), \
          keyed AS MATERIALIZED (SELECT s.id AS sid, s.barcode AS barcode, s.collected_at AS collected, \
            o.id AS oid, CASE WHEN lower(o.priority) = 'stat' THEN 0 ELSE 1 END AS rank, \
-           COALESCE(s.received_at, (SELECT MIN(r.received_at) FROM ordered_tests ot \
-             JOIN results r ON r.ordered_test_id = ot.id WHERE ot.specimen_id = s.id)) AS recv \
+           COALESCE(s.received_at, (SELECT first.received_at FROM results first \
+             WHERE first.id = (SELECT MIN(r.id) FROM ordered_tests ot \
+             JOIN results r ON r.ordered_test_id = ot.id WHERE ot.specimen_id = s.id))) AS recv \
            FROM waiting w JOIN specimens s ON s.barcode = w.barcode \
            JOIN orders o ON o.id = s.order_id{priority}) \
          SELECT k.sid, k.barcode, k.rank, k.recv, k.collected, o.placer_number, o.department, \

@@ -177,10 +177,17 @@ fn the_review_worklist_reads_only_waiting_results_through_their_indexes() {
                             || (two && d.ends_with("USING INDEX results_verified"))),
                     "{p:?}"
                 );
-                // A never-received specimen's first result: by its ordered tests.
+                // A never-received specimen's first result: the lowest id among its ordered
+                // tests' results, from their key index alone, then that one row.
                 assert!(
                     p.iter().any(|d| d
-                        == "SEARCH r USING INDEX sqlite_autoindex_results_1 (ordered_test_id=?)"),
+                        == "SEARCH r USING COVERING INDEX sqlite_autoindex_results_1 \
+                            (ordered_test_id=?)"),
+                    "{p:?}"
+                );
+                assert!(
+                    p.iter()
+                        .any(|d| d == "SEARCH first USING INTEGER PRIMARY KEY (rowid=?)"),
                     "{p:?}"
                 );
                 assert!(no_full_scan(&p, &["w", "k"]), "{p:?}");

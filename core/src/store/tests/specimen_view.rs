@@ -307,3 +307,38 @@ fn a_test_without_result_is_listed_apart() {
     assert_eq!(v.results.len(), 1);
     assert_eq!(v.tests_without_result, ["TSH"]);
 }
+
+#[test]
+fn a_new_value_after_release_waits_beside_the_released_version() {
+    let s = store();
+    let (first, _) = two_visits(&s);
+    // S0's GLU 5.0 is released; the analyzer sends GLU 5.3 for S0 again: version 2 waits (a
+    // change needs a correction) and is not the reported version.
+    let mut m = message("DEMO-CHEM", "c", "again", vec![obs("S0", "GLU", "5.3")]);
+    m.received_at = t("2025-02-28T05:00:00Z");
+    let v2 = result_ids(&s.ingest(m).unwrap())[0];
+    let v = s.specimen_review("S0").unwrap();
+    let glu: Vec<(i64, i64, ResultState, bool)> = v
+        .results
+        .iter()
+        .filter(|r| r.test_code == "GLU")
+        .map(|r| (r.id, r.version, r.state, r.reported))
+        .collect();
+    assert_eq!(
+        glu,
+        [
+            (first[0], 1, ResultState::Released, true),
+            (v2, 2, ResultState::PendingReview, false)
+        ]
+    );
+    let waiting = &v.results[1];
+    assert_eq!(waiting.reasons.len(), 1);
+    assert_eq!(waiting.reasons[0].code, ReasonCode::ReleasedVersionExists);
+    assert_eq!(
+        waiting.reasons[0].text,
+        "a released version exists: a change needs a correction"
+    );
+    // Both list the same two versions.
+    assert_eq!(v.results[0].versions, waiting.versions);
+    assert_eq!(waiting.versions.len(), 2);
+}
