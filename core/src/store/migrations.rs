@@ -336,6 +336,15 @@ CREATE TABLE comments (
 CREATE INDEX comments_specimen ON comments(specimen_id);
 ",
     },
+    Migration {
+        version: 9,
+        description: "audit entries by what they are about, for result and specimen histories",
+        sql: r"
+-- A result's or a specimen's history reads the audit entries about its rows; without this
+-- index that is a scan of the whole trail, which only grows.
+CREATE INDEX audit_entity ON audit(entity, entity_id);
+",
+    },
 ];
 
 /// The schema version this program writes.
@@ -406,10 +415,10 @@ mod tests {
     fn from_empty_to_latest() {
         let mut conn = Connection::open_in_memory().unwrap();
         assert_eq!(current_version(&conn).unwrap(), 0);
-        assert_eq!(migrate(&mut conn).unwrap(), 8);
+        assert_eq!(migrate(&mut conn).unwrap(), 9);
         // Running again changes nothing.
         let before = schema(&conn);
-        assert_eq!(migrate(&mut conn).unwrap(), 8);
+        assert_eq!(migrate(&mut conn).unwrap(), 9);
         assert_eq!(schema(&conn), before);
     }
 
@@ -497,7 +506,7 @@ mod tests {
         match migrate(&mut conn) {
             Err(StoreError::SchemaTooNew {
                 found: 99,
-                known: 8,
+                known: 9,
             }) => {}
             other => panic!("expected SchemaTooNew, got {other:?}"),
         }

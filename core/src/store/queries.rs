@@ -242,13 +242,13 @@ impl Store {
 /// the rule's standard sentence.
 #[derive(serde::Deserialize)]
 #[serde(untagged)]
-enum StoredCheck {
+pub(super) enum StoredCheck {
     Particular(String, String, String),
     Standard(String, String),
 }
 
 impl StoredCheck {
-    fn into_row(self) -> CheckRow {
+    pub(super) fn into_row(self) -> CheckRow {
         let (rule, outcome, detail) = match self {
             Self::Particular(rule, outcome, detail) => (rule, outcome, Some(detail)),
             Self::Standard(rule, outcome) => (rule, outcome, None),

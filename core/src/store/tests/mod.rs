@@ -1,10 +1,13 @@
 //! Store behaviour as a lab sees it: orders in, analyzer messages in, results checked, released,
 //! corrected, audited. Helpers here; cases in `ingest` and `lifecycle`.
 
+mod changes;
 mod ingest;
 mod lifecycle;
 mod plans;
 mod sign_in;
+mod specimen_view;
+mod worklist;
 
 use jiff::civil::{date, Date};
 use jiff::Timestamp;
