@@ -18,6 +18,8 @@
 //! - [`validation`]: pure checks (ranges, critical, measurement range, delta, flags, QC) and
 //!   autoverification.
 //! - [`lifecycle`]: the result state machine.
+//! - [`presentation`]: how results, flags, ranges, units, values and names are written for
+//!   people and other systems (the ORU^R01, REST, FHIR and the web UI format through it).
 //! - [`audit`]: the SHA-256 hash chain and its verification.
 //! - [`store`]: everything SQL: migrations, the raw message journal, durable ingest and matching,
 //!   orders, the life-cycle operations, queries, and the group-commit [`store::Ingestor`].
@@ -28,6 +30,7 @@ pub mod config;
 pub mod error;
 pub mod lifecycle;
 pub mod model;
+pub mod presentation;
 pub mod store;
 pub mod validation;
 pub mod value;

@@ -16,7 +16,7 @@ pub use message::{
 };
 pub use order::{
     NewOrder, NewPatient, NewSpecimen, Order, OrderStatus, OrderedTest, OrderedTestStatus, Patient,
-    Priority, RequestedTest, Specimen, TestOrigin,
+    PersonName, Priority, RequestedTest, Specimen, TestOrigin,
 };
 pub use result::{CheckRow, LabResult, ResultWithChecks, Unmatched, UnmatchedReason};
 

@@ -6,6 +6,28 @@ use serde::{Deserialize, Serialize};
 
 use super::{OrderId, OrderedTestId, PatientId, ResultId, Sex, SpecimenRowId};
 
+/// A person's name in the parts HL7 gives it (XPN in PID-5, XCN in ORC-12), as the HIS sent
+/// them: a Vietnamese HIS may put `Văn An` in the given name or `Văn` in the middle name, and
+/// the LIS sends back what it received.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct PersonName {
+    /// Family name (XPN-1 / XCN-2).
+    pub family: String,
+    /// Given name (XPN-2 / XCN-3).
+    pub given: String,
+    /// Second and further given names or initials (XPN-3 / XCN-4).
+    pub middle: String,
+}
+
+impl PersonName {
+    /// Whether every part is empty.
+    pub fn is_empty(&self) -> bool {
+        self.family.trim().is_empty()
+            && self.given.trim().is_empty()
+            && self.middle.trim().is_empty()
+    }
+}
+
 /// A patient as the HIS knows them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Patient {

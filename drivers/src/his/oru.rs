@@ -9,7 +9,7 @@ use jiff::tz::TimeZone;
 use jiff::Timestamp;
 use lis_core::config::{LabConfig, TestDef};
 use lis_core::model::{LabResult, Order, Patient};
-use lis_core::validation::{ranges, Flag};
+use lis_core::presentation::{abnormal_flags, reference_range, split_full_name, ucum_code};
 use lis_hl7::build::{FieldValue, MessageBuilder, MessageHeader, SegmentBuilder};
 use lis_hl7::segments::MessageType;
 
@@ -43,70 +43,6 @@ pub fn dtm(t: Timestamp, tz: &TimeZone) -> String {
     t.to_zoned(tz.clone())
         .strftime("%Y%m%d%H%M%S%z")
         .to_string()
-}
-
-/// A unit spelled as a UCUM code: `10^9/L` is `10*9/L` in UCUM (the caret is HL7's separator).
-pub fn ucum_code(unit: &str) -> String {
-    unit.replace('^', "*")
-}
-
-/// The HL7 abnormal flags (table 0078) of a result: L, H, LL, HH, <, >, A; `N` when none.
-pub fn abnormal_flags(flags: &[Flag]) -> Vec<String> {
-    let out: Vec<String> = flags
-        .iter()
-        .filter(|f| {
-            matches!(
-                f,
-                Flag::Low
-                    | Flag::High
-                    | Flag::CriticalLow
-                    | Flag::CriticalHigh
-                    | Flag::BelowMeasurementRange
-                    | Flag::AboveMeasurementRange
-                    | Flag::Abnormal
-            )
-        })
-        .map(|f| f.code().to_owned())
-        .collect();
-    if out.is_empty() {
-        vec![String::from("N")]
-    } else {
-        out
-    }
-}
-
-/// The reference range for the patient at the time of the result, as HL7 OBX-7 writes it
-/// (`low-high`, `>low`, `<high`; §7.4.2.7) and as numbers.
-pub fn reference_range(
-    test: &TestDef,
-    patient: &Patient,
-    at: Timestamp,
-    tz: &TimeZone,
-) -> Option<(Option<f64>, Option<f64>, String)> {
-    let age = patient
-        .birth_date
-        .map(|b| ranges::age_days(b, at.to_zoned(tz.clone()).date()));
-    let r = ranges::select_range(test, patient.sex, age)?;
-    let text = match (r.low, r.high) {
-        (Some(l), Some(h)) => format!("{l}-{h}"),
-        (Some(l), None) => format!(">{l}"),
-        (None, Some(h)) => format!("<{h}"),
-        (None, None) => return None,
-    };
-    Some((r.low, r.high, text))
-}
-
-/// Splits a stored Vietnamese full name (family, middle..., given) into XPN family, given,
-/// middle.
-pub fn name_parts(full: &str) -> (String, String, String) {
-    let words: Vec<&str> = full.split_whitespace().collect();
-    match words.as_slice() {
-        [] => (String::new(), String::new(), String::new()),
-        [one] => ((*one).to_owned(), String::new(), String::new()),
-        [family, middle @ .., given] => {
-            ((*family).to_owned(), (*given).to_owned(), middle.join(" "))
-        }
-    }
 }
 
 fn coded(test: Option<&TestDef>, code: &str) -> FieldValue {
@@ -146,7 +82,7 @@ pub fn oru_r01(config: &LabConfig, r: &ResultReport<'_>) -> Vec<u8> {
             structure: "ORU_R01",
         },
     );
-    let (family, given, middle) = name_parts(&r.patient.name);
+    let name = split_full_name(&r.patient.name);
     b.push(
         SegmentBuilder::new("PID")
             .field(1, "1")
@@ -156,7 +92,11 @@ pub fn oru_r01(config: &LabConfig, r: &ResultReport<'_>) -> Vec<u8> {
             )
             .field(
                 5,
-                FieldValue::components_trimmed([family.as_str(), given.as_str(), middle.as_str()]),
+                FieldValue::components_trimmed([
+                    name.family.as_str(),
+                    name.given.as_str(),
+                    name.middle.as_str(),
+                ]),
             )
             .field(
                 7,
@@ -203,8 +143,9 @@ pub fn oru_r01(config: &LabConfig, r: &ResultReport<'_>) -> Vec<u8> {
                 .field(3, coded(test, &res.test_code))
                 .field(5, res.value.as_str())
                 .field(6, units)
-                .field(7, range.map(|(_, _, t)| t).unwrap_or_default())
-                .field(8, FieldValue::repeated(abnormal_flags(&res.flags)))
+                .field(7, range.map(|r| r.text).unwrap_or_default())
+                // Judged normal as before: the next change makes it the result's own judgement.
+                .field(8, FieldValue::repeated(abnormal_flags(&res.flags, true)))
                 .field(11, status)
                 .field(14, dtm(observed, tz))
                 .field(18, res.instrument.as_str()),

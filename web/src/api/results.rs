@@ -7,9 +7,9 @@
 use axum::extract::{RawQuery, State};
 use axum::http::HeaderMap;
 use axum::Json;
+use lis_core::presentation::{abnormal_flags, reference_range, ucum_code};
 use lis_core::store::{ReleasedFilter, ReleasedResult};
 use lis_core::LabConfig;
-use lis_drivers::his::oru::{abnormal_flags, reference_range, ucum_code};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -130,8 +130,15 @@ pub fn result_out(lab: &LabConfig, r: &ReleasedResult) -> ResultOut {
         ucum: ucum_code(&r.result.unit),
         reference_range: test
             .and_then(|t| reference_range(t, &r.patient, observed, lab.time_zone()))
-            .map(|(low, high, text)| RangeOut { low, high, text }),
-        flags: abnormal_flags(&r.result.flags),
+            .map(|r| RangeOut {
+                low: r.low,
+                high: r.high,
+                text: r.text,
+            }),
+        flags: abnormal_flags(&r.result.flags, true)
+            .into_iter()
+            .map(str::to_owned)
+            .collect(),
         status: if r.result.corrects.is_some() {
             "corrected"
         } else {

@@ -4,10 +4,9 @@ use jiff::Timestamp;
 use lis_core::model::{
     Order, OrderStatus, OrderedTestStatus, Patient as CorePatient, Priority, Sex,
 };
+use lis_core::presentation::{reference_range, result_marks, split_full_name, ucum_code};
 use lis_core::store::{ReleasedFilter, ReleasedResult};
-use lis_core::validation::Flag;
 use lis_core::LabConfig;
-use lis_drivers::his::oru::{name_parts, reference_range, ucum_code};
 
 use super::resources::*;
 use super::{FhirError, MAX_COUNT};
@@ -27,7 +26,7 @@ pub(crate) fn id_param(kind: &str, id: &str) -> Result<i64, FhirError> {
 
 /// The resource of a stored patient.
 pub fn patient_resource(p: &CorePatient) -> Patient {
-    let (family, given, middle) = name_parts(&p.name);
+    let name = split_full_name(&p.name);
     Patient {
         resource_type: "Patient",
         id: p.id.to_string(),
@@ -37,8 +36,8 @@ pub fn patient_resource(p: &CorePatient) -> Patient {
         }],
         name: vec![HumanName {
             text: p.name.clone(),
-            family: Some(family).filter(|f| !f.is_empty()),
-            given: [middle, given]
+            family: Some(name.family).filter(|f| !f.is_empty()),
+            given: [name.middle, name.given]
                 .into_iter()
                 .filter(|s| !s.is_empty())
                 .collect(),
@@ -80,19 +79,6 @@ fn quantity(value: f64, unit: &str, comparator: Option<&str>) -> Quantity {
     }
 }
 
-fn interpretation(flag: Flag) -> Option<(&'static str, &'static str)> {
-    Some(match flag {
-        Flag::Low => ("L", "Low"),
-        Flag::High => ("H", "High"),
-        Flag::CriticalLow => ("LL", "Critical low"),
-        Flag::CriticalHigh => ("HH", "Critical high"),
-        Flag::BelowMeasurementRange => ("<", "Off scale low"),
-        Flag::AboveMeasurementRange => (">", "Off scale high"),
-        Flag::Abnormal => ("A", "Abnormal"),
-        _ => return None,
-    })
-}
-
 /// The Observation of a released result.
 pub fn observation_resource(lab: &LabConfig, r: &ReleasedResult) -> Observation {
     let res = &r.result;
@@ -103,28 +89,23 @@ pub fn observation_resource(lab: &LabConfig, r: &ReleasedResult) -> Observation 
         ("censored_gt", Some(n)) => (Some(quantity(n, &res.unit, Some(">"))), None),
         _ => (None, Some(res.value.clone()).filter(|v| !v.is_empty())),
     };
-    let mut interpretation_codes: Vec<CodeableConcept> = res
-        .flags
-        .iter()
-        .filter_map(|f| interpretation(*f))
-        .map(|(code, display)| CodeableConcept {
-            coding: vec![Coding::new(INTERPRETATION, code, Some(display))],
-            text: None,
-        })
-        .collect();
-    if interpretation_codes.is_empty() && value_quantity.is_some() {
-        interpretation_codes.push(CodeableConcept {
-            coding: vec![Coding::new(INTERPRETATION, "N", Some("Normal"))],
-            text: None,
-        });
-    }
+    // Judged normal when there is a number, as before; the result's own judgement comes next.
+    let interpretation_codes: Vec<CodeableConcept> =
+        result_marks(&res.flags, value_quantity.is_some())
+            .into_iter()
+            .filter_map(|m| Some((m.hl7_code?, m.hl7_display)))
+            .map(|(code, display)| CodeableConcept {
+                coding: vec![Coding::new(INTERPRETATION, code, display)],
+                text: None,
+            })
+            .collect();
     let range = lab
         .test(&res.test_code)
         .and_then(|t| reference_range(t, &r.patient, observed, lab.time_zone()))
-        .map(|(low, high, text)| ReferenceRange {
-            low: low.map(|v| quantity(v, &res.unit, None)),
-            high: high.map(|v| quantity(v, &res.unit, None)),
-            text: Some(text),
+        .map(|range| ReferenceRange {
+            low: range.low.map(|v| quantity(v, &res.unit, None)),
+            high: range.high.map(|v| quantity(v, &res.unit, None)),
+            text: Some(range.text),
         });
     Observation {
         resource_type: "Observation",
