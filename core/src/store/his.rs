@@ -14,12 +14,13 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::orders::upsert_patient;
-use super::queries::{result_row, RESULT_COLUMNS};
+use super::queries::{checks_column, result_row, RESULT_COLUMNS};
 use super::{audit_log, journal, ms, ts, Store};
 use crate::error::StoreError;
 use crate::model::{
     Actor, JournalId, LabResult, NewOrder, OrderId, Patient, Protocol, ResultId, Sex,
 };
+use crate::presentation::judged_normal;
 
 /// Where a delivery of one outbox row to one endpoint stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -143,6 +144,9 @@ pub struct ReleasedResult {
     pub accession: String,
     /// The patient.
     pub patient: Patient,
+    /// Whether its reference-range check passed ([`crate::presentation::judged_normal`]): only
+    /// then may an unflagged result be called normal.
+    pub judged_normal: bool,
 }
 
 /// Counts of the outbox for metrics.
@@ -502,7 +506,7 @@ impl Store {
     ) -> Result<Vec<ReleasedResult>, StoreError> {
         self.read(|conn, _| {
             let sql = format!(
-                "SELECT {RESULT_COLUMNS}, released_at, patient_id FROM results \
+                "SELECT {RESULT_COLUMNS}, released_at, patient_id, checks FROM results \
                  {RELEASED_RESULTS_WHERE}"
             );
             let mut stmt = conn.prepare_cached(&sql)?;
@@ -521,12 +525,13 @@ impl Store {
                     let n = RESULT_COLUMNS.split(',').count();
                     let released: Option<i64> = r.get(n)?;
                     let patient_id: i64 = r.get(n + 1)?;
-                    Ok((result, released, patient_id))
+                    let checks = checks_column(r, n + 2)?;
+                    Ok((result, released, patient_id, judged_normal(&checks)))
                 },
             )?;
             let mut out = Vec::new();
             for row in rows {
-                let (result, released, patient_id) = row?;
+                let (result, released, patient_id, judged_normal) = row?;
                 let (placer_number, accession): (String, Option<String>) = conn
                     .prepare_cached("SELECT placer_number, accession FROM orders WHERE id = ?1")?
                     .query_row([result.order_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
@@ -541,6 +546,7 @@ impl Store {
                     placer_number,
                     accession: accession.unwrap_or_default(),
                     patient,
+                    judged_normal,
                 });
             }
             Ok(out)

@@ -32,10 +32,22 @@ pub struct ResultReport<'a> {
     pub order: &'a Order,
     /// The patient.
     pub patient: &'a Patient,
-    /// The results, each with the specimen type of its tube.
-    pub results: &'a [(LabResult, String)],
+    /// The results.
+    pub results: &'a [ReportedResult],
     /// True for a correction: OBX-11 and OBR-25 `C` instead of `F`.
     pub correction: bool,
+}
+
+/// One result of an ORU^R01, with what the message says about it beyond its row.
+#[derive(Debug, Clone)]
+pub struct ReportedResult {
+    /// The result version.
+    pub result: LabResult,
+    /// The specimen type of its tube, as stored.
+    pub specimen_type: String,
+    /// Whether its reference-range check passed ([`lis_core::presentation::judged_normal`]):
+    /// only then does an unflagged result go out as `N`.
+    pub judged_normal: bool,
 }
 
 /// An HL7 DTM in the lab's time zone, `YYYYMMDDHHMMSS+ZZZZ`.
@@ -108,7 +120,8 @@ pub fn oru_r01(config: &LabConfig, r: &ResultReport<'_>) -> Vec<u8> {
             .field(8, r.patient.sex.code()),
     );
     let status = if r.correction { "C" } else { "F" };
-    for (i, (res, specimen_type)) in r.results.iter().enumerate() {
+    for (i, reported) in r.results.iter().enumerate() {
+        let res = &reported.result;
         let test = config.test(&res.test_code);
         let observed = res.observed_at.unwrap_or(res.received_at);
         b.push(
@@ -144,8 +157,10 @@ pub fn oru_r01(config: &LabConfig, r: &ResultReport<'_>) -> Vec<u8> {
                 .field(5, res.value.as_str())
                 .field(6, units)
                 .field(7, range.map(|r| r.text).unwrap_or_default())
-                // Judged normal as before: the next change makes it the result's own judgement.
-                .field(8, FieldValue::repeated(abnormal_flags(&res.flags, true)))
+                .field(
+                    8,
+                    FieldValue::repeated(abnormal_flags(&res.flags, reported.judged_normal)),
+                )
                 .field(11, status)
                 .field(14, dtm(observed, tz))
                 .field(18, res.instrument.as_str()),
@@ -154,7 +169,7 @@ pub fn oru_r01(config: &LabConfig, r: &ResultReport<'_>) -> Vec<u8> {
             SegmentBuilder::new("SPM")
                 .field(1, "1")
                 .field(2, res.specimen_id.as_str())
-                .field(4, specimen_type.as_str()),
+                .field(4, reported.specimen_type.as_str()),
         );
     }
     b.build()

@@ -88,7 +88,8 @@ pub struct ResultOut {
     pub ucum: String,
     /// Reference range for this patient.
     pub reference_range: Option<RangeOut>,
-    /// HL7 table 0078 flags (`N` when normal).
+    /// HL7 table 0078 flags: `N` only when the result was judged normal (its reference-range
+    /// check passed), empty when no range applied.
     pub flags: Vec<String>,
     /// `final`, or `corrected` for a correction.
     pub status: String,
@@ -135,7 +136,7 @@ pub fn result_out(lab: &LabConfig, r: &ReleasedResult) -> ResultOut {
                 high: r.high,
                 text: r.text,
             }),
-        flags: abnormal_flags(&r.result.flags, true)
+        flags: abnormal_flags(&r.result.flags, r.judged_normal)
             .into_iter()
             .map(str::to_owned)
             .collect(),

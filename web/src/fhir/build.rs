@@ -89,16 +89,15 @@ pub fn observation_resource(lab: &LabConfig, r: &ReleasedResult) -> Observation 
         ("censored_gt", Some(n)) => (Some(quantity(n, &res.unit, Some(">"))), None),
         _ => (None, Some(res.value.clone()).filter(|v| !v.is_empty())),
     };
-    // Judged normal when there is a number, as before; the result's own judgement comes next.
-    let interpretation_codes: Vec<CodeableConcept> =
-        result_marks(&res.flags, value_quantity.is_some())
-            .into_iter()
-            .filter_map(|m| Some((m.hl7_code?, m.hl7_display)))
-            .map(|(code, display)| CodeableConcept {
-                coding: vec![Coding::new(INTERPRETATION, code, display)],
-                text: None,
-            })
-            .collect();
+    // `N` only for a result judged normal (its reference-range check passed), never by default.
+    let interpretation_codes: Vec<CodeableConcept> = result_marks(&res.flags, r.judged_normal)
+        .into_iter()
+        .filter_map(|m| Some((m.hl7_code?, m.hl7_display)))
+        .map(|(code, display)| CodeableConcept {
+            coding: vec![Coding::new(INTERPRETATION, code, display)],
+            text: None,
+        })
+        .collect();
     let range = lab
         .test(&res.test_code)
         .and_then(|t| reference_range(t, &r.patient, observed, lab.time_zone()))

@@ -1,0 +1,197 @@
+//! What the ORU^R01 says, field by field, against the text of HL7 v2.5.1: orders come in as the
+//! HIS sends them (ORM^O01 / OML^O21 through the listener's handler), results are stored, checked
+//! and released through core, and each outbox row is built into its message as the sender
+//! builds it. No sockets: the delivery itself is tested in `tests.rs`.
+
+use jiff::Timestamp;
+use lis_core::model::{
+    Actor, AnalyzerMessage, IngestOutcome, MessageKind, NewOrder, NewPatient, NewSpecimen,
+    Observation, Priority, Protocol, ResultId, Sex, StoredObservation,
+};
+use lis_core::store::DeliveryOutcome;
+use lis_core::{LabConfig, Store};
+use lis_hl7::Message;
+
+use super::config::{HisConfig, ResultsEndpoint};
+use super::listener::handle_message;
+use super::metrics::HisMetrics;
+use super::sender::{build_oru, control_id};
+
+fn store() -> Store {
+    Store::open_in_memory(LabConfig::embedded_default().unwrap()).unwrap()
+}
+
+fn his() -> HisConfig {
+    HisConfig {
+        results: vec![ResultsEndpoint {
+            name: String::from("his"),
+            address: String::from("127.0.0.1:1"),
+            receiving_application: String::from("HIS"),
+            receiving_facility: String::from("BV"),
+        }],
+        ..HisConfig::default()
+    }
+}
+
+/// Sends an order message as the HIS would and checks it was accepted.
+fn order_in(s: &Store, hl7: &str) {
+    let answer = handle_message(
+        s,
+        &his(),
+        &HisMetrics::new(),
+        hl7.as_bytes(),
+        Timestamp::now(),
+    );
+    let (m, _) = Message::parse(&answer.bytes).unwrap();
+    assert_eq!(m.first("MSA").unwrap().field(1).as_str(), "AA", "{hl7}");
+}
+
+/// Results from the demo chemistry analyzer for one specimen: (test code, value).
+fn results_in(s: &Store, specimen: &str, values: &[(&str, &str)], raw: &[u8]) -> Vec<ResultId> {
+    let out = s
+        .ingest(AnalyzerMessage {
+            instrument: String::from("DEMO-CHEM"),
+            link: String::from("chem"),
+            received_at: "2025-03-01T02:00:00Z".parse().unwrap(),
+            protocol: Protocol::Astm,
+            raw: raw.to_vec(),
+            kind: MessageKind::Results,
+            observations: values
+                .iter()
+                .map(|(code, value)| Observation {
+                    specimen_id: specimen.to_owned(),
+                    instrument_test_code: (*code).to_owned(),
+                    value: (*value).to_owned(),
+                    status: String::from("F"),
+                    // 08:45 in Hanoi, the analyzer's local time.
+                    observed_at: Some(jiff::civil::datetime(2025, 3, 1, 8, 45, 0, 0)),
+                    ..Default::default()
+                })
+                .collect(),
+            patient_hint: None,
+        })
+        .unwrap();
+    let IngestOutcome::Stored { observations, .. } = out else {
+        panic!("not stored: {out:?}")
+    };
+    observations
+        .iter()
+        .map(|o| match o {
+            StoredObservation::Result(id) => *id,
+            other => panic!("not a result: {other:?}"),
+        })
+        .collect()
+}
+
+/// Verifies and releases a result held for review, as a person would.
+fn release(s: &Store, id: ResultId) {
+    s.verify(id, &Actor::User(1)).unwrap();
+    s.release(id, &Actor::User(1)).unwrap();
+}
+
+/// The next ORU^R01 the sender would send, as the sender builds it; the row is then marked
+/// delivered so the order's next row comes due.
+fn next_oru(s: &Store) -> Vec<u8> {
+    let far = Timestamp::now() + jiff::SignedDuration::from_hours(24 * 365);
+    let due = s.his_due("his", far, 1).unwrap();
+    let d = due.first().expect("an outbox row is due");
+    let control = control_id(d.outbox_id);
+    let config = his();
+    let bytes = build_oru(
+        s,
+        &config,
+        &config.results[0],
+        d,
+        &control,
+        Timestamp::now(),
+    )
+    .unwrap();
+    s.his_prepare(d.outbox_id, "his", &control, &bytes, Timestamp::now())
+        .unwrap();
+    s.his_record_attempt(
+        d.outbox_id,
+        "his",
+        &DeliveryOutcome::Accepted {
+            ack_code: String::from("AA"),
+        },
+        Timestamp::now(),
+        &[String::from("his")],
+    )
+    .unwrap();
+    bytes
+}
+
+/// Field `field` of the `n`th (1-based) segment `id`, as written (escaped).
+fn field(msg: &[u8], id: &str, n: usize, field: usize) -> String {
+    let (m, d) = Message::parse(msg).unwrap();
+    assert!(d.is_empty(), "{d:?}");
+    let segment = m
+        .segments()
+        .filter(|s| s.id() == id)
+        .nth(n - 1)
+        .unwrap_or_else(|| panic!("no {id} #{n}"));
+    let text = segment.field(field).as_str().to_owned();
+    text
+}
+
+/// A glucose order for a patient whose birth date the HIS did not send.
+fn glucose_order_without_birth_date(s: &Store) {
+    s.place_order(
+        NewOrder {
+            placer_number: String::from("PL-9"),
+            patient: NewPatient {
+                his_id: String::from("BN009"),
+                name: String::from("Đỗ Hoa"),
+                sex: Sex::Female,
+                birth_date: None,
+            },
+            requesting_doctor: String::new(),
+            department: String::new(),
+            priority: Priority::Routine,
+            ordered_at: "2025-03-01T01:00:00Z".parse().unwrap(),
+            specimens: vec![NewSpecimen {
+                barcode: String::from("S9"),
+                specimen_type: String::from("serum"),
+                collected_at: None,
+                received_at: None,
+                tests: vec![String::from("GLU")],
+            }],
+        },
+        &Actor::His(String::from("his")),
+    )
+    .unwrap();
+}
+
+/// HL7 v2.5.1 table 0078: `N` is "Normal"; an empty OBX-8 ("null") is "No range defined, or
+/// normal ranges don't apply". A result nobody judged normal must not be sent as `N`.
+#[test]
+fn obx_8_is_empty_when_no_range_applied_and_n_only_when_judged_normal() {
+    let s = store();
+    // Glucose's default ranges are by age; a patient of unknown age matches none, so the range
+    // check cannot judge 5.2 mmol/L: it is held, then a person verifies and releases it.
+    glucose_order_without_birth_date(&s);
+    let ids = results_in(&s, "S9", &[("GLU", "5.2")], b"unknown age");
+    release(&s, ids[0]);
+    let msg = next_oru(&s);
+    assert_eq!(field(&msg, "OBX", 1, 5), "5.2");
+    assert_eq!(field(&msg, "OBX", 1, 7), "", "no range applies");
+    assert_eq!(field(&msg, "OBX", 1, 8), "", "not judged normal: no N");
+
+    // An adult's 5.2 mmol/L is within 3.9-6.4: judged normal, N.
+    order_in(&s, ORM_ADULT);
+    let ids = results_in(&s, "BC200", &[("GLU", "5.2")], b"adult");
+    assert!(
+        s.result(ids[0]).unwrap().state == lis_core::lifecycle::ResultState::Released,
+        "autoverified and released"
+    );
+    let msg = next_oru(&s);
+    assert_eq!(field(&msg, "OBX", 1, 7), "3.9-6.4");
+    assert_eq!(field(&msg, "OBX", 1, 8), "N");
+}
+
+/// An adult's glucose order by ORM^O01.
+const ORM_ADULT: &str =
+    "MSH|^~\\&|HIS|BV|LIS|LAB|20250301080000||ORM^O01|A1|P|2.5.1|||||||UNICODE UTF-8\r\
+PID|1||BN200||Phạm^Dũng^Quốc||19800101|M\r\
+ORC|NW|PL-200||||||||||BS02^Võ^Lan\r\
+OBR|1|PL-200|BC200|GLU^Glucose^L\r";
