@@ -85,6 +85,9 @@ fn add_orders(store: &Store) {
         .map(|i| NewOrder {
             placer_number: format!("O{i}"),
             patient: NewPatient {
+                his_id_authority: Default::default(),
+                his_id_type: String::new(),
+                name_parts: None,
                 his_id: format!("P{}", i % 5_000),
                 name: "Bench".into(),
                 sex: if i % 2 == 0 { Sex::Male } else { Sex::Female },

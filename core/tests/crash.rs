@@ -132,6 +132,9 @@ fn killed_ingest_loses_no_acknowledged_message() {
                 NewOrder {
                     placer_number: "CRASH-ORDER".into(),
                     patient: NewPatient {
+                        his_id_authority: Default::default(),
+                        his_id_type: String::new(),
+                        name_parts: None,
                         his_id: "CRASH-PATIENT".into(),
                         name: "Crash Test".into(),
                         sex: Sex::Female,

@@ -28,6 +28,27 @@ impl PersonName {
     }
 }
 
+/// Who issued a patient identifier: HL7 CX-4, an HD (namespace id, universal id, its type).
+/// All empty when the HIS did not say.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct AssigningAuthority {
+    /// HD-1 namespace id (`BV`).
+    pub namespace_id: String,
+    /// HD-2 universal id (an OID).
+    pub universal_id: String,
+    /// HD-3 universal id type (`ISO`).
+    pub universal_id_type: String,
+}
+
+impl AssigningAuthority {
+    /// Whether the HIS named no authority.
+    pub fn is_empty(&self) -> bool {
+        self.namespace_id.is_empty()
+            && self.universal_id.is_empty()
+            && self.universal_id_type.is_empty()
+    }
+}
+
 /// A patient as the HIS knows them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Patient {
@@ -35,8 +56,15 @@ pub struct Patient {
     pub id: PatientId,
     /// The HIS's patient id, unique.
     pub his_id: String,
-    /// Full name.
+    /// Who issued `his_id` (PID-3.4), as the HIS sent it.
+    pub his_id_authority: AssigningAuthority,
+    /// The identifier type code of `his_id` (PID-3.5, HL7 table 0203: `PI`, `MR`...), empty when
+    /// not sent.
+    pub his_id_type: String,
+    /// Full name, in Vietnamese order (family, middle, given).
     pub name: String,
+    /// The name in the parts the HIS sent (PID-5), when it sent parts.
+    pub name_parts: Option<PersonName>,
     /// Sex.
     pub sex: Sex,
     /// Birth date, if known.
@@ -48,8 +76,14 @@ pub struct Patient {
 pub struct NewPatient {
     /// The HIS's patient id.
     pub his_id: String,
-    /// Full name.
+    /// Who issued `his_id` (PID-3.4); when empty, what is stored is kept.
+    pub his_id_authority: AssigningAuthority,
+    /// PID-3.5 identifier type; when empty, what is stored is kept.
+    pub his_id_type: String,
+    /// Full name, in Vietnamese order (family, middle, given).
     pub name: String,
+    /// The name in the parts the HIS sent (PID-5); `None` when only a full name is known.
+    pub name_parts: Option<PersonName>,
     /// Sex.
     pub sex: Sex,
     /// Birth date, if known.

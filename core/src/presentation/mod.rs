@@ -8,8 +8,7 @@
 //! - Reference ranges as a patient's numbers and text ([`reference_range`], [`range_text`]).
 //! - Units as UCUM codes ([`ucum_code`]).
 //! - Values by shape: number, censored (`<0.5`), text or missing ([`result_value`]).
-//! - Names in their parts ([`patient_name`], [`split_full_name`], [`full_name`],
-//!   [`doctor_name`]).
+//! - Names in their parts ([`patient_name`], [`split_full_name`], [`full_name`]).
 //! - Specimen types as HL7 table 0487 codes ([`specimen_type_0487`]).
 //! - An order's progress from what is released ([`release_progress`]), with its HL7 table 0038
 //!   order status.
@@ -197,6 +196,13 @@ pub fn full_name(name: &PersonName) -> String {
         .filter(|s| !s.is_empty())
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+/// A patient's name in parts: as the HIS sent them when known, else split from the full name.
+pub fn patient_name(p: &Patient) -> PersonName {
+    p.name_parts
+        .clone()
+        .unwrap_or_else(|| split_full_name(&p.name))
 }
 
 /// A specimen type in HL7 v2.5.1 table 0487.

@@ -37,7 +37,10 @@ fn patient(sex: Sex, birth: Option<jiff::civil::Date>) -> Patient {
     Patient {
         id: 1,
         his_id: String::from("BN001"),
+        his_id_authority: Default::default(),
+        his_id_type: String::new(),
         name: String::from("Nguyễn Văn An"),
+        name_parts: None,
         sex,
         birth_date: birth,
     }
@@ -144,6 +147,22 @@ fn full_names_split_in_vietnamese_order() {
     assert_eq!(full_name(&name("NGUYỄN", "VĂN AN", "")), "NGUYỄN VĂN AN");
     assert_eq!(full_name(&name("Nguyễn", "An", "Văn")), "Nguyễn Văn An");
     assert_eq!(full_name(&name("", "", "")), "");
+}
+
+#[test]
+fn a_patient_name_keeps_the_parts_the_his_sent() {
+    let mut p = patient(Sex::Male, None);
+    p.name = String::from("NGUYỄN VĂN AN");
+    // No parts known: split from the full name.
+    assert_eq!(patient_name(&p).given, "AN");
+    // The HIS sent NGUYỄN^VĂN AN: given is "VĂN AN", no middle name.
+    let sent = PersonName {
+        family: String::from("NGUYỄN"),
+        given: String::from("VĂN AN"),
+        middle: String::new(),
+    };
+    p.name_parts = Some(sent.clone());
+    assert_eq!(patient_name(&p), sent);
 }
 
 /// HL7 v2.5.1 table 0487 (Specimen type): SER "Serum", BLD "Whole blood", UR "Urine", PLAS

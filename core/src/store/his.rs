@@ -13,13 +13,11 @@ use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::orders::upsert_patient;
+use super::orders::{patient_row, upsert_patient, PATIENT_COLUMNS};
 use super::queries::{checks_column, result_row, RESULT_COLUMNS};
 use super::{audit_log, journal, ms, ts, Store};
 use crate::error::StoreError;
-use crate::model::{
-    Actor, JournalId, LabResult, NewOrder, OrderId, Patient, Protocol, ResultId, Sex,
-};
+use crate::model::{Actor, JournalId, LabResult, NewOrder, OrderId, Patient, Protocol, ResultId};
 use crate::presentation::judged_normal;
 
 /// Where a delivery of one outbox row to one endpoint stands.
@@ -184,18 +182,6 @@ const DELIVERY_SELECT: &str = "SELECT o.id, ?1, o.order_id, o.kind, o.result_ids
     d.state, d.attempts, d.message, d.control_id, d.last_error, d.ack_code, d.first_attempt_at, \
     d.next_attempt_at, d.delivered_at \
     FROM outbox o LEFT JOIN his_deliveries d ON d.outbox_id = o.id AND d.endpoint = ?1";
-
-fn patient_row(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<Patient> {
-    Ok(Patient {
-        id: r.get(at)?,
-        his_id: r.get(at + 1)?,
-        name: r.get(at + 2)?,
-        sex: Sex::parse(&r.get::<_, String>(at + 3)?),
-        birth_date: r
-            .get::<_, Option<String>>(at + 4)?
-            .and_then(|b| b.parse().ok()),
-    })
-}
 
 /// Marks the outbox row finished once every endpoint has a final delivery.
 fn settle_outbox(
@@ -536,9 +522,9 @@ impl Store {
                     .prepare_cached("SELECT placer_number, accession FROM orders WHERE id = ?1")?
                     .query_row([result.order_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
                 let patient = conn
-                    .prepare_cached(
-                        "SELECT id, his_id, name, sex, birth_date FROM patients WHERE id = ?1",
-                    )?
+                    .prepare_cached(&format!(
+                        "SELECT {PATIENT_COLUMNS} FROM patients WHERE id = ?1"
+                    ))?
                     .query_row([patient_id], |r| patient_row(r, 0))?;
                 out.push(ReleasedResult {
                     result,
@@ -558,7 +544,7 @@ impl Store {
         self.read(|conn, _| {
             Ok(conn
                 .query_row(
-                    "SELECT id, his_id, name, sex, birth_date FROM patients WHERE his_id = ?1",
+                    &format!("SELECT {PATIENT_COLUMNS} FROM patients WHERE his_id = ?1"),
                     [his_id],
                     |r| patient_row(r, 0),
                 )

@@ -6,7 +6,7 @@ use super::*;
 use crate::config::LabConfig;
 use crate::model::{
     AnalyzerMessage, IngestOutcome, MessageKind, NewSpecimen, Observation, OrderedTestStatus,
-    Priority, StoredObservation,
+    Priority, Sex, StoredObservation,
 };
 
 fn store() -> Store {
@@ -21,6 +21,9 @@ fn order(placer: &str, barcode: &str, tests: &[&str]) -> NewOrder {
     NewOrder {
         placer_number: placer.into(),
         patient: crate::model::NewPatient {
+            his_id_authority: Default::default(),
+            his_id_type: String::new(),
+            name_parts: None,
             his_id: format!("P-{placer}"),
             name: "Lê Thị Hoa".into(),
             sex: Sex::Female,

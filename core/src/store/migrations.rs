@@ -263,6 +263,21 @@ CREATE INDEX results_released ON results(released_at) WHERE state = 'released';
 CREATE INDEX results_pending_review ON results(id) WHERE state = 'pending_review';
 ",
     },
+    Migration {
+        version: 7,
+        description: "the HIS's own name parts and identifier authority, sent back as received",
+        sql: r"
+-- PID-5 as the HIS sent it (family, given, middle); NULL parts when only a full name is known.
+ALTER TABLE patients ADD COLUMN name_family TEXT;
+ALTER TABLE patients ADD COLUMN name_given TEXT;
+ALTER TABLE patients ADD COLUMN name_middle TEXT;
+-- PID-3.4 (HD: namespace id, universal id, universal id type) and PID-3.5 of the HIS's id.
+ALTER TABLE patients ADD COLUMN his_id_authority TEXT NOT NULL DEFAULT '';
+ALTER TABLE patients ADD COLUMN his_id_authority_uid TEXT NOT NULL DEFAULT '';
+ALTER TABLE patients ADD COLUMN his_id_authority_uid_type TEXT NOT NULL DEFAULT '';
+ALTER TABLE patients ADD COLUMN his_id_type TEXT NOT NULL DEFAULT '';
+",
+    },
 ];
 
 /// The schema version this program writes.
@@ -333,10 +348,10 @@ mod tests {
     fn from_empty_to_latest() {
         let mut conn = Connection::open_in_memory().unwrap();
         assert_eq!(current_version(&conn).unwrap(), 0);
-        assert_eq!(migrate(&mut conn).unwrap(), 6);
+        assert_eq!(migrate(&mut conn).unwrap(), 7);
         // Running again changes nothing.
         let before = schema(&conn);
-        assert_eq!(migrate(&mut conn).unwrap(), 6);
+        assert_eq!(migrate(&mut conn).unwrap(), 7);
         assert_eq!(schema(&conn), before);
     }
 
@@ -424,7 +439,7 @@ mod tests {
         match migrate(&mut conn) {
             Err(StoreError::SchemaTooNew {
                 found: 99,
-                known: 6,
+                known: 7,
             }) => {}
             other => panic!("expected SchemaTooNew, got {other:?}"),
         }

@@ -2,8 +2,10 @@
 //!
 //! - ORC-1 `NW` places an order, `CA`/`DC` cancels it, `XO` changes it; ORC-2 (else OBR-2) is
 //!   the placer number that identifies it.
-//! - The patient comes from PID: PID-3.1 the HIS id, PID-5 family^given^middle (stored in
-//!   Vietnamese order: family, middle, given; UTF-8 per MSH-18), PID-7 birth date, PID-8 sex.
+//! - The patient comes from PID: PID-3.1 the HIS id with its assigning authority (PID-3.4) and
+//!   identifier type (PID-3.5), PID-5 family^given^middle (kept in these parts as sent, and in
+//!   full in Vietnamese order: family, middle, given; UTF-8 per MSH-18), PID-7 birth date,
+//!   PID-8 sex.
 //! - The doctor from ORC-12 (else OBR-16), the department from ORC-17 (else PV1-3.1), the
 //!   priority `S` (stat) from ORC-7.6, OBR-27.6, TQ1-9 or OBR-5.
 //! - The tube barcode: SPM-2 in OML; in ORM, OBR-3 or else the placer number (or always the
@@ -17,7 +19,10 @@
 use jiff::civil::{Date, DateTime};
 use jiff::tz::{Offset, TimeZone};
 use lis_core::config::LabConfig;
-use lis_core::model::{NewOrder, NewPatient, NewSpecimen, Priority, Sex};
+use lis_core::model::{
+    AssigningAuthority, NewOrder, NewPatient, NewSpecimen, PersonName, Priority, Sex,
+};
+use lis_core::presentation::full_name;
 use lis_hl7::datatypes::Coded;
 use lis_hl7::segments::{AckCode, Obr, Orc, OrderControl, Pid, Pv1, SegmentView, Spm};
 use lis_hl7::Message;
@@ -214,16 +219,15 @@ fn patient(message: &Message<'_>) -> Result<NewPatient, Refusal> {
         ));
     }
     let name = pid.name();
-    let family = name.family().text();
-    let given = name.given().text();
-    let middle = name.middle().text();
-    // Vietnamese order: family, middle, given (Nguyễn Văn An).
-    let full = [family.trim(), middle.trim(), given.trim()]
-        .iter()
-        .filter(|s| !s.is_empty())
-        .copied()
-        .collect::<Vec<_>>()
-        .join(" ");
+    // Kept as the HIS sent them (family^given^middle): a Vietnamese HIS may write the middle
+    // name into the given name (`NGUYỄN^VĂN AN`), and the ORU^R01 must give it back unchanged.
+    let parts = PersonName {
+        family: name.family().text().trim().to_owned(),
+        given: name.given().text().trim().to_owned(),
+        middle: name.middle().text().trim().to_owned(),
+    };
+    // Stored in full in Vietnamese order: family, middle, given (Nguyễn Văn An).
+    let full = full_name(&parts);
     if full.is_empty() {
         return Err(Refusal::error(
             error_code::REQUIRED_FIELD_MISSING,
@@ -231,6 +235,13 @@ fn patient(message: &Message<'_>) -> Result<NewPatient, Refusal> {
             String::from("PID-5 (patient name) is empty"),
         ));
     }
+    let cx = pid.patient_id();
+    let authority = cx.assigning_authority();
+    let his_id_authority = AssigningAuthority {
+        namespace_id: authority.subcomponent(1).text().trim().to_owned(),
+        universal_id: authority.subcomponent(2).text().trim().to_owned(),
+        universal_id_type: authority.subcomponent(3).text().trim().to_owned(),
+    };
     let birth_raw = pid.birth().as_str().trim();
     let birth_date = if birth_raw.is_empty() {
         None
@@ -248,6 +259,9 @@ fn patient(message: &Message<'_>) -> Result<NewPatient, Refusal> {
         }
     };
     Ok(NewPatient {
+        his_id_type: cx.id_type().text().trim().to_owned(),
+        his_id_authority,
+        name_parts: Some(parts),
         his_id,
         name: full,
         sex: Sex::parse(&pid.sex().text()),

@@ -8,8 +8,9 @@
 use jiff::tz::TimeZone;
 use jiff::Timestamp;
 use lis_core::config::{LabConfig, TestDef};
+use lis_core::model::AssigningAuthority;
 use lis_core::model::{LabResult, Order, Patient};
-use lis_core::presentation::{abnormal_flags, reference_range, split_full_name, ucum_code};
+use lis_core::presentation::{abnormal_flags, patient_name, reference_range, ucum_code};
 use lis_hl7::build::{FieldValue, MessageBuilder, MessageHeader, SegmentBuilder};
 use lis_hl7::segments::MessageType;
 
@@ -57,6 +58,26 @@ pub fn dtm(t: Timestamp, tz: &TimeZone) -> String {
         .to_string()
 }
 
+/// PID-3 as a CX (HL7 v2.5.1 §2A.14): id, then the assigning authority (CX-4, an HD whose parts
+/// are subcomponents) and the identifier type (CX-5), as the HIS sent them.
+fn patient_id(id: &str, authority: &AssigningAuthority, id_type: &str) -> FieldValue {
+    let mut hd = vec![
+        authority.namespace_id.clone(),
+        authority.universal_id.clone(),
+        authority.universal_id_type.clone(),
+    ];
+    while hd.len() > 1 && hd.last().is_some_and(String::is_empty) {
+        hd.pop();
+    }
+    FieldValue::tree(vec![vec![
+        vec![id.to_owned()],
+        vec![String::new()],
+        vec![String::new()],
+        hd,
+        vec![id_type.to_owned()],
+    ]])
+}
+
 fn coded(test: Option<&TestDef>, code: &str) -> FieldValue {
     match test {
         Some(t) => match &t.loinc {
@@ -94,14 +115,17 @@ pub fn oru_r01(config: &LabConfig, r: &ResultReport<'_>) -> Vec<u8> {
             structure: "ORU_R01",
         },
     );
-    let name = split_full_name(&r.patient.name);
+    let name = patient_name(r.patient);
+    let authority = &r.patient.his_id_authority;
+    let id_type = if r.patient.his_id_type.is_empty() {
+        "PI"
+    } else {
+        r.patient.his_id_type.as_str()
+    };
     b.push(
         SegmentBuilder::new("PID")
             .field(1, "1")
-            .field(
-                3,
-                FieldValue::components_trimmed([r.patient.his_id.as_str(), "", "", "", "PI"]),
-            )
+            .field(3, patient_id(&r.patient.his_id, authority, id_type))
             .field(
                 5,
                 FieldValue::components_trimmed([

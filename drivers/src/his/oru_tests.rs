@@ -140,6 +140,9 @@ fn glucose_order_without_birth_date(s: &Store) {
         NewOrder {
             placer_number: String::from("PL-9"),
             patient: NewPatient {
+                his_id_authority: Default::default(),
+                his_id_type: String::new(),
+                name_parts: None,
                 his_id: String::from("BN009"),
                 name: String::from("Đỗ Hoa"),
                 sex: Sex::Female,
@@ -195,3 +198,54 @@ const ORM_ADULT: &str =
 PID|1||BN200||Phạm^Dũng^Quốc||19800101|M\r\
 ORC|NW|PL-200||||||||||BS02^Võ^Lan\r\
 OBR|1|PL-200|BC200|GLU^Glucose^L\r";
+
+/// An ORM^O01 for glucose on tube `barcode`, with the PID and ORC-12 given.
+fn orm(control: &str, pid: &str, placer: &str, barcode: &str, doctor: &str) -> String {
+    format!(
+        "MSH|^~\\&|HIS|BV|LIS|LAB|20250301080000||ORM^O01|{control}|P|2.5.1|||||||UNICODE UTF-8\r\
+         {pid}\r\
+         ORC|NW|{placer}||||||||||{doctor}\r\
+         OBR|1|{placer}|{barcode}|GLU^Glucose^L\r"
+    )
+}
+
+/// HL7 v2.5.1 §3.4.2.5 PID-5 is an XPN whose components are family name, given name, "second
+/// and further given names or initials thereof": the LIS sends back the parts it received, not
+/// a re-split of the full name. §3.4.2.3 PID-3 is a CX whose fourth component is the assigning
+/// authority (an HD: namespace id & universal id & its type) and fifth the identifier type code.
+#[test]
+fn pid_3_and_pid_5_go_out_as_the_his_sent_them() {
+    let s = store();
+    let cases = [
+        (
+            "PID|1||BN300^^^BV^MR||NGUYỄN^VĂN AN||19800101|M",
+            "BN300^^^BV^MR",
+            "NGUYỄN^VĂN AN",
+            "NGUYỄN VĂN AN",
+        ),
+        (
+            "PID|1||BN301^^^BV&2.16.840.1.113883.3.1&ISO^PI||LÊ^THỊ HỒNG NHUNG||19750610|F",
+            "BN301^^^BV&2.16.840.1.113883.3.1&ISO^PI",
+            "LÊ^THỊ HỒNG NHUNG",
+            "LÊ THỊ HỒNG NHUNG",
+        ),
+        (
+            "PID|1||BN302||Trần^Bình^Thị||19900215|F",
+            // No authority and no type sent: the LIS says its id is a patient internal id.
+            "BN302^^^^PI",
+            "Trần^Bình^Thị",
+            "Trần Thị Bình",
+        ),
+    ];
+    for (i, (pid, pid_3, pid_5, full)) in cases.iter().enumerate() {
+        let (placer, tube) = (format!("PL-3{i}"), format!("BC3{i}"));
+        order_in(&s, &orm(&format!("P{i}"), pid, &placer, &tube, ""));
+        results_in(&s, &tube, &[("GLU", "5.2")], tube.as_bytes());
+        let msg = next_oru(&s);
+        assert_eq!(field(&msg, "PID", 1, 3), *pid_3);
+        assert_eq!(field(&msg, "PID", 1, 5), *pid_5);
+        // The full name people see is in Vietnamese order.
+        let order = s.order_by_placer(&placer).unwrap().unwrap();
+        assert_eq!(s.patient(order.patient_id).unwrap().name, *full);
+    }
+}

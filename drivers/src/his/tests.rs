@@ -53,6 +53,9 @@ fn released_glucose(s: &Store) -> (i64, i64) {
             NewOrder {
                 placer_number: String::from("PL-1"),
                 patient: NewPatient {
+                    his_id_authority: Default::default(),
+                    his_id_type: String::new(),
+                    name_parts: None,
                     his_id: String::from("BN001"),
                     name: String::from("Nguyễn Văn An"),
                     sex: Sex::Male,

@@ -288,6 +288,9 @@ impl Lis {
                 NewOrder {
                     placer_number: format!("ORD-{barcode}"),
                     patient: NewPatient {
+                        his_id_authority: Default::default(),
+                        his_id_type: String::new(),
+                        name_parts: None,
                         his_id: format!("P-{barcode}"),
                         name: "Nguyễn Văn A".to_owned(),
                         sex: Sex::Male,

@@ -171,6 +171,9 @@ pub(crate) fn run_order(command: OrderCommand) -> anyhow::Result<ExitCode> {
     let order = NewOrder {
         placer_number: placer,
         patient: NewPatient {
+            his_id_authority: Default::default(),
+            his_id_type: String::new(),
+            name_parts: None,
             his_id: args.patient.clone(),
             name: args.name.clone(),
             sex: Sex::parse(&args.sex),

@@ -4,7 +4,7 @@ use jiff::Timestamp;
 use lis_core::model::{
     Order, OrderStatus, OrderedTestStatus, Patient as CorePatient, Priority, Sex,
 };
-use lis_core::presentation::{reference_range, result_marks, split_full_name, ucum_code};
+use lis_core::presentation::{patient_name, reference_range, result_marks, ucum_code};
 use lis_core::store::{ReleasedFilter, ReleasedResult};
 use lis_core::LabConfig;
 
@@ -26,7 +26,7 @@ pub(crate) fn id_param(kind: &str, id: &str) -> Result<i64, FhirError> {
 
 /// The resource of a stored patient.
 pub fn patient_resource(p: &CorePatient) -> Patient {
-    let name = split_full_name(&p.name);
+    let name = patient_name(p);
     Patient {
         resource_type: "Patient",
         id: p.id.to_string(),

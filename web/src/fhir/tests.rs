@@ -37,6 +37,9 @@ fn order(store: &Store, placer: &str, his_id: &str, barcode: &str) -> i64 {
             NewOrder {
                 placer_number: placer.to_owned(),
                 patient: NewPatient {
+                    his_id_authority: Default::default(),
+                    his_id_type: String::new(),
+                    name_parts: None,
                     his_id: his_id.to_owned(),
                     name: String::from("Nguyễn Văn An"),
                     sex: Sex::Male,

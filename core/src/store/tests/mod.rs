@@ -40,6 +40,9 @@ pub(super) fn order(
     NewOrder {
         placer_number: placer.into(),
         patient: NewPatient {
+            his_id_authority: Default::default(),
+            his_id_type: String::new(),
+            name_parts: None,
             his_id: format!("P-{placer}"),
             name: "Nguyễn Văn A".into(),
             sex,
