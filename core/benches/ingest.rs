@@ -94,6 +94,8 @@ fn add_orders(store: &Store) {
                 birth_date: Some(date(1970, 1, 1)),
             },
             requesting_doctor: "Dr".into(),
+            requesting_doctor_id: String::new(),
+            requesting_doctor_name: None,
             department: "Ward".into(),
             priority: Priority::Routine,
             ordered_at: Timestamp::from_second(1_739_990_000).unwrap(),

@@ -141,6 +141,8 @@ fn killed_ingest_loses_no_acknowledged_message() {
                         birth_date: Some(date(1990, 1, 1)),
                     },
                     requesting_doctor: "Dr".into(),
+                    requesting_doctor_id: String::new(),
+                    requesting_doctor_name: None,
                     department: "ICU".into(),
                     priority: Priority::Stat,
                     ordered_at: Timestamp::from_second(1_739_990_000).unwrap(),

@@ -140,8 +140,12 @@ pub struct NewOrder {
     pub placer_number: String,
     /// The patient, upserted by HIS id.
     pub patient: NewPatient,
-    /// Requesting doctor.
+    /// Requesting doctor, as shown to people (the name, or the id when no name was sent).
     pub requesting_doctor: String,
+    /// The requesting doctor's id in the HIS (XCN-1 of ORC-12), empty when not sent.
+    pub requesting_doctor_id: String,
+    /// The requesting doctor's name in the parts the HIS sent (XCN-2..4), when sent.
+    pub requesting_doctor_name: Option<PersonName>,
     /// Requesting department.
     pub department: String,
     /// Priority.
@@ -205,8 +209,12 @@ pub struct Order {
     pub accession: String,
     /// The patient.
     pub patient_id: PatientId,
-    /// Requesting doctor.
+    /// Requesting doctor, as shown to people.
     pub requesting_doctor: String,
+    /// The requesting doctor's id in the HIS (XCN-1), empty when not sent.
+    pub requesting_doctor_id: String,
+    /// The requesting doctor's name in the parts the HIS sent, when sent.
+    pub requesting_doctor_name: Option<PersonName>,
     /// Requesting department.
     pub department: String,
     /// Priority.

@@ -8,7 +8,8 @@
 //! - Reference ranges as a patient's numbers and text ([`reference_range`], [`range_text`]).
 //! - Units as UCUM codes ([`ucum_code`]).
 //! - Values by shape: number, censored (`<0.5`), text or missing ([`result_value`]).
-//! - Names in their parts ([`patient_name`], [`split_full_name`], [`full_name`]).
+//! - Names in their parts ([`patient_name`], [`doctor_name`], [`split_full_name`],
+//!   [`full_name`]).
 //! - Specimen types as HL7 table 0487 codes ([`specimen_type_0487`]).
 //! - An order's progress from what is released ([`release_progress`]), with its HL7 table 0038
 //!   order status.
@@ -203,6 +204,23 @@ pub fn patient_name(p: &Patient) -> PersonName {
     p.name_parts
         .clone()
         .unwrap_or_else(|| split_full_name(&p.name))
+}
+
+/// The ordering doctor's name in parts: as the HIS sent them when known; else the stored name
+/// as one family name (a name typed as one string has no known parts), or nothing when the
+/// stored name is only the doctor's id.
+pub fn doctor_name(order: &Order) -> PersonName {
+    if let Some(parts) = &order.requesting_doctor_name {
+        return parts.clone();
+    }
+    let shown = order.requesting_doctor.trim();
+    if shown.is_empty() || shown == order.requesting_doctor_id.trim() {
+        return PersonName::default();
+    }
+    PersonName {
+        family: shown.to_owned(),
+        ..PersonName::default()
+    }
 }
 
 /// A specimen type in HL7 v2.5.1 table 0487.

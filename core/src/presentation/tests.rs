@@ -165,6 +165,26 @@ fn a_patient_name_keeps_the_parts_the_his_sent() {
     assert_eq!(patient_name(&p), sent);
 }
 
+#[test]
+fn a_doctor_name_keeps_the_parts_the_his_sent() {
+    let mut o = order(OrderStatus::Ordered);
+    o.requesting_doctor = String::from("TRẦN THỊ BÌNH");
+    o.requesting_doctor_id = String::from("BS01");
+    // Typed as one string: no parts known, the whole name is the family name.
+    assert_eq!(doctor_name(&o).family, "TRẦN THỊ BÌNH");
+    let sent = PersonName {
+        family: String::from("TRẦN"),
+        given: String::from("THỊ BÌNH"),
+        middle: String::new(),
+    };
+    o.requesting_doctor_name = Some(sent.clone());
+    assert_eq!(doctor_name(&o), sent);
+    // Only an id was sent (shown as the id): no name at all.
+    o.requesting_doctor_name = None;
+    o.requesting_doctor = String::from("BS01");
+    assert!(doctor_name(&o).is_empty());
+}
+
 /// HL7 v2.5.1 table 0487 (Specimen type): SER "Serum", BLD "Whole blood", UR "Urine", PLAS
 /// "Plasma", CSF "Cerebral spinal fluid".
 #[test]
@@ -207,6 +227,8 @@ fn order(status: OrderStatus) -> Order {
         accession: String::from("A1"),
         patient_id: 1,
         requesting_doctor: String::new(),
+        requesting_doctor_id: String::new(),
+        requesting_doctor_name: None,
         department: String::new(),
         priority: Priority::Routine,
         status,

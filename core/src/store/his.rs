@@ -616,13 +616,18 @@ impl Store {
             let patient_id = upsert_patient(conn, &order.patient, actor)?;
             conn.execute(
                 "UPDATE orders SET patient_id = ?2, requesting_doctor = ?3, department = ?4, \
-                 priority = ?5 WHERE id = ?1",
+                 priority = ?5, requesting_doctor_id = ?6, requesting_doctor_family = ?7, \
+                 requesting_doctor_given = ?8, requesting_doctor_middle = ?9 WHERE id = ?1",
                 params![
                     order_id,
                     patient_id,
                     order.requesting_doctor,
                     order.department,
-                    order.priority.as_str()
+                    order.priority.as_str(),
+                    order.requesting_doctor_id,
+                    order.requesting_doctor_name.as_ref().map(|n| n.family.as_str()),
+                    order.requesting_doctor_name.as_ref().map(|n| n.given.as_str()),
+                    order.requesting_doctor_name.as_ref().map(|n| n.middle.as_str()),
                 ],
             )?;
             let mut wanted: Vec<(i64, String)> = Vec::new();

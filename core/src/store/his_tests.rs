@@ -30,6 +30,8 @@ fn order(placer: &str, barcode: &str, tests: &[&str]) -> NewOrder {
             birth_date: Some(jiff::civil::date(1985, 1, 1)),
         },
         requesting_doctor: "BS A".into(),
+        requesting_doctor_id: String::new(),
+        requesting_doctor_name: None,
         department: "Nội".into(),
         priority: Priority::Routine,
         ordered_at: t("2025-03-01T01:00:00Z"),

@@ -265,7 +265,7 @@ CREATE INDEX results_pending_review ON results(id) WHERE state = 'pending_review
     },
     Migration {
         version: 7,
-        description: "the HIS's own name parts and identifier authority, sent back as received",
+        description: "the HIS's own name parts, identifier authority and doctor id, sent back as received",
         sql: r"
 -- PID-5 as the HIS sent it (family, given, middle); NULL parts when only a full name is known.
 ALTER TABLE patients ADD COLUMN name_family TEXT;
@@ -276,6 +276,11 @@ ALTER TABLE patients ADD COLUMN his_id_authority TEXT NOT NULL DEFAULT '';
 ALTER TABLE patients ADD COLUMN his_id_authority_uid TEXT NOT NULL DEFAULT '';
 ALTER TABLE patients ADD COLUMN his_id_authority_uid_type TEXT NOT NULL DEFAULT '';
 ALTER TABLE patients ADD COLUMN his_id_type TEXT NOT NULL DEFAULT '';
+-- The ordering doctor as an XCN: id (ORC-12.1) and the name parts as sent (NULL when unknown).
+ALTER TABLE orders ADD COLUMN requesting_doctor_id TEXT NOT NULL DEFAULT '';
+ALTER TABLE orders ADD COLUMN requesting_doctor_family TEXT;
+ALTER TABLE orders ADD COLUMN requesting_doctor_given TEXT;
+ALTER TABLE orders ADD COLUMN requesting_doctor_middle TEXT;
 ",
     },
 ];

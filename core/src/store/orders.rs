@@ -235,11 +235,21 @@ fn order_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Order> {
         status: OrderStatus::parse(&r.get::<_, String>(7)?).unwrap_or(OrderStatus::Ordered),
         ordered_at: ts(r.get(8)?),
         cancel_reason: r.get(9)?,
+        requesting_doctor_id: r.get(10)?,
+        requesting_doctor_name: match r.get::<_, Option<String>>(11)? {
+            Some(family) => Some(PersonName {
+                family,
+                given: r.get::<_, Option<String>>(12)?.unwrap_or_default(),
+                middle: r.get::<_, Option<String>>(13)?.unwrap_or_default(),
+            }),
+            None => None,
+        },
     })
 }
 
 const ORDER_COLUMNS: &str = "id, placer_number, accession, patient_id, requesting_doctor, \
-    department, priority, status, ordered_at, cancel_reason";
+    department, priority, status, ordered_at, cancel_reason, requesting_doctor_id, \
+    requesting_doctor_family, requesting_doctor_given, requesting_doctor_middle";
 
 fn patient(conn: &Connection, id: PatientId) -> Result<Patient, StoreError> {
     conn.prepare_cached(&format!(
@@ -291,14 +301,29 @@ fn place_order(
     let patient_id = upsert_patient(conn, &order.patient, actor)?;
     conn.execute(
         "INSERT INTO orders (placer_number, patient_id, requesting_doctor, department, \
-         priority, status, ordered_at) VALUES (?1, ?2, ?3, ?4, ?5, 'ordered', ?6)",
+         priority, status, ordered_at, requesting_doctor_id, requesting_doctor_family, \
+         requesting_doctor_given, requesting_doctor_middle) \
+         VALUES (?1, ?2, ?3, ?4, ?5, 'ordered', ?6, ?7, ?8, ?9, ?10)",
         params![
             order.placer_number,
             patient_id,
             order.requesting_doctor,
             order.department,
             order.priority.as_str(),
-            ms(order.ordered_at)
+            ms(order.ordered_at),
+            order.requesting_doctor_id,
+            order
+                .requesting_doctor_name
+                .as_ref()
+                .map(|n| n.family.as_str()),
+            order
+                .requesting_doctor_name
+                .as_ref()
+                .map(|n| n.given.as_str()),
+            order
+                .requesting_doctor_name
+                .as_ref()
+                .map(|n| n.middle.as_str()),
         ],
     )?;
     let order_id = conn.last_insert_rowid();

@@ -6,7 +6,7 @@
 //!   identifier type (PID-3.5), PID-5 family^given^middle (kept in these parts as sent, and in
 //!   full in Vietnamese order: family, middle, given; UTF-8 per MSH-18), PID-7 birth date,
 //!   PID-8 sex.
-//! - The doctor from ORC-12 (else OBR-16), the department from ORC-17 (else PV1-3.1), the
+//! - The doctor from ORC-12 (else OBR-16), an XCN kept as its id and name parts, the department from ORC-17 (else PV1-3.1), the
 //!   priority `S` (stat) from ORC-7.6, OBR-27.6, TQ1-9 or OBR-5.
 //! - The tube barcode: SPM-2 in OML; in ORM, OBR-3 or else the placer number (or always the
 //!   placer number, per `orm_specimen_id`).
@@ -23,7 +23,7 @@ use lis_core::model::{
     AssigningAuthority, NewOrder, NewPatient, NewSpecimen, PersonName, Priority, Sex,
 };
 use lis_core::presentation::full_name;
-use lis_hl7::datatypes::Coded;
+use lis_hl7::datatypes::{Coded, Provider};
 use lis_hl7::segments::{AckCode, Obr, Orc, OrderControl, Pid, Pv1, SegmentView, Spm};
 use lis_hl7::Message;
 
@@ -147,7 +147,7 @@ struct Line {
     control: OrderControl,
     placer: String,
     reason: String,
-    doctor: String,
+    doctor: Doctor,
     department: String,
     priority: Priority,
     ordered_at: Option<jiff::Timestamp>,
@@ -187,17 +187,31 @@ fn resolve_tests(lab: &LabConfig, his: &HisConfig, service: &Coded<'_>) -> Optio
     None
 }
 
-fn person(family: &str, given: &str, id: &str) -> String {
-    let name = [family.trim(), given.trim()]
-        .iter()
-        .filter(|s| !s.is_empty())
-        .copied()
-        .collect::<Vec<_>>()
-        .join(" ");
-    if name.is_empty() {
-        id.trim().to_owned()
-    } else {
-        name
+/// The ordering doctor as the HIS sent it (an XCN: id^family^given^middle).
+#[derive(Debug, Clone, Default)]
+struct Doctor {
+    /// As shown to people: the name in Vietnamese order, else the id.
+    shown: String,
+    /// XCN-1.
+    id: String,
+    /// XCN-2..4, when any part was sent.
+    name: Option<PersonName>,
+}
+
+impl Doctor {
+    fn read(p: &Provider<'_>) -> Self {
+        let id = p.id().text().trim().to_owned();
+        let parts = PersonName {
+            family: p.family().text().trim().to_owned(),
+            given: p.given().text().trim().to_owned(),
+            middle: p.repetition().component(4).text().trim().to_owned(),
+        };
+        let full = full_name(&parts);
+        Self {
+            shown: if full.is_empty() { id.clone() } else { full },
+            id,
+            name: (!parts.is_empty()).then_some(parts),
+        }
     }
 }
 
@@ -375,15 +389,9 @@ pub fn read_order_message(
                     OrmSpecimenId::Obr3 if !filler.is_empty() => filler,
                     _ => placer.clone(),
                 };
-                let provider = o.ordering_provider();
-                let mut doctor = person(
-                    &provider.family().text(),
-                    &provider.given().text(),
-                    &provider.id().text(),
-                );
-                if doctor.is_empty() {
-                    let p = obr.ordering_provider();
-                    doctor = person(&p.family().text(), &p.given().text(), &p.id().text());
+                let mut doctor = Doctor::read(&o.ordering_provider());
+                if doctor.shown.is_empty() {
+                    doctor = Doctor::read(&obr.ordering_provider());
                 }
                 let org = o.field(17);
                 let department = [org.component(2).text(), org.component(1).text()]
@@ -491,7 +499,9 @@ fn group(
                     NewOrder {
                         placer_number: line.placer.clone(),
                         patient: patient.clone(),
-                        requesting_doctor: line.doctor.clone(),
+                        requesting_doctor: line.doctor.shown.clone(),
+                        requesting_doctor_id: line.doctor.id.clone(),
+                        requesting_doctor_name: line.doctor.name.clone(),
                         department: line.department.clone(),
                         priority: line.priority,
                         ordered_at: line
@@ -508,7 +518,9 @@ fn group(
             continue;
         };
         if order.requesting_doctor.is_empty() {
-            order.requesting_doctor = line.doctor.clone();
+            order.requesting_doctor = line.doctor.shown.clone();
+            order.requesting_doctor_id = line.doctor.id.clone();
+            order.requesting_doctor_name = line.doctor.name.clone();
         }
         if line.priority == Priority::Stat {
             order.priority = Priority::Stat;

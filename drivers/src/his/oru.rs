@@ -10,7 +10,9 @@ use jiff::Timestamp;
 use lis_core::config::{LabConfig, TestDef};
 use lis_core::model::AssigningAuthority;
 use lis_core::model::{LabResult, Order, Patient};
-use lis_core::presentation::{abnormal_flags, patient_name, reference_range, ucum_code};
+use lis_core::presentation::{
+    abnormal_flags, doctor_name, patient_name, reference_range, ucum_code,
+};
 use lis_hl7::build::{FieldValue, MessageBuilder, MessageHeader, SegmentBuilder};
 use lis_hl7::segments::MessageType;
 
@@ -144,6 +146,14 @@ pub fn oru_r01(config: &LabConfig, r: &ResultReport<'_>) -> Vec<u8> {
             .field(8, r.patient.sex.code()),
     );
     let status = if r.correction { "C" } else { "F" };
+    let doctor = doctor_name(r.order);
+    // ORC-12 and OBR-16 are XCNs (HL7 v2.5.1 §2A.86): id^family^given^middle.
+    let ordering_provider = FieldValue::components_trimmed([
+        r.order.requesting_doctor_id.as_str(),
+        doctor.family.as_str(),
+        doctor.given.as_str(),
+        doctor.middle.as_str(),
+    ]);
     for (i, reported) in r.results.iter().enumerate() {
         let res = &reported.result;
         let test = config.test(&res.test_code);
@@ -154,7 +164,7 @@ pub fn oru_r01(config: &LabConfig, r: &ResultReport<'_>) -> Vec<u8> {
                 .field(2, r.order.placer_number.as_str())
                 .field(3, r.order.accession.as_str())
                 .field(5, "CM")
-                .field(12, r.order.requesting_doctor.as_str()),
+                .field(12, ordering_provider.clone()),
         );
         b.push(
             SegmentBuilder::new("OBR")
@@ -163,6 +173,7 @@ pub fn oru_r01(config: &LabConfig, r: &ResultReport<'_>) -> Vec<u8> {
                 .field(3, r.order.accession.as_str())
                 .field(4, coded(test, &res.test_code))
                 .field(7, dtm(observed, tz))
+                .field(16, ordering_provider.clone())
                 .field(22, dtm(r.now, tz))
                 .field(25, status),
         );

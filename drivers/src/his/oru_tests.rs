@@ -149,6 +149,8 @@ fn glucose_order_without_birth_date(s: &Store) {
                 birth_date: None,
             },
             requesting_doctor: String::new(),
+            requesting_doctor_id: String::new(),
+            requesting_doctor_name: None,
             department: String::new(),
             priority: Priority::Routine,
             ordered_at: "2025-03-01T01:00:00Z".parse().unwrap(),
@@ -247,5 +249,51 @@ fn pid_3_and_pid_5_go_out_as_the_his_sent_them() {
         // The full name people see is in Vietnamese order.
         let order = s.order_by_placer(&placer).unwrap().unwrap();
         assert_eq!(s.patient(order.patient_id).unwrap().name, *full);
+    }
+}
+
+/// HL7 v2.5.1 §4.5.1.12 ORC-12 and §4.5.3.16 OBR-16 "Ordering Provider" are XCNs (§2A.86):
+/// ID number ^ family name ^ given name ^ second and further given names. The doctor goes back
+/// with the id and the name in its own components, in both fields.
+#[test]
+fn the_ordering_doctor_goes_out_as_an_xcn_in_orc_12_and_obr_16() {
+    let s = store();
+    order_in(
+        &s,
+        &orm(
+            "D1",
+            "PID|1||BN400||Phạm^Dũng^Quốc||19800101|M",
+            "PL-40",
+            "BC40",
+            "BS01^TRẦN^THỊ BÌNH",
+        ),
+    );
+    let order = s.order_by_placer("PL-40").unwrap().unwrap();
+    assert_eq!(order.requesting_doctor, "TRẦN THỊ BÌNH", "shown to people");
+    results_in(&s, "BC40", &[("GLU", "5.2")], b"d1");
+    let msg = next_oru(&s);
+    assert_eq!(field(&msg, "ORC", 1, 12), "BS01^TRẦN^THỊ BÌNH");
+    assert_eq!(field(&msg, "OBR", 1, 16), "BS01^TRẦN^THỊ BÌNH");
+
+    // With a middle name, and only an id.
+    for (i, (sent, out)) in [("BS02^Lê^Minh^Văn", "BS02^Lê^Minh^Văn"), ("BS03", "BS03")]
+        .iter()
+        .enumerate()
+    {
+        let (placer, tube) = (format!("PL-4{}", i + 1), format!("BC4{}", i + 1));
+        order_in(
+            &s,
+            &orm(
+                &format!("D{}", i + 2),
+                "PID|1||BN400||Phạm^Dũng^Quốc||19800101|M",
+                &placer,
+                &tube,
+                sent,
+            ),
+        );
+        results_in(&s, &tube, &[("GLU", "5.2")], tube.as_bytes());
+        let msg = next_oru(&s);
+        assert_eq!(field(&msg, "ORC", 1, 12), *out);
+        assert_eq!(field(&msg, "OBR", 1, 16), *out);
     }
 }

@@ -62,6 +62,8 @@ fn released_glucose(s: &Store) -> (i64, i64) {
                     birth_date: Some(jiff::civil::date(1980, 5, 1)),
                 },
                 requesting_doctor: String::from("BS Trần"),
+                requesting_doctor_id: String::new(),
+                requesting_doctor_name: None,
                 department: String::from("Nội"),
                 priority: Priority::Routine,
                 ordered_at: "2025-03-01T01:00:00Z".parse().unwrap(),

@@ -297,6 +297,8 @@ impl Lis {
                         birth_date: None,
                     },
                     requesting_doctor: "BS. Trần".to_owned(),
+                    requesting_doctor_id: String::new(),
+                    requesting_doctor_name: None,
                     department: "Nội".to_owned(),
                     priority: Priority::Routine,
                     ordered_at: jiff::Timestamp::now(),

@@ -210,6 +210,8 @@ pub fn to_new_order(lab: &LabConfig, o: &OrderIn) -> Result<NewOrder, AppError> 
             birth_date,
         },
         requesting_doctor: o.requesting_doctor.trim().to_owned(),
+        requesting_doctor_id: String::new(),
+        requesting_doctor_name: None,
         department: o.department.trim().to_owned(),
         priority,
         ordered_at,

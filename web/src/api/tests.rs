@@ -64,6 +64,8 @@ fn lab() -> Lab {
                     birth_date: Some(jiff::civil::date(1980, 5, 1)),
                 },
                 requesting_doctor: String::from("BS Trần"),
+                requesting_doctor_id: String::new(),
+                requesting_doctor_name: None,
                 department: String::from("Nội"),
                 priority: Priority::Routine,
                 ordered_at: "2025-03-01T01:00:00Z".parse().unwrap(),

@@ -180,6 +180,8 @@ pub(crate) fn run_order(command: OrderCommand) -> anyhow::Result<ExitCode> {
             birth_date,
         },
         requesting_doctor: String::new(),
+        requesting_doctor_id: String::new(),
+        requesting_doctor_name: None,
         department: String::new(),
         priority: match args.priority {
             PriorityArg::Routine => Priority::Routine,

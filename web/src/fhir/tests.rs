@@ -46,6 +46,8 @@ fn order(store: &Store, placer: &str, his_id: &str, barcode: &str) -> i64 {
                     birth_date: Some(jiff::civil::date(1980, 5, 1)),
                 },
                 requesting_doctor: String::from("BS Trần"),
+                requesting_doctor_id: String::new(),
+                requesting_doctor_name: None,
                 department: String::from("Nội"),
                 priority: Priority::Routine,
                 ordered_at: "2025-03-01T01:00:00Z".parse().unwrap(),

@@ -49,6 +49,8 @@ pub(super) fn order(
             birth_date: Some(birth),
         },
         requesting_doctor: "BS. Trần".into(),
+        requesting_doctor_id: String::new(),
+        requesting_doctor_name: None,
         department: "Nội tổng hợp".into(),
         priority: Priority::Routine,
         ordered_at: t(collected),
