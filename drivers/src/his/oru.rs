@@ -11,7 +11,7 @@ use lis_core::config::{LabConfig, TestDef};
 use lis_core::model::AssigningAuthority;
 use lis_core::model::{LabResult, Order, Patient};
 use lis_core::presentation::{
-    abnormal_flags, doctor_name, patient_name, reference_range, ucum_code,
+    abnormal_flags, doctor_name, patient_name, reference_range, ucum_code, ReleaseProgress,
 };
 use lis_hl7::build::{FieldValue, MessageBuilder, MessageHeader, SegmentBuilder};
 use lis_hl7::segments::MessageType;
@@ -37,6 +37,8 @@ pub struct ResultReport<'a> {
     pub patient: &'a Patient,
     /// The results.
     pub results: &'a [ReportedResult],
+    /// How far the order is released, for ORC-5.
+    pub progress: ReleaseProgress,
     /// True for a correction: OBX-11 and OBR-25 `C` instead of `F`.
     pub correction: bool,
 }
@@ -163,7 +165,7 @@ pub fn oru_r01(config: &LabConfig, r: &ResultReport<'_>) -> Vec<u8> {
                 .field(1, "RE")
                 .field(2, r.order.placer_number.as_str())
                 .field(3, r.order.accession.as_str())
-                .field(5, "CM")
+                .field(5, r.progress.order_status_0038())
                 .field(12, ordering_provider.clone()),
         );
         b.push(

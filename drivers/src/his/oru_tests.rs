@@ -297,3 +297,30 @@ fn the_ordering_doctor_goes_out_as_an_xcn_in_orc_12_and_obr_16() {
         assert_eq!(field(&msg, "OBR", 1, 16), *out);
     }
 }
+
+/// HL7 v2.5.1 §4.5.1.5 ORC-5 "Order Status" (table 0038): `A` "Some, but not all, results
+/// available", `CM` "Order is completed". While a test of the order still waits for review the
+/// order is not complete.
+#[test]
+fn orc_5_is_the_order_status_from_what_is_released() {
+    let s = store();
+    order_in(
+        &s,
+        "MSH|^~\\&|HIS|BV|LIS|LAB|20250301080000||ORM^O01|S1|P|2.5.1|||||||UNICODE UTF-8\r\
+         PID|1||BN500||Phạm^Dũng^Quốc||19800101|M\r\
+         ORC|NW|PL-50\r\
+         OBR|1|PL-50|BC50|GLU^Glucose^L\r\
+         ORC|NW|PL-50\r\
+         OBR|2|PL-50|BC50|UREA^Urê^L\r",
+    );
+    // Glucose 5.2 is released at once; urea 9.0 is above the adult 2.5-7.5 and waits.
+    let ids = results_in(&s, "BC50", &[("GLU", "5.2"), ("UREA", "9.0")], b"s1");
+    let msg = next_oru(&s);
+    assert_eq!(field(&msg, "OBX", 1, 3).split('^').nth(3), Some("GLU"));
+    assert_eq!(field(&msg, "ORC", 1, 5), "A");
+    // A person releases the urea: now every test is released.
+    release(&s, ids[1]);
+    let msg = next_oru(&s);
+    assert_eq!(field(&msg, "OBX", 1, 8), "H");
+    assert_eq!(field(&msg, "ORC", 1, 5), "CM");
+}

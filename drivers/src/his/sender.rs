@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use bytes::BytesMut;
 use jiff::Timestamp;
-use lis_core::presentation::judged_normal;
+use lis_core::presentation::{judged_normal, release_progress};
 use lis_core::store::{DeliveryOutcome, DeliveryState, HisDelivery};
 use lis_core::Store;
 use lis_hl7::mllp::{self, MllpDecoder, MllpEvent};
@@ -94,6 +94,14 @@ pub(crate) fn build_oru(
     let specimens = store
         .specimens_for_order(d.order_id)
         .map_err(SendError::Store)?;
+    // ORC-5 from what is released now, over every test of the order (not only this message's).
+    let progress = release_progress(
+        &order,
+        &store.ordered_tests(d.order_id).map_err(SendError::Store)?,
+        &store
+            .results_for_order(d.order_id)
+            .map_err(SendError::Store)?,
+    );
     let mut results: Vec<ReportedResult> = Vec::new();
     for id in &d.result_ids {
         let r = store.result_with_checks(*id).map_err(SendError::Store)?;
@@ -126,6 +134,7 @@ pub(crate) fn build_oru(
             order: &order,
             patient: &patient,
             results: &results,
+            progress,
             correction: d.kind == "correction",
         },
     ))
