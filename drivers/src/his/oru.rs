@@ -11,7 +11,8 @@ use lis_core::config::{LabConfig, TestDef};
 use lis_core::model::AssigningAuthority;
 use lis_core::model::{LabResult, Order, Patient};
 use lis_core::presentation::{
-    abnormal_flags, doctor_name, patient_name, reference_range, ucum_code, ReleaseProgress,
+    abnormal_flags, doctor_name, patient_name, reference_range, result_value, ucum_code,
+    ReleaseProgress, ResultValue,
 };
 use lis_hl7::build::{FieldValue, MessageBuilder, MessageHeader, SegmentBuilder};
 use lis_hl7::segments::MessageType;
@@ -179,7 +180,16 @@ pub fn oru_r01(config: &LabConfig, r: &ResultReport<'_>) -> Vec<u8> {
                 .field(22, dtm(r.now, tz))
                 .field(25, status),
         );
-        let numeric = res.value_kind == "numeric" && res.numeric.is_some();
+        // OBX-2 and OBX-5 by the value's shape (HL7 v2.5.1 §7.4.2.2): a number is NM, a censored
+        // number an SN (comparator^number, §2A.71), anything else ST.
+        let (value_type, value) = match result_value(res) {
+            ResultValue::Numeric { text, .. } => ("NM", FieldValue::text(text)),
+            ResultValue::Censored {
+                comparator, text, ..
+            } => ("SN", FieldValue::components([comparator, text])),
+            ResultValue::Text(text) => ("ST", FieldValue::text(text)),
+            ResultValue::Missing => ("ST", FieldValue::text("")),
+        };
         let range = test.and_then(|t| reference_range(t, r.patient, observed, tz));
         let units = if res.unit.is_empty() {
             FieldValue::text("")
@@ -189,9 +199,9 @@ pub fn oru_r01(config: &LabConfig, r: &ResultReport<'_>) -> Vec<u8> {
         b.push(
             SegmentBuilder::new("OBX")
                 .field(1, "1")
-                .field(2, if numeric { "NM" } else { "ST" })
+                .field(2, value_type)
                 .field(3, coded(test, &res.test_code))
-                .field(5, res.value.as_str())
+                .field(5, value)
                 .field(6, units)
                 .field(7, range.map(|r| r.text).unwrap_or_default())
                 .field(

@@ -324,3 +324,29 @@ fn orc_5_is_the_order_status_from_what_is_released() {
     assert_eq!(field(&msg, "OBX", 1, 8), "H");
     assert_eq!(field(&msg, "ORC", 1, 5), "CM");
 }
+
+/// HL7 v2.5.1 §2A.71 SN "Structured Numeric": comparator ^ num1, e.g. `<^0.5`; OBX-2 names
+/// the type (§7.4.2.2). A censored value is a number with a comparator, not a string.
+#[test]
+fn a_censored_value_goes_out_as_sn_with_its_comparator() {
+    let s = store();
+    order_in(
+        &s,
+        "MSH|^~\\&|HIS|BV|LIS|LAB|20250301080000||ORM^O01|C1|P|2.5.1|||||||UNICODE UTF-8\r\
+         PID|1||BN600||Phạm^Dũng^Quốc||19800101|M\r\
+         ORC|NW|PL-60\r\
+         OBR|1|PL-60|BC60|CRP^CRP^L\r\
+         ORC|NW|PL-60\r\
+         OBR|2|PL-60|BC60|GLU^Glucose^L\r",
+    );
+    // CRP below what the method measures waits for a person (measurement range), who releases
+    // it; glucose 5.2 goes at once.
+    let ids = results_in(&s, "BC60", &[("CRP", "<0.5"), ("GLU", "5.2")], b"c1");
+    let msg = next_oru(&s);
+    assert_eq!(field(&msg, "OBX", 1, 2), "NM");
+    assert_eq!(field(&msg, "OBX", 1, 5), "5.2");
+    release(&s, ids[0]);
+    let msg = next_oru(&s);
+    assert_eq!(field(&msg, "OBX", 1, 2), "SN");
+    assert_eq!(field(&msg, "OBX", 1, 5), "<^0.5");
+}

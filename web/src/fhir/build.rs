@@ -4,7 +4,9 @@ use jiff::Timestamp;
 use lis_core::model::{
     Order, OrderStatus, OrderedTestStatus, Patient as CorePatient, Priority, Sex,
 };
-use lis_core::presentation::{patient_name, reference_range, result_marks, ucum_code};
+use lis_core::presentation::{
+    patient_name, reference_range, result_marks, result_value, ucum_code, ResultValue,
+};
 use lis_core::store::{ReleasedFilter, ReleasedResult};
 use lis_core::LabConfig;
 
@@ -83,11 +85,13 @@ fn quantity(value: f64, unit: &str, comparator: Option<&str>) -> Quantity {
 pub fn observation_resource(lab: &LabConfig, r: &ReleasedResult) -> Observation {
     let res = &r.result;
     let observed = res.observed_at.unwrap_or(res.received_at);
-    let (value_quantity, value_string) = match (res.value_kind.as_str(), res.numeric) {
-        ("numeric", Some(n)) => (Some(quantity(n, &res.unit, None)), None),
-        ("censored_lt", Some(n)) => (Some(quantity(n, &res.unit, Some("<"))), None),
-        ("censored_gt", Some(n)) => (Some(quantity(n, &res.unit, Some(">"))), None),
-        _ => (None, Some(res.value.clone()).filter(|v| !v.is_empty())),
+    let (value_quantity, value_string) = match result_value(res) {
+        ResultValue::Numeric { value, .. } => (Some(quantity(value, &res.unit, None)), None),
+        ResultValue::Censored {
+            comparator, value, ..
+        } => (Some(quantity(value, &res.unit, Some(comparator))), None),
+        ResultValue::Text(text) => (None, Some(text.to_owned())),
+        ResultValue::Missing => (None, None),
     };
     // `N` only for a result judged normal (its reference-range check passed), never by default.
     let interpretation_codes: Vec<CodeableConcept> = result_marks(&res.flags, r.judged_normal)
