@@ -210,7 +210,16 @@ pub fn oru_r01(config: &LabConfig, r: &ResultReport<'_>) -> Vec<u8> {
                 )
                 .field(11, status)
                 .field(14, dtm(observed, tz))
-                .field(18, res.instrument.as_str()),
+                .field(18, res.instrument.as_str())
+                // A correction's own time (the observation time above stays the analyzer's).
+                .field(
+                    19,
+                    if res.corrects.is_some() {
+                        dtm(res.received_at, tz)
+                    } else {
+                        String::new()
+                    },
+                ),
         );
         b.push(
             SegmentBuilder::new("SPM")

@@ -350,3 +350,35 @@ fn a_censored_value_goes_out_as_sn_with_its_comparator() {
     assert_eq!(field(&msg, "OBX", 1, 2), "SN");
     assert_eq!(field(&msg, "OBX", 1, 5), "<^0.5");
 }
+
+/// HL7 v2.5.1 §7.4.2.14 OBX-14 "Date/Time of the Observation" and §4.5.3.7 OBR-7 "Observation
+/// Date/Time" are when the specimen was observed; a correction does not move them. The time of
+/// the corrected result goes in §7.4.2.19 OBX-19 "Date/Time of the Analysis".
+#[test]
+fn a_correction_keeps_the_observation_time_and_carries_its_own_in_obx_19() {
+    let s = store();
+    order_in(&s, ORM_ADULT);
+    let ids = results_in(&s, "BC200", &[("GLU", "5.2")], b"t1");
+    let first = next_oru(&s);
+    // Measured at 08:45 in Hanoi (UTC+7).
+    assert_eq!(field(&first, "OBR", 1, 7), "20250301084500+0700");
+    assert_eq!(field(&first, "OBX", 1, 14), "20250301084500+0700");
+    assert_eq!(field(&first, "OBX", 1, 19), "", "no correction");
+    let before = Timestamp::now();
+    s.correct(ids[0], "5.8", "transcription", &Actor::User(1))
+        .unwrap();
+    let corrected = next_oru(&s);
+    assert_eq!(field(&corrected, "OBX", 1, 11), "C");
+    assert_eq!(field(&corrected, "OBX", 1, 5), "5.8");
+    assert_eq!(field(&corrected, "OBR", 1, 7), "20250301084500+0700");
+    assert_eq!(field(&corrected, "OBX", 1, 14), "20250301084500+0700");
+    let analysis = field(&corrected, "OBX", 1, 19);
+    let at = jiff::fmt::strtime::parse("%Y%m%d%H%M%S%z", &analysis)
+        .and_then(|t| t.to_timestamp())
+        .unwrap_or_else(|e| panic!("OBX-19 {analysis:?} is not a DTM: {e}"));
+    // DTM has whole seconds.
+    assert!(
+        at.as_second() >= before.as_second(),
+        "{analysis} is the correction's time"
+    );
+}
