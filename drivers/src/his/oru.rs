@@ -11,8 +11,8 @@ use lis_core::config::{LabConfig, TestDef};
 use lis_core::model::AssigningAuthority;
 use lis_core::model::{LabResult, Order, Patient};
 use lis_core::presentation::{
-    abnormal_flags, doctor_name, patient_name, reference_range, result_value, ucum_code,
-    ReleaseProgress, ResultValue,
+    abnormal_flags, doctor_name, patient_name, reference_range, result_value, specimen_type_0487,
+    ucum_code, ReleaseProgress, ResultValue,
 };
 use lis_hl7::build::{FieldValue, MessageBuilder, MessageHeader, SegmentBuilder};
 use lis_hl7::segments::MessageType;
@@ -81,6 +81,16 @@ fn patient_id(id: &str, authority: &AssigningAuthority, id_type: &str) -> FieldV
         hd,
         vec![id_type.to_owned()],
     ]])
+}
+
+/// SPM-4 as a CWE from HL7 table 0487 (`SER^Serum^HL70487`), whether the order came by ORM
+/// (the catalog's `serum`) or by OML (the HIS's `SER`); a type the table does not know goes
+/// back as the code it was stored as, claiming no coding system.
+fn specimen_type(stored: &str) -> FieldValue {
+    match specimen_type_0487(stored) {
+        Some(t) => FieldValue::components([t.code, t.text, "HL70487"]),
+        None => FieldValue::text(stored.trim()),
+    }
 }
 
 fn coded(test: Option<&TestDef>, code: &str) -> FieldValue {
@@ -225,7 +235,7 @@ pub fn oru_r01(config: &LabConfig, r: &ResultReport<'_>) -> Vec<u8> {
             SegmentBuilder::new("SPM")
                 .field(1, "1")
                 .field(2, res.specimen_id.as_str())
-                .field(4, reported.specimen_type.as_str()),
+                .field(4, specimen_type(&reported.specimen_type)),
         );
     }
     b.build()

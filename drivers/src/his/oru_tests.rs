@@ -382,3 +382,24 @@ fn a_correction_keeps_the_observation_time_and_carries_its_own_in_obx_19() {
         "{analysis} is the correction's time"
     );
 }
+
+/// HL7 v2.5.1 §7.4.3.4 SPM-4 "Specimen Type" is a CWE from table 0487 (`SER` "Serum"), the same
+/// whether the order came by ORM^O01 (no SPM: the catalog's specimen) or OML^O21 (SPM-4).
+#[test]
+fn spm_4_is_a_table_0487_code_for_orm_and_oml_orders() {
+    let s = store();
+    order_in(&s, ORM_ADULT);
+    results_in(&s, "BC200", &[("GLU", "5.2")], b"orm");
+    assert_eq!(field(&next_oru(&s), "SPM", 1, 4), "SER^Serum^HL70487");
+
+    order_in(
+        &s,
+        "MSH|^~\\&|HIS|BV|LIS|LAB|20250301080000+0700||OML^O21^OML_O21|O1|P|2.5.1|||||||UNICODE UTF-8\r\
+         PID|1||BN200||Phạm^Dũng^Quốc||19800101|M\r\
+         ORC|NW|PL-201\r\
+         OBR|1|PL-201||14749-6^Glucose^LN\r\
+         SPM|1|TUBE-201&BV||SER^Serum^HL70487\r",
+    );
+    results_in(&s, "TUBE-201", &[("GLU", "5.2")], b"oml");
+    assert_eq!(field(&next_oru(&s), "SPM", 1, 4), "SER^Serum^HL70487");
+}
