@@ -1,9 +1,11 @@
 //! ORU^R01 (HL7 v2.5.1 §7.3.1) for released results: MSH, PID, then per result ORC, OBR, OBX, SPM.
 //!
-//! Built with `lis_hl7`'s generic [`MessageBuilder`] rather than `build::results::oru_r01`, because
-//! OBR-4 and OBX-3 carry two codings in one CWE (LOINC in components 1-3, the lab's own code in the
-//! alternate components 4-6, HL7 v2.5.1 §2.A.89) and OBX-6 a UCUM-coded unit; the canned builder
-//! writes only the first three components.
+//! The one ORU^R01 builder of the LIS. It uses `lis_hl7`'s generic [`MessageBuilder`], because
+//! OBR-4 and OBX-3 carry two codings in one CWE (LOINC in components 1-3, the lab's own code in
+//! the alternate components 4-6, HL7 v2.5.1 §2.A.89), PID-3 an HD in CX-4, ORC-12/OBR-16 an XCN
+//! and OBX-5 an SN for censored values. What the fields say (flags, ranges, units, names, value
+//! shapes, specimen types, order status) comes from `lis_core::presentation`, shared with REST,
+//! FHIR and the web UI.
 
 use jiff::tz::TimeZone;
 use jiff::Timestamp;
