@@ -175,12 +175,22 @@ const LABELS: [FlagLabel; 12] = [
 
 /// How `flag` is written.
 pub fn flag_label(flag: Flag) -> &'static FlagLabel {
-    // Every flag has its label: LABELS lists Flag::ALL in order (the tests check it), so the
-    // search always finds one; NORMAL is only a fallback the compiler asks for.
-    LABELS
-        .iter()
-        .find(|l| l.flag == Some(flag))
-        .unwrap_or(&NORMAL)
+    // An exhaustive match over constant indices into a fixed-size array: a new flag without its
+    // label does not compile, and no flag can fall back to another's words.
+    match flag {
+        Flag::Low => &LABELS[0],
+        Flag::High => &LABELS[1],
+        Flag::CriticalLow => &LABELS[2],
+        Flag::CriticalHigh => &LABELS[3],
+        Flag::BelowMeasurementRange => &LABELS[4],
+        Flag::AboveMeasurementRange => &LABELS[5],
+        Flag::Delta => &LABELS[6],
+        Flag::Abnormal => &LABELS[7],
+        Flag::InstrumentFlag => &LABELS[8],
+        Flag::QcFailed => &LABELS[9],
+        Flag::Missing => &LABELS[10],
+        Flag::SpecimenRejected => &LABELS[11],
+    }
 }
 
 /// Every mark a result shows, in the order of its flags: each flag's label, then [`NORMAL`]
