@@ -21,6 +21,8 @@
 //! - [`lifecycle`]: the result state machine.
 //! - [`permissions`]: the roles and what each may do, under the `[review]` policy.
 //! - [`password`]: argon2id password hashes (PHC strings), the length rule, random secrets.
+//! - [`presentation`]: how results, flags, ranges, units, values and names are written for
+//!   people and other systems (the ORU^R01, REST, FHIR and the web UI format through it).
 //! - [`audit`]: the SHA-256 hash chain and its verification.
 //! - [`store`]: everything SQL: migrations, the raw message journal, durable ingest and matching,
 //!   orders, the life-cycle operations, queries, the review reads (worklist, specimen view,
@@ -35,6 +37,7 @@ pub mod lifecycle;
 pub mod model;
 pub mod password;
 pub mod permissions;
+pub mod presentation;
 pub mod store;
 pub mod validation;
 pub mod value;

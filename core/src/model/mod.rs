@@ -22,8 +22,8 @@ pub use message::{
     StoredObservation,
 };
 pub use order::{
-    NewOrder, NewPatient, NewSpecimen, Order, OrderStatus, OrderedTest, OrderedTestStatus, Patient,
-    Priority, RequestedTest, Specimen, TestOrigin,
+    AssigningAuthority, NewOrder, NewPatient, NewSpecimen, Order, OrderStatus, OrderedTest,
+    OrderedTestStatus, Patient, PersonName, Priority, RequestedTest, Specimen, TestOrigin,
 };
 pub use result::{CheckRow, LabResult, ResultWithChecks, Unmatched, UnmatchedReason};
 pub use review::{

@@ -165,3 +165,6 @@ mod flow_tests;
 
 #[cfg(test)]
 mod wake_tests;
+
+#[cfg(test)]
+mod oru_tests;
