@@ -5,6 +5,7 @@
 mod message;
 mod order;
 mod result;
+mod review;
 
 use std::fmt;
 
@@ -19,6 +20,10 @@ pub use order::{
     Priority, RequestedTest, Specimen, TestOrigin,
 };
 pub use result::{CheckRow, LabResult, ResultWithChecks, Unmatched, UnmatchedReason};
+pub use review::{
+    Acted, BulkOutcome, Callback, CallbackOutcome, Comment, NewCallback, ReviewScope, SkipReason,
+    Skipped,
+};
 
 /// Row id of a patient.
 pub type PatientId = i64;

@@ -7,11 +7,15 @@
 //!
 //! Sub-modules: `migrations`, `audit_log` (appending to the hash chain), `journal` (raw message
 //! journal with CRC-32), `ingest` (matching and storing results), `results` (storing one result
-//! with its checks), `orders`, `lifecycle` (verify, release...), `queries`, `users`, `ingestor`,
+//! with its checks), `orders`, `lifecycle` (verify, release... for the command line and the
+//! system), `review` (a person's actions with the row version they saw, bulk "all clear"),
+//! `callbacks` (critical call-backs, comments), `queries`, `users` (and the role check in a
+//! transaction), `ingestor`,
 //! `his` (per-endpoint HIS deliveries, the HIS journal, released-result pulls, order changes) and
 //! `tokens` (API tokens, stored hashed).
 
 mod audit_log;
+mod callbacks;
 mod checkpoint;
 mod his;
 mod ingest;
@@ -22,6 +26,7 @@ mod migrations;
 mod orders;
 mod queries;
 mod results;
+mod review;
 mod tokens;
 mod users;
 
@@ -37,12 +42,14 @@ use crate::error::StoreError;
 use crate::model::{Actor, AnalyzerMessage, IngestOutcome, Protocol};
 use crate::validation::{AssumeInControl, QcState};
 
+pub use callbacks::MAX_COMMENT_CHARS;
 pub use his::{
     DeliveryOutcome, DeliveryState, HisDelivery, OutboxCounts, ReleasedFilter, ReleasedResult,
 };
 pub use ingestor::{IngestTicket, Ingestor};
 pub use journal::{JournalEntry, JournalReport};
 pub use queries::OutboxItem;
+pub use review::MANUAL_INSTRUMENT;
 pub use tokens::ApiToken;
 
 /// File name of the database in the data directory.
