@@ -20,8 +20,9 @@
 //!   and may be autoverified, but is never released at once: a person releases it.
 //! - **Bulk** actions recompute their set from the database in their own transaction, act on
 //!   every clear result ([`crate::validation::clear`]) the person may act on, and report the
-//!   others with the reason. In one-step labs "release all clear" also verifies the clear
-//!   results waiting for review. One outbox row per order carries the results it released.
+//!   others with the reason. A version that is not the reported one of its test is left for a
+//!   person. In one-step labs "release all clear" also verifies the clear results waiting for
+//!   review. One outbox row per order carries the results it released.
 
 use std::collections::BTreeMap;
 
@@ -417,6 +418,24 @@ enum Bulk {
     Release,
 }
 
+/// The results of a specimen (`?1`, its barcode) in one of `states`, through the specimen's
+/// ordered tests (never an index on state).
+pub(super) fn specimen_clause(states: &[ResultState]) -> String {
+    let list: Vec<String> = states.iter().map(|s| format!("'{}'", s.as_str())).collect();
+    format!(
+        "ordered_test_id IN (SELECT ot.id FROM ordered_tests ot JOIN specimens s \
+         ON s.id = ot.specimen_id WHERE s.barcode = ?1) AND +state IN ({}) ORDER BY id",
+        list.join(", ")
+    )
+}
+
+/// The results in `state`, oldest first: through the state's partial index
+/// (`results_pending_review`, `results_verified`, `results_autoverified`), which SQLite uses only
+/// when the state is written in the query.
+pub(super) fn state_clause(state: ResultState) -> String {
+    format!("state = '{}' ORDER BY id", state.as_str())
+}
+
 /// The results a bulk action looks at, in id order: the states it can act on, within the scope.
 fn candidates(
     conn: &Connection,
@@ -433,28 +452,12 @@ fn candidates(
             if !exists {
                 return Err(StoreError::not_found("specimen", barcode));
             }
-            let list: Vec<String> = states.iter().map(|s| format!("'{}'", s.as_str())).collect();
-            out = results_with_checks_where(
-                conn,
-                &format!(
-                    "ordered_test_id IN (SELECT ot.id FROM ordered_tests ot JOIN specimens s \
-                     ON s.id = ot.specimen_id WHERE s.barcode = ?1) AND +state IN ({}) \
-                     ORDER BY id",
-                    list.join(", ")
-                ),
-                [barcode],
-            )?;
+            out = results_with_checks_where(conn, &specimen_clause(states), [barcode])?;
         }
         ReviewScope::Worklist { section } => {
-            // One query per state, each through its partial index (`results_pending_review`,
-            // `results_verified`, `results_autoverified`): the state is written in the query
-            // (a state names a partial index only as a literal).
+            // One query per state, each through its partial index.
             for state in states {
-                out.extend(results_with_checks_where(
-                    conn,
-                    &format!("state = '{}' ORDER BY id", state.as_str()),
-                    [],
-                )?);
+                out.extend(results_with_checks_where(conn, &state_clause(*state), [])?);
             }
             if let Some(section) = section {
                 out.retain(|r| {
@@ -535,11 +538,13 @@ fn bulk(
             outcome.skipped.push(skip(SkipReason::NotClear(why)));
             continue;
         }
+        // A version that is not reported (a rerun's answer beside a released version) waits for
+        // a person's choice, never for a bulk action.
+        if !r.result.reported {
+            outcome.skipped.push(skip(SkipReason::NotReported));
+            continue;
+        }
         if kind == Bulk::Release {
-            if !r.result.reported {
-                outcome.skipped.push(skip(SkipReason::NotReported));
-                continue;
-            }
             let refusal = person
                 .as_ref()
                 .and_then(|p| release_refusal(&lab.config.review, p, r.result.verified_by));

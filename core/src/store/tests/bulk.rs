@@ -225,3 +225,34 @@ fn release_all_clear_of_200_results() {
     assert_eq!(rows.len(), 10);
     assert!(rows.iter().all(|r| r.len() == 20));
 }
+
+#[test]
+fn a_version_beside_a_released_one_is_left_for_a_person() {
+    let s = store();
+    let tech = technician(&s);
+    // A normal glucose is autoverified and released; the analyzer then sends it again.
+    let first = results(&s, "S1", &[("GLU", "5.0")])[0];
+    let again = result_ids(
+        &s.ingest(message(
+            "DEMO-CHEM",
+            "chem-1",
+            "again",
+            vec![obs("S1", "GLU", "5.1")],
+        ))
+        .unwrap(),
+    )[0];
+    let r = s.result(again).unwrap();
+    assert_eq!(
+        (r.state, r.reported, s.result(first).unwrap().reported),
+        (ResultState::PendingReview, false, true)
+    );
+    let out = s
+        .verify_all_clear(&ReviewScope::Specimen("S1".into()), &tech)
+        .unwrap();
+    assert!(out.acted.is_empty());
+    assert_eq!(out.skipped.len(), 1);
+    assert_eq!(
+        (out.skipped[0].result_id, &out.skipped[0].reason),
+        (again, &SkipReason::NotReported)
+    );
+}
