@@ -1,6 +1,11 @@
 //! Life-cycle operations on results: verify, release, reject, rerun, correct, choose the
 //! reported version, attach an unmatched result. Each is one transaction with its audit entry;
 //! releases write the outbox row for the HIS in the same transaction.
+//!
+//! Every move of a result goes through `apply`, here and in `review` (a person's actions):
+//! the acting user's role, the row version the person saw, the legal transition, the separation
+//! of duties on release and the critical call-back are all checked before anything is written;
+//! the row's `rev` then goes up by one with who changed it and when.
 
 use jiff::Timestamp;
 use rusqlite::{params, Connection, OptionalExtension};
