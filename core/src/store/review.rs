@@ -24,7 +24,7 @@
 //!   person. In one-step labs "release all clear" also verifies the clear results waiting for
 //!   review. One outbox row per order carries the results it released.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use jiff::Timestamp;
 use rusqlite::{Connection, OptionalExtension};
@@ -525,7 +525,7 @@ fn bulk(
     let person = authorize(conn, lab, actor, permission)?;
     let mut outcome = BulkOutcome::default();
     let mut released: BTreeMap<OrderId, Vec<ResultId>> = BTreeMap::new();
-    let mut touched: BTreeMap<OrderId, ()> = BTreeMap::new();
+    let mut touched: BTreeSet<OrderId> = BTreeSet::new();
     for r in candidates(conn, lab, scope, states)? {
         let id = r.result.id;
         let skip = |reason: SkipReason| Skipped {
@@ -567,7 +567,7 @@ fn bulk(
         match done {
             Ok(()) => {
                 outcome.acted.push(id);
-                touched.insert(r.result.order_id, ());
+                touched.insert(r.result.order_id);
                 if kind == Bulk::Release {
                     released.entry(r.result.order_id).or_default().push(id);
                 }
@@ -579,7 +579,7 @@ fn bulk(
     for (order_id, ids) in &released {
         orders::add_outbox(conn, *order_id, "results_released", ids, now)?;
     }
-    for order_id in touched.keys() {
+    for order_id in &touched {
         orders::refresh_status(conn, *order_id, actor)?;
     }
     let (entity, entity_id) = match scope {
