@@ -35,7 +35,7 @@ use crate::audit::AuditReport;
 use crate::config::LabConfig;
 use crate::error::StoreError;
 use crate::model::{Actor, AnalyzerMessage, IngestOutcome, Protocol};
-use crate::validation::{AssumeInControl, QcState};
+use crate::validation::{NoQcRecorded, QcState};
 
 pub use his::{
     DeliveryOutcome, DeliveryState, HisDelivery, OutboxCounts, ReleasedFilter, ReleasedResult,
@@ -160,7 +160,7 @@ impl Store {
             db_path,
             lab: Arc::new(Lab {
                 config,
-                qc: Arc::new(AssumeInControl),
+                qc: Arc::new(NoQcRecorded),
             }),
             conn: Mutex::new(conn),
             _checkpointer: None,
