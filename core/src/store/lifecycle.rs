@@ -6,6 +6,7 @@ use jiff::Timestamp;
 use rusqlite::{params, Connection, OptionalExtension};
 use serde_json::json;
 
+use super::decode::At;
 use super::results::{find_target, store_result, NewResult, NoTarget};
 use super::{audit_log, orders, Store};
 use crate::error::StoreError;
@@ -179,7 +180,8 @@ impl Store {
             let Ok(target) = find_target(conn, &cur.specimen, &cur.test_code)? else {
                 return Err(StoreError::invalid("the order of this result is no longer active"));
             };
-            let flags: Vec<String> = serde_json::from_str(&cur.flags).unwrap_or_default();
+            let flags: Vec<String> =
+                At::new("results", result_id, "instrument_flags").json(&cur.flags)?;
             let now = Timestamp::now();
             let new = NewResult {
                 value_sent: new_value,
@@ -330,7 +332,7 @@ impl Store {
                 Err(NoTarget::OrderCancelled) => return Err(StoreError::invalid(format!("order {order_id} is cancelled"))),
                 Err(_) => return Err(StoreError::not_found("ordered test", test_code)),
             };
-            let flags: Vec<String> = serde_json::from_str(&flags).unwrap_or_default();
+            let flags: Vec<String> = At::new("unmatched", unmatched_id, "flags").json(&flags)?;
             let new = NewResult {
                 value_sent: &value,
                 instrument_flags: &flags,

@@ -13,6 +13,7 @@
 
 mod audit_log;
 mod checkpoint;
+mod decode;
 mod his;
 mod ingest;
 mod ingestor;

@@ -5,6 +5,7 @@ use jiff::Timestamp;
 use rusqlite::{params, Connection, OptionalExtension};
 use serde_json::json;
 
+use super::decode::At;
 use super::{audit_log, ms, ts, Store};
 use crate::error::StoreError;
 use crate::model::{
@@ -148,15 +149,21 @@ pub(crate) fn refresh_status(
 }
 
 fn order_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Order> {
+    let id: OrderId = r.get(0)?;
+    let at = |column| At::new("orders", id, column);
     Ok(Order {
-        id: r.get(0)?,
+        id,
         placer_number: r.get(1)?,
         accession: r.get::<_, Option<String>>(2)?.unwrap_or_default(),
         patient_id: r.get(3)?,
         requesting_doctor: r.get(4)?,
         department: r.get(5)?,
-        priority: Priority::parse(&r.get::<_, String>(6)?),
-        status: OrderStatus::parse(&r.get::<_, String>(7)?).unwrap_or(OrderStatus::Ordered),
+        priority: at("priority").exact(
+            &r.get::<_, String>(6)?,
+            Priority::parse,
+            Priority::as_str,
+        )?,
+        status: at("status").code(&r.get::<_, String>(7)?, OrderStatus::parse)?,
         ordered_at: ts(r.get(8)?),
         cancel_reason: r.get(9)?,
     })
@@ -168,12 +175,13 @@ const ORDER_COLUMNS: &str = "id, placer_number, accession, patient_id, requestin
 fn patient(conn: &Connection, id: PatientId) -> Result<Patient, StoreError> {
     conn.prepare_cached("SELECT id, his_id, name, sex, birth_date FROM patients WHERE id = ?1")?
         .query_row([id], |r| {
+            let at = |column| At::new("patients", id, column);
             Ok(Patient {
                 id: r.get(0)?,
                 his_id: r.get(1)?,
                 name: r.get(2)?,
-                sex: Sex::parse(&r.get::<_, String>(3)?),
-                birth_date: r.get::<_, Option<String>>(4)?.and_then(|b| b.parse().ok()),
+                sex: at("sex").exact(&r.get::<_, String>(3)?, Sex::parse, Sex::code)?,
+                birth_date: at("birth_date").date(r.get(4)?)?,
             })
         })
         .optional()?
@@ -416,13 +424,23 @@ impl Store {
                  reported_result_id FROM ordered_tests WHERE order_id = ?1 ORDER BY id",
             )?;
             let rows = stmt.query_map([order_id], |r| {
+                let id: i64 = r.get(0)?;
+                let at = |column| At::new("ordered_tests", id, column);
                 Ok(OrderedTest {
-                    id: r.get(0)?,
+                    id,
                     order_id: r.get(1)?,
                     specimen_id: r.get(2)?,
                     test_code: r.get(3)?,
-                    origin: TestOrigin::parse(&r.get::<_, String>(4)?),
-                    status: OrderedTestStatus::parse(&r.get::<_, String>(5)?),
+                    origin: at("origin").exact(
+                        &r.get::<_, String>(4)?,
+                        TestOrigin::parse,
+                        TestOrigin::as_str,
+                    )?,
+                    status: at("status").exact(
+                        &r.get::<_, String>(5)?,
+                        OrderedTestStatus::parse,
+                        OrderedTestStatus::as_str,
+                    )?,
                     rerun: r.get(6)?,
                     dilution: r.get(7)?,
                     reported_result_id: r.get(8)?,
@@ -566,7 +584,7 @@ fn work_list(
     }
     let mut stmt = conn.prepare_cached(
         "SELECT ot.id, s.barcode, ot.test_code, s.specimen_type, o.priority, ot.rerun, \
-         ot.dilution, ot.status, o.patient_id \
+         ot.dilution, ot.status, o.patient_id, o.id \
          FROM ordered_tests ot JOIN specimens s ON s.id = ot.specimen_id \
          JOIN orders o ON o.id = ot.order_id \
          WHERE (?1 IS NULL OR s.barcode = ?1) AND o.status != 'cancelled' \
@@ -584,12 +602,23 @@ fn work_list(
             r.get::<_, Option<u32>>(6)?,
             r.get::<_, String>(7)?,
             r.get::<_, i64>(8)?,
+            r.get::<_, OrderId>(9)?,
         ))
     })?;
     let mut out = Vec::new();
     for row in rows {
-        let (id, barcode, code, specimen_type, priority, rerun, dilution, status, patient_id) =
-            row?;
+        let (
+            id,
+            barcode,
+            code,
+            specimen_type,
+            priority,
+            rerun,
+            dilution,
+            status,
+            patient_id,
+            order,
+        ) = row?;
         if !statuses.contains(&status.as_str()) {
             continue;
         }
@@ -602,10 +631,14 @@ fn work_list(
             instrument_test_code: instrument_code.to_owned(),
             test_code: code,
             specimen_type,
-            priority: Priority::parse(&priority),
+            priority: At::new("orders", order, "priority").exact(
+                &priority,
+                Priority::parse,
+                Priority::as_str,
+            )?,
             rerun,
             dilution,
-            patient: patient(conn, patient_id).ok(),
+            patient: Some(patient(conn, patient_id)?),
         });
     }
     Ok(out)

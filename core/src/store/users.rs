@@ -4,6 +4,7 @@ use jiff::Timestamp;
 use rusqlite::{params, OptionalExtension};
 use serde_json::json;
 
+use super::decode::At;
 use super::{audit_log, ms, Store};
 use crate::error::StoreError;
 use crate::model::{Actor, Role, User, UserId};
@@ -58,7 +59,8 @@ impl Store {
                         id: r.get(0)?,
                         username: r.get(1)?,
                         display_name: r.get(2)?,
-                        role: Role::parse(&r.get::<_, String>(3)?).unwrap_or(Role::Technician),
+                        role: At::new("users", id, "role")
+                            .code(&r.get::<_, String>(3)?, Role::parse)?,
                         active: r.get(4)?,
                     })
                 },

@@ -1,6 +1,7 @@
 //! Store behaviour as a lab sees it: orders in, analyzer messages in, results checked, released,
 //! corrected, audited. Helpers here; cases in `ingest` and `lifecycle`.
 
+mod corrupt;
 mod ingest;
 mod lifecycle;
 mod plans;
