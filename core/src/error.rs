@@ -61,10 +61,18 @@ pub enum StoreError {
     /// The life-cycle action is not allowed in the result's state.
     #[error(transparent)]
     IllegalTransition(#[from] IllegalTransition),
-    /// The request contradicts stored data or the catalog (unknown test, duplicate number...).
+    /// The request is not valid in itself or against the catalog (an empty field, an unknown
+    /// test, an action the result's state does not allow).
     #[error("{what}")]
     Invalid {
         /// What is wrong, in words.
+        what: String,
+    },
+    /// The request conflicts with what is stored: a placer number or barcode already used, a
+    /// username taken, an unmatched result already attached, an order already cancelled.
+    #[error("{what}")]
+    Conflict {
+        /// What it conflicts with, in words.
         what: String,
     },
     /// A journal entry's bytes do not match its CRC-32: the record is damaged and is not used.
@@ -123,6 +131,10 @@ pub type IngestError = StoreError;
 impl StoreError {
     pub(crate) fn invalid(what: impl Into<String>) -> Self {
         Self::Invalid { what: what.into() }
+    }
+
+    pub(crate) fn conflict(what: impl Into<String>) -> Self {
+        Self::Conflict { what: what.into() }
     }
 
     pub(crate) fn not_found(entity: &'static str, id: impl ToString) -> Self {

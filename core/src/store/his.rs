@@ -657,7 +657,7 @@ impl Store {
                 let specimen_id = match found {
                     Some((id, o)) if o == order_id => id,
                     Some(_) => {
-                        return Err(StoreError::invalid(format!(
+                        return Err(StoreError::conflict(format!(
                             "specimen barcode {:?} belongs to another order",
                             s.barcode
                         )))

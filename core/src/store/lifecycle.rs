@@ -287,7 +287,7 @@ impl Store {
                 .ok_or_else(|| StoreError::not_found("unmatched result", unmatched_id))?;
             let (journal_id, instrument, code, value, flags, operator, observed_at, received_at, attached, units) = u;
             if let Some(r) = attached {
-                return Err(StoreError::invalid(format!("already attached as result {r}")));
+                return Err(StoreError::conflict(format!("already attached as result {r}")));
             }
             let test = lab
                 .config

@@ -221,7 +221,7 @@ fn place_order(
         )
         .optional()?;
     if let Some(id) = exists {
-        return Err(StoreError::invalid(format!(
+        return Err(StoreError::conflict(format!(
             "placer number {:?} already exists (order {id})",
             order.placer_number
         )));
@@ -254,7 +254,7 @@ fn place_order(
             )
             .optional()?;
         if taken.is_some() {
-            return Err(StoreError::invalid(format!(
+            return Err(StoreError::conflict(format!(
                 "specimen barcode {:?} is already used",
                 s.barcode
             )));
@@ -344,7 +344,7 @@ impl Store {
                 .optional()?
                 .ok_or_else(|| StoreError::not_found("order", order_id))?;
             if order.status == OrderStatus::Cancelled {
-                return Err(StoreError::invalid(format!("order {order_id} is already cancelled")));
+                return Err(StoreError::conflict(format!("order {order_id} is already cancelled")));
             }
             conn.execute(
                 "UPDATE orders SET status = 'cancelled', cancelled_at = ?2, cancel_reason = ?3 WHERE id = ?1",

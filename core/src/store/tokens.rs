@@ -59,7 +59,7 @@ impl Store {
                 )
                 .optional()?;
             if active.is_some() {
-                return Err(StoreError::invalid(format!(
+                return Err(StoreError::conflict(format!(
                     "an active token named {name:?} exists; revoke it first"
                 )));
             }

@@ -26,7 +26,7 @@ impl Store {
                 .query_row("SELECT id FROM users WHERE username = ?1", [username], |r| r.get(0))
                 .optional()?;
             if taken.is_some() {
-                return Err(StoreError::invalid(format!("username {username:?} is taken")));
+                return Err(StoreError::conflict(format!("username {username:?} is taken")));
             }
             conn.execute(
                 "INSERT INTO users (username, display_name, role, active, created_at) \

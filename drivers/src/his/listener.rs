@@ -120,7 +120,7 @@ fn store_refusal(e: &StoreError) -> Refusal {
         StoreError::NotFound { .. } => {
             Refusal::error(error_code::UNKNOWN_KEY, Some(("ORC", 1, 2)), e.to_string())
         }
-        StoreError::Invalid { what } if what.contains("already") => Refusal::error(
+        StoreError::Conflict { .. } => Refusal::error(
             error_code::DUPLICATE_KEY,
             Some(("ORC", 1, 2)),
             e.to_string(),

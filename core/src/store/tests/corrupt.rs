@@ -143,3 +143,37 @@ fn an_unknown_order_status_is_an_error() {
     let (table, row, column, _) = corrupt_at(s.order(order));
     assert_eq!((table, row, column), ("orders", order, "status"));
 }
+
+#[test]
+fn what_conflicts_with_stored_rows_is_a_conflict_not_invalid() {
+    let is_conflict = |r: Result<_, StoreError>, what: &str| match r {
+        Err(StoreError::Conflict { what: w }) => assert_eq!(w, what),
+        other => panic!("expected Conflict({what}), got {other:?}"),
+    };
+    let (s, id) = released();
+    let order = s.result(id).unwrap().order_id;
+    let again = s.place_order(adult("HIS-C", "SC2", &["ALT"]), &SYSTEM);
+    is_conflict(
+        again.map(|_| ()),
+        &format!("placer number \"HIS-C\" already exists (order {order})"),
+    );
+    let tube = s.place_order(adult("HIS-D", "SC", &["ALT"]), &SYSTEM);
+    is_conflict(tube.map(|_| ()), "specimen barcode \"SC\" is already used");
+    s.cancel_order(order, "duplicate", &SYSTEM).unwrap();
+    is_conflict(
+        s.cancel_order(order, "duplicate", &SYSTEM),
+        &format!("order {order} is already cancelled"),
+    );
+    s.create_user("lan", "Lan", Role::Technician, &SYSTEM)
+        .unwrap();
+    is_conflict(
+        s.create_user("lan", "Lan B", Role::Technician, &SYSTEM)
+            .map(|_| ()),
+        "username \"lan\" is taken",
+    );
+    // An empty field is invalid in itself, not a conflict.
+    assert!(matches!(
+        s.create_user("", "Nobody", Role::Technician, &SYSTEM),
+        Err(StoreError::Invalid { .. })
+    ));
+}
