@@ -250,7 +250,10 @@ pub async fn start_links(
                 let link = Link::new(
                     id.clone(),
                     transport,
-                    move || AstmFramedMachine::with_format(send_frame, max_frame, frame_format),
+                    move || {
+                        AstmFramedMachine::with_format(send_frame, max_frame, frame_format)
+                            .with_max_message_len(max_msg)
+                    },
                     AstmHandler(lab.clone()),
                     status,
                     rx,

@@ -10,6 +10,7 @@
 //! | unparseable or incomplete message | raw bytes journaled with the error | ACK: the frames were valid and the bytes are kept; a NAK would make the analyzer loop forever. The error is in the log and the link state. | AE + ERR 100 (parse error) |
 //! | message type the LIS does not process | journaled | (ASTM: stored as other) ACK | AR + ERR 200 |
 //! | host query | journaled as a query | ACK, then the answer after EOT | the answer (RSP^K11, ACK + OML^O33, QCK^Q02 + DSR^Q03) |
+//! | message longer than the link's `max_message_len` | what arrived (at most the limit plus one frame or read) journaled raw with the reason | the frame that crossed it NAKed, the line neutral, later frames ignored until EOT | (see the HL7 row below) |
 //! | the journal itself failed | nothing | NAK | AE |
 
 use std::sync::Arc;
@@ -319,6 +320,18 @@ where
                         &text,
                         "incomplete message discarded at the receive timeout",
                     )
+                });
+                Handling::Done
+            }
+            AstmEvent::TooLong { text, limit } => {
+                let reason = format!(
+                    "message longer than the link's max_message_len of {limit} bytes: given up after {} bytes (frame NAKed), raw bytes so far journaled",
+                    text.len()
+                );
+                lab.problem(&reason);
+                let lab = lab.clone();
+                tokio::task::spawn_blocking(move || {
+                    lab.journal_raw(Protocol::Astm, &text, &reason)
                 });
                 Handling::Done
             }

@@ -11,6 +11,10 @@
 //! the frame and the message is delivered again). Frames that finish no message are ACKed at once.
 //! Delivery is therefore *at least once*: a message whose ACK is lost, or whose storage took longer
 //! than the sender's 15 s reply timer, is sent again in full by the instrument and delivered again.
+//!
+//! **Bounds.** A received message longer than [`LinkConfig::max_message_len`] is given up (its last
+//! frame NAKed, its text handed out as [`LinkEvent::MessageTooLong`], the line neutral), so a sender
+//! that streams intermediate frames without end cannot grow memory or keep the transfer alive.
 
 mod event;
 mod receive;
@@ -72,7 +76,16 @@ pub struct LinkConfig {
     /// checksum) a message is sent as one frame, and received frames are neither numbered nor
     /// checked, so none is NAKed or told apart as a retransmission.
     pub frame_format: FrameFormat,
+    /// Longest received message (its record text) the link assembles. A frame that takes the open
+    /// message past it is NAKed, the message so far is handed out as
+    /// [`LinkEvent::MessageTooLong`] and the line returns to neutral: a sender streaming
+    /// intermediate frames without end cannot make the link hold more than this plus one frame.
+    /// LIS1-A sets no limit; default [`DEFAULT_MAX_MESSAGE_LEN`]. At least 64.
+    pub max_message_len: usize,
 }
+
+/// Default longest received message: 16 MiB, room for result messages carrying histogram images.
+pub const DEFAULT_MAX_MESSAGE_LEN: usize = 16 << 20;
 
 impl Default for LinkConfig {
     fn default() -> Self {
@@ -83,6 +96,7 @@ impl Default for LinkConfig {
             retry_delay: BUSY_BACKOFF,
             strict_first_frame_number: true,
             frame_format: FrameFormat::Standard,
+            max_message_len: DEFAULT_MAX_MESSAGE_LEN,
         }
     }
 }
@@ -163,6 +177,7 @@ impl Link {
                 .max_receive_frame_len
                 .clamp(frame::MIN_FRAME_LEN, MAX_FRAME_LEN),
             max_send_attempts: config.max_send_attempts.max(1),
+            max_message_len: config.max_message_len.max(64),
             ..config
         };
         Self {
@@ -188,6 +203,11 @@ impl Link {
     /// This link's role.
     pub fn role(&self) -> Role {
         self.role
+    }
+
+    /// The settings in force (clamped as [`Link::new`] clamps them).
+    pub fn config(&self) -> &LinkConfig {
+        &self.config
     }
 
     /// A summary of the current state.
