@@ -282,6 +282,10 @@ impl LinkMachine for AstmFramedMachine {
         self.pump();
         self.events.pop_front()
     }
+
+    fn held_input(&self) -> usize {
+        self.link.held_len()
+    }
 }
 
 /// Bare E1394 records on a stream (no E1381: no frames, no ACK). A message is delivered at its L

@@ -5,10 +5,16 @@
 
 use std::time::Duration;
 
-use tokio::io::AsyncWriteExt;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::sync::{mpsc, oneshot};
+use tokio_util::sync::CancellationToken;
 
-use super::faults::{expected, frame, read_byte, send_whole, wait_rows, write, ACK, ENQ, EOT, NAK};
-use super::{profile, rows, Lis};
+use super::faults::{
+    expected, frame, read_byte, send_whole, wait_rows, write, ACK, ENQ, EOT, MESSAGE, NAK,
+};
+use super::{profile, rows, Lis, PipeTransport};
+use crate::link::{Handling, Link, LinkOptions, LinkStatusHandle};
+use crate::machine::{AstmEvent, AstmFramedMachine, AstmVerdict};
 
 /// `n` bytes of record text: one R record of `n - 1` bytes and its CR.
 fn record(n: usize) -> String {
@@ -82,4 +88,100 @@ async fn an_endless_e1381_message_is_cut_at_the_limit_journaled_and_the_link_goe
     assert_eq!(rows(&lis.unmatched()), expected());
     io.shutdown().await.unwrap();
     lis.stop().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn input_held_during_a_store_is_bounded_and_flow_control_pushes_back() {
+    const MAX_HELD: usize = 8192;
+    // A store the test controls: each message waits until the test gives its verdict.
+    let (gate_tx, mut gate) = mpsc::unbounded_channel::<(Vec<u8>, oneshot::Sender<AstmVerdict>)>();
+    let handler = move |event: AstmEvent| match event {
+        AstmEvent::Message { text, .. } => {
+            let (tx, rx) = oneshot::channel();
+            let _ = gate_tx.send((text, tx));
+            Handling::pending(async move { rx.await.unwrap_or_else(|_| AstmVerdict::reject()) })
+        }
+        _ => Handling::Done,
+    };
+    let (pipes, incoming) = mpsc::channel(1);
+    let (_outbox, outbox_rx) = mpsc::channel::<String>(1);
+    let status = LinkStatusHandle::detached("DEMO-CHEM");
+    let shutdown = CancellationToken::new();
+    let options = LinkOptions {
+        max_held_input: MAX_HELD,
+        ..LinkOptions::default()
+    };
+    let task = tokio::spawn(
+        Link::new(
+            "DEMO-CHEM",
+            PipeTransport { incoming },
+            || AstmFramedMachine::new(247, 64_000),
+            handler,
+            status.clone(),
+            outbox_rx,
+            shutdown.clone(),
+        )
+        .with_options(options.clone())
+        .run(),
+    );
+    let (analyzer, lis) = tokio::io::duplex(1 << 16);
+    pipes.send(lis).await.unwrap();
+    let (mut from_lis, mut to_lis) = tokio::io::split(analyzer);
+
+    // An analyzer that does not wait for replies: a whole message in frame 1, then a second message
+    // of 100 frames of 1000 bytes of text (1007 bytes each on the line) and its last frame, all at
+    // once.
+    let first = frame(1, MESSAGE, true);
+    let mut second = Vec::new();
+    let mut text = format!("H|\\^&|||DEMO\rP|1\rO|1|F200\r{}", record(1000 - 26));
+    for n in 2..=101u8 {
+        second.extend(frame(n, &text, false));
+        text = record(1000);
+    }
+    second.extend(frame(102, "L|1|N\r", true));
+    let total = 1 + first.len() + second.len();
+    let writer = tokio::spawn(async move {
+        to_lis.write_all(&[ENQ]).await.unwrap();
+        to_lis.write_all(&first).await.unwrap();
+        to_lis.write_all(&second).await.unwrap();
+        to_lis
+    });
+    let (text, verdict) = gate.recv().await.unwrap();
+    assert_eq!(text, MESSAGE.as_bytes());
+    // The first store is in flight. However long it takes, the link reads at most the held bound
+    // plus one read buffer plus one partial frame; the rest waits in the pipe and then in the
+    // analyzer's writer (the pipe holds 64 KiB).
+    tokio::time::sleep(Duration::from_secs(10)).await;
+    let read = usize::try_from(status.snapshot().counters.bytes_in).unwrap();
+    let bound = 1 + MESSAGE.len() + 7 + MAX_HELD + options.read_buffer + 1007;
+    assert!(
+        read <= bound,
+        "{read} bytes read while the store was pending, bound {bound}"
+    );
+    assert!(read < total);
+    assert!(
+        !writer.is_finished(),
+        "flow control pushes back on the analyzer"
+    );
+
+    // The store returns: the held frames are handled, reading resumes, nothing was lost.
+    verdict.send(AstmVerdict::accept()).unwrap();
+    let (text, verdict) = gate.recv().await.unwrap();
+    assert!(text.starts_with(b"H|\\^&|||DEMO\rP|1\rO|1|F200\r"));
+    // 100 frames of 1000 bytes of text (the first: H, P and O records, 13 + 4 + 9 bytes, and an R
+    // record of 974), then the L record (6 bytes).
+    assert_eq!(text.len(), 1000 * 100 + 6);
+    verdict.send(AstmVerdict::accept()).unwrap();
+    let mut to_lis = writer.await.unwrap();
+    // ACK to the ENQ, to frame 1, to frames 2-101 and to frame 102.
+    let mut acks = vec![0u8; 103];
+    from_lis.read_exact(&mut acks).await.unwrap();
+    assert!(acks.iter().all(|&b| b == ACK), "{acks:?}");
+    assert_eq!(
+        usize::try_from(status.snapshot().counters.bytes_in).unwrap(),
+        total
+    );
+    to_lis.write_all(&[EOT]).await.unwrap();
+    shutdown.cancel();
+    task.await.unwrap();
 }

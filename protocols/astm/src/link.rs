@@ -164,6 +164,8 @@ pub struct Link {
     interrupt_wanted: bool,
     /// Input that arrived while a reply waited for the driver (see `replay_held`).
     held: VecDeque<Result<Decoded, FrameError>>,
+    /// Bytes of the input in `held`, as it was on the line.
+    held_bytes: usize,
 }
 
 impl Link {
@@ -197,6 +199,7 @@ impl Link {
             busy: false,
             interrupt_wanted: false,
             held: VecDeque::new(),
+            held_bytes: 0,
         }
     }
 
@@ -224,6 +227,13 @@ impl Link {
     /// Running totals.
     pub fn counters(&self) -> LinkCounters {
         self.counters
+    }
+
+    /// Bytes of input held, unanswered, while a reply waits for the driver (frames from a sender
+    /// that does not wait for replies). The link holds whatever it is given; the driver bounds it
+    /// by not reading while this is above its limit, so that flow control pushes back on the sender.
+    pub fn held_len(&self) -> usize {
+        self.held_bytes
     }
 
     /// Messages queued and not yet fully sent (the one being sent included).
@@ -594,6 +604,7 @@ impl Link {
                 })
             ) =>
             {
+                self.held_bytes += held_len(&token);
                 self.held.push_back(token);
                 state
             }
@@ -644,6 +655,16 @@ impl Link {
                 );
             }
         }
+    }
+}
+
+/// Bytes a held token took on the line.
+fn held_len(token: &Result<Decoded, FrameError>) -> usize {
+    match token {
+        Ok(Decoded::Frame(f)) => f.frame.text.len() + frame::FRAME_OVERHEAD,
+        Ok(Decoded::Control { .. }) => 1,
+        Ok(Decoded::Outside { bytes, .. }) => bytes.len(),
+        Err(e) => usize::try_from(unreadable_len(e)).unwrap_or(usize::MAX),
     }
 }
 

@@ -273,6 +273,7 @@ impl Link {
         self.assembler = RecordAssembler::new();
         self.frame_offsets.clear();
         self.held.clear();
+        self.held_bytes = 0;
         self.interrupt_wanted = false;
     }
 
@@ -302,8 +303,10 @@ impl Link {
             if matches!(self.state, State::AwaitingStorage(_)) {
                 self.held.push_back(token);
                 self.held.extend(held.drain(..));
+                self.held_bytes = self.held.iter().map(super::held_len).sum();
                 return;
             }
+            self.held_bytes = self.held_bytes.saturating_sub(super::held_len(&token));
             self.on_token(now, token);
         }
     }

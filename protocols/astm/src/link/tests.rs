@@ -1064,14 +1064,21 @@ fn sender_that_does_not_wait_for_replies_loses_nothing() {
         received_texts(&c.events()),
         vec![(MSG.to_vec(), true, true)]
     );
+    // Held: frame 2 (STX, FN, 23 bytes of text, ETX, two checksum digits, CR, LF: 30 bytes) and
+    // the EOT (1 byte).
+    assert_eq!(MSG2.len(), 23);
+    assert_eq!(c.link.held_len(), 31);
     assert!(c.link.accept_message(c.now));
     assert_eq!(c.out(), [ACK]);
     assert_eq!(
         received_texts(&c.events()),
         vec![(MSG2.to_vec(), true, true)]
     );
+    // Frame 2 waits for storage in turn; the EOT behind it is still held.
+    assert_eq!(c.link.held_len(), 1);
     assert!(c.link.accept_message(c.now));
     assert_eq!(c.out(), [ACK]);
+    assert_eq!(c.link.held_len(), 0);
     assert_eq!(
         c.link.state(),
         LinkState::Neutral,
