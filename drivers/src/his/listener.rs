@@ -415,7 +415,9 @@ async fn connection(
                     }
                 }
                 Ok(Some(MllpEvent::Skipped { .. })) => Ok(()),
-                Err(MllpError::MessageTooLong { offset, max_len }) => {
+                Err(MllpError::MessageTooLong {
+                    offset, max_len, ..
+                }) => {
                     let note = format!("oversized message at stream offset {offset} from {peer}");
                     journal_and_refuse(
                         &mut stream,

@@ -10,11 +10,12 @@ use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 
 use super::faults::{
-    expected, frame, read_byte, send_whole, wait_rows, write, ACK, ENQ, EOT, MESSAGE, NAK,
+    expected, frame, read_byte, send_whole, wait_rows, write, ACK, ENQ, EOT, MESSAGE, NAK, ORU,
 };
 use super::{profile, rows, Lis, PipeTransport};
 use crate::link::{Handling, Link, LinkOptions, LinkStatusHandle};
 use crate::machine::{AstmEvent, AstmFramedMachine, AstmVerdict};
+use crate::simulator::session::MllpAnalyzer;
 
 /// `n` bytes of record text: one R record of `n - 1` bytes and its CR.
 fn record(n: usize) -> String {
@@ -184,4 +185,55 @@ async fn input_held_during_a_store_is_bounded_and_flow_control_pushes_back() {
     to_lis.write_all(&[EOT]).await.unwrap();
     shutdown.cancel();
     task.await.unwrap();
+}
+
+#[tokio::test]
+async fn an_oversized_hl7_message_is_journaled_and_answered_ae_then_the_link_goes_on() {
+    const LIMIT: usize = 2048;
+    let lis = Lis::start_limited("DEMO-HEMA", profile("generic-hl7"), LIMIT);
+    let io = lis.connect().await;
+    let mut analyzer = MllpAnalyzer::new(io);
+    // An ORU whose OBX carries a 10,000-byte value: 10,000 + the header segments, past 2048 bytes.
+    let header = "MSH|^~\\&|ANALYZER||LIS||20250301080000||ORU^R01^ORU_R01|BIG-7|P|2.5.1\r";
+    let big = format!(
+        "{header}PID|1||P1\rOBR|1||H300|ALL\rOBX|1|ED|IMG^Histogram||{}|||N|||F\r",
+        "A".repeat(10_000)
+    );
+    analyzer.write(big.as_bytes()).await.unwrap();
+    let ack = receive(&mut analyzer).await;
+    assert!(ack.contains("\rMSA|AE|BIG-7"), "{ack}");
+    assert!(ack.contains("\rERR|"), "{ack}");
+    // Journaled: the first 2048 bytes, with the reason; no result stored.
+    let entries: Vec<_> = lis
+        .store
+        .journal_since(0, 10)
+        .unwrap()
+        .into_iter()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(entries.len(), 1);
+    assert_eq!(entries[0].raw, big.as_bytes()[..LIMIT]);
+    assert_eq!(
+        entries[0].parse_error.as_deref(),
+        Some(
+            "HL7 message at stream offset 0 longer than the link's max_message_len of 2048 bytes: \
+             not read; its first 2048 bytes are journaled, the rest was skipped"
+        )
+    );
+    assert!(lis.unmatched().is_empty());
+    // The next message is read and stored as usual.
+    analyzer.write(ORU.as_bytes()).await.unwrap();
+    let ack = receive(&mut analyzer).await;
+    assert!(ack.contains("\rMSA|AA|M1"), "{ack}");
+    assert_eq!(lis.unmatched().len(), 1);
+    lis.stop().await;
+}
+
+async fn receive(analyzer: &mut MllpAnalyzer<tokio::io::DuplexStream>) -> String {
+    let reply = analyzer
+        .receive(Duration::from_secs(20))
+        .await
+        .unwrap()
+        .unwrap();
+    String::from_utf8(reply).unwrap()
 }

@@ -265,7 +265,7 @@ async fn raw_records_without_e1381_are_stored() {
     lis.stop().await;
 }
 
-const ORU: &str = "MSH|^~\\&|ANALYZER||LIS||20250301080000||ORU^R01^ORU_R01|M1|P|2.5.1\rPID|1||P1\rOBR|1||H200|ALL\rOBX|1|NM|WBC^WBC||7.2|10*9/L||N|||F\r";
+pub(super) const ORU: &str = "MSH|^~\\&|ANALYZER||LIS||20250301080000||ORU^R01^ORU_R01|M1|P|2.5.1\rPID|1||P1\rOBR|1||H200|ALL\rOBX|1|NM|WBC^WBC||7.2|10*9/L||N|||F\r";
 
 #[tokio::test]
 async fn mllp_junk_is_reported_and_bad_hl7_gets_ae_with_the_bytes_kept() {
