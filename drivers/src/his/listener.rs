@@ -313,6 +313,15 @@ pub async fn serve_orders(
             a = listener.accept() => a,
         };
         match accepted {
+            Ok((stream, peer)) if !config.allow_from.allows(peer.ip()) => {
+                metrics.connections_refused.fetch_add(1, Ordering::Relaxed);
+                tracing::warn!(
+                    %peer,
+                    allow_from = %config.allow_from,
+                    "HIS orders connection refused: peer not in allow_from"
+                );
+                drop(stream);
+            }
             Ok((stream, peer)) => {
                 tracing::info!(%peer, "HIS connected for orders");
                 let (store, config, metrics, shutdown) = (
