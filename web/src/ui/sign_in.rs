@@ -103,11 +103,18 @@ impl LoginAnswer<'_> {
             self.token.clone(),
         );
         layout.notice = notice;
+        let next = local_next(next).unwrap_or_default();
+        if !next.is_empty() {
+            // The language switch keeps where the visitor is going.
+            if let Ok(query) = serde_urlencoded::to_string([("next", next)]) {
+                layout.path = format!("{}?{query}", Urls::Login.as_str());
+            }
+        }
         let page = LoginPage {
             layout,
             username: username.to_owned(),
             problem,
-            next: local_next(next).unwrap_or_default().to_owned(),
+            next: next.to_owned(),
         };
         let mut response = (status, page).into_response();
         if self.set_token {

@@ -260,6 +260,10 @@ async fn the_sign_in_form_speaks_the_lab_language_or_the_visitors_choice() {
     assert!(page
         .body
         .contains("<input type=\"hidden\" name=\"next\" value=\"/specimens/S1\">"));
+    // The switch back to Vietnamese keeps where the visitor is going.
+    assert!(page
+        .body
+        .contains("href=\"/login?next=%2Fspecimens%2FS1&#38;lang=vi\""));
     // A foreign `next` is not even put in the form.
     let page = send(&lab.app, get_page("/login?next=%2F%2Fevil.example", "")).await;
     assert!(page
