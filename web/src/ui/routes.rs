@@ -6,6 +6,9 @@
 //! [`CurrentUser`]: super::session::CurrentUser
 //! [`CsrfForm`]: super::csrf::CsrfForm
 
+use axum::http::{header, HeaderValue};
+use axum::middleware;
+use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
 
@@ -16,11 +19,20 @@ use super::sign_in::{
 use super::urls::Urls;
 use crate::state::AppState;
 
-/// The UI's routes: the embedded assets (`/assets/…`), sign-in and sign-out (`/login`,
-/// `/logout`), the password change (`/password`) and the language choice (`/language`).
-/// [`crate::app::app_with`] merges it with the request timeout; a page module adds its own
-/// routes here.
+/// The UI's routes: the pages ([`pages`], answered with `Cache-Control: no-store`) and the
+/// embedded assets (`/assets/…`, cached for a year). [`crate::app::app_with`] merges it under
+/// the request timeout.
 pub fn routes() -> Router<AppState> {
+    Router::new()
+        .merge(pages())
+        .layer(middleware::map_response(no_store))
+        .merge(statics_router())
+}
+
+/// Every page and form of the UI: sign-in and sign-out (`/login`, `/logout`), the password
+/// change (`/password`) and the language choice (`/language`). A page module adds its routes
+/// here.
+fn pages() -> Router<AppState> {
     Router::new()
         .route(Urls::Login.as_str(), get(login_get).post(login_post))
         .route(Urls::Logout.as_str(), post(logout_post))
@@ -29,5 +41,13 @@ pub fn routes() -> Router<AppState> {
             get(password_get).post(password_post),
         )
         .route(Urls::Language.as_str(), post(language_post))
-        .merge(statics_router())
+}
+
+/// Pages show patients' results and carry form tokens: no browser or proxy keeps them, so the
+/// back button after sign-out shows nothing of them.
+async fn no_store(mut response: Response) -> Response {
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
 }

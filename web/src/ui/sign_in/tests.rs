@@ -250,6 +250,14 @@ async fn the_sign_in_form_speaks_the_lab_language_or_the_visitors_choice() {
         "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; \
          connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
     );
+    // No browser keeps a page; the assets are cached (their URL changes with their bytes).
+    assert_eq!(page.headers["cache-control"], "no-store");
+    let css = send(&lab.app, get_page(crate::ui::assets::css_url(), "")).await;
+    assert_eq!(css.status, StatusCode::OK);
+    assert_eq!(
+        css.headers["cache-control"],
+        "public, max-age=31536000, immutable"
+    );
     let page = send(
         &lab.app,
         get_page("/login?lang=en&next=%2Fspecimens%2FS1", ""),
