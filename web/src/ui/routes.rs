@@ -30,7 +30,8 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// Every page and form of the UI: sign-in and sign-out (`/login`, `/logout`), the password
-/// change (`/password`) and the language choice (`/language`). A page module adds its routes
+/// change (`/password`), the language choice (`/language`) and the worklist
+/// ([`super::worklist_routes::routes`]). A page module adds its routes
 /// here.
 fn pages() -> Router<AppState> {
     Router::new()
