@@ -99,11 +99,16 @@ fn ingest(store: &Store, barcode: &str, at: &str, values: &[(&str, &str)]) -> Ve
         .collect()
 }
 
-/// A two-step lab (the default) with a technician `tech` and an administrator `admin`, both
+/// A two-step lab (the default) with a technician `tech`, a supervisor `boss` and an
+/// administrator `admin`, all
 /// in English, and the two specimens of [`Lab`].
 fn lab() -> Lab {
     let store = Arc::new(Store::open_in_memory(LabConfig::embedded_default().unwrap()).unwrap());
-    for (name, role) in [("tech", Role::Technician), ("admin", Role::Admin)] {
+    for (name, role) in [
+        ("tech", Role::Technician),
+        ("boss", Role::Supervisor),
+        ("admin", Role::Admin),
+    ] {
         let id = store
             .create_user(name, name, &[role], &Actor::System)
             .unwrap();
@@ -477,4 +482,41 @@ async fn the_stream_sends_each_new_change_and_a_reconnect_catches_up() {
     assert!(read_event(&mut by_query, latest, Duration::from_secs(1))
         .await
         .is_some());
+}
+
+#[tokio::test]
+async fn a_supervisor_releases_what_the_technician_verified_and_clear_only() {
+    let lab = lab();
+    let tech = signed_in(&lab.app, "tech").await;
+    let token = send(&lab.app, get("/", &tech)).await.csrf_input();
+    let verify = [("csrf", token.as_str())];
+    let verified = send(&lab.app, post("/worklist/verify-clear", &tech, &verify)).await;
+    assert_eq!(verified.status, StatusCode::SEE_OTHER);
+    let boss = signed_in(&lab.app, "boss").await;
+    let page = send(&lab.app, get("/?state=verified", &boss)).await;
+    assert!(page.body.contains("Release all clear"));
+    let token = page.csrf_input();
+    let release = [("csrf", token.as_str())];
+    let done = send(
+        &lab.app,
+        post(
+            "/worklist/release-clear?section=immunology",
+            &boss,
+            &release,
+        ),
+    )
+    .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER);
+    assert!(
+        done.location
+            .starts_with("/?section=immunology&done=released&acted=3&"),
+        "{}",
+        done.location
+    );
+    use ResultState::{PendingReview, Released};
+    assert_eq!(
+        states(&lab.store, &lab.s1),
+        [Released, Released, PendingReview]
+    );
+    assert_eq!(states(&lab.store, &lab.s2), [PendingReview, Released]);
 }
