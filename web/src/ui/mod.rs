@@ -35,6 +35,7 @@ pub mod sign_in;
 pub mod specimen;
 pub mod urls;
 pub mod worklist;
+pub mod worklist_routes;
 
 pub use assets::statics_router;
 pub use csrf::CsrfForm;
