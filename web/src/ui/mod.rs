@@ -33,6 +33,7 @@ pub mod routes;
 pub mod session;
 pub mod sign_in;
 pub mod specimen;
+pub mod specimen_routes;
 pub mod urls;
 pub mod worklist;
 

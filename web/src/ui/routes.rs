@@ -41,6 +41,7 @@ fn pages() -> Router<AppState> {
             get(password_get).post(password_post),
         )
         .route(Urls::Language.as_str(), post(language_post))
+        .merge(super::specimen_routes::routes())
 }
 
 /// Pages show patients' results and carry form tokens: no browser or proxy keeps them, so the
