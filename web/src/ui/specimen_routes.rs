@@ -23,7 +23,7 @@ use lis_core::config::{ReviewSteps, RuleName};
 use lis_core::lifecycle::ResultState;
 use lis_core::model::{
     CallbackOutcome as CoreOutcome, CallbackRecord, HistoryEntry as AuditEntry, NewCallback,
-    PriorResults, Priority, ResultId, ReviewResult, SpecimenReview,
+    PriorResults, Priority, ReasonCode, ResultId, ReviewResult, SpecimenReview,
 };
 use lis_core::permissions::Permission;
 use lis_core::validation::clear::MUST_PASS;
@@ -264,9 +264,19 @@ fn result_line(r: &ReviewResult, lang: Lang, tz: &TimeZone, allowed: Allowed) ->
         .reasons
         .iter()
         .map(|w| {
+            if w.code == ReasonCode::AutoverificationOff {
+                return Msg::ReasonAutoverifyOff.text(lang).to_owned();
+            }
             failed_rule(&w.text).map_or_else(
                 || w.text.clone(),
-                |rule| format!("{} — {}", flags::rule_msg(rule).text(lang), w.text),
+                |rule| {
+                    format!(
+                        "{}: {} ({})",
+                        Msg::CheckFailed.text(lang),
+                        flags::rule_msg(rule).text(lang),
+                        w.text
+                    )
+                },
             )
         })
         .collect();

@@ -338,7 +338,16 @@ async fn the_page_shows_flags_in_words_reasons_and_the_raw_message() {
         row(lab.tnths)
     );
     // Each held result says why in words: the failed rule's words and the check's sentence.
-    assert!(row(lab.ft4).contains("reference_range"), "{}", row(lab.ft4));
+    assert!(
+        row(lab.ft4).contains("Failed: Within the reference range (reference_range:"),
+        "{}",
+        row(lab.ft4)
+    );
+    assert!(
+        row(lab.tsh).contains("This test always needs a person&#39;s review"),
+        "{}",
+        row(lab.tsh)
+    );
     // The clear TSH starts checked; the flagged ones do not.
     let (_, tsh_rev) = lab.result(lab.tsh);
     assert!(row(lab.tsh).contains(&format!("value=\"{}:{tsh_rev}\" aria-label", lab.tsh)));
