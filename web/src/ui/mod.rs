@@ -27,6 +27,7 @@ pub mod dates;
 pub mod error_page;
 pub mod flags;
 pub mod i18n;
+pub mod journal;
 pub mod layout;
 pub mod login;
 pub mod routes;

@@ -22,7 +22,6 @@ use lis_core::{LabConfig, Store};
 use lis_drivers::link::LinkRegistry;
 use tower::ServiceExt;
 
-use super::visible;
 use crate::app::app_with;
 use crate::http_settings::HttpSettings;
 use crate::state::AppState;
@@ -714,11 +713,4 @@ async fn verify_and_release_is_one_action_only_in_one_step_labs() {
         &actions[actions.len() - 2..],
         ["result.verify", "result.release"]
     );
-}
-
-#[test]
-fn raw_bytes_show_control_characters_by_name() {
-    assert_eq!(visible(b"\x02H|\\^&\r\x03A1"), "<STX>H|\\^&<CR>\n<ETX>A1");
-    assert_eq!(visible(b"MSH\x0b\xff"), "MSH<VT>\\xFF");
-    assert_eq!(visible("Đức\n".as_bytes()), "Đức<LF>\n");
 }
