@@ -130,9 +130,8 @@ fn setup() -> (tempfile::TempDir, axum::Router, String) {
     store
         .set_password(lan, PASSWORD, false, &Actor::System)
         .unwrap();
-    let SignInOutcome::SignedIn(session) = store
-        .sign_in("lan", PASSWORD, Timestamp::now())
-        .unwrap()
+    let SignInOutcome::SignedIn(session) =
+        store.sign_in("lan", PASSWORD, Timestamp::now()).unwrap()
     else {
         panic!("the bench user signs in");
     };
