@@ -62,7 +62,7 @@ fn order(i: usize) -> NewOrder {
         patient: NewPatient {
             his_id: format!("P{i}"),
             name: format!("NGUYỄN VĂN {i}"),
-            sex: if i % 2 == 0 { Sex::Male } else { Sex::Female },
+            sex: if i.is_multiple_of(2) { Sex::Male } else { Sex::Female },
             birth_date: Some(date(1970, 1, 1)),
             his_id_authority: Default::default(),
             his_id_type: String::new(),
@@ -72,7 +72,7 @@ fn order(i: usize) -> NewOrder {
         requesting_doctor_id: String::new(),
         requesting_doctor_name: None,
         department: "Khoa Nội".into(),
-        priority: if i % 10 == 0 {
+        priority: if i.is_multiple_of(10) {
             Priority::Stat
         } else {
             Priority::Routine
