@@ -62,7 +62,11 @@ fn order(i: usize) -> NewOrder {
         patient: NewPatient {
             his_id: format!("P{i}"),
             name: format!("NGUYỄN VĂN {i}"),
-            sex: if i.is_multiple_of(2) { Sex::Male } else { Sex::Female },
+            sex: if i.is_multiple_of(2) {
+                Sex::Male
+            } else {
+                Sex::Female
+            },
             birth_date: Some(date(1970, 1, 1)),
             his_id_authority: Default::default(),
             his_id_type: String::new(),

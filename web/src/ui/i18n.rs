@@ -283,6 +283,16 @@ catalog! {
     StateReleased => ("Đã trả kết quả", "Released"),
     StateCorrected => ("Đã sửa sau khi trả", "Corrected after release"),
     StateRejected => ("Đã từ chối", "Rejected"),
+    HistoryResultStored => ("Nhận kết quả từ máy", "Result received"),
+    HistoryHold => ("Giữ lại để duyệt", "Held for review"),
+    HistoryAutoverify => ("Hệ thống tự xác nhận", "Autoverified by the system"),
+    HistoryVerify => ("Xác nhận", "Verify"),
+    HistoryRelease => ("Trả kết quả", "Release"),
+    HistoryReject => ("Từ chối", "Reject"),
+    HistoryRerun => ("Yêu cầu chạy lại", "Rerun requested"),
+    HistoryCorrect => ("Sửa kết quả đã trả", "Correction"),
+    HistoryCallback => ("Ghi nhận báo kết quả nguy hiểm", "Critical call-back recorded"),
+    HistoryComment => ("Ghi chú", "Comment"),
     StateRerunRequested => ("Chờ chạy lại", "Rerun requested"),
 
     // Actions: every button says what it does.

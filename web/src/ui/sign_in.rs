@@ -284,7 +284,12 @@ pub async fn logout_post(
     let now = Timestamp::now();
     match blocking(move || store.sign_out(&secret, now).map_err(AppError::from)).await {
         Ok(_) => {
-            let to = format!("{}?signed_out=1", Urls::Login.as_str());
+            // The sign-in page that says so speaks the language of the person who left.
+            let to = format!(
+                "{}?signed_out=1&lang={}",
+                Urls::Login.as_str(),
+                current.lang.code()
+            );
             let mut response = Redirect::to(&to).into_response();
             response
                 .headers_mut()

@@ -152,7 +152,10 @@ pub async fn specimen_get(
         allowed,
         dilutions,
         previous,
-        history: history.iter().map(|h| history_entry(h, &tz)).collect(),
+        history: history
+            .iter()
+            .map(|h| history_entry(h, &tz, current.lang))
+            .collect(),
         comments,
     })
 }
@@ -211,7 +214,14 @@ fn dilutions(state: &AppState, review: &SpecimenReview) -> Vec<String> {
 fn facts(review: &SpecimenReview, lang: Lang, tz: &TimeZone) -> SpecimenFacts {
     let p = &review.patient;
     let s = &review.specimen;
-    let on = s.collected_at.or(s.received_at);
+    // A tube the HIS sent no receipt for was received when its first result arrived (as the
+    // worklist says); the age is counted at collection, else receipt, else the order.
+    let first_result = review.results.iter().map(|r| r.received_at).min();
+    let received_at = s.received_at.or(first_result);
+    let on = s
+        .collected_at
+        .or(received_at)
+        .or(Some(review.order.ordered_at));
     let age = match (p.birth_date, on) {
         (Some(birth), Some(on)) => dates::age(birth, on.to_zoned(tz.clone()).date(), lang),
         _ => None,
@@ -228,12 +238,8 @@ fn facts(review: &SpecimenReview, lang: Lang, tz: &TimeZone) -> SpecimenFacts {
         stat: review.order.priority == Priority::Stat,
         collected: s
             .collected_at
-            .map(|t| dates::date_time(t, tz))
-            .unwrap_or_default(),
-        received: s
-            .received_at
-            .map(|t| dates::date_time(t, tz))
-            .unwrap_or_default(),
+            .map_or_else(|| String::from("—"), |t| dates::date_time(t, tz)),
+        received: received_at.map_or_else(|| String::from("—"), |t| dates::date_time(t, tz)),
     }
 }
 
@@ -364,11 +370,42 @@ fn callback_line(c: &CallbackRecord, tz: &TimeZone) -> CallbackLine {
     }
 }
 
-/// One audit entry in words: who (a user's name, else the stored actor), the action, old and
-/// new as compact JSON, the reason.
-fn history_entry(h: &AuditEntry, tz: &TimeZone) -> HistoryEntry {
-    let text =
-        |v: &Option<serde_json::Value>| v.as_ref().map(ToString::to_string).unwrap_or_default();
+/// One audit entry in words: who (a user's name, else the stored actor), the action in the
+/// catalog's words where it has them (else its code), the state before and after in words with
+/// the value (else the stored JSON), the reason.
+fn history_entry(h: &AuditEntry, tz: &TimeZone, lang: Lang) -> HistoryEntry {
+    let side = |v: &Option<serde_json::Value>| -> String {
+        let Some(v) = v else {
+            return String::new();
+        };
+        let state = v
+            .get("state")
+            .and_then(serde_json::Value::as_str)
+            .and_then(ResultState::parse);
+        match state {
+            Some(state) => {
+                let words = flags::state_msg(state).text(lang);
+                match v.get("value").and_then(serde_json::Value::as_str) {
+                    Some(value) if !value.is_empty() => format!("{words} · {value}"),
+                    _ => words.to_owned(),
+                }
+            }
+            None => v.to_string(),
+        }
+    };
+    let action = match h.action.as_str() {
+        "result.store" | "result.ingest" | "result.receive" => Some(Msg::HistoryResultStored),
+        "result.hold" => Some(Msg::HistoryHold),
+        "result.autoverify" => Some(Msg::HistoryAutoverify),
+        "result.verify" => Some(Msg::HistoryVerify),
+        "result.release" => Some(Msg::HistoryRelease),
+        "result.reject" => Some(Msg::HistoryReject),
+        "result.request_rerun" => Some(Msg::HistoryRerun),
+        "result.correct" | "result.correction_version" => Some(Msg::HistoryCorrect),
+        "result.callback" => Some(Msg::HistoryCallback),
+        "specimen.comment" => Some(Msg::HistoryComment),
+        _ => None,
+    };
     HistoryEntry {
         when: dates::date_time(h.at, tz),
         who: h
@@ -376,9 +413,12 @@ fn history_entry(h: &AuditEntry, tz: &TimeZone) -> HistoryEntry {
             .display_name
             .clone()
             .unwrap_or_else(|| h.actor.stored.clone()),
-        what: format!("{} {} {}", h.action, h.entity, h.entity_id),
-        before: text(&h.old),
-        after: text(&h.new),
+        what: match action {
+            Some(msg) => format!("{} ({} {})", msg.text(lang), h.entity, h.entity_id),
+            None => format!("{} {} {}", h.action, h.entity, h.entity_id),
+        },
+        before: side(&h.old),
+        after: side(&h.new),
         reason: h.reason.clone().unwrap_or_default(),
     }
 }

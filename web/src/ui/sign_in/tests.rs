@@ -537,7 +537,7 @@ async fn sign_out_needs_the_token_from_this_site_and_ends_the_session() {
     )
     .await;
     assert_eq!(answer.status, StatusCode::SEE_OTHER);
-    assert_eq!(answer.location(), "/login?signed_out=1");
+    assert_eq!(answer.location(), "/login?signed_out=1&lang=vi");
     assert_eq!(
         answer.set_cookies(),
         ["lis_session=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict"]
