@@ -165,7 +165,8 @@ fn his_order_analyzer_result_oru_acknowledged_and_pulled() {
     let oru = &his.messages()[0];
     assert_eq!(field(oru, "MSH", 8), "ORU^R01^ORU_R01");
     assert_eq!(field(oru, "MSH", 9), "LIS0000000001");
-    assert_eq!(field(oru, "PID", 3), "BN900^^^^PI");
+    // PID-3.4, the assigning authority the HIS sent, goes back with the id.
+    assert_eq!(field(oru, "PID", 3), "BN900^^^BV^PI");
     assert_eq!(field(oru, "OBR", 2), "PL-900");
     assert_eq!(field(oru, "OBX", 3), "14749-6^Glucose^LN^GLU^Glucose^L");
     assert_eq!(field(oru, "OBX", 6), "mmol/L^mmol/L^UCUM");

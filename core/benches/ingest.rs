@@ -85,12 +85,17 @@ fn add_orders(store: &Store) {
         .map(|i| NewOrder {
             placer_number: format!("O{i}"),
             patient: NewPatient {
+                his_id_authority: Default::default(),
+                his_id_type: String::new(),
+                name_parts: None,
                 his_id: format!("P{}", i % 5_000),
                 name: "Bench".into(),
                 sex: if i % 2 == 0 { Sex::Male } else { Sex::Female },
                 birth_date: Some(date(1970, 1, 1)),
             },
             requesting_doctor: "Dr".into(),
+            requesting_doctor_id: String::new(),
+            requesting_doctor_name: None,
             department: "Ward".into(),
             priority: Priority::Routine,
             ordered_at: Timestamp::from_second(1_739_990_000).unwrap(),

@@ -13,16 +13,21 @@
 //! Module map:
 //! - [`config`]: the lab TOML file, its validation with key paths and line numbers, and the
 //!   embedded default lab.
-//! - [`model`]: plain data (patients, orders, specimens, results, messages, users, actors).
+//! - [`model`]: plain data (patients, orders, specimens, results, messages, users, actors), and
+//!   the review read models (worklist rows and cursor, specimen view, history, change feed).
 //! - [`value`]: reading values as analyzers send them (decimal comma, censored, text, `-----`).
 //! - [`validation`]: pure checks (ranges, critical, measurement range, delta, flags, QC) and
 //!   autoverification.
 //! - [`lifecycle`]: the result state machine.
 //! - [`permissions`]: the roles and what each may do, under the `[review]` policy.
 //! - [`password`]: argon2id password hashes (PHC strings), the length rule, random secrets.
+//! - [`presentation`]: how results, flags, ranges, units, values and names are written for
+//!   people and other systems (the ORU^R01, REST, FHIR and the web UI format through it).
 //! - [`audit`]: the SHA-256 hash chain and its verification.
 //! - [`store`]: everything SQL: migrations, the raw message journal, durable ingest and matching,
-//!   orders, the life-cycle operations, queries, and the group-commit [`store::Ingestor`].
+//!   orders, the life-cycle operations, queries, the review reads (worklist, specimen view,
+//!   histories), the change feed with its commit listeners, and the group-commit
+//!   [`store::Ingestor`].
 //! - [`error`]: the store's error type.
 
 pub mod audit;
@@ -32,6 +37,7 @@ pub mod lifecycle;
 pub mod model;
 pub mod password;
 pub mod permissions;
+pub mod presentation;
 pub mod store;
 pub mod validation;
 pub mod value;

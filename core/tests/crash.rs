@@ -132,12 +132,17 @@ fn killed_ingest_loses_no_acknowledged_message() {
                 NewOrder {
                     placer_number: "CRASH-ORDER".into(),
                     patient: NewPatient {
+                        his_id_authority: Default::default(),
+                        his_id_type: String::new(),
+                        name_parts: None,
                         his_id: "CRASH-PATIENT".into(),
                         name: "Crash Test".into(),
                         sex: Sex::Female,
                         birth_date: Some(date(1990, 1, 1)),
                     },
                     requesting_doctor: "Dr".into(),
+                    requesting_doctor_id: String::new(),
+                    requesting_doctor_name: None,
                     department: "ICU".into(),
                     priority: Priority::Stat,
                     ordered_at: Timestamp::from_second(1_739_990_000).unwrap(),

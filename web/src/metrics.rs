@@ -336,12 +336,17 @@ mod tests {
                 NewOrder {
                     placer_number: String::from("PL-1"),
                     patient: NewPatient {
+                        his_id_authority: Default::default(),
+                        his_id_type: String::new(),
+                        name_parts: None,
                         his_id: String::from("BN001"),
                         name: String::from("Nguyễn Văn An"),
                         sex: Sex::Male,
                         birth_date: Some(jiff::civil::date(1980, 5, 1)),
                     },
                     requesting_doctor: String::from("BS Trần"),
+                    requesting_doctor_id: String::new(),
+                    requesting_doctor_name: None,
                     department: String::from("Nội"),
                     priority: Priority::Routine,
                     ordered_at: "2025-03-01T01:00:00Z".parse().unwrap(),

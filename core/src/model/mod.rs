@@ -1,10 +1,14 @@
-//! The lab's data: patients, orders, specimens, results, messages from analyzers, users.
+//! The lab's data: patients, orders, specimens, results, messages from analyzers, users; and
+//! what people read to review them (worklist, specimen view, history, change feed).
 //!
 //! Plain data, no SQL: the store reads and writes these.
 
+mod history;
 mod message;
 mod order;
 mod result;
+mod review;
+mod specimen_view;
 
 use std::fmt;
 
@@ -12,15 +16,25 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::Language;
 
+pub use history::{ActorName, Change, CommitNotice, HistoryEntry};
 pub use message::{
     AnalyzerMessage, IngestOutcome, MessageKind, Observation, PatientHint, Protocol,
     StoredObservation,
 };
 pub use order::{
-    NewOrder, NewPatient, NewSpecimen, Order, OrderStatus, OrderedTest, OrderedTestStatus, Patient,
-    Priority, RequestedTest, Specimen, TestOrigin,
+    AssigningAuthority, NewOrder, NewPatient, NewSpecimen, Order, OrderStatus, OrderedTest,
+    OrderedTestStatus, Patient, PersonName, Priority, RequestedTest, Specimen, TestOrigin,
 };
 pub use result::{CheckRow, LabResult, ResultWithChecks, Unmatched, UnmatchedReason};
+pub use review::{
+    Age, ReasonCode, WaitReason, WaitingState, WorklistCursor, WorklistFilter, WorklistPage,
+    WorklistQuery, WorklistReason, WorklistRow,
+};
+pub use specimen_view::{
+    AppliedRange, CallbackRecord, CommentRecord, DeltaInfo, PriorResult, PriorResults,
+    ResultVersion, ReviewOrder, ReviewPatient, ReviewResult, ReviewSpecimen, SpecimenReview,
+    UserName,
+};
 
 /// Row id of a patient.
 pub type PatientId = i64;

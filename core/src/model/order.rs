@@ -6,6 +6,49 @@ use serde::{Deserialize, Serialize};
 
 use super::{OrderId, OrderedTestId, PatientId, ResultId, Sex, SpecimenRowId};
 
+/// A person's name in the parts HL7 gives it (XPN in PID-5, XCN in ORC-12), as the HIS sent
+/// them: a Vietnamese HIS may put `Văn An` in the given name or `Văn` in the middle name, and
+/// the LIS sends back what it received.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct PersonName {
+    /// Family name (XPN-1 / XCN-2).
+    pub family: String,
+    /// Given name (XPN-2 / XCN-3).
+    pub given: String,
+    /// Second and further given names or initials (XPN-3 / XCN-4).
+    pub middle: String,
+}
+
+impl PersonName {
+    /// Whether every part is empty.
+    pub fn is_empty(&self) -> bool {
+        self.family.trim().is_empty()
+            && self.given.trim().is_empty()
+            && self.middle.trim().is_empty()
+    }
+}
+
+/// Who issued a patient identifier: HL7 CX-4, an HD (namespace id, universal id, its type).
+/// All empty when the HIS did not say.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct AssigningAuthority {
+    /// HD-1 namespace id (`BV`).
+    pub namespace_id: String,
+    /// HD-2 universal id (an OID).
+    pub universal_id: String,
+    /// HD-3 universal id type (`ISO`).
+    pub universal_id_type: String,
+}
+
+impl AssigningAuthority {
+    /// Whether the HIS named no authority.
+    pub fn is_empty(&self) -> bool {
+        self.namespace_id.is_empty()
+            && self.universal_id.is_empty()
+            && self.universal_id_type.is_empty()
+    }
+}
+
 /// A patient as the HIS knows them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Patient {
@@ -13,8 +56,15 @@ pub struct Patient {
     pub id: PatientId,
     /// The HIS's patient id, unique.
     pub his_id: String,
-    /// Full name.
+    /// Who issued `his_id` (PID-3.4), as the HIS sent it.
+    pub his_id_authority: AssigningAuthority,
+    /// The identifier type code of `his_id` (PID-3.5, HL7 table 0203: `PI`, `MR`...), empty when
+    /// not sent.
+    pub his_id_type: String,
+    /// Full name, in Vietnamese order (family, middle, given).
     pub name: String,
+    /// The name in the parts the HIS sent (PID-5), when it sent parts.
+    pub name_parts: Option<PersonName>,
     /// Sex.
     pub sex: Sex,
     /// Birth date, if known.
@@ -26,8 +76,14 @@ pub struct Patient {
 pub struct NewPatient {
     /// The HIS's patient id.
     pub his_id: String,
-    /// Full name.
+    /// Who issued `his_id` (PID-3.4); when empty, what is stored is kept.
+    pub his_id_authority: AssigningAuthority,
+    /// PID-3.5 identifier type; when empty, what is stored is kept.
+    pub his_id_type: String,
+    /// Full name, in Vietnamese order (family, middle, given).
     pub name: String,
+    /// The name in the parts the HIS sent (PID-5); `None` when only a full name is known.
+    pub name_parts: Option<PersonName>,
     /// Sex.
     pub sex: Sex,
     /// Birth date, if known.
@@ -84,8 +140,12 @@ pub struct NewOrder {
     pub placer_number: String,
     /// The patient, upserted by HIS id.
     pub patient: NewPatient,
-    /// Requesting doctor.
+    /// Requesting doctor, as shown to people (the name, or the id when no name was sent).
     pub requesting_doctor: String,
+    /// The requesting doctor's id in the HIS (XCN-1 of ORC-12), empty when not sent.
+    pub requesting_doctor_id: String,
+    /// The requesting doctor's name in the parts the HIS sent (XCN-2..4), when sent.
+    pub requesting_doctor_name: Option<PersonName>,
     /// Requesting department.
     pub department: String,
     /// Priority.
@@ -149,8 +209,12 @@ pub struct Order {
     pub accession: String,
     /// The patient.
     pub patient_id: PatientId,
-    /// Requesting doctor.
+    /// Requesting doctor, as shown to people.
     pub requesting_doctor: String,
+    /// The requesting doctor's id in the HIS (XCN-1), empty when not sent.
+    pub requesting_doctor_id: String,
+    /// The requesting doctor's name in the parts the HIS sent, when sent.
+    pub requesting_doctor_name: Option<PersonName>,
     /// Requesting department.
     pub department: String,
     /// Priority.

@@ -13,13 +13,12 @@ use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::orders::upsert_patient;
-use super::queries::{result_row, RESULT_COLUMNS};
+use super::orders::{patient_row, upsert_patient, PATIENT_COLUMNS};
+use super::queries::{checks_column, result_row, RESULT_COLUMNS};
 use super::{audit_log, journal, ms, ts, Store};
 use crate::error::StoreError;
-use crate::model::{
-    Actor, JournalId, LabResult, NewOrder, OrderId, Patient, Protocol, ResultId, Sex,
-};
+use crate::model::{Actor, JournalId, LabResult, NewOrder, OrderId, Patient, Protocol, ResultId};
+use crate::presentation::judged_normal;
 
 /// Where a delivery of one outbox row to one endpoint stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -143,6 +142,9 @@ pub struct ReleasedResult {
     pub accession: String,
     /// The patient.
     pub patient: Patient,
+    /// Whether its reference-range check passed ([`crate::presentation::judged_normal`]): only
+    /// then may an unflagged result be called normal.
+    pub judged_normal: bool,
 }
 
 /// Counts of the outbox for metrics.
@@ -180,18 +182,6 @@ const DELIVERY_SELECT: &str = "SELECT o.id, ?1, o.order_id, o.kind, o.result_ids
     d.state, d.attempts, d.message, d.control_id, d.last_error, d.ack_code, d.first_attempt_at, \
     d.next_attempt_at, d.delivered_at \
     FROM outbox o LEFT JOIN his_deliveries d ON d.outbox_id = o.id AND d.endpoint = ?1";
-
-fn patient_row(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<Patient> {
-    Ok(Patient {
-        id: r.get(at)?,
-        his_id: r.get(at + 1)?,
-        name: r.get(at + 2)?,
-        sex: Sex::parse(&r.get::<_, String>(at + 3)?),
-        birth_date: r
-            .get::<_, Option<String>>(at + 4)?
-            .and_then(|b| b.parse().ok()),
-    })
-}
 
 /// Marks the outbox row finished once every endpoint has a final delivery.
 fn settle_outbox(
@@ -502,7 +492,7 @@ impl Store {
     ) -> Result<Vec<ReleasedResult>, StoreError> {
         self.read(|conn, _| {
             let sql = format!(
-                "SELECT {RESULT_COLUMNS}, released_at, patient_id FROM results \
+                "SELECT {RESULT_COLUMNS}, released_at, patient_id, checks FROM results \
                  {RELEASED_RESULTS_WHERE}"
             );
             let mut stmt = conn.prepare_cached(&sql)?;
@@ -521,19 +511,20 @@ impl Store {
                     let n = RESULT_COLUMNS.split(',').count();
                     let released: Option<i64> = r.get(n)?;
                     let patient_id: i64 = r.get(n + 1)?;
-                    Ok((result, released, patient_id))
+                    let checks = checks_column(r, n + 2)?;
+                    Ok((result, released, patient_id, judged_normal(&checks)))
                 },
             )?;
             let mut out = Vec::new();
             for row in rows {
-                let (result, released, patient_id) = row?;
+                let (result, released, patient_id, judged_normal) = row?;
                 let (placer_number, accession): (String, Option<String>) = conn
                     .prepare_cached("SELECT placer_number, accession FROM orders WHERE id = ?1")?
                     .query_row([result.order_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
                 let patient = conn
-                    .prepare_cached(
-                        "SELECT id, his_id, name, sex, birth_date FROM patients WHERE id = ?1",
-                    )?
+                    .prepare_cached(&format!(
+                        "SELECT {PATIENT_COLUMNS} FROM patients WHERE id = ?1"
+                    ))?
                     .query_row([patient_id], |r| patient_row(r, 0))?;
                 out.push(ReleasedResult {
                     result,
@@ -541,6 +532,7 @@ impl Store {
                     placer_number,
                     accession: accession.unwrap_or_default(),
                     patient,
+                    judged_normal,
                 });
             }
             Ok(out)
@@ -552,7 +544,7 @@ impl Store {
         self.read(|conn, _| {
             Ok(conn
                 .query_row(
-                    "SELECT id, his_id, name, sex, birth_date FROM patients WHERE his_id = ?1",
+                    &format!("SELECT {PATIENT_COLUMNS} FROM patients WHERE his_id = ?1"),
                     [his_id],
                     |r| patient_row(r, 0),
                 )
@@ -624,13 +616,18 @@ impl Store {
             let patient_id = upsert_patient(conn, &order.patient, actor)?;
             conn.execute(
                 "UPDATE orders SET patient_id = ?2, requesting_doctor = ?3, department = ?4, \
-                 priority = ?5 WHERE id = ?1",
+                 priority = ?5, requesting_doctor_id = ?6, requesting_doctor_family = ?7, \
+                 requesting_doctor_given = ?8, requesting_doctor_middle = ?9 WHERE id = ?1",
                 params![
                     order_id,
                     patient_id,
                     order.requesting_doctor,
                     order.department,
-                    order.priority.as_str()
+                    order.priority.as_str(),
+                    order.requesting_doctor_id,
+                    order.requesting_doctor_name.as_ref().map(|n| n.family.as_str()),
+                    order.requesting_doctor_name.as_ref().map(|n| n.given.as_str()),
+                    order.requesting_doctor_name.as_ref().map(|n| n.middle.as_str()),
                 ],
             )?;
             let mut wanted: Vec<(i64, String)> = Vec::new();

@@ -6,7 +6,7 @@ use super::*;
 use crate::config::LabConfig;
 use crate::model::{
     AnalyzerMessage, IngestOutcome, MessageKind, NewSpecimen, Observation, OrderedTestStatus,
-    Priority, StoredObservation,
+    Priority, Sex, StoredObservation,
 };
 
 fn store() -> Store {
@@ -21,12 +21,17 @@ fn order(placer: &str, barcode: &str, tests: &[&str]) -> NewOrder {
     NewOrder {
         placer_number: placer.into(),
         patient: crate::model::NewPatient {
+            his_id_authority: Default::default(),
+            his_id_type: String::new(),
+            name_parts: None,
             his_id: format!("P-{placer}"),
             name: "Lê Thị Hoa".into(),
             sex: Sex::Female,
             birth_date: Some(jiff::civil::date(1985, 1, 1)),
         },
         requesting_doctor: "BS A".into(),
+        requesting_doctor_id: String::new(),
+        requesting_doctor_name: None,
         department: "Nội".into(),
         priority: Priority::Routine,
         ordered_at: t("2025-03-01T01:00:00Z"),

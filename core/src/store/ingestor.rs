@@ -5,15 +5,17 @@
 //! transaction together, each in its own SAVEPOINT so one bad message does not fail the others.
 //! Every ticket is answered only after COMMIT returned (durable, `synchronous=FULL`), so a driver
 //! that acknowledges after [`IngestTicket::wait`] never acknowledges a message that could be lost.
+//! After the answers, the store's commit listeners are told of the commit.
 
-use std::sync::mpsc;
+use std::sync::{mpsc, Arc};
 use std::thread;
 
 use rusqlite::{Connection, TransactionBehavior};
 
+use super::changes::{Listeners, Mark};
 use super::{connect, ingest, Lab, Store};
 use crate::error::{IngestError, StoreError};
-use crate::model::{AnalyzerMessage, IngestOutcome};
+use crate::model::{AnalyzerMessage, CommitNotice, IngestOutcome};
 
 /// Most messages in one transaction.
 const MAX_BATCH: usize = 256;
@@ -61,10 +63,11 @@ impl Ingestor {
             .to_path_buf();
         let conn = connect(&path)?;
         let lab = store.lab().clone();
+        let listeners = store.listeners().clone();
         let (queue, requests) = mpsc::channel::<Request>();
         thread::Builder::new()
             .name(String::from("lis-ingest-writer"))
-            .spawn(move || run(conn, &lab, &requests))
+            .spawn(move || run(conn, &lab, &listeners, &requests))
             .map_err(|source| StoreError::Io {
                 path: path.display().to_string(),
                 source,
@@ -87,15 +90,30 @@ impl Ingestor {
     }
 }
 
-fn run(mut conn: Connection, lab: &Lab, requests: &mpsc::Receiver<Request>) {
+fn run(
+    mut conn: Connection,
+    lab: &Lab,
+    listeners: &Arc<Listeners>,
+    requests: &mpsc::Receiver<Request>,
+) {
     while let Ok(first) = requests.recv() {
-        let (batch, answers) = commit_batch(&mut conn, lab, first, requests);
+        let (batch, answers, notice) = commit_batch(&mut conn, lab, first, requests);
         for (req, answer) in batch.into_iter().zip(answers) {
             // A submitter that stopped waiting is not an error for the others.
             let _ = req.reply.send(answer);
         }
+        if let Some(notice) = notice {
+            listeners.tell(notice);
+        }
     }
 }
+
+/// A batch, the answer for each message, and what to tell the listeners if it committed.
+type Committed = (
+    Vec<Request>,
+    Vec<Result<IngestOutcome, IngestError>>,
+    Option<CommitNotice>,
+);
 
 /// Stores `first` and whatever else is queued in one transaction, one savepoint per message,
 /// and commits. Messages that arrive while the earlier ones are being stored join the same
@@ -106,7 +124,7 @@ fn commit_batch(
     lab: &Lab,
     first: Request,
     requests: &mpsc::Receiver<Request>,
-) -> (Vec<Request>, Vec<Result<IngestOutcome, IngestError>>) {
+) -> Committed {
     let failed_all = |batch: &[Request], e: &dyn std::fmt::Display| {
         batch
             .iter()
@@ -122,7 +140,14 @@ fn commit_batch(
         Ok(tx) => tx,
         Err(e) => {
             let answers = failed_all(&batch, &e);
-            return (batch, answers);
+            return (batch, answers, None);
+        }
+    };
+    let before = match Mark::read(&tx) {
+        Ok(mark) => mark,
+        Err(e) => {
+            let answers = failed_all(&batch, &e);
+            return (batch, answers, None);
         }
     };
     let mut answers = Vec::new();
@@ -141,7 +166,7 @@ fn commit_batch(
         // messages before this one are gone too, and none of the batch may be acknowledged.
         if failed && tx.is_autocommit() {
             let answers = failed_all(&batch, &"SQLite rolled the transaction back after an error");
-            return (batch, answers);
+            return (batch, answers, None);
         }
         if batch.len() < MAX_BATCH {
             if let Ok(next) = requests.try_recv() {
@@ -149,11 +174,19 @@ fn commit_batch(
             }
         }
     }
-    match tx.commit() {
-        Ok(()) => (batch, answers),
+    // Read before the commit, in the transaction: after it another writer may have committed.
+    let after = match Mark::read(&tx) {
+        Ok(mark) => mark,
         Err(e) => {
             let answers = failed_all(&batch, &e);
-            (batch, answers)
+            return (batch, answers, None);
+        }
+    };
+    match tx.commit() {
+        Ok(()) => (batch, answers, before.notice(after)),
+        Err(e) => {
+            let answers = failed_all(&batch, &e);
+            (batch, answers, None)
         }
     }
 }

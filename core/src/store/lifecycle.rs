@@ -7,7 +7,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 use serde_json::json;
 
 use super::results::{find_target, store_result, NewResult, NoTarget};
-use super::{audit_log, orders, Store};
+use super::{audit_log, orders, ts, Store};
 use crate::error::StoreError;
 use crate::lifecycle::{transition, Action, ResultState};
 use crate::model::{Actor, OrderId, ResultId, UnmatchedId};
@@ -24,12 +24,15 @@ struct Current {
     instrument: String,
     operator: String,
     flags: String,
+    /// When this version was measured, else stored: a correction keeps it.
+    observed_at: Timestamp,
 }
 
 fn current(conn: &Connection, id: ResultId) -> Result<Current, StoreError> {
     conn.prepare_cached(
         "SELECT state, ordered_test_id, order_id, reported, specimen_barcode, test_code, value, \
-         value_sent, instrument, operator, instrument_flags FROM results WHERE id = ?1",
+         value_sent, instrument, operator, instrument_flags, \
+         coalesce(observed_at, received_at) FROM results WHERE id = ?1",
     )?
     .query_row([id], |r| {
         Ok((
@@ -46,6 +49,7 @@ fn current(conn: &Connection, id: ResultId) -> Result<Current, StoreError> {
                 instrument: r.get(8)?,
                 operator: r.get(9)?,
                 flags: r.get(10)?,
+                observed_at: ts(r.get(11)?),
             },
         ))
     })
@@ -186,7 +190,10 @@ impl Store {
                 instrument_flags: &flags,
                 instrument: &cur.instrument,
                 operator: &cur.operator,
-                observed_at: None,
+                // The observation is the analyzer's, not the correction's: OBR-7, OBX-14 and
+                // FHIR effectiveDateTime keep it; the correction's time is this version's
+                // received_at (OBX-19) and its release time (FHIR issued).
+                observed_at: Some(cur.observed_at),
                 received_at: now,
                 journal_id: None,
                 factor: 1.0,
@@ -336,8 +343,8 @@ impl Store {
                 instrument_flags: &flags,
                 instrument: &instrument,
                 operator: &operator,
-                observed_at: observed_at.map(super::ts),
-                received_at: super::ts(received_at),
+                observed_at: observed_at.map(ts),
+                received_at: ts(received_at),
                 journal_id: Some(journal_id),
                 factor,
                 sent_unit: &units,

@@ -336,6 +336,35 @@ CREATE TABLE comments (
 CREATE INDEX comments_specimen ON comments(specimen_id);
 ",
     },
+    Migration {
+        version: 9,
+        description: "audit entries by what they are about, for result and specimen histories",
+        sql: r"
+-- A result's or a specimen's history reads the audit entries about its rows; without this
+-- index that is a scan of the whole trail, which only grows.
+CREATE INDEX audit_entity ON audit(entity, entity_id);
+",
+    },
+    Migration {
+        version: 10,
+        description: "the HIS's own name parts, identifier authority and doctor id, sent back as received",
+        sql: r"
+-- PID-5 as the HIS sent it (family, given, middle); NULL parts when only a full name is known.
+ALTER TABLE patients ADD COLUMN name_family TEXT;
+ALTER TABLE patients ADD COLUMN name_given TEXT;
+ALTER TABLE patients ADD COLUMN name_middle TEXT;
+-- PID-3.4 (HD: namespace id, universal id, universal id type) and PID-3.5 of the HIS's id.
+ALTER TABLE patients ADD COLUMN his_id_authority TEXT NOT NULL DEFAULT '';
+ALTER TABLE patients ADD COLUMN his_id_authority_uid TEXT NOT NULL DEFAULT '';
+ALTER TABLE patients ADD COLUMN his_id_authority_uid_type TEXT NOT NULL DEFAULT '';
+ALTER TABLE patients ADD COLUMN his_id_type TEXT NOT NULL DEFAULT '';
+-- The ordering doctor as an XCN: id (ORC-12.1) and the name parts as sent (NULL when unknown).
+ALTER TABLE orders ADD COLUMN requesting_doctor_id TEXT NOT NULL DEFAULT '';
+ALTER TABLE orders ADD COLUMN requesting_doctor_family TEXT;
+ALTER TABLE orders ADD COLUMN requesting_doctor_given TEXT;
+ALTER TABLE orders ADD COLUMN requesting_doctor_middle TEXT;
+",
+    },
 ];
 
 /// The schema version this program writes.
@@ -406,10 +435,10 @@ mod tests {
     fn from_empty_to_latest() {
         let mut conn = Connection::open_in_memory().unwrap();
         assert_eq!(current_version(&conn).unwrap(), 0);
-        assert_eq!(migrate(&mut conn).unwrap(), 8);
+        assert_eq!(migrate(&mut conn).unwrap(), 10);
         // Running again changes nothing.
         let before = schema(&conn);
-        assert_eq!(migrate(&mut conn).unwrap(), 8);
+        assert_eq!(migrate(&mut conn).unwrap(), 10);
         assert_eq!(schema(&conn), before);
     }
 
@@ -497,7 +526,7 @@ mod tests {
         match migrate(&mut conn) {
             Err(StoreError::SchemaTooNew {
                 found: 99,
-                known: 8,
+                known: 10,
             }) => {}
             other => panic!("expected SchemaTooNew, got {other:?}"),
         }

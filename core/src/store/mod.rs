@@ -3,17 +3,23 @@
 //! [`Store`] owns one SQLite connection (WAL, `synchronous=FULL`: a commit is on disk when it
 //! returns) and offers the lab's operations, each one transaction that writes its audit entry
 //! with the change. [`Ingestor`] is a writer thread with its own connection that groups the
-//! commits of many links.
+//! commits of many links. After each commit of either, the commit listeners
+//! ([`Store::on_commit`]) are told the latest audit sequence number (the change feed's cursor).
 //!
 //! Sub-modules: `migrations`, `audit_log` (appending to the hash chain), `journal` (raw message
 //! journal with CRC-32), `ingest` (matching and storing results), `results` (storing one result
 //! with its checks), `orders`, `lifecycle` (verify, release...), `queries`, `ingestor`,
 //! `his` (per-endpoint HIS deliveries, the HIS journal, released-result pulls, order changes),
-//! `tokens` (API tokens, stored hashed), `users` (accounts, password hashes, the first admin) and
-//! `sessions` (sign-in with lockout, the web UI's sessions, sign-out).
+//! `tokens` (API tokens, stored hashed), `users` (accounts, password hashes, the first admin),
+//! `sessions` (sign-in with lockout, the web UI's sessions, sign-out), and the review reads:
+//! `worklist` (keyset-paged review worklist), `specimen_view` (the specimen review page, earlier
+//! results), `changes` (audit history, change feed, commit listeners) with `decode` (stored
+//! columns read fail-closed).
 
 mod audit_log;
+mod changes;
 mod checkpoint;
+mod decode;
 mod his;
 mod ingest;
 mod ingestor;
@@ -24,8 +30,10 @@ mod orders;
 mod queries;
 mod results;
 mod sessions;
+mod specimen_view;
 mod tokens;
 mod users;
+mod worklist;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -39,6 +47,7 @@ use crate::error::StoreError;
 use crate::model::{Actor, AnalyzerMessage, IngestOutcome, Protocol};
 use crate::validation::{AssumeInControl, QcState};
 
+pub use changes::CommitListener;
 pub use his::{
     DeliveryOutcome, DeliveryState, HisDelivery, OutboxCounts, ReleasedFilter, ReleasedResult,
 };
@@ -65,6 +74,8 @@ pub struct Store {
     db_path: Option<PathBuf>,
     lab: Arc<Lab>,
     conn: Mutex<Connection>,
+    /// Told after each commit; shared with the ingest writers.
+    listeners: Arc<changes::Listeners>,
     /// Background WAL checkpoints (on-disk stores only); declared last so it stops after the
     /// connection above is closed.
     _checkpointer: Option<checkpoint::Checkpointer>,
@@ -169,6 +180,7 @@ impl Store {
                 qc: Arc::new(AssumeInControl),
             }),
             conn: Mutex::new(conn),
+            listeners: Arc::default(),
             _checkpointer: None,
         })
     }
@@ -201,21 +213,33 @@ impl Store {
         &self.lab
     }
 
+    pub(crate) fn listeners(&self) -> &Arc<changes::Listeners> {
+        &self.listeners
+    }
+
     fn lock(&self) -> MutexGuard<'_, Connection> {
         // A panic while holding the lock leaves no open transaction (rusqlite rolls back on
         // drop), so the connection is still usable.
         self.conn.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Runs `f` in one immediate transaction and commits (durably) if it returns Ok.
+    /// Runs `f` in one immediate transaction and commits (durably) if it returns Ok; then, with
+    /// the connection lock released, tells the commit listeners if it wrote an audit entry or an
+    /// outbox row. A rolled-back write tells nothing.
     pub(crate) fn write<T>(
         &self,
         f: impl FnOnce(&Connection, &Lab) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
         let mut conn = self.lock();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let before = changes::Mark::read(&tx)?;
         let out = f(&tx, &self.lab)?;
+        let notice = before.notice(changes::Mark::read(&tx)?);
         tx.commit()?;
+        drop(conn);
+        if let Some(notice) = notice {
+            self.listeners.tell(notice);
+        }
         Ok(out)
     }
 

@@ -8,12 +8,48 @@ use serde_json::json;
 use super::{audit_log, ms, ts, Store};
 use crate::error::StoreError;
 use crate::model::{
-    Actor, NewOrder, NewPatient, Order, OrderId, OrderStatus, OrderedTest, OrderedTestId,
-    OrderedTestStatus, Patient, PatientId, Priority, RequestedTest, ResultId, Sex, Specimen,
-    TestOrigin,
+    Actor, AssigningAuthority, NewOrder, NewPatient, Order, OrderId, OrderStatus, OrderedTest,
+    OrderedTestId, OrderedTestStatus, Patient, PatientId, PersonName, Priority, RequestedTest,
+    ResultId, Sex, Specimen, TestOrigin,
 };
 
-/// Inserts or updates a patient by HIS id, auditing a change.
+/// The columns [`patient_row`] reads, in its order.
+pub(super) const PATIENT_COLUMNS: &str = "id, his_id, name, sex, birth_date, name_family, \
+    name_given, name_middle, his_id_authority, his_id_authority_uid, his_id_authority_uid_type, \
+    his_id_type";
+
+/// A patient from [`PATIENT_COLUMNS`] starting at column `at`.
+pub(super) fn patient_row(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<Patient> {
+    let family: Option<String> = r.get(at + 5)?;
+    let name_parts = match family {
+        Some(family) => Some(PersonName {
+            family,
+            given: r.get::<_, Option<String>>(at + 6)?.unwrap_or_default(),
+            middle: r.get::<_, Option<String>>(at + 7)?.unwrap_or_default(),
+        }),
+        None => None,
+    };
+    Ok(Patient {
+        id: r.get(at)?,
+        his_id: r.get(at + 1)?,
+        his_id_authority: AssigningAuthority {
+            namespace_id: r.get(at + 8)?,
+            universal_id: r.get(at + 9)?,
+            universal_id_type: r.get(at + 10)?,
+        },
+        his_id_type: r.get(at + 11)?,
+        name: r.get(at + 2)?,
+        name_parts,
+        sex: Sex::parse(&r.get::<_, String>(at + 3)?),
+        birth_date: r
+            .get::<_, Option<String>>(at + 4)?
+            .and_then(|b| b.parse().ok()),
+    })
+}
+
+/// Inserts or updates a patient by HIS id, auditing a change. The name parts are written with
+/// the name (none when only a full name was given); the identifier's authority and type are
+/// kept when the new details do not name them.
 pub(crate) fn upsert_patient(
     conn: &Connection,
     p: &NewPatient,
@@ -23,41 +59,81 @@ pub(crate) fn upsert_patient(
         return Err(StoreError::invalid("patient HIS id is empty"));
     }
     let birth = p.birth_date.map(|d| d.to_string());
-    let existing: Option<(i64, String, String, Option<String>)> = conn
-        .prepare_cached("SELECT id, name, sex, birth_date FROM patients WHERE his_id = ?1")?
-        .query_row([&p.his_id], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
-        })
+    let existing: Option<Patient> = conn
+        .prepare_cached(&format!(
+            "SELECT {PATIENT_COLUMNS} FROM patients WHERE his_id = ?1"
+        ))?
+        .query_row([&p.his_id], |r| patient_row(r, 0))
         .optional()?;
     let now = ms(Timestamp::now());
-    let new_json =
-        json!({ "his_id": p.his_id, "name": p.name, "sex": p.sex.code(), "birth_date": birth });
+    let authority = match &existing {
+        Some(old) if p.his_id_authority.is_empty() => old.his_id_authority.clone(),
+        _ => p.his_id_authority.clone(),
+    };
+    let id_type = match &existing {
+        Some(old) if p.his_id_type.is_empty() => old.his_id_type.clone(),
+        _ => p.his_id_type.clone(),
+    };
+    let parts = p.name_parts.as_ref();
+    let values = params![
+        p.his_id,
+        p.name,
+        p.sex.code(),
+        birth,
+        now,
+        parts.map(|n| n.family.as_str()),
+        parts.map(|n| n.given.as_str()),
+        parts.map(|n| n.middle.as_str()),
+        authority.namespace_id,
+        authority.universal_id,
+        authority.universal_id_type,
+        id_type,
+    ];
+    let new_json = json!({
+        "his_id": p.his_id, "name": p.name, "sex": p.sex.code(), "birth_date": birth,
+        "name_parts": p.name_parts, "his_id_authority": authority, "his_id_type": id_type,
+    });
     match existing {
-        Some((id, name, sex, old_birth)) => {
-            if name != p.name || sex != p.sex.code() || old_birth != birth {
+        Some(old) => {
+            let changed = old.name != p.name
+                || old.sex != p.sex
+                || old.birth_date != p.birth_date
+                || old.name_parts != p.name_parts
+                || old.his_id_authority != authority
+                || old.his_id_type != id_type;
+            if changed {
                 conn.execute(
-                    "UPDATE patients SET name = ?2, sex = ?3, birth_date = ?4, updated_at = ?5 \
-                     WHERE id = ?1",
-                    params![id, p.name, p.sex.code(), birth, now],
+                    "UPDATE patients SET name = ?2, sex = ?3, birth_date = ?4, updated_at = ?5, \
+                     name_family = ?6, name_given = ?7, name_middle = ?8, his_id_authority = ?9, \
+                     his_id_authority_uid = ?10, his_id_authority_uid_type = ?11, \
+                     his_id_type = ?12 WHERE his_id = ?1",
+                    values,
                 )?;
                 audit_log::append(
                     conn,
                     actor,
                     "patient.update",
                     "patient",
-                    id,
-                    Some(&json!({ "name": name, "sex": sex, "birth_date": old_birth })),
+                    old.id,
+                    Some(&json!({
+                        "name": old.name, "sex": old.sex.code(),
+                        "birth_date": old.birth_date.map(|d| d.to_string()),
+                        "name_parts": old.name_parts, "his_id_authority": old.his_id_authority,
+                        "his_id_type": old.his_id_type,
+                    })),
                     Some(&new_json),
                     None,
                 )?;
             }
-            Ok(id)
+            Ok(old.id)
         }
         None => {
             conn.execute(
-                "INSERT INTO patients (his_id, name, sex, birth_date, created_at, updated_at) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
-                params![p.his_id, p.name, p.sex.code(), birth, now],
+                "INSERT INTO patients (his_id, name, sex, birth_date, created_at, updated_at, \
+                 name_family, name_given, name_middle, his_id_authority, his_id_authority_uid, \
+                 his_id_authority_uid_type, his_id_type) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                values,
             )?;
             let id = conn.last_insert_rowid();
             audit_log::append(
@@ -159,25 +235,29 @@ fn order_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Order> {
         status: OrderStatus::parse(&r.get::<_, String>(7)?).unwrap_or(OrderStatus::Ordered),
         ordered_at: ts(r.get(8)?),
         cancel_reason: r.get(9)?,
+        requesting_doctor_id: r.get(10)?,
+        requesting_doctor_name: match r.get::<_, Option<String>>(11)? {
+            Some(family) => Some(PersonName {
+                family,
+                given: r.get::<_, Option<String>>(12)?.unwrap_or_default(),
+                middle: r.get::<_, Option<String>>(13)?.unwrap_or_default(),
+            }),
+            None => None,
+        },
     })
 }
 
 const ORDER_COLUMNS: &str = "id, placer_number, accession, patient_id, requesting_doctor, \
-    department, priority, status, ordered_at, cancel_reason";
+    department, priority, status, ordered_at, cancel_reason, requesting_doctor_id, \
+    requesting_doctor_family, requesting_doctor_given, requesting_doctor_middle";
 
 fn patient(conn: &Connection, id: PatientId) -> Result<Patient, StoreError> {
-    conn.prepare_cached("SELECT id, his_id, name, sex, birth_date FROM patients WHERE id = ?1")?
-        .query_row([id], |r| {
-            Ok(Patient {
-                id: r.get(0)?,
-                his_id: r.get(1)?,
-                name: r.get(2)?,
-                sex: Sex::parse(&r.get::<_, String>(3)?),
-                birth_date: r.get::<_, Option<String>>(4)?.and_then(|b| b.parse().ok()),
-            })
-        })
-        .optional()?
-        .ok_or_else(|| StoreError::not_found("patient", id))
+    conn.prepare_cached(&format!(
+        "SELECT {PATIENT_COLUMNS} FROM patients WHERE id = ?1"
+    ))?
+    .query_row([id], |r| patient_row(r, 0))
+    .optional()?
+    .ok_or_else(|| StoreError::not_found("patient", id))
 }
 
 /// Places one order in the caller's transaction.
@@ -221,14 +301,29 @@ fn place_order(
     let patient_id = upsert_patient(conn, &order.patient, actor)?;
     conn.execute(
         "INSERT INTO orders (placer_number, patient_id, requesting_doctor, department, \
-         priority, status, ordered_at) VALUES (?1, ?2, ?3, ?4, ?5, 'ordered', ?6)",
+         priority, status, ordered_at, requesting_doctor_id, requesting_doctor_family, \
+         requesting_doctor_given, requesting_doctor_middle) \
+         VALUES (?1, ?2, ?3, ?4, ?5, 'ordered', ?6, ?7, ?8, ?9, ?10)",
         params![
             order.placer_number,
             patient_id,
             order.requesting_doctor,
             order.department,
             order.priority.as_str(),
-            ms(order.ordered_at)
+            ms(order.ordered_at),
+            order.requesting_doctor_id,
+            order
+                .requesting_doctor_name
+                .as_ref()
+                .map(|n| n.family.as_str()),
+            order
+                .requesting_doctor_name
+                .as_ref()
+                .map(|n| n.given.as_str()),
+            order
+                .requesting_doctor_name
+                .as_ref()
+                .map(|n| n.middle.as_str()),
         ],
     )?;
     let order_id = conn.last_insert_rowid();

@@ -118,21 +118,11 @@ impl Store {
             let result = results_where(conn, "id = ?1", [result_id])?
                 .pop()
                 .ok_or_else(|| StoreError::not_found("result", result_id))?;
-            let (checks, reasons): (String, String) = conn.query_row(
+            let (checks, reasons): (Vec<CheckRow>, String) = conn.query_row(
                 "SELECT checks, reasons FROM results WHERE id = ?1",
                 [result_id],
-                |r| Ok((r.get(0)?, r.get(1)?)),
+                |r| Ok((checks_column(r, 0)?, r.get(1)?)),
             )?;
-            // Damaged JSON is a storage error (it never came from a request), like any other
-            // column SQLite cannot convert.
-            let damaged = |column: usize, e: serde_json::Error| {
-                rusqlite::Error::FromSqlConversionFailure(column, Type::Text, Box::new(e))
-            };
-            let checks = serde_json::from_str::<Vec<StoredCheck>>(&checks)
-                .map_err(|e| damaged(0, e))?
-                .into_iter()
-                .map(StoredCheck::into_row)
-                .collect();
             let reasons = serde_json::from_str(&reasons).map_err(|e| damaged(1, e))?;
             Ok(ResultWithChecks {
                 result,
@@ -242,13 +232,33 @@ impl Store {
 /// the rule's standard sentence.
 #[derive(serde::Deserialize)]
 #[serde(untagged)]
-enum StoredCheck {
+pub(super) enum StoredCheck {
     Particular(String, String, String),
     Standard(String, String),
 }
 
+/// Damaged JSON is a storage error (it never came from a request), like any other column SQLite
+/// cannot convert.
+fn damaged(column: usize, e: serde_json::Error) -> rusqlite::Error {
+    rusqlite::Error::FromSqlConversionFailure(column, Type::Text, Box::new(e))
+}
+
+/// Reads a `results.checks` column (a JSON array of stored checks) into check rows; damaged JSON
+/// is an error, never an empty list.
+pub(super) fn checks_column(
+    r: &rusqlite::Row<'_>,
+    column: usize,
+) -> rusqlite::Result<Vec<CheckRow>> {
+    let text: String = r.get(column)?;
+    Ok(serde_json::from_str::<Vec<StoredCheck>>(&text)
+        .map_err(|e| damaged(column, e))?
+        .into_iter()
+        .map(StoredCheck::into_row)
+        .collect())
+}
+
 impl StoredCheck {
-    fn into_row(self) -> CheckRow {
+    pub(super) fn into_row(self) -> CheckRow {
         let (rule, outcome, detail) = match self {
             Self::Particular(rule, outcome, detail) => (rule, outcome, Some(detail)),
             Self::Standard(rule, outcome) => (rule, outcome, None),

@@ -48,8 +48,9 @@ pub fn select_range(test: &TestDef, sex: Sex, age_days: Option<i64>) -> Option<&
 }
 
 /// A range as the check's sentence names it: `3.9–6.1 (any sex, 0+ days)`. Written straight into
-/// the sentence (one allocation per check, not five).
-struct Described<'a>(&'a RangeDef);
+/// the sentence (one allocation per check, not five). The review page compares it with a stored
+/// sentence to tell whether the catalog's range is still the one that was checked.
+pub(crate) struct Described<'a>(pub(crate) &'a RangeDef);
 
 impl std::fmt::Display for Described<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

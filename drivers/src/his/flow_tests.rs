@@ -127,7 +127,8 @@ async fn his_order_to_analyzer_to_released_oru_r01() {
     let oru = &received.all()[0];
     let (m, _) = Message::parse(oru).unwrap();
     assert_eq!(m.header().message_type().code, "ORU");
-    assert_eq!(m.first("PID").unwrap().field(3).as_str(), "BN500^^^^PI");
+    // CX with its assigning authority (PID-3.4) as the HIS sent it.
+    assert_eq!(m.first("PID").unwrap().field(3).as_str(), "BN500^^^BV^PI");
     // XPN family^given^middle, as the HIS sent it (stored as "Hoàng Đức Minh").
     assert_eq!(m.first("PID").unwrap().field(5).as_str(), "Hoàng^Minh^Đức");
     assert_eq!(m.first("OBR").unwrap().field(2).as_str(), "PL-E2E");

@@ -4,7 +4,8 @@
 //!   journals each message and answers ACK AA/AE/AR.
 //! - Results out: [`sender`] delivers the outbox (rows written by core when results are released
 //!   or corrected) to each configured endpoint as ORU^R01 ([`oru`]), in order per order, retrying
-//!   with backoff until ACK AA, with the same bytes and MSH-10 on every retry.
+//!   with backoff until ACK AA, with the same bytes and MSH-10 on every retry. A commit that
+//!   queues results wakes the senders at once ([`SenderWake`]); the poll is the fallback.
 //! - [`config`] reads the `[his]` section; [`metrics`] counts for `GET /metrics`.
 //!
 //! [`run_his`] starts both for `lis serve`; [`start_his`] does the same and returns the bound
@@ -20,6 +21,7 @@ pub mod sender;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use lis_core::model::CommitNotice;
 use lis_core::Store;
 use tokio::net::TcpListener;
 use tokio::sync::Notify;
@@ -45,11 +47,35 @@ pub enum HisError {
 /// The running HIS tasks.
 #[derive(Debug)]
 pub struct HisRunning {
+    /// Wakes the senders at once instead of at their next poll. [`start_his`] already has the
+    /// store wake them after every commit that queued results (a release or a correction).
+    pub wake: Arc<SenderWake>,
     /// Where the orders listener listens (none when turned off).
     pub orders_addr: Option<SocketAddr>,
-    /// Wakes the senders at once (e.g. after a release) instead of at their next poll.
-    pub wake: Arc<Notify>,
     tasks: JoinSet<()>,
+}
+
+/// Wakes every results sender: each has its own [`Notify`], so a wake that comes while a sender
+/// is busy is kept for it (a stored permit) and none of them misses it.
+#[derive(Debug, Default)]
+pub struct SenderWake {
+    senders: Vec<Arc<Notify>>,
+}
+
+impl SenderWake {
+    /// Wakes every sender to read the outbox now.
+    pub fn wake(&self) {
+        for sender in &self.senders {
+            sender.notify_one();
+        }
+    }
+
+    /// Wakes the senders when a commit queued results for the HIS; other commits do not.
+    pub fn on_commit(&self, notice: CommitNotice) {
+        if notice.results_released {
+            self.wake();
+        }
+    }
 }
 
 impl HisRunning {
@@ -86,18 +112,29 @@ pub async fn start_his(
             shutdown.clone(),
         ));
     }
-    let wake = Arc::new(Notify::new());
+    let mut senders = Vec::new();
     for endpoint in &config.results {
+        let wake = Arc::new(Notify::new());
+        senders.push(wake.clone());
         let s = sender::Sender {
             store: store.clone(),
             config: config.clone(),
             endpoint: endpoint.clone(),
             metrics: metrics.clone(),
-            wake: wake.clone(),
+            wake,
             shutdown: shutdown.clone(),
         };
         tasks.spawn(s.run());
     }
+    let wake = Arc::new(SenderWake { senders });
+    // Released results go out at once, not at the next poll. The store keeps the listener for
+    // its life; once these senders are gone it does nothing.
+    let weak = Arc::downgrade(&wake);
+    store.on_commit(Arc::new(move |notice| {
+        if let Some(wake) = weak.upgrade() {
+            wake.on_commit(notice);
+        }
+    }));
     Ok(HisRunning {
         orders_addr,
         wake,
@@ -125,3 +162,9 @@ mod tests;
 
 #[cfg(test)]
 mod flow_tests;
+
+#[cfg(test)]
+mod wake_tests;
+
+#[cfg(test)]
+mod oru_tests;

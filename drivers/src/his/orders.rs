@@ -2,9 +2,11 @@
 //!
 //! - ORC-1 `NW` places an order, `CA`/`DC` cancels it, `XO` changes it; ORC-2 (else OBR-2) is
 //!   the placer number that identifies it.
-//! - The patient comes from PID: PID-3.1 the HIS id, PID-5 family^given^middle (stored in
-//!   Vietnamese order: family, middle, given; UTF-8 per MSH-18), PID-7 birth date, PID-8 sex.
-//! - The doctor from ORC-12 (else OBR-16), the department from ORC-17 (else PV1-3.1), the
+//! - The patient comes from PID: PID-3.1 the HIS id with its assigning authority (PID-3.4) and
+//!   identifier type (PID-3.5), PID-5 family^given^middle (kept in these parts as sent, and in
+//!   full in Vietnamese order: family, middle, given; UTF-8 per MSH-18), PID-7 birth date,
+//!   PID-8 sex.
+//! - The doctor from ORC-12 (else OBR-16), an XCN kept as its id and name parts, the department from ORC-17 (else PV1-3.1), the
 //!   priority `S` (stat) from ORC-7.6, OBR-27.6, TQ1-9 or OBR-5.
 //! - The tube barcode: SPM-2 in OML; in ORM, OBR-3 or else the placer number (or always the
 //!   placer number, per `orm_specimen_id`).
@@ -17,8 +19,11 @@
 use jiff::civil::{Date, DateTime};
 use jiff::tz::{Offset, TimeZone};
 use lis_core::config::LabConfig;
-use lis_core::model::{NewOrder, NewPatient, NewSpecimen, Priority, Sex};
-use lis_hl7::datatypes::Coded;
+use lis_core::model::{
+    AssigningAuthority, NewOrder, NewPatient, NewSpecimen, PersonName, Priority, Sex,
+};
+use lis_core::presentation::full_name;
+use lis_hl7::datatypes::{Coded, Provider};
 use lis_hl7::segments::{AckCode, Obr, Orc, OrderControl, Pid, Pv1, SegmentView, Spm};
 use lis_hl7::Message;
 
@@ -142,7 +147,7 @@ struct Line {
     control: OrderControl,
     placer: String,
     reason: String,
-    doctor: String,
+    doctor: Doctor,
     department: String,
     priority: Priority,
     ordered_at: Option<jiff::Timestamp>,
@@ -182,17 +187,31 @@ fn resolve_tests(lab: &LabConfig, his: &HisConfig, service: &Coded<'_>) -> Optio
     None
 }
 
-fn person(family: &str, given: &str, id: &str) -> String {
-    let name = [family.trim(), given.trim()]
-        .iter()
-        .filter(|s| !s.is_empty())
-        .copied()
-        .collect::<Vec<_>>()
-        .join(" ");
-    if name.is_empty() {
-        id.trim().to_owned()
-    } else {
-        name
+/// The ordering doctor as the HIS sent it (an XCN: id^family^given^middle).
+#[derive(Debug, Clone, Default)]
+struct Doctor {
+    /// As shown to people: the name in Vietnamese order, else the id.
+    shown: String,
+    /// XCN-1.
+    id: String,
+    /// XCN-2..4, when any part was sent.
+    name: Option<PersonName>,
+}
+
+impl Doctor {
+    fn read(p: &Provider<'_>) -> Self {
+        let id = p.id().text().trim().to_owned();
+        let parts = PersonName {
+            family: p.family().text().trim().to_owned(),
+            given: p.given().text().trim().to_owned(),
+            middle: p.repetition().component(4).text().trim().to_owned(),
+        };
+        let full = full_name(&parts);
+        Self {
+            shown: if full.is_empty() { id.clone() } else { full },
+            id,
+            name: (!parts.is_empty()).then_some(parts),
+        }
     }
 }
 
@@ -214,16 +233,15 @@ fn patient(message: &Message<'_>) -> Result<NewPatient, Refusal> {
         ));
     }
     let name = pid.name();
-    let family = name.family().text();
-    let given = name.given().text();
-    let middle = name.middle().text();
-    // Vietnamese order: family, middle, given (Nguyễn Văn An).
-    let full = [family.trim(), middle.trim(), given.trim()]
-        .iter()
-        .filter(|s| !s.is_empty())
-        .copied()
-        .collect::<Vec<_>>()
-        .join(" ");
+    // Kept as the HIS sent them (family^given^middle): a Vietnamese HIS may write the middle
+    // name into the given name (`NGUYỄN^VĂN AN`), and the ORU^R01 must give it back unchanged.
+    let parts = PersonName {
+        family: name.family().text().trim().to_owned(),
+        given: name.given().text().trim().to_owned(),
+        middle: name.middle().text().trim().to_owned(),
+    };
+    // Stored in full in Vietnamese order: family, middle, given (Nguyễn Văn An).
+    let full = full_name(&parts);
     if full.is_empty() {
         return Err(Refusal::error(
             error_code::REQUIRED_FIELD_MISSING,
@@ -231,6 +249,13 @@ fn patient(message: &Message<'_>) -> Result<NewPatient, Refusal> {
             String::from("PID-5 (patient name) is empty"),
         ));
     }
+    let cx = pid.patient_id();
+    let authority = cx.assigning_authority();
+    let his_id_authority = AssigningAuthority {
+        namespace_id: authority.subcomponent(1).text().trim().to_owned(),
+        universal_id: authority.subcomponent(2).text().trim().to_owned(),
+        universal_id_type: authority.subcomponent(3).text().trim().to_owned(),
+    };
     let birth_raw = pid.birth().as_str().trim();
     let birth_date = if birth_raw.is_empty() {
         None
@@ -248,6 +273,9 @@ fn patient(message: &Message<'_>) -> Result<NewPatient, Refusal> {
         }
     };
     Ok(NewPatient {
+        his_id_type: cx.id_type().text().trim().to_owned(),
+        his_id_authority,
+        name_parts: Some(parts),
         his_id,
         name: full,
         sex: Sex::parse(&pid.sex().text()),
@@ -361,15 +389,9 @@ pub fn read_order_message(
                     OrmSpecimenId::Obr3 if !filler.is_empty() => filler,
                     _ => placer.clone(),
                 };
-                let provider = o.ordering_provider();
-                let mut doctor = person(
-                    &provider.family().text(),
-                    &provider.given().text(),
-                    &provider.id().text(),
-                );
-                if doctor.is_empty() {
-                    let p = obr.ordering_provider();
-                    doctor = person(&p.family().text(), &p.given().text(), &p.id().text());
+                let mut doctor = Doctor::read(&o.ordering_provider());
+                if doctor.shown.is_empty() {
+                    doctor = Doctor::read(&obr.ordering_provider());
                 }
                 let org = o.field(17);
                 let department = [org.component(2).text(), org.component(1).text()]
@@ -477,7 +499,9 @@ fn group(
                     NewOrder {
                         placer_number: line.placer.clone(),
                         patient: patient.clone(),
-                        requesting_doctor: line.doctor.clone(),
+                        requesting_doctor: line.doctor.shown.clone(),
+                        requesting_doctor_id: line.doctor.id.clone(),
+                        requesting_doctor_name: line.doctor.name.clone(),
                         department: line.department.clone(),
                         priority: line.priority,
                         ordered_at: line
@@ -494,7 +518,9 @@ fn group(
             continue;
         };
         if order.requesting_doctor.is_empty() {
-            order.requesting_doctor = line.doctor.clone();
+            order.requesting_doctor = line.doctor.shown.clone();
+            order.requesting_doctor_id = line.doctor.id.clone();
+            order.requesting_doctor_name = line.doctor.name.clone();
         }
         if line.priority == Priority::Stat {
             order.priority = Priority::Stat;

@@ -1,15 +1,21 @@
 //! ORU^R01 (HL7 v2.5.1 §7.3.1) for released results: MSH, PID, then per result ORC, OBR, OBX, SPM.
 //!
-//! Built with `lis_hl7`'s generic [`MessageBuilder`] rather than `build::results::oru_r01`, because
-//! OBR-4 and OBX-3 carry two codings in one CWE (LOINC in components 1-3, the lab's own code in the
-//! alternate components 4-6, HL7 v2.5.1 §2.A.89) and OBX-6 a UCUM-coded unit; the canned builder
-//! writes only the first three components.
+//! The one ORU^R01 builder of the LIS. It uses `lis_hl7`'s generic [`MessageBuilder`], because
+//! OBR-4 and OBX-3 carry two codings in one CWE (LOINC in components 1-3, the lab's own code in
+//! the alternate components 4-6, HL7 v2.5.1 §2.A.89), PID-3 an HD in CX-4, ORC-12/OBR-16 an XCN
+//! and OBX-5 an SN for censored values. What the fields say (flags, ranges, units, names, value
+//! shapes, specimen types, order status) comes from `lis_core::presentation`, shared with REST,
+//! FHIR and the web UI.
 
 use jiff::tz::TimeZone;
 use jiff::Timestamp;
 use lis_core::config::{LabConfig, TestDef};
+use lis_core::model::AssigningAuthority;
 use lis_core::model::{LabResult, Order, Patient};
-use lis_core::validation::{ranges, Flag};
+use lis_core::presentation::{
+    abnormal_flags, doctor_name, patient_name, reference_range, result_value, specimen_type_0487,
+    ucum_code, ReleaseProgress, ResultValue,
+};
 use lis_hl7::build::{FieldValue, MessageBuilder, MessageHeader, SegmentBuilder};
 use lis_hl7::segments::MessageType;
 
@@ -32,10 +38,24 @@ pub struct ResultReport<'a> {
     pub order: &'a Order,
     /// The patient.
     pub patient: &'a Patient,
-    /// The results, each with the specimen type of its tube.
-    pub results: &'a [(LabResult, String)],
+    /// The results.
+    pub results: &'a [ReportedResult],
+    /// How far the order is released, for ORC-5.
+    pub progress: ReleaseProgress,
     /// True for a correction: OBX-11 and OBR-25 `C` instead of `F`.
     pub correction: bool,
+}
+
+/// One result of an ORU^R01, with what the message says about it beyond its row.
+#[derive(Debug, Clone)]
+pub struct ReportedResult {
+    /// The result version.
+    pub result: LabResult,
+    /// The specimen type of its tube, as stored.
+    pub specimen_type: String,
+    /// Whether its reference-range check passed ([`lis_core::presentation::judged_normal`]):
+    /// only then does an unflagged result go out as `N`.
+    pub judged_normal: bool,
 }
 
 /// An HL7 DTM in the lab's time zone, `YYYYMMDDHHMMSS+ZZZZ`.
@@ -45,67 +65,33 @@ pub fn dtm(t: Timestamp, tz: &TimeZone) -> String {
         .to_string()
 }
 
-/// A unit spelled as a UCUM code: `10^9/L` is `10*9/L` in UCUM (the caret is HL7's separator).
-pub fn ucum_code(unit: &str) -> String {
-    unit.replace('^', "*")
-}
-
-/// The HL7 abnormal flags (table 0078) of a result: L, H, LL, HH, <, >, A; `N` when none.
-pub fn abnormal_flags(flags: &[Flag]) -> Vec<String> {
-    let out: Vec<String> = flags
-        .iter()
-        .filter(|f| {
-            matches!(
-                f,
-                Flag::Low
-                    | Flag::High
-                    | Flag::CriticalLow
-                    | Flag::CriticalHigh
-                    | Flag::BelowMeasurementRange
-                    | Flag::AboveMeasurementRange
-                    | Flag::Abnormal
-            )
-        })
-        .map(|f| f.code().to_owned())
-        .collect();
-    if out.is_empty() {
-        vec![String::from("N")]
-    } else {
-        out
+/// PID-3 as a CX (HL7 v2.5.1 §2A.14): id, then the assigning authority (CX-4, an HD whose parts
+/// are subcomponents) and the identifier type (CX-5), as the HIS sent them.
+fn patient_id(id: &str, authority: &AssigningAuthority, id_type: &str) -> FieldValue {
+    let mut hd = vec![
+        authority.namespace_id.clone(),
+        authority.universal_id.clone(),
+        authority.universal_id_type.clone(),
+    ];
+    while hd.len() > 1 && hd.last().is_some_and(String::is_empty) {
+        hd.pop();
     }
+    FieldValue::tree(vec![vec![
+        vec![id.to_owned()],
+        vec![String::new()],
+        vec![String::new()],
+        hd,
+        vec![id_type.to_owned()],
+    ]])
 }
 
-/// The reference range for the patient at the time of the result, as HL7 OBX-7 writes it
-/// (`low-high`, `>low`, `<high`; §7.4.2.7) and as numbers.
-pub fn reference_range(
-    test: &TestDef,
-    patient: &Patient,
-    at: Timestamp,
-    tz: &TimeZone,
-) -> Option<(Option<f64>, Option<f64>, String)> {
-    let age = patient
-        .birth_date
-        .map(|b| ranges::age_days(b, at.to_zoned(tz.clone()).date()));
-    let r = ranges::select_range(test, patient.sex, age)?;
-    let text = match (r.low, r.high) {
-        (Some(l), Some(h)) => format!("{l}-{h}"),
-        (Some(l), None) => format!(">{l}"),
-        (None, Some(h)) => format!("<{h}"),
-        (None, None) => return None,
-    };
-    Some((r.low, r.high, text))
-}
-
-/// Splits a stored Vietnamese full name (family, middle..., given) into XPN family, given,
-/// middle.
-pub fn name_parts(full: &str) -> (String, String, String) {
-    let words: Vec<&str> = full.split_whitespace().collect();
-    match words.as_slice() {
-        [] => (String::new(), String::new(), String::new()),
-        [one] => ((*one).to_owned(), String::new(), String::new()),
-        [family, middle @ .., given] => {
-            ((*family).to_owned(), (*given).to_owned(), middle.join(" "))
-        }
+/// SPM-4 as a CWE from HL7 table 0487 (`SER^Serum^HL70487`), whether the order came by ORM
+/// (the catalog's `serum`) or by OML (the HIS's `SER`); a type the table does not know goes
+/// back as the code it was stored as, claiming no coding system.
+fn specimen_type(stored: &str) -> FieldValue {
+    match specimen_type_0487(stored) {
+        Some(t) => FieldValue::components([t.code, t.text, "HL70487"]),
+        None => FieldValue::text(stored.trim()),
     }
 }
 
@@ -146,17 +132,24 @@ pub fn oru_r01(config: &LabConfig, r: &ResultReport<'_>) -> Vec<u8> {
             structure: "ORU_R01",
         },
     );
-    let (family, given, middle) = name_parts(&r.patient.name);
+    let name = patient_name(r.patient);
+    let authority = &r.patient.his_id_authority;
+    let id_type = if r.patient.his_id_type.is_empty() {
+        "PI"
+    } else {
+        r.patient.his_id_type.as_str()
+    };
     b.push(
         SegmentBuilder::new("PID")
             .field(1, "1")
-            .field(
-                3,
-                FieldValue::components_trimmed([r.patient.his_id.as_str(), "", "", "", "PI"]),
-            )
+            .field(3, patient_id(&r.patient.his_id, authority, id_type))
             .field(
                 5,
-                FieldValue::components_trimmed([family.as_str(), given.as_str(), middle.as_str()]),
+                FieldValue::components_trimmed([
+                    name.family.as_str(),
+                    name.given.as_str(),
+                    name.middle.as_str(),
+                ]),
             )
             .field(
                 7,
@@ -168,7 +161,16 @@ pub fn oru_r01(config: &LabConfig, r: &ResultReport<'_>) -> Vec<u8> {
             .field(8, r.patient.sex.code()),
     );
     let status = if r.correction { "C" } else { "F" };
-    for (i, (res, specimen_type)) in r.results.iter().enumerate() {
+    let doctor = doctor_name(r.order);
+    // ORC-12 and OBR-16 are XCNs (HL7 v2.5.1 §2A.86): id^family^given^middle.
+    let ordering_provider = FieldValue::components_trimmed([
+        r.order.requesting_doctor_id.as_str(),
+        doctor.family.as_str(),
+        doctor.given.as_str(),
+        doctor.middle.as_str(),
+    ]);
+    for (i, reported) in r.results.iter().enumerate() {
+        let res = &reported.result;
         let test = config.test(&res.test_code);
         let observed = res.observed_at.unwrap_or(res.received_at);
         b.push(
@@ -176,8 +178,8 @@ pub fn oru_r01(config: &LabConfig, r: &ResultReport<'_>) -> Vec<u8> {
                 .field(1, "RE")
                 .field(2, r.order.placer_number.as_str())
                 .field(3, r.order.accession.as_str())
-                .field(5, "CM")
-                .field(12, r.order.requesting_doctor.as_str()),
+                .field(5, r.progress.order_status_0038())
+                .field(12, ordering_provider.clone()),
         );
         b.push(
             SegmentBuilder::new("OBR")
@@ -186,10 +188,20 @@ pub fn oru_r01(config: &LabConfig, r: &ResultReport<'_>) -> Vec<u8> {
                 .field(3, r.order.accession.as_str())
                 .field(4, coded(test, &res.test_code))
                 .field(7, dtm(observed, tz))
+                .field(16, ordering_provider.clone())
                 .field(22, dtm(r.now, tz))
                 .field(25, status),
         );
-        let numeric = res.value_kind == "numeric" && res.numeric.is_some();
+        // OBX-2 and OBX-5 by the value's shape (HL7 v2.5.1 §7.4.2.2): a number is NM, a censored
+        // number an SN (comparator^number, §2A.71), anything else ST.
+        let (value_type, value) = match result_value(res) {
+            ResultValue::Numeric { text, .. } => ("NM", FieldValue::text(text)),
+            ResultValue::Censored {
+                comparator, text, ..
+            } => ("SN", FieldValue::components([comparator, text])),
+            ResultValue::Text(text) => ("ST", FieldValue::text(text)),
+            ResultValue::Missing => ("ST", FieldValue::text("")),
+        };
         let range = test.and_then(|t| reference_range(t, r.patient, observed, tz));
         let units = if res.unit.is_empty() {
             FieldValue::text("")
@@ -199,21 +211,33 @@ pub fn oru_r01(config: &LabConfig, r: &ResultReport<'_>) -> Vec<u8> {
         b.push(
             SegmentBuilder::new("OBX")
                 .field(1, "1")
-                .field(2, if numeric { "NM" } else { "ST" })
+                .field(2, value_type)
                 .field(3, coded(test, &res.test_code))
-                .field(5, res.value.as_str())
+                .field(5, value)
                 .field(6, units)
-                .field(7, range.map(|(_, _, t)| t).unwrap_or_default())
-                .field(8, FieldValue::repeated(abnormal_flags(&res.flags)))
+                .field(7, range.map(|r| r.text).unwrap_or_default())
+                .field(
+                    8,
+                    FieldValue::repeated(abnormal_flags(&res.flags, reported.judged_normal)),
+                )
                 .field(11, status)
                 .field(14, dtm(observed, tz))
-                .field(18, res.instrument.as_str()),
+                .field(18, res.instrument.as_str())
+                // A correction's own time (the observation time above stays the analyzer's).
+                .field(
+                    19,
+                    if res.corrects.is_some() {
+                        dtm(res.received_at, tz)
+                    } else {
+                        String::new()
+                    },
+                ),
         );
         b.push(
             SegmentBuilder::new("SPM")
                 .field(1, "1")
                 .field(2, res.specimen_id.as_str())
-                .field(4, specimen_type.as_str()),
+                .field(4, specimen_type(&reported.specimen_type)),
         );
     }
     b.build()

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use bytes::BytesMut;
 use jiff::Timestamp;
-use lis_core::model::LabResult;
+use lis_core::presentation::{judged_normal, release_progress};
 use lis_core::store::{DeliveryOutcome, DeliveryState, HisDelivery};
 use lis_core::Store;
 use lis_hl7::mllp::{self, MllpDecoder, MllpEvent};
@@ -27,7 +27,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::config::{HisConfig, ResultsEndpoint};
 use super::metrics::HisMetrics;
-use super::oru::{oru_r01, ResultReport};
+use super::oru::{oru_r01, ReportedResult, ResultReport};
 
 /// MSH-10 of the ORU^R01 for an outbox row: stable across retries and restarts.
 pub fn control_id(outbox_id: i64) -> String {
@@ -80,6 +80,66 @@ pub fn read_ack(bytes: &[u8], control_id: &str) -> AckReading {
     AckReading::Ack { code, text }
 }
 
+/// Builds the ORU^R01 of an outbox row for `endpoint` from what the store holds now.
+pub(crate) fn build_oru(
+    store: &Store,
+    config: &HisConfig,
+    endpoint: &ResultsEndpoint,
+    d: &HisDelivery,
+    control: &str,
+    now: Timestamp,
+) -> Result<Vec<u8>, SendError> {
+    let order = store.order(d.order_id).map_err(SendError::Store)?;
+    let patient = store.patient(order.patient_id).map_err(SendError::Store)?;
+    let specimens = store
+        .specimens_for_order(d.order_id)
+        .map_err(SendError::Store)?;
+    // ORC-5 from what is released now, over every test of the order (not only this message's).
+    let progress = release_progress(
+        &order,
+        &store.ordered_tests(d.order_id).map_err(SendError::Store)?,
+        &store
+            .results_for_order(d.order_id)
+            .map_err(SendError::Store)?,
+    );
+    let mut results: Vec<ReportedResult> = Vec::new();
+    for id in &d.result_ids {
+        let r = store.result_with_checks(*id).map_err(SendError::Store)?;
+        let specimen_type = specimens
+            .iter()
+            .find(|s| s.barcode == r.result.specimen_id)
+            .map(|s| s.specimen_type.clone())
+            .unwrap_or_default();
+        results.push(ReportedResult {
+            judged_normal: judged_normal(&r.checks),
+            result: r.result,
+            specimen_type,
+        });
+    }
+    if results.is_empty() {
+        return Err(SendError::Build(format!(
+            "outbox row {} names no result",
+            d.outbox_id
+        )));
+    }
+    Ok(oru_r01(
+        store.config(),
+        &ResultReport {
+            sending_application: &config.sending_application,
+            sending_facility: &config.sending_facility,
+            receiving_application: &endpoint.receiving_application,
+            receiving_facility: &endpoint.receiving_facility,
+            control_id: control,
+            now,
+            order: &order,
+            patient: &patient,
+            results: &results,
+            progress,
+            correction: d.kind == "correction",
+        },
+    ))
+}
+
 /// One endpoint's sender.
 pub(crate) struct Sender {
     pub(crate) store: Arc<Store>,
@@ -90,8 +150,9 @@ pub(crate) struct Sender {
     pub(crate) shutdown: CancellationToken,
 }
 
+/// Why a message could not be prepared.
 #[derive(Debug, thiserror::Error)]
-enum SendError {
+pub(crate) enum SendError {
     /// The message could not be built from the stored order.
     #[error("{0}")]
     Build(String),
@@ -139,46 +200,14 @@ impl Sender {
     }
 
     fn build(&self, d: &HisDelivery, control: &str) -> Result<Vec<u8>, SendError> {
-        let order = self.store.order(d.order_id).map_err(SendError::Store)?;
-        let patient = self
-            .store
-            .patient(order.patient_id)
-            .map_err(SendError::Store)?;
-        let specimens = self
-            .store
-            .specimens_for_order(d.order_id)
-            .map_err(SendError::Store)?;
-        let mut results: Vec<(LabResult, String)> = Vec::new();
-        for id in &d.result_ids {
-            let r = self.store.result(*id).map_err(SendError::Store)?;
-            let specimen_type = specimens
-                .iter()
-                .find(|s| s.barcode == r.specimen_id)
-                .map(|s| s.specimen_type.clone())
-                .unwrap_or_default();
-            results.push((r, specimen_type));
-        }
-        if results.is_empty() {
-            return Err(SendError::Build(format!(
-                "outbox row {} names no result",
-                d.outbox_id
-            )));
-        }
-        Ok(oru_r01(
-            self.store.config(),
-            &ResultReport {
-                sending_application: &self.config.sending_application,
-                sending_facility: &self.config.sending_facility,
-                receiving_application: &self.endpoint.receiving_application,
-                receiving_facility: &self.endpoint.receiving_facility,
-                control_id: control,
-                now: Timestamp::now(),
-                order: &order,
-                patient: &patient,
-                results: &results,
-                correction: d.kind == "correction",
-            },
-        ))
+        build_oru(
+            &self.store,
+            &self.config,
+            &self.endpoint,
+            d,
+            control,
+            Timestamp::now(),
+        )
     }
 
     async fn deliver(

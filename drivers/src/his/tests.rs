@@ -25,11 +25,11 @@ use tokio_util::sync::CancellationToken;
 use super::listener::handle_message;
 use super::*;
 
-fn store() -> Arc<Store> {
+pub(super) fn store() -> Arc<Store> {
     Arc::new(Store::open_in_memory(LabConfig::embedded_default().unwrap()).unwrap())
 }
 
-fn config(results: &str) -> HisConfig {
+pub(super) fn config(results: &str) -> HisConfig {
     HisConfig {
         orders_listen: String::from("127.0.0.1:0"),
         ack_timeout_ms: 300,
@@ -47,18 +47,23 @@ fn config(results: &str) -> HisConfig {
 }
 
 /// An order with glucose, released at once by autoverification when 5.2 mmol/L comes in.
-fn released_glucose(s: &Store) -> (i64, i64) {
+pub(super) fn released_glucose(s: &Store) -> (i64, i64) {
     let order_id = s
         .place_order(
             NewOrder {
                 placer_number: String::from("PL-1"),
                 patient: NewPatient {
+                    his_id_authority: Default::default(),
+                    his_id_type: String::new(),
+                    name_parts: None,
                     his_id: String::from("BN001"),
                     name: String::from("Nguyễn Văn An"),
                     sex: Sex::Male,
                     birth_date: Some(jiff::civil::date(1980, 5, 1)),
                 },
                 requesting_doctor: String::from("BS Trần"),
+                requesting_doctor_id: String::new(),
+                requesting_doctor_name: None,
                 department: String::from("Nội"),
                 priority: Priority::Routine,
                 ordered_at: "2025-03-01T01:00:00Z".parse().unwrap(),
@@ -174,7 +179,7 @@ pub(super) async fn fake_his(listener: TcpListener, replies: Vec<Reply>, receive
     }
 }
 
-async fn start_fake_his(addr: &str, replies: Vec<Reply>) -> Received {
+pub(super) async fn start_fake_his(addr: &str, replies: Vec<Reply>) -> Received {
     let listener = TcpListener::bind(addr).await.unwrap();
     let received = Received::default();
     tokio::spawn(fake_his(listener, replies, received.clone()));
@@ -198,12 +203,12 @@ fn segment_field(msg: &[u8], seg: &str, field: usize) -> String {
     m.first(seg).unwrap().field(field).as_str().to_owned()
 }
 
-async fn free_port() -> String {
+pub(super) async fn free_port() -> String {
     let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
     l.local_addr().unwrap().to_string()
 }
 
-async fn start(config: HisConfig, s: &Arc<Store>) -> (HisRunning, CancellationToken) {
+pub(super) async fn start(config: HisConfig, s: &Arc<Store>) -> (HisRunning, CancellationToken) {
     let shutdown = CancellationToken::new();
     let running = start_his(
         config,
@@ -216,7 +221,7 @@ async fn start(config: HisConfig, s: &Arc<Store>) -> (HisRunning, CancellationTo
     (running, shutdown)
 }
 
-fn delivery(s: &Store, outbox: i64) -> Option<lis_core::store::HisDelivery> {
+pub(super) fn delivery(s: &Store, outbox: i64) -> Option<lis_core::store::HisDelivery> {
     s.his_delivery(outbox, "his").unwrap()
 }
 

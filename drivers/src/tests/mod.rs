@@ -288,12 +288,17 @@ impl Lis {
                 NewOrder {
                     placer_number: format!("ORD-{barcode}"),
                     patient: NewPatient {
+                        his_id_authority: Default::default(),
+                        his_id_type: String::new(),
+                        name_parts: None,
                         his_id: format!("P-{barcode}"),
                         name: "Nguyễn Văn A".to_owned(),
                         sex: Sex::Male,
                         birth_date: None,
                     },
                     requesting_doctor: "BS. Trần".to_owned(),
+                    requesting_doctor_id: String::new(),
+                    requesting_doctor_name: None,
                     department: "Nội".to_owned(),
                     priority: Priority::Routine,
                     ordered_at: jiff::Timestamp::now(),

@@ -7,7 +7,7 @@ use lis_hl7::build::orders::{oml_o33, orm_o01, Order, OrderMessage};
 use lis_hl7::build::query::{qbp_q11, qry_q02, HostQuery, LegacyQuery};
 use lis_hl7::build::results::Specimen;
 use lis_hl7::build::results::{
-    oru_r01, Observation, Patient, PatientId, ResultGroup, ResultMessage,
+    oul_r21, Observation, Patient, PatientId, ResultGroup, ResultMessage,
 };
 use lis_hl7::build::{CodedValue, FieldValue, MessageBuilder, MessageHeader, SegmentBuilder};
 use lis_hl7::extract::{results, summary_lengths};
@@ -92,7 +92,7 @@ proptest! {
     }
 
     #[test]
-    fn oru_r01_round_trips_through_extract(
+    fn result_message_round_trips_through_extract(
         seps in separators(),
         family in text(), given in text(),
         placer in text(), filler in text(),
@@ -115,7 +115,7 @@ proptest! {
             visit: None,
             orders: vec![ResultGroup { placer_order_number: placer.clone(), filler_order_number: filler.clone(), observations, ..ResultGroup::default() }],
         };
-        let bytes = oru_r01(&message);
+        let bytes = oul_r21(&message);
         let (m, d) = Message::parse(&bytes).unwrap();
         prop_assert!(d.is_empty(), "{:?}", d);
         let pid = m.first_of::<Pid<'_>>().unwrap();

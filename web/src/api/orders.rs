@@ -200,12 +200,17 @@ pub fn to_new_order(lab: &LabConfig, o: &OrderIn) -> Result<NewOrder, AppError> 
     Ok(NewOrder {
         placer_number: o.placer_number.trim().to_owned(),
         patient: NewPatient {
+            his_id_authority: Default::default(),
+            his_id_type: String::new(),
+            name_parts: None,
             his_id: o.patient.id.trim().to_owned(),
             name: o.patient.name.trim().to_owned(),
             sex: Sex::parse(o.patient.sex.as_deref().unwrap_or("")),
             birth_date,
         },
         requesting_doctor: o.requesting_doctor.trim().to_owned(),
+        requesting_doctor_id: String::new(),
+        requesting_doctor_name: None,
         department: o.department.trim().to_owned(),
         priority,
         ordered_at,

@@ -6,9 +6,9 @@
 
 use axum::extract::State;
 use axum::Json;
+use lis_core::presentation::{abnormal_flags, reference_range, ucum_code};
 use lis_core::store::{ReleasedFilter, ReleasedResult};
 use lis_core::LabConfig;
-use lis_drivers::his::oru::{abnormal_flags, reference_range, ucum_code};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -88,7 +88,8 @@ pub struct ResultOut {
     pub ucum: String,
     /// Reference range for this patient.
     pub reference_range: Option<RangeOut>,
-    /// HL7 table 0078 flags (`N` when normal).
+    /// HL7 table 0078 flags: `N` only when the result was judged normal (its reference-range
+    /// check passed), empty when no range applied.
     pub flags: Vec<String>,
     /// `final`, or `corrected` for a correction.
     pub status: String,
@@ -130,8 +131,15 @@ pub fn result_out(lab: &LabConfig, r: &ReleasedResult) -> ResultOut {
         ucum: ucum_code(&r.result.unit),
         reference_range: test
             .and_then(|t| reference_range(t, &r.patient, observed, lab.time_zone()))
-            .map(|(low, high, text)| RangeOut { low, high, text }),
-        flags: abnormal_flags(&r.result.flags),
+            .map(|r| RangeOut {
+                low: r.low,
+                high: r.high,
+                text: r.text,
+            }),
+        flags: abnormal_flags(&r.result.flags, r.judged_normal)
+            .into_iter()
+            .map(str::to_owned)
+            .collect(),
         status: if r.result.corrects.is_some() {
             "corrected"
         } else {

@@ -171,12 +171,17 @@ pub(crate) fn run_order(command: OrderCommand) -> anyhow::Result<ExitCode> {
     let order = NewOrder {
         placer_number: placer,
         patient: NewPatient {
+            his_id_authority: Default::default(),
+            his_id_type: String::new(),
+            name_parts: None,
             his_id: args.patient.clone(),
             name: args.name.clone(),
             sex: Sex::parse(&args.sex),
             birth_date,
         },
         requesting_doctor: String::new(),
+        requesting_doctor_id: String::new(),
+        requesting_doctor_name: None,
         department: String::new(),
         priority: match args.priority {
             PriorityArg::Routine => Priority::Routine,

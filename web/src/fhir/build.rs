@@ -4,10 +4,11 @@ use jiff::Timestamp;
 use lis_core::model::{
     Order, OrderStatus, OrderedTestStatus, Patient as CorePatient, Priority, Sex,
 };
+use lis_core::presentation::{
+    patient_name, reference_range, result_marks, result_value, ucum_code, ResultValue,
+};
 use lis_core::store::{ReleasedFilter, ReleasedResult};
-use lis_core::validation::Flag;
 use lis_core::LabConfig;
-use lis_drivers::his::oru::{name_parts, reference_range, ucum_code};
 
 use super::answer::{FhirError, MAX_COUNT};
 use super::resources::*;
@@ -27,7 +28,7 @@ pub(crate) fn id_param(kind: &str, id: &str) -> Result<i64, FhirError> {
 
 /// The resource of a stored patient.
 pub fn patient_resource(p: &CorePatient) -> Patient {
-    let (family, given, middle) = name_parts(&p.name);
+    let name = patient_name(p);
     Patient {
         resource_type: "Patient",
         id: p.id.to_string(),
@@ -37,8 +38,8 @@ pub fn patient_resource(p: &CorePatient) -> Patient {
         }],
         name: vec![HumanName {
             text: p.name.clone(),
-            family: Some(family).filter(|f| !f.is_empty()),
-            given: [middle, given]
+            family: Some(name.family).filter(|f| !f.is_empty()),
+            given: [name.middle, name.given]
                 .into_iter()
                 .filter(|s| !s.is_empty())
                 .collect(),
@@ -80,51 +81,34 @@ fn quantity(value: f64, unit: &str, comparator: Option<&str>) -> Quantity {
     }
 }
 
-fn interpretation(flag: Flag) -> Option<(&'static str, &'static str)> {
-    Some(match flag {
-        Flag::Low => ("L", "Low"),
-        Flag::High => ("H", "High"),
-        Flag::CriticalLow => ("LL", "Critical low"),
-        Flag::CriticalHigh => ("HH", "Critical high"),
-        Flag::BelowMeasurementRange => ("<", "Off scale low"),
-        Flag::AboveMeasurementRange => (">", "Off scale high"),
-        Flag::Abnormal => ("A", "Abnormal"),
-        _ => return None,
-    })
-}
-
 /// The Observation of a released result.
 pub fn observation_resource(lab: &LabConfig, r: &ReleasedResult) -> Observation {
     let res = &r.result;
     let observed = res.observed_at.unwrap_or(res.received_at);
-    let (value_quantity, value_string) = match (res.value_kind.as_str(), res.numeric) {
-        ("numeric", Some(n)) => (Some(quantity(n, &res.unit, None)), None),
-        ("censored_lt", Some(n)) => (Some(quantity(n, &res.unit, Some("<"))), None),
-        ("censored_gt", Some(n)) => (Some(quantity(n, &res.unit, Some(">"))), None),
-        _ => (None, Some(res.value.clone()).filter(|v| !v.is_empty())),
+    let (value_quantity, value_string) = match result_value(res) {
+        ResultValue::Numeric { value, .. } => (Some(quantity(value, &res.unit, None)), None),
+        ResultValue::Censored {
+            comparator, value, ..
+        } => (Some(quantity(value, &res.unit, Some(comparator))), None),
+        ResultValue::Text(text) => (None, Some(text.to_owned())),
+        ResultValue::Missing => (None, None),
     };
-    let mut interpretation_codes: Vec<CodeableConcept> = res
-        .flags
-        .iter()
-        .filter_map(|f| interpretation(*f))
+    // `N` only for a result judged normal (its reference-range check passed), never by default.
+    let interpretation_codes: Vec<CodeableConcept> = result_marks(&res.flags, r.judged_normal)
+        .into_iter()
+        .filter_map(|m| Some((m.hl7_code?, m.hl7_display)))
         .map(|(code, display)| CodeableConcept {
-            coding: vec![Coding::new(INTERPRETATION, code, Some(display))],
+            coding: vec![Coding::new(INTERPRETATION, code, display)],
             text: None,
         })
         .collect();
-    if interpretation_codes.is_empty() && value_quantity.is_some() {
-        interpretation_codes.push(CodeableConcept {
-            coding: vec![Coding::new(INTERPRETATION, "N", Some("Normal"))],
-            text: None,
-        });
-    }
     let range = lab
         .test(&res.test_code)
         .and_then(|t| reference_range(t, &r.patient, observed, lab.time_zone()))
-        .map(|(low, high, text)| ReferenceRange {
-            low: low.map(|v| quantity(v, &res.unit, None)),
-            high: high.map(|v| quantity(v, &res.unit, None)),
-            text: Some(text),
+        .map(|range| ReferenceRange {
+            low: range.low.map(|v| quantity(v, &res.unit, None)),
+            high: range.high.map(|v| quantity(v, &res.unit, None)),
+            text: Some(range.text),
         });
     Observation {
         resource_type: "Observation",

@@ -25,6 +25,7 @@ use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
 use lis_core::lifecycle::ResultState;
+use lis_core::presentation::judged_normal;
 use lis_core::store::{ReleasedFilter, ReleasedResult};
 
 use self::answer::{fhir_json, FhirResult};
@@ -113,8 +114,8 @@ async fn search_patients(
 
 /// A released result by id (`None` when it is not released).
 fn released_result(state: &AppState, id: i64) -> Result<Option<ReleasedResult>, FhirError> {
-    let result = match state.store.result(id) {
-        Ok(r) => r,
+    let (result, checks) = match state.store.result_with_checks(id) {
+        Ok(r) => (r.result, r.checks),
         Err(lis_core::StoreError::NotFound { .. }) => return Ok(None),
         Err(e) => return Err(e.into()),
     };
@@ -132,6 +133,7 @@ fn released_result(state: &AppState, id: i64) -> Result<Option<ReleasedResult>, 
         placer_number: order.placer_number,
         accession: order.accession,
         patient,
+        judged_normal: judged_normal(&checks),
     }))
 }
 

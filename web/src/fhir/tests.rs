@@ -39,12 +39,17 @@ fn order(store: &Store, placer: &str, his_id: &str, barcode: &str) -> i64 {
             NewOrder {
                 placer_number: placer.to_owned(),
                 patient: NewPatient {
+                    his_id_authority: Default::default(),
+                    his_id_type: String::new(),
+                    name_parts: None,
                     his_id: his_id.to_owned(),
                     name: String::from("Nguyễn Văn An"),
                     sex: Sex::Male,
                     birth_date: Some(jiff::civil::date(1980, 5, 1)),
                 },
                 requesting_doctor: String::from("BS Trần"),
+                requesting_doctor_id: String::new(),
+                requesting_doctor_name: None,
                 department: String::from("Nội"),
                 priority: Priority::Routine,
                 ordered_at: "2025-03-01T01:00:00Z".parse().unwrap(),
@@ -315,4 +320,35 @@ async fn a_search_refuses_what_it_does_not_take() {
         assert_eq!(v["issue"][0]["code"], "invalid");
         assert_eq!(v["issue"][0]["diagnostics"], diagnostics, "{query}");
     }
+}
+
+/// FHIR R4 Observation: `effective[x]` is "the clinically relevant time/time-period for the
+/// observation", `issued` "the date and time this version of the observation was made
+/// available to providers". A correction is a new version made available later; the
+/// observation itself happened when the analyzer measured it.
+#[tokio::test]
+async fn a_corrected_observation_keeps_its_effective_time_and_is_issued_at_the_correction() {
+    let lab = lab();
+    let before = jiff::Timestamp::now();
+    let corrected = lab
+        .state
+        .store
+        .correct(lab.results[0], "5.8", "transcription", &Actor::User(1))
+        .unwrap();
+    let (s, _, v) = get(
+        &lab,
+        &format!("/fhir/r4/Observation/{corrected}"),
+        Some(FHIR),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["status"], "corrected");
+    assert_eq!(v["valueQuantity"]["value"], 5.8);
+    // r1 was received (and, sending no time of its own, measured) at 2025-03-01 02:00 UTC.
+    assert_eq!(v["effectiveDateTime"], "2025-03-01T02:00:00Z");
+    let issued: jiff::Timestamp = v["issued"].as_str().unwrap().parse().unwrap();
+    assert!(
+        issued >= before,
+        "issued {issued} is the correction's release"
+    );
 }

@@ -1,10 +1,13 @@
 //! Store behaviour as a lab sees it: orders in, analyzer messages in, results checked, released,
 //! corrected, audited. Helpers here; cases in `ingest` and `lifecycle`.
 
+mod changes;
 mod ingest;
 mod lifecycle;
 mod plans;
 mod sign_in;
+mod specimen_view;
+mod worklist;
 
 use jiff::civil::{date, Date};
 use jiff::Timestamp;
@@ -41,12 +44,17 @@ pub(super) fn order(
     NewOrder {
         placer_number: placer.into(),
         patient: NewPatient {
+            his_id_authority: Default::default(),
+            his_id_type: String::new(),
+            name_parts: None,
             his_id: format!("P-{placer}"),
             name: "Nguyễn Văn A".into(),
             sex,
             birth_date: Some(birth),
         },
         requesting_doctor: "BS. Trần".into(),
+        requesting_doctor_id: String::new(),
+        requesting_doctor_name: None,
         department: "Nội tổng hợp".into(),
         priority: Priority::Routine,
         ordered_at: t(collected),

@@ -122,3 +122,131 @@ fn the_latest_release_time_is_one_step_of_the_released_index() {
         "{p:?}"
     );
 }
+
+/// No step of `plan` scans a table without an index, except the named intermediate results.
+fn no_full_scan(plan: &[String], intermediates: &[&str]) -> bool {
+    plan.iter().all(|d| {
+        !d.starts_with("SCAN ")
+            || d.contains(" USING ")
+            || intermediates.iter().any(|i| d == &format!("SCAN {i}"))
+    })
+}
+
+#[test]
+fn the_review_worklist_reads_only_waiting_results_through_their_indexes() {
+    use crate::config::{ReviewSteps, Section};
+    use crate::model::{WorklistCursor, WorklistFilter, WorklistQuery};
+    use crate::store::worklist::{keys_sql, waiting_results_sql};
+
+    let every_filter = WorklistFilter {
+        section: Some(Section::Immunology),
+        instrument: Some("X".into()),
+        priority: Some(Priority::Stat),
+        state: None,
+        received_from: Some(t("2025-01-01T00:00:00Z")),
+        received_to: Some(t("2025-01-02T00:00:00Z")),
+    };
+    let mut one_step = lab();
+    one_step.review.steps = ReviewSteps::One;
+    for s in [store(), Store::open_in_memory(one_step).unwrap()] {
+        for filter in [WorklistFilter::default(), every_filter.clone()] {
+            for after in [
+                None,
+                Some(WorklistCursor {
+                    priority_rank: 0,
+                    received_ms: 0,
+                    specimen: 1,
+                }),
+            ] {
+                let q = WorklistQuery {
+                    filter: filter.clone(),
+                    after,
+                    limit: 10,
+                };
+                let (sql, _) = keys_sql(s.config(), &q, 11);
+                let p = plan(&s, &sql);
+                // The waiting results through their partial indexes: never every result.
+                let waiting: Vec<&String> =
+                    p.iter().filter(|d| d.starts_with("SCAN results")).collect();
+                let two = s.config().review.steps == ReviewSteps::Two;
+                assert_eq!(waiting.len(), if two { 2 } else { 1 }, "{p:?}");
+                assert!(
+                    waiting
+                        .iter()
+                        .all(|d| d.ends_with("USING INDEX results_pending_review")
+                            || (two && d.ends_with("USING INDEX results_verified"))),
+                    "{p:?}"
+                );
+                // A never-received specimen's first result: the lowest id among its ordered
+                // tests' results, from their key index alone, then that one row.
+                assert!(
+                    p.iter().any(|d| d
+                        == "SEARCH r USING COVERING INDEX sqlite_autoindex_results_1 \
+                            (ordered_test_id=?)"),
+                    "{p:?}"
+                );
+                assert!(
+                    p.iter()
+                        .any(|d| d == "SEARCH first USING INTEGER PRIMARY KEY (rowid=?)"),
+                    "{p:?}"
+                );
+                assert!(no_full_scan(&p, &["w", "k"]), "{p:?}");
+            }
+        }
+    }
+    // A page's specimens' waiting results: by ordered test.
+    let s = store();
+    let (sql, _) = waiting_results_sql(s.config(), &every_filter);
+    let p = plan(&s, &sql);
+    assert!(
+        reads_only_through(&p, "r", "sqlite_autoindex_results_1 (ordered_test_id=?)"),
+        "{p:?}"
+    );
+    assert!(
+        reads_only_through(&p, "ot", "sqlite_autoindex_ordered_tests_1 (specimen_id=?)"),
+        "{p:?}"
+    );
+}
+
+#[test]
+fn the_specimen_page_and_histories_search_by_key() {
+    use crate::store::changes::{about_sql, CHANGES_SQL};
+    use crate::store::specimen_view::{DELTA_SQL, HEADER_SQL, PRIOR_SQL, RESULTS_SQL};
+
+    let s = store();
+    let p = plan(&s, HEADER_SQL);
+    assert!(
+        reads_only_through(&p, "s", "sqlite_autoindex_specimens_1 (barcode=?)"),
+        "{p:?}"
+    );
+    let p = plan(&s, RESULTS_SQL);
+    assert!(
+        reads_only_through(&p, "r", "sqlite_autoindex_results_1 (ordered_test_id=?)"),
+        "{p:?}"
+    );
+    assert!(no_full_scan(&p, &[]), "{p:?}");
+    // Delta and earlier results: by patient and test, never through a state index.
+    for sql in [DELTA_SQL, PRIOR_SQL] {
+        let p = plan(&s, sql);
+        assert!(
+            reads_only_through(
+                &p,
+                "results",
+                "results_patient_test (patient_id=? AND test_code=? AND id<?)"
+            ),
+            "{p:?}"
+        );
+    }
+    // Histories: by what the entries are about (migration 9), never the whole trail.
+    let p = plan(&s, &about_sql(&[1, 3, 2]));
+    assert!(
+        reads_only_through(&p, "a", "audit_entity (entity=? AND entity_id=?)"),
+        "{p:?}"
+    );
+    let p = plan(&s, CHANGES_SQL);
+    assert_eq!(
+        p,
+        ["SEARCH audit USING INTEGER PRIMARY KEY (rowid>?)"],
+        "{p:?}"
+    );
+}

@@ -4,7 +4,7 @@
 //! (UTF-8; frame them with [`crate::mllp::encode`]). Timestamps are text the caller supplies: this crate
 //! reads no clock.
 //!
-//! - [`results`]: ORU^R01, OUL^R21, OUL^R22.
+//! - [`results`]: OUL^R21, OUL^R22 (the ORU^R01 to the HIS is built in `lis_drivers::his::oru`).
 //! - [`orders`]: ORM^O01, OML^O21, OML^O33.
 //! - [`query`]: QBP^Q11, RSP^K11 (IHE LAW) and the legacy QRY^Q02, QCK^Q02, DSR^Q03 (Mindray layout).
 //! - [`ack`]: ACK in original (AA/AE/AR) and enhanced (CA/CE/CR) mode, with ERR in the v2.5 or older form.

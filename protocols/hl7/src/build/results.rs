@@ -1,5 +1,7 @@
-//! Result messages: ORU^R01 (HL7 v2.5.1 chapter 7), OUL^R21 (v2.4, the cITm layout) and OUL^R22
-//! (v2.5.1, IHE LAW LAB-29, the cobas pro layout).
+//! Result messages as analyzers and middleware send them: OUL^R21 (v2.4, the cITm layout) and
+//! OUL^R22 (v2.5.1, IHE LAW LAB-29, the cobas pro layout), for simulators and tests. The ORU^R01
+//! the LIS sends to the HIS has one builder, `lis_drivers::his::oru`, which writes what this
+//! crate's structs cannot (two codings per CWE, XCN, SN values).
 
 use crate::build::{CodedValue, FieldValue, MessageBuilder, MessageHeader, SegmentBuilder};
 use crate::segments::{MessageType, OrderControl};
@@ -100,7 +102,7 @@ pub struct ResultGroup {
     pub observed_at: String,
     /// OBR-25 result status.
     pub result_status: String,
-    /// SPM for the group (written in ORU^R01 after the OBX, in OUL^R22 before the OBR).
+    /// SPM for the group (written in OUL^R22 before the OBR).
     pub specimen: Option<Specimen>,
     /// SAC-3 container id (OUL only).
     pub container_id: String,
@@ -241,29 +243,6 @@ fn group_notes(b: &mut MessageBuilder, g: &ResultGroup) {
     for (n, note) in g.notes.iter().enumerate() {
         b.push(nte(n + 1, note));
     }
-}
-
-/// ORU^R01 (v2.5.1): MSH, \[PID, \[PV1\]\], then per group ORC, OBR, NTE*, (OBX, NTE*)*, \[SPM\].
-pub fn oru_r01(m: &ResultMessage) -> Vec<u8> {
-    let mut b = MessageBuilder::new(
-        &m.header,
-        MessageType {
-            code: "ORU",
-            event: "R01",
-            structure: "ORU_R01",
-        },
-    );
-    patient(&mut b, m);
-    for (i, g) in m.orders.iter().enumerate() {
-        b.push(orc(g));
-        b.push(obr(i + 1, g));
-        group_notes(&mut b, g);
-        observations(&mut b, g);
-        if let Some(s) = &g.specimen {
-            b.push(spm(s));
-        }
-    }
-    b.build()
 }
 
 /// OUL^R21 (v2.4, the cobas 8000 cITm layout): MSH, \[PID, \[PV1\]\], then per group \[SAC\], ORC, OBR,

@@ -5,8 +5,7 @@ use super::query::{
     LegacyQueryAck, QueryResponse,
 };
 use super::results::{
-    oru_r01, oul_r21, oul_r22, Observation, Patient, PatientId, ResultGroup, ResultMessage,
-    Specimen,
+    oul_r21, oul_r22, Observation, Patient, PatientId, ResultGroup, ResultMessage, Specimen,
 };
 use super::*;
 use crate::mllp::{MllpDecoder, MllpEvent};
@@ -116,11 +115,11 @@ fn sample_result() -> ResultMessage {
 }
 
 #[test]
-fn oru_r01_bytes_are_as_written_by_hand() {
-    let bytes = oru_r01(&sample_result());
+fn oul_r21_bytes_are_as_written_by_hand() {
+    let bytes = oul_r21(&sample_result());
     assert_eq!(
         String::from_utf8(bytes).unwrap(),
-        "MSH|^~\\&|LIS|BV|ANALYZER||20240206081727||ORU^R01^ORU_R01|MSG42|P|2.5.1||||||UNICODE UTF-8\r\
+        "MSH|^~\\&|LIS|BV|ANALYZER||20240206081727||OUL^R21^OUL_R21|MSG42|P|2.5.1||||||UNICODE UTF-8\r\
 PID|1||BN123^^^BVT^MR||NGUYỄN^VĂN^AN||19800102|M\r\
 ORC|RE|ORD1|2402060001\r\
 OBR|1|ORD1|2402060001|CBC^Complete blood count^L|||20240206080000||||||||||||||||||F\r\
@@ -130,8 +129,8 @@ NTE|1|L|re-run 1\\S\\2\r"
 }
 
 #[test]
-fn oru_r01_parses_back() {
-    let bytes = oru_r01(&sample_result());
+fn oul_r21_parses_back() {
+    let bytes = oul_r21(&sample_result());
     let (m, d) = Message::parse(&bytes).unwrap();
     assert!(d.is_empty(), "{d:?}");
     let pid = m.first_of::<Pid<'_>>().unwrap();
