@@ -435,9 +435,14 @@ fn sign_out(browser: &Browser, bench: &Bench, words: &Words) {
     );
 }
 
-/// Turns text into one line with single spaces, as a person reads it.
+/// Page text as a person reads it: one line with single spaces. A flag or reason reads as its
+/// symbol and its word; one without a symbol says so (a flag told by colour alone is missed).
 const SQUEEZE: &str =
-    "function squeeze(e) { return e ? e.textContent.replace(/\\s+/g, ' ').trim() : ''; }";
+    "function squeeze(e) { return e ? e.textContent.replace(/\\s+/g, ' ').trim() : ''; }
+     function marked(li) {
+       var sym = li.querySelector('[aria-hidden=true], .sym');
+       return (sym && squeeze(sym) ? '' : 'no symbol: ') + squeeze(li);
+     }";
 
 /// The worklist row of `specimen` as it reads now, or `Null` when there is none.
 fn worklist_row(browser: &Browser, specimen: &str) -> Value {
@@ -451,7 +456,7 @@ fn worklist_row(browser: &Browser, specimen: &str) -> Value {
            state: squeeze(c[0]), specimen: squeeze(c[1]), patient: squeeze(c[2]),
            sex_age: squeeze(c[3]), department: squeeze(c[4]), priority: squeeze(c[5]),
            waiting: squeeze(c[6]),
-           reasons: Array.prototype.map.call(c[7].querySelectorAll('ul.reasons li'), squeeze),
+           reasons: Array.prototype.map.call(c[7].querySelectorAll('ul.reasons li'), marked),
            critical_wait: squeeze(c[7].querySelector('.critical-wait')),
            href: tr.dataset.href,
            index: Array.prototype.indexOf.call(tr.parentNode.querySelectorAll('tr[data-href]'), tr)
@@ -470,7 +475,7 @@ fn results_table(browser: &Browser) -> Value {
            var box = tr.querySelector('input[name=result]');
            out[squeeze(tr.querySelector('th .code'))] = {{
              row: tr.id, value: squeeze(c[2]), unit: squeeze(c[3]), range: squeeze(c[4]),
-             flags: Array.prototype.map.call(c[5].querySelectorAll('ul.reasons li'), squeeze),
+             flags: Array.prototype.map.call(c[5].querySelectorAll('ul.reasons li'), marked),
              state: squeeze(c[6]),
              why: Array.prototype.map.call(c[7].querySelectorAll('li'), squeeze),
              selectable: !!box, checked: box ? box.checked : false
