@@ -48,6 +48,41 @@ pub enum StoreError {
     /// The life-cycle action is not allowed in the result's state.
     #[error(transparent)]
     IllegalTransition(#[from] IllegalTransition),
+    /// The acting person may not do this: their roles lack the permission, the lab's review
+    /// policy forbids it (releasing what they verified themselves), or the user is unknown or
+    /// disabled. Nothing was changed.
+    #[error("not allowed ({permission}): {detail}")]
+    Forbidden {
+        /// The permission asked for ([`crate::permissions::Permission::as_str`]).
+        permission: &'static str,
+        /// Why, in words.
+        detail: String,
+    },
+    /// The result changed since the person saw it: the action named the row version it saw
+    /// and the row has moved on. Nothing was changed; the page should show the newer state.
+    #[error("{}", stale_message(*result_id, *expected_rev, *current_rev, changed_by.as_deref(), changed_at.as_ref(), state))]
+    Stale {
+        /// The result.
+        result_id: crate::model::ResultId,
+        /// The row version the person saw.
+        expected_rev: i64,
+        /// The row version stored now.
+        current_rev: i64,
+        /// Who made the latest change: a user's display name, or the actor (`system`,
+        /// `instrument:X`, `his:Y`); none when the row was never changed after it was stored.
+        changed_by: Option<String>,
+        /// When the latest change was made.
+        changed_at: Option<jiff::Timestamp>,
+        /// The result's state now.
+        state: String,
+    },
+    /// A critical result cannot be released before a call-back with the outcome "told" (with or
+    /// without read-back) is recorded for it.
+    #[error("result {result_id} is critical: record the call-back (who was told, where, read-back) before releasing it")]
+    CallbackRequired {
+        /// The critical result.
+        result_id: crate::model::ResultId,
+    },
     /// The request contradicts stored data or the catalog (unknown test, duplicate number...).
     #[error("{what}")]
     Invalid {
@@ -92,10 +127,43 @@ impl StoreError {
         Self::Invalid { what: what.into() }
     }
 
+    pub(crate) fn forbidden(
+        permission: crate::permissions::Permission,
+        detail: impl Into<String>,
+    ) -> Self {
+        Self::Forbidden {
+            permission: permission.as_str(),
+            detail: detail.into(),
+        }
+    }
+
     pub(crate) fn not_found(entity: &'static str, id: impl ToString) -> Self {
         Self::NotFound {
             entity,
             id: id.to_string(),
         }
     }
+}
+
+/// The words of [`StoreError::Stale`].
+fn stale_message(
+    result_id: crate::model::ResultId,
+    expected_rev: i64,
+    current_rev: i64,
+    changed_by: Option<&str>,
+    changed_at: Option<&jiff::Timestamp>,
+    state: &str,
+) -> String {
+    let mut out = format!(
+        "result {result_id} changed since it was shown (version {expected_rev} shown, now \
+         {current_rev}, {state})"
+    );
+    if let Some(by) = changed_by {
+        out.push_str(&format!(" by {by}"));
+    }
+    if let Some(at) = changed_at {
+        out.push_str(&format!(" at {at}"));
+    }
+    out.push_str("; reload to see the change");
+    out
 }

@@ -44,6 +44,10 @@ pub enum AppError {
         /// The scope needed.
         scope: String,
     },
+    /// 403: the signed-in person's roles or the lab's review policy do not allow the action
+    /// (core decided it in the action's transaction; nothing was changed).
+    #[error("{0}")]
+    NotAllowed(String),
     /// 404: no such resource.
     #[error("{0}")]
     NotFound(String),
@@ -109,7 +113,7 @@ impl AppError {
         match self {
             Self::BadRequest { .. } => StatusCode::BAD_REQUEST,
             Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
-            Self::Forbidden { .. } => StatusCode::FORBIDDEN,
+            Self::Forbidden { .. } | Self::NotAllowed(_) => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
@@ -124,7 +128,7 @@ impl AppError {
         let (code, field) = match self {
             Self::BadRequest { field, .. } => ("bad_request", field.clone()),
             Self::Unauthorized(_) => ("unauthorized", None),
-            Self::Forbidden { .. } => ("forbidden", None),
+            Self::Forbidden { .. } | Self::NotAllowed(_) => ("forbidden", None),
             Self::NotFound(_) => ("not_found", None),
             Self::Conflict(_) => ("conflict", None),
             Self::TooLarge { .. } => ("too_large", None),
@@ -153,6 +157,12 @@ impl From<StoreError> for AppError {
                 message: what.clone(),
             },
             StoreError::IllegalTransition(t) => Self::Conflict(t.to_string()),
+            // 403 names the permission and why; 409 says who changed the result and when, or
+            // that a critical result waits for its call-back.
+            StoreError::Forbidden { .. } => Self::NotAllowed(e.to_string()),
+            StoreError::Stale { .. } | StoreError::CallbackRequired { .. } => {
+                Self::Conflict(e.to_string())
+            }
             _ => Self::internal(&e),
         }
     }
@@ -169,5 +179,47 @@ impl IntoResponse for AppError {
             );
         }
         response
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn review_refusals_are_403_and_409_in_words() {
+        let e = AppError::from(StoreError::Forbidden {
+            permission: "release",
+            detail: "KTV Lan (technician) may not release results in this lab".into(),
+        });
+        assert_eq!(e.status(), StatusCode::FORBIDDEN);
+        assert_eq!(
+            (e.body().code.as_str(), e.body().message.as_str()),
+            (
+                "forbidden",
+                "not allowed (release): KTV Lan (technician) may not release results in this lab"
+            )
+        );
+        let e = AppError::from(StoreError::Stale {
+            result_id: 7,
+            expected_rev: 1,
+            current_rev: 2,
+            changed_by: Some("KTV Lan".into()),
+            changed_at: None,
+            state: "verified".into(),
+        });
+        assert_eq!(e.status(), StatusCode::CONFLICT);
+        assert_eq!(
+            e.body().message,
+            "result 7 changed since it was shown (version 1 shown, now 2, verified) by KTV Lan; \
+             reload to see the change"
+        );
+        let e = AppError::from(StoreError::CallbackRequired { result_id: 7 });
+        assert_eq!(e.status(), StatusCode::CONFLICT);
+        assert!(
+            e.body().message.contains("call-back"),
+            "{}",
+            e.body().message
+        );
     }
 }

@@ -8,6 +8,7 @@ mod message;
 mod order;
 mod result;
 mod review;
+mod review_actions;
 mod specimen_view;
 
 use std::fmt;
@@ -29,6 +30,10 @@ pub use result::{CheckRow, LabResult, ResultWithChecks, Unmatched, UnmatchedReas
 pub use review::{
     Age, ReasonCode, WaitReason, WaitingState, WorklistCursor, WorklistFilter, WorklistPage,
     WorklistQuery, WorklistReason, WorklistRow,
+};
+pub use review_actions::{
+    Acted, BulkOutcome, Callback, CallbackOutcome, Comment, NewCallback, ReviewScope, SkipReason,
+    Skipped,
 };
 pub use specimen_view::{
     AppliedRange, CallbackRecord, CommentRecord, DeltaInfo, PriorResult, PriorResults,

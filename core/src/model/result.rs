@@ -3,7 +3,7 @@
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use super::{JournalId, OrderId, OrderedTestId, PatientHint, ResultId, UnmatchedId};
+use super::{JournalId, OrderId, OrderedTestId, PatientHint, ResultId, UnmatchedId, UserId};
 use crate::lifecycle::ResultState;
 use crate::validation::{Flag, Outcome};
 
@@ -52,6 +52,15 @@ pub struct LabResult {
     pub corrects: Option<ResultId>,
     /// The journal entry it came in, if from an analyzer.
     pub journal_id: Option<JournalId>,
+    /// The row's version: 1 when stored, one more on every change. A person's action names the
+    /// version they saw; a stale one is refused ([`crate::StoreError::Stale`]).
+    pub rev: i64,
+    /// The user who verified it, when a person did.
+    pub verified_by: Option<UserId>,
+    /// When a person verified it.
+    pub verified_at: Option<Timestamp>,
+    /// The user who released it, when a person did.
+    pub released_by: Option<UserId>,
 }
 
 /// One check outcome of a result, as stored.

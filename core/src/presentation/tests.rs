@@ -30,6 +30,10 @@ fn result(value: &str, kind: &str, numeric: Option<f64>) -> LabResult {
         reported: true,
         corrects: None,
         journal_id: None,
+        rev: 1,
+        verified_by: None,
+        verified_at: None,
+        released_by: None,
     }
 }
 

@@ -127,7 +127,7 @@ fn failed(at: &str) -> DeliveryOutcome {
 fn an_order_waits_behind_its_own_pending_row_but_not_behind_other_orders() {
     let s = store();
     let r1 = released(&s, "A", "SA", "m1");
-    s.correct(r1, "6.0", "typo", &Actor::User(1)).unwrap(); // outbox 2, same order
+    s.correct(r1, "6.0", "typo", &Actor::System).unwrap(); // outbox 2, same order
     released(&s, "B", "SB", "m2"); // outbox 3, another order
     let eps = vec![String::from("his")];
     assert_eq!(due_ids(&s, "his", NOW), [1, 3]);

@@ -126,6 +126,8 @@ pub(crate) fn ingest(
                     expected_unit: entry.expected_unit(test),
                     corrects: None,
                     release_at,
+                    manual: false,
+                    actor: &actor,
                 };
                 let s = store_result(conn, lab, &target, test, &new)?;
                 if s.released {

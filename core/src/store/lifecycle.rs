@@ -1,38 +1,81 @@
 //! Life-cycle operations on results: verify, release, reject, rerun, correct, choose the
 //! reported version, attach an unmatched result. Each is one transaction with its audit entry;
 //! releases write the outbox row for the HIS in the same transaction.
+//!
+//! Every move of a result goes through `apply`, here and in `review` (a person's actions):
+//! the acting user's role, the row version the person saw, the legal transition, the separation
+//! of duties on release and the critical call-back are all checked before anything is written;
+//! the row's `rev` then goes up by one with who changed it and when.
 
 use jiff::Timestamp;
 use rusqlite::{params, Connection, OptionalExtension};
 use serde_json::json;
 
 use super::results::{find_target, store_result, NewResult, NoTarget};
-use super::{audit_log, orders, ts, Store};
+use super::users::{actor_name, authorize, Person};
+use super::{audit_log, ms, orders, ts, Lab, Store};
+use crate::config::{ReviewSection, ReviewSteps};
 use crate::error::StoreError;
 use crate::lifecycle::{transition, Action, ResultState};
-use crate::model::{Actor, OrderId, ResultId, UnmatchedId};
+use crate::model::{Actor, OrderId, ResultId, SkipReason, UnmatchedId, UserId};
+use crate::permissions::{self, Permission};
+use crate::validation::clear::is_critical_flag;
+use crate::validation::Flag;
 
-struct Current {
-    state: ResultState,
-    ordered_test_id: i64,
-    order_id: OrderId,
-    reported: bool,
-    specimen: String,
-    test_code: String,
-    value: String,
-    value_sent: String,
-    instrument: String,
-    operator: String,
-    flags: String,
-    /// When this version was measured, else stored: a correction keeps it.
-    observed_at: Timestamp,
+/// A result row as the life-cycle operations read it.
+pub(super) struct Current {
+    pub(super) state: ResultState,
+    pub(super) ordered_test_id: i64,
+    pub(super) order_id: OrderId,
+    pub(super) reported: bool,
+    pub(super) specimen: String,
+    pub(super) test_code: String,
+    pub(super) value: String,
+    pub(super) value_sent: String,
+    pub(super) instrument: String,
+    pub(super) operator: String,
+    /// The analyzer's flags, as stored (JSON).
+    pub(super) instrument_flags: String,
+    /// The checks' flag codes, as stored (JSON).
+    pub(super) flags: String,
+    /// The check outcomes, as stored (JSON).
+    pub(super) checks: String,
+    pub(super) observed_at: Option<i64>,
+    pub(super) rev: i64,
+    pub(super) verified_by: Option<UserId>,
+    changed_by: Option<String>,
+    changed_at: Option<i64>,
 }
 
-fn current(conn: &Connection, id: ResultId) -> Result<Current, StoreError> {
+impl Current {
+    /// Whether the result is critical: an `LL`/`HH` flag or a failed `critical` check. Stored
+    /// JSON that cannot be read is an error, never "not critical".
+    pub(super) fn is_critical(&self, id: ResultId) -> Result<bool, StoreError> {
+        let damaged =
+            |column: &str| StoreError::invalid(format!("result {id}: {column} cannot be read"));
+        let codes: Vec<String> = serde_json::from_str(&self.flags).map_err(|_| damaged("flags"))?;
+        if codes
+            .iter()
+            .filter_map(|c| Flag::parse(c))
+            .any(is_critical_flag)
+        {
+            return Ok(true);
+        }
+        let checks: Vec<Vec<String>> =
+            serde_json::from_str(&self.checks).map_err(|_| damaged("checks"))?;
+        Ok(checks.iter().any(|c| {
+            c.first().map(String::as_str) == Some("critical")
+                && c.get(1).map(String::as_str) == Some("failed")
+        }))
+    }
+}
+
+pub(super) fn current(conn: &Connection, id: ResultId) -> Result<Current, StoreError> {
     conn.prepare_cached(
         "SELECT state, ordered_test_id, order_id, reported, specimen_barcode, test_code, value, \
-         value_sent, instrument, operator, instrument_flags, \
-         coalesce(observed_at, received_at) FROM results WHERE id = ?1",
+         value_sent, instrument, operator, instrument_flags, flags, checks, \
+         coalesce(observed_at, received_at), rev, \
+         verified_by, changed_by, changed_at FROM results WHERE id = ?1",
     )?
     .query_row([id], |r| {
         Ok((
@@ -48,8 +91,14 @@ fn current(conn: &Connection, id: ResultId) -> Result<Current, StoreError> {
                 value_sent: r.get(7)?,
                 instrument: r.get(8)?,
                 operator: r.get(9)?,
-                flags: r.get(10)?,
-                observed_at: ts(r.get(11)?),
+                instrument_flags: r.get(10)?,
+                flags: r.get(11)?,
+                checks: r.get(12)?,
+                observed_at: r.get(13)?,
+                rev: r.get(14)?,
+                verified_by: r.get(15)?,
+                changed_by: r.get(16)?,
+                changed_at: r.get(17)?,
             },
         ))
     })
@@ -63,69 +112,301 @@ fn current(conn: &Connection, id: ResultId) -> Result<Current, StoreError> {
     })
 }
 
-/// Moves a result through one action, with its audit entry.
-fn apply(
+/// Refuses an action on a row version the person no longer sees.
+pub(super) fn check_rev(
     conn: &Connection,
     id: ResultId,
-    action: Action,
-    actor: &Actor,
-    reason: Option<&str>,
-) -> Result<(Current, ResultState), StoreError> {
+    cur: &Current,
+    expected_rev: Option<i64>,
+) -> Result<(), StoreError> {
+    match expected_rev {
+        Some(expected) if expected != cur.rev => Err(StoreError::Stale {
+            result_id: id,
+            expected_rev: expected,
+            current_rev: cur.rev,
+            changed_by: cur
+                .changed_by
+                .as_deref()
+                .map(|a| actor_name(conn, a))
+                .transpose()?,
+            changed_at: cur.changed_at.map(ts),
+            state: cur.state.as_str().to_owned(),
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// The permission a life-cycle action needs when a person takes it. Holding and autoverifying
+/// are the system's own decisions.
+pub(super) fn permission_for(action: Action) -> Permission {
+    match action {
+        Action::Verify | Action::Hold | Action::Autoverify => Permission::Verify,
+        Action::Release => Permission::Release,
+        Action::Correct => Permission::Correct,
+        Action::Reject => Permission::Reject,
+        Action::RequestRerun => Permission::Rerun,
+    }
+}
+
+/// One life-cycle step as asked for.
+pub(super) struct Step<'a> {
+    pub(super) action: Action,
+    pub(super) actor: &'a Actor,
+    pub(super) reason: Option<&'a str>,
+    /// The row version the person saw; none on the command line's and the HIS's paths.
+    pub(super) expected_rev: Option<i64>,
+    /// The permission it needs from a person ([`permission_for`] unless the action is part of
+    /// another, such as an edit).
+    pub(super) permission: Permission,
+    /// The audit action (`result.<action>` unless part of another).
+    pub(super) audit_action: &'a str,
+}
+
+impl<'a> Step<'a> {
+    /// A plain step: its own permission and audit action name.
+    pub(super) fn new(action: Action, actor: &'a Actor, expected_rev: Option<i64>) -> Self {
+        Self {
+            action,
+            actor,
+            reason: None,
+            expected_rev,
+            permission: permission_for(action),
+            audit_action: "",
+        }
+    }
+
+    pub(super) fn reason(self, reason: Option<&'a str>) -> Self {
+        Self { reason, ..self }
+    }
+}
+
+/// Why `person` may not release a result that `verified_by` verified, under the lab's review
+/// policy (separation of duties): in a two-step lab with `release_by_other_user`, not what they
+/// verified themselves; what another person verified needs
+/// [`Permission::ReleaseOthersVerification`]. A result the system verified is anyone's to
+/// release who may release.
+pub(super) fn release_refusal(
+    review: &ReviewSection,
+    person: &Person,
+    verified_by: Option<UserId>,
+) -> Option<SkipReason> {
+    match verified_by {
+        Some(v) if v == person.id => (review.steps == ReviewSteps::Two
+            && review.release_by_other_user)
+            .then_some(SkipReason::VerifiedBySelf),
+        Some(_) => {
+            (!permissions::allowed(&person.roles, Permission::ReleaseOthersVerification, review))
+                .then_some(SkipReason::VerifiedByOther)
+        }
+        None => None,
+    }
+}
+
+/// Whether a "told" call-back is recorded for the result.
+pub(super) fn has_told_callback(conn: &Connection, id: ResultId) -> Result<bool, StoreError> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM callbacks WHERE result_id = ?1 \
+             AND outcome IN ('told_read_back', 'told_no_read_back'))",
+        )?
+        .query_row([id], |r| r.get(0))?)
+}
+
+/// Moves a result through one step, with its audit entry. Every refusal (role, stale version,
+/// illegal transition, separation of duties, critical without call-back) comes before the
+/// first write, so a caller may skip a refused result and carry on in the same transaction.
+pub(super) fn apply(
+    conn: &Connection,
+    lab: &Lab,
+    id: ResultId,
+    step: &Step<'_>,
+) -> Result<(Current, ResultState, i64), StoreError> {
+    if matches!(step.action, Action::Hold | Action::Autoverify)
+        && matches!(step.actor, Actor::User(_))
+    {
+        return Err(StoreError::forbidden(
+            step.permission,
+            format!("{} is the system's decision", step.action),
+        ));
+    }
+    let person = authorize(conn, lab, step.actor, step.permission)?;
     let cur = current(conn, id)?;
-    let next = transition(cur.state, action)?;
+    check_rev(conn, id, &cur, step.expected_rev)?;
+    if step.action == Action::Release && !cur.reported {
+        return Err(StoreError::invalid(format!(
+            "result {id} is not the reported version; select it first"
+        )));
+    }
+    let next = transition(cur.state, step.action)?;
+    if next == ResultState::Released {
+        if let Some(p) = &person {
+            match release_refusal(&lab.config.review, p, cur.verified_by) {
+                Some(SkipReason::VerifiedBySelf) => {
+                    return Err(StoreError::forbidden(
+                        Permission::Release,
+                        format!(
+                            "{} verified result {id}; in this lab another person releases it \
+                             ([review] release_by_other_user)",
+                            p.display_name
+                        ),
+                    ))
+                }
+                Some(_) => {
+                    return Err(StoreError::forbidden(
+                        Permission::ReleaseOthersVerification,
+                        format!(
+                            "another person verified result {id}; {} may release only what \
+                             they verified",
+                            p.display_name
+                        ),
+                    ))
+                }
+                None => {}
+            }
+        }
+        if cur.is_critical(id)? && !has_told_callback(conn, id)? {
+            return Err(StoreError::CallbackRequired { result_id: id });
+        }
+    }
+    let now = Timestamp::now();
     let released_at = if next == ResultState::Released {
-        Some(super::results::release_time(conn, Timestamp::now())?)
+        Some(super::results::release_time(conn, now)?)
     } else {
         None
     };
-    conn.execute(
-        "UPDATE results SET state = ?2, released_at = COALESCE(?3, released_at) WHERE id = ?1",
-        params![id, next.as_str(), released_at],
-    )?;
+    let user = person.as_ref().map(|p| p.id);
+    let verifying = step.action == Action::Verify;
+    let releasing = next == ResultState::Released;
+    conn.prepare_cached(
+        "UPDATE results SET state = ?2, released_at = COALESCE(?3, released_at), rev = rev + 1, \
+         changed_by = ?4, changed_at = ?5, \
+         verified_by = CASE WHEN ?6 THEN ?7 ELSE verified_by END, \
+         verified_at = CASE WHEN ?6 THEN ?5 ELSE verified_at END, \
+         released_by = CASE WHEN ?8 THEN ?7 ELSE released_by END WHERE id = ?1",
+    )?
+    .execute(params![
+        id,
+        next.as_str(),
+        released_at,
+        step.actor.to_string(),
+        ms(now),
+        verifying,
+        user,
+        releasing
+    ])?;
+    let rev = cur.rev + 1;
+    let audit_action = if step.audit_action.is_empty() {
+        format!("result.{}", step.action.as_str())
+    } else {
+        step.audit_action.to_owned()
+    };
     audit_log::append(
         conn,
-        actor,
-        &format!("result.{}", action.as_str()),
+        step.actor,
+        &audit_action,
         "result",
         id,
-        Some(&json!({ "state": cur.state.as_str(), "value": cur.value })),
-        Some(&json!({ "state": next.as_str(), "value": cur.value })),
-        reason,
+        Some(&json!({ "state": cur.state.as_str(), "value": cur.value, "rev": cur.rev })),
+        Some(&json!({ "state": next.as_str(), "value": cur.value, "rev": rev })),
+        step.reason,
     )?;
-    Ok((cur, next))
+    Ok((cur, next, rev))
 }
 
+/// Verifies a result, in the caller's transaction. Returns the new state and row version.
+pub(super) fn verify_in(
+    conn: &Connection,
+    lab: &Lab,
+    id: ResultId,
+    actor: &Actor,
+    expected_rev: Option<i64>,
+) -> Result<(ResultState, i64), StoreError> {
+    let (cur, next, rev) = apply(
+        conn,
+        lab,
+        id,
+        &Step::new(Action::Verify, actor, expected_rev),
+    )?;
+    orders::refresh_status(conn, cur.order_id, actor)?;
+    Ok((next, rev))
+}
+
+/// Releases a result with its outbox row, in the caller's transaction.
+pub(super) fn release_in(
+    conn: &Connection,
+    lab: &Lab,
+    id: ResultId,
+    actor: &Actor,
+    expected_rev: Option<i64>,
+) -> Result<(ResultState, i64), StoreError> {
+    let (cur, next, rev) = apply(
+        conn,
+        lab,
+        id,
+        &Step::new(Action::Release, actor, expected_rev),
+    )?;
+    orders::add_outbox(
+        conn,
+        cur.order_id,
+        "results_released",
+        &[id],
+        Timestamp::now(),
+    )?;
+    orders::refresh_status(conn, cur.order_id, actor)?;
+    Ok((next, rev))
+}
+
+/// Rejects a result with the reason, in the caller's transaction.
+pub(super) fn reject_in(
+    conn: &Connection,
+    lab: &Lab,
+    id: ResultId,
+    reason: &str,
+    actor: &Actor,
+    expected_rev: Option<i64>,
+) -> Result<(ResultState, i64), StoreError> {
+    let step = Step::new(Action::Reject, actor, expected_rev).reason(Some(reason));
+    let (cur, next, rev) = apply(conn, lab, id, &step)?;
+    orders::refresh_status(conn, cur.order_id, actor)?;
+    Ok((next, rev))
+}
+
+/// Asks for a rerun, in the caller's transaction: the test goes back on the analyzer's work
+/// list (with the dilution, if any).
+pub(super) fn rerun_in(
+    conn: &Connection,
+    lab: &Lab,
+    id: ResultId,
+    reason: &str,
+    dilution: Option<u32>,
+    actor: &Actor,
+    expected_rev: Option<i64>,
+) -> Result<(ResultState, i64), StoreError> {
+    let reason = Some(reason).filter(|r| !r.trim().is_empty());
+    let step = Step::new(Action::RequestRerun, actor, expected_rev).reason(reason);
+    let (cur, next, rev) = apply(conn, lab, id, &step)?;
+    conn.execute(
+        "UPDATE ordered_tests SET status = 'pending', rerun = 1, dilution = ?2 WHERE id = ?1",
+        params![cur.ordered_test_id, dilution],
+    )?;
+    Ok((next, rev))
+}
+
+/// The command line's and the system's life-cycle operations: they act on the result as it is
+/// now, without a row version. A person's actions in the UI go through the operations of
+/// `review` (`Store::verify_result`...), which name the version the person saw. When the actor
+/// is a user, both check the user's roles in the transaction.
 impl Store {
-    /// A person verifies a result waiting for review.
+    /// Verifies a result waiting for review.
     pub fn verify(&self, result_id: ResultId, actor: &Actor) -> Result<ResultState, StoreError> {
-        self.write(|conn, _| {
-            let (cur, next) = apply(conn, result_id, Action::Verify, actor, None)?;
-            orders::refresh_status(conn, cur.order_id, actor)?;
-            Ok(next)
-        })
+        self.write(|conn, lab| Ok(verify_in(conn, lab, result_id, actor, None)?.0))
     }
 
     /// Releases a verified (or autoverified) result to the HIS: writes the outbox row in the
-    /// same transaction. Only the reported version of a test can be released.
+    /// same transaction. Only the reported version of a test can be released, and a critical
+    /// one only after a "told" call-back ([`StoreError::CallbackRequired`]).
     pub fn release(&self, result_id: ResultId, actor: &Actor) -> Result<ResultState, StoreError> {
-        self.write(|conn, _| {
-            let cur = current(conn, result_id)?;
-            if !cur.reported {
-                return Err(StoreError::invalid(format!(
-                    "result {result_id} is not the reported version; select it first"
-                )));
-            }
-            let (cur, next) = apply(conn, result_id, Action::Release, actor, None)?;
-            orders::add_outbox(
-                conn,
-                cur.order_id,
-                "results_released",
-                &[result_id],
-                Timestamp::now(),
-            )?;
-            orders::refresh_status(conn, cur.order_id, actor)?;
-            Ok(next)
-        })
+        self.write(|conn, lab| Ok(release_in(conn, lab, result_id, actor, None)?.0))
     }
 
     /// Rejects a result (not reported), with the reason.
@@ -135,11 +416,7 @@ impl Store {
         reason: &str,
         actor: &Actor,
     ) -> Result<ResultState, StoreError> {
-        self.write(|conn, _| {
-            let (cur, next) = apply(conn, result_id, Action::Reject, actor, Some(reason))?;
-            orders::refresh_status(conn, cur.order_id, actor)?;
-            Ok(next)
-        })
+        self.write(|conn, lab| Ok(reject_in(conn, lab, result_id, reason, actor, None)?.0))
     }
 
     /// Asks for a rerun: the test goes back on the analyzer's work list; the rerun's result will
@@ -151,14 +428,7 @@ impl Store {
         dilution: Option<u32>,
         actor: &Actor,
     ) -> Result<ResultState, StoreError> {
-        self.write(|conn, _| {
-            let (cur, next) = apply(conn, result_id, Action::RequestRerun, actor, Some(reason))?;
-            conn.execute(
-                "UPDATE ordered_tests SET status = 'pending', rerun = 1, dilution = ?2 WHERE id = ?1",
-                params![cur.ordered_test_id, dilution],
-            )?;
-            Ok(next)
-        })
+        self.write(|conn, lab| Ok(rerun_in(conn, lab, result_id, reason, dilution, actor, None)?.0))
     }
 
     /// Corrects a released result: the released version becomes `corrected` (kept), and a new
@@ -175,7 +445,8 @@ impl Store {
             return Err(StoreError::invalid("a correction needs a reason"));
         }
         self.write(|conn, lab| {
-            let (cur, _) = apply(conn, result_id, Action::Correct, actor, Some(reason))?;
+            let step = Step::new(Action::Correct, actor, None).reason(Some(reason));
+            let (cur, _, _) = apply(conn, lab, result_id, &step)?;
             let test = lab
                 .config
                 .test(&cur.test_code)
@@ -183,7 +454,12 @@ impl Store {
             let Ok(target) = find_target(conn, &cur.specimen, &cur.test_code)? else {
                 return Err(StoreError::invalid("the order of this result is no longer active"));
             };
-            let flags: Vec<String> = serde_json::from_str(&cur.flags).unwrap_or_default();
+            // A stored value that cannot be read is an error, never "no flags".
+            let flags: Vec<String> = serde_json::from_str(&cur.instrument_flags).map_err(|e| {
+                StoreError::invalid(format!(
+                    "results row {result_id}, column instrument_flags: {e}"
+                ))
+            })?;
             let now = Timestamp::now();
             let new = NewResult {
                 value_sent: new_value,
@@ -193,7 +469,7 @@ impl Store {
                 // The observation is the analyzer's, not the correction's: OBR-7, OBX-14 and
                 // FHIR effectiveDateTime keep it; the correction's time is this version's
                 // received_at (OBX-19) and its release time (FHIR issued).
-                observed_at: Some(cur.observed_at),
+                observed_at: cur.observed_at.map(ts),
                 received_at: now,
                 journal_id: None,
                 factor: 1.0,
@@ -201,6 +477,8 @@ impl Store {
                 expected_unit: None,
                 corrects: Some(result_id),
                 release_at: super::results::release_time(conn, now)?,
+                manual: false,
+                actor,
             };
             let stored = store_result(conn, lab, &target, test, &new)?;
             orders::add_outbox(conn, cur.order_id, "correction", &[stored.result_id], now)?;
@@ -222,7 +500,8 @@ impl Store {
     /// Makes this version the one reported for its test (after a rerun). Refused when another
     /// version is already released: that needs a correction.
     pub fn select_version(&self, result_id: ResultId, actor: &Actor) -> Result<(), StoreError> {
-        self.write(|conn, _| {
+        self.write(|conn, lab| {
+            authorize(conn, lab, actor, Permission::Verify)?;
             let cur = current(conn, result_id)?;
             let previous: Option<(i64, String)> = conn
                 .query_row(
@@ -248,8 +527,14 @@ impl Store {
                 )));
             }
             conn.execute(
-                "UPDATE results SET reported = (id = ?2) WHERE ordered_test_id = ?1",
-                params![cur.ordered_test_id, result_id],
+                "UPDATE results SET reported = (id = ?2), rev = rev + 1, changed_by = ?3, \
+                 changed_at = ?4 WHERE ordered_test_id = ?1 AND reported != (id = ?2)",
+                params![
+                    cur.ordered_test_id,
+                    result_id,
+                    actor.to_string(),
+                    ms(Timestamp::now())
+                ],
             )?;
             conn.execute(
                 "UPDATE ordered_tests SET reported_result_id = ?2 WHERE id = ?1",
@@ -280,6 +565,7 @@ impl Store {
         actor: &Actor,
     ) -> Result<ResultId, StoreError> {
         self.write(|conn, lab| {
+            authorize(conn, lab, actor, Permission::EnterResult)?;
             type Row = (i64, String, String, String, String, String, Option<i64>, i64, Option<i64>, String);
             let u: Row = conn
                 .query_row(
@@ -351,6 +637,8 @@ impl Store {
                 expected_unit,
                 corrects: None,
                 release_at: super::results::release_time(conn, Timestamp::now())?,
+                manual: false,
+                actor,
             };
             let stored = store_result(conn, lab, &target, test, &new)?;
             conn.execute(

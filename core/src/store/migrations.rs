@@ -308,8 +308,14 @@ ALTER TABLE results ADD COLUMN rev INTEGER NOT NULL DEFAULT 1;
 ALTER TABLE results ADD COLUMN verified_by INTEGER REFERENCES users(id);
 ALTER TABLE results ADD COLUMN verified_at INTEGER;
 ALTER TABLE results ADD COLUMN released_by INTEGER REFERENCES users(id);
+-- Who made the row's latest change (the actor as the audit writes it: `user:7`, `system`,
+-- `instrument:X`) and when, so a refused stale action can say who changed the result.
+ALTER TABLE results ADD COLUMN changed_by TEXT;
+ALTER TABLE results ADD COLUMN changed_at INTEGER;
 -- The review worklist also lists verified results waiting for release (two-step labs).
 CREATE INDEX results_verified ON results(id) WHERE state = 'verified';
+-- Autoverified results of tests without auto-release wait for a person's release.
+CREATE INDEX results_autoverified ON results(id) WHERE state = 'autoverified';
 -- Who was told of a critical result, where, when, whether they read it back, and the outcome
 -- (told_read_back, told_no_read_back, not_reached); repeatable.
 CREATE TABLE callbacks (

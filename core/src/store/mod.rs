@@ -8,15 +8,18 @@
 //!
 //! Sub-modules: `migrations`, `audit_log` (appending to the hash chain), `journal` (raw message
 //! journal with CRC-32), `ingest` (matching and storing results), `results` (storing one result
-//! with its checks), `orders`, `lifecycle` (verify, release...), `queries`, `ingestor`,
+//! with its checks), `orders`, `lifecycle` (verify, release... for the command line and the
+//! system), `review` (a person's actions with the row version they saw, bulk "all clear"),
+//! `callbacks` (critical call-backs, comments), `queries`, `ingestor`,
 //! `his` (per-endpoint HIS deliveries, the HIS journal, released-result pulls, order changes),
-//! `tokens` (API tokens, stored hashed), `users` (accounts, password hashes, the first admin),
-//! `sessions` (sign-in with lockout, the web UI's sessions, sign-out), and the review reads:
-//! `worklist` (keyset-paged review worklist), `specimen_view` (the specimen review page, earlier
-//! results), `changes` (audit history, change feed, commit listeners) with `decode` (stored
-//! columns read fail-closed).
+//! `tokens` (API tokens, stored hashed), `users` (accounts, password hashes, the first admin,
+//! the role check in a transaction), `sessions` (sign-in with lockout, the web UI's sessions,
+//! sign-out), and the review reads: `worklist` (keyset-paged review worklist), `specimen_view`
+//! (the specimen review page, earlier results), `changes` (audit history, change feed, commit
+//! listeners) with `decode` (stored columns read fail-closed).
 
 mod audit_log;
+mod callbacks;
 mod changes;
 mod checkpoint;
 mod decode;
@@ -29,6 +32,7 @@ mod migrations;
 mod orders;
 mod queries;
 mod results;
+mod review;
 mod sessions;
 mod specimen_view;
 mod tokens;
@@ -47,6 +51,7 @@ use crate::error::StoreError;
 use crate::model::{Actor, AnalyzerMessage, IngestOutcome, Protocol};
 use crate::validation::{AssumeInControl, QcState};
 
+pub use callbacks::MAX_COMMENT_CHARS;
 pub use changes::CommitListener;
 pub use his::{
     DeliveryOutcome, DeliveryState, HisDelivery, OutboxCounts, ReleasedFilter, ReleasedResult,
@@ -54,6 +59,7 @@ pub use his::{
 pub use ingestor::{IngestTicket, Ingestor};
 pub use journal::{JournalEntry, JournalReport};
 pub use queries::OutboxItem;
+pub use review::MANUAL_INSTRUMENT;
 pub use sessions::{
     ActiveSession, NewSession, PasswordChange, SignInOutcome, LOCKOUT_FAILURES, LOCKOUT_MINUTES,
 };

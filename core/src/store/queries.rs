@@ -24,7 +24,8 @@ pub(super) const RELEASED_SINCE_WHERE: &str =
 pub(super) const RESULT_COLUMNS: &str =
     "id, ordered_test_id, order_id, specimen_barcode, test_code, \
     version, value_sent, value, numeric, value_kind, unit, flags, instrument_flags, instrument, \
-    operator, observed_at, received_at, state, reported, corrects, journal_id";
+    operator, observed_at, received_at, state, reported, corrects, journal_id, rev, verified_by, \
+    verified_at, released_by";
 
 pub(super) fn result_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<LabResult> {
     let flags: String = r.get(11)?;
@@ -53,6 +54,10 @@ pub(super) fn result_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<LabResult> {
         reported: r.get(18)?,
         corrects: r.get(19)?,
         journal_id: r.get(20)?,
+        rev: r.get(21)?,
+        verified_by: r.get(22)?,
+        verified_at: r.get::<_, Option<i64>>(23)?.map(ts),
+        released_by: r.get(24)?,
     })
 }
 
@@ -65,6 +70,39 @@ fn results_where(
         "SELECT {RESULT_COLUMNS} FROM results WHERE {clause}"
     ))?;
     let rows = stmt.query_map(params, result_row)?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Results with their check rows and reasons, in the caller's transaction.
+pub(super) fn results_with_checks_where(
+    conn: &Connection,
+    clause: &str,
+    params: impl rusqlite::Params,
+) -> Result<Vec<ResultWithChecks>, StoreError> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {RESULT_COLUMNS}, checks, reasons FROM results WHERE {clause}"
+    ))?;
+    let n = RESULT_COLUMNS.split(',').count();
+    let rows = stmt.query_map(params, |r| {
+        let result = result_row(r)?;
+        let (checks, reasons): (String, String) = (r.get(n)?, r.get(n + 1)?);
+        // Damaged JSON is a storage error (it never came from a request), like any other
+        // column SQLite cannot convert.
+        let damaged = |column: usize, e: serde_json::Error| {
+            rusqlite::Error::FromSqlConversionFailure(column, Type::Text, Box::new(e))
+        };
+        let checks = serde_json::from_str::<Vec<StoredCheck>>(&checks)
+            .map_err(|e| damaged(n, e))?
+            .into_iter()
+            .map(StoredCheck::into_row)
+            .collect();
+        let reasons = serde_json::from_str(&reasons).map_err(|e| damaged(n + 1, e))?;
+        Ok(ResultWithChecks {
+            result,
+            checks,
+            reasons,
+        })
+    })?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
@@ -115,20 +153,9 @@ impl Store {
     /// A result with every check row and the reasons it waits.
     pub fn result_with_checks(&self, result_id: ResultId) -> Result<ResultWithChecks, StoreError> {
         self.read(|conn, _| {
-            let result = results_where(conn, "id = ?1", [result_id])?
+            results_with_checks_where(conn, "id = ?1", [result_id])?
                 .pop()
-                .ok_or_else(|| StoreError::not_found("result", result_id))?;
-            let (checks, reasons): (Vec<CheckRow>, String) = conn.query_row(
-                "SELECT checks, reasons FROM results WHERE id = ?1",
-                [result_id],
-                |r| Ok((checks_column(r, 0)?, r.get(1)?)),
-            )?;
-            let reasons = serde_json::from_str(&reasons).map_err(|e| damaged(1, e))?;
-            Ok(ResultWithChecks {
-                result,
-                checks,
-                reasons,
-            })
+                .ok_or_else(|| StoreError::not_found("result", result_id))
         })
     }
 

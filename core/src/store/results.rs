@@ -10,7 +10,7 @@ use super::{ms, ts, Lab};
 use crate::config::TestDef;
 use crate::error::StoreError;
 use crate::lifecycle::{transition, Action, ResultState};
-use crate::model::{OrderId, OrderedTestId, PatientId, ResultId, Sex, SpecimenRowId};
+use crate::model::{Actor, OrderId, OrderedTestId, PatientId, ResultId, Sex, SpecimenRowId};
 use crate::validation::{
     autoverify, follow_ups, ranges, run_checks, CheckInput, Flag, FollowUp, Outcome, PreviousResult,
 };
@@ -264,6 +264,11 @@ pub(crate) struct NewResult<'a> {
     /// The release time it gets if it is released now ([`release_time`], read by the caller once
     /// per message or action).
     pub(crate) release_at: i64,
+    /// Entered or edited by a person: checked and decided like any result, but never released
+    /// at once (a person releases it).
+    pub(crate) manual: bool,
+    /// Who stores it (recorded as the changer of the version it replaces as reported).
+    pub(crate) actor: &'a Actor,
 }
 
 /// What storing did.
@@ -328,6 +333,19 @@ pub(crate) fn store_result(
             "a released version exists: a change needs a correction",
         ));
     }
+    if new.manual {
+        decision.release = false;
+    }
+    // A critical value is never released without a person: the release needs a call-back
+    // recorded first. (With the `critical` rule in the lab's set it is held anyway; without it,
+    // it is held here.)
+    if decision.autoverified && flags_critical(&checks) {
+        decision.autoverified = false;
+        decision.release = false;
+        decision.reasons.push(String::from(
+            "critical value: record the call-back before release",
+        ));
+    }
     let actions = if new.corrects.is_some() {
         Vec::new()
     } else {
@@ -358,14 +376,15 @@ pub(crate) fn store_result(
     let flags: Vec<Flag> = checks.iter().filter_map(|c| c.flag).collect();
     let flag_codes: Vec<&str> = flags.iter().map(|f| f.code()).collect();
     let reported = !has_released || new.corrects.is_some();
-    if reported && version > 1 {
-        conn.prepare_cached(
-            "UPDATE results SET reported = 0 WHERE ordered_test_id = ?1 AND reported = 1",
-        )?
-        .execute([target.ordered_test_id])?;
-    }
     let shown = value.display();
     let now = ms(new.received_at);
+    if reported && version > 1 {
+        conn.prepare_cached(
+            "UPDATE results SET reported = 0, rev = rev + 1, changed_by = ?2, changed_at = ?3 \
+             WHERE ordered_test_id = ?1 AND reported = 1",
+        )?
+        .execute(params![target.ordered_test_id, new.actor.to_string(), now])?;
+    }
     conn.prepare_cached(
         "INSERT INTO results (ordered_test_id, order_id, patient_id, specimen_barcode, test_code, \
          version, value_sent, value, numeric, value_kind, unit, flags, instrument_flags, \
@@ -448,6 +467,14 @@ pub(crate) fn store_result(
         released: state == ResultState::Released,
         follow_ups: actions,
     })
+}
+
+/// Whether a check raised a critical flag (`LL`/`HH`).
+fn flags_critical(checks: &[crate::validation::CheckOutcome]) -> bool {
+    checks
+        .iter()
+        .filter_map(|c| c.flag)
+        .any(crate::validation::clear::is_critical_flag)
 }
 
 /// Every check outcome and the decision, in the order the rules ran, as the JSON array kept in

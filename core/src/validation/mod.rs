@@ -9,9 +9,11 @@
 //!
 //! Module map: [`ranges`] (reference range by sex and age), [`limits`] (critical limits and the
 //! analytical measurement range), [`delta`], [`flags`] (value present, instrument flags,
-//! specimen), [`qc`] (the QC hook), [`autoverify`].
+//! specimen), [`qc`] (the QC hook), [`autoverify`], [`clear`] (whether a stored result may be
+//! verified or released in bulk).
 
 pub mod autoverify;
+pub mod clear;
 pub mod delta;
 pub mod flags;
 pub mod limits;

@@ -268,7 +268,7 @@ async fn released_result_is_delivered_as_oru_r01_and_acknowledged() {
     assert_eq!(s.outbox_counts().unwrap().sent, 1);
 
     // A correction after release is sent with status C, under a new control id.
-    s.correct(result_id, "6.0", "wrong tube", &Actor::User(1))
+    s.correct(result_id, "6.0", "wrong tube", &Actor::System)
         .unwrap();
     until(|| received.all().len() == 2).await;
     let msg = &received.all()[1];
@@ -285,7 +285,7 @@ async fn his_down_then_up_gets_the_result_once_in_order_with_the_same_control_id
     let s = store();
     let (_, result_id) = released_glucose(&s);
     // A correction queued behind the first release of the same order.
-    s.correct(result_id, "6.0", "wrong tube", &Actor::User(1))
+    s.correct(result_id, "6.0", "wrong tube", &Actor::System)
         .unwrap();
     let addr = free_port().await;
     let (_running, shutdown) = start(config(&addr), &s).await;

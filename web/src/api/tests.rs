@@ -434,7 +434,7 @@ async fn results_pull_returns_released_results_only() {
     let new = lab
         .state
         .store
-        .correct(lab.released, "6.0", "typo", &Actor::User(1))
+        .correct(lab.released, "6.0", "typo", &Actor::System)
         .unwrap();
     let (_, _, v) = get("/api/v1/results?patient=BN001", Some(RESULTS)).await;
     assert_eq!(v["results"].as_array().unwrap().len(), 1);

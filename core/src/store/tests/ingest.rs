@@ -287,7 +287,7 @@ fn nothing_is_dropped_unmatched_queue_and_attach() {
         .find(|u| u.reason == UnmatchedReason::TestNotOrdered)
         .unwrap();
     let rid = s
-        .attach_unmatched(urea.id, oid, "UREA", &Actor::User(1))
+        .attach_unmatched(urea.id, oid, "UREA", &technician(&s))
         .unwrap();
     let r = s.result(rid).unwrap();
     assert_eq!(
@@ -296,7 +296,7 @@ fn nothing_is_dropped_unmatched_queue_and_attach() {
     );
     assert_eq!(s.unmatched().unwrap().len(), 4);
     assert!(s
-        .attach_unmatched(urea.id, oid, "UREA", &Actor::User(1))
+        .attach_unmatched(urea.id, oid, "UREA", &technician(&s))
         .is_err());
 }
 
@@ -422,10 +422,18 @@ fn above_measurement_range_asks_the_analyzer_for_a_diluted_rerun() {
     );
     assert!(versions[1].reported && !versions[0].reported);
     // The technician picks which version is reported.
-    s.select_version(first, &Actor::User(1)).unwrap();
+    s.select_version(first, &technician(&s)).unwrap();
     assert!(s.result(first).unwrap().reported);
     assert!(!s.result(second).unwrap().reported);
-    assert!(s.release(second, &Actor::User(1)).is_err());
+    // Every change went up one row version: the first version was stored (1), lost the
+    // reported mark when the rerun's answer came (2) and got it back (3); the second was stored
+    // (1) and lost it (2).
+    assert_eq!(s.result(first).unwrap().rev, 3);
+    assert_eq!(s.result(second).unwrap().rev, 2);
+    assert!(matches!(
+        s.release(second, &SYSTEM),
+        Err(StoreError::Invalid { .. })
+    ));
 }
 
 #[test]

@@ -9,6 +9,7 @@ fn life_cycle_through_the_store() {
         s.create_user("tech1", "KTV Lan", &[Role::Technician], &SYSTEM)
             .unwrap(),
     );
+    let boss = supervisor(&s);
     let oid = s
         .place_order(adult("L1", "S9", &["TSH", "GLU"]), &SYSTEM)
         .unwrap();
@@ -24,7 +25,7 @@ fn life_cycle_through_the_store() {
     let (tsh, glu) = (ids[0], ids[1]);
     assert_eq!(s.result(tsh).unwrap().state, ResultState::PendingReview);
     // Releasing before verifying is illegal, with a typed error.
-    match s.release(tsh, &tech) {
+    match s.release(tsh, &boss) {
         Err(StoreError::IllegalTransition(IllegalTransition {
             from: ResultState::PendingReview,
             action: Action::Release,
@@ -32,10 +33,10 @@ fn life_cycle_through_the_store() {
         other => panic!("expected an illegal transition, got {other:?}"),
     }
     assert_eq!(s.verify(tsh, &tech).unwrap(), ResultState::Verified);
-    assert_eq!(s.release(tsh, &tech).unwrap(), ResultState::Released);
+    assert_eq!(s.release(tsh, &boss).unwrap(), ResultState::Released);
     assert_eq!(s.order(oid).unwrap().status, OrderStatus::Released);
     // A correction after release keeps the released version and releases a new one.
-    let corrected = s.correct(tsh, "2.5", "wrong aliquot", &tech).unwrap();
+    let corrected = s.correct(tsh, "2.5", "wrong aliquot", &boss).unwrap();
     assert_eq!(s.result(tsh).unwrap().state, ResultState::Corrected);
     let c = s.result(corrected).unwrap();
     assert_eq!(
@@ -52,7 +53,7 @@ fn life_cycle_through_the_store() {
         kinds,
         vec!["results_released", "results_released", "correction"]
     );
-    assert!(s.correct(glu, "5.1", "", &tech).is_err());
+    assert!(s.correct(glu, "5.1", "", &boss).is_err());
     assert!(matches!(
         s.reject(glu, "lipemic", &tech),
         Err(StoreError::IllegalTransition(_))

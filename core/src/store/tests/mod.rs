@@ -1,10 +1,12 @@
 //! Store behaviour as a lab sees it: orders in, analyzer messages in, results checked, released,
 //! corrected, audited. Helpers here; cases in `ingest` and `lifecycle`.
 
+mod bulk;
 mod changes;
 mod ingest;
 mod lifecycle;
 mod plans;
+mod review;
 mod sign_in;
 mod specimen_view;
 mod worklist;
@@ -122,3 +124,32 @@ pub(super) fn result_ids(outcome: &IngestOutcome) -> Vec<i64> {
 }
 
 pub(super) const SYSTEM: Actor = Actor::System;
+
+/// A user with these roles, created on first use of the username.
+pub(super) fn person(s: &Store, username: &str, roles: &[Role]) -> Actor {
+    let existing: Option<i64> = s
+        .read(|conn, _| {
+            Ok(conn
+                .query_row(
+                    "SELECT id FROM users WHERE username = ?1",
+                    [username],
+                    |r| r.get(0),
+                )
+                .optional()?)
+        })
+        .unwrap();
+    Actor::User(existing.unwrap_or_else(|| {
+        s.create_user(username, &format!("{username} (display)"), roles, &SYSTEM)
+            .unwrap()
+    }))
+}
+
+/// The technician `ktv`.
+pub(super) fn technician(s: &Store) -> Actor {
+    person(s, "ktv", &[Role::Technician])
+}
+
+/// The supervisor `truongkhoa`.
+pub(super) fn supervisor(s: &Store) -> Actor {
+    person(s, "truongkhoa", &[Role::Supervisor])
+}

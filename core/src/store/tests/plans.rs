@@ -111,6 +111,41 @@ fn worklists_read_their_partial_indexes_not_every_result() {
 }
 
 #[test]
+fn bulk_review_reads_partial_indexes_or_the_specimen_s_tests() {
+    use crate::store::review::{specimen_clause, state_clause};
+    let s = store();
+    for (state, index) in [
+        (ResultState::PendingReview, "results_pending_review"),
+        (ResultState::Verified, "results_verified"),
+        (ResultState::AutoVerified, "results_autoverified"),
+    ] {
+        let p = plan(
+            &s,
+            &format!(
+                "SELECT {RESULT_COLUMNS} FROM results WHERE {}",
+                state_clause(state)
+            ),
+        );
+        assert!(reads_only_through(&p, "results", index), "{state}: {p:?}");
+    }
+    let p = plan(
+        &s,
+        &format!(
+            "SELECT {RESULT_COLUMNS} FROM results WHERE {}",
+            specimen_clause(&[ResultState::Verified, ResultState::AutoVerified])
+        ),
+    );
+    assert!(
+        reads_only_through(
+            &p,
+            "results",
+            "sqlite_autoindex_results_1 (ordered_test_id=?)"
+        ),
+        "{p:?}"
+    );
+}
+
+#[test]
 fn the_latest_release_time_is_one_step_of_the_released_index() {
     let s = store();
     // Read once per ingested message and per release: the last entry of the partial index,
