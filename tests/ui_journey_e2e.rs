@@ -81,8 +81,8 @@ const ENGLISH: Words = Words {
     awaiting_verification: "Awaiting verification",
     verified: "Verified, awaiting release",
     released: "Released",
-    not_told: "Not told yet",
-    told: "Told",
+    not_told: "‼ Not told yet",
+    told: "✓ Told",
     callback_required: "Record the call-back before you release a critical result.",
     told_read_back: "Told, with read-back",
     notice_verified: "Results verified: {count}.",
@@ -110,8 +110,8 @@ const VIETNAMESE: Words = Words {
     awaiting_verification: "Chờ xác nhận",
     verified: "Đã xác nhận, chờ trả",
     released: "Đã trả kết quả",
-    not_told: "Chưa báo",
-    told: "Đã báo",
+    not_told: "‼ Chưa báo",
+    told: "✓ Đã báo",
     callback_required: "Phải ghi nhận đã báo giá trị nguy hiểm trước khi trả kết quả.",
     told_read_back: "Đã báo, có đọc lại",
     notice_verified: "Đã xác nhận {count} kết quả.",
@@ -476,7 +476,8 @@ fn results_table(browser: &Browser) -> Value {
            out[squeeze(tr.querySelector('th .code'))] = {{
              row: tr.id, value: squeeze(c[2]), unit: squeeze(c[3]), range: squeeze(c[4]),
              flags: Array.prototype.map.call(c[5].querySelectorAll('ul.reasons li'), marked),
-             state: squeeze(c[6]),
+             state: squeeze(c[6].querySelector('.state')),
+             callback: squeeze(c[6].querySelector('.callback-told, .badge-critical')),
              why: Array.prototype.map.call(c[7].querySelectorAll('li'), squeeze),
              selectable: !!box, checked: box ? box.checked : false
            }};
@@ -660,13 +661,8 @@ fn panel_from_order_to_the_his(words: &Words, shots: Option<&str>) {
         strings(&results["K"]["flags"]).contains(&words.critically_high),
         "{results}"
     );
-    assert!(
-        results["K"]["state"]
-            .as_str()
-            .unwrap_or_default()
-            .contains(words.not_told),
-        "{results}"
-    );
+    assert_eq!(results["K"]["callback"], words.not_told, "{results}");
+    assert_eq!(results["CREA"]["callback"], "", "{results}");
     if let Some(suffix) = shots {
         screenshot(&tech, &format!("specimen{suffix}.png"));
     }
@@ -681,16 +677,7 @@ fn panel_from_order_to_the_his(words: &Words, shots: Option<&str>) {
     );
     let results = results_table(&tech);
     for (code, _, _) in PANEL {
-        assert_eq!(
-            results[code]["state"]
-                .as_str()
-                .unwrap_or_default()
-                .split(words.not_told)
-                .next()
-                .map(str::trim),
-            Some(words.verified),
-            "{code}: {results}"
-        );
+        assert_eq!(results[code]["state"], words.verified, "{code}: {results}");
     }
     sign_out(&tech, &bench, words);
     drop(tech);
@@ -728,16 +715,8 @@ fn panel_from_order_to_the_his(words: &Words, shots: Option<&str>) {
     );
     sup.goto(&bench.url("/specimens/S7002"));
     let results = results_table(&sup);
-    assert_eq!(
-        results["K"]["state"]
-            .as_str()
-            .unwrap_or_default()
-            .split(words.not_told)
-            .next()
-            .map(str::trim),
-        Some(words.verified),
-        "{results}"
-    );
+    assert_eq!(results["K"]["state"], words.verified, "{results}");
+    assert_eq!(results["K"]["callback"], words.not_told, "{results}");
 
     // The supervisor phones the ward, is read the value back, and records it.
     let k_row = results["K"]["row"].as_str().unwrap_or_default();
@@ -763,13 +742,7 @@ fn panel_from_order_to_the_his(words: &Words, shots: Option<&str>) {
         assert!(recorded.contains(part), "{part:?} not in {recorded}");
     }
     let results = results_table(&sup);
-    assert!(
-        results["K"]["state"]
-            .as_str()
-            .unwrap_or_default()
-            .contains(words.told),
-        "{results}"
-    );
+    assert_eq!(results["K"]["callback"], words.told, "{results}");
     tick_only(&sup, &["K"]);
     press(
         &sup,
@@ -778,13 +751,8 @@ fn panel_from_order_to_the_his(words: &Words, shots: Option<&str>) {
         &Words::count(words.notice_released, 1),
     );
     let results = results_table(&sup);
-    assert!(
-        results["K"]["state"]
-            .as_str()
-            .unwrap_or_default()
-            .starts_with(words.released),
-        "{results}"
-    );
+    assert_eq!(results["K"]["state"], words.released, "{results}");
+    assert_eq!(results["K"]["callback"], words.told, "{results}");
 
     // The HIS has every result of the panel, each once, final, with the lab's flags.
     let observations = wait_for("the four results at the HIS", TIMEOUT, || {
