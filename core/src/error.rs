@@ -9,7 +9,20 @@ use crate::lifecycle::IllegalTransition;
 pub enum StoreError {
     /// SQLite reported an error (disk full, locked, corrupt file...).
     #[error("database error: {0}")]
-    Sqlite(#[from] rusqlite::Error),
+    Sqlite(rusqlite::Error),
+    /// A stored value cannot be read as what its column holds (damaged JSON, an unknown code).
+    /// Such a value is never replaced by a default: the operation fails and says where.
+    #[error("stored value cannot be read: table {table}, row {row}, column {column}: {detail}")]
+    Corrupt {
+        /// The table.
+        table: &'static str,
+        /// The row's id.
+        row: i64,
+        /// The column.
+        column: &'static str,
+        /// What is wrong with the value.
+        detail: String,
+    },
     /// A schema migration failed; the database stays at the version before it.
     #[error("migration to schema version {version} failed: {source}")]
     Migration {
@@ -83,10 +96,18 @@ pub enum StoreError {
         /// The critical result.
         result_id: crate::model::ResultId,
     },
-    /// The request contradicts stored data or the catalog (unknown test, duplicate number...).
+    /// The request is not valid in itself or against the catalog (an empty field, an unknown
+    /// test, an action the result's state does not allow).
     #[error("{what}")]
     Invalid {
         /// What is wrong, in words.
+        what: String,
+    },
+    /// The request conflicts with what is stored: a placer number or barcode already used, a
+    /// username taken, an unmatched result already attached, an order already cancelled.
+    #[error("{what}")]
+    Conflict {
+        /// What it conflicts with, in words.
         what: String,
     },
     /// A journal entry's bytes do not match its CRC-32: the record is damaged and is not used.
@@ -118,6 +139,33 @@ pub enum StoreError {
     WriterStopped,
 }
 
+/// A stored value that cannot be read, carried through rusqlite's row mapping as the source of
+/// a `FromSqlConversionFailure` and turned into [`StoreError::Corrupt`] by `From`.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("table {table}, row {row}, column {column}: {detail}")]
+pub(crate) struct CorruptValue {
+    pub(crate) table: &'static str,
+    pub(crate) row: i64,
+    pub(crate) column: &'static str,
+    pub(crate) detail: String,
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(error: rusqlite::Error) -> Self {
+        if let rusqlite::Error::FromSqlConversionFailure(_, _, source) = &error {
+            if let Some(c) = source.downcast_ref::<CorruptValue>() {
+                return Self::Corrupt {
+                    table: c.table,
+                    row: c.row,
+                    column: c.column,
+                    detail: c.detail.clone(),
+                };
+            }
+        }
+        Self::Sqlite(error)
+    }
+}
+
 /// The error of an ingest: a store error (the message was not stored and must not be
 /// acknowledged).
 pub type IngestError = StoreError;
@@ -135,6 +183,10 @@ impl StoreError {
             permission: permission.as_str(),
             detail: detail.into(),
         }
+    }
+
+    pub(crate) fn conflict(what: impl Into<String>) -> Self {
+        Self::Conflict { what: what.into() }
     }
 
     pub(crate) fn not_found(entity: &'static str, id: impl ToString) -> Self {

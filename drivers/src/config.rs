@@ -14,7 +14,8 @@
 //! ```
 //!
 //! Per kind: `tcp-server` takes `address` (default `0.0.0.0`), `port`, `on_new_connection`
-//! (`"replace"`, the default, or `"keep"`); `tcp-client` takes `address`, `port`, `reconnect_min_ms`
+//! (`"replace"`, the default, or `"keep"`), `allow_from` (addresses or CIDR ranges of the peers
+//! served, default any: set it to the analyzer's address, see [`AllowFrom`]); `tcp-client` takes `address`, `port`, `reconnect_min_ms`
 //! (default 1000), `reconnect_max_ms` (default 30000), `connect_timeout_ms` (default 10000); `serial`
 //! takes the [`SerialSettings`] fields (`path`, `baud`, `data_bits`, `parity`, `stop_bits`,
 //! `flow_control`).
@@ -26,6 +27,7 @@ use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
 use crate::trace::Rotation;
+use crate::transport::allow::AllowFrom;
 use crate::transport::serial::SerialSettings;
 use crate::transport::tcp::ConnectionPolicy;
 use crate::transport::Backoff;
@@ -74,6 +76,9 @@ pub enum TransportConfig {
         port: u16,
         /// What a second connection from the analyzer does to the open one.
         on_new_connection: ConnectionPolicy,
+        /// The peers served (addresses or CIDR ranges); empty: any. Set it to the analyzer's
+        /// address: otherwise any host that reaches the port can take the analyzer's place.
+        allow_from: AllowFrom,
     },
     /// The LIS connects to the analyzer.
     TcpClient {
@@ -145,6 +150,7 @@ impl LinkConfig {
                     address: t.address,
                     port: t.port,
                     on_new_connection: t.on_new_connection,
+                    allow_from: t.allow_from,
                 }
             }
             "tcp-client" => {
@@ -238,6 +244,8 @@ struct TcpServerFields {
     port: u16,
     #[serde(default)]
     on_new_connection: ConnectionPolicy,
+    #[serde(default)]
+    allow_from: AllowFrom,
 }
 
 fn any_address() -> String {
@@ -321,6 +329,7 @@ mod tests {
                 address: "0.0.0.0".to_owned(),
                 port: 5000,
                 on_new_connection: ConnectionPolicy::Replace,
+                allow_from: AllowFrom::any(),
             }
         );
         assert_eq!(c.transport.describe(), "tcp-server 0.0.0.0:5000");
@@ -455,6 +464,33 @@ mod tests {
             "kind = \"tcp-client\"\naddress = \"a\"\nport = 1\nreconnect_min_ms = 0\nprotocol = \"astm-e1381\"\nprofile = \"p\"",
         );
         assert_eq!(field, "reconnect_min_ms");
+    }
+
+    #[test]
+    fn allow_from_is_read_and_a_bad_entry_names_the_key() {
+        let c = parse(
+            "kind = \"tcp-server\"\nport = 5000\nprotocol = \"astm-e1381\"\nprofile = \"p\"\n\
+             allow_from = [\"192.168.10.21\", \"10.1.2.0/24\"]",
+        )
+        .unwrap();
+        let TransportConfig::TcpServer { allow_from, .. } = &c.transport else {
+            panic!("{:?}", c.transport);
+        };
+        assert!(allow_from.allows("10.1.2.200".parse().unwrap()));
+        assert!(!allow_from.allows("10.1.3.1".parse().unwrap()));
+        assert!(!allow_from.allows("192.168.10.22".parse().unwrap()));
+        let err = parse(
+            "kind = \"tcp-server\"\nport = 5000\nprotocol = \"astm-e1381\"\nprofile = \"p\"\n\
+             allow_from = [\"10.1.2.0/24\", \"analyzer-1\"]",
+        )
+        .unwrap_err();
+        assert_eq!(
+            err,
+            ConfigError::Invalid {
+                field: "allow_from".to_owned(),
+                reason: "\"analyzer-1\" is not an IP address or CIDR range".to_owned(),
+            }
+        );
     }
 
     #[test]

@@ -210,7 +210,7 @@ pub async fn start_links(
                 known: profiles.names().collect::<Vec<_>>().join(", "),
             })?;
         check_protocol(&id, link_config.protocol, &profile)?;
-        let transport = AnyTransport::open(&link_config.transport)
+        let mut transport = AnyTransport::open(&link_config.transport)
             .await
             .map_err(|source| StartError::Transport {
                 instrument: id.clone(),
@@ -222,6 +222,9 @@ pub async fn start_links(
             _ => None,
         };
         let status = registry.register(&id, &id, &transport.describe());
+        if let AnyTransport::TcpServer(t) = &mut transport {
+            t.report_refusals_to(status.clone());
+        }
         let trace = match &link_config.trace_dir {
             Some(dir) => Some(
                 TraceWriter::open(dir, &id, link_config.trace_rotation).map_err(|source| {
@@ -250,7 +253,10 @@ pub async fn start_links(
                 let link = Link::new(
                     id.clone(),
                     transport,
-                    move || AstmFramedMachine::with_format(send_frame, max_frame, frame_format),
+                    move || {
+                        AstmFramedMachine::with_format(send_frame, max_frame, frame_format)
+                            .with_max_message_len(max_msg)
+                    },
                     AstmHandler(lab.clone()),
                     status,
                     rx,

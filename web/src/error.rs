@@ -149,9 +149,7 @@ impl From<StoreError> for AppError {
     fn from(e: StoreError) -> Self {
         match &e {
             StoreError::NotFound { .. } => Self::NotFound(e.to_string()),
-            StoreError::Invalid { what } if what.contains("already") => {
-                Self::Conflict(what.clone())
-            }
+            StoreError::Conflict { what } => Self::Conflict(what.clone()),
             StoreError::Invalid { what } => Self::Unprocessable {
                 field: None,
                 message: what.clone(),
@@ -218,6 +216,35 @@ mod tests {
         assert_eq!(e.status(), StatusCode::CONFLICT);
         assert!(
             e.body().message.contains("call-back"),
+            "{}",
+            e.body().message
+        );
+    }
+
+    #[test]
+    fn store_errors_map_on_their_kind_not_their_wording() {
+        let status = |e: StoreError| AppError::from(e).status();
+        // A conflict whose words do not say "already" is still a conflict.
+        let taken = StoreError::Conflict {
+            what: "username \"lan\" is taken".to_owned(),
+        };
+        assert_eq!(status(taken), StatusCode::CONFLICT);
+        // An invalid request whose words say "already" is still invalid.
+        let invalid = StoreError::Invalid {
+            what: "already a problem in words only".to_owned(),
+        };
+        assert_eq!(status(invalid), StatusCode::UNPROCESSABLE_ENTITY);
+        let corrupt = StoreError::Corrupt {
+            table: "results",
+            row: 7,
+            column: "flags",
+            detail: "unreadable JSON".to_owned(),
+        };
+        let e = AppError::from(corrupt);
+        assert_eq!(e.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        // The answer does not leak the table, only a reference number.
+        assert!(
+            !e.body().message.contains("results"),
             "{}",
             e.body().message
         );

@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex, RwLock};
 
 use rusqlite::{params, Connection, OptionalExtension};
 
-use super::{decode, ts, Store};
+use super::{review_decode, ts, Store};
 use crate::error::StoreError;
 use crate::model::{ActorName, Change, CommitNotice, HistoryEntry, ResultId};
 
@@ -110,7 +110,8 @@ fn history(
         let json = |i: usize, column: &str| -> rusqlite::Result<Option<serde_json::Value>> {
             r.get::<_, Option<String>>(i)?
                 .map(|t| {
-                    serde_json::from_str(&t).map_err(|e| decode::damaged("audit", seq, column, e))
+                    serde_json::from_str(&t)
+                        .map_err(|e| review_decode::damaged("audit", seq, column, e))
                 })
                 .transpose()
         };

@@ -1,118 +1,87 @@
-//! Reading stored columns for the review reads, failing closed: a value that cannot be read is
-//! an error naming the table, row and column, never a default (a critical flag read back as "no
-//! flags" would show a critical result as normal).
+//! Reading stored values strictly. A value that cannot be read (damaged JSON, a code this version
+//! does not know) is [`StoreError::Corrupt`](crate::StoreError::Corrupt) naming the table, row and
+//! column; it is never replaced by a default (no flags, `received`, an empty list), which could
+//! make a critical result look normal.
 
 use jiff::civil::Date;
 use rusqlite::types::Type;
+use serde::de::DeserializeOwned;
 
-use super::queries::StoredCheck;
-use crate::lifecycle::ResultState;
-use crate::model::{CheckRow, WaitReason};
+use crate::error::CorruptValue;
 use crate::validation::Flag;
 
-/// An unreadable stored value: a conversion error SQLite reports like its own, with the place.
-pub(super) fn damaged(
-    table: &str,
-    row: i64,
-    column: &str,
-    what: impl std::fmt::Display,
-) -> rusqlite::Error {
-    rusqlite::Error::FromSqlConversionFailure(
-        0,
-        Type::Text,
-        format!("{table} row {row}, column {column}: {what}").into(),
-    )
+/// Where a stored value lives: table, row id and column.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct At {
+    pub(crate) table: &'static str,
+    pub(crate) row: i64,
+    pub(crate) column: &'static str,
 }
 
-/// A result's `flags` column: a JSON array of flag codes.
-pub(super) fn flags(row: i64, text: &str) -> rusqlite::Result<Vec<Flag>> {
-    let codes: Vec<String> =
-        serde_json::from_str(text).map_err(|e| damaged("results", row, "flags", e))?;
-    codes
-        .iter()
-        .map(|c| {
-            Flag::parse(c)
-                .ok_or_else(|| damaged("results", row, "flags", format!("unknown flag {c:?}")))
-        })
-        .collect()
-}
+impl At {
+    pub(crate) fn new(table: &'static str, row: i64, column: &'static str) -> Self {
+        Self { table, row, column }
+    }
 
-/// A JSON array of strings (`instrument_flags`, `reasons`).
-pub(super) fn strings(row: i64, column: &str, text: &str) -> rusqlite::Result<Vec<String>> {
-    serde_json::from_str(text).map_err(|e| damaged("results", row, column, e))
-}
+    /// The error for this value, as rusqlite's row mapping carries it.
+    pub(crate) fn corrupt(self, detail: impl Into<String>) -> rusqlite::Error {
+        rusqlite::Error::FromSqlConversionFailure(
+            0,
+            Type::Text,
+            Box::new(CorruptValue {
+                table: self.table,
+                row: self.row,
+                column: self.column,
+                detail: detail.into(),
+            }),
+        )
+    }
 
-/// A result's `reasons` column with their codes.
-pub(super) fn reasons(row: i64, text: &str) -> rusqlite::Result<Vec<WaitReason>> {
-    Ok(strings(row, "reasons", text)?
-        .into_iter()
-        .map(WaitReason::from_stored)
-        .collect())
-}
+    /// A JSON column.
+    pub(crate) fn json<T: DeserializeOwned>(self, text: &str) -> rusqlite::Result<T> {
+        serde_json::from_str(text).map_err(|e| self.corrupt(format!("unreadable JSON: {e}")))
+    }
 
-/// A result's `checks` column.
-pub(super) fn checks(row: i64, text: &str) -> rusqlite::Result<Vec<CheckRow>> {
-    Ok(serde_json::from_str::<Vec<StoredCheck>>(text)
-        .map_err(|e| damaged("results", row, "checks", e))?
-        .into_iter()
-        .map(StoredCheck::into_row)
-        .collect())
-}
+    /// A flags column: a JSON array of flag codes, each one this version knows.
+    pub(crate) fn flags(self, text: &str) -> rusqlite::Result<Vec<Flag>> {
+        let codes: Vec<String> = self.json(text)?;
+        codes
+            .iter()
+            .map(|c| Flag::parse(c).ok_or_else(|| self.corrupt(format!("unknown flag code {c:?}"))))
+            .collect()
+    }
 
-/// A result's `state` column.
-pub(super) fn state(row: i64, text: &str) -> rusqlite::Result<ResultState> {
-    ResultState::parse(text)
-        .ok_or_else(|| damaged("results", row, "state", format!("unknown state {text:?}")))
-}
+    /// A coded column whose reader returns `None` for an unknown code.
+    pub(crate) fn code<T>(
+        self,
+        text: &str,
+        parse: impl Fn(&str) -> Option<T>,
+    ) -> rusqlite::Result<T> {
+        parse(text).ok_or_else(|| self.corrupt(format!("unknown value {text:?}")))
+    }
 
-/// A patient's `birth_date` column (ISO 8601 date), if set.
-pub(super) fn birth_date(row: i64, text: Option<String>) -> rusqlite::Result<Option<Date>> {
-    text.map(|t| {
-        t.parse()
-            .map_err(|e| damaged("patients", row, "birth_date", e))
-    })
-    .transpose()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn unreadable_values_are_errors_naming_the_place() {
-        for (got, want) in [
-            (
-                flags(7, "[\"HH\", \"ZZ\"]").map(|_| ()),
-                "results row 7, column flags: unknown flag \"ZZ\"",
-            ),
-            (
-                flags(7, "not json").map(|_| ()),
-                "results row 7, column flags: ",
-            ),
-            (
-                state(8, "verfied").map(|_| ()),
-                "results row 8, column state: unknown state \"verfied\"",
-            ),
-            (
-                reasons(9, "{}").map(|_| ()),
-                "results row 9, column reasons: ",
-            ),
-            (
-                checks(3, "[[1]]").map(|_| ()),
-                "results row 3, column checks: ",
-            ),
-            (
-                birth_date(4, Some("1980-13-01".into())).map(|_| ()),
-                "patients row 4, column birth_date: ",
-            ),
-        ] {
-            let e = got.unwrap_err().to_string();
-            assert!(e.contains(want), "{e}");
+    /// A coded column whose reader is lenient (made for what people type): the stored text must
+    /// be exactly the code the value is stored as.
+    pub(crate) fn exact<T: Copy>(
+        self,
+        text: &str,
+        parse: impl Fn(&str) -> T,
+        stored_as: impl Fn(T) -> &'static str,
+    ) -> rusqlite::Result<T> {
+        let value = parse(text);
+        if stored_as(value) == text {
+            Ok(value)
+        } else {
+            Err(self.corrupt(format!("unknown value {text:?}")))
         }
-        assert_eq!(
-            flags(1, "[\"LL\",\"D\"]").unwrap(),
-            vec![Flag::CriticalLow, Flag::Delta]
-        );
-        assert_eq!(birth_date(1, None).unwrap(), None);
+    }
+
+    /// An optional ISO date column.
+    pub(crate) fn date(self, text: Option<String>) -> rusqlite::Result<Option<Date>> {
+        text.map(|t| {
+            t.parse()
+                .map_err(|e| self.corrupt(format!("unreadable date {t:?}: {e}")))
+        })
+        .transpose()
     }
 }

@@ -13,6 +13,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+use super::decode::At;
 use super::orders::{patient_row, upsert_patient, PATIENT_COLUMNS};
 use super::queries::{checks_column, result_row, RESULT_COLUMNS};
 use super::{audit_log, journal, ms, ts, Store};
@@ -42,12 +43,10 @@ impl DeliveryState {
         }
     }
 
-    fn parse(s: &str) -> Self {
-        match s {
-            "delivered" => Self::Delivered,
-            "rejected" => Self::Rejected,
-            _ => Self::Pending,
-        }
+    fn parse(s: &str) -> Option<Self> {
+        [Self::Pending, Self::Delivered, Self::Rejected]
+            .into_iter()
+            .find(|v| v.as_str() == s)
     }
 }
 
@@ -159,14 +158,21 @@ pub struct OutboxCounts {
 }
 
 fn delivery_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<HisDelivery> {
+    let outbox_id: i64 = r.get(0)?;
     Ok(HisDelivery {
-        outbox_id: r.get(0)?,
+        outbox_id,
         endpoint: r.get(1)?,
         order_id: r.get(2)?,
         kind: r.get(3)?,
-        result_ids: serde_json::from_str(&r.get::<_, String>(4)?).unwrap_or_default(),
+        result_ids: At::new("outbox", outbox_id, "result_ids").json(&r.get::<_, String>(4)?)?,
         created_at: ts(r.get(5)?),
-        state: DeliveryState::parse(&r.get::<_, Option<String>>(6)?.unwrap_or_default()),
+        // No delivery row yet (the LEFT JOIN found none): pending for this endpoint.
+        state: match r.get::<_, Option<String>>(6)? {
+            None => DeliveryState::Pending,
+            Some(s) => {
+                At::new("his_deliveries", outbox_id, "state").code(&s, DeliveryState::parse)?
+            }
+        },
         attempts: r.get::<_, Option<i64>>(7)?.unwrap_or(0),
         message: r.get(8)?,
         control_id: r.get(9)?,
@@ -198,10 +204,16 @@ fn settle_outbox(
             )?
             .query_row(params![outbox_id, e], |r| r.get(0))
             .optional()?;
-        match state.as_deref().map(DeliveryState::parse) {
-            Some(DeliveryState::Delivered) => {}
-            Some(DeliveryState::Rejected) => any_rejected = true,
-            _ => return Ok(()),
+        let state = match state {
+            None => DeliveryState::Pending,
+            Some(s) => {
+                At::new("his_deliveries", outbox_id, "state").code(&s, DeliveryState::parse)?
+            }
+        };
+        match state {
+            DeliveryState::Delivered => {}
+            DeliveryState::Rejected => any_rejected = true,
+            DeliveryState::Pending => return Ok(()),
         }
     }
     conn.execute(
@@ -642,7 +654,7 @@ impl Store {
                 let specimen_id = match found {
                     Some((id, o)) if o == order_id => id,
                     Some(_) => {
-                        return Err(StoreError::invalid(format!(
+                        return Err(StoreError::conflict(format!(
                             "specimen barcode {:?} belongs to another order",
                             s.barcode
                         )))

@@ -211,7 +211,7 @@ fn change_order_adds_and_cancels_tests_and_guards_barcodes() {
     );
     let stolen = s.change_order(&order("A", "SB", &["GLU"]), &Actor::System);
     assert!(
-        matches!(stolen, Err(StoreError::Invalid { .. })),
+        matches!(stolen, Err(StoreError::Conflict { .. })),
         "{stolen:?}"
     );
     let missing = s.change_order(&order("Z", "SZ", &["GLU"]), &Actor::System);

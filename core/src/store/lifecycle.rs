@@ -11,6 +11,7 @@ use jiff::Timestamp;
 use rusqlite::{params, Connection, OptionalExtension};
 use serde_json::json;
 
+use super::decode::At;
 use super::results::{find_target, store_result, NewResult, NoTarget};
 use super::users::{actor_name, authorize, Person};
 use super::{audit_log, ms, orders, ts, Lab, Store};
@@ -455,11 +456,8 @@ impl Store {
                 return Err(StoreError::invalid("the order of this result is no longer active"));
             };
             // A stored value that cannot be read is an error, never "no flags".
-            let flags: Vec<String> = serde_json::from_str(&cur.instrument_flags).map_err(|e| {
-                StoreError::invalid(format!(
-                    "results row {result_id}, column instrument_flags: {e}"
-                ))
-            })?;
+            let flags: Vec<String> =
+                At::new("results", result_id, "instrument_flags").json(&cur.instrument_flags)?;
             let now = Timestamp::now();
             let new = NewResult {
                 value_sent: new_value,
@@ -578,7 +576,7 @@ impl Store {
                 .ok_or_else(|| StoreError::not_found("unmatched result", unmatched_id))?;
             let (journal_id, instrument, code, value, flags, operator, observed_at, received_at, attached, units) = u;
             if let Some(r) = attached {
-                return Err(StoreError::invalid(format!("already attached as result {r}")));
+                return Err(StoreError::conflict(format!("already attached as result {r}")));
             }
             let test = lab
                 .config
@@ -623,7 +621,7 @@ impl Store {
                 Err(NoTarget::OrderCancelled) => return Err(StoreError::invalid(format!("order {order_id} is cancelled"))),
                 Err(_) => return Err(StoreError::not_found("ordered test", test_code)),
             };
-            let flags: Vec<String> = serde_json::from_str(&flags).unwrap_or_default();
+            let flags: Vec<String> = At::new("unmatched", unmatched_id, "flags").json(&flags)?;
             let new = NewResult {
                 value_sent: &value,
                 instrument_flags: &flags,

@@ -16,7 +16,7 @@
 //! the role check in a transaction), `sessions` (sign-in with lockout, the web UI's sessions,
 //! sign-out), and the review reads: `worklist` (keyset-paged review worklist), `specimen_view`
 //! (the specimen review page, earlier results), `changes` (audit history, change feed, commit
-//! listeners) with `decode` (stored columns read fail-closed).
+//! listeners) with `review_decode`; `decode` reads every stored column fail-closed.
 
 mod audit_log;
 mod callbacks;
@@ -33,6 +33,7 @@ mod orders;
 mod queries;
 mod results;
 mod review;
+mod review_decode;
 mod sessions;
 mod specimen_view;
 mod tokens;
@@ -49,7 +50,7 @@ use crate::audit::AuditReport;
 use crate::config::LabConfig;
 use crate::error::StoreError;
 use crate::model::{Actor, AnalyzerMessage, IngestOutcome, Protocol};
-use crate::validation::{AssumeInControl, QcState};
+use crate::validation::{NoQcRecorded, QcState};
 
 pub use callbacks::MAX_COMMENT_CHARS;
 pub use changes::CommitListener;
@@ -183,7 +184,7 @@ impl Store {
             db_path,
             lab: Arc::new(Lab {
                 config,
-                qc: Arc::new(AssumeInControl),
+                qc: Arc::new(NoQcRecorded),
             }),
             conn: Mutex::new(conn),
             listeners: Arc::default(),

@@ -5,6 +5,7 @@ use jiff::Timestamp;
 use rusqlite::{params, Connection, OptionalExtension};
 use serde_json::json;
 
+use super::decode::At;
 use super::{audit_log, ms, ts, Store};
 use crate::error::StoreError;
 use crate::model::{
@@ -29,8 +30,10 @@ pub(super) fn patient_row(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<
         }),
         None => None,
     };
+    let id: i64 = r.get(at)?;
+    let column = |name| At::new("patients", id, name);
     Ok(Patient {
-        id: r.get(at)?,
+        id,
         his_id: r.get(at + 1)?,
         his_id_authority: AssigningAuthority {
             namespace_id: r.get(at + 8)?,
@@ -40,10 +43,9 @@ pub(super) fn patient_row(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<
         his_id_type: r.get(at + 11)?,
         name: r.get(at + 2)?,
         name_parts,
-        sex: Sex::parse(&r.get::<_, String>(at + 3)?),
-        birth_date: r
-            .get::<_, Option<String>>(at + 4)?
-            .and_then(|b| b.parse().ok()),
+        // A stored sex or birth date that cannot be read is an error, never "unknown".
+        sex: column("sex").exact(&r.get::<_, String>(at + 3)?, Sex::parse, Sex::code)?,
+        birth_date: column("birth_date").date(r.get(at + 4)?)?,
     })
 }
 
@@ -224,15 +226,21 @@ pub(crate) fn refresh_status(
 }
 
 fn order_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Order> {
+    let id: OrderId = r.get(0)?;
+    let at = |column| At::new("orders", id, column);
     Ok(Order {
-        id: r.get(0)?,
+        id,
         placer_number: r.get(1)?,
         accession: r.get::<_, Option<String>>(2)?.unwrap_or_default(),
         patient_id: r.get(3)?,
         requesting_doctor: r.get(4)?,
         department: r.get(5)?,
-        priority: Priority::parse(&r.get::<_, String>(6)?),
-        status: OrderStatus::parse(&r.get::<_, String>(7)?).unwrap_or(OrderStatus::Ordered),
+        priority: at("priority").exact(
+            &r.get::<_, String>(6)?,
+            Priority::parse,
+            Priority::as_str,
+        )?,
+        status: at("status").code(&r.get::<_, String>(7)?, OrderStatus::parse)?,
         ordered_at: ts(r.get(8)?),
         cancel_reason: r.get(9)?,
         requesting_doctor_id: r.get(10)?,
@@ -293,7 +301,7 @@ fn place_order(
         )
         .optional()?;
     if let Some(id) = exists {
-        return Err(StoreError::invalid(format!(
+        return Err(StoreError::conflict(format!(
             "placer number {:?} already exists (order {id})",
             order.placer_number
         )));
@@ -341,7 +349,7 @@ fn place_order(
             )
             .optional()?;
         if taken.is_some() {
-            return Err(StoreError::invalid(format!(
+            return Err(StoreError::conflict(format!(
                 "specimen barcode {:?} is already used",
                 s.barcode
             )));
@@ -431,7 +439,7 @@ impl Store {
                 .optional()?
                 .ok_or_else(|| StoreError::not_found("order", order_id))?;
             if order.status == OrderStatus::Cancelled {
-                return Err(StoreError::invalid(format!("order {order_id} is already cancelled")));
+                return Err(StoreError::conflict(format!("order {order_id} is already cancelled")));
             }
             conn.execute(
                 "UPDATE orders SET status = 'cancelled', cancelled_at = ?2, cancel_reason = ?3 WHERE id = ?1",
@@ -511,13 +519,23 @@ impl Store {
                  reported_result_id FROM ordered_tests WHERE order_id = ?1 ORDER BY id",
             )?;
             let rows = stmt.query_map([order_id], |r| {
+                let id: i64 = r.get(0)?;
+                let at = |column| At::new("ordered_tests", id, column);
                 Ok(OrderedTest {
-                    id: r.get(0)?,
+                    id,
                     order_id: r.get(1)?,
                     specimen_id: r.get(2)?,
                     test_code: r.get(3)?,
-                    origin: TestOrigin::parse(&r.get::<_, String>(4)?),
-                    status: OrderedTestStatus::parse(&r.get::<_, String>(5)?),
+                    origin: at("origin").exact(
+                        &r.get::<_, String>(4)?,
+                        TestOrigin::parse,
+                        TestOrigin::as_str,
+                    )?,
+                    status: at("status").exact(
+                        &r.get::<_, String>(5)?,
+                        OrderedTestStatus::parse,
+                        OrderedTestStatus::as_str,
+                    )?,
                     rerun: r.get(6)?,
                     dilution: r.get(7)?,
                     reported_result_id: r.get(8)?,
@@ -661,7 +679,7 @@ fn work_list(
     }
     let mut stmt = conn.prepare_cached(
         "SELECT ot.id, s.barcode, ot.test_code, s.specimen_type, o.priority, ot.rerun, \
-         ot.dilution, ot.status, o.patient_id \
+         ot.dilution, ot.status, o.patient_id, o.id \
          FROM ordered_tests ot JOIN specimens s ON s.id = ot.specimen_id \
          JOIN orders o ON o.id = ot.order_id \
          WHERE (?1 IS NULL OR s.barcode = ?1) AND o.status != 'cancelled' \
@@ -679,12 +697,23 @@ fn work_list(
             r.get::<_, Option<u32>>(6)?,
             r.get::<_, String>(7)?,
             r.get::<_, i64>(8)?,
+            r.get::<_, OrderId>(9)?,
         ))
     })?;
     let mut out = Vec::new();
     for row in rows {
-        let (id, barcode, code, specimen_type, priority, rerun, dilution, status, patient_id) =
-            row?;
+        let (
+            id,
+            barcode,
+            code,
+            specimen_type,
+            priority,
+            rerun,
+            dilution,
+            status,
+            patient_id,
+            order,
+        ) = row?;
         if !statuses.contains(&status.as_str()) {
             continue;
         }
@@ -697,10 +726,14 @@ fn work_list(
             instrument_test_code: instrument_code.to_owned(),
             test_code: code,
             specimen_type,
-            priority: Priority::parse(&priority),
+            priority: At::new("orders", order, "priority").exact(
+                &priority,
+                Priority::parse,
+                Priority::as_str,
+            )?,
             rerun,
             dilution,
-            patient: patient(conn, patient_id).ok(),
+            patient: Some(patient(conn, patient_id)?),
         });
     }
     Ok(out)

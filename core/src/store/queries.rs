@@ -6,13 +6,14 @@ use rusqlite::types::Type;
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
+use super::decode::At;
 use super::{ms, ts, Store};
 use crate::error::StoreError;
 use crate::lifecycle::ResultState;
 use crate::model::{
     CheckRow, LabResult, OrderId, ResultId, ResultWithChecks, Unmatched, UnmatchedReason,
 };
-use crate::validation::{Flag, Outcome};
+use crate::validation::Outcome;
 
 /// The review worklist, oldest first (served by the partial index `results_pending_review`).
 pub(super) const PENDING_REVIEW_WHERE: &str = "state = 'pending_review' ORDER BY id";
@@ -28,11 +29,10 @@ pub(super) const RESULT_COLUMNS: &str =
     verified_at, released_by";
 
 pub(super) fn result_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<LabResult> {
-    let flags: String = r.get(11)?;
-    let codes: Vec<String> = serde_json::from_str(&flags).unwrap_or_default();
-    let instrument_flags: String = r.get(12)?;
+    let id: ResultId = r.get(0)?;
+    let at = |column| At::new("results", id, column);
     Ok(LabResult {
-        id: r.get(0)?,
+        id,
         ordered_test_id: r.get(1)?,
         order_id: r.get(2)?,
         specimen_id: r.get(3)?,
@@ -43,14 +43,13 @@ pub(super) fn result_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<LabResult> {
         numeric: r.get(8)?,
         value_kind: r.get(9)?,
         unit: r.get(10)?,
-        flags: codes.iter().filter_map(|c| Flag::parse(c)).collect(),
-        instrument_flags: serde_json::from_str(&instrument_flags).unwrap_or_default(),
+        flags: at("flags").flags(&r.get::<_, String>(11)?)?,
+        instrument_flags: at("instrument_flags").json(&r.get::<_, String>(12)?)?,
         instrument: r.get(13)?,
         operator: r.get(14)?,
         observed_at: r.get::<_, Option<i64>>(15)?.map(ts),
         received_at: ts(r.get(16)?),
-        // An unknown stored state is shown as received (never as verified).
-        state: ResultState::parse(&r.get::<_, String>(17)?).unwrap_or(ResultState::Received),
+        state: at("state").code(&r.get::<_, String>(17)?, ResultState::parse)?,
         reported: r.get(18)?,
         corrects: r.get(19)?,
         journal_id: r.get(20)?,
@@ -178,21 +177,23 @@ impl Store {
                  WHERE attached_result_id IS NULL ORDER BY id",
             )?;
             let rows = stmt.query_map([], |r| {
+                let id: i64 = r.get(0)?;
+                let at = |column| At::new("unmatched", id, column);
                 Ok(Unmatched {
-                    id: r.get(0)?,
+                    id,
                     journal_id: r.get(1)?,
                     instrument: r.get(2)?,
                     specimen_id: r.get(3)?,
                     instrument_test_code: r.get(4)?,
                     value: r.get(5)?,
                     units: r.get(6)?,
-                    reason: UnmatchedReason::parse(&r.get::<_, String>(7)?)
-                        .unwrap_or(UnmatchedReason::NoOrder),
+                    reason: at("reason").code(&r.get::<_, String>(7)?, UnmatchedReason::parse)?,
                     received_at: ts(r.get(8)?),
                     attached_result_id: r.get(9)?,
                     patient_hint: r
                         .get::<_, Option<String>>(10)?
-                        .and_then(|h| serde_json::from_str(&h).ok()),
+                        .map(|h| at("patient_hint").json(&h))
+                        .transpose()?,
                 })
             })?;
             Ok(rows.collect::<Result<_, _>>()?)
@@ -207,11 +208,13 @@ impl Store {
                  FROM outbox WHERE state IN ('pending', 'failed') ORDER BY id LIMIT ?1",
             )?;
             let rows = stmt.query_map([i64::try_from(limit).unwrap_or(i64::MAX)], |r| {
+                let id: i64 = r.get(0)?;
                 Ok(OutboxItem {
-                    id: r.get(0)?,
+                    id,
                     order_id: r.get(1)?,
                     kind: r.get(2)?,
-                    result_ids: serde_json::from_str(&r.get::<_, String>(3)?).unwrap_or_default(),
+                    result_ids: At::new("outbox", id, "result_ids")
+                        .json(&r.get::<_, String>(3)?)?,
                     created_at: ts(r.get(4)?),
                     state: r.get(5)?,
                     attempts: r.get(6)?,

@@ -6,6 +6,7 @@ use jiff::civil::Date;
 use jiff::Timestamp;
 use rusqlite::{params, Connection, OptionalExtension};
 
+use super::decode::At;
 use super::{ms, ts, Lab};
 use crate::config::TestDef;
 use crate::error::StoreError;
@@ -70,14 +71,16 @@ pub(crate) fn find_specimen(
              JOIN patients p ON p.id = o.patient_id WHERE s.barcode = ?1",
         )?
         .query_row([barcode], |r| {
+            let patient_id = r.get(2)?;
+            let at = |column| At::new("patients", patient_id, column);
             Ok(SpecimenContext {
                 order_id: r.get(0)?,
                 order_cancelled: r.get::<_, String>(1)? == "cancelled",
-                patient_id: r.get(2)?,
+                patient_id,
                 specimen_row_id: r.get(3)?,
                 barcode: barcode.to_owned(),
-                sex: Sex::parse(&r.get::<_, String>(4)?),
-                birth_date: r.get::<_, Option<String>>(5)?.and_then(|b| b.parse().ok()),
+                sex: at("sex").exact(&r.get::<_, String>(4)?, Sex::parse, Sex::code)?,
+                birth_date: at("birth_date").date(r.get(5)?)?,
                 collected_at: r.get::<_, Option<i64>>(6)?.map(ts),
                 received_at: r.get::<_, Option<i64>>(7)?.map(ts),
                 rejected_reason: r.get(8)?,

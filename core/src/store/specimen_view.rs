@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use jiff::Timestamp;
 use rusqlite::{params, Connection, OptionalExtension};
 
-use super::{decode, ts, Lab, Store};
+use super::{review_decode, ts, Lab, Store};
 use crate::config::{LabConfig, TestDef};
 use crate::error::StoreError;
 use crate::lifecycle::ResultState;
@@ -80,7 +80,7 @@ fn result_row(config: &LabConfig, r: &rusqlite::Row<'_>) -> rusqlite::Result<Row
     let id: ResultId = r.get(0)?;
     let test_code: String = r.get(4)?;
     let test = config.test(&test_code);
-    let flags = decode::flags(id, &r.get::<_, String>(10)?)?;
+    let flags = review_decode::flags(id, &r.get::<_, String>(10)?)?;
     let result = ReviewResult {
         id,
         rev: r.get(1)?,
@@ -99,10 +99,10 @@ fn result_row(config: &LabConfig, r: &rusqlite::Row<'_>) -> rusqlite::Result<Row
             .iter()
             .any(|f| matches!(f, Flag::CriticalLow | Flag::CriticalHigh)),
         flags,
-        instrument_flags: decode::strings(id, "instrument_flags", &r.get::<_, String>(11)?)?,
-        checks: decode::checks(id, &r.get::<_, String>(12)?)?,
-        reasons: decode::reasons(id, &r.get::<_, String>(13)?)?,
-        state: decode::state(id, &r.get::<_, String>(14)?)?,
+        instrument_flags: review_decode::strings(id, "instrument_flags", &r.get::<_, String>(11)?)?,
+        checks: review_decode::checks(id, &r.get::<_, String>(12)?)?,
+        reasons: review_decode::reasons(id, &r.get::<_, String>(13)?)?,
+        state: review_decode::state(id, &r.get::<_, String>(14)?)?,
         reported: r.get(15)?,
         corrects: r.get(16)?,
         verified_by: user(r.get(17)?, r.get(18)?),
@@ -212,7 +212,7 @@ pub(super) fn specimen_review(
                     department: r.get(10)?,
                     priority: Priority::parse(&r.get::<_, String>(11)?),
                     status: OrderStatus::parse(&status).ok_or_else(|| {
-                        decode::damaged(
+                        review_decode::damaged(
                             "orders",
                             order_id,
                             "status",
@@ -226,7 +226,7 @@ pub(super) fn specimen_review(
                     his_id: r.get(15)?,
                     name: r.get(16)?,
                     sex: Sex::parse(&r.get::<_, String>(17)?),
-                    birth_date: decode::birth_date(patient_id, r.get(18)?)?,
+                    birth_date: review_decode::birth_date(patient_id, r.get(18)?)?,
                     age_at_collection: None,
                 },
             ))
@@ -393,7 +393,7 @@ pub(super) fn prior_results(
                     at: ts(r.get(2)?),
                     value: r.get(3)?,
                     unit: r.get(4)?,
-                    flags: decode::flags(id, &r.get::<_, String>(5)?)?,
+                    flags: review_decode::flags(id, &r.get::<_, String>(5)?)?,
                 })
             })?
             .collect::<Result<_, _>>()?;

@@ -6,6 +6,7 @@ use rusqlite::{params, OptionalExtension};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+use super::decode::At;
 use super::{audit_log, ms, ts, Store};
 use crate::error::StoreError;
 use crate::model::Actor;
@@ -26,10 +27,11 @@ pub struct ApiToken {
 }
 
 fn token_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ApiToken> {
+    let id = r.get(0)?;
     Ok(ApiToken {
-        id: r.get(0)?,
+        id,
         name: r.get(1)?,
-        scopes: serde_json::from_str(&r.get::<_, String>(2)?).unwrap_or_default(),
+        scopes: At::new("api_tokens", id, "scopes").json(&r.get::<_, String>(2)?)?,
         created_at: ts(r.get(3)?),
         revoked_at: r.get::<_, Option<i64>>(4)?.map(ts),
     })
@@ -57,7 +59,7 @@ impl Store {
                 )
                 .optional()?;
             if active.is_some() {
-                return Err(StoreError::invalid(format!(
+                return Err(StoreError::conflict(format!(
                     "an active token named {name:?} exists; revoke it first"
                 )));
             }

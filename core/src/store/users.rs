@@ -220,7 +220,7 @@ fn insert_user(
         )
         .optional()?;
     if taken.is_some() {
-        return Err(StoreError::invalid(format!(
+        return Err(StoreError::conflict(format!(
             "username {username:?} is taken"
         )));
     }

@@ -13,7 +13,7 @@ use jiff::SignedDuration;
 use rusqlite::types::Value;
 use rusqlite::Connection;
 
-use super::{decode, ts, Lab, Store};
+use super::{review_decode, ts, Lab, Store};
 use crate::config::{LabConfig, ReviewSteps, Section};
 use crate::error::StoreError;
 use crate::model::{
@@ -240,12 +240,17 @@ pub(super) fn worklist(
                 let state: String = r.get(1)?;
                 Ok(Waiting {
                     state: WaitingState::parse(&state).ok_or_else(|| {
-                        decode::damaged("results", id, "state", format!("{state:?} does not wait"))
+                        review_decode::damaged(
+                            "results",
+                            id,
+                            "state",
+                            format!("{state:?} does not wait"),
+                        )
                     })?,
                     test_code: r.get(2)?,
                     instrument: r.get(3)?,
-                    flags: decode::flags(id, &r.get::<_, String>(4)?)?,
-                    reasons: decode::reasons(id, &r.get::<_, String>(5)?)?,
+                    flags: review_decode::flags(id, &r.get::<_, String>(4)?)?,
+                    reasons: review_decode::reasons(id, &r.get::<_, String>(5)?)?,
                     received_ms: r.get(6)?,
                 })
             })?
@@ -316,7 +321,7 @@ fn row(config: &LabConfig, key: Key, waiting: &[Waiting]) -> Result<WorklistRow,
         .collect();
     let tat_minutes = tests.iter().map(|t| t.tat_minutes()).min();
     let received_at = ts(key.received_ms);
-    let birth_date = decode::birth_date(key.patient_id, key.birth_date)?;
+    let birth_date = review_decode::birth_date(key.patient_id, key.birth_date)?;
     let age_at = key.collected_ms.map_or(received_at, ts);
     Ok(WorklistRow {
         specimen_id: key.specimen_id,

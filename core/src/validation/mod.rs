@@ -27,7 +27,7 @@ use crate::config::{ReflexWhen, RuleName, TestDef};
 use crate::model::{ResultId, Sex};
 use crate::value::ParsedValue;
 
-pub use qc::{AssumeInControl, QcState, QcStatus};
+pub use qc::{NoQcRecorded, QcState, QcStatus};
 
 /// The result of one rule on one result.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -187,6 +187,8 @@ pub(crate) const NO_DELTA_RULE: &str = "no delta rule configured";
 pub(crate) const NO_INSTRUMENT_FLAG: &str = "no instrument flag";
 /// The instrument's QC for the test is in control.
 pub(crate) const QC_IN_CONTROL: &str = "QC in control";
+/// No QC is recorded for the instrument and test.
+pub(crate) const NO_QC_RECORDED: &str = "no QC recorded";
 /// The autoverification decision when nothing failed.
 pub const EVERY_RULE_PASSED: &str = "every rule passed";
 
@@ -194,7 +196,7 @@ pub const EVERY_RULE_PASSED: &str = "every rule passed";
 /// and outcome. The store keeps such an outcome as `[rule, outcome]`, without the sentence (most
 /// of a result's ten outcomes: it halves what each result stores), and reads the sentence back
 /// from here. A sentence's wording may be improved; its meaning may never change.
-const STANDARD_DETAILS: [(&str, Outcome, &str); 9] = [
+const STANDARD_DETAILS: [(&str, Outcome, &str); 10] = [
     ("value_present", Outcome::Passed, VALUE_PRESENT),
     ("unit", Outcome::NotApplicable, NO_UNIT_SENT),
     ("specimen_acceptable", Outcome::Passed, SPECIMEN_ACCEPTED),
@@ -207,6 +209,7 @@ const STANDARD_DETAILS: [(&str, Outcome, &str); 9] = [
     ("delta", Outcome::NotApplicable, NO_DELTA_RULE),
     ("instrument_flags", Outcome::Passed, NO_INSTRUMENT_FLAG),
     ("qc", Outcome::Passed, QC_IN_CONTROL),
+    ("qc", Outcome::NotApplicable, NO_QC_RECORDED),
     ("autoverification", Outcome::Passed, EVERY_RULE_PASSED),
 ];
 

@@ -1,6 +1,8 @@
 //! The QC hook: whether quality control is in control for an instrument and test.
 //!
-//! The QC module implements [`QcState`]; until then [`AssumeInControl`] answers "in control".
+//! The QC module implements [`QcState`]; until then [`NoQcRecorded`] answers "no QC recorded"
+//! ([`QcStatus::Unknown`]), so a stored QC check says what was really known and the lab's
+//! `qc_unknown_blocks` decides whether that holds a result.
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -25,13 +27,14 @@ pub trait QcState: Send + Sync {
     fn status(&self, instrument: &str, test: &str, at: Timestamp) -> QcStatus;
 }
 
-/// The default until QC is implemented: every instrument and test is in control.
+/// The default until the QC module lands: no QC is recorded for any instrument and test, so the
+/// QC check is not applicable (or fails, when `qc_unknown_blocks` is set), never passed.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct AssumeInControl;
+pub struct NoQcRecorded;
 
-impl QcState for AssumeInControl {
+impl QcState for NoQcRecorded {
     fn status(&self, _instrument: &str, _test: &str, _at: Timestamp) -> QcStatus {
-        QcStatus::InControl
+        QcStatus::Unknown
     }
 }
 
@@ -46,9 +49,9 @@ pub fn check(status: &QcStatus, unknown_blocks: bool) -> CheckOutcome {
             format!("QC out of control: {why}"),
         ),
         QcStatus::Unknown if unknown_blocks => {
-            CheckOutcome::failed(rule, Some(Flag::QcFailed), "no QC recorded")
+            CheckOutcome::failed(rule, Some(Flag::QcFailed), super::NO_QC_RECORDED)
         }
-        QcStatus::Unknown => CheckOutcome::not_applicable(rule, "no QC recorded"),
+        QcStatus::Unknown => CheckOutcome::not_applicable(rule, super::NO_QC_RECORDED),
     }
 }
 
@@ -69,9 +72,10 @@ mod tests {
         );
         assert_eq!(check(&QcStatus::Unknown, true).outcome, Outcome::Failed);
         let t: Timestamp = "2025-01-01T00:00:00Z".parse().unwrap();
+        // Until the QC module lands nothing is known: never "in control".
         assert_eq!(
-            AssumeInControl.status("DEMO-CHEM", "GLU", t),
-            QcStatus::InControl
+            NoQcRecorded.status("DEMO-CHEM", "GLU", t),
+            QcStatus::Unknown
         );
     }
 }

@@ -6,6 +6,7 @@
 //! orders_listen = "127.0.0.1:2575"    # "" turns the orders listener off
 //! orm_specimen_id = "obr3"            # or "placer"
 //! max_message_bytes = 1048576
+//! allow_from = ["10.0.5.12"]          # peers the orders listener serves; [] (the default): any
 //! sending_application = "LIS"
 //! sending_facility = "LAB"
 //! ack_timeout_ms = 30000
@@ -26,6 +27,8 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use serde::Deserialize;
+
+use crate::transport::allow::AllowFrom;
 
 /// Default address of the orders listener.
 pub const DEFAULT_ORDERS_LISTEN: &str = "127.0.0.1:2575";
@@ -71,6 +74,10 @@ pub struct HisConfig {
     /// Address of the orders listener; empty for none.
     #[serde(default = "default_orders_listen")]
     pub orders_listen: String,
+    /// The peers the orders listener serves (addresses or CIDR ranges); empty: any. Set it to the
+    /// HIS's address when the listener is reachable from the LAN.
+    #[serde(default)]
+    pub allow_from: AllowFrom,
     /// Where an ORM^O01's specimen barcode is read.
     #[serde(default)]
     pub orm_specimen_id: OrmSpecimenId,
@@ -147,6 +154,7 @@ impl Default for HisConfig {
         Self {
             name: default_name(),
             orders_listen: default_orders_listen(),
+            allow_from: AllowFrom::any(),
             orm_specimen_id: OrmSpecimenId::default(),
             max_message_bytes: default_max_message_bytes(),
             sending_application: default_sending_application(),

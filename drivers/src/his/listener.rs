@@ -166,7 +166,7 @@ fn store_refusal(e: &StoreError) -> Refusal {
         StoreError::NotFound { .. } => {
             Refusal::error(error_code::UNKNOWN_KEY, Some(("ORC", 1, 2)), e.to_string())
         }
-        StoreError::Invalid { what } if what.contains("already") => Refusal::error(
+        StoreError::Conflict { .. } => Refusal::error(
             error_code::DUPLICATE_KEY,
             Some(("ORC", 1, 2)),
             e.to_string(),
@@ -361,6 +361,15 @@ pub async fn serve_orders(
             a = listener.accept() => a,
         };
         match accepted {
+            Ok((stream, peer)) if !config.allow_from.allows(peer.ip()) => {
+                metrics.connections_refused.fetch_add(1, Ordering::Relaxed);
+                tracing::warn!(
+                    %peer,
+                    allow_from = %config.allow_from,
+                    "HIS orders connection refused: peer not in allow_from"
+                );
+                drop(stream);
+            }
             Ok((stream, peer)) => {
                 tracing::info!(%peer, "HIS connected for orders");
                 let (store, config, metrics, shutdown) = (
@@ -463,7 +472,9 @@ async fn connection(
                     }
                 }
                 Ok(Some(MllpEvent::Skipped { .. })) => Ok(()),
-                Err(MllpError::MessageTooLong { offset, max_len }) => {
+                Err(MllpError::MessageTooLong {
+                    offset, max_len, ..
+                }) => {
                     let note = format!("oversized message at stream offset {offset} from {peer}");
                     journal_and_refuse(
                         &mut stream,

@@ -27,6 +27,8 @@ pub struct HisMetrics {
     pub orders_errors: AtomicU64,
     /// Order messages answered AR (or unreadable bytes).
     pub orders_rejected: AtomicU64,
+    /// Connections to the orders listener refused (peer not in `allow_from`).
+    pub connections_refused: AtomicU64,
     /// ORU^R01 send attempts.
     pub results_attempts: AtomicU64,
     /// ORU^R01 acknowledged AA.

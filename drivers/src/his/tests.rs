@@ -4,6 +4,7 @@
 //! Waiting is on observable conditions with a deadline (real sockets, small configured delays);
 //! expected bytes and fields are written from HL7 v2.5.1 and the default lab catalog.
 
+use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -24,6 +25,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::listener::handle_message;
 use super::*;
+use crate::transport::allow::AllowFrom;
 
 pub(super) fn store() -> Arc<Store> {
     Arc::new(Store::open_in_memory(LabConfig::embedded_default().unwrap()).unwrap())
@@ -647,10 +649,88 @@ fn config_defaults_and_the_embedded_his_section() {
     let mut t = toml::Table::new();
     t.insert("orders_listn".into(), toml::Value::String("x".into()));
     assert!(HisConfig::from_table(Some(&t)).is_err());
+    // allow_from: addresses or CIDR ranges; a bad entry names the key.
+    let mut t = toml::Table::new();
+    t.insert(
+        "allow_from".into(),
+        toml::Value::Array(vec!["10.0.5.0/24".into()]),
+    );
+    let c = HisConfig::from_table(Some(&t)).unwrap();
+    assert!(c.allow_from.allows("10.0.5.9".parse().unwrap()));
+    assert!(!c.allow_from.allows("10.0.6.9".parse().unwrap()));
+    t.insert("allow_from".into(), toml::Value::Array(vec!["his".into()]));
+    let err = HisConfig::from_table(Some(&t)).unwrap_err().to_string();
+    assert!(
+        err.starts_with("[his] allow_from: \"his\" is not an IP address or CIDR range"),
+        "{err}"
+    );
     // Backoff doubles from the initial delay up to the maximum.
     let c = config("x");
     assert_eq!(c.backoff(1), Duration::from_millis(30));
     assert_eq!(c.backoff(2), Duration::from_millis(60));
     assert_eq!(c.backoff(3), Duration::from_millis(100));
     assert_eq!(c.backoff(60), Duration::from_millis(100));
+}
+
+/// Connects to `addr` from the local address `from` (127.0.0.2 is loopback too on Linux).
+async fn connect_from(from: &str, addr: SocketAddr) -> TcpStream {
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind(format!("{from}:0").parse().unwrap()).unwrap();
+    socket.connect(addr).await.unwrap()
+}
+
+#[tokio::test]
+async fn the_orders_listener_serves_allowed_peers_only() {
+    let s = store();
+    let mut config = config("127.0.0.1:9");
+    config.allow_from = AllowFrom::try_from(vec!["127.0.0.1".to_owned()]).unwrap();
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let metrics = Arc::new(HisMetrics::new());
+    let shutdown = CancellationToken::new();
+    tokio::spawn(listener::serve_orders(
+        listener,
+        s.clone(),
+        Arc::new(config),
+        metrics.clone(),
+        shutdown.clone(),
+    ));
+    // From 127.0.0.2: closed before a byte is read, counted, nothing journaled.
+    let mut intruder = connect_from("127.0.0.2", addr).await;
+    let _ = intruder.write_all(&mllp::encode(b"MSH|^~\\&|X")).await;
+    let mut rest = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(10), intruder.read_to_end(&mut rest))
+        .await
+        .expect("the refused connection is closed");
+    assert!(read.is_err() || rest.is_empty(), "{rest:?}");
+    until(|| {
+        metrics
+            .connections_refused
+            .load(std::sync::atomic::Ordering::Relaxed)
+            == 1
+    })
+    .await;
+    // From 127.0.0.1: served (bytes that are no HL7 message are journaled and answered).
+    let mut his = connect_from("127.0.0.1", addr).await;
+    his.write_all(&mllp::encode(b"not hl7")).await.unwrap();
+    let mut buf = BytesMut::new();
+    let mut decoder = MllpDecoder::new(1 << 20);
+    let answer = loop {
+        if let Ok(Some(MllpEvent::Message { payload, .. })) = decoder.decode(&mut buf) {
+            break payload;
+        }
+        let n = tokio::time::timeout(Duration::from_secs(10), his.read_buf(&mut buf))
+            .await
+            .expect("the allowed peer is answered")
+            .unwrap();
+        assert!(n > 0, "closed without an answer");
+    };
+    assert!(segment_field(&answer, "MSA", 1).starts_with('A'));
+    assert_eq!(
+        metrics
+            .connections_refused
+            .load(std::sync::atomic::Ordering::Relaxed),
+        1
+    );
+    shutdown.cancel();
 }

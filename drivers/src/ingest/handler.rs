@@ -10,6 +10,7 @@
 //! | unparseable or incomplete message | raw bytes journaled with the error | ACK: the frames were valid and the bytes are kept; a NAK would make the analyzer loop forever. The error is in the log and the link state. | AE + ERR 100 (parse error) |
 //! | message type the LIS does not process | journaled | (ASTM: stored as other) ACK | AR + ERR 200 |
 //! | host query | journaled as a query | ACK, then the answer after EOT | the answer (RSP^K11, ACK + OML^O33, QCK^Q02 + DSR^Q03) |
+//! | message longer than the link's `max_message_len` | what arrived (at most the limit plus one frame or read) journaled raw with the reason | the frame that crossed it NAKed, the line neutral, later frames ignored until EOT | AE + ERR 207; the first `max_message_len` bytes journaled raw with the reason, the rest skipped |
 //! | the journal itself failed | nothing | NAK | AE |
 
 use std::sync::Arc;
@@ -230,6 +231,18 @@ impl LabLink {
         }
     }
 
+    /// An HL7 message longer than the link's maximum: its first `max_len` bytes are journaled with
+    /// the reason and the analyzer gets AE (see the module table). Blocking.
+    pub fn process_hl7_too_long(&self, offset: u64, max_len: usize, head: &[u8]) -> MllpVerdict {
+        let error = format!(
+            "HL7 message at stream offset {offset} longer than the link's max_message_len of \
+             {max_len} bytes: not read; its first {max_len} bytes are journaled, the rest was skipped"
+        );
+        self.problem(&error);
+        self.journal_raw(Protocol::Hl7, head, &error);
+        self.nack(&sniff_peer(head), AckCode::ApplicationError, 207, &error)
+    }
+
     fn hl7_ack(&self, peer: &Peer, code: AckCode, error: Option<ErrorDetail>) -> Vec<u8> {
         let version = &peer.hl7.version;
         let v24 = !(version.starts_with("2.1")
@@ -322,6 +335,18 @@ where
                 });
                 Handling::Done
             }
+            AstmEvent::TooLong { text, limit } => {
+                let reason = format!(
+                    "message longer than the link's max_message_len of {limit} bytes: given up after {} bytes (frame NAKed), raw bytes so far journaled",
+                    text.len()
+                );
+                lab.problem(&reason);
+                let lab = lab.clone();
+                tokio::task::spawn_blocking(move || {
+                    lab.journal_raw(Protocol::Astm, &text, &reason)
+                });
+                Handling::Done
+            }
             AstmEvent::SendFailed { attempts } => {
                 lab.problem(&format!(
                     "the analyzer did not accept a message from the LIS after {attempts} attempts; kept for the next connection"
@@ -375,11 +400,17 @@ where
                 ));
                 Handling::Done
             }
-            MllpEvent::TooLong { offset, max_len } => {
-                lab.problem(&format!(
-                    "MLLP message at stream offset {offset} longer than {max_len} bytes, dropped"
-                ));
-                Handling::Done
+            MllpEvent::TooLong {
+                offset,
+                max_len,
+                head,
+            } => {
+                let lab = lab.clone();
+                let fallback = MllpVerdict::default();
+                Handling::blocking(
+                    move || lab.process_hl7_too_long(offset, max_len, &head),
+                    fallback,
+                )
             }
             MllpEvent::TimedOut => {
                 lab.problem("MLLP block left unfinished by the analyzer, given up");

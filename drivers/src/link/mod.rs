@@ -63,6 +63,12 @@ pub trait LinkMachine: Send + 'static {
     fn poll_timeout(&self) -> Option<Instant>;
     /// The next event.
     fn poll_event(&mut self) -> Option<Self::Event>;
+    /// Bytes of input the machine holds unprocessed until a verdict comes (an E1381 sender that
+    /// does not wait for replies). While this is at [`LinkOptions::max_held_input`] the task stops
+    /// reading, so TCP or serial flow control pushes back on the analyzer.
+    fn held_input(&self) -> usize {
+        0
+    }
 }
 
 /// What the link task needs to know of a machine's event: which status counter it moves.

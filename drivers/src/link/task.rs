@@ -30,6 +30,10 @@ pub struct LinkOptions {
     pub trace_idle_flush: Duration,
     /// While this many verdicts are pending, the task stops reading from the analyzer (backpressure).
     pub max_pending: usize,
+    /// While the machine holds this many bytes of input waiting for a verdict
+    /// ([`LinkMachine::held_input`]), the task stops reading from the analyzer (backpressure in
+    /// bytes; one read of at most `read_buffer` bytes may go past it).
+    pub max_held_input: usize,
 }
 
 impl Default for LinkOptions {
@@ -40,6 +44,7 @@ impl Default for LinkOptions {
             read_buffer: 4096,
             trace_idle_flush: Duration::from_secs(1),
             max_pending: 16,
+            max_held_input: 256 * 1024,
         }
     }
 }
@@ -238,7 +243,9 @@ where
                 flush_at = Some(Instant::now() + self.options.trace_idle_flush);
             }
             let deadline = machine.poll_timeout().map(Instant::from_std);
-            let reading = shutdown_by.is_none() && pending.len() < self.options.max_pending;
+            let reading = shutdown_by.is_none()
+                && pending.len() < self.options.max_pending
+                && machine.held_input() < self.options.max_held_input;
             let taking_outbound = shutdown_by.is_none() && self.outbox_open;
 
             tokio::select! {

@@ -494,6 +494,51 @@ async fn tcp_server_keep_policy_refuses_a_second_connection() {
     h.task.await.unwrap();
 }
 
+/// A TCP server link with `allow_from`: a peer outside it (127.0.0.2, loopback too on Linux) is
+/// closed and counted; the analyzer's own address is served.
+#[tokio::test]
+async fn tcp_server_allow_from_refuses_other_peers() {
+    let allow =
+        crate::transport::allow::AllowFrom::try_from(vec!["127.0.0.1/32".to_owned()]).unwrap();
+    let server = TcpServerTransport::bind("127.0.0.1:0", ConnectionPolicy::Replace)
+        .await
+        .unwrap()
+        .with_allow_from(allow);
+    let addr = server.local_addr();
+    let status_of_refusals = LinkStatusHandle::detached("c311");
+    let mut server = server;
+    server.report_refusals_to(status_of_refusals.clone());
+    let (h, stored) = start_tcp(server);
+    let connect_from = |from: &'static str| async move {
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.bind(format!("{from}:0").parse().unwrap()).unwrap();
+        socket.connect(addr).await.unwrap()
+    };
+    let mut intruder = connect_from("127.0.0.2").await;
+    let _ = intruder.write_all(b"R|1|intruder\n").await;
+    let mut rest = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(10), intruder.read_to_end(&mut rest))
+        .await
+        .expect("the refused connection is closed");
+    assert!(read.is_err() || rest.is_empty(), "{rest:?}");
+    wait_for(|| status_of_refusals.snapshot().counters.errors == 1).await;
+    let (_, error) = status_of_refusals.snapshot().last_error.unwrap();
+    assert!(
+        error.starts_with("connection from 127.0.0.2:")
+            && error.ends_with("refused: not in allow_from (127.0.0.1/32)"),
+        "{error}"
+    );
+    // The link never saw the intruder: still listening, nothing read or stored.
+    assert_eq!(h.status.snapshot().state, LinkState::Listening);
+    assert_eq!(h.status.snapshot().counters.bytes_in, 0);
+    let mut analyzer = connect_from("127.0.0.1").await;
+    analyzer.write_all(b"R|1|whole\n").await.unwrap();
+    assert_eq!(read_n(&mut analyzer, 4).await, "ACK\n");
+    assert_eq!(*stored.lock().unwrap(), ["R|1|whole"]);
+    h.shutdown.cancel();
+    h.task.await.unwrap();
+}
+
 /// A TCP client link: the analyzer is not listening yet; the link retries with backoff, connects
 /// when it is, and connects again after the analyzer closes the connection.
 #[tokio::test]

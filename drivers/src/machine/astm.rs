@@ -29,6 +29,14 @@ pub enum AstmEvent {
         /// The records received so far.
         text: Vec<u8>,
     },
+    /// A message grew past the link's `max_message_len` and was given up (its frame NAKed, the
+    /// line neutral); its text so far (at most the limit plus one frame) is here for the journal.
+    TooLong {
+        /// The records received so far.
+        text: Vec<u8>,
+        /// The limit it crossed, in bytes.
+        limit: usize,
+    },
     /// The analyzer accepted a whole message from the LIS.
     Sent,
     /// A message from the LIS failed every attempt; it is kept for the next connection.
@@ -153,6 +161,17 @@ impl AstmFramedMachine {
         }
     }
 
+    /// The same machine giving up any received message longer than `max_message_len` bytes
+    /// ([`AstmEvent::TooLong`]). Call before the machine is used.
+    pub fn with_max_message_len(mut self, max_message_len: usize) -> Self {
+        let config = LinkConfig {
+            max_message_len,
+            ..self.link.config().clone()
+        };
+        self.link = e1381::Link::new(self.link.role(), config);
+        self
+    }
+
     /// The E1381 link's own counters.
     pub fn counters(&self) -> e1381::LinkCounters {
         self.link.counters()
@@ -194,6 +213,9 @@ impl AstmFramedMachine {
                 }
                 E1381Event::IncompleteMessageDiscarded { text, .. } => {
                     AstmEvent::Discarded { text }
+                }
+                E1381Event::MessageTooLong { text, limit, .. } => {
+                    AstmEvent::TooLong { text, limit }
                 }
                 E1381Event::MessageSent { id } => {
                     self.unsent.remove(&id);
@@ -259,6 +281,10 @@ impl LinkMachine for AstmFramedMachine {
     fn poll_event(&mut self) -> Option<AstmEvent> {
         self.pump();
         self.events.pop_front()
+    }
+
+    fn held_input(&self) -> usize {
+        self.link.held_len()
     }
 }
 

@@ -34,12 +34,15 @@ pub enum MllpEvent {
         /// How many bytes.
         len: usize,
     },
-    /// A block grew past the maximum; its bytes are dropped until the next `<VT>`.
+    /// A block grew past the maximum; its first `max_len` bytes are here, the rest is dropped
+    /// until the next `<VT>`. Always answer with a verdict (the AE).
     TooLong {
         /// Stream offset of its `<VT>`.
         offset: u64,
         /// The maximum.
         max_len: usize,
+        /// Its first `max_len` bytes, to journal.
+        head: Bytes,
     },
     /// A block stayed unfinished for [`BLOCK_TIMEOUT`] and was given up.
     TimedOut,
@@ -109,9 +112,16 @@ impl MllpMachine {
             }
             Ok(Some(Decoded::Skipped { .. })) => true,
             Ok(None) => false,
-            Err(MllpError::MessageTooLong { offset, max_len }) => {
-                self.events
-                    .push_back(MllpEvent::TooLong { offset, max_len });
+            Err(MllpError::MessageTooLong {
+                offset,
+                max_len,
+                head,
+            }) => {
+                self.events.push_back(MllpEvent::TooLong {
+                    offset,
+                    max_len,
+                    head,
+                });
                 true
             }
         }

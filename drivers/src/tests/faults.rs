@@ -12,17 +12,17 @@ use crate::profile::Framing;
 use crate::simulator::session::{AstmInstrument, MllpAnalyzer};
 use crate::simulator::Delivery;
 
-const ENQ: u8 = 0x05;
-const ACK: u8 = 0x06;
-const NAK: u8 = 0x15;
-const EOT: u8 = 0x04;
+pub(super) const ENQ: u8 = 0x05;
+pub(super) const ACK: u8 = 0x06;
+pub(super) const NAK: u8 = 0x15;
+pub(super) const EOT: u8 = 0x04;
 const STX: u8 = 0x02;
 const ETX: u8 = 0x03;
 const ETB: u8 = 0x17;
 
 /// One E1381 frame: STX, frame number, text, ETX or ETB, checksum (sum of the bytes from the frame
 /// number through ETX/ETB, modulo 256, two upper-case hex digits), CR LF [LIS1-A §6.3.1, §6.3.3].
-fn frame(n: u8, text: &str, last: bool) -> Vec<u8> {
+pub(super) fn frame(n: u8, text: &str, last: bool) -> Vec<u8> {
     let mut body = vec![b'0' + n % 8];
     body.extend_from_slice(text.as_bytes());
     body.push(if last { ETX } else { ETB });
@@ -33,19 +33,19 @@ fn frame(n: u8, text: &str, last: bool) -> Vec<u8> {
     out
 }
 
-const MESSAGE: &str = "H|\\^&|||DEMO\rP|1\rO|1|F100\rR|1|^^^GLU|5.4|mmol/L||N||F\rR|2|^^^CREA|88|umol/L||N||F\rL|1|N\r";
+pub(super) const MESSAGE: &str = "H|\\^&|||DEMO\rP|1\rO|1|F100\rR|1|^^^GLU|5.4|mmol/L||N||F\rR|2|^^^CREA|88|umol/L||N||F\rL|1|N\r";
 const FIRST_HALF: &str = "H|\\^&|||DEMO\rP|1\rO|1|F100\r";
 const SECOND_HALF: &str = "R|1|^^^GLU|5.4|mmol/L||N||F\rR|2|^^^CREA|88|umol/L||N||F\rL|1|N\r";
 
 /// The stored rows of MESSAGE.
-fn expected() -> Vec<(String, String, String, String)> {
+pub(super) fn expected() -> Vec<(String, String, String, String)> {
     vec![
         ("F100".into(), "CREA".into(), "88".into(), "umol/L".into()),
         ("F100".into(), "GLU".into(), "5.4".into(), "mmol/L".into()),
     ]
 }
 
-async fn read_byte(io: &mut DuplexStream) -> u8 {
+pub(super) async fn read_byte(io: &mut DuplexStream) -> u8 {
     let mut b = [0u8; 1];
     tokio::time::timeout(Duration::from_secs(600), io.read_exact(&mut b))
         .await
@@ -54,12 +54,12 @@ async fn read_byte(io: &mut DuplexStream) -> u8 {
     b[0]
 }
 
-async fn write(io: &mut DuplexStream, bytes: &[u8]) {
+pub(super) async fn write(io: &mut DuplexStream, bytes: &[u8]) {
     io.write_all(bytes).await.unwrap();
 }
 
 /// Sends MESSAGE in two frames and EOT, expecting ACK for each.
-async fn send_whole(io: &mut DuplexStream) {
+pub(super) async fn send_whole(io: &mut DuplexStream) {
     write(io, &[ENQ]).await;
     assert_eq!(read_byte(io).await, ACK);
     write(io, &frame(1, FIRST_HALF, false)).await;
@@ -70,7 +70,7 @@ async fn send_whole(io: &mut DuplexStream) {
 }
 
 /// Waits until the store holds `n` unmatched rows (stores run on the blocking pool).
-async fn wait_rows(lis: &Lis, n: usize) {
+pub(super) async fn wait_rows(lis: &Lis, n: usize) {
     for _ in 0..200 {
         if lis.unmatched().len() >= n {
             return;
@@ -265,7 +265,7 @@ async fn raw_records_without_e1381_are_stored() {
     lis.stop().await;
 }
 
-const ORU: &str = "MSH|^~\\&|ANALYZER||LIS||20250301080000||ORU^R01^ORU_R01|M1|P|2.5.1\rPID|1||P1\rOBR|1||H200|ALL\rOBX|1|NM|WBC^WBC||7.2|10*9/L||N|||F\r";
+pub(super) const ORU: &str = "MSH|^~\\&|ANALYZER||LIS||20250301080000||ORU^R01^ORU_R01|M1|P|2.5.1\rPID|1||P1\rOBR|1||H200|ALL\rOBX|1|NM|WBC^WBC||7.2|10*9/L||N|||F\r";
 
 #[tokio::test]
 async fn mllp_junk_is_reported_and_bad_hl7_gets_ae_with_the_bytes_kept() {

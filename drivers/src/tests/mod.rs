@@ -2,6 +2,7 @@
 //! into an in-memory core store with a test lab (the default lab plus one instrument per shipped
 //! profile). Traces come from the shared corpus where there is one.
 
+mod bounds;
 mod faults;
 mod profiles;
 mod queries;
@@ -165,6 +166,16 @@ impl Lis {
 
     /// Starts the link of `instrument` with `profile`.
     pub(crate) fn start_with(instrument: &str, profile: Arc<Profile>) -> Self {
+        Self::start_limited(instrument, profile, 1 << 20)
+    }
+
+    /// Starts the link of `instrument` with `profile`, giving up messages longer than
+    /// `max_message_len` bytes.
+    pub(crate) fn start_limited(
+        instrument: &str,
+        profile: Arc<Profile>,
+        max_message_len: usize,
+    ) -> Self {
         let store = Arc::new(Store::open_in_memory(lab_config()).unwrap());
         let status = LinkStatusHandle::detached(instrument);
         let (pipes, incoming) = mpsc::channel(4);
@@ -189,7 +200,10 @@ impl Lis {
                     Link::new(
                         instrument,
                         transport,
-                        move || AstmFramedMachine::with_format(frame, 64_000, frame_format),
+                        move || {
+                            AstmFramedMachine::with_format(frame, 64_000, frame_format)
+                                .with_max_message_len(max_message_len)
+                        },
                         AstmHandler(lab),
                         status.clone(),
                         rx,
@@ -205,7 +219,7 @@ impl Lis {
                     Link::new(
                         instrument,
                         transport,
-                        || AstmRawMachine::new(1 << 20),
+                        move || AstmRawMachine::new(max_message_len),
                         AstmHandler(lab),
                         status.clone(),
                         rx,
@@ -220,7 +234,7 @@ impl Lis {
                     Link::new(
                         instrument,
                         transport,
-                        || MllpMachine::new(1 << 20),
+                        move || MllpMachine::new(max_message_len),
                         MllpHandler(lab),
                         status.clone(),
                         rx,

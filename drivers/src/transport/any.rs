@@ -36,8 +36,11 @@ impl AnyTransport {
                 address,
                 port,
                 on_new_connection,
+                allow_from,
             } => Self::TcpServer(
-                TcpServerTransport::bind((address.as_str(), *port), *on_new_connection).await?,
+                TcpServerTransport::bind((address.as_str(), *port), *on_new_connection)
+                    .await?
+                    .with_allow_from(allow_from.clone()),
             ),
             TransportConfig::TcpClient {
                 address,
@@ -174,6 +177,7 @@ mod tests {
             address: "127.0.0.1".to_owned(),
             port: 0,
             on_new_connection: ConnectionPolicy::Replace,
+            allow_from: crate::transport::allow::AllowFrom::any(),
         };
         let mut t = AnyTransport::open(&config).await.unwrap();
         let AnyTransport::TcpServer(server) = &t else {
@@ -200,6 +204,7 @@ mod tests {
             address: "127.0.0.1".to_owned(),
             port: taken.local_addr().unwrap().port(),
             on_new_connection: ConnectionPolicy::Replace,
+            allow_from: crate::transport::allow::AllowFrom::any(),
         };
         let err = AnyTransport::open(&config).await.unwrap_err();
         assert_eq!(err.kind(), io::ErrorKind::AddrInUse);

@@ -8,6 +8,7 @@
 //! - [`tcp::TcpClientTransport`]: the LIS connects to the analyzer, reconnecting with [`Backoff`].
 //! - [`serial::SerialTransport`]: an RS-232 port opened through tokio-serial.
 
+pub mod allow;
 pub mod any;
 pub mod serial;
 pub mod tcp;

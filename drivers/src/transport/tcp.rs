@@ -7,8 +7,9 @@ use std::time::Duration;
 use serde::Deserialize;
 use tokio::net::{TcpListener, TcpStream, ToSocketAddrs};
 
+use super::allow::AllowFrom;
 use super::{Backoff, Connection, Retry, Transport};
-use crate::link::LinkState;
+use crate::link::{LinkState, LinkStatusHandle};
 
 /// What a TCP server link does when the analyzer connects again while a connection is open.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
@@ -29,6 +30,9 @@ pub struct TcpServerTransport {
     listener: TcpListener,
     local: SocketAddr,
     policy: ConnectionPolicy,
+    allow: AllowFrom,
+    /// Where refused peers are counted (the link's errors counter and last error).
+    status: Option<LinkStatusHandle>,
 }
 
 impl TcpServerTransport {
@@ -43,7 +47,21 @@ impl TcpServerTransport {
             listener,
             local,
             policy,
+            allow: AllowFrom::any(),
+            status: None,
         })
+    }
+
+    /// Serves only peers in `allow`; any other is logged, counted and closed at once, so a host
+    /// that reaches the port cannot take the analyzer's place.
+    pub fn with_allow_from(mut self, allow: AllowFrom) -> Self {
+        self.allow = allow;
+        self
+    }
+
+    /// Counts refused peers in `status` (its errors counter, with the peer as its last error).
+    pub fn report_refusals_to(&mut self, status: LinkStatusHandle) {
+        self.status = Some(status);
     }
 
     /// The address actually bound (useful after binding port 0).
@@ -51,8 +69,23 @@ impl TcpServerTransport {
         self.local
     }
 
+    /// The next connection from an allowed peer.
     async fn accept(&self) -> io::Result<Connection<TcpStream>> {
-        let (io, peer) = self.listener.accept().await?;
+        let (io, peer) = loop {
+            let (io, peer) = self.listener.accept().await?;
+            if self.allow.allows(peer.ip()) {
+                break (io, peer);
+            }
+            let text = format!(
+                "connection from {peer} refused: not in allow_from ({})",
+                self.allow
+            );
+            tracing::warn!(listen = %self.local, %peer, "{text}");
+            if let Some(status) = &self.status {
+                status.report_error(text);
+            }
+            drop(io);
+        };
         // Link protocols exchange single control characters (ACK, NAK): do not let Nagle hold them.
         io.set_nodelay(true)?;
         Ok(Connection {

@@ -11,6 +11,10 @@
 //! the frame and the message is delivered again). Frames that finish no message are ACKed at once.
 //! Delivery is therefore *at least once*: a message whose ACK is lost, or whose storage took longer
 //! than the sender's 15 s reply timer, is sent again in full by the instrument and delivered again.
+//!
+//! **Bounds.** A received message longer than [`LinkConfig::max_message_len`] is given up (its last
+//! frame NAKed, its text handed out as [`LinkEvent::MessageTooLong`], the line neutral), so a sender
+//! that streams intermediate frames without end cannot grow memory or keep the transfer alive.
 
 mod event;
 mod receive;
@@ -72,7 +76,16 @@ pub struct LinkConfig {
     /// checksum) a message is sent as one frame, and received frames are neither numbered nor
     /// checked, so none is NAKed or told apart as a retransmission.
     pub frame_format: FrameFormat,
+    /// Longest received message (its record text) the link assembles. A frame that takes the open
+    /// message past it is NAKed, the message so far is handed out as
+    /// [`LinkEvent::MessageTooLong`] and the line returns to neutral: a sender streaming
+    /// intermediate frames without end cannot make the link hold more than this plus one frame.
+    /// LIS1-A sets no limit; default [`DEFAULT_MAX_MESSAGE_LEN`]. At least 64.
+    pub max_message_len: usize,
 }
+
+/// Default longest received message: 16 MiB, room for result messages carrying histogram images.
+pub const DEFAULT_MAX_MESSAGE_LEN: usize = 16 << 20;
 
 impl Default for LinkConfig {
     fn default() -> Self {
@@ -83,6 +96,7 @@ impl Default for LinkConfig {
             retry_delay: BUSY_BACKOFF,
             strict_first_frame_number: true,
             frame_format: FrameFormat::Standard,
+            max_message_len: DEFAULT_MAX_MESSAGE_LEN,
         }
     }
 }
@@ -150,6 +164,8 @@ pub struct Link {
     interrupt_wanted: bool,
     /// Input that arrived while a reply waited for the driver (see `replay_held`).
     held: VecDeque<Result<Decoded, FrameError>>,
+    /// Bytes of the input in `held`, as it was on the line.
+    held_bytes: usize,
 }
 
 impl Link {
@@ -163,6 +179,7 @@ impl Link {
                 .max_receive_frame_len
                 .clamp(frame::MIN_FRAME_LEN, MAX_FRAME_LEN),
             max_send_attempts: config.max_send_attempts.max(1),
+            max_message_len: config.max_message_len.max(64),
             ..config
         };
         Self {
@@ -182,12 +199,18 @@ impl Link {
             busy: false,
             interrupt_wanted: false,
             held: VecDeque::new(),
+            held_bytes: 0,
         }
     }
 
     /// This link's role.
     pub fn role(&self) -> Role {
         self.role
+    }
+
+    /// The settings in force (clamped as [`Link::new`] clamps them).
+    pub fn config(&self) -> &LinkConfig {
+        &self.config
     }
 
     /// A summary of the current state.
@@ -204,6 +227,13 @@ impl Link {
     /// Running totals.
     pub fn counters(&self) -> LinkCounters {
         self.counters
+    }
+
+    /// Bytes of input held, unanswered, while a reply waits for the driver (frames from a sender
+    /// that does not wait for replies). The link holds whatever it is given; the driver bounds it
+    /// by not reading while this is above its limit, so that flow control pushes back on the sender.
+    pub fn held_len(&self) -> usize {
+        self.held_bytes
     }
 
     /// Messages queued and not yet fully sent (the one being sent included).
@@ -574,6 +604,7 @@ impl Link {
                 })
             ) =>
             {
+                self.held_bytes += held_len(&token);
                 self.held.push_back(token);
                 state
             }
@@ -624,6 +655,16 @@ impl Link {
                 );
             }
         }
+    }
+}
+
+/// Bytes a held token took on the line.
+fn held_len(token: &Result<Decoded, FrameError>) -> usize {
+    match token {
+        Ok(Decoded::Frame(f)) => f.frame.text.len() + frame::FRAME_OVERHEAD,
+        Ok(Decoded::Control { .. }) => 1,
+        Ok(Decoded::Outside { bytes, .. }) => bytes.len(),
+        Err(e) => usize::try_from(unreadable_len(e)).unwrap_or(usize::MAX),
     }
 }
 

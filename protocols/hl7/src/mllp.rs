@@ -61,6 +61,9 @@ pub enum MllpError {
         offset: u64,
         /// The configured maximum.
         max_len: usize,
+        /// The message's first `max_len` bytes (after the `<VT>`), to be kept with the error: the
+        /// rest is dropped. The same however the stream was split.
+        head: Bytes,
     },
 }
 
@@ -212,14 +215,17 @@ impl MllpDecoder {
             .get(1..)
             .and_then(|b| memchr(START_BLOCK, b))
             .map_or(buf.len(), |i| i + 1);
-        let _ = self.take(buf, cut);
+        let (_, dropped) = self.take(buf, cut);
         self.state = State::Discarding {
             offset,
             dropped: cut as u64,
         };
+        // The size check fired with more than `max_len` bytes after the start block in `buf`.
+        let head = dropped.slice(1.min(cut)..(1 + self.max_len).min(cut));
         MllpError::MessageTooLong {
             offset,
             max_len: self.max_len,
+            head,
         }
     }
 

@@ -61,8 +61,9 @@ fn standard_check_sentences_are_stored_once_and_read_back_whole() {
         .unwrap();
     let id = result_ids(&out)[0];
     // ALT in the default lab: measurement range 4-1000 U/L, adult male range <= 41 U/L, no
-    // critical limits, no delta rule; the observation carries no unit. Only the two outcomes
-    // that compared the value keep a sentence of their own.
+    // critical limits, no delta rule; the observation carries no unit; no QC is recorded (the QC
+    // rule does not apply, `qc_unknown_blocks = false`). Only the two outcomes that compared the
+    // value keep a sentence of their own.
     let stored: String = s
         .read(|conn, _| {
             Ok(
@@ -80,7 +81,7 @@ fn standard_check_sentences_are_stored_once_and_read_back_whole() {
             r#"["measurement_range","passed","25 within the measurement range"],"#,
             r#"["reference_range","passed","25 within ≤41 (M, 6570+ days)"],"#,
             r#"["critical","not_applicable"],["delta","not_applicable"],"#,
-            r#"["instrument_flags","passed"],["qc","passed"],["autoverification","passed"]]"#
+            r#"["instrument_flags","passed"],["qc","not_applicable"],["autoverification","passed"]]"#
         )
     );
     let read: Vec<(String, Outcome, String)> = s
@@ -111,7 +112,7 @@ fn standard_check_sentences_are_stored_once_and_read_back_whole() {
         ),
         ("delta", Outcome::NotApplicable, "no delta rule configured"),
         ("instrument_flags", Outcome::Passed, "no instrument flag"),
-        ("qc", Outcome::Passed, "QC in control"),
+        ("qc", Outcome::NotApplicable, "no QC recorded"),
         ("autoverification", Outcome::Passed, "every rule passed"),
     ];
     assert_eq!(
@@ -153,7 +154,7 @@ fn checks_stored_before_the_compact_form_read_the_same() {
                     r#"["critical","not_applicable","no critical limits configured"],"#,
                     r#"["delta","not_applicable","no delta rule configured"],"#,
                     r#"["instrument_flags","passed","no instrument flag"],"#,
-                    r#"["qc","passed","QC in control"],"#,
+                    r#"["qc","not_applicable","no QC recorded"],"#,
                     r#"["autoverification","passed","every rule passed"],"#,
                     r#"["future_rule","postponed"]]"#
                 )
@@ -209,7 +210,7 @@ fn flagged_result_waits_with_every_reason_and_check_rows() {
             ("critical", Outcome::Failed),
             ("delta", Outcome::NotApplicable),
             ("instrument_flags", Outcome::Passed),
-            ("qc", Outcome::Passed),
+            ("qc", Outcome::NotApplicable),
             ("autoverification", Outcome::Failed),
         ]
     );
@@ -672,6 +673,60 @@ fn qc_out_of_control_holds_results() {
         panic!()
     };
     assert!(matches!(observations[0], StoredObservation::Qc(_)));
+}
+
+#[test]
+fn with_no_qc_recorded_the_lab_setting_decides_whether_a_result_waits() {
+    // No QC module is installed: the store knows no QC for any test. GLU 5.0 mmol/L is within
+    // the default lab's 3.9–6.4 and its measurement range, so the QC rule alone decides.
+    let qc_of = |s: &Store, id| {
+        let r = s.result_with_checks(id).unwrap();
+        let qc = r.checks.iter().find(|c| c.rule == "qc").cloned().unwrap();
+        (r.result.state, qc.outcome, qc.detail, r.reasons)
+    };
+    let s = store();
+    s.place_order(adult("Q0", "SQ0", &["GLU"]), &SYSTEM)
+        .unwrap();
+    let out = s
+        .ingest(message(
+            "DEMO-CHEM",
+            "c",
+            "q0",
+            vec![obs("SQ0", "GLU", "5.0")],
+        ))
+        .unwrap();
+    assert_eq!(
+        qc_of(&s, result_ids(&out)[0]),
+        (
+            ResultState::Released,
+            Outcome::NotApplicable,
+            "no QC recorded".to_owned(),
+            vec![]
+        )
+    );
+
+    let mut config = lab();
+    config.autoverification.qc_unknown_blocks = true;
+    let s = Store::open_in_memory(config).unwrap();
+    s.place_order(adult("Q0", "SQ0", &["GLU"]), &SYSTEM)
+        .unwrap();
+    let out = s
+        .ingest(message(
+            "DEMO-CHEM",
+            "c",
+            "q0",
+            vec![obs("SQ0", "GLU", "5.0")],
+        ))
+        .unwrap();
+    assert_eq!(
+        qc_of(&s, result_ids(&out)[0]),
+        (
+            ResultState::PendingReview,
+            Outcome::Failed,
+            "no QC recorded".to_owned(),
+            vec!["qc: no QC recorded".to_owned()]
+        )
+    );
 }
 
 #[test]

@@ -3,6 +3,7 @@
 
 mod bulk;
 mod changes;
+mod corrupt;
 mod ingest;
 mod lifecycle;
 mod plans;

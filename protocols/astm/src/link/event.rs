@@ -92,6 +92,9 @@ pub enum DiagnosticKind {
     UnansweredDelivery,
     /// The driver could not store a message; its last frame was NAKed so the sender repeats it.
     MessageRejected,
+    /// A message grew past the configured maximum and was given up (see
+    /// [`LinkEvent::MessageTooLong`]).
+    MessageTooLong,
 }
 
 /// A diagnostic: something odd the link coped with.
@@ -121,6 +124,17 @@ pub enum LinkEvent {
         text: Vec<u8>,
         /// Offset of the STX of the frame holding its first record.
         first_frame_offset: u64,
+    },
+    /// A frame took the open message past [`crate::link::LinkConfig::max_message_len`]: the frame
+    /// was NAKed, the message given up and the line is neutral. Its text so far (at most the limit
+    /// plus one frame) is here so that it can be kept with the reason; nothing is dropped unseen.
+    MessageTooLong {
+        /// The records received so far, the frame that crossed the limit included.
+        text: Vec<u8>,
+        /// Offset of the STX of the frame holding its first record.
+        first_frame_offset: u64,
+        /// The limit it crossed, in bytes.
+        limit: usize,
     },
     /// Every frame of a message was accepted.
     MessageSent {

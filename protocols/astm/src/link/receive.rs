@@ -117,6 +117,10 @@ impl Link {
         }
         let finished: Vec<AssembledMessage> =
             std::iter::from_fn(|| self.assembler.next_message()).collect();
+        let limit = self.config.max_message_len;
+        if self.assembler.pending_len() > limit || finished.iter().any(|m| m.text.len() > limit) {
+            return self.message_too_long(now, received.offset, finished);
+        }
         if finished.is_empty() {
             self.reply_positive(now);
             return State::Receiving(Receiving {
@@ -218,6 +222,44 @@ impl Link {
         self.interrupt_wanted = false;
     }
 
+    /// A message grew past the limit with the frame at `offset`: NAK the frame, hand out what
+    /// arrived (the messages too long as [`LinkEvent::MessageTooLong`], any other as at EOT), and
+    /// go neutral, so that the rest of the sender's frames are ignored until it gives up (EOT) or
+    /// bids again. `finished`: the messages the frame ended.
+    fn message_too_long(
+        &mut self,
+        now: Instant,
+        offset: u64,
+        finished: Vec<AssembledMessage>,
+    ) -> State {
+        let limit = self.config.max_message_len;
+        let detail = format!(
+            "message longer than {limit} bytes: frame NAKed, message given up, line neutral"
+        );
+        self.diagnostic(DiagnosticKind::MessageTooLong, detail, Some(offset));
+        self.reply(now, NAK);
+        self.timers.stop(Timer::Receive);
+        let open = self.assembler.finish();
+        for message in finished.into_iter().chain(open) {
+            if message.text.len() > limit {
+                let first_frame_offset = self.frame_offset_of(message.offset);
+                self.events.push_back(LinkEvent::MessageTooLong {
+                    text: message.text,
+                    first_frame_offset,
+                    limit,
+                });
+            } else {
+                self.deliver(message, false);
+            }
+        }
+        self.assembler = RecordAssembler::new();
+        self.frame_offsets.clear();
+        self.interrupt_wanted = false;
+        self.events
+            .push_back(LinkEvent::TransferEnded(Direction::Incoming));
+        State::Neutral
+    }
+
     /// The transfer ended while delivered messages waited for storage. They stand (the driver may still
     /// store them); the sender will repeat the unacknowledged message in full, so anything after it in
     /// the assembler is dropped rather than delivered twice.
@@ -231,6 +273,7 @@ impl Link {
         self.assembler = RecordAssembler::new();
         self.frame_offsets.clear();
         self.held.clear();
+        self.held_bytes = 0;
         self.interrupt_wanted = false;
     }
 
@@ -260,8 +303,10 @@ impl Link {
             if matches!(self.state, State::AwaitingStorage(_)) {
                 self.held.push_back(token);
                 self.held.extend(held.drain(..));
+                self.held_bytes = self.held.iter().map(super::held_len).sum();
                 return;
             }
+            self.held_bytes = self.held_bytes.saturating_sub(super::held_len(&token));
             self.on_token(now, token);
         }
     }

@@ -137,6 +137,7 @@ fn oversize_message_is_an_error_then_resyncs_on_the_next_vt() {
         Err(MllpError::MessageTooLong {
             offset: 0,
             max_len: 5,
+            head: Bytes::from_static(b"12345"),
         }),
         Ok(MllpEvent::Skipped { offset: 0, len: 9 }),
         msg(9, b"ok"),
@@ -156,7 +157,8 @@ fn oversize_without_end_block_is_detected_before_the_end() {
         d.decode(&mut buf),
         Err(MllpError::MessageTooLong {
             offset: 0,
-            max_len: 4
+            max_len: 4,
+            head: Bytes::from_static(b"1234"),
         })
     );
     assert!(buf.is_empty());
@@ -192,11 +194,13 @@ fn oversize_cut_frame_is_reported_the_same_in_any_split() {
         Err(MllpError::MessageTooLong {
             offset: 0,
             max_len: 0,
+            head: Bytes::new(),
         }),
         Ok(MllpEvent::Skipped { offset: 0, len: 3 }),
         Err(MllpError::MessageTooLong {
             offset: 3,
             max_len: 0,
+            head: Bytes::new(),
         }),
         Ok(MllpEvent::Skipped { offset: 3, len: 4 }),
     ];
