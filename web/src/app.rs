@@ -21,16 +21,23 @@ use crate::http_settings::HttpSettings;
 use crate::request::MAX_BODY_BYTES;
 use crate::security_headers::security_headers;
 use crate::state::AppState;
-use crate::{api, fhir, health, metrics, openapi};
+use crate::{api, fhir, health, metrics, openapi, ui};
 
-/// The HTTP app with the default [`HttpSettings`]: `/healthz`, `/api/v1/links`, the REST API
-/// (`/api/v1/...`), FHIR (`/fhir/r4/...`), `/api/openapi.json` and `/metrics`.
+/// The HTTP app with the default [`HttpSettings`] (plain HTTP): `/healthz`, `/api/v1/links`,
+/// the REST API (`/api/v1/...`), FHIR (`/fhir/r4/...`), `/api/openapi.json`, `/metrics` and
+/// the technicians' UI ([`ui::routes`]).
 pub fn app(state: AppState) -> Router {
     app_with(state, &HttpSettings::default())
 }
 
-/// The HTTP app with the request timeout and concurrency limit of `settings`.
+/// The HTTP app with the request timeout and concurrency limit of `settings`; whether it is
+/// served over TLS (`settings.tls`) decides [`AppState::https`] (`Secure` cookies, the origin
+/// forms must come from).
 pub fn app_with(state: AppState, settings: &HttpSettings) -> Router {
+    let state = AppState {
+        https: settings.tls.is_some(),
+        ..state
+    };
     let bounded = Router::new()
         .route("/healthz", get(health::healthz_get))
         .route("/api/v1/links", get(health::links_get))
@@ -38,6 +45,7 @@ pub fn app_with(state: AppState, settings: &HttpSettings) -> Router {
         .route("/metrics", get(metrics::render))
         .merge(api::routes())
         .merge(fhir::routes())
+        .merge(ui::routes())
         .layer(middleware::from_fn_with_state(
             settings.request_timeout,
             request_timeout,

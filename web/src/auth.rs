@@ -16,8 +16,9 @@
 //! Handlers never check tokens themselves: a protected handler takes [`RequireScope<S>`] as its
 //! first argument (`RequireScope<OrdersWrite>`), an extractor that answers 401/403 before any
 //! other argument (query, body) is read, and hands the handler the [`Principal`] who called.
-//! [`Principal`] is an enum so that a second kind of caller, a signed-in user whose role comes
-//! from a session cookie, can stand beside the machine clients.
+//! [`Principal`] is an enum: beside the machine clients stands a signed-in user of the UI
+//! ([`Principal::User`], from a session cookie; see [`crate::ui::session::CurrentUser`]), whose
+//! roles, not scopes, decide what they may do.
 
 use std::marker::PhantomData;
 use std::sync::Arc;
@@ -26,7 +27,7 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap};
 use axum::response::IntoResponse;
-use lis_core::model::Actor;
+use lis_core::model::{Actor, Role, UserId};
 use lis_core::Store;
 use sha2::{Digest, Sha256};
 
@@ -110,6 +111,15 @@ pub enum Principal {
         /// What the token may do. A stored scope this version does not know grants nothing.
         scopes: Vec<Scope>,
     },
+    /// A person signed in to the UI, known by their session.
+    User {
+        /// The user's row id.
+        id: UserId,
+        /// Their username.
+        username: String,
+        /// Their roles (see `lis_core::permissions`).
+        roles: Vec<Role>,
+    },
 }
 
 impl Principal {
@@ -117,13 +127,16 @@ impl Principal {
     pub fn name(&self) -> &str {
         match self {
             Self::Machine { name, .. } => name,
+            Self::User { username, .. } => username,
         }
     }
 
-    /// Whether the caller may do what `scope` covers.
+    /// Whether the caller may do what `scope` covers. Scopes are the machine clients'; a user
+    /// holds none (the UI's routes check roles).
     pub fn has_scope(&self, scope: Scope) -> bool {
         match self {
             Self::Machine { scopes, .. } => scopes.contains(&scope),
+            Self::User { .. } => false,
         }
     }
 
@@ -131,6 +144,7 @@ impl Principal {
     pub fn actor(&self) -> Actor {
         match self {
             Self::Machine { name, .. } => Actor::His(name.clone()),
+            Self::User { id, .. } => Actor::User(*id),
         }
     }
 }

@@ -2,9 +2,10 @@
 //! [`crate::app::app`] puts around every route, the 404 fallback included, so no handler has to
 //! remember them.
 //!
-//! The Content-Security-Policy allows nothing by default and then only the LIS's own scripts,
-//! styles, images (and `data:` images), fetches and form targets: no inline script, no framing,
-//! no `<base>`. A handler's own header of the same name is replaced.
+//! The Content-Security-Policy is the UI's ([`crate::ui::CONTENT_SECURITY_POLICY`], one constant
+//! for the pages and the middleware): nothing by default and then only the LIS's own scripts,
+//! styles, images, fetches and form targets: no inline script, no framing, no `<base>`. A
+//! handler's own header of the same name is replaced.
 
 use axum::extract::Request;
 use axum::http::header::{
@@ -14,11 +15,6 @@ use axum::http::HeaderValue;
 use axum::middleware::Next;
 use axum::response::Response;
 
-/// The Content-Security-Policy of every response.
-pub const CONTENT_SECURITY_POLICY_VALUE: &str = "default-src 'none'; script-src 'self'; \
-     style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; \
-     frame-ancestors 'none'; base-uri 'none'";
-
 /// Adds `Content-Security-Policy`, `X-Frame-Options: DENY`, `X-Content-Type-Options: nosniff`
 /// and `Referrer-Policy: same-origin` to the response.
 pub async fn security_headers(request: Request, next: Next) -> Response {
@@ -26,7 +22,7 @@ pub async fn security_headers(request: Request, next: Next) -> Response {
     let headers = response.headers_mut();
     headers.insert(
         CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(CONTENT_SECURITY_POLICY_VALUE),
+        HeaderValue::from_static(crate::ui::CONTENT_SECURITY_POLICY),
     );
     headers.insert(X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     headers.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
@@ -48,7 +44,8 @@ mod tests {
     use crate::state::AppState;
 
     /// Every kind of answer carries the four headers with exactly these values: a page of JSON,
-    /// a 401, a FHIR OperationOutcome, a metrics text, a 404 of no route and a 405.
+    /// a 401, a FHIR OperationOutcome, a metrics text, the sign-in page, the redirect to it, a
+    /// 404 of no route and a 405.
     #[tokio::test]
     async fn every_response_carries_the_security_headers() {
         let store =
@@ -59,6 +56,8 @@ mod tests {
             (Method::GET, "/api/v1/results", StatusCode::UNAUTHORIZED),
             (Method::GET, "/fhir/r4/Patient/1", StatusCode::UNAUTHORIZED),
             (Method::GET, "/metrics", StatusCode::OK),
+            (Method::GET, "/login", StatusCode::OK),
+            (Method::GET, "/password", StatusCode::SEE_OTHER),
             (Method::GET, "/no/such/page", StatusCode::NOT_FOUND),
             (Method::DELETE, "/healthz", StatusCode::METHOD_NOT_ALLOWED),
         ] {
@@ -80,7 +79,7 @@ mod tests {
                 header("content-security-policy").as_deref(),
                 Some(
                     "default-src 'none'; script-src 'self'; style-src 'self'; \
-                     img-src 'self' data:; connect-src 'self'; form-action 'self'; \
+                     img-src 'self'; connect-src 'self'; form-action 'self'; \
                      frame-ancestors 'none'; base-uri 'none'"
                 ),
                 "{method} {uri}"

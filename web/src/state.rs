@@ -23,6 +23,9 @@ pub struct AppState {
     pub his_metrics: Arc<HisMetrics>,
     /// Order downloads to the running analyzer links (none when no link runs).
     pub downloads: OrderDownloads,
+    /// Whether the listener serves TLS: cookies are then `Secure` and a form's `Origin` must be
+    /// `https://`. [`crate::app::app_with`] sets it from `[http] tls_cert`/`tls_key`.
+    pub https: bool,
 }
 
 impl AppState {
@@ -38,6 +41,7 @@ impl AppState {
             started_at: SystemTime::now(),
             his_metrics: Arc::new(HisMetrics::new()),
             downloads: OrderDownloads::default(),
+            https: false,
         }
     }
 

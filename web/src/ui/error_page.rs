@@ -68,6 +68,24 @@ impl IntoResponse for ErrorPage {
     }
 }
 
+/// An error page as a handler's `Err`: `Result<impl IntoResponse, PageError>` lets a handler
+/// write `current.require(Permission::Verify)?` and `.map_err(|e| current.store_error(e))?`
+/// (an [`ErrorPage`] converts with `?`). Boxed, because a page with its frame is large.
+#[derive(Debug)]
+pub struct PageError(pub Box<ErrorPage>);
+
+impl From<ErrorPage> for PageError {
+    fn from(page: ErrorPage) -> Self {
+        Self(Box::new(page))
+    }
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        self.0.into_response()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use http_body_util::BodyExt;

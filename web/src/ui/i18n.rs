@@ -153,6 +153,8 @@ catalog! {
     ChangePasswordButton => ("Đổi mật khẩu", "Change password"),
     PasswordTooShort => ("Mật khẩu phải có ít nhất {min} ký tự.", "The password must have at least {min} characters."),
     PasswordsDiffer => ("Hai mật khẩu không giống nhau.", "The two passwords are not the same."),
+    PasswordUnchanged => ("Mật khẩu mới phải khác mật khẩu hiện tại.", "The new password must differ from the current one."),
+    WrongCurrentPassword => ("Mật khẩu hiện tại không đúng.", "The current password is wrong."),
     SignedOut => ("Bạn đã đăng xuất.", "You have signed out."),
 
     // The worklist.

@@ -114,6 +114,23 @@ impl Layout {
         }
     }
 
+    /// Where a visitor's language switch goes: the sign-in page in the other language, keeping
+    /// the `next` of [`path`](Self::path) when it has one (`/login?next=%2Fx&lang=en`).
+    pub fn visitor_switch_url(&self) -> String {
+        let next = self
+            .path
+            .split_once('?')
+            .map(|(_, q)| q)
+            .into_iter()
+            .flat_map(|q| q.split('&'))
+            .find(|pair| pair.starts_with("next="));
+        let other = self.lang.other().code();
+        match next {
+            Some(next) => format!("{}?{next}&lang={other}", Urls::Login.as_str()),
+            None => format!("{}?lang={other}", Urls::Login.as_str()),
+        }
+    }
+
     /// A text of the catalog in the page's language.
     pub fn t(&self, msg: Msg) -> &'static str {
         msg.text(self.lang)

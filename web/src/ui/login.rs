@@ -109,8 +109,8 @@ mod tests {
         assert!(html.contains("Mật khẩu"));
         assert!(html.contains("Tên đăng nhập hoặc mật khẩu không đúng."));
         assert!(html.contains("role=\"alert\""));
-        // The switch offers English, as a link that keeps the visitor on this page.
-        assert!(html.contains("href=\"?lang=en\""));
+        // The switch offers English, as a link to this page in English.
+        assert!(html.contains("href=\"/login?lang=en\""));
         assert!(html.contains(">English</a>"));
     }
 

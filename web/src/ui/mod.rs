@@ -11,30 +11,42 @@
 //! - [`layout`]: the frame of every page ([`Layout`]): lab, user, language, sign-out, notices.
 //! - One module per page: [`login`] (sign-in, password change), [`worklist`], [`specimen`],
 //!   [`error_page`].
+//! - Who is signed in and what they may send: [`session`] ([`CurrentUser`], the permission
+//!   check, error pages in the user's language), [`csrf`] ([`CsrfForm`], the Origin check),
+//!   [`cookies`] (`lis_session`, `lis_login_csrf`); [`sign_in`] has the handlers of `/login`,
+//!   `/logout`, `/password` and `/language`; [`routes`] assembles every UI route.
 //!
 //! Pages carry no inline script or style, so the Content-Security-Policy can forbid both;
 //! they work without JavaScript (plain links and forms), and the script adds live updates
 //! and keyboard shortcuts on top.
 
 pub mod assets;
+pub mod cookies;
+pub mod csrf;
 pub mod dates;
 pub mod error_page;
 pub mod flags;
 pub mod i18n;
 pub mod layout;
 pub mod login;
+pub mod routes;
+pub mod session;
+pub mod sign_in;
 pub mod specimen;
 pub mod urls;
 pub mod worklist;
 
 pub use assets::statics_router;
+pub use csrf::CsrfForm;
 pub use i18n::{Lang, Msg};
 pub use layout::Layout;
+pub use routes::routes;
+pub use session::CurrentUser;
 pub use urls::Urls;
 
 /// The Content-Security-Policy the pages are written for: nothing inline, everything from the
 /// origin (the script, the stylesheet, the icon, the live stream and the rows fragment), forms
-/// only to the origin, never framed. The security-header middleware sends it on UI responses.
+/// only to the origin, never framed. The security-header middleware sends it on every response.
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; \
      style-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; \
      frame-ancestors 'none'; base-uri 'none'";
