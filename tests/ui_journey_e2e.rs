@@ -686,8 +686,6 @@ fn panel_from_order_to_the_his(words: &Words, shots: Option<&str>) {
     for (code, _, _) in PANEL {
         assert_eq!(results[code]["state"], words.verified, "{code}: {results}");
     }
-    sign_out(&tech, &bench, words);
-    drop(tech);
 
     // The supervisor signs in at another workstation and opens the verified panel.
     let sup = Browser::start();
@@ -827,6 +825,10 @@ fn panel_from_order_to_the_his(words: &Words, shots: Option<&str>) {
         "{steps:?}"
     );
     drop(sup);
+
+    // The technician's shift ends: she signs out, and the sign-in page says so in her language.
+    sign_out(&tech, &bench, words);
+    drop(tech);
 
     let (code, log) = bench.lis.stop();
     assert_eq!(code, Some(0), "{log}");
