@@ -85,8 +85,8 @@ fn results_in(s: &Store, specimen: &str, values: &[(&str, &str)], raw: &[u8]) ->
 
 /// Verifies and releases a result held for review, as a person would.
 fn release(s: &Store, id: ResultId) {
-    s.verify(id, &Actor::User(1)).unwrap();
-    s.release(id, &Actor::User(1)).unwrap();
+    s.verify(id, &Actor::System).unwrap();
+    s.release(id, &Actor::System).unwrap();
 }
 
 /// The next ORU^R01 the sender would send, as the sender builds it; the row is then marked
@@ -365,7 +365,7 @@ fn a_correction_keeps_the_observation_time_and_carries_its_own_in_obx_19() {
     assert_eq!(field(&first, "OBX", 1, 14), "20250301084500+0700");
     assert_eq!(field(&first, "OBX", 1, 19), "", "no correction");
     let before = Timestamp::now();
-    s.correct(ids[0], "5.8", "transcription", &Actor::User(1))
+    s.correct(ids[0], "5.8", "transcription", &Actor::System)
         .unwrap();
     let corrected = next_oru(&s);
     assert_eq!(field(&corrected, "OBX", 1, 11), "C");

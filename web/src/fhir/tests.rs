@@ -333,7 +333,7 @@ async fn a_corrected_observation_keeps_its_effective_time_and_is_issued_at_the_c
     let corrected = lab
         .state
         .store
-        .correct(lab.results[0], "5.8", "transcription", &Actor::User(1))
+        .correct(lab.results[0], "5.8", "transcription", &Actor::System)
         .unwrap();
     let (s, _, v) = get(
         &lab,
@@ -347,8 +347,9 @@ async fn a_corrected_observation_keeps_its_effective_time_and_is_issued_at_the_c
     // r1 was received (and, sending no time of its own, measured) at 2025-03-01 02:00 UTC.
     assert_eq!(v["effectiveDateTime"], "2025-03-01T02:00:00Z");
     let issued: jiff::Timestamp = v["issued"].as_str().unwrap().parse().unwrap();
+    // Times are stored to the millisecond: compare at that resolution.
     assert!(
-        issued >= before,
-        "issued {issued} is the correction's release"
+        issued.as_millisecond() >= before.as_millisecond(),
+        "issued {issued} is the correction's release (after {before})"
     );
 }
