@@ -20,7 +20,7 @@ fn run(stream: &[u8], cuts: &[usize], max: usize) -> Outcome {
     let mut buf = BytesMut::new();
     let mut out = Outcome::default();
     let mut last = 0;
-    let mut take = |e: Result<Option<MllpEvent>, _>, out: &mut Outcome| -> bool {
+    let take = |e: Result<Option<MllpEvent>, _>, out: &mut Outcome| -> bool {
         match e {
             Ok(Some(MllpEvent::Message { payload, .. })) => out.messages.push(payload.to_vec()),
             Ok(Some(MllpEvent::Junk { bytes, .. })) => out.junk.extend_from_slice(&bytes),
