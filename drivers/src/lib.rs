@@ -25,7 +25,7 @@
 //! - [`runner`]: [`runner::start_links`], every configured link started (what `lis serve` calls).
 //! - [`simulator`]: an analyzer simulator per profile (what `lis simulate` calls).
 //! - [`his`]: the hospital information system over HL7 v2 / MLLP: the ORM^O01/OML^O21 orders
-//!   listener and the ORU^R01 results sender ([`his::run_his`], what `lis serve` calls).
+//!   listener and the ORU^R01 results sender ([`his::start_his`], what `lis serve` calls).
 //!
 //! # What this crate does not do
 //!

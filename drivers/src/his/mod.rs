@@ -8,8 +8,8 @@
 //!   queues results wakes the senders at once ([`SenderWake`]); the poll is the fallback.
 //! - [`config`] reads the `[his]` section; [`metrics`] counts for `GET /metrics`.
 //!
-//! [`run_his`] starts both for `lis serve`; [`start_his`] does the same and returns the bound
-//! address (tests bind port 0).
+//! [`start_his`] starts both (what `lis serve` calls) and returns the bound orders address (tests
+//! bind port 0), the senders' wake and the tasks to join at shutdown.
 
 pub mod config;
 pub mod listener;
@@ -140,21 +140,6 @@ pub async fn start_his(
         wake,
         tasks,
     })
-}
-
-/// Runs the HIS integration until `shutdown` is cancelled: the MLLP orders listener and the
-/// ORU^R01 senders. For `lis serve`.
-pub async fn run_his(
-    config: HisConfig,
-    store: Arc<Store>,
-    metrics: Arc<HisMetrics>,
-    shutdown: CancellationToken,
-) -> Result<(), HisError> {
-    start_his(config, store, metrics, shutdown)
-        .await?
-        .join()
-        .await;
-    Ok(())
 }
 
 #[cfg(test)]
