@@ -52,6 +52,7 @@ pub fn app_with(state: AppState, settings: &HttpSettings) -> Router {
         ));
     Router::new()
         .merge(bounded)
+        .merge(ui::worklist_routes::live_routes())
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(GlobalConcurrencyLimitLayer::new(
             settings.max_concurrent_requests,

@@ -186,6 +186,12 @@ catalog! {
     NextPage => ("Xem tiếp", "Next page"),
     FirstPage => ("Về đầu danh sách", "Back to the first page"),
     Held => ("Bị giữ lại", "Held"),
+    ReasonUnit => ("Đơn vị không như cấu hình", "Unexpected unit"),
+    ReasonReferenceRange => ("Ngoài khoảng tham chiếu hoặc không có khoảng", "Outside the reference range, or none applies"),
+    ReasonMeasurementRange => ("Ngoài dải đo của máy", "Outside the measuring range"),
+    ReasonReleasedVersionExists => ("Đã có phiên bản được trả: cần sửa kết quả", "A released version exists: a change needs a correction"),
+    ReasonOther => ("Lý do khác", "Another reason"),
+    NoticeLeftForReview => ("{count} kết quả không bình thường được để lại cho người duyệt.", "Left for a person's review: {count}."),
 
     // The specimen page.
     SpecimenTitle => ("Mẫu bệnh phẩm", "Specimen"),

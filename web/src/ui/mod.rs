@@ -27,14 +27,17 @@ pub mod dates;
 pub mod error_page;
 pub mod flags;
 pub mod i18n;
+pub mod journal;
 pub mod layout;
 pub mod login;
 pub mod routes;
 pub mod session;
 pub mod sign_in;
 pub mod specimen;
+pub mod specimen_routes;
 pub mod urls;
 pub mod worklist;
+pub mod worklist_routes;
 
 pub use assets::statics_router;
 pub use csrf::CsrfForm;

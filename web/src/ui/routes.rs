@@ -30,7 +30,8 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// Every page and form of the UI: sign-in and sign-out (`/login`, `/logout`), the password
-/// change (`/password`) and the language choice (`/language`). A page module adds its routes
+/// change (`/password`), the language choice (`/language`) and the worklist
+/// ([`super::worklist_routes::routes`]). A page module adds its routes
 /// here.
 fn pages() -> Router<AppState> {
     Router::new()
@@ -41,6 +42,8 @@ fn pages() -> Router<AppState> {
             get(password_get).post(password_post),
         )
         .route(Urls::Language.as_str(), post(language_post))
+        .merge(super::worklist_routes::routes())
+        .merge(super::specimen_routes::routes())
 }
 
 /// Pages show patients' results and carry form tokens: no browser or proxy keeps them, so the

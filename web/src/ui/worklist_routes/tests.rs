@@ -1,0 +1,522 @@
+//! The worklist's routes through the whole app (`oneshot`): sign-in and role guards, what a
+//! technician sees (reasons in words, critical waiting, STAT first), filters, the rows
+//! fragment, "all clear" with and without the form token, and the live change stream.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+use axum::Router;
+use http_body_util::BodyExt;
+use lis_core::config::Language;
+use lis_core::lifecycle::ResultState;
+use lis_core::model::{
+    Actor, AnalyzerMessage, IngestOutcome, MessageKind, NewOrder, NewPatient, NewSpecimen,
+    Observation, Priority, Protocol, ResultId, Role, Sex, StoredObservation,
+};
+use lis_core::{LabConfig, Store};
+use lis_drivers::link::LinkRegistry;
+use tower::ServiceExt;
+
+use crate::app::app;
+use crate::state::AppState;
+
+const HOST: &str = "lab.local:8080";
+const ORIGIN: &str = "http://lab.local:8080";
+const PASSWORD: &str = "correct horse 1";
+
+struct Lab {
+    store: Arc<Store>,
+    app: Router,
+    /// S1 (routine): TSH 2.0 and FT4 15.0 (clear), TNTHS 60 (critical: above 52).
+    s1: Vec<ResultId>,
+    /// S2 (STAT): TSH 5.0 (high: above 4.2 for an adult), FT4 16.0 (clear).
+    s2: Vec<ResultId>,
+}
+
+fn order(placer: &str, barcode: &str, priority: Priority, tests: &[&str]) -> NewOrder {
+    NewOrder {
+        placer_number: placer.into(),
+        patient: NewPatient {
+            his_id_authority: Default::default(),
+            his_id_type: String::new(),
+            name_parts: None,
+            his_id: format!("BN-{barcode}"),
+            name: format!("Patient {barcode}"),
+            sex: Sex::Male,
+            birth_date: Some(jiff::civil::date(1980, 5, 1)),
+        },
+        requesting_doctor: "BS Trần".into(),
+        requesting_doctor_id: String::new(),
+        requesting_doctor_name: None,
+        department: "Nội".into(),
+        priority,
+        ordered_at: "2025-03-01T01:00:00Z".parse().unwrap(),
+        specimens: vec![NewSpecimen {
+            barcode: barcode.into(),
+            specimen_type: "serum".into(),
+            collected_at: None,
+            received_at: None,
+            tests: tests.iter().map(|t| (*t).to_owned()).collect(),
+        }],
+    }
+}
+
+/// Results of one specimen from the demo chemistry analyzer, stored at `at`.
+fn ingest(store: &Store, barcode: &str, at: &str, values: &[(&str, &str)]) -> Vec<ResultId> {
+    let observations = values
+        .iter()
+        .map(|(code, value)| Observation {
+            specimen_id: barcode.into(),
+            instrument_test_code: (*code).into(),
+            value: (*value).into(),
+            status: "F".into(),
+            ..Default::default()
+        })
+        .collect();
+    let out = store
+        .ingest(AnalyzerMessage {
+            instrument: "DEMO-CHEM".into(),
+            link: "chem".into(),
+            received_at: at.parse().unwrap(),
+            protocol: Protocol::Astm,
+            raw: format!("msg {barcode} {at}").into_bytes(),
+            kind: MessageKind::Results,
+            observations,
+            patient_hint: None,
+        })
+        .unwrap();
+    let IngestOutcome::Stored { observations, .. } = out else {
+        panic!("not stored: {out:?}")
+    };
+    observations
+        .iter()
+        .filter_map(|o| match o {
+            StoredObservation::Result(id) => Some(*id),
+            _ => None,
+        })
+        .collect()
+}
+
+/// A two-step lab (the default) with a technician `tech`, a supervisor `boss` and an
+/// administrator `admin`, all
+/// in English, and the two specimens of [`Lab`].
+fn lab() -> Lab {
+    let store = Arc::new(Store::open_in_memory(LabConfig::embedded_default().unwrap()).unwrap());
+    for (name, role) in [
+        ("tech", Role::Technician),
+        ("boss", Role::Supervisor),
+        ("admin", Role::Admin),
+    ] {
+        let id = store
+            .create_user(name, name, &[role], &Actor::System)
+            .unwrap();
+        store
+            .set_password(id, PASSWORD, false, &Actor::System)
+            .unwrap();
+        store
+            .set_language(id, Language::En, &Actor::System)
+            .unwrap();
+    }
+    let routine = order("PL-1", "S1", Priority::Routine, &["TSH", "FT4", "TNTHS"]);
+    store.place_order(routine, &Actor::System).unwrap();
+    let stat = order("PL-2", "S2", Priority::Stat, &["TSH", "FT4"]);
+    store.place_order(stat, &Actor::System).unwrap();
+    let s1 = ingest(
+        &store,
+        "S1",
+        "2025-03-01T02:00:00Z",
+        &[("TSH", "2.0"), ("FT4", "15.0"), ("TNTHS", "60")],
+    );
+    let s2 = ingest(
+        &store,
+        "S2",
+        "2025-03-01T03:00:00Z",
+        &[("TSH", "5.0"), ("FT4", "16.0")],
+    );
+    let state = AppState::new(Arc::clone(&store), LinkRegistry::new());
+    Lab {
+        store,
+        app: app(state),
+        s1,
+        s2,
+    }
+}
+
+struct Answer {
+    status: StatusCode,
+    location: String,
+    body: String,
+}
+
+impl Answer {
+    fn csrf_input(&self) -> String {
+        let marker = "name=\"csrf\" value=\"";
+        let start = self.body.find(marker).expect("a csrf input") + marker.len();
+        let end = start + self.body[start..].find('"').unwrap();
+        self.body[start..end].to_owned()
+    }
+
+    /// The table body's rows, as the page renders them.
+    fn rows(&self) -> &str {
+        let start = self
+            .body
+            .find("<tbody id=\"worklist-rows\"")
+            .expect("the rows");
+        let start = start + self.body[start..].find('>').unwrap() + 1;
+        let end = start + self.body[start..].find("</tbody>").unwrap();
+        self.body[start..end].trim()
+    }
+
+    fn position(&self, specimen: &str) -> Option<usize> {
+        self.body.find(&format!("data-id=\"{specimen}\""))
+    }
+}
+
+async fn send(app: &Router, request: Request<Body>) -> Answer {
+    let response = app.clone().oneshot(request).await.unwrap();
+    let header = |name| {
+        response
+            .headers()
+            .get(name)
+            .map_or(String::new(), |v| v.to_str().unwrap().to_owned())
+    };
+    let location = header(header::LOCATION);
+    let status = response.status();
+    let body = response.into_body().collect().await.unwrap().to_bytes();
+    Answer {
+        status,
+        location,
+        body: String::from_utf8(body.to_vec()).unwrap(),
+    }
+}
+
+fn get(uri: &str, cookie: &str) -> Request<Body> {
+    let mut builder = Request::get(uri).header(header::HOST, HOST);
+    if !cookie.is_empty() {
+        builder = builder.header(header::COOKIE, cookie);
+    }
+    builder.body(Body::empty()).unwrap()
+}
+
+fn post(uri: &str, cookie: &str, form: &[(&str, &str)]) -> Request<Body> {
+    Request::post(uri)
+        .header(header::HOST, HOST)
+        .header(header::ORIGIN, ORIGIN)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::COOKIE, cookie)
+        .body(Body::from(serde_urlencoded::to_string(form).unwrap()))
+        .unwrap()
+}
+
+/// Signs in through the form and returns the session's `Cookie` header value.
+async fn signed_in(app: &Router, username: &str) -> String {
+    let form = send(app, get("/login?lang=en", "")).await;
+    let token = form.csrf_input();
+    let cookie = format!("lis_login_csrf={token}");
+    let fields = [
+        ("username", username),
+        ("password", PASSWORD),
+        ("csrf", token.as_str()),
+        ("next", ""),
+        ("lang", "en"),
+    ];
+    let response = app
+        .clone()
+        .oneshot(post("/login", &cookie, &fields))
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let session = response
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .find(|c| c.starts_with("lis_session="))
+        .expect("a session cookie");
+    session.split(';').next().unwrap().to_owned()
+}
+
+fn states(store: &Store, ids: &[ResultId]) -> Vec<ResultState> {
+    ids.iter()
+        .map(|id| store.result(*id).unwrap().state)
+        .collect()
+}
+
+#[tokio::test]
+async fn without_a_session_the_page_goes_to_sign_in_and_the_stream_is_401() {
+    let lab = lab();
+    let page = send(&lab.app, get("/?priority=stat", "")).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    assert!(
+        page.location.starts_with("/login?next="),
+        "{}",
+        page.location
+    );
+    let events = Request::get("/worklist/events")
+        .header(header::HOST, HOST)
+        .header(header::ACCEPT, "text/event-stream")
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(
+        send(&lab.app, events).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[tokio::test]
+async fn an_administrator_without_a_lab_role_gets_403() {
+    let lab = lab();
+    let admin = signed_in(&lab.app, "admin").await;
+    for uri in ["/", "/worklist/rows"] {
+        assert_eq!(
+            send(&lab.app, get(uri, &admin)).await.status,
+            StatusCode::FORBIDDEN
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_worklist_shows_stat_first_with_reasons_in_words_and_the_critical_wait() {
+    let lab = lab();
+    let tech = signed_in(&lab.app, "tech").await;
+    let page = send(&lab.app, get("/", &tech)).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let (s1, s2) = (page.position("S1").unwrap(), page.position("S2").unwrap());
+    assert!(s2 < s1, "the STAT specimen comes first");
+    let s1_row = &page.body[s1..];
+    let s2_row = &page.body[s2..s1];
+    // S2's TSH 5.0 is above the adult range 0.27–4.2: held, and the reason says so in words.
+    assert!(s2_row.contains("Held"), "{s2_row}");
+    assert!(s2_row.contains("Outside the reference range, or none applies"));
+    assert!(s2_row.contains("This test always needs a person&#39;s review"));
+    // S1's troponin 60 is above its critical limit 52.
+    assert!(s1_row.contains("badge-critical"), "{s1_row}");
+    assert!(s1_row.contains("Critical value waiting for"));
+    assert!(
+        s1_row.contains("Male, 44 y"),
+        "age at 2025-03-01 of a man born 1980-05-01"
+    );
+    // Received 2025-03-01 03:00 UTC is 10:00 in Ho Chi Minh City.
+    assert!(s2_row.contains("01/03/2025 10:00"), "{s2_row}");
+    assert!(s2_row.contains("Overdue"));
+    assert!(page.body.contains("Verify all clear"));
+    assert!(
+        !page.body.contains("Release all clear"),
+        "a technician may not release"
+    );
+}
+
+#[tokio::test]
+async fn filters_in_the_url_narrow_the_list_and_bad_ones_are_400() {
+    let lab = lab();
+    let tech = signed_in(&lab.app, "tech").await;
+    let stat = send(&lab.app, get("/?priority=stat", &tech)).await;
+    assert!(stat.position("S2").is_some() && stat.position("S1").is_none());
+    assert!(stat.body.contains("verify-clear?priority=stat"));
+    let day = send(&lab.app, get("/?date=01/03/2025", &tech)).await;
+    assert!(day.position("S1").is_some() && day.position("S2").is_some());
+    let other_day = send(&lab.app, get("/?date=2025-03-02", &tech)).await;
+    assert!(other_day.position("S1").is_none() && other_day.position("S2").is_none());
+    let chem = send(&lab.app, get("/?section=hematology", &tech)).await;
+    assert!(chem.position("S1").is_none());
+    for bad in [
+        "/?priority=soon",
+        "/?section=cooking",
+        "/?date=31/02/2025",
+        "/?after=x",
+    ] {
+        let answer = send(&lab.app, get(bad, &tech)).await;
+        assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{bad}");
+        assert!(answer.body.contains("Invalid request"), "{bad}");
+    }
+}
+
+#[tokio::test]
+async fn the_rows_fragment_is_the_pages_rows() {
+    let lab = lab();
+    let tech = signed_in(&lab.app, "tech").await;
+    let page = send(&lab.app, get("/?priority=stat", &tech)).await;
+    let rows = send(&lab.app, get("/worklist/rows?priority=stat", &tech)).await;
+    assert_eq!(rows.status, StatusCode::OK);
+    assert_eq!(rows.body.trim(), page.rows());
+    assert!(rows.body.contains("data-id=\"S2\""));
+}
+
+#[tokio::test]
+async fn verify_all_clear_needs_the_token_and_leaves_the_held_ones() {
+    let lab = lab();
+    let tech = signed_in(&lab.app, "tech").await;
+    let before = [states(&lab.store, &lab.s1), states(&lab.store, &lab.s2)];
+    let refused = send(&lab.app, post("/worklist/verify-clear", &tech, &[])).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    let wrong = send(
+        &lab.app,
+        post("/worklist/verify-clear", &tech, &[("csrf", "nope")]),
+    )
+    .await;
+    assert_eq!(wrong.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        [states(&lab.store, &lab.s1), states(&lab.store, &lab.s2)],
+        before
+    );
+    let token = send(&lab.app, get("/", &tech)).await.csrf_input();
+    let done = send(
+        &lab.app,
+        post("/worklist/verify-clear", &tech, &[("csrf", token.as_str())]),
+    )
+    .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER);
+    assert_eq!(done.location, "/?done=verified&acted=3&skipped=2");
+    use ResultState::{PendingReview, Verified};
+    assert_eq!(
+        states(&lab.store, &lab.s1),
+        [Verified, Verified, PendingReview]
+    );
+    assert_eq!(states(&lab.store, &lab.s2), [PendingReview, Verified]);
+    let page = send(&lab.app, get(&done.location, &tech)).await;
+    assert!(
+        page.body
+            .contains("Results verified: 3. Left for a person&#39;s review: 2."),
+        "{}",
+        page.body
+    );
+}
+
+#[tokio::test]
+async fn a_technician_may_not_release_all_clear_in_a_two_step_lab() {
+    let lab = lab();
+    let tech = signed_in(&lab.app, "tech").await;
+    let token = send(&lab.app, get("/", &tech)).await.csrf_input();
+    let before = states(&lab.store, &lab.s1);
+    let answer = send(
+        &lab.app,
+        post(
+            "/worklist/release-clear",
+            &tech,
+            &[("csrf", token.as_str())],
+        ),
+    )
+    .await;
+    assert_eq!(answer.status, StatusCode::FORBIDDEN);
+    assert_eq!(states(&lab.store, &lab.s1), before);
+}
+
+/// Reads the stream until an event with `id: want` arrives, or `wait` passes.
+async fn read_event(body: &mut Body, want: i64, wait: Duration) -> Option<String> {
+    let deadline = tokio::time::Instant::now() + wait;
+    let mut text = String::new();
+    while let Ok(Some(frame)) = tokio::time::timeout_at(deadline, body.frame()).await {
+        if let Ok(data) = frame.unwrap().into_data() {
+            text.push_str(std::str::from_utf8(&data).unwrap());
+            if text.lines().any(|l| l == format!("id: {want}")) {
+                return Some(text);
+            }
+        }
+    }
+    None
+}
+
+fn events(cookie: &str, last_event_id: Option<i64>) -> Request<Body> {
+    let mut builder = Request::get("/worklist/events")
+        .header(header::HOST, HOST)
+        .header(header::ACCEPT, "text/event-stream")
+        .header(header::COOKIE, cookie);
+    if let Some(id) = last_event_id {
+        builder = builder.header("last-event-id", id.to_string());
+    }
+    builder.body(Body::empty()).unwrap()
+}
+
+#[tokio::test]
+async fn the_stream_sends_each_new_change_and_a_reconnect_catches_up() {
+    let lab = lab();
+    let tech = signed_in(&lab.app, "tech").await;
+    let response = lab.app.clone().oneshot(events(&tech, None)).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let mut body = response.into_body();
+    // A new result arrives while the page is open.
+    let place = order("PL-3", "S3", Priority::Routine, &["FT4"]);
+    lab.store.place_order(place, &Actor::System).unwrap();
+    ingest(&lab.store, "S3", "2025-03-01T04:00:00Z", &[("FT4", "14.0")]);
+    let latest = lab.store.latest_change().unwrap();
+    let seen = read_event(&mut body, latest, Duration::from_secs(2)).await;
+    assert!(seen.is_some(), "no event with id {latest}");
+    assert!(seen.unwrap().contains(&format!("data: {latest}")));
+    // A reconnect from an older change gets the latest at once; from the latest, nothing.
+    let again = lab
+        .app
+        .clone()
+        .oneshot(events(&tech, Some(latest - 1)))
+        .await
+        .unwrap();
+    let mut again = again.into_body();
+    assert!(read_event(&mut again, latest, Duration::from_secs(1))
+        .await
+        .is_some());
+    let current = lab
+        .app
+        .clone()
+        .oneshot(events(&tech, Some(latest)))
+        .await
+        .unwrap();
+    let mut current = current.into_body();
+    assert!(read_event(&mut current, latest, Duration::from_millis(300))
+        .await
+        .is_none());
+    let by_query = lab
+        .app
+        .clone()
+        .oneshot(get(
+            &format!("/worklist/events?last_event_id={}", latest - 1),
+            &tech,
+        ))
+        .await
+        .unwrap();
+    assert!(by_query.headers()[header::CONTENT_TYPE]
+        .to_str()
+        .unwrap()
+        .starts_with("text/event-stream"));
+    let mut by_query = by_query.into_body();
+    assert!(read_event(&mut by_query, latest, Duration::from_secs(1))
+        .await
+        .is_some());
+}
+
+#[tokio::test]
+async fn a_supervisor_releases_what_the_technician_verified_and_clear_only() {
+    let lab = lab();
+    let tech = signed_in(&lab.app, "tech").await;
+    let token = send(&lab.app, get("/", &tech)).await.csrf_input();
+    let verify = [("csrf", token.as_str())];
+    let verified = send(&lab.app, post("/worklist/verify-clear", &tech, &verify)).await;
+    assert_eq!(verified.status, StatusCode::SEE_OTHER);
+    let boss = signed_in(&lab.app, "boss").await;
+    let page = send(&lab.app, get("/?state=verified", &boss)).await;
+    assert!(page.body.contains("Release all clear"));
+    let token = page.csrf_input();
+    let release = [("csrf", token.as_str())];
+    let done = send(
+        &lab.app,
+        post(
+            "/worklist/release-clear?section=immunology",
+            &boss,
+            &release,
+        ),
+    )
+    .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER);
+    assert!(
+        done.location
+            .starts_with("/?section=immunology&done=released&acted=3&"),
+        "{}",
+        done.location
+    );
+    use ResultState::{PendingReview, Released};
+    assert_eq!(
+        states(&lab.store, &lab.s1),
+        [Released, Released, PendingReview]
+    );
+    assert_eq!(states(&lab.store, &lab.s2), [PendingReview, Released]);
+}
