@@ -10,4 +10,5 @@ mod query_e2e;
 mod replay_e2e;
 mod serial_e2e;
 mod serve_e2e;
+mod ui_journey_e2e;
 mod user_e2e;

@@ -38,6 +38,27 @@ impl LabConfig {
         self
     }
 
+    /// Replaces `from` with `to` inside the catalog test `code` only (its `[[tests]]` entry, up
+    /// to the next table); panics if the test or `from` in it is not there.
+    pub fn edit_test(mut self, code: &str, from: &str, to: &str) -> Self {
+        let key = format!("\ncode = {}\n", quoted(code));
+        let start = self
+            .toml
+            .find(&key)
+            .unwrap_or_else(|| panic!("the lab config has no test {code}"));
+        let end = self.toml[start + key.len()..]
+            .find("\n[")
+            .map_or(self.toml.len(), |at| start + key.len() + at);
+        let entry = &self.toml[start..end];
+        assert!(
+            entry.contains(from),
+            "the test {code} of the lab config has no `{from}` to edit"
+        );
+        let edited = entry.replacen(from, to, 1);
+        self.toml.replace_range(start..end, &edited);
+        self
+    }
+
     /// Adds a catalog test (`[[tests]]`).
     pub fn test(mut self, test: &CatalogTest<'_>) -> Self {
         self.toml.push_str(&test.toml());
