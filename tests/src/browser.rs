@@ -246,10 +246,10 @@ impl Drop for Browser {
     }
 }
 
-/// Where screenshots go: `LIS_SCREENSHOTS` if set (the README's are made with
-/// `LIS_SCREENSHOTS=docs/screenshots`), else a directory under the target directory.
+/// Where screenshots go: `LIS_SCREENSHOTS` if set, read relative to the repository root (the
+/// README's are made with `LIS_SCREENSHOTS=docs/screenshots`), else a temporary directory.
 pub fn screenshot_dir() -> PathBuf {
     std::env::var_os("LIS_SCREENSHOTS")
-        .map(PathBuf::from)
+        .map(|dir| crate::repo_root().join(dir))
         .unwrap_or_else(|| std::env::temp_dir().join("lis-screenshots"))
 }
