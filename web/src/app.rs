@@ -25,7 +25,7 @@ use crate::{api, fhir, health, metrics, openapi, ui};
 
 /// The HTTP app with the default [`HttpSettings`] (plain HTTP): `/healthz`, `/api/v1/links`,
 /// the REST API (`/api/v1/...`), FHIR (`/fhir/r4/...`), `/api/openapi.json`, `/metrics` and
-/// the technicians' UI ([`ui::routes`]).
+/// the technicians' UI ([`ui::routes()`]).
 pub fn app(state: AppState) -> Router {
     app_with(state, &HttpSettings::default())
 }

@@ -14,7 +14,7 @@
 //! - Who is signed in and what they may send: [`session`] ([`CurrentUser`], the permission
 //!   check, error pages in the user's language), [`csrf`] ([`CsrfForm`], the Origin check),
 //!   [`cookies`] (`lis_session`, `lis_login_csrf`); [`sign_in`] has the handlers of `/login`,
-//!   `/logout`, `/password` and `/language`; [`routes`] assembles every UI route.
+//!   `/logout`, `/password` and `/language`; [`routes()`] assembles every UI route.
 //!
 //! Pages carry no inline script or style, so the Content-Security-Policy can forbid both;
 //! they work without JavaScript (plain links and forms), and the script adds live updates

@@ -19,7 +19,7 @@ use super::sign_in::{
 use super::urls::Urls;
 use crate::state::AppState;
 
-/// The UI's routes: the pages ([`pages`], answered with `Cache-Control: no-store`) and the
+/// The UI's routes: the pages (`pages`, answered with `Cache-Control: no-store`) and the
 /// embedded assets (`/assets/…`, cached for a year). [`crate::app::app_with`] merges it under
 /// the request timeout.
 pub fn routes() -> Router<AppState> {
