@@ -9,6 +9,9 @@
 //!
 //! `patient`/`subject` take `123` or `Patient/123`; `patient.identifier` / `subject:identifier`
 //! take the HIS id (`[system|]value`). `code` takes `[system|]code`, LOINC or the lab's code.
+//! A token's system must match when given (FHIR R4 search §3.1.1.4.9): `urn:lis:his-patient-id`
+//! for identifiers, `http://loinc.org` or `urn:lis:test-code` for codes; any other, or `|value`
+//! (no system), matches nothing.
 //! `date` and `_lastUpdated` take the prefixes `eq` (default), `ge`, `gt`, `le`, `lt` on a date
 //! (a day in the lab's time zone) or an RFC 3339 time. Nothing unreleased is ever served: an
 //! Observation of a result not released is 404, a DiagnosticReport holds released results only.

@@ -7,7 +7,7 @@ use lis_core::LabConfig;
 use serde::Serialize;
 
 use super::answer::{fhir_json, FhirError, FhirResult, MAX_COUNT};
-use super::resources::{Bundle, BundleEntry, BundleLink};
+use super::resources::{Bundle, BundleEntry, BundleLink, HIS_PATIENT_IDS, LIS_TEST_CODES, LOINC};
 use crate::error::AppError;
 use crate::request::{blocking, query_pairs};
 use crate::state::AppState;
@@ -93,6 +93,15 @@ pub(crate) struct Search {
     pub(crate) count: usize,
 }
 
+/// A token parameter's parts (FHIR R4 search §3.1.1.4.9): `system|code` gives the system
+/// (empty for `|code`), a bare `code` none.
+fn token(v: &str) -> (Option<&str>, &str) {
+    match v.split_once('|') {
+        Some((system, code)) => (Some(system), code),
+        None => (None, v),
+    }
+}
+
 fn parse_search(
     state: &AppState,
     raw: Option<&str>,
@@ -125,17 +134,27 @@ fn parse_search(
                 }
             }
             "patient.identifier" | "subject:identifier" | "identifier" => {
-                let value = v.rsplit_once('|').map_or(v.as_str(), |(_, v)| v);
-                s.patient_his_id = Some(value.to_owned());
+                // FHIR R4 search §3.1.1.4.9 (token): `system|code` matches only that system,
+                // `|code` only identifiers without one (ours always have one), `code` any.
+                let (system, value) = token(&v);
+                match system {
+                    Some(sys) if sys != HIS_PATIENT_IDS => s.patient_unknown = true,
+                    _ => s.patient_his_id = Some(value.to_owned()),
+                }
             }
             "code" => {
-                let value = v.rsplit_once('|').map_or(v.as_str(), |(_, v)| v);
-                let code = lab
-                    .test(value)
-                    .or_else(|| lab.tests.iter().find(|t| t.loinc.as_deref() == Some(value)))
-                    .map(|t| t.code.clone());
-                match code {
-                    Some(c) => s.code = Some(c),
+                let (system, value) = token(&v);
+                let by_lis_code = || lab.test(value);
+                let by_loinc = || lab.tests.iter().find(|t| t.loinc.as_deref() == Some(value));
+                let test = match system {
+                    None => by_lis_code().or_else(by_loinc),
+                    Some(LOINC) => by_loinc(),
+                    Some(LIS_TEST_CODES) => by_lis_code(),
+                    // Another code system, or `|code` (no system): none of our codings.
+                    Some(_) => None,
+                };
+                match test {
+                    Some(t) => s.code = Some(t.code.clone()),
                     None => s.patient_unknown = true,
                 }
             }

@@ -222,8 +222,17 @@ async fn observation_search_serves_released_results_in_release_order() {
     // r2 was received at 09:00 on 2 March in Hanoi.
     let q = "Observation?date=2025-03-02";
     assert_eq!(search(&lab, q).await, (q.to_owned(), vec![r2]));
+    // The code's system must match when given (FHIR R4 search §3.1.1.4.9): GLU is LOINC
+    // 14749-6 in the demo catalog and the lab's code GLU, never a SNOMED CT concept.
+    let q = "Observation?code=http://loinc.org|14749-6";
+    assert_eq!(search(&lab, q).await.1.len(), 2, "{q}");
+    let q = "Observation?code=urn:lis:test-code|GLU";
+    assert_eq!(search(&lab, q).await.1.len(), 2, "{q}");
     // A code the lab does not have, or a patient it does not know, finds nothing.
     for q in [
+        "Observation?code=http://snomed.info/sct|14749-6",
+        "Observation?code=urn:lis:test-code|14749-6",
+        "Observation?code=|GLU",
         "Observation?code=NOPE",
         "Observation?patient=999",
         "Observation?patient.identifier=BN002",
@@ -280,11 +289,19 @@ async fn request_search_serves_every_order_newest_first() {
 #[tokio::test]
 async fn patient_search_finds_the_his_id() {
     let lab = lab();
-    let q = "Patient?identifier=http://hospital.example|BN002";
+    let q = "Patient?identifier=urn:lis:his-patient-id|BN002";
     assert_eq!(
         search(&lab, q).await,
         (q.to_owned(), vec![format!("Patient/{}", lab.patients[1])])
     );
+    // FHIR R4 search §3.1.1.4.9: `[system]|[code]` matches only identifiers of that system, and
+    // `|[code]` only identifiers without a system; ours are all in urn:lis:his-patient-id.
+    for q in [
+        "Patient?identifier=urn:wrong:system|BN002",
+        "Patient?identifier=|BN002",
+    ] {
+        assert_eq!(search(&lab, q).await, (q.to_owned(), vec![]), "{q}");
+    }
     let q = "Patient?identifier=NOPE";
     assert_eq!(search(&lab, q).await, (q.to_owned(), vec![]));
     assert_eq!(
