@@ -21,7 +21,8 @@ pub struct PatientIn {
     pub id: String,
     /// Full name as written in Vietnamese (family, middle, given), UTF-8.
     pub name: String,
-    /// `M`, `F` or `U` (also `male`, `female`, `Nam`, `Nữ`).
+    /// `M`, `F` or `U` (also `male`, `female`, `unknown`, `Nam`, `Nữ`, any case); anything else
+    /// is refused (422).
     #[serde(default)]
     pub sex: Option<String>,
     /// Birth date, `YYYY-MM-DD`.
@@ -133,6 +134,22 @@ pub fn to_new_order(lab: &LabConfig, o: &OrderIn) -> Result<NewOrder, AppError> 
         })?),
         _ => None,
     };
+    // Only the documented spellings: anything else would be stored as "unknown" and change
+    // which reference ranges apply, so it is refused instead.
+    let sex = match o.patient.sex.as_deref().map(str::trim) {
+        None | Some("") => Sex::Unknown,
+        Some(given) => match given.to_lowercase().as_str() {
+            "m" | "male" | "nam" => Sex::Male,
+            "f" | "female" | "nữ" => Sex::Female,
+            "u" | "unknown" => Sex::Unknown,
+            _ => {
+                return Err(AppError::invalid_field(
+                    "patient.sex",
+                    format!("{given:?} is not M, F, U, male, female, unknown, Nam or Nữ"),
+                ))
+            }
+        },
+    };
     let priority = match o.priority.as_deref().map(str::trim) {
         None | Some("" | "routine") => Priority::Routine,
         Some("stat") => Priority::Stat,
@@ -205,7 +222,7 @@ pub fn to_new_order(lab: &LabConfig, o: &OrderIn) -> Result<NewOrder, AppError> 
             name_parts: None,
             his_id: o.patient.id.trim().to_owned(),
             name: o.patient.name.trim().to_owned(),
-            sex: Sex::parse(o.patient.sex.as_deref().unwrap_or("")),
+            sex,
             birth_date,
         },
         requesting_doctor: o.requesting_doctor.trim().to_owned(),

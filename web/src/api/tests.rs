@@ -240,6 +240,20 @@ async fn post_orders_checks_token_scope_and_body() {
         (s, v["field"].as_str()),
         (StatusCode::UNPROCESSABLE_ENTITY, Some("patient.id"))
     );
+    // A sex outside the documented values is refused, not stored as unknown (ranges by sex
+    // would silently stop applying).
+    let (s, _, v) = post(
+        &lab,
+        Some(ORDERS),
+        Some(&ORDER.replace("\"sex\": \"F\"", "\"sex\": \"X\"")),
+    )
+    .await;
+    assert_eq!(
+        (s, v["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("patient.sex")),
+        "{v}"
+    );
+    assert!(lab.state.store.order_by_placer("PL-2").unwrap().is_none());
     // Stored.
     let (s, _, v) = post(&lab, Some(ORDERS), Some(ORDER)).await;
     assert_eq!(s, StatusCode::CREATED, "{v}");
