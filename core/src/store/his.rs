@@ -124,6 +124,10 @@ pub struct ReleasedFilter {
     pub corrected: Option<bool>,
     /// Released at or after.
     pub since: Option<Timestamp>,
+    /// With `since`: only results after this one in release order, i.e. released after `since`,
+    /// or at `since` with a larger id. A poller passes the last row it got as (`since`,
+    /// `after_id`), so rows sharing one release time never make it read the same page again.
+    pub after_id: Option<ResultId>,
     /// At most this many rows.
     pub limit: usize,
 }
@@ -234,7 +238,7 @@ pub(super) const RELEASED_RESULTS_WHERE: &str = "WHERE state = 'released' \
      AND (?1 IS NULL OR order_id IN (SELECT id FROM orders WHERE placer_number = ?1 OR accession = ?1)) \
      AND (?2 IS NULL OR specimen_barcode = ?2) \
      AND (?3 IS NULL OR patient_id IN (SELECT id FROM patients WHERE his_id = ?3)) \
-     AND (?4 IS NULL OR released_at >= ?4) \
+     AND (?4 IS NULL OR released_at > ?4 OR (released_at = ?4 AND id > coalesce(?8, 0))) \
      AND (?5 IS NULL OR (corrects IS NOT NULL) = ?5) \
      AND (?6 IS NULL OR test_code = ?6) \
      ORDER BY released_at, id LIMIT ?7";
@@ -516,7 +520,8 @@ impl Store {
                     filter.since.map(ms),
                     filter.corrected,
                     filter.test_code,
-                    i64::try_from(filter.limit).unwrap_or(i64::MAX)
+                    i64::try_from(filter.limit).unwrap_or(i64::MAX),
+                    filter.after_id
                 ],
                 |r| {
                     let result = result_row(r)?;

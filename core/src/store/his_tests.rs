@@ -279,3 +279,46 @@ fn released_results_filter_and_tokens() {
         .unwrap();
     assert_eq!(s.tokens().unwrap().len(), 2);
 }
+
+#[test]
+fn polling_with_the_last_row_as_cursor_never_stalls_on_one_release_time() {
+    // Three results released at the same instant (their messages all arrived at 02:00): a HIS
+    // that polls two at a time from the inclusive `since` alone would get the first two again
+    // and again; with the last row it got as (`since`, `after_id`) it moves on.
+    let s = store();
+    let ids = [
+        released_from(&s, "P1", "Q1", "p1", "2025-03-01T02:00:00Z"),
+        released_from(&s, "P2", "Q2", "p2", "2025-03-01T02:00:00Z"),
+        released_from(&s, "P3", "Q3", "p3", "2025-03-01T02:00:00Z"),
+    ];
+    let page = |since: Option<Timestamp>, after_id: Option<ResultId>| {
+        s.released_results(&ReleasedFilter {
+            since,
+            after_id,
+            limit: 2,
+            ..ReleasedFilter::default()
+        })
+        .unwrap()
+    };
+    let first = page(None, None);
+    assert_eq!(
+        first.iter().map(|r| r.result.id).collect::<Vec<_>>(),
+        ids[..2]
+    );
+    let last = &first[1];
+    assert_eq!(last.released_at, first[0].released_at, "one release time");
+    // The inclusive `since` alone stalls: the same two rows.
+    let again = page(Some(last.released_at), None);
+    assert_eq!(
+        again.iter().map(|r| r.result.id).collect::<Vec<_>>(),
+        ids[..2]
+    );
+    // With the cursor: the third, then nothing.
+    let next = page(Some(last.released_at), Some(last.result.id));
+    assert_eq!(
+        next.iter().map(|r| r.result.id).collect::<Vec<_>>(),
+        ids[2..]
+    );
+    let end = page(Some(next[0].released_at), Some(next[0].result.id));
+    assert!(end.is_empty());
+}

@@ -33,8 +33,13 @@ pub struct ResultsQuery {
     pub patient: Option<String>,
     /// `final` (first releases) or `corrected` (corrections); both when absent.
     pub status: Option<String>,
-    /// Released at or after this RFC 3339 time (inclusive: de-duplicate by `id` when polling).
+    /// Released at or after this RFC 3339 time (inclusive). To poll without ever reading a
+    /// page twice, follow `next`, or pass the last row's `released_at` and `id` as `since` and
+    /// `after_id`.
     pub since: Option<String>,
+    /// With `since`: only results after the result with this id in release order (released
+    /// after `since`, or at `since` with a larger id).
+    pub after_id: Option<String>,
     /// LIS test code.
     pub test: Option<String>,
     /// At most this many rows (default 100, at most 1000).
@@ -108,6 +113,10 @@ pub struct ResultOut {
 pub struct ResultsOut {
     /// The results, in release order.
     pub results: Vec<ResultOut>,
+    /// When the page is full: the path and query of the next page (the same filter, from the
+    /// last row: `since` its release time, `after_id` its id). Absent on the last page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next: Option<String>,
 }
 
 /// Turns a stored released result into its JSON form.
@@ -204,23 +213,55 @@ pub async fn list(
             Some(s) => Some(timestamp_param("since", s)?),
             None => None,
         };
+        let after_id = match q.after_id.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(id) => Some(id.parse::<i64>().map_err(|_| {
+                AppError::bad_field("after_id", format!("{id:?} is not a result id"))
+            })?),
+        };
+        if after_id.is_some() && since.is_none() {
+            return Err(AppError::bad_field(
+                "after_id",
+                "after_id needs since (the release time of that result)",
+            ));
+        }
         let filter = ReleasedFilter {
-            order: q.order.filter(|s| !s.is_empty()),
-            specimen: q.specimen.filter(|s| !s.is_empty()),
-            patient: q.patient.filter(|s| !s.is_empty()),
-            test_code: q.test.filter(|s| !s.is_empty()),
+            order: q.order.clone().filter(|s| !s.is_empty()),
+            specimen: q.specimen.clone().filter(|s| !s.is_empty()),
+            patient: q.patient.clone().filter(|s| !s.is_empty()),
+            test_code: q.test.clone().filter(|s| !s.is_empty()),
             corrected,
             since,
+            after_id,
             limit: limit_param("limit", q.limit.as_deref())?,
         };
         let lab = state.store.config();
-        let results = state
-            .store
-            .released_results(&filter)?
-            .iter()
-            .map(|r| result_out(lab, r))
-            .collect();
-        Ok(Json(ResultsOut { results }))
+        let released = state.store.released_results(&filter)?;
+        let next = match released.last() {
+            Some(last) if released.len() == filter.limit => {
+                let mut pairs: Vec<(&str, String)> = Vec::new();
+                for (key, value) in [
+                    ("order", &q.order),
+                    ("specimen", &q.specimen),
+                    ("patient", &q.patient),
+                    ("status", &q.status),
+                    ("test", &q.test),
+                ] {
+                    if let Some(v) = value.as_ref().filter(|v| !v.is_empty()) {
+                        pairs.push((key, v.clone()));
+                    }
+                }
+                pairs.push(("since", last.released_at.to_string()));
+                pairs.push(("after_id", last.result.id.to_string()));
+                pairs.push(("limit", filter.limit.to_string()));
+                let query =
+                    serde_urlencoded::to_string(&pairs).map_err(|e| AppError::internal(&e))?;
+                Some(format!("/api/v1/results?{query}"))
+            }
+            _ => None,
+        };
+        let results = released.iter().map(|r| result_out(lab, r)).collect();
+        Ok(Json(ResultsOut { results, next }))
     })
     .await
 }

@@ -444,6 +444,33 @@ async fn results_pull_returns_released_results_only() {
         let (_, _, v) = get(uri, Some(RESULTS)).await;
         assert_eq!(v["results"], json!([]), "{uri}");
     }
+    // Polling page by page: a full page says where the next starts (its last row's release time
+    // and id), and that page does not repeat it, however many rows share one release time.
+    let (_, _, v) = get("/api/v1/results?patient=BN001&limit=1", Some(RESULTS)).await;
+    assert_eq!(v["results"][0]["id"], lab.released);
+    let next = v["next"]
+        .as_str()
+        .expect("a full page has a next link")
+        .to_owned();
+    assert!(
+        next.starts_with("/api/v1/results?patient=BN001&since="),
+        "{next}"
+    );
+    assert!(
+        next.contains(&format!("&after_id={}&limit=1", lab.released)),
+        "{next}"
+    );
+    // The request helper takes static paths; one leaked string in a test is fine.
+    let next: &'static str = Box::leak(next.into_boxed_str());
+    let (s, _, v) = get(next, Some(RESULTS)).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["results"], json!([]), "{next}");
+    assert!(v.get("next").is_none(), "the last page has no next: {v}");
+    let (s, _, v) = get("/api/v1/results?after_id=3", Some(RESULTS)).await;
+    assert_eq!(
+        (s, v["field"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("after_id"))
+    );
     // A correction: the corrected version is served with status corrected, the old one no more.
     let new = lab
         .state
