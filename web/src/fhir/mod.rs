@@ -53,6 +53,22 @@ pub fn routes() -> Router<AppState> {
         .route("/fhir/r4/DiagnosticReport/{id}", get(read_report))
         .route("/fhir/r4/ServiceRequest", get(search_requests))
         .route("/fhir/r4/ServiceRequest/{id}", get(read_request))
+        .route("/fhir/r4/{kind}", get(unknown_type))
+        .route("/fhir/r4/{kind}/{id}", get(unknown_type))
+}
+
+/// Any other resource type: 404 with an OperationOutcome saying which types this server has
+/// (FHIR R4 http.html: an unsupported type is answered with an OperationOutcome), never an empty
+/// body. The static routes above win over this one.
+async fn unknown_type(Path(params): Path<Vec<(String, String)>>) -> FhirError {
+    let kind = params
+        .iter()
+        .find(|(k, _)| k == "kind")
+        .map_or("", |(_, v)| v.as_str());
+    FhirError(AppError::NotFound(format!(
+        "resource type {kind:?} is not served here; this server has Patient, Observation, \
+         DiagnosticReport and ServiceRequest"
+    )))
 }
 
 async fn metadata() -> Response {

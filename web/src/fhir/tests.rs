@@ -310,6 +310,21 @@ async fn patient_search_finds_the_his_id() {
     );
 }
 
+/// FHIR R4 RESTful API (http.html §3.1.0.4): errors are answered with an OperationOutcome; a
+/// resource type the server does not have is a 404 that says so, not an empty body.
+#[tokio::test]
+async fn an_unknown_resource_type_is_a_404_operation_outcome() {
+    let lab = lab();
+    for uri in ["/fhir/r4/Specimen", "/fhir/r4/Encounter/1"] {
+        let (s, _, v) = get(&lab, uri, Some(FHIR)).await;
+        assert_eq!(s, StatusCode::NOT_FOUND, "{uri}");
+        assert_eq!(v["resourceType"], "OperationOutcome", "{uri}: {v}");
+        assert_eq!(v["issue"][0]["severity"], "error", "{v}");
+        let text = v["issue"][0]["diagnostics"].as_str().unwrap_or_default();
+        assert!(text.contains("Patient, Observation"), "{v}");
+    }
+}
+
 #[tokio::test]
 async fn a_search_refuses_what_it_does_not_take() {
     let lab = lab();
