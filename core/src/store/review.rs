@@ -30,6 +30,7 @@ use jiff::Timestamp;
 use rusqlite::{Connection, OptionalExtension};
 use serde_json::json;
 
+use super::decode::At;
 use super::lifecycle::{
     apply, check_rev, current, reject_in, release_in, release_refusal, rerun_in, verify_in, Step,
 };
@@ -286,7 +287,10 @@ fn edit_in(
             "the order of this result is no longer active",
         ));
     };
-    let flags: Vec<String> = serde_json::from_str(&cur.instrument_flags).unwrap_or_default();
+    // A stored value that cannot be read is an error, never "no flags" (the new version would
+    // lose the analyzer's flags).
+    let flags: Vec<String> =
+        At::new("results", result_id, "instrument_flags").json(&cur.instrument_flags)?;
     let now = Timestamp::now();
     let new = NewResult {
         value_sent: new_value,

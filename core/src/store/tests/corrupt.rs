@@ -177,3 +177,27 @@ fn what_conflicts_with_stored_rows_is_a_conflict_not_invalid() {
         Err(StoreError::Invalid { .. })
     ));
 }
+
+#[test]
+fn an_edit_refuses_a_result_whose_instrument_flags_are_damaged() {
+    let s = store();
+    s.place_order(adult("HIS-E", "SE", &["ALT"]), &SYSTEM)
+        .unwrap();
+    let out = s
+        .ingest(message(
+            "DEMO-CHEM",
+            "chem-1",
+            "msg-e",
+            vec![obs("SE", "ALT", "500")],
+        ))
+        .unwrap();
+    let id = result_ids(&out)[0];
+    let rev = s.result(id).unwrap().rev;
+    damage(
+        &s,
+        "UPDATE results SET instrument_flags = 'garbage' WHERE id = ?1",
+        id,
+    );
+    let (table, row, column, _) = corrupt_at(s.edit_value(id, rev, "50", "typo", &SYSTEM));
+    assert_eq!((table, row, column), ("results", id, "instrument_flags"));
+}
