@@ -28,7 +28,7 @@ pub use catalog::{
     TestMapEntry,
 };
 pub use errors::{ConfigError, ConfigErrors};
-pub use review::{Language, ReviewSection, ReviewSteps, UiSection};
+pub use review::{Language, ReviewSection, ReviewSteps, UiSection, UnknownLanguage};
 
 /// The embedded default lab: a provincial hospital lab with a complete blood count, a chemistry
 /// panel, immunoassays and urinalysis, and demo analyzers whose codes equal the LIS codes.

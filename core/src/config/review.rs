@@ -3,8 +3,9 @@
 
 use serde::{Deserialize, Serialize};
 
-/// The language of the UI and of printed words.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+/// The language of the UI and of printed words: the lab's `[lab] language`, a user's choice, and
+/// the web UI's language (one type for all of them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Language {
     /// Vietnamese (`vi`), the default.
@@ -15,6 +16,9 @@ pub enum Language {
 }
 
 impl Language {
+    /// Every language, in the order a language switch lists them.
+    pub const ALL: [Self; 2] = [Self::Vi, Self::En];
+
     /// The BCP 47 code (`vi`, `en`), as in `<html lang>` and the config.
     pub fn code(self) -> &'static str {
         match self {
@@ -23,13 +27,48 @@ impl Language {
         }
     }
 
-    /// Reads `vi` or `en` (any case, surrounding spaces ignored).
-    pub fn parse(s: &str) -> Option<Self> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "vi" => Some(Self::Vi),
-            "en" => Some(Self::En),
-            _ => None,
+    /// The language's name in itself, as a language switch shows it.
+    pub fn native_name(self) -> &'static str {
+        match self {
+            Self::Vi => "Tiếng Việt",
+            Self::En => "English",
         }
+    }
+
+    /// The other language, the one a switch offers.
+    pub fn other(self) -> Self {
+        match self {
+            Self::Vi => Self::En,
+            Self::En => Self::Vi,
+        }
+    }
+
+    /// Reads a language code (`vi`, `en`, any case, surrounding spaces ignored, with or without
+    /// a region such as `en-GB`).
+    pub fn parse(code: &str) -> Option<Self> {
+        let primary = code.trim().split(['-', '_']).next().unwrap_or_default();
+        Self::ALL
+            .into_iter()
+            .find(|l| l.code().eq_ignore_ascii_case(primary))
+    }
+}
+
+impl std::fmt::Display for Language {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+/// A language code that is not `vi` or `en`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown language {0:?}: expected \"vi\" or \"en\"")]
+pub struct UnknownLanguage(pub String);
+
+impl std::str::FromStr for Language {
+    type Err = UnknownLanguage;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::parse(s).ok_or_else(|| UnknownLanguage(s.to_owned()))
     }
 }
 

@@ -5,74 +5,11 @@
 //! that the two languages differ (except for the few words listed as the same in both), and
 //! that a text's `{placeholders}` are the same in both languages.
 
-use std::fmt;
-use std::str::FromStr;
-
-/// A language the UI speaks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub enum Lang {
-    /// Vietnamese, the default.
-    #[default]
-    Vi,
-    /// English.
-    En,
-}
-
-impl Lang {
-    /// Every language, in the order the language switch lists them.
-    pub const ALL: [Self; 2] = [Self::Vi, Self::En];
-
-    /// The BCP 47 code, as in `<html lang>` and in `[lab] language`.
-    pub fn code(self) -> &'static str {
-        match self {
-            Self::Vi => "vi",
-            Self::En => "en",
-        }
-    }
-
-    /// The language's name in itself, as the language switch shows it.
-    pub fn native_name(self) -> &'static str {
-        match self {
-            Self::Vi => "Tiếng Việt",
-            Self::En => "English",
-        }
-    }
-
-    /// The other language, the one the switch offers.
-    pub fn other(self) -> Self {
-        match self {
-            Self::Vi => Self::En,
-            Self::En => Self::Vi,
-        }
-    }
-
-    /// Reads a language code (`vi`, `en`, any case, with or without a region such as `en-GB`).
-    pub fn parse(code: &str) -> Option<Self> {
-        let primary = code.trim().split(['-', '_']).next().unwrap_or_default();
-        Self::ALL
-            .into_iter()
-            .find(|l| l.code().eq_ignore_ascii_case(primary))
-    }
-}
-
-impl fmt::Display for Lang {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.code())
-    }
-}
-
+/// A language the UI speaks: core's [`lis_core::config::Language`] (the lab's `[lab] language`
+/// and each user's choice are the same type).
+pub use lis_core::config::Language as Lang;
 /// A language code that is not `vi` or `en`.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown language {0:?}: expected \"vi\" or \"en\"")]
-pub struct UnknownLang(pub String);
-
-impl FromStr for Lang {
-    type Err = UnknownLang;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::parse(s).ok_or_else(|| UnknownLang(s.to_owned()))
-    }
-}
+pub use lis_core::config::UnknownLanguage as UnknownLang;
 
 /// Declares [`Msg`] and its texts from one table of `Name => ("vi", "en")` lines.
 macro_rules! catalog {

@@ -14,7 +14,7 @@ use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Json;
 use jiff::Timestamp;
-use lis_core::config::{Language, ReviewSection};
+use lis_core::config::ReviewSection;
 use lis_core::model::{Actor, User};
 use lis_core::permissions::{self, Permission};
 use lis_core::StoreError;
@@ -198,10 +198,7 @@ impl FromRequestParts<AppState> for CurrentUser {
                 Redirect::to(Urls::Password.as_str()).into_response()
             });
         }
-        let lang = session
-            .user
-            .language
-            .map_or_else(|| lab_lang(state), lang_of);
+        let lang = session.user.language.unwrap_or_else(|| lab_lang(state));
         let current = Self {
             lang,
             session_id: session.id,
@@ -280,17 +277,9 @@ pub fn wants_data(headers: &HeaderMap) -> bool {
             .is_some_and(|v| v == HeaderValue::from_static("empty"))
 }
 
-/// The UI language of a core [`Language`].
-pub fn lang_of(language: Language) -> Lang {
-    match language {
-        Language::Vi => Lang::Vi,
-        Language::En => Lang::En,
-    }
-}
-
 /// The lab's `[lab] language`, for visitors and users who chose none.
 pub fn lab_lang(state: &AppState) -> Lang {
-    lang_of(state.config.lab.language)
+    state.config.lab.language
 }
 
 /// An error page for a visitor (no session), in the lab's language.
