@@ -142,7 +142,7 @@ pub enum StoreError {
 /// A stored value that cannot be read, carried through rusqlite's row mapping as the source of
 /// a `FromSqlConversionFailure` and turned into [`StoreError::Corrupt`] by `From`.
 #[derive(Debug, Clone, thiserror::Error)]
-#[error("table {table}, row {row}, column {column}: {detail}")]
+#[error("{table} row {row}, column {column}: {detail}")]
 pub(crate) struct CorruptValue {
     pub(crate) table: &'static str,
     pub(crate) row: i64,

@@ -107,14 +107,15 @@ fn history(
     let mut stmt = conn.prepare_cached(sql)?;
     let rows = stmt.query_map(params, |r| {
         let seq: i64 = r.get(0)?;
-        let json = |i: usize, column: &str| -> rusqlite::Result<Option<serde_json::Value>> {
-            r.get::<_, Option<String>>(i)?
-                .map(|t| {
-                    serde_json::from_str(&t)
-                        .map_err(|e| review_decode::damaged("audit", seq, column, e))
-                })
-                .transpose()
-        };
+        let json =
+            |i: usize, column: &'static str| -> rusqlite::Result<Option<serde_json::Value>> {
+                r.get::<_, Option<String>>(i)?
+                    .map(|t| {
+                        serde_json::from_str(&t)
+                            .map_err(|e| review_decode::damaged("audit", seq, column, e))
+                    })
+                    .transpose()
+            };
         Ok(HistoryEntry {
             seq,
             at: ts(r.get(1)?),

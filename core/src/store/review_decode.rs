@@ -3,25 +3,23 @@
 //! flags" would show a critical result as normal).
 
 use jiff::civil::Date;
-use rusqlite::types::Type;
 
+use super::decode::At;
 use super::queries::StoredCheck;
 use crate::lifecycle::ResultState;
 use crate::model::{CheckRow, WaitReason};
 use crate::validation::Flag;
 
-/// An unreadable stored value: a conversion error SQLite reports like its own, with the place.
+/// An unreadable stored value: [`At::corrupt`] (so the operation answers
+/// [`StoreError::Corrupt`](crate::StoreError::Corrupt) naming the place), with this module's
+/// wording of what is wrong.
 pub(super) fn damaged(
-    table: &str,
+    table: &'static str,
     row: i64,
-    column: &str,
+    column: &'static str,
     what: impl std::fmt::Display,
 ) -> rusqlite::Error {
-    rusqlite::Error::FromSqlConversionFailure(
-        0,
-        Type::Text,
-        format!("{table} row {row}, column {column}: {what}").into(),
-    )
+    At::new(table, row, column).corrupt(what.to_string())
 }
 
 /// A result's `flags` column: a JSON array of flag codes.
@@ -38,7 +36,7 @@ pub(super) fn flags(row: i64, text: &str) -> rusqlite::Result<Vec<Flag>> {
 }
 
 /// A JSON array of strings (`instrument_flags`, `reasons`).
-pub(super) fn strings(row: i64, column: &str, text: &str) -> rusqlite::Result<Vec<String>> {
+pub(super) fn strings(row: i64, column: &'static str, text: &str) -> rusqlite::Result<Vec<String>> {
     serde_json::from_str(text).map_err(|e| damaged("results", row, column, e))
 }
 
