@@ -26,7 +26,7 @@ use lis_web::ui::specimen::{
     SpecimenFacts, SpecimenPage,
 };
 use lis_web::ui::worklist::{Choice, WorklistFilters, WorklistPage, WorklistRow, WorklistTable};
-use lis_web::ui::{assets, Lang, Layout, Msg};
+use lis_web::ui::{assets, Lang, Layout, Msg, Text};
 
 fn main() -> anyhow::Result<()> {
     let dir = PathBuf::from(

@@ -17,7 +17,7 @@ use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
 use subtle::ConstantTimeEq;
 
-use super::i18n::Msg;
+use super::i18n::{Msg, Text};
 use super::session::CurrentUser;
 use crate::state::AppState;
 

@@ -5,7 +5,7 @@ use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp, Unit};
 
-use super::i18n::{Lang, Msg};
+use super::i18n::{Lang, Msg, Text};
 
 /// A moment as `dd/MM/yyyy HH:mm` in the lab's time zone.
 pub fn date_time(at: Timestamp, tz: &TimeZone) -> String {

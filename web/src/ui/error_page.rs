@@ -5,7 +5,7 @@ use askama::Template;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 
-use super::i18n::Msg;
+use super::i18n::{Msg, Text};
 use super::layout::Layout;
 use super::urls::Urls;
 

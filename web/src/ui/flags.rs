@@ -9,7 +9,7 @@ use lis_core::lifecycle::ResultState;
 use lis_core::model::Sex;
 use lis_core::validation::{Flag, Outcome, QcStatus};
 
-use super::i18n::{Lang, Msg};
+use super::i18n::{Lang, Msg, Text};
 
 /// One flag as a badge: `▲ High`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -4,7 +4,7 @@
 use lis_core::model::Role;
 
 use super::assets;
-use super::i18n::{Lang, Msg};
+use super::i18n::{Lang, Msg, Text};
 use super::urls::Urls;
 
 /// The frame of one page, filled by the handler from the session and the lab's config.
@@ -132,7 +132,7 @@ impl Layout {
     }
 
     /// A text of the catalog in the page's language.
-    pub fn t(&self, msg: Msg) -> &'static str {
+    pub fn t(&self, msg: impl Text) -> &'static str {
         msg.text(self.lang)
     }
 

@@ -4,7 +4,7 @@
 use askama::Template;
 use askama_web::WebTemplate;
 
-use super::i18n::Msg;
+use super::i18n::{Msg, Text};
 use super::layout::Layout;
 use super::urls::Urls;
 

@@ -41,7 +41,7 @@ pub mod worklist_routes;
 
 pub use assets::statics_router;
 pub use csrf::CsrfForm;
-pub use i18n::{Lang, Msg};
+pub use i18n::{Lang, Msg, Text};
 pub use layout::Layout;
 pub use routes::routes;
 pub use session::CurrentUser;

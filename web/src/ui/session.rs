@@ -21,7 +21,7 @@ use lis_core::StoreError;
 
 use super::cookies::{self, SESSION_COOKIE};
 use super::error_page::{ErrorPage, PageError};
-use super::i18n::{Lang, Msg};
+use super::i18n::{Lang, Msg, Text};
 use super::layout::{Layout, Nav, SignedInUser};
 use super::urls::Urls;
 use crate::auth::Principal;

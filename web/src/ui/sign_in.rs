@@ -21,7 +21,7 @@ use serde::Deserialize;
 
 use super::cookies::{self, LOGIN_CSRF_COOKIE, SESSION_COOKIE};
 use super::csrf::{self, CsrfForm};
-use super::i18n::{Lang, Msg};
+use super::i18n::{Lang, Msg, Text};
 use super::layout::{Layout, Nav, Notice, NoticeKind};
 use super::login::{LoginPage, PasswordPage};
 use super::session::{lab_lang, live_session, visitor_error, CurrentUser};

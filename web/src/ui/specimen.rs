@@ -12,7 +12,7 @@ use lis_core::lifecycle::ResultState;
 use lis_core::validation::QcStatus;
 
 use super::flags::{self, FlagBadge};
-use super::i18n::Msg;
+use super::i18n::{Msg, Text};
 use super::layout::Layout;
 use super::urls::{self, SpecimenAction};
 
@@ -228,7 +228,7 @@ pub struct CommentLine {
 
 impl SpecimenPage {
     /// A text of the catalog in the page's language.
-    pub fn t(&self, msg: Msg) -> &'static str {
+    pub fn t(&self, msg: impl Text) -> &'static str {
         self.layout.t(msg)
     }
 

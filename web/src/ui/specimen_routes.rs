@@ -32,7 +32,7 @@ use super::csrf::CsrfForm;
 use super::dates;
 use super::error_page::{ErrorPage, PageError};
 use super::flags::{self, FlagBadge};
-use super::i18n::{Lang, Msg};
+use super::i18n::{Lang, Msg, Text};
 use super::layout::Nav;
 use super::session::CurrentUser;
 use super::specimen::{

@@ -8,7 +8,7 @@ use askama::Template;
 use askama_web::WebTemplate;
 
 use super::flags::FlagBadge;
-use super::i18n::{Lang, Msg};
+use super::i18n::{Lang, Msg, Text};
 use super::layout::Layout;
 use super::urls::{self, Urls};
 
@@ -143,7 +143,7 @@ fn with_query(path: &str, query: &str) -> String {
 
 impl WorklistTable {
     /// A text of the catalog in the page's language.
-    pub fn t(&self, msg: Msg) -> &'static str {
+    pub fn t(&self, msg: impl Text) -> &'static str {
         msg.text(self.lang)
     }
 

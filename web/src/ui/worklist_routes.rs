@@ -33,7 +33,7 @@ use super::csrf::CsrfForm;
 use super::dates;
 use super::error_page::PageError;
 use super::flags::{sex_msg, FlagBadge};
-use super::i18n::{Lang, Msg};
+use super::i18n::{Lang, Msg, Text};
 use super::layout::{Nav, Notice, NoticeKind};
 use super::session::CurrentUser;
 use super::urls::Urls;
