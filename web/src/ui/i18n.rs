@@ -1,9 +1,9 @@
 //! The string catalogs: every word a UI page shows, in Vietnamese and English.
 //!
-//! A catalog is an enum declared by [`catalog!`] from a table of `Name => ("vi", "en")` lines,
+//! A catalog is an enum declared by `catalog!` from a table of `Name => ("vi", "en")` lines,
 //! so an entry without one of its languages does not compile. [`Msg`] holds the words every
 //! page shares and those of the review pages; a family of pages may declare its own catalog
-//! next to its module (the same macro), and every catalog is checked by [`check_catalog`]:
+//! next to its module (the same macro), and every catalog is checked by `check_catalog`:
 //! no text is empty, the two languages differ (except words listed as the same in both), and
 //! a text's `{placeholders}` are the same in both languages.
 

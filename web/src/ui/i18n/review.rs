@@ -4,7 +4,7 @@ use super::catalog;
 
 catalog! {
     /// A text of the shared page frame and of the review pages (worklist, specimen, sign-in);
-    /// [`Text::text`] gives it in a language.
+    /// [`Text::text`](super::Text::text) gives it in a language.
     pub enum Msg {
         // The page frame.
         ProductName => ("Hệ thống thông tin xét nghiệm", "Laboratory information system"),
