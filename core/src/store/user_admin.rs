@@ -1,5 +1,6 @@
 //! What an administrator does to other accounts from the users page: create one with a
-//! one-time password, reset a password to a one-time one, change the roles. Each is one
+//! one-time password, reset a password to a one-time one, change the roles; and the lab
+//! configuration as the read-only configuration page reads it. Each is one
 //! transaction that checks the administrator's [`Permission::ManageUsers`] and writes its audit
 //! entry; a one-time password is returned once to be shown, and stored only as its hash.
 
@@ -42,6 +43,16 @@ fn check_display_name(name: &str) -> Result<(), StoreError> {
 }
 
 impl Store {
+    /// The lab configuration in force, for the read-only configuration page: the actor needs
+    /// [`Permission::ReadConfig`] (checked against the user's row, so a disabled account reads
+    /// nothing).
+    pub fn lab_config_for(&self, actor: &Actor) -> Result<crate::config::LabConfig, StoreError> {
+        self.read(|conn, lab| {
+            authorize(conn, lab, actor, Permission::ReadConfig)?;
+            Ok(lab.config.clone())
+        })
+    }
+
     /// Creates a user with `roles` and a one-time password (must be changed at the first
     /// sign-in), and the UI language when given; one transaction, audited (`user.create`,
     /// `user.password`, `user.language`). The actor needs [`Permission::ManageUsers`].
