@@ -184,6 +184,15 @@ fn a_name_without_marks_the_dashboard_and_a_new_user_who_signs_in() {
     // The turnaround dashboard for today.
     browser.click("nav a[href='/turnaround']");
     browser.wait_for_text("Turnaround times", TIMEOUT);
+    let headline = browser.text("#tat-headline");
+    assert!(
+        headline.contains("✓ Tests past their target: 0"),
+        "{headline}"
+    );
+    assert!(
+        headline.contains("‼ Critical results not yet told: 1"),
+        "{headline}"
+    );
     let sections = rows(&browser, "#tat-sections tbody tr");
     assert_eq!(sections.len(), 1, "{sections:?}");
     assert_eq!(sections[0][..3], ["Biochemistry", "3", "2"]);

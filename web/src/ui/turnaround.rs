@@ -51,7 +51,7 @@ pub struct TurnaroundPage {
     pub layout: Layout,
     /// The range in words (`Specimens received on 01/03/2025`).
     pub heading: String,
-    /// The form's first day (`yyyy-mm-dd`).
+    /// The form's first day (`dd/mm/yyyy`, as the lab writes dates).
     pub from: String,
     /// The form's last day.
     pub to: String,
@@ -69,6 +69,14 @@ pub struct TurnaroundPage {
     pub late_cut: Option<String>,
     /// Critical results.
     pub criticals: Vec<CriticalRow>,
+    /// How many tests are late in all.
+    pub late_total: usize,
+    /// The late count in words, at the top of the page.
+    pub late_headline: String,
+    /// How many critical results have no "told" call-back yet.
+    pub criticals_waiting: usize,
+    /// That count in words, at the top of the page.
+    pub critical_headline: String,
     /// Set when tests were released before their recorded receipt.
     pub odd: Option<String>,
 }
@@ -322,10 +330,21 @@ pub fn turnaround_page(
             waiting: c.told_at.is_none(),
         })
         .collect();
+    let criticals_waiting = report
+        .criticals
+        .iter()
+        .filter(|c| c.told_at.is_none())
+        .count();
     TurnaroundPage {
         heading,
-        from: first.to_string(),
-        to: last.to_string(),
+        from: day(first),
+        to: day(last),
+        late_total: report.late_total,
+        late_headline: TurnaroundMsg::HeadlineLate
+            .fill(lang, &[("count", &report.late_total.to_string())]),
+        criticals_waiting,
+        critical_headline: TurnaroundMsg::HeadlineCritical
+            .fill(lang, &[("count", &criticals_waiting.to_string())]),
         quick,
         measured_at: TurnaroundMsg::MeasuredAt
             .fill(lang, &[("at", &dates::date_time(report.now, tz))]),

@@ -59,6 +59,12 @@ async fn a_supervisor_sees_medians_late_specimens_and_critical_waits() {
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
     assert_no_inline_code(&page.body);
     assert!(page.body.contains("Specimens received on 01/03/2025"));
+    // The form writes dates as the lab does, and the headline gives the counts in words.
+    assert!(page.body.contains("name=\"from\" value=\"01/03/2025\""));
+    assert!(page.body.contains("⏱</span> Tests past their target: 2"));
+    assert!(page
+        .body
+        .contains("‼</span> Critical results not yet told: 1"));
     // Released 30, 50, 150 min: median rank ⌈1.5⌉ = 2 → 50 min; P90 rank ⌈2.7⌉ = 3 → 2 h 30.
     // Four specimens, two late: S-3 (150 > 120) and S-4 (still waiting, hours past).
     let tests = &page.body[page.body.find("id=\"tat-tests\"").unwrap()..];

@@ -15,6 +15,8 @@ catalog! {
         Today => ("Hôm nay", "Today"),
         Last7 => ("7 ngày qua", "Last 7 days"),
         Last30 => ("30 ngày qua", "Last 30 days"),
+        HeadlineLate => ("Xét nghiệm trễ chỉ tiêu: {count}", "Tests past their target: {count}"),
+        HeadlineCritical => ("Kết quả nguy hiểm chưa báo: {count}", "Critical results not yet told: {count}"),
         Definition => ("Thời gian trả = từ lúc khoa nhận mẫu đến lúc kết quả được trả lần đầu. Trung vị và bách phân vị 90 theo thứ hạng gần nhất: giá trị ở hạng ⌈p × N⌉ của N thời gian xếp tăng dần. Mẫu chưa ghi giờ nhận, mẫu bị từ chối và xét nghiệm đã huỷ không được tính.", "Turnaround = from the lab's receipt of the specimen to the result's first release. Median and 90th percentile by nearest rank: the value at rank ⌈p × N⌉ of the N times sorted ascending. Specimens without a recorded receipt time, rejected specimens and cancelled tests are not counted."),
         MeasuredAt => ("Tính lúc {at}; mẫu chưa trả được tính đến lúc này.", "Computed at {at}; a test not yet released counts up to this moment."),
         BySection => ("Theo khoa phòng / nhóm xét nghiệm", "By section"),
