@@ -3,7 +3,7 @@
 //!
 //! - The supervisor types a patient's name without Vietnamese marks ("nguyen van an") and
 //!   finds NGUYỄN VĂN AN (but not Trần Thị Bích Ngọc), opens the cumulative report and sees both
-//!   glucose results and the trend chart with its reference band.
+//!   glucose results and the trend chart with its reference band (saved as `patient.png`).
 //! - The supervisor opens the turnaround dashboard: glucose on three specimens received today,
 //!   two released, and the critical glucose of the third still without a call-back. The page is
 //!   saved as `dashboard.png` at 1366×768 in `LIS_SCREENSHOTS` (the README's is made with
@@ -180,6 +180,8 @@ fn a_name_without_marks_the_dashboard_and_a_new_user_who_signs_in() {
         2
     );
     assert_eq!(browser.find_all("svg.trend-chart rect.trend-band").len(), 1);
+    let path = screenshot_dir().join("patient.png");
+    browser.screenshot(&path);
 
     // The turnaround dashboard for today.
     browser.click("nav a[href='/turnaround']");
