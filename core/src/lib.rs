@@ -23,6 +23,8 @@
 //! - [`password`]: argon2id password hashes (PHC strings), the length rule, random secrets.
 //! - [`presentation`]: how results, flags, ranges, units, values and names are written for
 //!   people and other systems (the ORU^R01, REST, FHIR and the web UI format through it).
+//! - [`name_search`]: patient names folded for search (Vietnamese without marks, `đ` as `d`).
+//! - [`turnaround`]: median and 90th percentile turnaround by the nearest-rank method.
 //! - [`audit`]: the SHA-256 hash chain and its verification.
 //! - [`store`]: everything SQL: migrations, the raw message journal, durable ingest and matching,
 //!   orders, the life-cycle operations, queries, the review reads (worklist, specimen view,
@@ -35,10 +37,12 @@ pub mod config;
 pub mod error;
 pub mod lifecycle;
 pub mod model;
+pub mod name_search;
 pub mod password;
 pub mod permissions;
 pub mod presentation;
 pub mod store;
+pub mod turnaround;
 pub mod validation;
 pub mod value;
 

@@ -12,6 +12,8 @@
 //! | release; release another's verification | (one-step labs: release what it verified) | yes | |
 //! | correct a released result                |            | yes        |       |
 //! | manage users and settings, read audit    |            |            | yes   |
+//! | read the turnaround dashboard            |            | yes        |       |
+//! | read the lab configuration               |            | yes        | yes   |
 //!
 //! An admin has no result actions unless also given a lab role (a user may hold several roles,
 //! e.g. `admin,supervisor`).
@@ -46,11 +48,15 @@ pub enum Permission {
     ManageUsers,
     /// Read the audit trail.
     ReadAudit,
+    /// Read the turnaround dashboard (turnaround times, late specimens, call-back times).
+    ReadTurnaround,
+    /// Read the lab configuration (tests, ranges, instruments, links) as the LIS holds it.
+    ReadConfig,
 }
 
 impl Permission {
     /// Every permission.
-    pub const ALL: [Self; 12] = [
+    pub const ALL: [Self; 14] = [
         Self::Review,
         Self::Verify,
         Self::Rerun,
@@ -63,6 +69,8 @@ impl Permission {
         Self::Correct,
         Self::ManageUsers,
         Self::ReadAudit,
+        Self::ReadTurnaround,
+        Self::ReadConfig,
     ];
 
     /// A stable name, used in audit entries and error messages.
@@ -80,6 +88,8 @@ impl Permission {
             Self::Correct => "correct",
             Self::ManageUsers => "manage_users",
             Self::ReadAudit => "read_audit",
+            Self::ReadTurnaround => "read_turnaround",
+            Self::ReadConfig => "read_config",
         }
     }
 }
@@ -92,7 +102,7 @@ impl Role {
     pub fn may(self, permission: Permission, review: &ReviewSection) -> bool {
         use Permission as P;
         match self {
-            Self::Admin => matches!(permission, P::ManageUsers | P::ReadAudit),
+            Self::Admin => matches!(permission, P::ManageUsers | P::ReadAudit | P::ReadConfig),
             Self::Supervisor => !matches!(permission, P::ManageUsers),
             Self::Technician => match permission {
                 P::Review
@@ -103,7 +113,12 @@ impl Role {
                 | P::Comment
                 | P::RecordCallback => true,
                 P::Release => review.steps == ReviewSteps::One,
-                P::ReleaseOthersVerification | P::Correct | P::ManageUsers | P::ReadAudit => false,
+                P::ReleaseOthersVerification
+                | P::Correct
+                | P::ManageUsers
+                | P::ReadAudit
+                | P::ReadTurnaround
+                | P::ReadConfig => false,
             },
         }
     }
@@ -154,6 +169,12 @@ mod tests {
         assert!(!Role::Supervisor.may(P::ManageUsers, &two));
         assert!(!Role::Technician.may(P::ReadAudit, &two));
         assert!(!Role::Admin.may(P::Release, &one));
+        assert!(Role::Supervisor.may(P::ReadTurnaround, &two));
+        assert!(!Role::Technician.may(P::ReadTurnaround, &one));
+        assert!(!Role::Admin.may(P::ReadTurnaround, &two));
+        assert!(Role::Supervisor.may(P::ReadConfig, &two));
+        assert!(Role::Admin.may(P::ReadConfig, &two));
+        assert!(!Role::Technician.may(P::ReadConfig, &two));
     }
 
     #[test]

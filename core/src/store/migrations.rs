@@ -371,6 +371,29 @@ ALTER TABLE orders ADD COLUMN requesting_doctor_given TEXT;
 ALTER TABLE orders ADD COLUMN requesting_doctor_middle TEXT;
 ",
     },
+    Migration {
+        version: 16,
+        description: "patient name search keys (Vietnamese folded); specimens by receipt time",
+        sql: r"
+-- The patient's name folded for search (lower case, no tone or vowel marks, đ as d:
+-- lis_core::name_search::fold); NULL until the program has folded it, so rows written before
+-- this version are folded once when the store opens (found through the partial index).
+ALTER TABLE patients ADD COLUMN name_fold TEXT;
+CREATE INDEX patients_name_unfolded ON patients(id) WHERE name_fold IS NULL;
+-- Every key a patient is found by: the folded name from each word on ('nguyen van an',
+-- 'van an', 'an'); a query is a prefix range on key, answered by the primary key.
+CREATE TABLE patient_name_keys (
+    key TEXT NOT NULL,
+    patient_id INTEGER NOT NULL REFERENCES patients(id),
+    PRIMARY KEY (key, patient_id)
+) WITHOUT ROWID;
+CREATE INDEX patient_name_keys_patient ON patient_name_keys(patient_id);
+-- The turnaround dashboard reads the specimens received in a date range.
+CREATE INDEX specimens_received ON specimens(received_at) WHERE received_at IS NOT NULL;
+-- A patient's orders (the search's latest order).
+CREATE INDEX orders_patient ON orders(patient_id);
+",
+    },
 ];
 
 /// The schema version this program writes.
@@ -441,10 +464,10 @@ mod tests {
     fn from_empty_to_latest() {
         let mut conn = Connection::open_in_memory().unwrap();
         assert_eq!(current_version(&conn).unwrap(), 0);
-        assert_eq!(migrate(&mut conn).unwrap(), 10);
+        assert_eq!(migrate(&mut conn).unwrap(), 16);
         // Running again changes nothing.
         let before = schema(&conn);
-        assert_eq!(migrate(&mut conn).unwrap(), 10);
+        assert_eq!(migrate(&mut conn).unwrap(), 16);
         assert_eq!(schema(&conn), before);
     }
 
@@ -532,7 +555,7 @@ mod tests {
         match migrate(&mut conn) {
             Err(StoreError::SchemaTooNew {
                 found: 99,
-                known: 10,
+                known: 16,
             }) => {}
             other => panic!("expected SchemaTooNew, got {other:?}"),
         }

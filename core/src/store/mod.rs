@@ -12,8 +12,9 @@
 //! system), `review` (a person's actions with the row version they saw, bulk "all clear"),
 //! `callbacks` (critical call-backs, comments), `queries`, `ingestor`,
 //! `his` (per-endpoint HIS deliveries, the HIS journal, released-result pulls, order changes),
-//! `tokens` (API tokens, stored hashed), `users` (accounts, password hashes, the first admin,
-//! the role check in a transaction), `sessions` (sign-in with lockout, the web UI's sessions,
+//! `tokens` (API tokens, stored hashed), `patients` (patient search by
+//! folded name and identifiers, the cumulative report), `turnaround` (the turnaround dashboard), `users` (accounts, password hashes, the first admin,
+//! the role check in a transaction), `user_admin` (an administrator's create, reset, roles), `sessions` (sign-in with lockout, the web UI's sessions,
 //! sign-out), and the review reads: `worklist` (keyset-paged review worklist), `specimen_view`
 //! (the specimen review page, earlier results), `changes` (audit history, change feed, commit
 //! listeners) with `review_decode`; `decode` reads every stored column fail-closed.
@@ -30,6 +31,7 @@ mod journal;
 mod lifecycle;
 mod migrations;
 mod orders;
+mod patients;
 mod queries;
 mod results;
 mod review;
@@ -37,6 +39,8 @@ mod review_decode;
 mod sessions;
 mod specimen_view;
 mod tokens;
+mod turnaround;
+mod user_admin;
 mod users;
 mod worklist;
 
@@ -59,12 +63,21 @@ pub use his::{
 };
 pub use ingestor::{IngestTicket, Ingestor};
 pub use journal::{JournalEntry, JournalReport};
+pub use patients::{
+    HistoryPoint, PatientHistory, PatientHit, PatientMatch, PatientSearch, HISTORY_LIMIT,
+    MAX_SEARCH_CHARS, SEARCH_LIMIT,
+};
 pub use queries::OutboxItem;
 pub use review::MANUAL_INSTRUMENT;
 pub use sessions::{
     ActiveSession, NewSession, PasswordChange, SignInOutcome, LOCKOUT_FAILURES, LOCKOUT_MINUTES,
 };
 pub use tokens::ApiToken;
+pub use turnaround::{
+    CriticalCallback, LateSpecimen, TurnaroundGroup, TurnaroundReport, MAX_LISTED,
+    MAX_TURNAROUND_DAYS,
+};
+pub use user_admin::{OneTimePassword, MAX_DISPLAY_NAME_CHARS};
 pub use users::{FIRST_ADMIN_USERNAME, MAX_USERNAME_CHARS};
 
 /// File name of the database in the data directory.
@@ -179,6 +192,7 @@ impl Store {
         config: LabConfig,
     ) -> Result<Self, StoreError> {
         migrations::migrate(&mut conn)?;
+        patients::fold_unfolded(&mut conn)?;
         record_config(&mut conn, &config)?;
         Ok(Self {
             db_path,

@@ -111,6 +111,9 @@ pub(crate) fn upsert_patient(
                      his_id_type = ?12 WHERE his_id = ?1",
                     values,
                 )?;
+                if old.name != p.name {
+                    super::patients::write_name_keys(conn, old.id, &p.name)?;
+                }
                 audit_log::append(
                     conn,
                     actor,
@@ -138,6 +141,7 @@ pub(crate) fn upsert_patient(
                 values,
             )?;
             let id = conn.last_insert_rowid();
+            super::patients::write_name_keys(conn, id, &p.name)?;
             audit_log::append(
                 conn,
                 actor,

@@ -99,6 +99,8 @@ fn permission_words(permission: Permission) -> &'static str {
         Permission::Correct => "correct released results",
         Permission::ManageUsers => "manage users",
         Permission::ReadAudit => "read the audit trail",
+        Permission::ReadTurnaround => "read the turnaround dashboard",
+        Permission::ReadConfig => "read the lab configuration",
     }
 }
 
@@ -186,7 +188,7 @@ pub(super) fn by_username(conn: &Connection, username: &str) -> Result<Option<Us
     .transpose()
 }
 
-fn check_username(username: &str) -> Result<(), StoreError> {
+pub(super) fn check_username(username: &str) -> Result<(), StoreError> {
     if username.trim().is_empty() {
         return Err(StoreError::invalid("username is empty"));
     }
@@ -204,7 +206,7 @@ fn check_username(username: &str) -> Result<(), StoreError> {
 }
 
 /// Inserts a user and audits it; the caller's transaction.
-fn insert_user(
+pub(super) fn insert_user(
     conn: &Connection,
     username: &str,
     display_name: &str,
@@ -247,7 +249,7 @@ fn insert_user(
 
 /// Stores a password hash and audits it (without the hash); the caller's transaction. Ends
 /// every session of the user (`end_reason = 'password'`) and returns how many.
-fn store_password(
+pub(super) fn store_password(
     conn: &Connection,
     user_id: UserId,
     hash: &str,
@@ -278,7 +280,8 @@ fn store_password(
 
 impl Store {
     /// Creates a user (audited), without a password: one that has none cannot sign in until
-    /// [`Store::set_password`] gives it one. Usernames are unique, at most
+    /// [`Store::set_password`] gives it one. A user actor needs [`Permission::ManageUsers`]
+    /// (checked in the transaction, as in every user operation here but a user's own language). Usernames are unique, at most
     /// [`MAX_USERNAME_CHARS`] characters, without surrounding spaces or control characters.
     pub fn create_user(
         &self,
@@ -291,7 +294,8 @@ impl Store {
         if roles.is_empty() {
             return Err(StoreError::invalid("a user needs at least one role"));
         }
-        self.write(|conn, _| {
+        self.write(|conn, lab| {
+            authorize(conn, lab, actor, Permission::ManageUsers)?;
             insert_user(conn, username, display_name, roles, Timestamp::now(), actor)
         })
     }
@@ -310,7 +314,8 @@ impl Store {
         password::check_new(password)?;
         // Hashing takes tens of milliseconds: done before the store is locked.
         let hash = password::hash(password)?;
-        self.write(|conn, _| {
+        self.write(|conn, lab| {
+            authorize(conn, lab, actor, Permission::ManageUsers)?;
             store_password(conn, user_id, &hash, must_change, Timestamp::now(), actor).map(|_| ())
         })
     }
@@ -345,11 +350,18 @@ impl Store {
 
     /// Disables the account named `username`: it can no longer sign in, and its sessions end
     /// (`end_reason = 'disabled'`). Audited as `user.disable` when it was active; disabling a
-    /// disabled account changes nothing. [`StoreError::NotFound`] when there is no such user.
+    /// disabled account changes nothing. [`StoreError::NotFound`] when there is no such user;
+    /// an administrator may not disable their own account.
     pub fn disable_user(&self, username: &str, actor: &Actor) -> Result<UserId, StoreError> {
-        self.write(|conn, _| {
+        self.write(|conn, lab| {
+            authorize(conn, lab, actor, Permission::ManageUsers)?;
             let user = by_username(conn, username)?
                 .ok_or_else(|| StoreError::not_found("user", username))?;
+            if *actor == Actor::User(user.id) {
+                return Err(StoreError::invalid(
+                    "an administrator may not disable their own account",
+                ));
+            }
             if user.active {
                 conn.execute("UPDATE users SET active = 0 WHERE id = ?1", [user.id])?;
                 let ended = sessions::end_all(conn, user.id, None, Timestamp::now(), "disabled")?;
@@ -368,14 +380,19 @@ impl Store {
         })
     }
 
-    /// Sets the user's UI language (audited as `user.language`).
+    /// Sets the user's UI language (audited as `user.language`): a user's own, or any user's
+    /// by an actor with [`Permission::ManageUsers`].
     pub fn set_language(
         &self,
         user_id: UserId,
         language: Language,
         actor: &Actor,
     ) -> Result<(), StoreError> {
-        self.write(|conn, _| {
+        self.write(|conn, lab| {
+            // Users choose their own language; another user's is an administrator's change.
+            if *actor != Actor::User(user_id) {
+                authorize(conn, lab, actor, Permission::ManageUsers)?;
+            }
             let old: Option<Option<String>> = conn
                 .query_row("SELECT language FROM users WHERE id = ?1", [user_id], |r| {
                     r.get(0)

@@ -24,6 +24,21 @@ pub struct Layout {
     pub nav: Nav,
     /// A notice to show once (after an action's redirect).
     pub notice: Option<Notice>,
+    /// Which navigation entries the user's roles may open (the others are not shown).
+    pub rights: NavRights,
+}
+
+/// The navigation entries a user's roles may open; all false for a visitor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct NavRights {
+    /// The patient search and history (`Review`).
+    pub patients: bool,
+    /// The turnaround dashboard (`ReadTurnaround`).
+    pub turnaround: bool,
+    /// The lab configuration (`ReadConfig`).
+    pub config: bool,
+    /// The users page (`ManageUsers`).
+    pub users: bool,
 }
 
 /// The signed-in user as the header shows them.
@@ -42,6 +57,12 @@ pub enum Nav {
     None,
     /// The worklist and the specimen pages reached from it.
     Worklist,
+    /// The patient search and a patient's cumulative report.
+    Patients,
+    /// The turnaround dashboard.
+    Turnaround,
+    /// The administration pages (users, lab configuration).
+    Admin,
 }
 
 /// A one-time message at the top of a page.
@@ -91,6 +112,7 @@ impl Layout {
             path: Urls::Login.as_str().to_owned(),
             nav: Nav::None,
             notice: None,
+            rights: NavRights::default(),
         }
     }
 
@@ -111,6 +133,7 @@ impl Layout {
             path: path.into(),
             nav,
             notice: None,
+            rights: NavRights::default(),
         }
     }
 

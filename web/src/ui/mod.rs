@@ -10,7 +10,8 @@
 //! - [`assets`]: the embedded files at content-hashed URLs ([`statics_router`]).
 //! - [`layout`]: the frame of every page ([`Layout`]): lab, user, language, sign-out, notices.
 //! - One module per page: [`login`] (sign-in, password change), [`worklist`], [`specimen`],
-//!   [`error_page`].
+//!   [`error_page`], [`patients`] (search, cumulative report and trend charts),
+//!   [`turnaround`] (the turnaround dashboard), [`admin`] (users, the lab configuration).
 //! - Who is signed in and what they may send: [`session`] ([`CurrentUser`], the permission
 //!   check, error pages in the user's language), [`csrf`] ([`CsrfForm`], the Origin check),
 //!   [`cookies`] (`lis_session`, `lis_login_csrf`); [`sign_in`] has the handlers of `/login`,
@@ -20,6 +21,7 @@
 //! they work without JavaScript (plain links and forms), and the script adds live updates
 //! and keyboard shortcuts on top.
 
+pub mod admin;
 pub mod assets;
 pub mod cookies;
 pub mod csrf;
@@ -30,11 +32,15 @@ pub mod i18n;
 pub mod journal;
 pub mod layout;
 pub mod login;
+#[cfg(test)]
+pub(crate) mod page_tests;
+pub mod patients;
 pub mod routes;
 pub mod session;
 pub mod sign_in;
 pub mod specimen;
 pub mod specimen_routes;
+pub mod turnaround;
 pub mod urls;
 pub mod worklist;
 pub mod worklist_routes;

@@ -22,7 +22,7 @@ use lis_core::StoreError;
 use super::cookies::{self, SESSION_COOKIE};
 use super::error_page::{ErrorPage, PageError};
 use super::i18n::{Lang, Msg, Text};
-use super::layout::{Layout, Nav, SignedInUser};
+use super::layout::{Layout, Nav, NavRights, SignedInUser};
 use super::urls::Urls;
 use crate::auth::Principal;
 use crate::error::{AppError, ErrorBody};
@@ -75,7 +75,7 @@ impl CurrentUser {
 
     /// The frame of a page of this user at the requested path, with `nav` current.
     pub fn layout(&self, nav: Nav) -> Layout {
-        Layout::signed_in(
+        let mut layout = Layout::signed_in(
             self.lang,
             self.lab_name.clone(),
             SignedInUser {
@@ -95,7 +95,14 @@ impl CurrentUser {
             self.csrf_token.clone(),
             self.path.clone(),
             nav,
-        )
+        );
+        layout.rights = NavRights {
+            patients: self.may(Permission::Review),
+            turnaround: self.may(Permission::ReadTurnaround),
+            config: self.may(Permission::ReadConfig),
+            users: self.may(Permission::ManageUsers),
+        };
+        layout
     }
 
     /// An error page with one catalog text, in the user's frame.

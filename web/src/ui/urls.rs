@@ -25,6 +25,14 @@ pub enum Urls {
     Language,
     /// Where the specimen pages live; see [`specimen`].
     Specimens,
+    /// The patient search (`?q=`); a patient's cumulative report is `/patients/{id}`.
+    Patients,
+    /// The turnaround dashboard (`?from=&to=`).
+    Turnaround,
+    /// The users page (administrators) and its creation form (POST).
+    AdminUsers,
+    /// The lab configuration, read-only.
+    AdminConfig,
 }
 
 impl Urls {
@@ -41,6 +49,10 @@ impl Urls {
             Self::Password => "/password",
             Self::Language => "/language",
             Self::Specimens => "/specimens",
+            Self::Patients => "/patients",
+            Self::Turnaround => "/turnaround",
+            Self::AdminUsers => "/admin/users",
+            Self::AdminConfig => "/admin/config",
         }
     }
 }
@@ -54,6 +66,17 @@ impl fmt::Display for Urls {
 /// The page of one specimen, `/specimens/{id}`, with the id percent-encoded as a path segment.
 pub fn specimen(id: &str) -> String {
     format!("{}/{}", Urls::Specimens.as_str(), encode_segment(id))
+}
+
+/// A patient's cumulative report, `/patients/{id}`.
+pub fn patient(id: i64) -> String {
+    format!("{}/{id}", Urls::Patients.as_str())
+}
+
+/// An administrator's action on one user, posted to `/admin/users/{id}/{action}` (`disable`,
+/// `reset-password`, `roles`, `language`).
+pub fn admin_user_action(id: i64, action: &str) -> String {
+    format!("{}/{id}/{action}", Urls::AdminUsers.as_str())
 }
 
 /// An action on a specimen's page, posted to `/specimens/{id}/{action}`.

@@ -192,7 +192,7 @@ impl WorklistParams {
 }
 
 /// A day as `yyyy-mm-dd` (an `<input type=date>`) or `dd/mm/yyyy` (as the lab writes it).
-fn parse_day(text: &str) -> Result<Date, String> {
+pub(crate) fn parse_day(text: &str) -> Result<Date, String> {
     let bad = || format!("date {text:?} is not yyyy-mm-dd or dd/mm/yyyy");
     if let Ok(date) = text.parse::<Date>() {
         return Ok(date);

@@ -6,10 +6,12 @@ mod changes;
 mod corrupt;
 mod ingest;
 mod lifecycle;
+mod patients;
 mod plans;
 mod review;
 mod sign_in;
 mod specimen_view;
+mod turnaround;
 mod worklist;
 
 use jiff::civil::{date, Date};
