@@ -372,7 +372,7 @@ ALTER TABLE orders ADD COLUMN requesting_doctor_middle TEXT;
 ",
     },
     Migration {
-        version: 16,
+        version: 11,
         description: "patient name search keys (Vietnamese folded); specimens by receipt time",
         sql: r"
 -- The patient's name folded for search (lower case, no tone or vowel marks, đ as d:
@@ -464,10 +464,10 @@ mod tests {
     fn from_empty_to_latest() {
         let mut conn = Connection::open_in_memory().unwrap();
         assert_eq!(current_version(&conn).unwrap(), 0);
-        assert_eq!(migrate(&mut conn).unwrap(), 16);
+        assert_eq!(migrate(&mut conn).unwrap(), 11);
         // Running again changes nothing.
         let before = schema(&conn);
-        assert_eq!(migrate(&mut conn).unwrap(), 16);
+        assert_eq!(migrate(&mut conn).unwrap(), 11);
         assert_eq!(schema(&conn), before);
     }
 
@@ -555,7 +555,7 @@ mod tests {
         match migrate(&mut conn) {
             Err(StoreError::SchemaTooNew {
                 found: 99,
-                known: 16,
+                known: 11,
             }) => {}
             other => panic!("expected SchemaTooNew, got {other:?}"),
         }
