@@ -11,7 +11,10 @@
 //! | record a critical call-back              | yes        | yes        |       |
 //! | release; release another's verification | (one-step labs: release what it verified) | yes | |
 //! | correct a released result                |            | yes        |       |
-//! | manage users and settings, read audit    |            |            | yes   |
+//! | attach or discard an unmatched result    |            | yes        |       |
+//! | read the audit trail                     |            | yes        | yes   |
+//! | see the audit chain's verification       |            |            | yes   |
+//! | manage users and settings                |            |            | yes   |
 //!
 //! An admin has no result actions unless also given a lab role (a user may hold several roles,
 //! e.g. `admin,supervisor`).
@@ -46,11 +49,15 @@ pub enum Permission {
     ManageUsers,
     /// Read the audit trail.
     ReadAudit,
+    /// Attach an unmatched result to an order, or discard it with a reason.
+    ResolveUnmatched,
+    /// See whether the audit trail's hash chain is intact (`lis audit verify`).
+    VerifyAudit,
 }
 
 impl Permission {
     /// Every permission.
-    pub const ALL: [Self; 12] = [
+    pub const ALL: [Self; 14] = [
         Self::Review,
         Self::Verify,
         Self::Rerun,
@@ -63,6 +70,8 @@ impl Permission {
         Self::Correct,
         Self::ManageUsers,
         Self::ReadAudit,
+        Self::ResolveUnmatched,
+        Self::VerifyAudit,
     ];
 
     /// A stable name, used in audit entries and error messages.
@@ -80,6 +89,8 @@ impl Permission {
             Self::Correct => "correct",
             Self::ManageUsers => "manage_users",
             Self::ReadAudit => "read_audit",
+            Self::ResolveUnmatched => "resolve_unmatched",
+            Self::VerifyAudit => "verify_audit",
         }
     }
 }
@@ -92,8 +103,8 @@ impl Role {
     pub fn may(self, permission: Permission, review: &ReviewSection) -> bool {
         use Permission as P;
         match self {
-            Self::Admin => matches!(permission, P::ManageUsers | P::ReadAudit),
-            Self::Supervisor => !matches!(permission, P::ManageUsers),
+            Self::Admin => matches!(permission, P::ManageUsers | P::ReadAudit | P::VerifyAudit),
+            Self::Supervisor => !matches!(permission, P::ManageUsers | P::VerifyAudit),
             Self::Technician => match permission {
                 P::Review
                 | P::Verify
@@ -103,7 +114,12 @@ impl Role {
                 | P::Comment
                 | P::RecordCallback => true,
                 P::Release => review.steps == ReviewSteps::One,
-                P::ReleaseOthersVerification | P::Correct | P::ManageUsers | P::ReadAudit => false,
+                P::ReleaseOthersVerification
+                | P::Correct
+                | P::ManageUsers
+                | P::ReadAudit
+                | P::ResolveUnmatched
+                | P::VerifyAudit => false,
             },
         }
     }
@@ -154,6 +170,15 @@ mod tests {
         assert!(!Role::Supervisor.may(P::ManageUsers, &two));
         assert!(!Role::Technician.may(P::ReadAudit, &two));
         assert!(!Role::Admin.may(P::Release, &one));
+        // The unmatched queue is the supervisor's; the audit trail is read by supervisors and
+        // admins, and only admins see whether its chain is intact.
+        assert!(Role::Supervisor.may(P::ResolveUnmatched, &one));
+        assert!(!Role::Technician.may(P::ResolveUnmatched, &one));
+        assert!(!Role::Admin.may(P::ResolveUnmatched, &one));
+        assert!(Role::Supervisor.may(P::ReadAudit, &two));
+        assert!(Role::Admin.may(P::VerifyAudit, &two));
+        assert!(!Role::Supervisor.may(P::VerifyAudit, &two));
+        assert!(!Role::Technician.may(P::VerifyAudit, &two));
     }
 
     #[test]

@@ -99,6 +99,8 @@ fn permission_words(permission: Permission) -> &'static str {
         Permission::Correct => "correct released results",
         Permission::ManageUsers => "manage users",
         Permission::ReadAudit => "read the audit trail",
+        Permission::ResolveUnmatched => "attach or discard unmatched results",
+        Permission::VerifyAudit => "verify the audit chain",
     }
 }
 

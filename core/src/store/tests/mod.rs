@@ -6,6 +6,7 @@ mod changes;
 mod corrupt;
 mod ingest;
 mod lifecycle;
+mod monitor;
 mod plans;
 mod review;
 mod sign_in;
