@@ -185,8 +185,8 @@ impl LinkStatusHandle {
     }
 
     /// Keeps `bytes` (read, written, or an event's text) in the recent trace, dropping the
-    /// oldest records beyond the bounds.
-    pub(crate) fn remember(&self, direction: Direction, bytes: &[u8]) {
+    /// oldest records beyond the bounds. The link task calls it for everything it traces.
+    pub fn remember(&self, direction: Direction, bytes: &[u8]) {
         let at_micros = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| i64::try_from(d.as_micros()).unwrap_or(i64::MAX));

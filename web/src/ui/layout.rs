@@ -24,6 +24,20 @@ pub struct Layout {
     pub nav: Nav,
     /// A notice to show once (after an action's redirect).
     pub notice: Option<Notice>,
+    /// The navigation entries beyond the worklist that the user's roles may open.
+    pub menu: Menu,
+}
+
+/// Which navigation entries of the monitoring pages the header shows (a role that may not
+/// open a page does not see its entry).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Menu {
+    /// The unmatched queue.
+    pub unmatched: bool,
+    /// The instruments.
+    pub instruments: bool,
+    /// The audit trail.
+    pub audit: bool,
 }
 
 /// The signed-in user as the header shows them.
@@ -42,6 +56,12 @@ pub enum Nav {
     None,
     /// The worklist and the specimen pages reached from it.
     Worklist,
+    /// The unmatched queue.
+    Unmatched,
+    /// The instruments.
+    Instruments,
+    /// The audit trail.
+    Audit,
 }
 
 /// A one-time message at the top of a page.
@@ -91,6 +111,7 @@ impl Layout {
             path: Urls::Login.as_str().to_owned(),
             nav: Nav::None,
             notice: None,
+            menu: Menu::default(),
         }
     }
 
@@ -111,6 +132,7 @@ impl Layout {
             path: path.into(),
             nav,
             notice: None,
+            menu: Menu::default(),
         }
     }
 
@@ -129,6 +151,11 @@ impl Layout {
             Some(next) => format!("{}?{next}&lang={other}", Urls::Login.as_str()),
             None => format!("{}?lang={other}", Urls::Login.as_str()),
         }
+    }
+
+    /// A text of the monitoring pages' catalog (the navigation entries).
+    pub fn tm(&self, msg: super::monitor::texts::MonitorMsg) -> &'static str {
+        msg.text(self.lang)
     }
 
     /// A text of the catalog in the page's language.

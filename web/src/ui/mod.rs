@@ -10,7 +10,8 @@
 //! - [`assets`]: the embedded files at content-hashed URLs ([`statics_router`]).
 //! - [`layout`]: the frame of every page ([`Layout`]): lab, user, language, sign-out, notices.
 //! - One module per page: [`login`] (sign-in, password change), [`worklist`], [`specimen`],
-//!   [`error_page`].
+//!   [`error_page`]; [`monitor`] groups the unmatched queue, the instruments and the audit
+//!   trail.
 //! - Who is signed in and what they may send: [`session`] ([`CurrentUser`], the permission
 //!   check, error pages in the user's language), [`csrf`] ([`CsrfForm`], the Origin check),
 //!   [`cookies`] (`lis_session`, `lis_login_csrf`); [`sign_in`] has the handlers of `/login`,
@@ -30,6 +31,7 @@ pub mod i18n;
 pub mod journal;
 pub mod layout;
 pub mod login;
+pub mod monitor;
 pub mod routes;
 pub mod session;
 pub mod sign_in;

@@ -75,6 +75,16 @@ impl CurrentUser {
 
     /// The frame of a page of this user at the requested path, with `nav` current.
     pub fn layout(&self, nav: Nav) -> Layout {
+        let mut layout = self.bare_layout(nav);
+        layout.menu = super::layout::Menu {
+            unmatched: self.may(Permission::Review),
+            instruments: self.may(Permission::Review),
+            audit: self.may(Permission::ReadAudit),
+        };
+        layout
+    }
+
+    fn bare_layout(&self, nav: Nav) -> Layout {
         Layout::signed_in(
             self.lang,
             self.lab_name.clone(),
