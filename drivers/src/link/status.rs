@@ -78,6 +78,9 @@ pub struct LinkStatus {
     /// When the link was registered (started): a silent link is silent since then when it has
     /// received nothing.
     pub started_at: SystemTime,
+    /// When the last connection ended, while no new one is open: a server link listening again
+    /// after its analyzer went away is disconnected, not merely waiting.
+    pub disconnected_at: Option<SystemTime>,
     /// Messages received and waiting for core to store them (the link's queue depth).
     pub pending_stores: usize,
     /// The latest bytes in and out and link events, oldest first, bounded by
@@ -112,6 +115,7 @@ impl LinkRegistry {
             counters: LinkCounters::default(),
             last_error: None,
             started_at: SystemTime::now(),
+            disconnected_at: None,
             pending_stores: 0,
             recent_trace: VecDeque::new(),
         }));
@@ -166,6 +170,9 @@ impl LinkStatusHandle {
     pub(crate) fn set_state(&self, state: LinkState) {
         self.update(|s| {
             if state != LinkState::Connected {
+                if s.state == LinkState::Connected {
+                    s.disconnected_at = Some(SystemTime::now());
+                }
                 s.peer = None;
                 s.connected_since = None;
             }
@@ -176,6 +183,7 @@ impl LinkStatusHandle {
     pub(crate) fn connected(&self, peer: &str, first: bool) {
         self.update(|s| {
             s.state = LinkState::Connected;
+            s.disconnected_at = None;
             s.peer = Some(peer.to_owned());
             s.connected_since = Some(SystemTime::now());
             if !first {
@@ -260,5 +268,20 @@ mod tests {
             Some(RECENT_TRACE_RECORD_BYTES)
         );
         assert_eq!(trace.back().map(|r| r.direction), Some(Direction::Out));
+    }
+
+    #[test]
+    fn a_link_that_lost_its_analyzer_says_so_until_it_connects_again() {
+        let link = LinkStatusHandle::detached("chem-1");
+        link.set_state(LinkState::Listening);
+        assert_eq!(link.snapshot().disconnected_at, None);
+        link.connected("10.0.0.5:4000", true);
+        link.set_state(LinkState::Disconnected);
+        link.set_state(LinkState::Listening);
+        let s = link.snapshot();
+        assert!(s.disconnected_at.is_some());
+        assert_eq!((s.state, s.peer), (LinkState::Listening, None));
+        link.connected("10.0.0.5:4001", false);
+        assert_eq!(link.snapshot().disconnected_at, None);
     }
 }

@@ -26,6 +26,9 @@ pub struct Layout {
     pub notice: Option<Notice>,
     /// The navigation entries beyond the worklist that the user's roles may open.
     pub menu: Menu,
+    /// The analyzer links in silence alarm, in words, shown under the header (the worklist and
+    /// the instruments page set it).
+    pub alarm: Option<String>,
 }
 
 /// Which navigation entries of the monitoring pages the header shows (a role that may not
@@ -112,6 +115,7 @@ impl Layout {
             nav: Nav::None,
             notice: None,
             menu: Menu::default(),
+            alarm: None,
         }
     }
 
@@ -133,6 +137,7 @@ impl Layout {
             nav,
             notice: None,
             menu: Menu::default(),
+            alarm: None,
         }
     }
 

@@ -262,7 +262,7 @@ pub async fn audit_get(
     let lines: Vec<AuditLine> = records
         .iter()
         .take(PAGE_SIZE)
-        .map(|r| line(&r.entry, r.client_address.as_deref(), &tz, lang))
+        .map(|r| shown(line(&r.entry, r.client_address.as_deref(), &tz, lang)))
         .collect();
     let query = params.query();
     let with = |extra: &str| {
@@ -530,6 +530,17 @@ impl Default for Csv {
     }
 }
 
+/// The longest old or new value the page shows whole, in characters; the CSV has all of it.
+pub const SHOWN_VALUE_CHARS: usize = 160;
+
+/// `text` cut to [`SHOWN_VALUE_CHARS`] with "…" when longer (for the page, not the CSV).
+fn shortened(text: &str) -> String {
+    match text.char_indices().nth(SHOWN_VALUE_CHARS) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text.to_owned(),
+    }
+}
+
 /// One entry in words.
 fn line(h: &HistoryEntry, address: Option<&str>, tz: &TimeZone, lang: Lang) -> AuditLine {
     let side = |v: &Option<serde_json::Value>| -> String {
@@ -585,6 +596,13 @@ fn line(h: &HistoryEntry, address: Option<&str>, tz: &TimeZone, lang: Lang) -> A
         reason: h.reason.clone().unwrap_or_default(),
         address: address.unwrap_or_default().to_owned(),
     }
+}
+
+/// A line as the page shows it: long values shortened.
+fn shown(mut l: AuditLine) -> AuditLine {
+    l.before = shortened(&l.before);
+    l.after = shortened(&l.after);
+    l
 }
 
 /// An action code in the catalog's words, where it has them.

@@ -166,10 +166,9 @@ pub async fn instruments_get(
 ) -> Result<InstrumentsPage, PageError> {
     current.require(Permission::Review)?;
     let rows = rows(&current, &state).await?;
-    Ok(InstrumentsPage {
-        layout: current.layout(Nav::Instruments),
-        rows,
-    })
+    let mut layout = current.layout(Nav::Instruments);
+    layout.alarm = alarm_banner(&rows, current.lang);
+    Ok(InstrumentsPage { layout, rows })
 }
 
 /// `GET /instruments/rows`.
@@ -267,7 +266,7 @@ pub async fn instrument_trace_get(
     })
 }
 
-/// The links in silence alarm now, by name: what the worklist's header warns of.
+/// The links in silence alarm now, by name.
 pub fn links_in_alarm(state: &AppState, now: Timestamp) -> Vec<String> {
     state
         .links
@@ -276,6 +275,13 @@ pub fn links_in_alarm(state: &AppState, now: Timestamp) -> Vec<String> {
         .filter(|l| alarm_minutes(state, l, now).is_some())
         .map(|l| l.name.clone())
         .collect()
+}
+
+/// The banner of the links in silence alarm now, in `lang` (the worklist's header).
+pub fn alarm_text(state: &AppState, lang: Lang) -> Option<String> {
+    let names = links_in_alarm(state, Timestamp::now());
+    (!names.is_empty())
+        .then(|| MonitorMsg::SilenceAlarmBanner.fill(lang, &[("links", &names.join(", "))]))
 }
 
 /// The banner of the links in alarm, in `lang`.
@@ -362,7 +368,7 @@ fn row(
     InstrumentRow {
         link: link.name.clone(),
         description: format!("{name} · {}", link.transport),
-        state: state_view(&link.state, lang),
+        state: state_view(link, lang),
         peer: link.peer.clone().unwrap_or_default(),
         last_message: link.last_message_at.map_or_else(
             || MonitorMsg::NothingYet.text(lang).to_owned(),
@@ -392,10 +398,14 @@ fn row(
     }
 }
 
-/// How a state reads.
-pub fn state_view(state: &LinkState, lang: Lang) -> StateView {
-    let (symbol, msg, class) = match state {
+/// How a link's state reads. A server link listening again after its analyzer went away reads
+/// as disconnected: the analyzer is not there.
+pub fn state_view(link: &LinkStatus, lang: Lang) -> StateView {
+    let (symbol, msg, class) = match &link.state {
         LinkState::Connected => ("●", MonitorMsg::LinkConnected, "link-up"),
+        LinkState::Listening if link.disconnected_at.is_some() => {
+            ("✕", MonitorMsg::LinkDisconnectedListening, "link-down")
+        }
         LinkState::Listening => ("◌", MonitorMsg::LinkListening, "link-wait"),
         LinkState::Connecting => ("…", MonitorMsg::LinkConnecting, "link-wait"),
         LinkState::Disconnected => ("✕", MonitorMsg::LinkDisconnected, "link-down"),

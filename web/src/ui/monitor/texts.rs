@@ -17,7 +17,7 @@ catalog! {
         // The unmatched queue.
         UnmatchedTitle => ("Kết quả chưa ghép được chỉ định", "Unmatched results"),
         UnmatchedIntro => ("Kết quả máy gửi nhưng không khớp chỉ định nào. Kỹ thuật viên trưởng gắn từng kết quả vào đúng chỉ định (kết quả được kiểm tra lại như vừa nhận) hoặc loại bỏ kèm lý do.", "Results an analyzer sent that matched no order. A supervisor attaches each to the right order (it is then checked as if it had just arrived) or discards it with a reason."),
-        UnmatchedWaiting => ("{count} kết quả đang chờ xử lý", "{count} results waiting"),
+        UnmatchedWaiting => ("Đang chờ xử lý: {count}", "Waiting: {count}"),
         UnmatchedEmpty => ("Không có kết quả nào chưa ghép.", "No unmatched results."),
         ColAnalyzer => ("Máy", "Analyzer"),
         ColArrived => ("Nhận lúc", "Arrived"),
@@ -83,6 +83,7 @@ catalog! {
         LinkListening => ("Đang chờ máy kết nối", "Listening"),
         LinkConnecting => ("Đang kết nối", "Connecting"),
         LinkDisconnected => ("Mất kết nối", "Disconnected"),
+        LinkDisconnectedListening => ("Mất kết nối (đang chờ máy kết nối lại)", "Disconnected (waiting for the analyzer to connect again)"),
         LinkError => ("Lỗi", "Error"),
         NothingYet => ("Chưa nhận gì", "Nothing yet"),
         NoError => ("Không có", "None"),

@@ -241,3 +241,15 @@ fn csv_fields_are_quoted_only_when_needed_and_formulas_are_defused() {
         "\u{feff}plain,\"a,b\",\"say \"\"hi\"\"\",\"two\nlines\",'=1+1,'-3,Nguyễn\r\n"
     );
 }
+
+#[test]
+fn long_values_are_shortened_on_the_page_by_characters() {
+    let long = "ă".repeat(super::SHOWN_VALUE_CHARS + 5);
+    let short = super::shortened(&long);
+    assert_eq!(short.chars().count(), super::SHOWN_VALUE_CHARS + 1);
+    assert!(short.ends_with('…'));
+    assert_eq!(
+        super::shortened("{\"state\":\"open\"}"),
+        "{\"state\":\"open\"}"
+    );
+}

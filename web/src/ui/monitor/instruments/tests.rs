@@ -216,6 +216,9 @@ fn a_link_silent_past_its_alarm_shows_it_and_others_do_not() {
 
 #[test]
 fn every_state_has_a_symbol_and_a_word() {
+    let mut link = lis_drivers::link::LinkRegistry::new()
+        .register("CHEM", "CHEM", "tcp-server 0.0.0.0:5001")
+        .snapshot();
     for (state, symbol, word) in [
         (LinkState::Connected, "●", "Đã kết nối"),
         (LinkState::Listening, "◌", "Đang chờ máy kết nối"),
@@ -223,10 +226,22 @@ fn every_state_has_a_symbol_and_a_word() {
         (LinkState::Disconnected, "✕", "Mất kết nối"),
         (LinkState::Error("refused".into()), "!", "Lỗi"),
     ] {
-        let v = state_view(&state, Lang::Vi);
-        assert_eq!(v.symbol, symbol);
-        assert_eq!(v.word, word, "{state:?}");
+        link.state = state;
+        let v = state_view(&link, Lang::Vi);
+        assert_eq!((v.symbol, v.word), (symbol, word));
     }
+    // Listening again after the analyzer went away: disconnected.
+    link.state = LinkState::Listening;
+    link.disconnected_at = Some(SystemTime::now());
+    let v = state_view(&link, Lang::En);
+    assert_eq!(
+        (v.symbol, v.word, v.class),
+        (
+            "✕",
+            "Disconnected (waiting for the analyzer to connect again)",
+            "link-down"
+        )
+    );
 }
 
 /// The `<tr>` of one link.

@@ -63,7 +63,7 @@ async fn the_queue_says_why_in_words_and_links_the_raw_message() {
     let (cookie, _) = signed_in(&lab.app, "tech").await;
     let page = send(&lab.app, get("/unmatched", &cookie)).await;
     assert_eq!(page.status, StatusCode::OK);
-    assert!(page.body.contains("3 results waiting"), "{}", page.body);
+    assert!(page.body.contains("Waiting: 3"), "{}", page.body);
     assert!(page.body.contains("No specimen has this id"));
     assert!(page.body.contains("test code is not mapped"));
     assert!(page
@@ -194,7 +194,7 @@ async fn a_supervisor_finds_the_order_and_attaches_the_result_which_reaches_the_
     assert_eq!(done.location, "/unmatched?done=attached&specimen=S1");
     let queue = send(&lab.app, get(&done.location, &cookie)).await;
     assert!(queue.body.contains("Attached to specimen S1"));
-    assert!(queue.body.contains("2 results waiting"));
+    assert!(queue.body.contains("Waiting: 2"));
     // Checked like a new arrival: S1 GLU now has a result waiting on the worklist (12.0
     // mmol/L is above the adult range of the embedded catalog, so it is held for a person).
     let worklist = send(&lab.app, get("/", &cookie)).await;
