@@ -2,7 +2,9 @@
 //!
 //! Every change is an [`AuditEntry`]; its hash is `SHA-256(prev_hash || canonical bytes)` where
 //! the canonical bytes are the JSON array `[seq, at_ms, actor, action, entity, entity_id, old,
-//! new, reason]`, and the first entry's `prev_hash` is 32 zero bytes. [`verify_entries`] walks
+//! new, reason]` (with the client's address as a tenth element when the change came from a
+//! person's request that recorded one, so entries written before addresses were kept verify
+//! unchanged), and the first entry's `prev_hash` is 32 zero bytes. [`verify_entries`] walks
 //! the entries in `seq` order and reports every entry whose hash does not match its content
 //! (edited), whose `prev_hash` is not the previous entry's hash (deleted, inserted or
 //! reordered), or whose `seq` skips a number (deleted). Rewriting the whole chain from some entry
@@ -35,6 +37,9 @@ pub struct AuditEntry {
     pub new: Option<String>,
     /// Reason given, if any.
     pub reason: Option<String>,
+    /// The address of the client whose request made the change (a UI action), if recorded.
+    #[serde(default)]
+    pub client_address: Option<String>,
     /// The previous entry's hash (zeros for the first).
     pub prev_hash: [u8; 32],
     /// This entry's hash.
@@ -58,15 +63,46 @@ pub fn chain_hash(
     new: Option<&str>,
     reason: Option<&str>,
 ) -> [u8; 32] {
+    chain_hash_from(
+        prev_hash, seq, at_ms, actor, action, entity, entity_id, old, new, reason, None,
+    )
+}
+
+/// The hash of an entry's content chained to `prev_hash`, with the client's address when one
+/// was recorded (a tenth element of the canonical array; none: exactly [`chain_hash`]).
+#[allow(clippy::too_many_arguments)] // The audit row's columns, hashed in one place.
+pub fn chain_hash_from(
+    prev_hash: &[u8; 32],
+    seq: i64,
+    at_ms: i64,
+    actor: &str,
+    action: &str,
+    entity: &str,
+    entity_id: &str,
+    old: Option<&str>,
+    new: Option<&str>,
+    reason: Option<&str>,
+    client_address: Option<&str>,
+) -> [u8; 32] {
     let mut h = Sha256::new();
     h.update(prev_hash);
     // The canonical JSON is written straight into the hash (no JSON tree, no string of it);
     // serde_json writes a tuple exactly as it writes the same array built as a value.
-    let canonical = (
-        seq, at_ms, actor, action, entity, entity_id, old, new, reason,
-    );
     // Writing into a hash cannot fail, and these values always serialize.
-    let _ = serde_json::to_writer(HashWriter(&mut h), &canonical);
+    let _ = match client_address {
+        None => serde_json::to_writer(
+            HashWriter(&mut h),
+            &(
+                seq, at_ms, actor, action, entity, entity_id, old, new, reason,
+            ),
+        ),
+        Some(address) => serde_json::to_writer(
+            HashWriter(&mut h),
+            &(
+                seq, at_ms, actor, action, entity, entity_id, old, new, reason, address,
+            ),
+        ),
+    };
     h.finalize().into()
 }
 
@@ -87,7 +123,7 @@ impl std::io::Write for HashWriter<'_> {
 impl AuditEntry {
     /// The hash this entry's content should have.
     pub fn expected_hash(&self) -> [u8; 32] {
-        chain_hash(
+        chain_hash_from(
             &self.prev_hash,
             self.seq,
             self.at_ms,
@@ -98,6 +134,7 @@ impl AuditEntry {
             self.old.as_deref(),
             self.new.as_deref(),
             self.reason.as_deref(),
+            self.client_address.as_deref(),
         )
     }
 }
@@ -210,6 +247,8 @@ mod tests {
                     old: Some(r#"{"state":"pending_review"}"#.into()),
                     new: Some(r#"{"state":"verified"}"#.into()),
                     reason: None,
+                    // Entries with and without a recorded client address, in one chain.
+                    client_address: (seq % 2 == 0).then(|| "192.168.1.20".to_owned()),
                     prev_hash: prev,
                     hash: [0; 32],
                 };
@@ -227,6 +266,31 @@ mod tests {
         assert_eq!(r.entries, 5);
         assert_eq!(r.head.len(), 64);
         assert!(verify_entries(Vec::new()).is_intact());
+    }
+
+    #[test]
+    fn a_changed_client_address_is_an_edit_and_none_hashes_as_before() {
+        let mut c = chain(3);
+        c[1].client_address = Some("10.0.0.9".to_owned());
+        let r = verify_entries(c);
+        assert_eq!(r.problems, vec![AuditProblem::Edited { seq: 2 }]);
+        // Without an address, the hash is the nine-column one entries always had.
+        let e = &chain(1)[0];
+        assert_eq!(
+            e.hash,
+            chain_hash(
+                &GENESIS,
+                1,
+                e.at_ms,
+                "user:1",
+                "result.verify",
+                "result",
+                "1",
+                e.old.as_deref(),
+                e.new.as_deref(),
+                None
+            )
+        );
     }
 
     #[test]

@@ -11,9 +11,12 @@
 //! | record a critical call-back              | yes        | yes        |       |
 //! | release; release another's verification | (one-step labs: release what it verified) | yes | |
 //! | correct a released result                |            | yes        |       |
-//! | manage users and settings, read audit    |            |            | yes   |
+//! | manage users and settings                |            |            | yes   |
+//! | read the audit trail                     |            | yes        | yes   |
+//! | see the audit chain's verification       |            |            | yes   |
 //! | read the turnaround dashboard            |            | yes        |       |
 //! | read the lab configuration               |            | yes        | yes   |
+//! | attach or discard an unmatched result    |            | yes        |       |
 //!
 //! An admin has no result actions unless also given a lab role (a user may hold several roles,
 //! e.g. `admin,supervisor`).
@@ -52,11 +55,15 @@ pub enum Permission {
     ReadTurnaround,
     /// Read the lab configuration (tests, ranges, instruments, links) as the LIS holds it.
     ReadConfig,
+    /// Attach an unmatched result to an order, or discard it with a reason.
+    ResolveUnmatched,
+    /// See whether the audit trail's hash chain is intact (`lis audit verify`).
+    VerifyAudit,
 }
 
 impl Permission {
     /// Every permission.
-    pub const ALL: [Self; 14] = [
+    pub const ALL: [Self; 16] = [
         Self::Review,
         Self::Verify,
         Self::Rerun,
@@ -71,6 +78,8 @@ impl Permission {
         Self::ReadAudit,
         Self::ReadTurnaround,
         Self::ReadConfig,
+        Self::ResolveUnmatched,
+        Self::VerifyAudit,
     ];
 
     /// A stable name, used in audit entries and error messages.
@@ -90,6 +99,8 @@ impl Permission {
             Self::ReadAudit => "read_audit",
             Self::ReadTurnaround => "read_turnaround",
             Self::ReadConfig => "read_config",
+            Self::ResolveUnmatched => "resolve_unmatched",
+            Self::VerifyAudit => "verify_audit",
         }
     }
 }
@@ -102,8 +113,11 @@ impl Role {
     pub fn may(self, permission: Permission, review: &ReviewSection) -> bool {
         use Permission as P;
         match self {
-            Self::Admin => matches!(permission, P::ManageUsers | P::ReadAudit | P::ReadConfig),
-            Self::Supervisor => !matches!(permission, P::ManageUsers),
+            Self::Admin => matches!(
+                permission,
+                P::ManageUsers | P::ReadAudit | P::ReadConfig | P::VerifyAudit
+            ),
+            Self::Supervisor => !matches!(permission, P::ManageUsers | P::VerifyAudit),
             Self::Technician => match permission {
                 P::Review
                 | P::Verify
@@ -118,7 +132,9 @@ impl Role {
                 | P::ManageUsers
                 | P::ReadAudit
                 | P::ReadTurnaround
-                | P::ReadConfig => false,
+                | P::ReadConfig
+                | P::ResolveUnmatched
+                | P::VerifyAudit => false,
             },
         }
     }
@@ -175,6 +191,15 @@ mod tests {
         assert!(Role::Supervisor.may(P::ReadConfig, &two));
         assert!(Role::Admin.may(P::ReadConfig, &two));
         assert!(!Role::Technician.may(P::ReadConfig, &two));
+        // The unmatched queue is the supervisor's; the audit trail is read by supervisors and
+        // admins, and only admins see whether its chain is intact.
+        assert!(Role::Supervisor.may(P::ResolveUnmatched, &one));
+        assert!(!Role::Technician.may(P::ResolveUnmatched, &one));
+        assert!(!Role::Admin.may(P::ResolveUnmatched, &one));
+        assert!(Role::Supervisor.may(P::ReadAudit, &two));
+        assert!(Role::Admin.may(P::VerifyAudit, &two));
+        assert!(!Role::Supervisor.may(P::VerifyAudit, &two));
+        assert!(!Role::Technician.may(P::VerifyAudit, &two));
     }
 
     #[test]

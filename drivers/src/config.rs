@@ -112,6 +112,71 @@ pub struct LinkConfig {
     pub max_frame_len: usize,
     /// Longest message accepted, in bytes.
     pub max_message_len: usize,
+    /// After how many minutes without a message the link shows a silence alarm (during
+    /// [`working_hours`](Self::working_hours)); `None`: never (the default).
+    pub silence_alarm_minutes: Option<u32>,
+    /// When the analyzer is expected to send, in the lab's time zone; `None`: always.
+    pub working_hours: Option<WorkingHours>,
+}
+
+/// A daily window in the lab's time zone, `"07:00-17:00"`; an end before the start crosses
+/// midnight (`"22:00-06:00"`). The start is inside the window, the end is not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WorkingHours {
+    /// The first minute of the day inside the window (0..1440).
+    pub start_minute: u16,
+    /// The first minute of the day after the window (0..1440).
+    pub end_minute: u16,
+}
+
+impl WorkingHours {
+    /// Reads `"HH:MM-HH:MM"` (24-hour clock).
+    pub fn parse(text: &str) -> Result<Self, String> {
+        fn minute(part: &str) -> Option<u16> {
+            let (h, m) = part.trim().split_once(':')?;
+            if h.len() != 2 || m.len() != 2 {
+                return None;
+            }
+            let (h, m): (u16, u16) = (h.parse().ok()?, m.parse().ok()?);
+            (h < 24 && m < 60).then_some(h * 60 + m)
+        }
+        let expected = || format!("expected \"HH:MM-HH:MM\" such as \"07:00-17:00\", got {text:?}");
+        let (start, end) = text.split_once('-').ok_or_else(expected)?;
+        let (Some(start_minute), Some(end_minute)) = (minute(start), minute(end)) else {
+            return Err(expected());
+        };
+        if start_minute == end_minute {
+            return Err(format!(
+                "{text:?} is an empty window: start and end are the same"
+            ));
+        }
+        Ok(Self {
+            start_minute,
+            end_minute,
+        })
+    }
+
+    /// Whether the minute of the day (0..1440, the lab's local time) is inside the window.
+    pub fn contains(self, minute_of_day: u16) -> bool {
+        if self.start_minute < self.end_minute {
+            (self.start_minute..self.end_minute).contains(&minute_of_day)
+        } else {
+            minute_of_day >= self.start_minute || minute_of_day < self.end_minute
+        }
+    }
+}
+
+impl std::fmt::Display for WorkingHours {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{:02}:{:02}-{:02}:{:02}",
+            self.start_minute / 60,
+            self.start_minute % 60,
+            self.end_minute / 60,
+            self.end_minute % 60
+        )
+    }
 }
 
 impl LinkConfig {
@@ -197,7 +262,36 @@ impl LinkConfig {
             max_message_len: common
                 .max_message_len
                 .unwrap_or(Self::DEFAULT_MAX_MESSAGE_LEN),
+            silence_alarm_minutes: match common.silence_alarm_minutes {
+                Some(0) => {
+                    return Err(ConfigError::Invalid {
+                        field: "silence_alarm_minutes".to_owned(),
+                        reason: "must be at least 1 (leave it out for no alarm)".to_owned(),
+                    })
+                }
+                other => other,
+            },
+            working_hours: common
+                .working_hours
+                .as_deref()
+                .map(WorkingHours::parse)
+                .transpose()
+                .map_err(|reason| ConfigError::Invalid {
+                    field: "working_hours".to_owned(),
+                    reason,
+                })?,
         })
+    }
+
+    /// Whether a link silent for `silent_minutes` shows its silence alarm at `minute_of_day`
+    /// (the lab's local time): an alarm is configured, the time is in the working hours (or
+    /// none are set), and the silence has lasted at least the alarm's minutes.
+    pub fn silence_alarm(&self, silent_minutes: u64, minute_of_day: u16) -> bool {
+        let Some(limit) = self.silence_alarm_minutes else {
+            return false;
+        };
+        let working = self.working_hours.is_none_or(|h| h.contains(minute_of_day));
+        working && silent_minutes >= u64::from(limit)
     }
 }
 
@@ -213,8 +307,10 @@ impl TransportConfig {
 }
 
 /// Fields every kind has.
-const COMMON_FIELDS: [&str; 7] = [
+const COMMON_FIELDS: [&str; 9] = [
     "protocol",
+    "silence_alarm_minutes",
+    "working_hours",
     "profile",
     "trace_dir",
     "trace_max_file_bytes",
@@ -234,6 +330,8 @@ struct Common {
     trace_keep_files: Option<usize>,
     max_frame_len: Option<usize>,
     max_message_len: Option<usize>,
+    silence_alarm_minutes: Option<u32>,
+    working_hours: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -310,6 +408,51 @@ mod tests {
 
     fn parse(text: &str) -> Result<LinkConfig, ConfigError> {
         LinkConfig::from_table(&toml::from_str::<toml::Table>(text).unwrap())
+    }
+
+    #[test]
+    fn the_silence_alarm_is_off_by_default_and_follows_the_working_hours() {
+        let off = parse("kind = \"tcp-server\"\nport = 5000\nprotocol = \"astm-e1381\"").unwrap();
+        assert_eq!((off.silence_alarm_minutes, off.working_hours), (None, None));
+        assert!(!off.silence_alarm(10_000, 600));
+        let on = parse(
+            "kind = \"tcp-server\"\nport = 5000\nprotocol = \"astm-e1381\"\n\
+             silence_alarm_minutes = 30\nworking_hours = \"07:00-17:00\"",
+        )
+        .unwrap();
+        assert_eq!(
+            on.working_hours.map(|h| h.to_string()).as_deref(),
+            Some("07:00-17:00")
+        );
+        // 10:00 (minute 600): silent 29 minutes is no alarm, 30 is.
+        assert!(!on.silence_alarm(29, 600));
+        assert!(on.silence_alarm(30, 600));
+        // 07:00 is inside, 17:00 and 06:59 are not.
+        assert!(on.silence_alarm(30, 420));
+        assert!(!on.silence_alarm(30, 1020));
+        assert!(!on.silence_alarm(30, 419));
+        // A night window crosses midnight.
+        let night = WorkingHours::parse("22:00-06:00").unwrap();
+        assert!(night.contains(23 * 60) && night.contains(0) && !night.contains(6 * 60));
+    }
+
+    #[test]
+    fn bad_silence_settings_name_the_field() {
+        for (text, field) in [
+            ("silence_alarm_minutes = 0", "silence_alarm_minutes"),
+            ("working_hours = \"7-17\"", "working_hours"),
+            ("working_hours = \"07:00-24:00\"", "working_hours"),
+            ("working_hours = \"08:00-08:00\"", "working_hours"),
+        ] {
+            let e = parse(&format!(
+                "kind = \"tcp-server\"\nport = 5000\nprotocol = \"astm-e1381\"\n{text}"
+            ))
+            .unwrap_err();
+            assert!(
+                matches!(&e, ConfigError::Invalid { field: f, .. } if f == field),
+                "{text}: {e:?}"
+            );
+        }
     }
 
     #[test]

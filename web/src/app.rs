@@ -53,6 +53,7 @@ pub fn app_with(state: AppState, settings: &HttpSettings) -> Router {
     Router::new()
         .merge(bounded)
         .merge(ui::worklist_routes::live_routes())
+        .merge(ui::monitor::streams())
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(GlobalConcurrencyLimitLayer::new(
             settings.max_concurrent_requests,

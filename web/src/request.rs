@@ -125,13 +125,37 @@ pub fn timestamp_param(field: &str, value: &str) -> Result<jiff::Timestamp, AppE
     })
 }
 
+tokio::task_local! {
+    /// The address of the client whose request is being served ([`with_client_address`]).
+    static CLIENT_ADDRESS: Option<String>;
+}
+
+/// Middleware of the UI's pages: the client's address (from the connection's
+/// [`ConnectInfo`](axum::extract::ConnectInfo), set by the listener) is carried with the request,
+/// so [`blocking`] records it in every audit entry the handler's store calls write
+/// ([`lis_core::store::ClientAddress`]).
+pub async fn with_client_address(
+    request: Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let address = request
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|info| info.0.ip().to_string());
+    CLIENT_ADDRESS.scope(address, next.run(request)).await
+}
+
 /// Runs a handler's body on the blocking pool: store calls wait for SQLite (a durable commit
 /// syncs the disk) and must not hold up the async workers that serve the links and the HIS.
+/// Inside a UI request ([`with_client_address`]) the audit entries it writes record the
+/// client's address.
 pub async fn blocking<T, E>(f: impl FnOnce() -> Result<T, E> + Send + 'static) -> Result<T, E>
 where
     T: Send + 'static,
     E: From<AppError> + Send + 'static,
 {
+    let address = CLIENT_ADDRESS.try_with(Clone::clone).ok().flatten();
+    let f = move || lis_core::store::ClientAddress::scope(address, f);
     match tokio::task::spawn_blocking(f).await {
         Ok(result) => result,
         Err(e) => Err(E::from(AppError::internal(&e))),

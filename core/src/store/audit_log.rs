@@ -1,5 +1,10 @@
 //! Appending to the audit hash chain and reading it back for verification.
+//!
+//! A person's request may name the client's address ([`ClientAddress::scope`]): every entry
+//! appended on that thread while the scope runs records it in `audit.client_address`, inside
+//! the chained hash.
 
+use std::cell::RefCell;
 use std::fmt::Display;
 
 use jiff::Timestamp;
@@ -9,6 +14,39 @@ use super::ms;
 use crate::audit::{self, AuditEntry, AuditReport, GENESIS};
 use crate::error::StoreError;
 use crate::model::Actor;
+
+thread_local! {
+    /// The address of the client whose request this thread is serving, if any.
+    static CLIENT_ADDRESS: RefCell<Option<String>> = const { RefCell::new(None) };
+}
+
+/// The network address of the client a change comes from (a UI request), recorded in every
+/// audit entry written while [`ClientAddress::scope`] runs.
+#[derive(Debug, Clone, Copy)]
+pub struct ClientAddress;
+
+impl ClientAddress {
+    /// Runs `f` with `address` recorded in the audit entries it writes on this thread (store
+    /// calls run on the caller's thread); the previous address is put back afterwards, even
+    /// when `f` panics.
+    pub fn scope<T>(address: Option<String>, f: impl FnOnce() -> T) -> T {
+        struct Restore(Option<String>);
+        impl Drop for Restore {
+            fn drop(&mut self) {
+                let previous = self.0.take();
+                CLIENT_ADDRESS.with(|a| *a.borrow_mut() = previous);
+            }
+        }
+        let previous = CLIENT_ADDRESS.with(|a| std::mem::replace(&mut *a.borrow_mut(), address));
+        let _restore = Restore(previous);
+        f()
+    }
+
+    /// The address recorded on this thread now.
+    pub fn current() -> Option<String> {
+        CLIENT_ADDRESS.with(|a| a.borrow().clone())
+    }
+}
 
 /// Appends one entry, chained to the last, in the caller's transaction.
 #[allow(clippy::too_many_arguments)] // The audit row's columns.
@@ -59,12 +97,24 @@ pub(crate) fn append_text(
     let at = ms(Timestamp::now());
     let actor = actor.to_string();
     let entity_id = entity_id.to_string();
-    let hash = audit::chain_hash(
-        &prev, seq, at, &actor, action, entity, &entity_id, old, new, reason,
+    let client = ClientAddress::current();
+    let hash = audit::chain_hash_from(
+        &prev,
+        seq,
+        at,
+        &actor,
+        action,
+        entity,
+        &entity_id,
+        old,
+        new,
+        reason,
+        client.as_deref(),
     );
     conn.prepare_cached(
         "INSERT INTO audit (seq, at, actor, action, entity, entity_id, old, new, reason, \
-         prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+         prev_hash, hash, client_address) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
     )?
     .execute(params![
         seq,
@@ -77,7 +127,8 @@ pub(crate) fn append_text(
         new,
         reason,
         &prev[..],
-        &hash[..]
+        &hash[..],
+        client
     ])?;
     Ok(seq)
 }
@@ -100,8 +151,8 @@ fn to_hash(bytes: &[u8]) -> [u8; 32] {
 /// Reads the whole chain in `seq` order and verifies it.
 pub(crate) fn verify(conn: &Connection) -> Result<AuditReport, StoreError> {
     let mut stmt = conn.prepare(
-        "SELECT seq, at, actor, action, entity, entity_id, old, new, reason, prev_hash, hash \
-         FROM audit ORDER BY seq",
+        "SELECT seq, at, actor, action, entity, entity_id, old, new, reason, prev_hash, hash, \
+         client_address FROM audit ORDER BY seq",
     )?;
     let rows = stmt.query_map([], |r| {
         Ok(AuditEntry {
@@ -116,6 +167,7 @@ pub(crate) fn verify(conn: &Connection) -> Result<AuditReport, StoreError> {
             reason: r.get(8)?,
             prev_hash: to_hash(&r.get::<_, Vec<u8>>(9)?),
             hash: to_hash(&r.get::<_, Vec<u8>>(10)?),
+            client_address: r.get(11)?,
         })
     })?;
     let entries = rows.collect::<Result<Vec<_>, _>>()?;

@@ -95,11 +95,11 @@ impl Mark {
 pub(super) const CHANGES_SQL: &str =
     "SELECT seq, entity, entity_id, action, new FROM audit WHERE seq > ?1 ORDER BY seq LIMIT ?2";
 
-const HISTORY_COLUMNS: &str =
+pub(super) const HISTORY_COLUMNS: &str =
     "a.seq, a.at, a.actor, a.action, a.entity, a.entity_id, a.old, a.new, a.reason";
 
 /// Reads history rows, naming the users.
-fn history(
+pub(super) fn history(
     conn: &Connection,
     sql: &str,
     params: impl rusqlite::Params,

@@ -554,7 +554,8 @@ impl Store {
     }
 
     /// Attaches an unmatched result to a test of an order (added to the order if absent, on its
-    /// first specimen); the result is then checked like any other.
+    /// first specimen); the result is then checked like any other. A user needs
+    /// [`Permission::ResolveUnmatched`] (a supervisor).
     pub fn attach_unmatched(
         &self,
         unmatched_id: UnmatchedId,
@@ -563,7 +564,7 @@ impl Store {
         actor: &Actor,
     ) -> Result<ResultId, StoreError> {
         self.write(|conn, lab| {
-            authorize(conn, lab, actor, Permission::EnterResult)?;
+            authorize(conn, lab, actor, Permission::ResolveUnmatched)?;
             type Row = (i64, String, String, String, String, String, Option<i64>, i64, Option<i64>, String);
             let u: Row = conn
                 .query_row(
@@ -578,6 +579,7 @@ impl Store {
             if let Some(r) = attached {
                 return Err(StoreError::conflict(format!("already attached as result {r}")));
             }
+            super::unmatched_queue::refuse_discarded(conn, unmatched_id)?;
             let test = lab
                 .config
                 .test(test_code)

@@ -394,6 +394,28 @@ CREATE INDEX specimens_received ON specimens(received_at) WHERE received_at IS N
 CREATE INDEX orders_patient ON orders(patient_id);
 ",
     },
+    Migration {
+        version: 12,
+        description: "the client address of UI changes in the audit trail, discarded unmatched results, audit filters",
+        sql: r"
+-- The address of the client whose request made the change (UI actions); NULL for analyzers,
+-- the HIS, the system and entries written before it was recorded. Part of the chained hash
+-- when present (audit::chain_hash_from).
+ALTER TABLE audit ADD COLUMN client_address TEXT;
+-- An unmatched result a supervisor discarded, who and why (the audit entry holds the same).
+ALTER TABLE unmatched ADD COLUMN discarded_at INTEGER;
+ALTER TABLE unmatched ADD COLUMN discarded_by TEXT;
+ALTER TABLE unmatched ADD COLUMN discard_reason TEXT;
+-- The open queue (neither attached nor discarded) without reading what was resolved.
+CREATE INDEX unmatched_open ON unmatched(id) WHERE attached_result_id IS NULL AND discarded_at IS NULL;
+-- The audit trail's filters by who and by what, newest first.
+CREATE INDEX audit_actor ON audit(actor, seq);
+CREATE INDEX audit_action ON audit(action, seq);
+-- Today's messages per link and results per instrument on the instruments page.
+CREATE INDEX journal_received ON journal(received_at);
+CREATE INDEX results_received ON results(received_at);
+",
+    },
 ];
 
 /// The schema version this program writes.
@@ -464,10 +486,10 @@ mod tests {
     fn from_empty_to_latest() {
         let mut conn = Connection::open_in_memory().unwrap();
         assert_eq!(current_version(&conn).unwrap(), 0);
-        assert_eq!(migrate(&mut conn).unwrap(), 11);
+        assert_eq!(migrate(&mut conn).unwrap(), 12);
         // Running again changes nothing.
         let before = schema(&conn);
-        assert_eq!(migrate(&mut conn).unwrap(), 11);
+        assert_eq!(migrate(&mut conn).unwrap(), 12);
         assert_eq!(schema(&conn), before);
     }
 
@@ -476,7 +498,8 @@ mod tests {
         let mut fresh = Connection::open_in_memory().unwrap();
         migrate(&mut fresh).unwrap();
         let want = schema(&fresh);
-        for start in 0..latest_version() {
+        let versions = std::iter::once(0).chain(MIGRATIONS.iter().map(|m| m.version));
+        for start in versions.filter(|&v| v < latest_version()) {
             let mut conn = Connection::open_in_memory().unwrap();
             assert_eq!(migrate_to(&mut conn, start).unwrap(), start);
             assert_eq!(
@@ -555,7 +578,7 @@ mod tests {
         match migrate(&mut conn) {
             Err(StoreError::SchemaTooNew {
                 found: 99,
-                known: 11,
+                known: 12,
             }) => {}
             other => panic!("expected SchemaTooNew, got {other:?}"),
         }

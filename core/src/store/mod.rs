@@ -17,9 +17,13 @@
 //! the role check in a transaction), `user_admin` (an administrator's create, reset, roles), `sessions` (sign-in with lockout, the web UI's sessions,
 //! sign-out), and the review reads: `worklist` (keyset-paged review worklist), `specimen_view`
 //! (the specimen review page, earlier results), `changes` (audit history, change feed, commit
-//! listeners) with `review_decode`; `decode` reads every stored column fail-closed.
+//! listeners) with `review_decode`; `decode` reads every stored column fail-closed. The
+//! monitoring reads: `unmatched_queue` (the open queue paged, order search, discard, the
+//! day's counts per link) and `audit_trail` (the filtered trail, newest first, with client
+//! addresses).
 
 mod audit_log;
+mod audit_trail;
 mod callbacks;
 mod changes;
 mod checkpoint;
@@ -40,6 +44,7 @@ mod sessions;
 mod specimen_view;
 mod tokens;
 mod turnaround;
+mod unmatched_queue;
 mod user_admin;
 mod users;
 mod worklist;
@@ -56,6 +61,8 @@ use crate::error::StoreError;
 use crate::model::{Actor, AnalyzerMessage, IngestOutcome, Protocol};
 use crate::validation::{NoQcRecorded, QcState};
 
+pub use audit_log::ClientAddress;
+pub use audit_trail::{AuditFilter, AuditRecord};
 pub use callbacks::MAX_COMMENT_CHARS;
 pub use changes::CommitListener;
 pub use his::{
@@ -76,6 +83,9 @@ pub use tokens::ApiToken;
 pub use turnaround::{
     CriticalCallback, LateSpecimen, TurnaroundGroup, TurnaroundReport, MAX_LISTED,
     MAX_TURNAROUND_DAYS,
+};
+pub use unmatched_queue::{
+    LinkDayCounts, OrderCandidate, UnmatchedEntry, UnmatchedResolution, MAX_DISCARD_REASON_CHARS,
 };
 pub use user_admin::{OneTimePassword, MAX_DISPLAY_NAME_CHARS};
 pub use users::{FIRST_ADMIN_USERNAME, MAX_USERNAME_CHARS};

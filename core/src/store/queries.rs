@@ -168,13 +168,13 @@ impl Store {
         self.read(|conn, _| results_where(conn, RELEASED_SINCE_WHERE, [ms(since)]))
     }
 
-    /// The unmatched queue: results not yet attached to an order, oldest first.
+    /// The unmatched queue: results neither attached to an order nor discarded, oldest first.
     pub fn unmatched(&self) -> Result<Vec<Unmatched>, StoreError> {
         self.read(|conn, _| {
             let mut stmt = conn.prepare(
                 "SELECT id, journal_id, instrument, specimen_id, instrument_test_code, value, \
                  units, reason, received_at, attached_result_id, patient_hint FROM unmatched \
-                 WHERE attached_result_id IS NULL ORDER BY id",
+                 WHERE attached_result_id IS NULL AND discarded_at IS NULL ORDER BY id",
             )?;
             let rows = stmt.query_map([], |r| {
                 let id: i64 = r.get(0)?;

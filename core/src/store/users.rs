@@ -101,6 +101,8 @@ fn permission_words(permission: Permission) -> &'static str {
         Permission::ReadAudit => "read the audit trail",
         Permission::ReadTurnaround => "read the turnaround dashboard",
         Permission::ReadConfig => "read the lab configuration",
+        Permission::ResolveUnmatched => "attach or discard unmatched results",
+        Permission::VerifyAudit => "verify the audit chain",
     }
 }
 

@@ -1,10 +1,18 @@
 //! Link status: what core, the web pages and metrics see of every link.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::time::SystemTime;
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use super::Counter;
+use crate::trace::{Direction, TraceRecord};
+
+/// How many of a link's latest trace records its status keeps (the instruments page's trace).
+pub const RECENT_TRACE_RECORDS: usize = 200;
+/// How many bytes of the latest trace records a link's status keeps at most.
+pub const RECENT_TRACE_BYTES: usize = 32 * 1024;
+/// The longest record kept whole in the recent trace; a longer one keeps its first bytes.
+pub const RECENT_TRACE_RECORD_BYTES: usize = 4 * 1024;
 
 /// Where a link is in its life.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -67,6 +75,18 @@ pub struct LinkStatus {
     pub counters: LinkCounters,
     /// The last malformed input or failed store on this link, with when it happened.
     pub last_error: Option<(SystemTime, String)>,
+    /// When the link was registered (started): a silent link is silent since then when it has
+    /// received nothing.
+    pub started_at: SystemTime,
+    /// When the last connection ended, while no new one is open: a server link listening again
+    /// after its analyzer went away is disconnected, not merely waiting.
+    pub disconnected_at: Option<SystemTime>,
+    /// Messages received and waiting for core to store them (the link's queue depth).
+    pub pending_stores: usize,
+    /// The latest bytes in and out and link events, oldest first, bounded by
+    /// [`RECENT_TRACE_RECORDS`] and [`RECENT_TRACE_BYTES`]: what the technician reads to the
+    /// vendor, whether or not the link writes a trace file.
+    pub recent_trace: VecDeque<TraceRecord>,
 }
 
 /// The status of every link, shared between the link tasks (which update it) and readers (web,
@@ -94,6 +114,10 @@ impl LinkRegistry {
             last_message_at: None,
             counters: LinkCounters::default(),
             last_error: None,
+            started_at: SystemTime::now(),
+            disconnected_at: None,
+            pending_stores: 0,
+            recent_trace: VecDeque::new(),
         }));
         lock(&self.links).insert(name.to_owned(), Arc::clone(&status));
         LinkStatusHandle { status }
@@ -146,6 +170,9 @@ impl LinkStatusHandle {
     pub(crate) fn set_state(&self, state: LinkState) {
         self.update(|s| {
             if state != LinkState::Connected {
+                if s.state == LinkState::Connected {
+                    s.disconnected_at = Some(SystemTime::now());
+                }
                 s.peer = None;
                 s.connected_since = None;
             }
@@ -156,12 +183,40 @@ impl LinkStatusHandle {
     pub(crate) fn connected(&self, peer: &str, first: bool) {
         self.update(|s| {
             s.state = LinkState::Connected;
+            s.disconnected_at = None;
             s.peer = Some(peer.to_owned());
             s.connected_since = Some(SystemTime::now());
             if !first {
                 s.counters.reconnects += 1;
             }
         });
+    }
+
+    /// Keeps `bytes` (read, written, or an event's text) in the recent trace, dropping the
+    /// oldest records beyond the bounds. The link task calls it for everything it traces.
+    pub fn remember(&self, direction: Direction, bytes: &[u8]) {
+        let at_micros = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_micros()).unwrap_or(i64::MAX));
+        let kept = bytes.get(..RECENT_TRACE_RECORD_BYTES).unwrap_or(bytes);
+        self.update(|s| {
+            s.recent_trace.push_back(TraceRecord {
+                at_micros,
+                direction,
+                bytes: kept.to_vec(),
+            });
+            let mut total: usize = s.recent_trace.iter().map(|r| r.bytes.len()).sum();
+            while s.recent_trace.len() > RECENT_TRACE_RECORDS || total > RECENT_TRACE_BYTES {
+                match s.recent_trace.pop_front() {
+                    Some(old) => total -= old.bytes.len(),
+                    None => break,
+                }
+            }
+        });
+    }
+
+    pub(crate) fn set_pending_stores(&self, n: usize) {
+        self.update(|s| s.pending_stores = n);
     }
 
     pub(crate) fn count(&self, counter: Counter) {
@@ -186,4 +241,47 @@ impl LinkStatusHandle {
 /// (a panic elsewhere while holding it) still holds consistent data.
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_recent_trace_keeps_the_latest_records_within_its_bounds() {
+        let link = LinkStatusHandle::detached("chem-1");
+        for i in 0..(RECENT_TRACE_RECORDS + 5) {
+            link.remember(Direction::In, format!("{i}").as_bytes());
+        }
+        let trace = link.snapshot().recent_trace;
+        assert_eq!(trace.len(), RECENT_TRACE_RECORDS);
+        assert_eq!(trace.front().map(|r| r.bytes.clone()), Some(b"5".to_vec()));
+        // A long record keeps its first bytes; the byte bound drops older records.
+        for _ in 0..10 {
+            link.remember(Direction::Out, &[b'x'; RECENT_TRACE_RECORD_BYTES * 2]);
+        }
+        let trace = link.snapshot().recent_trace;
+        let total: usize = trace.iter().map(|r| r.bytes.len()).sum();
+        assert!(total <= RECENT_TRACE_BYTES);
+        assert_eq!(
+            trace.back().map(|r| r.bytes.len()),
+            Some(RECENT_TRACE_RECORD_BYTES)
+        );
+        assert_eq!(trace.back().map(|r| r.direction), Some(Direction::Out));
+    }
+
+    #[test]
+    fn a_link_that_lost_its_analyzer_says_so_until_it_connects_again() {
+        let link = LinkStatusHandle::detached("chem-1");
+        link.set_state(LinkState::Listening);
+        assert_eq!(link.snapshot().disconnected_at, None);
+        link.connected("10.0.0.5:4000", true);
+        link.set_state(LinkState::Disconnected);
+        link.set_state(LinkState::Listening);
+        let s = link.snapshot();
+        assert!(s.disconnected_at.is_some());
+        assert_eq!((s.state, s.peer), (LinkState::Listening, None));
+        link.connected("10.0.0.5:4001", false);
+        assert_eq!(link.snapshot().disconnected_at, None);
+    }
 }

@@ -264,6 +264,7 @@ where
                 }
                 verdict = next_verdict(&mut pending) => {
                     pending.pop_front();
+                    self.status.set_pending_stores(pending.len());
                     machine.handle_verdict(now(), verdict);
                 }
                 read = reader.read(&mut buf), if reading => match read {
@@ -292,6 +293,7 @@ where
         };
 
         unsent.extend(machine.take_unsent());
+        self.status.set_pending_stores(0);
         self.flush_trace();
         // Close our side; the peer may already be gone, so neither wait long nor care about errors.
         let _ = tokio::time::timeout(Duration::from_secs(1), writer.shutdown()).await;
@@ -346,6 +348,7 @@ where
                     }
                     Handling::Pending(future) => pending.push_back(future),
                 }
+                self.status.set_pending_stores(pending.len());
             }
             if !progressed {
                 break;
@@ -358,6 +361,7 @@ where
     }
 
     fn trace_bytes(&mut self, direction: Direction, bytes: &[u8]) {
+        self.status.remember(direction, bytes);
         let Some(trace) = &mut self.trace else {
             return;
         };

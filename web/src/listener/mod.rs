@@ -21,6 +21,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio_rustls::rustls::ServerConfig;
 use tokio_rustls::TlsAcceptor;
 use tokio_util::sync::CancellationToken;
+use tower::ServiceExt;
 
 use crate::http_settings::HttpSettings;
 
@@ -78,9 +79,9 @@ impl Listener {
             .header_read_timeout(self.header_read_timeout);
         let http = Arc::new(http);
         loop {
-            let stream = tokio::select! {
+            let (stream, peer) = tokio::select! {
                 accepted = self.tcp.accept() => match accepted {
-                    Ok((stream, _peer)) => stream,
+                    Ok(accepted) => accepted,
                     Err(error) => {
                         tracing::warn!(%error, "http accept failed");
                         tokio::time::sleep(ACCEPT_RETRY).await;
@@ -93,6 +94,7 @@ impl Listener {
                 http: Arc::clone(&http),
                 tls: self.tls.clone(),
                 router: router.clone(),
+                peer,
                 handshake_timeout: self.header_read_timeout,
             };
             tokio::spawn(connection.run(stream, graceful.watcher()));
@@ -107,12 +109,24 @@ struct Connection {
     http: Arc<http1::Builder>,
     tls: Option<TlsAcceptor>,
     router: Router,
+    /// The client's address, given to every request as `ConnectInfo` (the audit of UI actions
+    /// records it).
+    peer: SocketAddr,
     handshake_timeout: Duration,
 }
 
 impl Connection {
     async fn run(self, stream: TcpStream, watcher: hyper_util::server::graceful::Watcher) {
-        let service = TowerToHyperService::new(self.router);
+        let peer = self.peer;
+        let router = self.router.map_request(
+            move |mut request: axum::http::Request<hyper::body::Incoming>| {
+                request
+                    .extensions_mut()
+                    .insert(axum::extract::ConnectInfo(peer));
+                request
+            },
+        );
+        let service = TowerToHyperService::new(router);
         let served = match self.tls {
             None => {
                 let conn = self.http.serve_connection(TokioIo::new(stream), service);

@@ -26,6 +26,9 @@ pub struct Layout {
     pub notice: Option<Notice>,
     /// Which navigation entries the user's roles may open (the others are not shown).
     pub rights: NavRights,
+    /// The analyzer links in silence alarm, in words, shown under the header (the worklist and
+    /// the instruments page set it).
+    pub alarm: Option<String>,
 }
 
 /// The navigation entries a user's roles may open; all false for a visitor.
@@ -39,6 +42,12 @@ pub struct NavRights {
     pub config: bool,
     /// The users page (`ManageUsers`).
     pub users: bool,
+    /// The unmatched queue (`Review`).
+    pub unmatched: bool,
+    /// The instruments (`Review`).
+    pub instruments: bool,
+    /// The audit trail (`ReadAudit`).
+    pub audit: bool,
 }
 
 /// The signed-in user as the header shows them.
@@ -63,6 +72,12 @@ pub enum Nav {
     Turnaround,
     /// The administration pages (users, lab configuration).
     Admin,
+    /// The unmatched queue.
+    Unmatched,
+    /// The instruments.
+    Instruments,
+    /// The audit trail.
+    Audit,
 }
 
 /// A one-time message at the top of a page.
@@ -113,6 +128,7 @@ impl Layout {
             nav: Nav::None,
             notice: None,
             rights: NavRights::default(),
+            alarm: None,
         }
     }
 
@@ -134,6 +150,7 @@ impl Layout {
             nav,
             notice: None,
             rights: NavRights::default(),
+            alarm: None,
         }
     }
 
@@ -154,6 +171,7 @@ impl Layout {
         }
     }
 
+    /// A text of the monitoring pages' catalog (the navigation entries).
     /// A text of the catalog in the page's language.
     pub fn t(&self, msg: impl Text) -> &'static str {
         msg.text(self.lang)

@@ -11,7 +11,8 @@
 //! - [`layout`]: the frame of every page ([`Layout`]): lab, user, language, sign-out, notices.
 //! - One module per page: [`login`] (sign-in, password change), [`worklist`], [`specimen`],
 //!   [`error_page`], [`patients`] (search, cumulative report and trend charts),
-//!   [`turnaround`] (the turnaround dashboard), [`admin`] (users, the lab configuration).
+//!   [`turnaround`] (the turnaround dashboard), [`admin`] (users, the lab configuration);
+//!   [`monitor`] groups the unmatched queue, the instruments and the audit trail.
 //! - Who is signed in and what they may send: [`session`] ([`CurrentUser`], the permission
 //!   check, error pages in the user's language), [`csrf`] ([`CsrfForm`], the Origin check),
 //!   [`cookies`] (`lis_session`, `lis_login_csrf`); [`sign_in`] has the handlers of `/login`,
@@ -32,6 +33,7 @@ pub mod i18n;
 pub mod journal;
 pub mod layout;
 pub mod login;
+pub mod monitor;
 #[cfg(test)]
 pub(crate) mod page_tests;
 pub mod patients;

@@ -30,9 +30,10 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// Every page and form of the UI: sign-in and sign-out (`/login`, `/logout`), the password
-/// change (`/password`), the language choice (`/language`) and the worklist
-/// ([`super::worklist_routes::routes`]). A page module adds its routes
-/// here.
+/// change (`/password`), the language choice (`/language`), the worklist
+/// ([`super::worklist_routes::routes`]) and the monitoring pages ([`super::monitor::routes`]).
+/// A page module adds its routes here. Every page runs with the client's address
+/// ([`crate::request::with_client_address`]), which the audit entries of its actions record.
 fn pages() -> Router<AppState> {
     Router::new()
         .route(Urls::Login.as_str(), get(login_get).post(login_post))
@@ -47,6 +48,8 @@ fn pages() -> Router<AppState> {
         .merge(super::patients::routes())
         .merge(super::turnaround::routes())
         .merge(super::admin::routes())
+        .merge(super::monitor::routes())
+        .layer(middleware::from_fn(crate::request::with_client_address))
 }
 
 /// Pages show patients' results and carry form tokens: no browser or proxy keeps them, so the

@@ -101,6 +101,9 @@ impl CurrentUser {
             turnaround: self.may(Permission::ReadTurnaround),
             config: self.may(Permission::ReadConfig),
             users: self.may(Permission::ManageUsers),
+            unmatched: self.may(Permission::Review),
+            instruments: self.may(Permission::Review),
+            audit: self.may(Permission::ReadAudit),
         };
         layout
     }

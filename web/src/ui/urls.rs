@@ -119,7 +119,7 @@ pub fn specimen_action(id: &str, action: SpecimenAction) -> String {
 }
 
 /// Percent-encodes everything but RFC 3986 unreserved characters (section 2.3).
-fn encode_segment(s: &str) -> String {
+pub fn encode_segment(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {

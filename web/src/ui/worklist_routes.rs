@@ -397,6 +397,7 @@ pub(crate) async fn worklist_get(
     });
     let mut layout = current.layout(Nav::Worklist);
     layout.notice = params.notice(current.lang);
+    layout.alarm = crate::ui::monitor::instruments::alarm_text(&state, current.lang);
     Ok(WorklistPage {
         layout,
         filters: filters(&state, &params, current.lang),

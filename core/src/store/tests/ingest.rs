@@ -282,13 +282,18 @@ fn nothing_is_dropped_unmatched_queue_and_attach() {
         s.unmatched().unwrap().last().unwrap().reason,
         UnmatchedReason::UnknownInstrument
     );
-    // A technician attaches the urea result to the order: it is added and checked.
+    // A supervisor attaches the urea result to the order: it is added and checked. A
+    // technician may not.
     let urea = queue
         .iter()
         .find(|u| u.reason == UnmatchedReason::TestNotOrdered)
         .unwrap();
+    assert!(matches!(
+        s.attach_unmatched(urea.id, oid, "UREA", &technician(&s)),
+        Err(StoreError::Forbidden { .. })
+    ));
     let rid = s
-        .attach_unmatched(urea.id, oid, "UREA", &technician(&s))
+        .attach_unmatched(urea.id, oid, "UREA", &supervisor(&s))
         .unwrap();
     let r = s.result(rid).unwrap();
     assert_eq!(
@@ -297,7 +302,7 @@ fn nothing_is_dropped_unmatched_queue_and_attach() {
     );
     assert_eq!(s.unmatched().unwrap().len(), 4);
     assert!(s
-        .attach_unmatched(urea.id, oid, "UREA", &technician(&s))
+        .attach_unmatched(urea.id, oid, "UREA", &supervisor(&s))
         .is_err());
 }
 

@@ -6,6 +6,7 @@ mod changes;
 mod corrupt;
 mod ingest;
 mod lifecycle;
+mod monitor;
 mod patients;
 mod plans;
 mod review;
