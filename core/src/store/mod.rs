@@ -20,10 +20,12 @@
 
 mod audit_log;
 mod callbacks;
+mod cancel;
 mod changes;
 mod checkpoint;
 mod decode;
 mod his;
+mod his_report;
 mod ingest;
 mod ingestor;
 mod journal;
@@ -53,10 +55,12 @@ use crate::model::{Actor, AnalyzerMessage, IngestOutcome, Protocol};
 use crate::validation::{NoQcRecorded, QcState};
 
 pub use callbacks::MAX_COMMENT_CHARS;
+pub use cancel::OrderCancel;
 pub use changes::CommitListener;
 pub use his::{
     DeliveryOutcome, DeliveryState, HisDelivery, OutboxCounts, ReleasedFilter, ReleasedResult,
 };
+pub use his_report::HisReport;
 pub use ingestor::{IngestTicket, Ingestor};
 pub use journal::{JournalEntry, JournalReport};
 pub use queries::OutboxItem;
@@ -257,6 +261,20 @@ impl Store {
     ) -> Result<T, StoreError> {
         let conn = self.lock();
         f(&conn, &self.lab)
+    }
+
+    /// Runs several reads in one read transaction: they all see the database as of one commit,
+    /// even while the group-commit ingest writer (its own connection) commits in between.
+    pub(crate) fn read_snapshot<T>(
+        &self,
+        f: impl FnOnce(&Connection, &Lab) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let mut conn = self.lock();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Deferred)?;
+        let out = f(&tx, &self.lab)?;
+        // Nothing was written; ending the transaction only releases the snapshot.
+        tx.commit()?;
+        Ok(out)
     }
 
     /// Ingests one analyzer message in one durable transaction: its raw bytes into the journal

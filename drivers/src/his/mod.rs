@@ -14,6 +14,7 @@
 pub mod config;
 pub mod listener;
 pub mod metrics;
+pub mod order_ack;
 pub mod orders;
 pub mod oru;
 pub mod sender;
@@ -28,12 +29,15 @@ use tokio::sync::Notify;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
-pub use config::{HisConfig, HisConfigError, OrmSpecimenId, ResultsEndpoint};
+pub use config::{HisConfig, HisConfigError, OrderAckForm, OrmSpecimenId, ResultsEndpoint};
 pub use metrics::HisMetrics;
 
 /// The HIS integration could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum HisError {
+    /// The `[his]` section cannot be read.
+    #[error(transparent)]
+    Config(#[from] HisConfigError),
     /// The orders listener could not bind its address.
     #[error("cannot listen for HIS orders on {address}: {source}")]
     Bind {

@@ -74,7 +74,7 @@ pub enum ServeError {
     },
     /// The `[his]` section is wrong or its orders listener could not be bound.
     #[error("his: {0}")]
-    His(String),
+    His(#[from] lis_drivers::his::HisError),
     /// The `[http]` settings are wrong.
     #[error("{0}")]
     HttpSettings(#[from] HttpSettingsError),
@@ -156,15 +156,14 @@ pub async fn serve(options: ServeOptions, shutdown: CancellationToken) -> Result
     let his = match lab.config.his.as_ref() {
         Some(table) => {
             let his_config = lis_drivers::his::HisConfig::from_table(Some(table))
-                .map_err(|e| ServeError::His(e.to_string()))?;
+                .map_err(lis_drivers::his::HisError::from)?;
             let his = lis_drivers::his::start_his(
                 his_config,
                 Arc::clone(&store),
                 Arc::clone(&his_metrics),
                 shutdown.clone(),
             )
-            .await
-            .map_err(|e| ServeError::His(e.to_string()))?;
+            .await?;
             if let Some(addr) = his.orders_addr {
                 announce(&format!("his orders listening on {addr}"));
             }
