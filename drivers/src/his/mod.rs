@@ -157,3 +157,9 @@ mod wake_tests;
 
 #[cfg(test)]
 mod oru_tests;
+
+#[cfg(test)]
+mod order_ack_tests;
+
+#[cfg(test)]
+mod slow_store_tests;
