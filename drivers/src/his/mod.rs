@@ -163,3 +163,6 @@ mod order_ack_tests;
 
 #[cfg(test)]
 mod slow_store_tests;
+
+#[cfg(test)]
+mod bounds_tests;
