@@ -140,7 +140,7 @@ pub fn render_text(state: &AppState) -> Result<String, AppError> {
     let (journal, results, unmatched) = state.store.counts()?;
     let outbox = state.store.outbox_counts()?;
     let m = &state.his_metrics;
-    let families: [(&str, &str, Kind, Vec<Sample>); 22] = [
+    let families: [(&str, &str, Kind, Vec<Sample>); 23] = [
         (
             "lis_link_messages_in_total",
             "Messages received from the analyzer.",

@@ -1,10 +1,13 @@
 //! The hospital information system (HIS) side: HL7 v2 over MLLP.
 //!
 //! - Orders in: [`listener`] accepts ORM^O01 / OML^O21 ([`orders`] reads them into core orders),
-//!   journals each message and answers ACK AA/AE/AR.
+//!   journals each message and answers it ([`order_ack`]: ACK or ORR^O02 / ORL^O22 with
+//!   AA/AE/AR and each order's control answer; in enhanced mode the accept acknowledgement
+//!   first). Connections are capped, closed when idle, and every write has a timeout.
 //! - Results out: [`sender`] delivers the outbox (rows written by core when results are released
 //!   or corrected) to each configured endpoint as ORU^R01 ([`oru`]), in order per order, retrying
-//!   with backoff until ACK AA, with the same bytes and MSH-10 on every retry. A commit that
+//!   with backoff until ACK AA, with the same bytes and MSH-10 on every retry; every store call
+//!   runs on the blocking pool, and each message is built from one read transaction. A commit that
 //!   queues results wakes the senders at once ([`SenderWake`]); the poll is the fallback.
 //! - [`config`] reads the `[his]` section; [`metrics`] counts for `GET /metrics`.
 //!

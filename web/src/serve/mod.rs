@@ -263,3 +263,37 @@ async fn next_signal() -> &'static str {
         () = term => "SIGTERM",
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use lis_drivers::his::{HisConfigError, HisError};
+
+    use super::*;
+
+    /// A `[his]` key with a value the LIS does not know stops `lis serve` with a typed error
+    /// naming the key, not a string.
+    #[tokio::test]
+    async fn a_bad_his_section_is_a_typed_his_config_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = lis_core::DEFAULT_LAB_TOML
+            .replace("port = 5001", "port = 0")
+            .replace("port = 5002", "port = 0")
+            .replace("order_ack = \"ack\"", "order_ack = \"fax\"");
+        let config = dir.path().join("lab.toml");
+        std::fs::write(&config, text).unwrap();
+        let shutdown = CancellationToken::new();
+        let options = ServeOptions {
+            config: Some(config),
+            data_dir: dir.path().join("data"),
+            http: String::from("127.0.0.1:0"),
+        };
+        let outcome = serve(options, shutdown.clone()).await;
+        shutdown.cancel();
+        match outcome {
+            Err(ServeError::His(HisError::Config(HisConfigError::Invalid { path, .. }))) => {
+                assert_eq!(path, "order_ack");
+            }
+            other => panic!("expected a [his] config error, got {other:?}"),
+        }
+    }
+}
