@@ -164,6 +164,7 @@ fn a_per_obr_cancel_cancels_the_tests_without_results_and_answers_each_line() {
     let s = store();
     let c = orr();
     pl7_with_glucose_released(&s, &c);
+    assert_eq!(field(&next_oru(&s, &c), "ORC", 5), "A");
     let a = handle_message(
         &s,
         &c,
@@ -204,6 +205,16 @@ fn a_per_obr_cancel_cancels_the_tests_without_results_and_answers_each_line() {
     );
     let o = s.order_by_placer("PL-7").unwrap().unwrap();
     assert_eq!(o.status, OrderStatus::Released);
+    // The ORU^R01 of GLU's release, built now, says the same: ORC-5 `CM` (table 0038, order
+    // completed), where before the cancel UREA still waited (`A`, some results available).
+    assert_eq!(field(&next_oru(&s, &c), "ORC", 5), "CM");
+}
+
+/// The ORU^R01 the sender would build now for the first due outbox row.
+fn next_oru(s: &Store, c: &HisConfig) -> Vec<u8> {
+    let far = Timestamp::now() + jiff::SignedDuration::from_hours(24);
+    let due = s.his_due("his", far, 1).unwrap();
+    super::sender::build_oru(s, c, &c.results[0], &due[0], "LIS1", Timestamp::now()).unwrap()
 }
 
 #[test]
