@@ -214,7 +214,7 @@ fn a_per_obr_cancel_cancels_the_tests_without_results_and_answers_each_line() {
 fn next_oru(s: &Store, c: &HisConfig) -> Vec<u8> {
     let far = Timestamp::now() + jiff::SignedDuration::from_hours(24);
     let due = s.his_due("his", far, 1).unwrap();
-    super::sender::build_oru(s, c, &c.results[0], &due[0], "LIS1", Timestamp::now()).unwrap()
+    sender::build_oru(s, c, &c.results[0], &due[0], "LIS1", Timestamp::now()).unwrap()
 }
 
 #[test]
