@@ -31,7 +31,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 
-use super::config::HisConfig;
+use super::config::{HisConfig, OrderAckForm};
 use super::metrics::HisMetrics;
 use super::order_ack::{accept_ack, application_ack, build_ack, AckMode, LineAnswer, OrderReply};
 use super::orders::{error_code, read_order_message, OrderAction, OrderMessage, Refusal};
@@ -413,7 +413,10 @@ pub fn handle_message(
                 .iter()
                 .map(|a| (placer_of(a).to_owned(), apply(store, &actor, a, resend)))
                 .collect();
-            lines = answer_lines(store, &message, &applied);
+            // Only ORR^O02 / ORL^O22 carry the lines (the general ACK does not).
+            if config.order_ack == OrderAckForm::Orr {
+                lines = answer_lines(store, &message, &applied);
+            }
             applied.into_iter().filter_map(|(_, a)| a.refusal).collect()
         }
         (Ok(_), None, _) => Vec::new(),
