@@ -112,6 +112,9 @@ pub struct LinkConfig {
     pub max_frame_len: usize,
     /// Longest message accepted, in bytes.
     pub max_message_len: usize,
+    /// Close a connection on which nothing arrives for this long (`idle_timeout_secs`; absent
+    /// or 0: never, the default, since an analyzer may be quiet for hours).
+    pub idle_timeout: Option<Duration>,
 }
 
 impl LinkConfig {
@@ -197,6 +200,10 @@ impl LinkConfig {
             max_message_len: common
                 .max_message_len
                 .unwrap_or(Self::DEFAULT_MAX_MESSAGE_LEN),
+            idle_timeout: common
+                .idle_timeout_secs
+                .filter(|s| *s > 0)
+                .map(Duration::from_secs),
         })
     }
 }
@@ -213,7 +220,7 @@ impl TransportConfig {
 }
 
 /// Fields every kind has.
-const COMMON_FIELDS: [&str; 7] = [
+const COMMON_FIELDS: [&str; 8] = [
     "protocol",
     "profile",
     "trace_dir",
@@ -221,6 +228,7 @@ const COMMON_FIELDS: [&str; 7] = [
     "trace_keep_files",
     "max_frame_len",
     "max_message_len",
+    "idle_timeout_secs",
 ];
 
 #[derive(Deserialize)]
@@ -234,6 +242,7 @@ struct Common {
     trace_keep_files: Option<usize>,
     max_frame_len: Option<usize>,
     max_message_len: Option<usize>,
+    idle_timeout_secs: Option<u64>,
 }
 
 #[derive(Deserialize)]
