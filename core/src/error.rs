@@ -110,6 +110,16 @@ pub enum StoreError {
         /// What it conflicts with, in words.
         what: String,
     },
+    /// A cancel was refused because these tests of the order already have a released result
+    /// (the HIS may have filed it): nothing was changed. A wrong released result is corrected,
+    /// never cancelled.
+    #[error("order {placer_number:?} cannot be cancelled: {} already released (correct a wrong result instead)", released_list(tests))]
+    ReleasedTests {
+        /// The order's placer number.
+        placer_number: String,
+        /// The tests with a released result (LIS codes).
+        tests: Vec<String>,
+    },
     /// A journal entry's bytes do not match its CRC-32: the record is damaged and is not used.
     #[error("journal entry {journal_id} is damaged: CRC-32 {stored:#010x} stored, {computed:#010x} computed")]
     JournalCorrupt {
@@ -137,6 +147,13 @@ pub enum StoreError {
     /// The ingest writer thread has stopped (its database failed); no message was stored.
     #[error("the ingest writer has stopped")]
     WriterStopped,
+}
+
+fn released_list(tests: &[String]) -> String {
+    match tests {
+        [one] => format!("the result of {one} was"),
+        many => format!("the results of {} were", many.join(", ")),
+    }
 }
 
 /// A stored value that cannot be read, carried through rusqlite's row mapping as the source of

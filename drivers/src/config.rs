@@ -117,6 +117,9 @@ pub struct LinkConfig {
     pub silence_alarm_minutes: Option<u32>,
     /// When the analyzer is expected to send, in the lab's time zone; `None`: always.
     pub working_hours: Option<WorkingHours>,
+    /// Close a connection on which nothing arrives for this long (`idle_timeout_secs`; absent
+    /// or 0: never, the default, since an analyzer may be quiet for hours).
+    pub idle_timeout: Option<Duration>,
 }
 
 /// A daily window in the lab's time zone, `"07:00-17:00"`; an end before the start crosses
@@ -280,6 +283,10 @@ impl LinkConfig {
                     field: "working_hours".to_owned(),
                     reason,
                 })?,
+            idle_timeout: common
+                .idle_timeout_secs
+                .filter(|s| *s > 0)
+                .map(Duration::from_secs),
         })
     }
 
@@ -307,7 +314,7 @@ impl TransportConfig {
 }
 
 /// Fields every kind has.
-const COMMON_FIELDS: [&str; 9] = [
+const COMMON_FIELDS: [&str; 10] = [
     "protocol",
     "silence_alarm_minutes",
     "working_hours",
@@ -317,6 +324,7 @@ const COMMON_FIELDS: [&str; 9] = [
     "trace_keep_files",
     "max_frame_len",
     "max_message_len",
+    "idle_timeout_secs",
 ];
 
 #[derive(Deserialize)]
@@ -332,6 +340,7 @@ struct Common {
     max_message_len: Option<usize>,
     silence_alarm_minutes: Option<u32>,
     working_hours: Option<String>,
+    idle_timeout_secs: Option<u64>,
 }
 
 #[derive(Deserialize)]

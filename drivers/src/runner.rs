@@ -8,6 +8,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
+use std::time::Duration;
 
 use lis_core::{Ingestor, LabConfig, Store, StoreError};
 use tokio::sync::mpsc;
@@ -16,7 +17,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::config::{ConfigError, LinkConfig, Protocol};
 use crate::ingest::{AstmHandler, LabLink, MllpHandler};
-use crate::link::{Link, LinkRegistry};
+use crate::link::{Link, LinkOptions, LinkRegistry};
 use crate::machine::{AstmFramedMachine, AstmRawMachine, MllpMachine};
 use crate::profile::{MessageProtocol, Profile, ProfileSet};
 use crate::query::{self, Hl7Peer};
@@ -245,6 +246,7 @@ pub async fn start_links(
             status: Some(status.clone()),
         };
         let (max_frame, max_msg) = (link_config.max_frame_len, link_config.max_message_len);
+        let idle = link_config.idle_timeout;
         let send_frame = profile.max_frame_len;
         let frame_format = profile.frame_format.into();
         let (outbox, task) = match link_config.protocol {
@@ -262,7 +264,7 @@ pub async fn start_links(
                     rx,
                     shutdown.clone(),
                 );
-                (Outbox::Astm(tx), spawn(link, trace))
+                (Outbox::Astm(tx), spawn(link, trace, idle))
             }
             Protocol::AstmRaw => {
                 let (tx, rx) = mpsc::channel(OUTBOX_DEPTH);
@@ -275,7 +277,7 @@ pub async fn start_links(
                     rx,
                     shutdown.clone(),
                 );
-                (Outbox::Astm(tx), spawn(link, trace))
+                (Outbox::Astm(tx), spawn(link, trace, idle))
             }
             Protocol::Hl7Mllp => {
                 let (tx, rx) = mpsc::channel(OUTBOX_DEPTH);
@@ -288,7 +290,7 @@ pub async fn start_links(
                     rx,
                     shutdown.clone(),
                 );
-                (Outbox::Hl7(tx), spawn(link, trace))
+                (Outbox::Hl7(tx), spawn(link, trace, idle))
             }
         };
         tracing::info!(instrument = %id, profile = %profile.name, "link started");
@@ -305,7 +307,11 @@ pub async fn start_links(
     Ok(running)
 }
 
-fn spawn<T, M, F, H>(link: Link<T, M, F, H>, trace: Option<TraceWriter>) -> JoinHandle<()>
+fn spawn<T, M, F, H>(
+    link: Link<T, M, F, H>,
+    trace: Option<TraceWriter>,
+    idle_timeout: Option<Duration>,
+) -> JoinHandle<()>
 where
     T: Transport,
     M: crate::link::LinkMachine,
@@ -315,7 +321,11 @@ where
     let link = match trace {
         Some(t) => link.with_trace(t),
         None => link,
-    };
+    }
+    .with_options(LinkOptions {
+        idle_timeout,
+        ..LinkOptions::default()
+    });
     tokio::spawn(link.run())
 }
 

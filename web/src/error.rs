@@ -158,9 +158,10 @@ impl From<StoreError> for AppError {
             // 403 names the permission and why; 409 says who changed the result and when, or
             // that a critical result waits for its call-back.
             StoreError::Forbidden { .. } => Self::NotAllowed(e.to_string()),
-            StoreError::Stale { .. } | StoreError::CallbackRequired { .. } => {
-                Self::Conflict(e.to_string())
-            }
+            // A cancel refused because results were released names the tests.
+            StoreError::Stale { .. }
+            | StoreError::CallbackRequired { .. }
+            | StoreError::ReleasedTests { .. } => Self::Conflict(e.to_string()),
             _ => Self::internal(&e),
         }
     }

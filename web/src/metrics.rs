@@ -140,7 +140,7 @@ pub fn render_text(state: &AppState) -> Result<String, AppError> {
     let (journal, results, unmatched) = state.store.counts()?;
     let outbox = state.store.outbox_counts()?;
     let m = &state.his_metrics;
-    let families: [(&str, &str, Kind, Vec<Sample>); 22] = [
+    let families: [(&str, &str, Kind, Vec<Sample>); 23] = [
         (
             "lis_link_messages_in_total",
             "Messages received from the analyzer.",
@@ -247,6 +247,12 @@ pub fn render_text(state: &AppState) -> Result<String, AppError> {
             "HIS order messages answered AR.",
             Counter,
             load(&m.orders_rejected),
+        ),
+        (
+            "lis_his_connections_refused_total",
+            "Connections to the HIS orders listener refused (peer not in allow_from, or over max_connections).",
+            Counter,
+            load(&m.connections_refused),
         ),
         (
             "lis_his_results_attempts_total",
@@ -413,6 +419,7 @@ mod tests {
             (&m.orders_accepted, 7),
             (&m.orders_errors, 3),
             (&m.orders_rejected, 1),
+            (&m.connections_refused, 5),
             (&m.results_attempts, 21),
             (&m.results_delivered, 15),
             (&m.results_rejected, 2),
@@ -479,6 +486,9 @@ lis_his_orders_errors_total 3
 # HELP lis_his_orders_rejected_total HIS order messages answered AR.
 # TYPE lis_his_orders_rejected_total counter
 lis_his_orders_rejected_total 1
+# HELP lis_his_connections_refused_total Connections to the HIS orders listener refused (peer not in allow_from, or over max_connections).
+# TYPE lis_his_connections_refused_total counter
+lis_his_connections_refused_total 5
 # HELP lis_his_results_attempts_total ORU^R01 send attempts.
 # TYPE lis_his_results_attempts_total counter
 lis_his_results_attempts_total 21

@@ -322,3 +322,33 @@ fn polling_with_the_last_row_as_cursor_never_stalls_on_one_release_time() {
     let end = page(Some(next[0].released_at), Some(next[0].result.id));
     assert!(end.is_empty());
 }
+
+/// What one ORU^R01 needs comes from one read: the order, its patient, tube and tests, every
+/// result version of the order, and the named results with their checks; a result of another
+/// order is refused rather than sent under the wrong patient.
+#[test]
+fn his_report_reads_an_outbox_row_whole_and_refuses_a_foreign_result() {
+    let s = store();
+    let first = released(&s, "PL-R1", "SR1", "r1");
+    let other = released(&s, "PL-R2", "SR2", "r2");
+    let order = s.result(first).unwrap().order_id;
+    let report = s.his_report(order, &[first]).unwrap();
+    assert_eq!(report.order.placer_number, "PL-R1");
+    assert_eq!(report.patient.his_id, "P-PL-R1");
+    assert_eq!(report.specimens.len(), 1);
+    assert_eq!(report.specimens[0].barcode, "SR1");
+    assert_eq!(report.tests.len(), 1);
+    assert_eq!(report.tests[0].test_code, "GLU");
+    assert_eq!(report.order_results.len(), 1);
+    assert_eq!(report.results.len(), 1);
+    assert_eq!(report.results[0].result.id, first);
+    assert_eq!(report.results[0].result.value, "5.2");
+    assert!(
+        !report.results[0].checks.is_empty(),
+        "its checks come along"
+    );
+    assert!(matches!(
+        s.his_report(order, &[first, other]),
+        Err(StoreError::NotFound { .. })
+    ));
+}

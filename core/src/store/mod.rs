@@ -25,10 +25,12 @@
 mod audit_log;
 mod audit_trail;
 mod callbacks;
+mod cancel;
 mod changes;
 mod checkpoint;
 mod decode;
 mod his;
+mod his_report;
 mod ingest;
 mod ingestor;
 mod journal;
@@ -64,10 +66,12 @@ use crate::validation::{NoQcRecorded, QcState};
 pub use audit_log::ClientAddress;
 pub use audit_trail::{AuditFilter, AuditRecord};
 pub use callbacks::MAX_COMMENT_CHARS;
+pub use cancel::OrderCancel;
 pub use changes::CommitListener;
 pub use his::{
     DeliveryOutcome, DeliveryState, HisDelivery, OutboxCounts, ReleasedFilter, ReleasedResult,
 };
+pub use his_report::HisReport;
 pub use ingestor::{IngestTicket, Ingestor};
 pub use journal::{JournalEntry, JournalReport};
 pub use patients::{
@@ -106,6 +110,13 @@ pub struct Store {
     conn: Mutex<Connection>,
     /// Told after each commit; shared with the ingest writers.
     listeners: Arc<changes::Listeners>,
+    /// How long each write of this store sleeps before it commits, holding the connection, in
+    /// milliseconds (0: none). Tests only: a slow disk made on purpose.
+    #[cfg(feature = "test-hooks")]
+    write_delay_ms: std::sync::atomic::AtomicU64,
+    /// How many writes have begun their sleep. Tests only.
+    #[cfg(feature = "test-hooks")]
+    slowed_writes: std::sync::atomic::AtomicU64,
     /// Background WAL checkpoints (on-disk stores only); declared last so it stops after the
     /// connection above is closed.
     _checkpointer: Option<checkpoint::Checkpointer>,
@@ -212,6 +223,10 @@ impl Store {
             }),
             conn: Mutex::new(conn),
             listeners: Arc::default(),
+            #[cfg(feature = "test-hooks")]
+            write_delay_ms: std::sync::atomic::AtomicU64::new(0),
+            #[cfg(feature = "test-hooks")]
+            slowed_writes: std::sync::atomic::AtomicU64::new(0),
             _checkpointer: None,
         })
     }
@@ -266,6 +281,8 @@ impl Store {
         let before = changes::Mark::read(&tx)?;
         let out = f(&tx, &self.lab)?;
         let notice = before.notice(changes::Mark::read(&tx)?);
+        #[cfg(feature = "test-hooks")]
+        self.slow_commit();
         tx.commit()?;
         drop(conn);
         if let Some(notice) = notice {
@@ -281,6 +298,47 @@ impl Store {
     ) -> Result<T, StoreError> {
         let conn = self.lock();
         f(&conn, &self.lab)
+    }
+
+    /// Makes every later write of this store sleep `delay` before it commits, holding the
+    /// connection as a slow fsync would (`Duration::ZERO` ends it). Tests only.
+    #[cfg(feature = "test-hooks")]
+    pub fn slow_writes(&self, delay: std::time::Duration) {
+        let ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX);
+        self.write_delay_ms
+            .store(ms, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    #[cfg(feature = "test-hooks")]
+    fn slow_commit(&self) {
+        let ms = self
+            .write_delay_ms
+            .load(std::sync::atomic::Ordering::SeqCst);
+        if ms > 0 {
+            self.slowed_writes
+                .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            std::thread::sleep(std::time::Duration::from_millis(ms));
+        }
+    }
+
+    /// How many writes have begun sleeping under [`Store::slow_writes`]. Tests only.
+    #[cfg(feature = "test-hooks")]
+    pub fn slowed_writes(&self) -> u64 {
+        self.slowed_writes.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Runs several reads in one read transaction: they all see the database as of one commit,
+    /// even while the group-commit ingest writer (its own connection) commits in between.
+    pub(crate) fn read_snapshot<T>(
+        &self,
+        f: impl FnOnce(&Connection, &Lab) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let mut conn = self.lock();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Deferred)?;
+        let out = f(&tx, &self.lab)?;
+        // Nothing was written; ending the transaction only releases the snapshot.
+        tx.commit()?;
+        Ok(out)
     }
 
     /// Ingests one analyzer message in one durable transaction: its raw bytes into the journal

@@ -263,7 +263,76 @@ const ORDER_COLUMNS: &str = "id, placer_number, accession, patient_id, requestin
     department, priority, status, ordered_at, cancel_reason, requesting_doctor_id, \
     requesting_doctor_family, requesting_doctor_given, requesting_doctor_middle";
 
-fn patient(conn: &Connection, id: PatientId) -> Result<Patient, StoreError> {
+/// An order by row id, in the caller's connection.
+pub(super) fn order(conn: &Connection, order_id: OrderId) -> Result<Order, StoreError> {
+    conn.query_row(
+        &format!("SELECT {ORDER_COLUMNS} FROM orders WHERE id = ?1"),
+        [order_id],
+        order_from_row,
+    )
+    .optional()?
+    .ok_or_else(|| StoreError::not_found("order", order_id))
+}
+
+/// The specimens of an order.
+pub(super) fn specimens_for_order(
+    conn: &Connection,
+    order_id: OrderId,
+) -> Result<Vec<Specimen>, StoreError> {
+    let mut stmt = conn.prepare(
+        "SELECT id, barcode, order_id, specimen_type, collected_at, received_at, rejected_reason \
+         FROM specimens WHERE order_id = ?1 ORDER BY id",
+    )?;
+    let rows = stmt.query_map([order_id], |r| {
+        Ok(Specimen {
+            id: r.get(0)?,
+            barcode: r.get(1)?,
+            order_id: r.get(2)?,
+            specimen_type: r.get(3)?,
+            collected_at: r.get::<_, Option<i64>>(4)?.map(ts),
+            received_at: r.get::<_, Option<i64>>(5)?.map(ts),
+            rejected_reason: r.get(6)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// The tests of an order.
+pub(super) fn ordered_tests(
+    conn: &Connection,
+    order_id: OrderId,
+) -> Result<Vec<OrderedTest>, StoreError> {
+    let mut stmt = conn.prepare(
+        "SELECT id, order_id, specimen_id, test_code, origin, status, rerun, dilution, \
+                 reported_result_id FROM ordered_tests WHERE order_id = ?1 ORDER BY id",
+    )?;
+    let rows = stmt.query_map([order_id], |r| {
+        let id: i64 = r.get(0)?;
+        let at = |column| At::new("ordered_tests", id, column);
+        Ok(OrderedTest {
+            id,
+            order_id: r.get(1)?,
+            specimen_id: r.get(2)?,
+            test_code: r.get(3)?,
+            origin: at("origin").exact(
+                &r.get::<_, String>(4)?,
+                TestOrigin::parse,
+                TestOrigin::as_str,
+            )?,
+            status: at("status").exact(
+                &r.get::<_, String>(5)?,
+                OrderedTestStatus::parse,
+                OrderedTestStatus::as_str,
+            )?,
+            rerun: r.get(6)?,
+            dilution: r.get(7)?,
+            reported_result_id: r.get(8)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+pub(super) fn patient(conn: &Connection, id: PatientId) -> Result<Patient, StoreError> {
     conn.prepare_cached(&format!(
         "SELECT {PATIENT_COLUMNS} FROM patients WHERE id = ?1"
     ))?
@@ -426,58 +495,9 @@ impl Store {
         })
     }
 
-    /// Cancels an order and its tests that have no result.
-    pub fn cancel_order(
-        &self,
-        order_id: OrderId,
-        reason: &str,
-        actor: &Actor,
-    ) -> Result<(), StoreError> {
-        self.write(|conn, _| {
-            let order = conn
-                .query_row(
-                    &format!("SELECT {ORDER_COLUMNS} FROM orders WHERE id = ?1"),
-                    [order_id],
-                    order_from_row,
-                )
-                .optional()?
-                .ok_or_else(|| StoreError::not_found("order", order_id))?;
-            if order.status == OrderStatus::Cancelled {
-                return Err(StoreError::conflict(format!("order {order_id} is already cancelled")));
-            }
-            conn.execute(
-                "UPDATE orders SET status = 'cancelled', cancelled_at = ?2, cancel_reason = ?3 WHERE id = ?1",
-                params![order_id, ms(Timestamp::now()), reason],
-            )?;
-            conn.execute(
-                "UPDATE ordered_tests SET status = 'cancelled' WHERE order_id = ?1 AND status IN ('pending', 'sent')",
-                [order_id],
-            )?;
-            audit_log::append(
-                conn,
-                actor,
-                "order.cancel",
-                "order",
-                order_id,
-                Some(&json!({ "status": order.status.as_str() })),
-                Some(&json!({ "status": "cancelled" })),
-                Some(reason),
-            )?;
-            Ok(())
-        })
-    }
-
     /// An order by row id.
     pub fn order(&self, order_id: OrderId) -> Result<Order, StoreError> {
-        self.read(|conn, _| {
-            conn.query_row(
-                &format!("SELECT {ORDER_COLUMNS} FROM orders WHERE id = ?1"),
-                [order_id],
-                order_from_row,
-            )
-            .optional()?
-            .ok_or_else(|| StoreError::not_found("order", order_id))
-        })
+        self.read(|conn, _| order(conn, order_id))
     }
 
     /// An order by the HIS placer number.
@@ -495,58 +515,12 @@ impl Store {
 
     /// The specimens of an order.
     pub fn specimens_for_order(&self, order_id: OrderId) -> Result<Vec<Specimen>, StoreError> {
-        self.read(|conn, _| {
-            let mut stmt = conn.prepare(
-                "SELECT id, barcode, order_id, specimen_type, collected_at, received_at, rejected_reason \
-                 FROM specimens WHERE order_id = ?1 ORDER BY id",
-            )?;
-            let rows = stmt.query_map([order_id], |r| {
-                Ok(Specimen {
-                    id: r.get(0)?,
-                    barcode: r.get(1)?,
-                    order_id: r.get(2)?,
-                    specimen_type: r.get(3)?,
-                    collected_at: r.get::<_, Option<i64>>(4)?.map(ts),
-                    received_at: r.get::<_, Option<i64>>(5)?.map(ts),
-                    rejected_reason: r.get(6)?,
-                })
-            })?;
-            Ok(rows.collect::<Result<_, _>>()?)
-        })
+        self.read(|conn, _| specimens_for_order(conn, order_id))
     }
 
     /// The tests of an order.
     pub fn ordered_tests(&self, order_id: OrderId) -> Result<Vec<OrderedTest>, StoreError> {
-        self.read(|conn, _| {
-            let mut stmt = conn.prepare(
-                "SELECT id, order_id, specimen_id, test_code, origin, status, rerun, dilution, \
-                 reported_result_id FROM ordered_tests WHERE order_id = ?1 ORDER BY id",
-            )?;
-            let rows = stmt.query_map([order_id], |r| {
-                let id: i64 = r.get(0)?;
-                let at = |column| At::new("ordered_tests", id, column);
-                Ok(OrderedTest {
-                    id,
-                    order_id: r.get(1)?,
-                    specimen_id: r.get(2)?,
-                    test_code: r.get(3)?,
-                    origin: at("origin").exact(
-                        &r.get::<_, String>(4)?,
-                        TestOrigin::parse,
-                        TestOrigin::as_str,
-                    )?,
-                    status: at("status").exact(
-                        &r.get::<_, String>(5)?,
-                        OrderedTestStatus::parse,
-                        OrderedTestStatus::as_str,
-                    )?,
-                    rerun: r.get(6)?,
-                    dilution: r.get(7)?,
-                    reported_result_id: r.get(8)?,
-                })
-            })?;
-            Ok(rows.collect::<Result<_, _>>()?)
-        })
+        self.read(|conn, _| ordered_tests(conn, order_id))
     }
 
     /// Records that the lab received a specimen.

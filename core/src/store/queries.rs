@@ -60,7 +60,12 @@ pub(super) fn result_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<LabResult> {
     })
 }
 
-fn results_where(
+/// Every result version of an order (`?1`), by test then version: through the ordered tests'
+/// index, because results carry no order index (to keep ingest lean).
+pub(super) const ORDER_RESULTS_WHERE: &str = "ordered_test_id IN \
+     (SELECT id FROM ordered_tests WHERE order_id = ?1) ORDER BY ordered_test_id, version";
+
+pub(super) fn results_where(
     conn: &Connection,
     clause: &str,
     params: impl rusqlite::Params,
@@ -138,15 +143,7 @@ impl Store {
 
     /// Every result version of an order, by test then version.
     pub fn results_for_order(&self, order_id: OrderId) -> Result<Vec<LabResult>, StoreError> {
-        self.read(|conn, _| {
-            results_where(
-                conn,
-                // Through the ordered tests' index: results carry no order index to keep ingest lean.
-                "ordered_test_id IN (SELECT id FROM ordered_tests WHERE order_id = ?1) \
-                 ORDER BY ordered_test_id, version",
-                [order_id],
-            )
-        })
+        self.read(|conn, _| results_where(conn, ORDER_RESULTS_WHERE, [order_id]))
     }
 
     /// A result with every check row and the reasons it waits.

@@ -10,6 +10,10 @@
 //! sending_application = "LIS"
 //! sending_facility = "LAB"
 //! ack_timeout_ms = 30000
+//! write_timeout_ms = 30000            # a peer that takes no bytes this long is disconnected
+//! idle_timeout_secs = 600             # an orders connection silent this long is closed; 0: never
+//! max_connections = 8                 # orders connections at once; more are closed and counted
+//! order_ack = "ack"                   # or "orr": ORR^O02 / ORL^O22 application acknowledgements
 //! retry_initial_ms = 5000
 //! retry_max_ms = 300000
 //! [his.panels]                        # HIS panel codes expanded to LIS tests
@@ -45,6 +49,18 @@ pub enum OrmSpecimenId {
     Obr3,
     /// Always the placer number (ORC-2, then OBR-2).
     Placer,
+}
+
+/// Which message acknowledges an order message at the application level.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OrderAckForm {
+    /// `ACK^O01` / `ACK^O21` (MSH, MSA, ERR): the general acknowledgement, HL7 v2.5.1 §2.14.1.
+    #[default]
+    Ack,
+    /// `ORR^O02` for ORM^O01 and `ORL^O22` for OML^O21, carrying each order's control answer
+    /// (ORC-1 from table 0119: `OK`, `UA`, `CR`, `UC`, `XR`, `UX`).
+    Orr,
 }
 
 /// One HIS endpoint that receives ORU^R01 results.
@@ -93,6 +109,24 @@ pub struct HisConfig {
     /// How long to wait for an ACK, in milliseconds.
     #[serde(default = "default_ack_timeout_ms")]
     pub ack_timeout_ms: u64,
+    /// How long a write to the HIS (an acknowledgement of its order, an ORU^R01) may take, in
+    /// milliseconds: a HIS that stops reading is disconnected after it, so it blocks neither the
+    /// sender, the listener nor shutdown.
+    #[serde(default = "default_write_timeout_ms")]
+    pub write_timeout_ms: u64,
+    /// An orders connection on which nothing arrives for this many seconds is closed (the HIS
+    /// reconnects when it has an order); the results sender opens a fresh connection when its
+    /// own has been unused this long. 0: never.
+    #[serde(default = "default_idle_timeout_secs")]
+    pub idle_timeout_secs: u64,
+    /// Orders connections served at once; a further one is closed at once and counted in
+    /// `HisMetrics::connections_refused`.
+    #[serde(default = "default_max_connections")]
+    pub max_connections: usize,
+    /// The application acknowledgement of an order message: `ack` (ACK^O01 / ACK^O21) or `orr`
+    /// (ORR^O02 / ORL^O22 with the order control answer per order, HL7 v2.5.1 §4.4.2, §4.4.7).
+    #[serde(default)]
+    pub order_ack: OrderAckForm,
     /// First retry delay in milliseconds; doubled per attempt.
     #[serde(default = "default_retry_initial_ms")]
     pub retry_initial_ms: u64,
@@ -131,6 +165,15 @@ fn default_receiving_application() -> String {
 fn default_ack_timeout_ms() -> u64 {
     30_000
 }
+fn default_write_timeout_ms() -> u64 {
+    30_000
+}
+fn default_idle_timeout_secs() -> u64 {
+    600
+}
+fn default_max_connections() -> usize {
+    8
+}
 fn default_retry_initial_ms() -> u64 {
     5_000
 }
@@ -160,6 +203,10 @@ impl Default for HisConfig {
             sending_application: default_sending_application(),
             sending_facility: default_sending_facility(),
             ack_timeout_ms: default_ack_timeout_ms(),
+            write_timeout_ms: default_write_timeout_ms(),
+            idle_timeout_secs: default_idle_timeout_secs(),
+            max_connections: default_max_connections(),
+            order_ack: OrderAckForm::default(),
             retry_initial_ms: default_retry_initial_ms(),
             retry_max_ms: default_retry_max_ms(),
             poll_ms: default_poll_ms(),
@@ -213,6 +260,16 @@ impl HisConfig {
     /// The ACK timeout.
     pub fn ack_timeout(&self) -> Duration {
         Duration::from_millis(self.ack_timeout_ms)
+    }
+
+    /// The write timeout.
+    pub fn write_timeout(&self) -> Duration {
+        Duration::from_millis(self.write_timeout_ms)
+    }
+
+    /// The idle timeout, none when turned off (0).
+    pub fn idle_timeout(&self) -> Option<Duration> {
+        (self.idle_timeout_secs > 0).then(|| Duration::from_secs(self.idle_timeout_secs))
     }
 
     /// The delay before retry number `attempts` (1 = after the first failure): the initial delay

@@ -1,12 +1,18 @@
 //! The orders listener: an MLLP server (HL7 v2.5.1 Appendix C.4.3) that takes ORM^O01 and
 //! OML^O21 from the HIS, journals every message (or unreadable bytes) first, applies it to the
-//! store, and answers each message with an ACK (original mode, §2.9.2):
+//! store on the blocking pool, and answers each message ([`super::order_ack`]: ACK, ORR^O02 or
+//! ORL^O22, and in enhanced mode the accept acknowledgement first):
 //!
 //! - `AA` when every order in it is stored (a byte-identical resend of a stored message too);
 //! - `AE` with MSA-3 and ERR (location, table 0357 code, text) for a content error: unknown test,
 //!   missing PID, bad field, unknown or duplicate order;
 //! - `AR` for what cannot be processed: not HL7, another message type, oversized, or a database
 //!   failure (the HIS should resend later).
+//!
+//! Each order of a message is applied on its own; a cancel of tests with a released result is
+//! `AE` (table 0357 206, ORC-1 `UC` in ORR/ORL) while the other tests it names are cancelled.
+//! Connections are capped (`max_connections`), closed when silent for `idle_timeout_secs`, and
+//! every write is bounded by `write_timeout_ms` and ended by shutdown.
 
 use std::net::SocketAddr;
 use std::sync::atomic::Ordering;
@@ -14,105 +20,50 @@ use std::sync::Arc;
 
 use bytes::BytesMut;
 use jiff::Timestamp;
-use lis_core::model::Actor;
+use lis_core::model::{Actor, OrderStatus, OrderedTestStatus};
+use lis_core::presentation::release_progress;
 use lis_core::{Store, StoreError};
-use lis_hl7::build::{CodedValue, FieldValue, MessageBuilder, MessageHeader, SegmentBuilder};
 use lis_hl7::mllp::{self, MllpDecoder, MllpError, MllpEvent};
-use lis_hl7::segments::{AckCode, MessageType};
+use lis_hl7::segments::AckCode;
 use lis_hl7::Message;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 
-use super::config::HisConfig;
+use super::config::{HisConfig, OrderAckForm};
 use super::metrics::HisMetrics;
-use super::orders::{error_code, read_order_message, OrderAction, Refusal};
-use super::oru::dtm;
+use super::order_ack::{accept_ack, application_ack, build_ack, AckMode, LineAnswer, OrderReply};
+use super::orders::{error_code, read_order_message, OrderAction, OrderMessage, Refusal};
 
 /// The answer to one message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OrderAnswer {
-    /// MSA-1.
+    /// MSA-1 of the application acknowledgement.
     pub ack: AckCode,
-    /// The refusal, when not AA.
+    /// The first refusal, when not AA.
     pub refusal: Option<Refusal>,
-    /// The ACK bytes (unframed).
+    /// The application acknowledgement (unframed): ACK, ORR^O02 or ORL^O22.
     pub bytes: Vec<u8>,
+    /// The accept acknowledgement (enhanced mode, when MSH-15 asks for it), sent first.
+    pub accept: Option<Vec<u8>>,
+    /// Whether the application acknowledgement is sent (original mode: always; enhanced mode:
+    /// as MSH-16 asks).
+    pub send_application: bool,
 }
 
-/// Builds an ACK (MSH, MSA, \[ERR\]) to a message whose header we may or may not have read.
-pub fn build_ack(
-    config: &HisConfig,
-    incoming: Option<&Message<'_>>,
-    refusal: Option<&Refusal>,
-    now: Timestamp,
-    tz: &jiff::tz::TimeZone,
-) -> Vec<u8> {
-    let (control, app, facility, event) = incoming.map_or_else(
-        || (String::new(), String::new(), String::new(), String::new()),
-        |m| {
-            let h = m.header();
-            (
-                h.control_id().text().trim().to_owned(),
-                h.sending_application().text().into_owned(),
-                h.sending_facility().text().into_owned(),
-                h.message_type().event.to_owned(),
-            )
-        },
-    );
-    let header = MessageHeader {
-        sending_application: config.sending_application.clone(),
-        sending_facility: config.sending_facility.clone(),
-        receiving_application: app,
-        receiving_facility: facility,
-        datetime: dtm(now, tz),
-        control_id: format!("ACK{}", now.as_millisecond()),
-        ..MessageHeader::default()
-    };
-    let mut b = MessageBuilder::new(
-        &header,
-        MessageType {
-            code: "ACK",
-            event: &event,
-            structure: "ACK",
-        },
-    );
-    let code = refusal.map_or(AckCode::ApplicationAccept, |r| r.ack);
-    let mut msa = SegmentBuilder::new("MSA")
-        .field(1, code.code())
-        .field(2, control);
-    if let Some(r) = refusal {
-        msa = msa.field(3, r.text.as_str());
+impl OrderAnswer {
+    /// What to write back, in order (possibly nothing).
+    pub fn replies(&self) -> Vec<&[u8]> {
+        let mut out: Vec<&[u8]> = Vec::new();
+        if let Some(a) = &self.accept {
+            out.push(a);
+        }
+        if self.send_application {
+            out.push(&self.bytes);
+        }
+        out
     }
-    b.push(msa);
-    if let Some(r) = refusal {
-        let location = r.location.as_ref().map_or_else(
-            || FieldValue::text(""),
-            |(seg, seq, field)| {
-                FieldValue::components_trimmed([
-                    seg.clone(),
-                    seq.to_string(),
-                    if *field == 0 {
-                        String::new()
-                    } else {
-                        field.to_string()
-                    },
-                ])
-            },
-        );
-        let coded = CodedValue::new(&r.code.to_string(), error_code::text(r.code), "HL70357");
-        b.push(
-            SegmentBuilder::new("ERR")
-                .field(2, location)
-                .field(
-                    3,
-                    FieldValue::components_trimmed([coded.code, coded.text, coded.system]),
-                )
-                .field(4, "E")
-                .field(8, r.text.as_str()),
-        );
-    }
-    b.build()
 }
 
 /// An AE for a message whose MSH-18 declares UTF-8 (`UNICODE UTF-8`, HL7 table 0211) but whose
@@ -171,6 +122,12 @@ fn store_refusal(e: &StoreError) -> Refusal {
             Some(("ORC", 1, 2)),
             e.to_string(),
         ),
+        // Released results lock their tests: table 0357 206 "application record locked".
+        StoreError::ReleasedTests { .. } => Refusal::error(
+            error_code::RECORD_LOCKED,
+            Some(("ORC", 1, 1)),
+            e.to_string(),
+        ),
         StoreError::Invalid { .. } | StoreError::IllegalTransition(_) => {
             Refusal::error(error_code::TABLE_VALUE_NOT_FOUND, None, e.to_string())
         }
@@ -196,7 +153,7 @@ fn same_as_stored(store: &Store, order: &lis_core::model::NewOrder) -> bool {
     };
     let mut have: Vec<(String, String)> = tests
         .iter()
-        .filter(|t| t.status != lis_core::model::OrderedTestStatus::Cancelled)
+        .filter(|t| t.status != OrderedTestStatus::Cancelled)
         .filter_map(|t| {
             let s = specimens.iter().find(|s| s.id == t.specimen_id)?;
             Some((s.barcode.clone(), t.test_code.clone()))
@@ -213,43 +170,148 @@ fn same_as_stored(store: &Store, order: &lis_core::model::NewOrder) -> bool {
     patient.his_id == order.patient.his_id && have == want
 }
 
-fn apply(store: &Store, actor: &Actor, action: &OrderAction, resend: bool) -> Result<(), Refusal> {
+/// What applying one action did.
+#[derive(Debug, Default)]
+struct Applied {
+    /// Why it was not done (AE/AR).
+    refusal: Option<Refusal>,
+    /// Tests of a per-test cancel left as they were because their result is released.
+    not_cancelled: Vec<String>,
+}
+
+fn cancel(
+    store: &Store,
+    actor: &Actor,
+    placer_number: &str,
+    reason: &str,
+    tests: Option<&[String]>,
+    resend: bool,
+) -> Result<Vec<String>, StoreError> {
+    let Some(order) = store.order_by_placer(placer_number)? else {
+        return Err(StoreError::NotFound {
+            entity: "order to cancel",
+            id: format!("{placer_number:?}"),
+        });
+    };
+    if resend && order.status == OrderStatus::Cancelled {
+        return Ok(Vec::new());
+    }
+    match tests {
+        None => store
+            .cancel_order(order.id, reason, actor)
+            .map(|_| Vec::new()),
+        Some(codes) => {
+            // A resend of a per-test cancel asks again for tests it already cancelled.
+            let codes: Vec<String> = if resend {
+                let live = store.ordered_tests(order.id)?;
+                codes
+                    .iter()
+                    .filter(|c| {
+                        live.iter()
+                            .any(|t| &t.test_code == *c && t.status != OrderedTestStatus::Cancelled)
+                    })
+                    .cloned()
+                    .collect()
+            } else {
+                codes.to_vec()
+            };
+            if codes.is_empty() {
+                return Ok(Vec::new());
+            }
+            store
+                .cancel_tests(order.id, &codes, reason, actor)
+                .map(|done| done.released)
+        }
+    }
+}
+
+fn apply(store: &Store, actor: &Actor, action: &OrderAction, resend: bool) -> Applied {
     let result = match action {
         OrderAction::Place(order) => {
-            if resend || same_as_stored(store, order) {
-                if let Ok(Some(_)) = store.order_by_placer(&order.placer_number) {
-                    return Ok(());
-                }
+            if (resend || same_as_stored(store, order))
+                && matches!(store.order_by_placer(&order.placer_number), Ok(Some(_)))
+            {
+                return Applied::default();
             }
-            store.place_order(order.clone(), actor).map(|_| ())
+            store.place_order(order.clone(), actor).map(|_| Vec::new())
         }
-        OrderAction::Change(order) => store.change_order(order, actor).map(|_| ()),
+        OrderAction::Change(order) => store.change_order(order, actor).map(|_| Vec::new()),
         OrderAction::Cancel {
             placer_number,
             reason,
-        } => match store.order_by_placer(placer_number) {
-            Ok(Some(o)) if resend && o.status == lis_core::model::OrderStatus::Cancelled => {
-                return Ok(())
-            }
-            Ok(Some(o)) => store.cancel_order(o.id, reason, actor),
-            Ok(None) => {
-                return Err(Refusal::error(
-                    error_code::UNKNOWN_KEY,
-                    Some(("ORC", 1, 2)),
-                    format!("order {placer_number:?} to cancel does not exist"),
-                ))
-            }
-            Err(e) => Err(e),
-        },
+            tests,
+        } => cancel(
+            store,
+            actor,
+            placer_number,
+            reason,
+            tests.as_deref(),
+            resend,
+        ),
     };
-    if let Err(e) = &result {
-        tracing::warn!(error = %e, "an HIS order was not stored");
+    match result {
+        Ok(not_cancelled) if not_cancelled.is_empty() => Applied::default(),
+        Ok(not_cancelled) => Applied {
+            refusal: Some(Refusal::error(
+                error_code::RECORD_LOCKED,
+                Some(("ORC", 1, 1)),
+                format!(
+                    "not cancelled: {} already released (correct a wrong result instead); \
+                     the other tests named were cancelled",
+                    not_cancelled.join(", ")
+                ),
+            )),
+            not_cancelled,
+        },
+        Err(e) => {
+            tracing::warn!(error = %e, "an HIS order was not stored");
+            Applied {
+                refusal: Some(store_refusal(&e)),
+                not_cancelled: Vec::new(),
+            }
+        }
     }
-    result.map_err(|e| store_refusal(&e))
+}
+
+/// Answers each line: its ORC-1 (table 0119) from what its action did, and the order's filler
+/// number and status as they are now.
+fn answer_lines(
+    store: &Store,
+    message: &OrderMessage,
+    applied: &[(String, Applied)],
+) -> Vec<LineAnswer> {
+    message
+        .lines
+        .iter()
+        .map(|line| {
+            let outcome = applied.iter().find(|(p, _)| *p == line.placer);
+            let done = match outcome {
+                Some((_, a)) if a.refusal.is_none() => true,
+                // A per-test cancel done in part: the lines whose tests were all cancelled.
+                Some((_, a)) if !a.not_cancelled.is_empty() => {
+                    !line.tests.is_empty()
+                        && line.tests.iter().all(|t| !a.not_cancelled.contains(t))
+                }
+                _ => false,
+            };
+            let stored = store.order_by_placer(&line.placer).ok().flatten();
+            let status = stored.as_ref().and_then(|o| {
+                let tests = store.ordered_tests(o.id).ok()?;
+                let results = store.results_for_order(o.id).ok()?;
+                Some(release_progress(o, &tests, &results).order_status_0038())
+            });
+            LineAnswer {
+                line: line.clone(),
+                reply: OrderReply::to(line.control, done),
+                filler: stored.map(|o| o.accession).unwrap_or_default(),
+                status,
+            }
+        })
+        .collect()
 }
 
 /// Handles one message from the HIS: journal, apply, answer. Never fails: every problem becomes
-/// an AE or AR.
+/// an AE or AR (or, in enhanced mode, a CE or CR accept acknowledgement).
 pub fn handle_message(
     store: &Store,
     config: &HisConfig,
@@ -257,10 +319,26 @@ pub fn handle_message(
     raw: &[u8],
     now: Timestamp,
 ) -> OrderAnswer {
-    metrics.orders_received.fetch_add(1, Ordering::Relaxed);
     let lab = store.config();
     let tz = lab.time_zone();
     let parsed = Message::parse(raw);
+    let incoming = parsed.as_ref().ok().map(|(m, _)| m);
+    let mode = AckMode::of(incoming);
+    // An acknowledgement from the HIS (of an application acknowledgement the LIS sent) is
+    // journaled and never answered: HL7 never acknowledges an acknowledgement.
+    if incoming.is_some_and(|m| m.header().message_type().code == "ACK") {
+        if let Err(e) = store.journal_his(&config.name, now, "ack", raw, None) {
+            tracing::error!(error = %e, "journaling an acknowledgement from the HIS failed");
+        }
+        return OrderAnswer {
+            ack: AckCode::ApplicationAccept,
+            refusal: None,
+            bytes: Vec::new(),
+            accept: None,
+            send_application: false,
+        };
+    }
+    metrics.orders_received.fetch_add(1, Ordering::Relaxed);
     let (answer_refusal, message) = match &parsed {
         Err(e) => (
             Some(Refusal::reject(
@@ -296,12 +374,17 @@ pub fn handle_message(
         Some(_) => "unsupported",
         None => "unparsed",
     };
+    // The message cannot be taken at all (not HL7, another type): the enhanced mode's commit
+    // reject.
+    let commit_reject = answer_refusal
+        .as_ref()
+        .is_some_and(|r| r.ack == AckCode::ApplicationReject);
     // Read the content before journaling so the journal entry carries the reason.
-    let actions = match (&answer_refusal, message) {
+    let read = match (&answer_refusal, message) {
         (None, Some(m)) => Some(read_order_message(m, lab, config)),
         _ => None,
     };
-    let early = answer_refusal.or_else(|| match &actions {
+    let early = answer_refusal.or_else(|| match &read {
         Some(Err(r)) => Some(r.clone()),
         _ => None,
     });
@@ -312,42 +395,90 @@ pub fn handle_message(
         raw,
         early.as_ref().map(|r| r.text.as_str()),
     );
-    let refusal = match (journal, early, actions) {
+    let journaled = journal.is_ok();
+    let mut lines = Vec::new();
+    let refusals: Vec<Refusal> = match (journal, early, read) {
         (Err(e), _, _) => {
             tracing::error!(error = %e, "journaling an HIS message failed");
-            Some(Refusal::reject(
+            vec![Refusal::reject(
                 error_code::INTERNAL,
                 String::from("the LIS could not journal the message; send it again later"),
-            ))
+            )]
         }
-        (Ok(_), Some(r), _) => Some(r),
-        (Ok((_, resend)), None, Some(Ok(actions))) => {
+        (Ok(_), Some(r), _) => vec![r],
+        (Ok((_, resend)), None, Some(Ok(message))) => {
             let actor = Actor::His(config.name.clone());
-            actions
+            let applied: Vec<(String, Applied)> = message
+                .actions
                 .iter()
-                .find_map(|a| apply(store, &actor, a, resend).err())
+                .map(|a| (placer_of(a).to_owned(), apply(store, &actor, a, resend)))
+                .collect();
+            // Only ORR^O02 / ORL^O22 carry the lines (the general ACK does not).
+            if config.order_ack == OrderAckForm::Orr {
+                lines = answer_lines(store, &message, &applied);
+            }
+            applied.into_iter().filter_map(|(_, a)| a.refusal).collect()
         }
-        (Ok(_), None, _) => None,
+        (Ok(_), None, _) => Vec::new(),
     };
-    match refusal.as_ref().map(|r| r.ack) {
-        None => metrics.orders_accepted.fetch_add(1, Ordering::Relaxed),
-        Some(AckCode::ApplicationError) => metrics.orders_errors.fetch_add(1, Ordering::Relaxed),
-        Some(_) => metrics.orders_rejected.fetch_add(1, Ordering::Relaxed),
+    let ack = refusals
+        .iter()
+        .map(|r| r.ack)
+        .find(|a| *a == AckCode::ApplicationReject)
+        .or_else(|| refusals.first().map(|r| r.ack))
+        .unwrap_or(AckCode::ApplicationAccept);
+    match ack {
+        AckCode::ApplicationAccept => metrics.orders_accepted.fetch_add(1, Ordering::Relaxed),
+        AckCode::ApplicationError => metrics.orders_errors.fetch_add(1, Ordering::Relaxed),
+        _ => metrics.orders_rejected.fetch_add(1, Ordering::Relaxed),
     };
-    if let Some(r) = &refusal {
+    for r in &refusals {
         tracing::warn!(ack = r.ack.code(), reason = %r.text, "HIS order message refused");
     }
-    let incoming = parsed.as_ref().ok().map(|(m, _)| m);
+    let bytes = application_ack(config, incoming, &refusals, &lines, now, tz);
+    let refusal = refusals.into_iter().next();
+    let (accept, send_application) = match mode {
+        AckMode::Original => (None, true),
+        AckMode::Enhanced {
+            accept,
+            application,
+        } => {
+            let (code, why) = if !journaled {
+                (AckCode::CommitError, refusal.as_ref())
+            } else if commit_reject {
+                (AckCode::CommitReject, refusal.as_ref())
+            } else {
+                (AckCode::CommitAccept, None)
+            };
+            let committed = code == AckCode::CommitAccept;
+            (
+                accept
+                    .wants(committed)
+                    .then(|| accept_ack(config, incoming, code, why, now, tz)),
+                // What was not committed has no application answer.
+                committed && application.wants(ack == AckCode::ApplicationAccept),
+            )
+        }
+    };
     OrderAnswer {
-        ack: refusal
-            .as_ref()
-            .map_or(AckCode::ApplicationAccept, |r| r.ack),
-        bytes: build_ack(config, incoming, refusal.as_ref(), now, tz),
+        ack,
         refusal,
+        bytes,
+        accept,
+        send_application,
     }
 }
 
-/// Accepts HIS connections on `listener` until `shutdown`.
+fn placer_of(action: &OrderAction) -> &str {
+    match action {
+        OrderAction::Place(o) | OrderAction::Change(o) => &o.placer_number,
+        OrderAction::Cancel { placer_number, .. } => placer_number,
+    }
+}
+
+/// Accepts HIS connections on `listener` until `shutdown`: at most `[his] max_connections` at
+/// once, and only from `allow_from`; a further or foreign peer is closed before a byte is read
+/// and counted in [`HisMetrics::connections_refused`].
 pub async fn serve_orders(
     listener: TcpListener,
     store: Arc<Store>,
@@ -355,6 +486,7 @@ pub async fn serve_orders(
     metrics: Arc<HisMetrics>,
     shutdown: CancellationToken,
 ) {
+    let places = Arc::new(Semaphore::new(config.max_connections));
     loop {
         let accepted = tokio::select! {
             () = shutdown.cancelled() => break,
@@ -371,6 +503,16 @@ pub async fn serve_orders(
                 drop(stream);
             }
             Ok((stream, peer)) => {
+                let Ok(place) = Arc::clone(&places).try_acquire_owned() else {
+                    metrics.connections_refused.fetch_add(1, Ordering::Relaxed);
+                    tracing::warn!(
+                        %peer,
+                        max_connections = config.max_connections,
+                        "HIS orders connection refused: max_connections reached"
+                    );
+                    drop(stream);
+                    continue;
+                };
                 tracing::info!(%peer, "HIS connected for orders");
                 let (store, config, metrics, shutdown) = (
                     store.clone(),
@@ -380,6 +522,7 @@ pub async fn serve_orders(
                 );
                 tokio::spawn(async move {
                     connection(stream, peer, store, config, metrics, shutdown).await;
+                    drop(place);
                 });
             }
             Err(e) => {
@@ -390,31 +533,78 @@ pub async fn serve_orders(
     }
 }
 
+/// Why a connection ends early.
+#[derive(Debug, thiserror::Error)]
+enum Hangup {
+    /// The write failed.
+    #[error("write failed: {0}")]
+    Write(#[from] std::io::Error),
+    /// The HIS took no bytes for the write timeout: it stopped reading.
+    #[error("the HIS took no bytes for {0} ms (write timeout)")]
+    WriteTimeout(u128),
+    /// The LIS is shutting down.
+    #[error("shutting down")]
+    ShuttingDown,
+}
+
+/// Writes one framed answer, bounded by the write timeout and ended by shutdown.
+async fn send(
+    stream: &mut TcpStream,
+    message: &[u8],
+    config: &HisConfig,
+    shutdown: &CancellationToken,
+) -> Result<(), Hangup> {
+    let limit = config.write_timeout();
+    let framed = mllp::encode(message);
+    tokio::select! {
+        () = shutdown.cancelled() => Err(Hangup::ShuttingDown),
+        written = tokio::time::timeout(limit, stream.write_all(&framed)) => {
+            written.map_err(|_| Hangup::WriteTimeout(limit.as_millis()))?.map_err(Hangup::from)
+        }
+    }
+}
+
+/// What one orders connection works with.
+struct Context {
+    store: Arc<Store>,
+    config: Arc<HisConfig>,
+    metrics: Arc<HisMetrics>,
+    shutdown: CancellationToken,
+}
+
+/// Journals bytes that are not a message (on the blocking pool) and answers AR.
 async fn journal_and_refuse(
     stream: &mut TcpStream,
-    store: &Store,
-    config: &HisConfig,
-    metrics: &HisMetrics,
-    kind: &str,
-    raw: &[u8],
+    cx: &Context,
+    kind: &'static str,
+    raw: Vec<u8>,
     text: String,
-) -> std::io::Result<()> {
+) -> Result<(), Hangup> {
+    let (store, config, metrics, shutdown) = (&cx.store, &cx.config, &cx.metrics, &cx.shutdown);
     metrics.orders_received.fetch_add(1, Ordering::Relaxed);
     metrics.orders_rejected.fetch_add(1, Ordering::Relaxed);
     let now = Timestamp::now();
-    if let Err(e) = store.journal_his(&config.name, now, kind, raw, Some(&text)) {
-        tracing::error!(error = %e, "journaling HIS bytes failed");
+    let (s, c, reason) = (Arc::clone(store), Arc::clone(config), text.clone());
+    let journaled = tokio::task::spawn_blocking(move || {
+        s.journal_his(&c.name, now, kind, &raw, Some(&reason))
+            .map(|_| ())
+    })
+    .await;
+    match journaled {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => tracing::error!(error = %e, "journaling HIS bytes failed"),
+        Err(e) => tracing::error!(error = %e, "the journaling task failed"),
     }
     tracing::warn!(reason = %text, "HIS bytes refused");
     let refusal = Refusal::reject(error_code::SEGMENT_SEQUENCE, text);
     let ack = build_ack(
         config,
         None,
-        Some(&refusal),
+        std::slice::from_ref(&refusal),
         now,
         store.config().time_zone(),
     );
-    stream.write_all(&mllp::encode(&ack)).await
+    send(stream, &ack, config, shutdown).await
 }
 
 async fn connection(
@@ -428,6 +618,12 @@ async fn connection(
     let mut decoder = MllpDecoder::new(config.max_message_bytes);
     let mut buf = BytesMut::with_capacity(8192);
     let mut eof = false;
+    let cx = Context {
+        store: Arc::clone(&store),
+        config: Arc::clone(&config),
+        metrics: Arc::clone(&metrics),
+        shutdown: shutdown.clone(),
+    };
     loop {
         loop {
             let event = if eof {
@@ -445,7 +641,16 @@ async fn connection(
                     })
                     .await;
                     match answer {
-                        Ok(a) => stream.write_all(&mllp::encode(&a.bytes)).await,
+                        Ok(a) => {
+                            let mut sent = Ok(());
+                            for reply in a.replies() {
+                                sent = send(&mut stream, reply, &config, &shutdown).await;
+                                if sent.is_err() {
+                                    break;
+                                }
+                            }
+                            sent
+                        }
                         Err(e) => {
                             tracing::error!(error = %e, "the order handler failed");
                             Ok(())
@@ -456,19 +661,11 @@ async fn connection(
                     if bytes.iter().all(u8::is_ascii_whitespace) {
                         Ok(())
                     } else {
-                        journal_and_refuse(
-                            &mut stream,
-                            &store,
-                            &config,
-                            &metrics,
-                            "junk",
-                            &bytes,
-                            format!(
-                                "{} bytes outside an MLLP frame at stream offset {offset} were not read as a message",
-                                bytes.len()
-                            ),
-                        )
-                        .await
+                        let text = format!(
+                            "{} bytes outside an MLLP frame at stream offset {offset} were not read as a message",
+                            bytes.len()
+                        );
+                        journal_and_refuse(&mut stream, &cx, "junk", bytes.to_vec(), text).await
                     }
                 }
                 Ok(Some(MllpEvent::Skipped { .. })) => Ok(()),
@@ -478,18 +675,16 @@ async fn connection(
                     let note = format!("oversized message at stream offset {offset} from {peer}");
                     journal_and_refuse(
                         &mut stream,
-                        &store,
-                        &config,
-                        &metrics,
+                        &cx,
                         "oversized",
-                        note.as_bytes(),
+                        note.into_bytes(),
                         format!("the message is longer than the maximum of {max_len} bytes"),
                     )
                     .await
                 }
             };
             if let Err(e) = outcome {
-                tracing::info!(%peer, error = %e, "HIS orders connection lost");
+                tracing::info!(%peer, error = %e, "HIS orders connection closed");
                 return;
             }
         }
@@ -498,15 +693,31 @@ async fn connection(
         }
         let read = tokio::select! {
             () = shutdown.cancelled() => return,
-            r = stream.read_buf(&mut buf) => r,
+            r = read_some(&mut stream, &mut buf, config.idle_timeout()) => r,
         };
         match read {
-            Ok(0) => eof = true,
-            Ok(_) => {}
-            Err(e) => {
+            Some(Ok(0)) => eof = true,
+            Some(Ok(_)) => {}
+            Some(Err(e)) => {
                 tracing::info!(%peer, error = %e, "HIS orders connection lost");
                 return;
             }
+            None => {
+                tracing::info!(%peer, idle_timeout_secs = config.idle_timeout_secs, "HIS orders connection idle; closed");
+                return;
+            }
         }
+    }
+}
+
+/// One read, or `None` when nothing came for the idle timeout.
+async fn read_some(
+    stream: &mut TcpStream,
+    buf: &mut BytesMut,
+    idle: Option<std::time::Duration>,
+) -> Option<std::io::Result<usize>> {
+    match idle {
+        Some(limit) => tokio::time::timeout(limit, stream.read_buf(buf)).await.ok(),
+        None => Some(stream.read_buf(buf).await),
     }
 }

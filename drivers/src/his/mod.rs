@@ -1,10 +1,13 @@
 //! The hospital information system (HIS) side: HL7 v2 over MLLP.
 //!
 //! - Orders in: [`listener`] accepts ORM^O01 / OML^O21 ([`orders`] reads them into core orders),
-//!   journals each message and answers ACK AA/AE/AR.
+//!   journals each message and answers it ([`order_ack`]: ACK or ORR^O02 / ORL^O22 with
+//!   AA/AE/AR and each order's control answer; in enhanced mode the accept acknowledgement
+//!   first). Connections are capped, closed when idle, and every write has a timeout.
 //! - Results out: [`sender`] delivers the outbox (rows written by core when results are released
 //!   or corrected) to each configured endpoint as ORU^R01 ([`oru`]), in order per order, retrying
-//!   with backoff until ACK AA, with the same bytes and MSH-10 on every retry. A commit that
+//!   with backoff until ACK AA, with the same bytes and MSH-10 on every retry; every store call
+//!   runs on the blocking pool, and each message is built from one read transaction. A commit that
 //!   queues results wakes the senders at once ([`SenderWake`]); the poll is the fallback.
 //! - [`config`] reads the `[his]` section; [`metrics`] counts for `GET /metrics`.
 //!
@@ -14,6 +17,7 @@
 pub mod config;
 pub mod listener;
 pub mod metrics;
+pub mod order_ack;
 pub mod orders;
 pub mod oru;
 pub mod sender;
@@ -28,12 +32,15 @@ use tokio::sync::Notify;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
-pub use config::{HisConfig, HisConfigError, OrmSpecimenId, ResultsEndpoint};
+pub use config::{HisConfig, HisConfigError, OrderAckForm, OrmSpecimenId, ResultsEndpoint};
 pub use metrics::HisMetrics;
 
 /// The HIS integration could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum HisError {
+    /// The `[his]` section cannot be read.
+    #[error(transparent)]
+    Config(#[from] HisConfigError),
     /// The orders listener could not bind its address.
     #[error("cannot listen for HIS orders on {address}: {source}")]
     Bind {
@@ -153,3 +160,12 @@ mod wake_tests;
 
 #[cfg(test)]
 mod oru_tests;
+
+#[cfg(test)]
+mod order_ack_tests;
+
+#[cfg(test)]
+mod slow_store_tests;
+
+#[cfg(test)]
+mod bounds_tests;

@@ -1,7 +1,8 @@
 //! Reading HIS orders: ORM^O01 (HL7 v2.5.1 §4.4.1) and OML^O21 (§4.4.6) into core orders.
 //!
 //! - ORC-1 `NW` places an order, `CA`/`DC` cancels it, `XO` changes it; ORC-2 (else OBR-2) is
-//!   the placer number that identifies it.
+//!   the placer number that identifies it. A cancel whose OBR-4s name tests cancels those tests
+//!   (a per-test cancel); an ORC without OBR, or an empty OBR-4, cancels the whole order.
 //! - The patient comes from PID: PID-3.1 the HIS id with its assigning authority (PID-3.4) and
 //!   identifier type (PID-3.5), PID-5 family^given^middle (kept in these parts as sent, and in
 //!   full in Vietnamese order: family, middle, given; UTF-8 per MSH-18), PID-7 birth date,
@@ -45,6 +46,8 @@ pub mod error_code {
     pub const UNKNOWN_KEY: u16 = 204;
     /// Duplicate key identifier (a placer number or barcode already used).
     pub const DUPLICATE_KEY: u16 = 205;
+    /// Application record locked (a test whose result is released cannot be cancelled).
+    pub const RECORD_LOCKED: u16 = 206;
     /// Application internal error.
     pub const INTERNAL: u16 = 207;
 
@@ -58,6 +61,7 @@ pub mod error_code {
             UNSUPPORTED_MESSAGE_TYPE => "Unsupported message type",
             UNKNOWN_KEY => "Unknown key identifier",
             DUPLICATE_KEY => "Duplicate key identifier",
+            RECORD_LOCKED => "Application record locked",
             _ => "Application internal error",
         }
     }
@@ -109,7 +113,37 @@ pub enum OrderAction {
         placer_number: String,
         /// ORC-16 text, or a default.
         reason: String,
+        /// The tests to cancel, when every ORC of this order names its tests in OBR-4 (a
+        /// per-test cancel); `None`: the whole order (an ORC without OBR, or an empty OBR-4).
+        tests: Option<Vec<String>>,
     },
+}
+
+/// One ORC (with its OBR, if any) of an order message, kept to answer it order by order
+/// (ORR^O02 / ORL^O22 echo each with its own ORC-1).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderLine {
+    /// The ORC's sequence among the message's ORCs (1-based).
+    pub orc_seq: usize,
+    /// The OBR's sequence among the message's OBRs (1-based); 0 for an ORC without OBR.
+    pub obr_seq: usize,
+    /// ORC-1 as asked (`CA` for `DC`).
+    pub control: OrderControl,
+    /// The placer number.
+    pub placer: String,
+    /// OBR-4 as received: identifier, text, coding system.
+    pub service: [String; 3],
+    /// The LIS tests OBR-4 stands for (empty for a whole-order cancel).
+    pub tests: Vec<String>,
+}
+
+/// What an order message asks for: one action per placer number, and its lines as sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderMessage {
+    /// One action per placer number, in the order first named.
+    pub actions: Vec<OrderAction>,
+    /// Every ORC/OBR, in message order.
+    pub lines: Vec<OrderLine>,
 }
 
 /// A HIS time read in the lab's zone when it carries no offset.
@@ -144,6 +178,9 @@ fn date(t: &lis_hl7::Timestamp) -> Option<Date> {
 
 /// One OBR line as read.
 struct Line {
+    orc_seq: usize,
+    obr_seq: usize,
+    service: [String; 3],
     control: OrderControl,
     placer: String,
     reason: String,
@@ -216,7 +253,7 @@ impl Doctor {
 }
 
 /// Reads the patient from PID.
-fn patient(message: &Message<'_>) -> Result<NewPatient, Refusal> {
+pub(crate) fn patient(message: &Message<'_>) -> Result<NewPatient, Refusal> {
     let Some(pid) = message.first_of::<Pid<'_>>() else {
         return Err(Refusal::error(
             error_code::SEGMENT_SEQUENCE,
@@ -287,12 +324,12 @@ fn is_stat(values: &[&str]) -> bool {
     values.iter().any(|v| v.trim().eq_ignore_ascii_case("S"))
 }
 
-/// Reads an ORM^O01 or OML^O21 into actions, one per placer number.
+/// Reads an ORM^O01 or OML^O21 into actions, one per placer number, and its lines.
 pub fn read_order_message(
     message: &Message<'_>,
     lab: &LabConfig,
     his: &HisConfig,
-) -> Result<Vec<OrderAction>, Refusal> {
+) -> Result<OrderMessage, Refusal> {
     let tz = lab.time_zone();
     let is_oml = message.header().message_type().code == "OML";
     let patient = patient(message)?;
@@ -308,11 +345,16 @@ pub fn read_order_message(
     let mut lines: Vec<Line> = Vec::new();
     let mut orc: Option<(usize, Orc<'_>)> = None;
     let (mut orc_seq, mut obr_seq, mut spm_seq) = (0usize, 0usize, 0usize);
+    let mut orc_has_obr = false;
     for seg in message.segments() {
         match seg.id() {
             "ORC" => {
+                if let (Some((seq, o)), false) = (&orc, orc_has_obr) {
+                    lines.extend(orc_only_cancel(*seq, o)?);
+                }
                 orc_seq += 1;
                 orc = Some((orc_seq, Orc::wrap(seg)));
+                orc_has_obr = false;
             }
             "OBR" => {
                 obr_seq += 1;
@@ -357,7 +399,11 @@ pub fn read_order_message(
                     ));
                 }
                 let service = obr.service();
-                let tests = if control == OrderControl::Cancel {
+                let empty_service = service.identifier().text().trim().is_empty()
+                    && service.alternate_identifier().text().trim().is_empty();
+                // A cancel names its tests in OBR-4 (a per-test cancel) or leaves it empty
+                // (the whole order).
+                let tests = if control == OrderControl::Cancel && empty_service {
                     Vec::new()
                 } else {
                     match resolve_tests(lab, his, &service) {
@@ -379,6 +425,11 @@ pub fn read_order_message(
                         }
                     }
                 };
+                let service_as_sent = [
+                    service.identifier().text().trim().to_owned(),
+                    service.description().text().trim().to_owned(),
+                    service.coding_system().text().trim().to_owned(),
+                ];
                 let filler = obr
                     .filler_order_number()
                     .entity_id()
@@ -418,7 +469,11 @@ pub fn read_order_message(
                 .map(|s| s.trim().to_owned())
                 .find(|s| !s.is_empty())
                 .unwrap_or_else(|| String::from("cancelled by the HIS"));
+                orc_has_obr = true;
                 lines.push(Line {
+                    orc_seq: seq,
+                    obr_seq,
+                    service: service_as_sent,
                     control,
                     placer,
                     reason,
@@ -459,6 +514,9 @@ pub fn read_order_message(
             _ => {}
         }
     }
+    if let (Some((seq, o)), false) = (&orc, orc_has_obr) {
+        lines.extend(orc_only_cancel(*seq, o)?);
+    }
     if lines.is_empty() {
         return Err(Refusal::error(
             error_code::SEGMENT_SEQUENCE,
@@ -469,12 +527,87 @@ pub fn read_order_message(
     group(lines, &patient, lab, msh_time)
 }
 
+/// An ORC without OBR is a whole-order request: HL7 v2.5.1 §4.4.1 makes the order detail
+/// segment optional. Only a cancel (`CA`, `DC`) can be read from an ORC alone.
+fn orc_only_cancel(seq: usize, o: &Orc<'_>) -> Result<Option<Line>, Refusal> {
+    let code = o.order_control_code().as_str().trim().to_owned();
+    if !matches!(
+        OrderControl::from_code(&code),
+        Some(OrderControl::Cancel | OrderControl::Discontinue)
+    ) {
+        return Ok(None);
+    }
+    let placer = o.placer_order_number().entity_id().text().trim().to_owned();
+    if placer.is_empty() {
+        return Err(Refusal::error(
+            error_code::REQUIRED_FIELD_MISSING,
+            Some(("ORC", seq, 2)),
+            String::from("no placer order number in ORC-2"),
+        ));
+    }
+    let reason_field = o.field(16);
+    let reason = [
+        reason_field.component(2).text(),
+        reason_field.component(1).text(),
+    ]
+    .into_iter()
+    .map(|s| s.trim().to_owned())
+    .find(|s| !s.is_empty())
+    .unwrap_or_else(|| String::from("cancelled by the HIS"));
+    Ok(Some(Line {
+        orc_seq: seq,
+        obr_seq: 0,
+        service: Default::default(),
+        control: OrderControl::Cancel,
+        placer,
+        reason,
+        doctor: Doctor::default(),
+        department: String::new(),
+        priority: Priority::Routine,
+        ordered_at: None,
+        barcode: String::new(),
+        specimen_type: String::new(),
+        collected_at: None,
+        tests: Vec::new(),
+    }))
+}
+
 fn group(
     lines: Vec<Line>,
     patient: &NewPatient,
     lab: &LabConfig,
     msh_time: Option<jiff::Timestamp>,
-) -> Result<Vec<OrderAction>, Refusal> {
+) -> Result<OrderMessage, Refusal> {
+    let answers: Vec<OrderLine> = lines
+        .iter()
+        .map(|l| OrderLine {
+            orc_seq: l.orc_seq,
+            obr_seq: l.obr_seq,
+            control: l.control,
+            placer: l.placer.clone(),
+            service: l.service.clone(),
+            tests: l.tests.clone(),
+        })
+        .collect();
+    // Per placer number: a cancel names tests only while every line of it does.
+    let mut cancel_tests: Vec<(String, Option<Vec<String>>)> = Vec::new();
+    for line in lines.iter().filter(|l| l.control == OrderControl::Cancel) {
+        let entry = match cancel_tests.iter_mut().find(|(p, _)| *p == line.placer) {
+            Some(e) => e,
+            None => {
+                cancel_tests.push((line.placer.clone(), Some(Vec::new())));
+                let Some(e) = cancel_tests.last_mut() else {
+                    continue;
+                };
+                e
+            }
+        };
+        match (&mut entry.1, line.tests.is_empty()) {
+            (_, true) => entry.1 = None,
+            (Some(t), false) => t.extend(line.tests.iter().cloned()),
+            (None, false) => {}
+        }
+    }
     let mut orders: Vec<(OrderControl, String, String, NewOrder)> = Vec::new();
     for line in lines {
         let idx = match orders.iter().position(|(_, p, _, _)| *p == line.placer) {
@@ -555,15 +688,31 @@ fn group(
             }),
         }
     }
-    Ok(orders
+    let actions = orders
         .into_iter()
         .map(|(control, placer, reason, order)| match control {
-            OrderControl::Cancel => OrderAction::Cancel {
-                placer_number: placer,
-                reason,
-            },
+            OrderControl::Cancel => {
+                let tests = cancel_tests
+                    .iter()
+                    .find(|(p, _)| *p == placer)
+                    .and_then(|(_, t)| t.clone())
+                    .map(|mut t| {
+                        t.sort();
+                        t.dedup();
+                        t
+                    });
+                OrderAction::Cancel {
+                    placer_number: placer,
+                    reason,
+                    tests,
+                }
+            }
             OrderControl::Change => OrderAction::Change(order),
             _ => OrderAction::Place(order),
         })
-        .collect())
+        .collect();
+    Ok(OrderMessage {
+        actions,
+        lines: answers,
+    })
 }

@@ -67,7 +67,7 @@ pub fn dtm(t: Timestamp, tz: &TimeZone) -> String {
 
 /// PID-3 as a CX (HL7 v2.5.1 §2A.14): id, then the assigning authority (CX-4, an HD whose parts
 /// are subcomponents) and the identifier type (CX-5), as the HIS sent them.
-fn patient_id(id: &str, authority: &AssigningAuthority, id_type: &str) -> FieldValue {
+pub(crate) fn patient_id(id: &str, authority: &AssigningAuthority, id_type: &str) -> FieldValue {
     let mut hd = vec![
         authority.namespace_id.clone(),
         authority.universal_id.clone(),

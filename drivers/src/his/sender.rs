@@ -17,7 +17,7 @@ use jiff::Timestamp;
 use lis_core::presentation::{judged_normal, release_progress};
 use lis_core::store::{DeliveryOutcome, DeliveryState, HisDelivery};
 use lis_core::Store;
-use lis_hl7::mllp::{self, MllpDecoder, MllpEvent};
+use lis_hl7::mllp::{self, MllpDecoder, MllpError, MllpEvent};
 use lis_hl7::segments::{AckCode, ErrorSegment, Msa};
 use lis_hl7::Message;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -80,7 +80,9 @@ pub fn read_ack(bytes: &[u8], control_id: &str) -> AckReading {
     AckReading::Ack { code, text }
 }
 
-/// Builds the ORU^R01 of an outbox row for `endpoint` from what the store holds now.
+/// Builds the ORU^R01 of an outbox row for `endpoint` from what the store holds now, read in one
+/// read transaction ([`Store::his_report`]). It blocks on the database: call it on the blocking
+/// pool.
 pub(crate) fn build_oru(
     store: &Store,
     config: &HisConfig,
@@ -89,33 +91,28 @@ pub(crate) fn build_oru(
     control: &str,
     now: Timestamp,
 ) -> Result<Vec<u8>, SendError> {
-    let order = store.order(d.order_id).map_err(SendError::Store)?;
-    let patient = store.patient(order.patient_id).map_err(SendError::Store)?;
-    let specimens = store
-        .specimens_for_order(d.order_id)
+    let report = store
+        .his_report(d.order_id, &d.result_ids)
         .map_err(SendError::Store)?;
     // ORC-5 from what is released now, over every test of the order (not only this message's).
-    let progress = release_progress(
-        &order,
-        &store.ordered_tests(d.order_id).map_err(SendError::Store)?,
-        &store
-            .results_for_order(d.order_id)
-            .map_err(SendError::Store)?,
-    );
-    let mut results: Vec<ReportedResult> = Vec::new();
-    for id in &d.result_ids {
-        let r = store.result_with_checks(*id).map_err(SendError::Store)?;
-        let specimen_type = specimens
-            .iter()
-            .find(|s| s.barcode == r.result.specimen_id)
-            .map(|s| s.specimen_type.clone())
-            .unwrap_or_default();
-        results.push(ReportedResult {
-            judged_normal: judged_normal(&r.checks),
-            result: r.result,
-            specimen_type,
-        });
-    }
+    let progress = release_progress(&report.order, &report.tests, &report.order_results);
+    let results: Vec<ReportedResult> = report
+        .results
+        .into_iter()
+        .map(|r| {
+            let specimen_type = report
+                .specimens
+                .iter()
+                .find(|s| s.barcode == r.result.specimen_id)
+                .map(|s| s.specimen_type.clone())
+                .unwrap_or_default();
+            ReportedResult {
+                judged_normal: judged_normal(&r.checks),
+                result: r.result,
+                specimen_type,
+            }
+        })
+        .collect();
     if results.is_empty() {
         return Err(SendError::Build(format!(
             "outbox row {} names no result",
@@ -131,8 +128,8 @@ pub(crate) fn build_oru(
             receiving_facility: &endpoint.receiving_facility,
             control_id: control,
             now,
-            order: &order,
-            patient: &patient,
+            order: &report.order,
+            patient: &report.patient,
             results: &results,
             progress,
             correction: d.kind == "correction",
@@ -150,7 +147,7 @@ pub(crate) struct Sender {
     pub(crate) shutdown: CancellationToken,
 }
 
-/// Why a message could not be prepared.
+/// Why a message could not be prepared or its attempt recorded.
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum SendError {
     /// The message could not be built from the stored order.
@@ -159,27 +156,84 @@ pub(crate) enum SendError {
     /// The store failed.
     #[error(transparent)]
     Store(lis_core::StoreError),
+    /// The database task on the blocking pool panicked or was cancelled.
+    #[error("the database task failed: {0}")]
+    Task(#[from] tokio::task::JoinError),
+}
+
+/// Why an attempt got no acknowledgement (stored as the delivery's last error).
+#[derive(Debug, thiserror::Error)]
+pub enum DeliveryFault {
+    /// The TCP connection was not made within the ACK timeout.
+    #[error("connecting to {address} timed out")]
+    ConnectTimeout {
+        /// The endpoint's address.
+        address: String,
+    },
+    /// The TCP connection was refused or failed.
+    #[error("cannot connect to {address}: {source}")]
+    Connect {
+        /// The endpoint's address.
+        address: String,
+        /// What the OS said.
+        source: std::io::Error,
+    },
+    /// Writing the message failed.
+    #[error("write failed: {0}")]
+    Write(std::io::Error),
+    /// The HIS took no bytes for `write_timeout_ms`: it stopped reading.
+    #[error("the HIS took no bytes for {ms} ms (write timeout); the connection was closed")]
+    WriteTimeout {
+        /// The configured write timeout.
+        ms: u128,
+    },
+    /// No acknowledgement for this message within the ACK timeout.
+    #[error("no ACK within {ms} ms")]
+    NoAck {
+        /// The configured ACK timeout.
+        ms: u128,
+    },
+    /// Reading the answer failed.
+    #[error("read failed: {0}")]
+    Read(std::io::Error),
+    /// The HIS closed the connection before answering.
+    #[error("the HIS closed the connection")]
+    Closed,
+    /// The answer could not be cut out of the stream (MLLP framing, too long).
+    #[error("{0}")]
+    Framing(#[from] MllpError),
+    /// The LIS is shutting down; the attempt is not recorded and is made again after restart.
+    #[error("the LIS is shutting down")]
+    ShuttingDown,
+}
+
+/// The sender's open connection and when it was last used.
+struct Open {
+    stream: TcpStream,
+    last_used: Instant,
 }
 
 impl Sender {
     pub(crate) async fn run(self) {
-        let mut conn: Option<TcpStream> = None;
+        let mut conn: Option<Open> = None;
         let endpoints = self.config.endpoint_names();
         let poll = Duration::from_millis(self.config.poll_ms.max(10));
         loop {
             if self.shutdown.is_cancelled() {
                 break;
             }
-            let due = match self
-                .store
-                .his_due(&self.endpoint.name, Timestamp::now(), 32)
-            {
-                Ok(d) => d,
-                Err(e) => {
-                    tracing::error!(endpoint = %self.endpoint.name, error = %e, "reading the outbox failed");
-                    Vec::new()
-                }
-            };
+            let (name, limit) = (self.endpoint.name.clone(), 32);
+            let due = self
+                .on_db(move |store| {
+                    store
+                        .his_due(&name, Timestamp::now(), limit)
+                        .map_err(SendError::Store)
+                })
+                .await;
+            let due = due.unwrap_or_else(|e| {
+                tracing::error!(endpoint = %self.endpoint.name, error = %e, "reading the outbox failed");
+                Vec::new()
+            });
             let idle = due.is_empty();
             for d in due {
                 if self.shutdown.is_cancelled() {
@@ -199,20 +253,19 @@ impl Sender {
         }
     }
 
-    fn build(&self, d: &HisDelivery, control: &str) -> Result<Vec<u8>, SendError> {
-        build_oru(
-            &self.store,
-            &self.config,
-            &self.endpoint,
-            d,
-            control,
-            Timestamp::now(),
-        )
+    /// Runs a store call on the blocking pool: SQLite waits for locks and fsyncs, and the
+    /// runtime's workers drive every analyzer link's timers.
+    async fn on_db<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Store) -> Result<T, SendError> + Send + 'static,
+    ) -> Result<T, SendError> {
+        let store = Arc::clone(&self.store);
+        tokio::task::spawn_blocking(move || f(&store)).await?
     }
 
     async fn deliver(
         &self,
-        conn: &mut Option<TcpStream>,
+        conn: &mut Option<Open>,
         d: &HisDelivery,
         endpoints: &[String],
     ) -> Result<(), SendError> {
@@ -220,16 +273,16 @@ impl Sender {
             (Some(c), Some(m)) => (c.clone(), m.clone()),
             _ => {
                 let control = control_id(d.outbox_id);
-                let built = self.build(d, &control)?;
-                self.store
-                    .his_prepare(
-                        d.outbox_id,
-                        &self.endpoint.name,
-                        &control,
-                        &built,
-                        Timestamp::now(),
-                    )
-                    .map_err(SendError::Store)?
+                let (config, endpoint, row) =
+                    (Arc::clone(&self.config), self.endpoint.clone(), d.clone());
+                self.on_db(move |store| {
+                    let now = Timestamp::now();
+                    let built = build_oru(store, &config, &endpoint, &row, &control, now)?;
+                    store
+                        .his_prepare(row.outbox_id, &endpoint.name, &control, &built, now)
+                        .map_err(SendError::Store)
+                })
+                .await?
             }
         };
         self.metrics.record_attempt();
@@ -254,25 +307,19 @@ impl Sender {
                     },
                 }
             }
-            Ok(AckReading::Unusable(why)) | Err(why) => {
-                *conn = None;
-                self.metrics
-                    .set_endpoint(&self.endpoint.name, false, Some(why.clone()));
-                let delay = self.config.backoff(d.attempts + 1);
-                tracing::info!(endpoint = %self.endpoint.name, outbox = d.outbox_id, error = %why, retry_in_ms = delay.as_millis() as u64, "result message not acknowledged; will retry");
-                let retry_at = now
-                    .checked_add(jiff::SignedDuration::try_from(delay).unwrap_or_default())
-                    .unwrap_or(now);
-                DeliveryOutcome::Failed {
-                    error: why,
-                    retry_at,
-                }
-            }
+            Err(DeliveryFault::ShuttingDown) => return Ok(()),
+            Ok(AckReading::Unusable(why)) => self.failed(conn, d, now, why),
+            Err(fault) => self.failed(conn, d, now, fault.to_string()),
         };
+        let (name, outbox_id, endpoints) =
+            (self.endpoint.name.clone(), d.outbox_id, endpoints.to_vec());
         let state = self
-            .store
-            .his_record_attempt(d.outbox_id, &self.endpoint.name, &outcome, now, endpoints)
-            .map_err(SendError::Store)?;
+            .on_db(move |store| {
+                store
+                    .his_record_attempt(outbox_id, &name, &outcome, now, &endpoints)
+                    .map_err(SendError::Store)
+            })
+            .await?;
         match state {
             DeliveryState::Delivered => {
                 let latency = now.duration_since(d.created_at);
@@ -285,59 +332,111 @@ impl Sender {
         Ok(())
     }
 
+    /// An attempt without an acknowledgement: the connection is dropped and the row retried.
+    fn failed(
+        &self,
+        conn: &mut Option<Open>,
+        d: &HisDelivery,
+        now: Timestamp,
+        why: String,
+    ) -> DeliveryOutcome {
+        *conn = None;
+        self.metrics
+            .set_endpoint(&self.endpoint.name, false, Some(why.clone()));
+        let delay = self.config.backoff(d.attempts + 1);
+        tracing::info!(endpoint = %self.endpoint.name, outbox = d.outbox_id, error = %why, retry_in_ms = delay.as_millis() as u64, "result message not acknowledged; will retry");
+        let retry_at = now
+            .checked_add(jiff::SignedDuration::try_from(delay).unwrap_or_default())
+            .unwrap_or(now);
+        DeliveryOutcome::Failed {
+            error: why,
+            retry_at,
+        }
+    }
+
     /// Sends one framed message and reads frames until the ACK for `control` (or a fault).
+    /// Shutdown ends it at once, whatever it waits for.
     async fn exchange(
         &self,
-        conn: &mut Option<TcpStream>,
+        conn: &mut Option<Open>,
         message: &[u8],
         control: &str,
-    ) -> Result<AckReading, String> {
-        let timeout = self.config.ack_timeout();
-        let deadline = Instant::now() + timeout;
-        if conn.is_none() {
-            let stream =
-                tokio::time::timeout(timeout, TcpStream::connect(self.endpoint.address.as_str()))
-                    .await
-                    .map_err(|_| format!("connecting to {} timed out", self.endpoint.address))?
-                    .map_err(|e| format!("cannot connect to {}: {e}", self.endpoint.address))?;
-            *conn = Some(stream);
+    ) -> Result<AckReading, DeliveryFault> {
+        tokio::select! {
+            () = self.shutdown.cancelled() => Err(DeliveryFault::ShuttingDown),
+            answer = self.exchange_inner(conn, message, control) => answer,
         }
-        let Some(stream) = conn.as_mut() else {
-            return Err(String::from("no connection"));
+    }
+
+    async fn exchange_inner(
+        &self,
+        conn: &mut Option<Open>,
+        message: &[u8],
+        control: &str,
+    ) -> Result<AckReading, DeliveryFault> {
+        let timeout = self.config.ack_timeout();
+        // A connection idle past the idle timeout may have been dropped by the HIS or a firewall
+        // without a word: open a fresh one rather than lose an attempt to a dead socket.
+        if let (Some(open), Some(idle)) = (conn.as_ref(), self.config.idle_timeout()) {
+            if open.last_used.elapsed() >= idle {
+                *conn = None;
+            }
+        }
+        let open = match conn {
+            Some(open) => open,
+            None => {
+                let address = self.endpoint.address.clone();
+                let stream = tokio::time::timeout(timeout, TcpStream::connect(address.as_str()))
+                    .await
+                    .map_err(|_| DeliveryFault::ConnectTimeout {
+                        address: address.clone(),
+                    })?
+                    .map_err(|source| DeliveryFault::Connect { address, source })?;
+                conn.insert(Open {
+                    stream,
+                    last_used: Instant::now(),
+                })
+            }
         };
-        stream
-            .write_all(&mllp::encode(message))
+        open.last_used = Instant::now();
+        let stream = &mut open.stream;
+        let write_timeout = self.config.write_timeout();
+        tokio::time::timeout(write_timeout, stream.write_all(&mllp::encode(message)))
             .await
-            .map_err(|e| format!("write failed: {e}"))?;
+            .map_err(|_| DeliveryFault::WriteTimeout {
+                ms: write_timeout.as_millis(),
+            })?
+            .map_err(DeliveryFault::Write)?;
+        let deadline = Instant::now() + timeout;
         let mut decoder = MllpDecoder::new(self.config.max_message_bytes);
         let mut buf = BytesMut::with_capacity(4096);
         loop {
-            loop {
-                match decoder.decode(&mut buf) {
-                    Ok(Some(MllpEvent::Message { payload, .. })) => {
-                        match read_ack(&payload, control) {
-                            AckReading::Ack { code, text } => {
-                                return Ok(AckReading::Ack { code, text })
-                            }
-                            // An answer to an earlier message (a late ACK): keep waiting.
-                            AckReading::Unusable(why) => {
-                                tracing::debug!(reason = %why, "ignoring a frame while waiting for an ACK");
-                            }
-                        }
+            while let Some(event) = decoder.decode(&mut buf)? {
+                let MllpEvent::Message { payload, .. } = event else {
+                    continue;
+                };
+                match read_ack(&payload, control) {
+                    AckReading::Ack { code, text } => {
+                        open.last_used = Instant::now();
+                        return Ok(AckReading::Ack { code, text });
                     }
-                    Ok(Some(_)) => {}
-                    Ok(None) => break,
-                    Err(e) => return Err(e.to_string()),
+                    // An answer to an earlier message (a late ACK): keep waiting.
+                    AckReading::Unusable(why) => {
+                        tracing::debug!(reason = %why, "ignoring a frame while waiting for an ACK");
+                    }
                 }
             }
             let left = deadline.saturating_duration_since(Instant::now());
+            let no_ack = DeliveryFault::NoAck {
+                ms: timeout.as_millis(),
+            };
             if left.is_zero() {
-                return Err(format!("no ACK within {} ms", timeout.as_millis()));
+                return Err(no_ack);
             }
-            match tokio::time::timeout(left, stream.read_buf(&mut buf)).await {
-                Err(_) => return Err(format!("no ACK within {} ms", timeout.as_millis())),
-                Ok(Err(e)) => return Err(format!("read failed: {e}")),
-                Ok(Ok(0)) => return Err(String::from("the HIS closed the connection")),
+            match tokio::time::timeout(left, open.stream.read_buf(&mut buf)).await {
+                Err(_) => return Err(no_ack),
+                Ok(Err(e)) => return Err(DeliveryFault::Read(e)),
+                Ok(Ok(0)) => return Err(DeliveryFault::Closed),
                 Ok(Ok(_)) => {}
             }
         }

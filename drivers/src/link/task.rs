@@ -34,6 +34,10 @@ pub struct LinkOptions {
     /// ([`LinkMachine::held_input`]), the task stops reading from the analyzer (backpressure in
     /// bytes; one read of at most `read_buffer` bytes may go past it).
     pub max_held_input: usize,
+    /// A connection on which the analyzer sends nothing for this long is closed (a TCP server
+    /// link then waits for the analyzer to connect again; a client link reconnects). `None`
+    /// (the default): never, since an analyzer may rightly be quiet for hours.
+    pub idle_timeout: Option<Duration>,
 }
 
 impl Default for LinkOptions {
@@ -45,6 +49,7 @@ impl Default for LinkOptions {
             trace_idle_flush: Duration::from_secs(1),
             max_pending: 16,
             max_held_input: 256 * 1024,
+            idle_timeout: None,
         }
     }
 }
@@ -57,6 +62,8 @@ enum SessionEnd<Io> {
     Failed(io::Error),
     /// The transport has a newer connection from the analyzer.
     Replaced(Connection<Io>),
+    /// Nothing came from the analyzer for the idle timeout.
+    Idle(Duration),
     /// The link is shutting down.
     Shutdown,
 }
@@ -187,6 +194,13 @@ where
                     self.status.update(|s| s.counters.errors += 1);
                     self.trace_event(&format!("disconnected: {error}"));
                 }
+                SessionEnd::Idle(limit) => {
+                    tracing::info!(link = %self.name, idle_secs = limit.as_secs(), "connection closed: idle");
+                    self.trace_event(&format!(
+                        "disconnected: nothing received for {} s (idle_timeout_secs)",
+                        limit.as_secs()
+                    ));
+                }
                 SessionEnd::Replaced(conn) => {
                     self.trace_event(&format!(
                         "disconnected: replaced by a new connection from {}",
@@ -231,6 +245,7 @@ where
         let mut pending: VecDeque<VerdictFuture<M::Verdict>> = VecDeque::new();
         let mut shutdown_by: Option<Instant> = None;
         let mut flush_at: Option<Instant> = None;
+        let mut last_input = Instant::now();
 
         let end = loop {
             if let Err(error) = self.drain(&mut machine, &mut writer, &mut pending).await {
@@ -247,6 +262,7 @@ where
                 && pending.len() < self.options.max_pending
                 && machine.held_input() < self.options.max_held_input;
             let taking_outbound = shutdown_by.is_none() && self.outbox_open;
+            let idle_at = self.options.idle_timeout.map(|limit| last_input + limit);
 
             tokio::select! {
                 biased;
@@ -270,6 +286,7 @@ where
                 read = reader.read(&mut buf), if reading => match read {
                     Ok(0) => break SessionEnd::Closed,
                     Ok(n) => {
+                        last_input = Instant::now();
                         let bytes = buf.get(..n).unwrap_or_default();
                         self.trace_bytes(Direction::In, bytes);
                         self.status.update(|s| s.counters.bytes_in += n as u64);
@@ -288,6 +305,11 @@ where
                 () = sleep_until(flush_at) => {
                     flush_at = None;
                     self.flush_trace();
+                }
+                () = sleep_until(idle_at), if pending.is_empty() => {
+                    if let Some(limit) = self.options.idle_timeout {
+                        break SessionEnd::Idle(limit);
+                    }
                 }
             }
         };

@@ -4,6 +4,7 @@
 
 mod bounds;
 mod faults;
+mod idle;
 mod profiles;
 mod queries;
 mod runner;

@@ -299,7 +299,8 @@ pub async fn place(
     .await
 }
 
-/// Cancels an order (its tests without results).
+/// Cancels an order: every test, and results not yet released are rejected. An order with a
+/// released result is not cancelled (409 naming the tests; correct a wrong result instead).
 #[utoipa::path(
     post,
     path = "/api/v1/orders/{placer}/cancel",
@@ -312,7 +313,7 @@ pub async fn place(
         (status = 401, description = "No valid bearer token", body = ErrorBody),
         (status = 403, description = "The token lacks orders:write", body = ErrorBody),
         (status = 404, description = "No such order", body = ErrorBody),
-        (status = 409, description = "Already cancelled", body = ErrorBody),
+        (status = 409, description = "Already cancelled, or a test has a released result (named)", body = ErrorBody),
         (status = 422, description = "Empty reason", body = ErrorBody),
     ),
     security(("bearer" = ["orders:write"]))

@@ -317,11 +317,37 @@ async fn cancel_and_order_status() {
         .await,
         StatusCode::NOT_FOUND
     );
+    // PL-1's glucose result is released (the HIS may have filed it): its order cannot be
+    // cancelled. 409 names the released test, and nothing changes.
     let (s, _, v) = call(&lab, Method::POST, url, Some(ORDERS), body).await;
+    assert_eq!(s, StatusCode::CONFLICT, "{v}");
+    assert_eq!(v["code"], "conflict");
+    assert_eq!(
+        v["message"],
+        "order \"PL-1\" cannot be cancelled: the result of GLU was already released \
+         (correct a wrong result instead)"
+    );
+    let (_, _, v) = call(
+        &lab,
+        Method::GET,
+        "/api/v1/orders/PL-1",
+        Some(RESULTS),
+        None,
+    )
+    .await;
+    // Both tests have results, one released: `resulted`, as before the refused cancel.
+    assert_eq!(v["status"], "resulted", "{v}");
+    // PL-2 has no result: it is cancelled, once.
+    assert_eq!(
+        post(&lab, Some(ORDERS), Some(ORDER)).await.0,
+        StatusCode::CREATED
+    );
+    let url2 = "/api/v1/orders/PL-2/cancel";
+    let (s, _, v) = call(&lab, Method::POST, url2, Some(ORDERS), body).await;
     assert_eq!(s, StatusCode::OK, "{v}");
     assert_eq!(v["status"], "cancelled");
     assert_eq!(
-        status(&lab, Method::POST, url, Some(ORDERS), body).await,
+        status(&lab, Method::POST, url2, Some(ORDERS), body).await,
         StatusCode::CONFLICT
     );
 

@@ -74,7 +74,7 @@ pub enum ServeError {
     },
     /// The `[his]` section is wrong or its orders listener could not be bound.
     #[error("his: {0}")]
-    His(String),
+    His(#[from] lis_drivers::his::HisError),
     /// The `[http]` settings are wrong.
     #[error("{0}")]
     HttpSettings(#[from] HttpSettingsError),
@@ -156,15 +156,14 @@ pub async fn serve(options: ServeOptions, shutdown: CancellationToken) -> Result
     let his = match lab.config.his.as_ref() {
         Some(table) => {
             let his_config = lis_drivers::his::HisConfig::from_table(Some(table))
-                .map_err(|e| ServeError::His(e.to_string()))?;
+                .map_err(lis_drivers::his::HisError::from)?;
             let his = lis_drivers::his::start_his(
                 his_config,
                 Arc::clone(&store),
                 Arc::clone(&his_metrics),
                 shutdown.clone(),
             )
-            .await
-            .map_err(|e| ServeError::His(e.to_string()))?;
+            .await?;
             if let Some(addr) = his.orders_addr {
                 announce(&format!("his orders listening on {addr}"));
             }
@@ -262,5 +261,39 @@ async fn next_signal() -> &'static str {
     tokio::select! {
         () = ctrl_c => "Ctrl-C",
         () = term => "SIGTERM",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use lis_drivers::his::{HisConfigError, HisError};
+
+    use super::*;
+
+    /// A `[his]` key with a value the LIS does not know stops `lis serve` with a typed error
+    /// naming the key, not a string.
+    #[tokio::test]
+    async fn a_bad_his_section_is_a_typed_his_config_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = lis_core::DEFAULT_LAB_TOML
+            .replace("port = 5001", "port = 0")
+            .replace("port = 5002", "port = 0")
+            .replace("order_ack = \"ack\"", "order_ack = \"fax\"");
+        let config = dir.path().join("lab.toml");
+        std::fs::write(&config, text).unwrap();
+        let shutdown = CancellationToken::new();
+        let options = ServeOptions {
+            config: Some(config),
+            data_dir: dir.path().join("data"),
+            http: String::from("127.0.0.1:0"),
+        };
+        let outcome = serve(options, shutdown.clone()).await;
+        shutdown.cancel();
+        match outcome {
+            Err(ServeError::His(HisError::Config(HisConfigError::Invalid { path, .. }))) => {
+                assert_eq!(path, "order_ack");
+            }
+            other => panic!("expected a [his] config error, got {other:?}"),
+        }
     }
 }

@@ -2,6 +2,7 @@
 //! corrected, audited. Helpers here; cases in `ingest` and `lifecycle`.
 
 mod bulk;
+mod cancel;
 mod changes;
 mod corrupt;
 mod ingest;
