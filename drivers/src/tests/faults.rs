@@ -156,7 +156,9 @@ async fn an_analyzer_that_never_sends_eot_is_stored_and_the_line_freed() {
     lis.astm_outbox
         .as_ref()
         .unwrap()
-        .send("H|\\^&\rP|1\rO|1|F200||^^^GLU\rL|1|N\r".to_owned())
+        .send(crate::download::Outgoing::message(
+            "H|\\^&\rP|1\rO|1|F200||^^^GLU\rL|1|N\r".to_owned(),
+        ))
         .await
         .unwrap();
     assert_eq!(read_byte(&mut io).await, ENQ);
@@ -172,7 +174,9 @@ async fn contention_the_analyzer_wins_and_the_lis_sends_afterwards() {
     lis.astm_outbox
         .as_ref()
         .unwrap()
-        .send("H|\\^&\rP|1\rO|1|F300||^^^GLU\rL|1|N\r".to_owned())
+        .send(crate::download::Outgoing::message(
+            "H|\\^&\rP|1\rO|1|F300||^^^GLU\rL|1|N\r".to_owned(),
+        ))
         .await
         .unwrap();
     tokio::time::sleep(Duration::from_millis(50)).await;
