@@ -40,7 +40,9 @@ pub fn testdata(relative: &str) -> PathBuf {
     repo_root().join("testdata").join(relative)
 }
 
-/// The path of the `lis` binary of this build, building it once if `cargo test` did not.
+/// The path of the `lis` binary of this build, building it once if `cargo test` did not build
+/// it or if it is stale: `cargo test -p lis-tests` does not rebuild `lis` (not a dependency), so
+/// a `target/<profile>/lis` left by an earlier build would test old code.
 pub fn lis_binary() -> &'static Path {
     static BINARY: OnceLock<PathBuf> = OnceLock::new();
     BINARY.get_or_init(|| {
@@ -54,11 +56,17 @@ pub fn lis_binary() -> &'static Path {
         let name = format!("lis{}", std::env::consts::EXE_SUFFIX);
         let candidate = profile_dir.join(&name);
         if candidate.exists() {
-            return candidate;
+            match stale_sources(&candidate, &repo_root()) {
+                None => return candidate,
+                Some(why) => eprintln!(
+                    "lis-tests: {} is stale ({why}); building lis for these tests",
+                    candidate.display()
+                ),
+            }
         }
         // `cargo test --workspace` builds it (lis-web has integration tests). When only this
-        // package is tested, build it into a target directory of its own: the outer cargo still
-        // holds the lock on the main one.
+        // package is tested, build it into a target directory of its own (cargo rebuilds what
+        // changed there): the outer cargo still holds the lock on the main one.
         let target_dir = profile_dir.join("lis-e2e");
         let status = Command::new(env!("CARGO"))
             .args(["build", "-p", "lis-web", "--bin", "lis", "--target-dir"])
@@ -66,9 +74,49 @@ pub fn lis_binary() -> &'static Path {
             .current_dir(repo_root())
             .status()
             .expect("cargo build of the lis binary could not start");
-        assert!(status.success(), "cargo build of the lis binary failed");
+        assert!(
+            status.success(),
+            "cargo build of the lis binary (into {}) failed: the end-to-end tests need a lis \
+             built from this checkout",
+            target_dir.display()
+        );
         target_dir.join("debug").join(name)
     })
+}
+
+/// Why the binary at `binary` is not built from the sources of the checkout at `root` as they are
+/// now, read from the dep-info cargo writes beside it (`<binary>.d`: every source file it was built
+/// from); `None` when it is. Stale: no dep-info, a source outside `root` (built from another
+/// checkout), or a source missing or modified after the binary.
+pub fn stale_sources(binary: &Path, root: &Path) -> Option<String> {
+    let dep_info = binary.with_extension("d");
+    let Ok(text) = std::fs::read_to_string(&dep_info) else {
+        return Some(format!("no dep-info {}", dep_info.display()));
+    };
+    let built = match std::fs::metadata(binary).and_then(|m| m.modified()) {
+        Ok(t) => t,
+        Err(e) => return Some(format!("{}: {e}", binary.display())),
+    };
+    let root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+    // The first line is `<binary>: <source> <source> ...`, a space in a path written `\ `.
+    let line = text.lines().next().unwrap_or_default();
+    let sources = line.split_once(": ").map(|(_, s)| s).unwrap_or_default();
+    let sources = sources.replace("\\ ", "\u{0}");
+    for source in sources.split_whitespace() {
+        let source = PathBuf::from(source.replace('\u{0}', " "));
+        if !source.starts_with(&root) {
+            return Some(format!(
+                "built from {}, not from this checkout",
+                source.display()
+            ));
+        }
+        match std::fs::metadata(&source).and_then(|m| m.modified()) {
+            Ok(changed) if changed <= built => {}
+            Ok(_) => return Some(format!("{} changed since", source.display())),
+            Err(e) => return Some(format!("{}: {e}", source.display())),
+        }
+    }
+    None
 }
 
 /// Runs `lis` with the arguments and returns (exit code, stdout, stderr).
@@ -127,3 +175,58 @@ pub mod lab;
 pub mod lab_config;
 pub mod server;
 pub mod simulation;
+
+#[cfg(test)]
+mod tests {
+    use std::fs::File;
+    use std::time::{Duration, SystemTime};
+
+    use super::stale_sources;
+
+    fn touch(path: &std::path::Path, at: SystemTime) {
+        File::create(path).unwrap().set_modified(at).unwrap();
+    }
+
+    #[test]
+    fn a_lis_older_than_a_source_or_from_another_checkout_is_stale() {
+        let root = tempfile::tempdir().unwrap();
+        let root = root.path().canonicalize().unwrap();
+        let then = SystemTime::now() - Duration::from_secs(3600);
+        let source = root.join("lib rs");
+        let binary = root.join("lis");
+        touch(&source, then);
+        touch(&binary, then + Duration::from_secs(60));
+        let dep_info = |sources: &str| {
+            std::fs::write(
+                binary.with_extension("d"),
+                format!("{}: {sources}\n", binary.display()),
+            )
+            .unwrap();
+        };
+        let escaped = source.display().to_string().replace(' ', "\\ ");
+
+        dep_info(&escaped);
+        assert_eq!(
+            stale_sources(&binary, &root),
+            None,
+            "built after its source"
+        );
+
+        touch(&source, then + Duration::from_secs(120));
+        let why = stale_sources(&binary, &root).unwrap();
+        assert!(why.contains("lib rs changed since"), "{why}");
+
+        touch(&source, then);
+        dep_info(&format!("{escaped} /elsewhere/core/src/lib.rs"));
+        let why = stale_sources(&binary, &root).unwrap();
+        assert!(
+            why.contains("built from /elsewhere/core/src/lib.rs"),
+            "{why}"
+        );
+
+        std::fs::remove_file(binary.with_extension("d")).unwrap();
+        assert!(stale_sources(&binary, &root)
+            .unwrap()
+            .starts_with("no dep-info"));
+    }
+}
