@@ -84,39 +84,74 @@ pub fn lis_binary() -> &'static Path {
     })
 }
 
-/// Why the binary at `binary` is not built from the sources of the checkout at `root` as they are
-/// now, read from the dep-info cargo writes beside it (`<binary>.d`: every source file it was built
-/// from); `None` when it is. Stale: no dep-info, a source outside `root` (built from another
-/// checkout), or a source missing or modified after the binary.
+/// Why the binary at `binary` is older than the sources of the checkout at `root` it is built
+/// from; `None` when it is not. The sources are those cargo listed in the dep-info it wrote beside
+/// the binary (`<binary>.d`, from the last `cargo build`) when that lists this checkout; else
+/// every file of the crates the binary is built from (`core`, `drivers`, `protocols`, `web`) but
+/// their tests, benches and examples. A binary older than one of them was built before the last
+/// edit (`cargo test -p lis-tests` does not rebuild it: it is not a dependency).
 pub fn stale_sources(binary: &Path, root: &Path) -> Option<String> {
-    let dep_info = binary.with_extension("d");
-    let Ok(text) = std::fs::read_to_string(&dep_info) else {
-        return Some(format!("no dep-info {}", dep_info.display()));
-    };
     let built = match std::fs::metadata(binary).and_then(|m| m.modified()) {
         Ok(t) => t,
         Err(e) => return Some(format!("{}: {e}", binary.display())),
     };
     let root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
-    // The first line is `<binary>: <source> <source> ...`, a space in a path written `\ `.
-    let line = text.lines().next().unwrap_or_default();
-    let sources = line.split_once(": ").map(|(_, s)| s).unwrap_or_default();
-    let sources = sources.replace("\\ ", "\u{0}");
-    for source in sources.split_whitespace() {
-        let source = PathBuf::from(source.replace('\u{0}', " "));
-        if !source.starts_with(&root) {
-            return Some(format!(
-                "built from {}, not from this checkout",
-                source.display()
-            ));
-        }
+    let sources = listed_sources(binary, &root).unwrap_or_else(|| crate_sources(&root));
+    for source in sources {
         match std::fs::metadata(&source).and_then(|m| m.modified()) {
             Ok(changed) if changed <= built => {}
-            Ok(_) => return Some(format!("{} changed since", source.display())),
+            Ok(_) => return Some(format!("{} changed since it was built", source.display())),
             Err(e) => return Some(format!("{}: {e}", source.display())),
         }
     }
     None
+}
+
+/// The sources in the dep-info beside `binary` (its first line is `<binary>: <source> ...`, a
+/// space in a path written `\ `), when every one is in the checkout at `root`.
+fn listed_sources(binary: &Path, root: &Path) -> Option<Vec<PathBuf>> {
+    let text = std::fs::read_to_string(binary.with_extension("d")).ok()?;
+    let line = text.lines().next()?;
+    let (_, sources) = line.split_once(": ")?;
+    let sources: Vec<PathBuf> = sources
+        .replace("\\ ", "\u{0}")
+        .split_whitespace()
+        .map(|s| PathBuf::from(s.replace('\u{0}', " ")))
+        .collect();
+    sources
+        .iter()
+        .all(|s| s.starts_with(root))
+        .then_some(sources)
+}
+
+/// Every file of the crates `lis` is built from, but their tests, benches and examples.
+fn crate_sources(root: &Path) -> Vec<PathBuf> {
+    const SKIPPED: [&str; 7] = [
+        "target", "tests", "benches", "examples", "fuzz", "testdata", ".git",
+    ];
+    let mut files = vec![root.join("Cargo.toml"), root.join("Cargo.lock")];
+    let mut dirs: Vec<PathBuf> = ["core", "drivers", "protocols", "web"]
+        .iter()
+        .map(|d| root.join(d))
+        .collect();
+    while let Some(dir) = dirs.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if path.is_dir() {
+                if !SKIPPED.contains(&name.as_str()) {
+                    dirs.push(path);
+                }
+            } else if !(name == "tests.rs" || name.ends_with("_tests.rs")) {
+                files.push(path);
+            }
+        }
+    }
+    files.retain(|f| f.exists());
+    files
 }
 
 /// Runs `lis` with the arguments and returns (exit code, stdout, stderr).
@@ -188,14 +223,32 @@ mod tests {
     }
 
     #[test]
-    fn a_lis_older_than_a_source_or_from_another_checkout_is_stale() {
+    fn a_lis_older_than_a_source_is_stale() {
         let root = tempfile::tempdir().unwrap();
         let root = root.path().canonicalize().unwrap();
         let then = SystemTime::now() - Duration::from_secs(3600);
-        let source = root.join("lib rs");
+        let at = |minutes: u64| then + Duration::from_secs(60 * minutes);
+        std::fs::create_dir_all(root.join("core/src/store/tests")).unwrap();
+        let lib = root.join("core/src/lib.rs");
+        let test_only = root.join("core/src/store/tests/changes.rs");
         let binary = root.join("lis");
-        touch(&source, then);
-        touch(&binary, then + Duration::from_secs(60));
+        touch(&lib, at(0));
+        touch(&binary, at(1));
+        // A test module edited after the build is not part of the binary.
+        touch(&test_only, at(2));
+        assert_eq!(
+            stale_sources(&binary, &root),
+            None,
+            "built after its sources"
+        );
+
+        touch(&lib, at(3));
+        let why = stale_sources(&binary, &root).unwrap();
+        assert!(why.contains("core/src/lib.rs changed since"), "{why}");
+
+        // The dep-info's list is used when it names this checkout (a space written `\ `)...
+        let spaced = root.join("core/src/a b.rs");
+        touch(&spaced, at(0));
         let dep_info = |sources: &str| {
             std::fs::write(
                 binary.with_extension("d"),
@@ -203,30 +256,20 @@ mod tests {
             )
             .unwrap();
         };
-        let escaped = source.display().to_string().replace(' ', "\\ ");
-
-        dep_info(&escaped);
+        dep_info(&spaced.display().to_string().replace(' ', "\\ "));
         assert_eq!(
             stale_sources(&binary, &root),
             None,
-            "built after its source"
+            "lib.rs is not in its list"
         );
-
-        touch(&source, then + Duration::from_secs(120));
+        touch(&spaced, at(4));
         let why = stale_sources(&binary, &root).unwrap();
-        assert!(why.contains("lib rs changed since"), "{why}");
+        assert!(why.contains("a b.rs changed since"), "{why}");
 
-        touch(&source, then);
-        dep_info(&format!("{escaped} /elsewhere/core/src/lib.rs"));
+        // ...and ignored when it names another checkout: then every crate file counts.
+        touch(&spaced, at(0));
+        dep_info("/elsewhere/core/src/lib.rs");
         let why = stale_sources(&binary, &root).unwrap();
-        assert!(
-            why.contains("built from /elsewhere/core/src/lib.rs"),
-            "{why}"
-        );
-
-        std::fs::remove_file(binary.with_extension("d")).unwrap();
-        assert!(stale_sources(&binary, &root)
-            .unwrap()
-            .starts_with("no dep-info"));
+        assert!(why.contains("core/src/lib.rs changed since"), "{why}");
     }
 }
