@@ -7,7 +7,9 @@
 //! no acknowledgement) when its bytes have all been written to the connection and flushed, which
 //! is the most the LIS can know there. Until then the message stays with the link: a connection
 //! that ends hands it to the next one, and after a restart its tests are still pending in core, so
-//! the next download carries them again.
+//! the next download carries them again. A download the analyzer refused (HL7 `AE`/`AR`) or that
+//! E1381 gave up after its attempts is dropped by the link, and its tests, still pending, go
+//! with the next download.
 
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex, MutexGuard};

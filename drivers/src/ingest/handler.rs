@@ -363,10 +363,13 @@ where
                 });
                 Handling::Done
             }
-            AstmEvent::SendFailed { attempts } => {
+            AstmEvent::SendFailed { attempts, tests } => {
                 lab.problem(&format!(
-                    "the analyzer did not accept a message from the LIS after {attempts} attempts; kept for the next connection"
+                    "the analyzer did not accept a message from the LIS after {attempts} attempts; \
+                     given up, its {} ordered tests stay pending for the next download",
+                    tests.len()
                 ));
+                lab.in_flight.release(&tests);
                 Handling::Done
             }
             AstmEvent::ReplyRefused { reason } => {

@@ -47,10 +47,13 @@ pub enum AstmEvent {
         /// The ordered tests the message downloads (none for a query answer): now sent.
         tests: Vec<OrderedTestId>,
     },
-    /// A message from the LIS failed every attempt; it is kept for the next connection.
+    /// A message from the LIS failed every attempt [LIS1-A §6.5.1.2]: it is given up, and the
+    /// ordered tests it downloads stay pending in core for the next download.
     SendFailed {
         /// Attempts made.
         attempts: u32,
+        /// The ordered tests of the download given up (none for a query answer).
+        tests: Vec<OrderedTestId>,
     },
     /// The LIS sent a NAK (bad frame, rejected message, busy).
     NakSent,
@@ -228,7 +231,10 @@ impl AstmFramedMachine {
                 E1381Event::MessageSent { id } => AstmEvent::Sent {
                     tests: self.unsent.remove(&id).map(|o| o.tests).unwrap_or_default(),
                 },
-                E1381Event::SendFailed { attempts, .. } => AstmEvent::SendFailed { attempts },
+                E1381Event::SendFailed { id, attempts, .. } => AstmEvent::SendFailed {
+                    attempts,
+                    tests: self.unsent.remove(&id).map(|o| o.tests).unwrap_or_default(),
+                },
                 E1381Event::Timeout(kind) => AstmEvent::Timeout(kind),
                 E1381Event::Diagnostic(d) => AstmEvent::Diagnostic {
                     kind: d.kind,

@@ -14,6 +14,7 @@ const STX: u8 = 0x02;
 const EOT: u8 = 0x04;
 const ENQ: u8 = 0x05;
 const ACK: u8 = 0x06;
+const NAK: u8 = 0x15;
 
 const ORDERS: &str = "H|\\^&\rP|1\rO|1|D1||^^^GLU\rL|1|N\r";
 
@@ -62,6 +63,50 @@ fn e1381_download_cut_off_before_the_last_ack_is_handed_back() {
     assert!(m.poll_transmit().is_some());
     // The connection ends here.
     assert_eq!(m.take_unsent(), vec![download()]);
+}
+
+#[test]
+fn e1381_download_given_up_after_the_retries_names_its_tests_and_is_not_kept() {
+    let mut now = Instant::now();
+    let mut m = AstmFramedMachine::new(247, 64_000);
+    m.queue_outbound(now, download());
+    let mut failed = Vec::new();
+    // The analyzer takes the line and NAKs every frame: each attempt ends after six
+    // transmissions [LIS1-A §6.5.1.2], the next one comes after the retry delay, and the
+    // message is given up after the link's last attempt.
+    for _ in 0..1_000 {
+        let mut last = None;
+        while let Some(bytes) = m.poll_transmit() {
+            last = bytes.first().copied();
+        }
+        failed.extend(
+            events(&mut m)
+                .into_iter()
+                .filter(|e| matches!(e, AstmEvent::SendFailed { .. })),
+        );
+        if !failed.is_empty() {
+            break;
+        }
+        match last {
+            Some(ENQ) => m.handle_input(now, &[ACK]),
+            Some(STX) => m.handle_input(now, &[NAK]),
+            _ => {
+                now = m
+                    .poll_timeout()
+                    .expect("a timer runs while the message waits");
+                m.handle_timeout(now);
+            }
+        }
+    }
+    match failed.as_slice() {
+        [AstmEvent::SendFailed { attempts, tests }] => {
+            assert!(*attempts > 1, "{attempts}");
+            assert_eq!(tests, &vec![7, 8]);
+        }
+        other => panic!("{other:?}"),
+    }
+    // Given up: not handed to the next connection; its tests stay pending for a new download.
+    assert_eq!(m.take_unsent(), Vec::<Outgoing<String>>::new());
 }
 
 #[test]
