@@ -9,7 +9,7 @@ use crate::lifecycle::IllegalTransition;
 pub enum StoreError {
     /// SQLite reported an error (disk full, locked, corrupt file...).
     #[error("database error: {0}")]
-    Sqlite(rusqlite::Error),
+    Database(DatabaseError),
     /// A stored value cannot be read as what its column holds (damaged JSON, an unknown code).
     /// Such a value is never replaced by a default: the operation fails and says where.
     #[error("stored value cannot be read: table {table}, row {row}, column {column}: {detail}")]
@@ -29,7 +29,7 @@ pub enum StoreError {
         /// The version being applied.
         version: u32,
         /// What SQLite said.
-        source: rusqlite::Error,
+        source: DatabaseError,
     },
     /// The database was written by a newer LIS than this one.
     #[error("database schema version {found} is newer than this program knows ({known})")]
@@ -179,7 +179,35 @@ impl From<rusqlite::Error> for StoreError {
                 };
             }
         }
-        Self::Sqlite(error)
+        Self::Database(DatabaseError(error))
+    }
+}
+
+/// An error SQLite reported. Opaque, so that core's public API does not tie its callers to the
+/// SQLite binding core uses: its `Display` is SQLite's own message.
+#[derive(Debug)]
+pub struct DatabaseError(pub(crate) rusqlite::Error);
+
+impl DatabaseError {
+    /// Whether the database was busy or locked by another connection (the operation may succeed
+    /// when tried again).
+    pub fn is_busy(&self) -> bool {
+        matches!(
+            self.0.sqlite_error_code(),
+            Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+        )
+    }
+}
+
+impl std::fmt::Display for DatabaseError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::error::Error for DatabaseError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.0.source()
     }
 }
 
@@ -235,4 +263,28 @@ fn stale_message(
     }
     out.push_str("; reload to see the change");
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{LabConfig, Store};
+
+    #[test]
+    fn a_database_error_says_what_sqlite_said_without_exposing_rusqlite() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("lis.sqlite3"), vec![0x55; 8192]).unwrap();
+        let Err(error) = Store::open(dir.path(), LabConfig::embedded_default().unwrap()) else {
+            panic!("a file of 0x55 bytes opened as a database");
+        };
+        match &error {
+            StoreError::Database(db) => {
+                assert!(!db.is_busy());
+                // SQLite's own words (sqlite3.c, SQLITE_NOTADB).
+                assert_eq!(db.to_string(), "file is not a database");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(error.to_string(), "database error: file is not a database");
+    }
 }

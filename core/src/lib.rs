@@ -47,5 +47,5 @@ pub mod validation;
 pub mod value;
 
 pub use config::{LabConfig, DEFAULT_LAB_TOML};
-pub use error::{IngestError, StoreError};
+pub use error::{DatabaseError, IngestError, StoreError};
 pub use store::{IngestTicket, Ingestor, Store};

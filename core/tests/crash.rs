@@ -3,9 +3,10 @@
 //! had returned is present exactly once (journal entry and its 20 results) and the audit chain
 //! verifies.
 //!
-//! The child is this same test binary, started with the filter `child_ingest_loop` and the
-//! environment variable `LIS_CRASH_CHILD_DIR`; it prints `ACK <message id>` after each ingest
-//! returned. Even rounds ingest one message per durable commit through `Store::ingest`, odd
+//! The child is this same test binary running this same test, started with the environment
+//! variable `LIS_CRASH_CHILD_DIR`: then the test is the child ([`child_ingest_loop`], not a test
+//! of its own, so nothing passes without doing anything in a normal run); it prints
+//! `ACK <message id>` after each ingest returned. Even rounds ingest one message per durable commit through `Store::ingest`, odd
 //! rounds through the group-commit `Ingestor` from four threads. Each round first re-sends
 //! messages of the previous round, which must be recognised as duplicates.
 
@@ -74,12 +75,8 @@ fn ack(id: u64) {
     let _ = out.flush();
 }
 
-/// The child: ingests until killed. Does nothing unless started by the parent.
-#[test]
-fn child_ingest_loop() {
-    let Ok(dir) = std::env::var(CHILD_ENV) else {
-        return;
-    };
+/// The child: ingests into `dir` until killed.
+fn child_ingest_loop(dir: &str) {
     let round: u64 = std::env::var(ROUND_ENV).unwrap().parse().unwrap();
     let store = Store::open(Path::new(&dir), LabConfig::embedded_default().unwrap()).unwrap();
     if round.is_multiple_of(2) {
@@ -122,6 +119,10 @@ impl Lcg {
 #[test]
 #[allow(clippy::disallowed_methods)] // Real time: the child must run before it is killed.
 fn killed_ingest_loses_no_acknowledged_message() {
+    if let Ok(dir) = std::env::var(CHILD_ENV) {
+        child_ingest_loop(&dir);
+        return;
+    }
     let started = Instant::now();
     let dir = tempfile::tempdir().unwrap();
     let config = LabConfig::embedded_default().unwrap();
@@ -163,7 +164,7 @@ fn killed_ingest_loses_no_acknowledged_message() {
     for round in 0..ROUNDS {
         let mut child = Command::new(std::env::current_exe().unwrap())
             .args([
-                "child_ingest_loop",
+                "killed_ingest_loses_no_acknowledged_message",
                 "--exact",
                 "--nocapture",
                 "--test-threads=1",

@@ -22,6 +22,7 @@
 //! - [`ingest`]: a message read through its profile into core's `AnalyzerMessage`, and the link
 //!   handlers that store it and answer.
 //! - [`query`]: host query answers and order downloads.
+//! - [`download`]: downloads on their way to an analyzer, marked sent only once it accepted them.
 //! - [`runner`]: [`runner::start_links`], every configured link started (what `lis serve` calls).
 //! - [`simulator`]: an analyzer simulator per profile (what `lis simulate` calls).
 //! - [`his`]: the hospital information system over HL7 v2 / MLLP: the ORM^O01/OML^O21 orders
@@ -37,6 +38,7 @@
 #![warn(missing_docs)]
 
 pub mod config;
+pub mod download;
 pub mod his;
 pub mod ingest;
 pub mod link;

@@ -4,6 +4,8 @@
 //! that this instrument performs, in its own codes); this module only writes them in the form the
 //! profile names (E1394 O records; HL7 RSP^K11, OML^O33, or QCK^Q02 + DSR^Q03).
 
+use std::collections::BTreeSet;
+
 use lis_astm::delimiters::Delimiters;
 use lis_astm::encode::{self, HeaderInfo, NoInformationForm, OrderRequest, QueryAnswer};
 use lis_astm::views::Priority as AstmPriority;
@@ -131,14 +133,17 @@ pub fn astm_answer(
     })
 }
 
-/// An E1394 order download of every pending test for `instrument` [LIS2-A2 §8.4], one O record per
-/// specimen; `None` when nothing is pending.
+/// An E1394 order download of every pending test for `instrument` [LIS2-A2 §8.4] but those
+/// `in_flight` (queued in an earlier download and not yet accepted), one O record per specimen;
+/// `None` when nothing is left.
 pub fn astm_order_download(
     store: &Store,
     instrument: &str,
     profile: &Profile,
+    in_flight: &BTreeSet<OrderedTestId>,
 ) -> Result<Option<Answer<String>>, StoreError> {
-    let pending = store.pending_orders_for_instrument(instrument)?;
+    let mut pending = store.pending_orders_for_instrument(instrument)?;
+    pending.retain(|t| !in_flight.contains(&t.ordered_test_id));
     let by_specimen = group(&pending);
     if by_specimen.is_empty() {
         return Ok(None);
@@ -350,14 +355,17 @@ fn display_lines(barcode: &str, tests: &[RequestedTest], profile: &Profile) -> V
     lines
 }
 
-/// An HL7 OML^O33 of every pending test for `instrument`; `None` when nothing is pending.
+/// An HL7 OML^O33 of every pending test for `instrument` but those `in_flight`; `None` when
+/// nothing is left.
 pub fn hl7_order_download(
     store: &Store,
     instrument: &str,
     profile: &Profile,
     peer: &Hl7Peer,
+    in_flight: &BTreeSet<OrderedTestId>,
 ) -> Result<Option<Answer<Vec<u8>>>, StoreError> {
-    let pending = store.pending_orders_for_instrument(instrument)?;
+    let mut pending = store.pending_orders_for_instrument(instrument)?;
+    pending.retain(|t| !in_flight.contains(&t.ordered_test_id));
     if pending.is_empty() {
         return Ok(None);
     }

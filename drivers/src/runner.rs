@@ -16,6 +16,7 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use crate::config::{ConfigError, LinkConfig, Protocol};
+use crate::download::{InFlight, Outgoing};
 use crate::ingest::{AstmHandler, LabLink, MllpHandler};
 use crate::link::{Link, LinkOptions, LinkRegistry};
 use crate::machine::{AstmFramedMachine, AstmRawMachine, MllpMachine};
@@ -85,9 +86,9 @@ pub enum StartError {
 #[derive(Debug, Clone)]
 pub enum Outbox {
     /// An ASTM link: E1394 message text.
-    Astm(mpsc::Sender<String>),
+    Astm(mpsc::Sender<Outgoing<String>>),
     /// An HL7 link: HL7 messages (MLLP framing added by the link).
-    Hl7(mpsc::Sender<Vec<u8>>),
+    Hl7(mpsc::Sender<Outgoing<Vec<u8>>>),
 }
 
 /// One running link.
@@ -147,9 +148,10 @@ pub struct OrderDownloads {
 }
 
 impl OrderDownloads {
-    /// Queues every pending order for `instrument` as one download (E1394 orders or OML^O33) and
-    /// marks the tests as sent. The link sends it when its protocol allows (E1381: when the line is
-    /// neutral; kept for the next connection while none is open).
+    /// Queues every pending order for `instrument` not already queued as one download (E1394
+    /// orders or OML^O33). The link sends it when its protocol allows (E1381: when the line is
+    /// neutral; kept for the next connection while none is open), and its tests are marked sent
+    /// only once the analyzer accepted it (see [`crate::download`]).
     pub async fn download_orders(&self, instrument: &str) -> Result<Download, DownloadError> {
         download(&self.links, instrument).await
     }
@@ -244,6 +246,7 @@ pub async fn start_links(
             store: Arc::clone(&store),
             ingestor: ingestor.clone(),
             status: Some(status.clone()),
+            in_flight: InFlight::default(),
         };
         let (max_frame, max_msg) = (link_config.max_frame_len, link_config.max_message_len);
         let idle = link_config.idle_timeout;
@@ -353,7 +356,8 @@ fn check_protocol(
     }
 }
 
-/// Queues every pending order for `instrument` on its link and marks the tests as sent.
+/// Queues every pending order for `instrument` not already in flight on its link, and holds its
+/// tests in flight until the analyzer accepts the download (the link handler marks them sent).
 async fn download(
     links: &BTreeMap<String, RunningLink>,
     instrument: &str,
@@ -373,35 +377,56 @@ async fn download(
     let outbox = link.outbox.clone();
     let work = {
         let lab = lab.clone();
-        tokio::task::spawn_blocking(move || match outbox {
-            Outbox::Astm(_) => {
-                query::astm_order_download(&lab.store, &lab.instrument, &lab.profile)
-                    .map(|a| a.map(|a| (Some(a.message), None, a.tests)))
+        tokio::task::spawn_blocking(move || {
+            // Held while reading and claiming, so two downloads at once cannot carry a test twice.
+            let mut in_flight = lab.in_flight.lock();
+            let found = match outbox {
+                Outbox::Astm(_) => query::astm_order_download(
+                    &lab.store,
+                    &lab.instrument,
+                    &lab.profile,
+                    &in_flight,
+                )
+                .map(|a| a.map(|a| (Some(a.message), None, a.tests))),
+                Outbox::Hl7(_) => query::hl7_order_download(
+                    &lab.store,
+                    &lab.instrument,
+                    &lab.profile,
+                    &Hl7Peer::default(),
+                    &in_flight,
+                )
+                .map(|a| a.map(|a| (None, Some(a.message), a.tests))),
+            };
+            if let Ok(Some((_, _, tests))) = &found {
+                in_flight.extend(tests.iter().copied());
             }
-            Outbox::Hl7(_) => query::hl7_order_download(
-                &lab.store,
-                &lab.instrument,
-                &lab.profile,
-                &Hl7Peer::default(),
-            )
-            .map(|a| a.map(|a| (None, Some(a.message), a.tests))),
+            found
         })
     };
     let Some((astm, hl7, tests)) = work.await.map_err(|_| stopped())?.map_err(store_err)? else {
         return Ok(Download::NothingPending);
     };
-    match (&link.outbox, astm, hl7) {
-        (Outbox::Astm(tx), Some(text), _) => tx.send(text).await.map_err(|_| stopped())?,
-        (Outbox::Hl7(tx), _, Some(bytes)) => tx.send(bytes).await.map_err(|_| stopped())?,
-        _ => return Err(stopped()),
-    }
     let n = tests.len();
-    tokio::task::spawn_blocking(move || {
-        lab.store
-            .mark_sent_to_instrument(&lab.instrument, &tests, jiff::Timestamp::now())
-    })
-    .await
-    .map_err(|_| stopped())?
-    .map_err(store_err)?;
+    let queued = match (&link.outbox, astm, hl7) {
+        (Outbox::Astm(tx), Some(message), _) => tx
+            .send(Outgoing {
+                message,
+                tests: tests.clone(),
+            })
+            .await
+            .is_ok(),
+        (Outbox::Hl7(tx), _, Some(message)) => tx
+            .send(Outgoing {
+                message,
+                tests: tests.clone(),
+            })
+            .await
+            .is_ok(),
+        _ => false,
+    };
+    if !queued {
+        lab.in_flight.release(&tests);
+        return Err(stopped());
+    }
     Ok(Download::Queued(n))
 }

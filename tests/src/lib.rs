@@ -40,7 +40,9 @@ pub fn testdata(relative: &str) -> PathBuf {
     repo_root().join("testdata").join(relative)
 }
 
-/// The path of the `lis` binary of this build, building it once if `cargo test` did not.
+/// The path of the `lis` binary of this build, building it once if `cargo test` did not build
+/// it or if it is stale: `cargo test -p lis-tests` does not rebuild `lis` (not a dependency), so
+/// a `target/<profile>/lis` left by an earlier build would test old code.
 pub fn lis_binary() -> &'static Path {
     static BINARY: OnceLock<PathBuf> = OnceLock::new();
     BINARY.get_or_init(|| {
@@ -54,11 +56,17 @@ pub fn lis_binary() -> &'static Path {
         let name = format!("lis{}", std::env::consts::EXE_SUFFIX);
         let candidate = profile_dir.join(&name);
         if candidate.exists() {
-            return candidate;
+            match stale_sources(&candidate, &repo_root()) {
+                None => return candidate,
+                Some(why) => eprintln!(
+                    "lis-tests: {} is stale ({why}); building lis for these tests",
+                    candidate.display()
+                ),
+            }
         }
         // `cargo test --workspace` builds it (lis-web has integration tests). When only this
-        // package is tested, build it into a target directory of its own: the outer cargo still
-        // holds the lock on the main one.
+        // package is tested, build it into a target directory of its own (cargo rebuilds what
+        // changed there): the outer cargo still holds the lock on the main one.
         let target_dir = profile_dir.join("lis-e2e");
         let status = Command::new(env!("CARGO"))
             .args(["build", "-p", "lis-web", "--bin", "lis", "--target-dir"])
@@ -66,9 +74,84 @@ pub fn lis_binary() -> &'static Path {
             .current_dir(repo_root())
             .status()
             .expect("cargo build of the lis binary could not start");
-        assert!(status.success(), "cargo build of the lis binary failed");
+        assert!(
+            status.success(),
+            "cargo build of the lis binary (into {}) failed: the end-to-end tests need a lis \
+             built from this checkout",
+            target_dir.display()
+        );
         target_dir.join("debug").join(name)
     })
+}
+
+/// Why the binary at `binary` is older than the sources of the checkout at `root` it is built
+/// from; `None` when it is not. The sources are those cargo listed in the dep-info it wrote beside
+/// the binary (`<binary>.d`, from the last `cargo build`) when that lists this checkout; else
+/// every file of the crates the binary is built from (`core`, `drivers`, `protocols`, `web`) but
+/// their tests, benches and examples. A binary older than one of them was built before the last
+/// edit (`cargo test -p lis-tests` does not rebuild it: it is not a dependency).
+pub fn stale_sources(binary: &Path, root: &Path) -> Option<String> {
+    let built = match std::fs::metadata(binary).and_then(|m| m.modified()) {
+        Ok(t) => t,
+        Err(e) => return Some(format!("{}: {e}", binary.display())),
+    };
+    let root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+    let sources = listed_sources(binary, &root).unwrap_or_else(|| crate_sources(&root));
+    for source in sources {
+        match std::fs::metadata(&source).and_then(|m| m.modified()) {
+            Ok(changed) if changed <= built => {}
+            Ok(_) => return Some(format!("{} changed since it was built", source.display())),
+            Err(e) => return Some(format!("{}: {e}", source.display())),
+        }
+    }
+    None
+}
+
+/// The sources in the dep-info beside `binary` (its first line is `<binary>: <source> ...`, a
+/// space in a path written `\ `), when every one is in the checkout at `root`.
+fn listed_sources(binary: &Path, root: &Path) -> Option<Vec<PathBuf>> {
+    let text = std::fs::read_to_string(binary.with_extension("d")).ok()?;
+    let line = text.lines().next()?;
+    let (_, sources) = line.split_once(": ")?;
+    let sources: Vec<PathBuf> = sources
+        .replace("\\ ", "\u{0}")
+        .split_whitespace()
+        .map(|s| PathBuf::from(s.replace('\u{0}', " ")))
+        .collect();
+    sources
+        .iter()
+        .all(|s| s.starts_with(root))
+        .then_some(sources)
+}
+
+/// Every file of the crates `lis` is built from, but their tests, benches and examples.
+fn crate_sources(root: &Path) -> Vec<PathBuf> {
+    const SKIPPED: [&str; 7] = [
+        "target", "tests", "benches", "examples", "fuzz", "testdata", ".git",
+    ];
+    let mut files = vec![root.join("Cargo.toml"), root.join("Cargo.lock")];
+    let mut dirs: Vec<PathBuf> = ["core", "drivers", "protocols", "web"]
+        .iter()
+        .map(|d| root.join(d))
+        .collect();
+    while let Some(dir) = dirs.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if path.is_dir() {
+                if !SKIPPED.contains(&name.as_str()) {
+                    dirs.push(path);
+                }
+            } else if !(name == "tests.rs" || name.ends_with("_tests.rs")) {
+                files.push(path);
+            }
+        }
+    }
+    files.retain(|f| f.exists());
+    files
 }
 
 /// Runs `lis` with the arguments and returns (exit code, stdout, stderr).
@@ -127,3 +210,66 @@ pub mod lab;
 pub mod lab_config;
 pub mod server;
 pub mod simulation;
+
+#[cfg(test)]
+mod tests {
+    use std::fs::File;
+    use std::time::{Duration, SystemTime};
+
+    use super::stale_sources;
+
+    fn touch(path: &std::path::Path, at: SystemTime) {
+        File::create(path).unwrap().set_modified(at).unwrap();
+    }
+
+    #[test]
+    fn a_lis_older_than_a_source_is_stale() {
+        let root = tempfile::tempdir().unwrap();
+        let root = root.path().canonicalize().unwrap();
+        let then = SystemTime::now() - Duration::from_secs(3600);
+        let at = |minutes: u64| then + Duration::from_secs(60 * minutes);
+        std::fs::create_dir_all(root.join("core/src/store/tests")).unwrap();
+        let lib = root.join("core/src/lib.rs");
+        let test_only = root.join("core/src/store/tests/changes.rs");
+        let binary = root.join("lis");
+        touch(&lib, at(0));
+        touch(&binary, at(1));
+        // A test module edited after the build is not part of the binary.
+        touch(&test_only, at(2));
+        assert_eq!(
+            stale_sources(&binary, &root),
+            None,
+            "built after its sources"
+        );
+
+        touch(&lib, at(3));
+        let why = stale_sources(&binary, &root).unwrap();
+        assert!(why.contains("core/src/lib.rs changed since"), "{why}");
+
+        // The dep-info's list is used when it names this checkout (a space written `\ `)...
+        let spaced = root.join("core/src/a b.rs");
+        touch(&spaced, at(0));
+        let dep_info = |sources: &str| {
+            std::fs::write(
+                binary.with_extension("d"),
+                format!("{}: {sources}\n", binary.display()),
+            )
+            .unwrap();
+        };
+        dep_info(&spaced.display().to_string().replace(' ', "\\ "));
+        assert_eq!(
+            stale_sources(&binary, &root),
+            None,
+            "lib.rs is not in its list"
+        );
+        touch(&spaced, at(4));
+        let why = stale_sources(&binary, &root).unwrap();
+        assert!(why.contains("a b.rs changed since"), "{why}");
+
+        // ...and ignored when it names another checkout: then every crate file counts.
+        touch(&spaced, at(0));
+        dep_info("/elsewhere/core/src/lib.rs");
+        let why = stale_sources(&binary, &root).unwrap();
+        assert!(why.contains("core/src/lib.rs changed since"), "{why}");
+    }
+}

@@ -11,7 +11,7 @@ use std::sync::OnceLock;
 use lis_core::config::ConfigErrors;
 use lis_core::LabConfig;
 use lis_drivers::config::{ConfigError as LinkConfigError, LinkConfig, Protocol};
-use lis_drivers::profile::{MessageProtocol, ProfileSet};
+use lis_drivers::profile::{MessageProtocol, ProfileError, ProfileSet};
 use toml::de::{DeTable, DeValue};
 
 /// The name the embedded default config is reported under.
@@ -231,7 +231,7 @@ fn check_connections(
         };
         match LinkConfig::from_table(&instrument.connection) {
             Ok(link) => {
-                if let Err(message) = check_profile(&link, &instrument.profile) {
+                if let Err(error) = check_profile(&link, &instrument.profile) {
                     // The profile named in the connection, else the instrument's own `profile`.
                     let (path, line) = if link.profile.is_empty() {
                         (
@@ -246,7 +246,7 @@ fn check_connections(
                     problems.push(Problem {
                         path,
                         line,
-                        message,
+                        message: error.to_string(),
                     });
                 }
                 links.push(LinkPlan {
@@ -373,17 +373,43 @@ pub fn default_data_dir() -> PathBuf {
 }
 
 /// The embedded analyzer profiles, read once.
-pub fn profiles() -> Result<&'static ProfileSet, String> {
-    static PROFILES: OnceLock<Result<ProfileSet, String>> = OnceLock::new();
+pub fn profiles() -> Result<&'static ProfileSet, ProfileError> {
+    static PROFILES: OnceLock<Result<ProfileSet, ProfileError>> = OnceLock::new();
     PROFILES
-        .get_or_init(|| ProfileSet::embedded().map_err(|e| e.to_string()))
+        .get_or_init(ProfileSet::embedded)
         .as_ref()
         .map_err(Clone::clone)
 }
 
+/// Why a link's profile does not fit the link.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LinkProfileError {
+    /// The embedded profiles do not load (a defect of the build, named by the profile error).
+    #[error(transparent)]
+    Embedded(#[from] ProfileError),
+    /// No profile has that name.
+    #[error("unknown profile `{name}` (known: {known})")]
+    Unknown {
+        /// The name the config gives.
+        name: String,
+        /// The profiles there are, comma-separated.
+        known: String,
+    },
+    /// The connection's protocol does not carry the profile's messages.
+    #[error("protocol {protocol:?} does not carry profile `{name}`'s {messages:?} messages")]
+    ProtocolMismatch {
+        /// The profile.
+        name: String,
+        /// The connection's protocol.
+        protocol: Protocol,
+        /// The profile's message family.
+        messages: MessageProtocol,
+    },
+}
+
 /// Checks that the link's profile (its own `profile`, else the instrument's) exists and that the
 /// connection's protocol carries the profile's messages.
-pub fn check_profile(link: &LinkConfig, instrument_profile: &str) -> Result<(), String> {
+pub fn check_profile(link: &LinkConfig, instrument_profile: &str) -> Result<(), LinkProfileError> {
     let name = if link.profile.is_empty() {
         instrument_profile
     } else {
@@ -391,10 +417,10 @@ pub fn check_profile(link: &LinkConfig, instrument_profile: &str) -> Result<(), 
     };
     let set = profiles()?;
     let Some(profile) = set.get(name) else {
-        return Err(format!(
-            "unknown profile `{name}` (known: {})",
-            set.names().collect::<Vec<_>>().join(", ")
-        ));
+        return Err(LinkProfileError::Unknown {
+            name: name.to_owned(),
+            known: set.names().collect::<Vec<_>>().join(", "),
+        });
     };
     let fits = matches!(
         (link.protocol, profile.protocol),
@@ -406,10 +432,11 @@ pub fn check_profile(link: &LinkConfig, instrument_profile: &str) -> Result<(), 
     if fits {
         Ok(())
     } else {
-        Err(format!(
-            "protocol {:?} does not carry profile `{name}`'s {:?} messages",
-            link.protocol, profile.protocol
-        ))
+        Err(LinkProfileError::ProtocolMismatch {
+            name: name.to_owned(),
+            protocol: link.protocol,
+            messages: profile.protocol,
+        })
     }
 }
 
@@ -481,6 +508,36 @@ mod tests {
             "{problems}"
         );
         assert!(problems.to_string().starts_with("2 problem(s) in lab config lab.toml\n  lab.toml:9: instruments[0].connection.port: "), "{problems}");
+    }
+
+    #[test]
+    fn a_profile_that_does_not_fit_the_link_is_a_typed_error() {
+        let link = |protocol: &str, profile: &str| {
+            let table: toml::Table = toml::from_str(&format!(
+                "kind = \"tcp-server\"\nport = 5000\nprotocol = \"{protocol}\"\nprofile = \"{profile}\"\n"
+            ))
+            .unwrap();
+            LinkConfig::from_table(&table).unwrap()
+        };
+        assert_eq!(
+            check_profile(&link("astm-e1381", "generic-astm"), ""),
+            Ok(())
+        );
+        match check_profile(&link("astm-e1381", "no-such-analyzer"), "") {
+            Err(LinkProfileError::Unknown { name, known }) => {
+                assert_eq!(name, "no-such-analyzer");
+                assert!(known.contains("generic-astm"), "{known}");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(
+            check_profile(&link("hl7-mllp", "generic-astm"), ""),
+            Err(LinkProfileError::ProtocolMismatch {
+                name: "generic-astm".to_owned(),
+                protocol: Protocol::Hl7Mllp,
+                messages: MessageProtocol::Astm,
+            })
+        );
     }
 
     #[test]

@@ -4,6 +4,7 @@ use std::sync::Arc;
 use std::time::SystemTime;
 
 use lis_core::model::CommitNotice;
+use lis_core::store::CommitListener;
 use lis_core::{LabConfig, Store};
 use lis_drivers::his::HisMetrics;
 use lis_drivers::link::LinkRegistry;
@@ -29,31 +30,35 @@ pub struct AppState {
     /// `https://`. [`crate::app::app_with`] sets it from `[http] tls_cert`/`tls_key`.
     pub https: bool,
     /// The change feed: the latest audit sequence number, moved by every commit of the store
-    /// (its `on_commit` listener, registered once in [`AppState::new`]). The worklist's live
-    /// streams subscribe to it.
+    /// (one `on_commit` listener per store, through `Store::commit_feed`: every state over the
+    /// same store shares it). The worklist's live streams subscribe to it.
     pub changes: Arc<watch::Sender<i64>>,
 }
 
 impl AppState {
     /// State over an opened store and the registry its links update, with the store's change
-    /// feed ([`AppState::changes`]; call it once per store), fresh HIS counters and
+    /// feed ([`AppState::changes`], made with its listener on the first call for this store and
+    /// shared by every later one), fresh HIS counters and
     /// no running link to download orders to; `lis serve` adds its own with
     /// [`with_his_metrics`](Self::with_his_metrics) and [`with_downloads`](Self::with_downloads).
     pub fn new(store: Arc<Store>, links: LinkRegistry) -> Self {
         let config = Arc::new(store.config().clone());
-        // A store that cannot read its trail starts the feed at 0; each stream reads the latest
-        // change itself when it opens.
-        let changes = Arc::new(watch::Sender::new(store.latest_change().unwrap_or(0)));
-        let feed = Arc::clone(&changes);
-        store.on_commit(Arc::new(move |notice: CommitNotice| {
-            feed.send_if_modified(|latest| {
-                let moved = notice.seq > *latest;
-                if moved {
-                    *latest = notice.seq;
-                }
-                moved
+        let changes = store.commit_feed(|| {
+            // A store that cannot read its trail starts the feed at 0; each stream reads the
+            // latest change itself when it opens.
+            let changes = Arc::new(watch::Sender::new(store.latest_change().unwrap_or(0)));
+            let feed = Arc::clone(&changes);
+            let listener: CommitListener = Arc::new(move |notice: CommitNotice| {
+                feed.send_if_modified(|latest| {
+                    let moved = notice.seq > *latest;
+                    if moved {
+                        *latest = notice.seq;
+                    }
+                    moved
+                });
             });
-        }));
+            (changes, listener)
+        });
         Self {
             store,
             links,
@@ -76,5 +81,34 @@ impl AppState {
     pub fn with_downloads(mut self, downloads: OrderDownloads) -> Self {
         self.downloads = downloads;
         self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use lis_core::model::{Actor, Role};
+
+    use super::*;
+
+    #[test]
+    fn states_over_one_store_share_one_change_feed() {
+        let store =
+            Arc::new(Store::open_in_memory(LabConfig::embedded_default().unwrap()).unwrap());
+        let first = AppState::new(Arc::clone(&store), LinkRegistry::new());
+        let second = AppState::new(Arc::clone(&store), LinkRegistry::new());
+        assert!(Arc::ptr_eq(&first.changes, &second.changes));
+        let mut seen = first.changes.subscribe();
+        store
+            .create_user("lan", "KTV Lan", &[Role::Technician], &Actor::System)
+            .unwrap();
+        // The commit moved the one feed, once.
+        assert!(seen.has_changed().unwrap());
+        let seq = *seen.borrow_and_update();
+        assert_eq!(seq, store.latest_change().unwrap());
+        assert_eq!(*second.changes.borrow(), seq);
+        // A state over another store has its own feed.
+        let other = Store::open_in_memory(LabConfig::embedded_default().unwrap()).unwrap();
+        let third = AppState::new(Arc::new(other), LinkRegistry::new());
+        assert!(!Arc::ptr_eq(&first.changes, &third.changes));
     }
 }

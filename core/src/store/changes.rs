@@ -6,6 +6,7 @@
 //! ([`Store::on_commit`]) are told after each commit of [`Store`]'s writer or the group-commit
 //! [`super::Ingestor`], outside the connection lock.
 
+use std::any::Any;
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex, RwLock};
 
@@ -22,6 +23,8 @@ pub type CommitListener = Arc<dyn Fn(CommitNotice) + Send + Sync>;
 #[derive(Default)]
 pub(crate) struct Listeners {
     listeners: RwLock<Vec<CommitListener>>,
+    /// The values fed by a listener of their own, one per type ([`Store::commit_feed`]).
+    feeds: Mutex<Vec<Arc<dyn Any + Send + Sync>>>,
     /// The latest sequence told, held while telling: listeners are called one commit at a time
     /// and never see the sequence go backwards, whichever writer committed first.
     told: Mutex<i64>,
@@ -33,6 +36,15 @@ impl Listeners {
             .write()
             .unwrap_or_else(|p| p.into_inner())
             .push(listener);
+    }
+
+    /// Whether any listener is registered: without one a writer reads no [`Mark`].
+    pub(crate) fn watched(&self) -> bool {
+        !self
+            .listeners
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .is_empty()
     }
 
     /// Tells every listener of a commit (call only after it committed, with no lock held).
@@ -81,9 +93,41 @@ impl Mark {
             })?)
     }
 
+    /// The mark before a writer's work, read only when a listener is registered: a store nobody
+    /// listens to (a command, a bench) pays nothing for the change feed.
+    pub(crate) fn before(
+        conn: &Connection,
+        listeners: &Listeners,
+    ) -> Result<Option<Self>, StoreError> {
+        if listeners.watched() {
+            Self::read(conn).map(Some)
+        } else {
+            Ok(None)
+        }
+    }
+
+    /// The notice for the work since `before` (read in the same transaction, before the
+    /// commit). Without a mark before, a listener registered during the work still hears of it:
+    /// the latest sequence, with results possibly released (a wake too many is harmless, a
+    /// missed one is not).
+    pub(crate) fn after(
+        conn: &Connection,
+        before: Option<Self>,
+        listeners: &Listeners,
+    ) -> Result<Option<CommitNotice>, StoreError> {
+        match before {
+            Some(before) => Ok(before.notice(Self::read(conn)?)),
+            None if listeners.watched() => Ok(Some(CommitNotice {
+                seq: Self::read(conn)?.seq,
+                results_released: true,
+            })),
+            None => Ok(None),
+        }
+    }
+
     /// The notice for a transaction that went from `self` to `after`, none if it changed
     /// nothing worth telling.
-    pub(crate) fn notice(self, after: Self) -> Option<CommitNotice> {
+    fn notice(self, after: Self) -> Option<CommitNotice> {
         (after != self).then_some(CommitNotice {
             seq: after.seq,
             results_released: after.outbox > self.outbox,
@@ -294,6 +338,32 @@ impl Store {
     /// the latest number.
     pub fn on_commit(&self, listener: CommitListener) {
         self.listeners.add(listener);
+    }
+
+    /// A value kept with this store and fed by its own commit listener: the first call for a
+    /// type `T` calls `make` and registers the listener it returns (as [`Store::on_commit`]);
+    /// every later call returns the same value and registers nothing. So a change feed made
+    /// wherever a store is wrapped (each web state over it) has one listener per store, however
+    /// often it is asked for.
+    pub fn commit_feed<T: Any + Send + Sync>(
+        &self,
+        make: impl FnOnce() -> (Arc<T>, CommitListener),
+    ) -> Arc<T> {
+        let mut feeds = self
+            .listeners
+            .feeds
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        if let Some(value) = feeds
+            .iter()
+            .find_map(|f| Arc::clone(f).downcast::<T>().ok())
+        {
+            return value;
+        }
+        let (value, listener) = make();
+        self.listeners.add(listener);
+        feeds.push(Arc::clone(&value) as Arc<dyn Any + Send + Sync>);
+        value
     }
 
     /// The latest audit sequence number (0 for an empty trail): where a live page starts.

@@ -97,7 +97,7 @@ fn run(
     requests: &mpsc::Receiver<Request>,
 ) {
     while let Ok(first) = requests.recv() {
-        let (batch, answers, notice) = commit_batch(&mut conn, lab, first, requests);
+        let (batch, answers, notice) = commit_batch(&mut conn, lab, listeners, first, requests);
         for (req, answer) in batch.into_iter().zip(answers) {
             // A submitter that stopped waiting is not an error for the others.
             let _ = req.reply.send(answer);
@@ -122,6 +122,7 @@ type Committed = (
 fn commit_batch(
     conn: &mut Connection,
     lab: &Lab,
+    listeners: &Listeners,
     first: Request,
     requests: &mpsc::Receiver<Request>,
 ) -> Committed {
@@ -143,7 +144,7 @@ fn commit_batch(
             return (batch, answers, None);
         }
     };
-    let before = match Mark::read(&tx) {
+    let before = match Mark::before(&tx, listeners) {
         Ok(mark) => mark,
         Err(e) => {
             let answers = failed_all(&batch, &e);
@@ -175,15 +176,15 @@ fn commit_batch(
         }
     }
     // Read before the commit, in the transaction: after it another writer may have committed.
-    let after = match Mark::read(&tx) {
-        Ok(mark) => mark,
+    let notice = match Mark::after(&tx, before, listeners) {
+        Ok(notice) => notice,
         Err(e) => {
             let answers = failed_all(&batch, &e);
             return (batch, answers, None);
         }
     };
     match tx.commit() {
-        Ok(()) => (batch, answers, before.notice(after)),
+        Ok(()) => (batch, answers, notice),
         Err(e) => {
             let answers = failed_all(&batch, &e);
             (batch, answers, None)

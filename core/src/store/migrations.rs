@@ -454,7 +454,7 @@ pub(crate) fn migrate_to(conn: &mut Connection, target: u32) -> Result<u32, Stor
         };
         apply(conn).map_err(|source| StoreError::Migration {
             version: m.version,
-            source,
+            source: crate::error::DatabaseError(source),
         })?;
         let _ = m.description;
     }

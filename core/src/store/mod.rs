@@ -278,9 +278,9 @@ impl Store {
     ) -> Result<T, StoreError> {
         let mut conn = self.lock();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let before = changes::Mark::read(&tx)?;
+        let before = changes::Mark::before(&tx, &self.listeners)?;
         let out = f(&tx, &self.lab)?;
-        let notice = before.notice(changes::Mark::read(&tx)?);
+        let notice = changes::Mark::after(&tx, before, &self.listeners)?;
         #[cfg(feature = "test-hooks")]
         self.slow_commit();
         tx.commit()?;

@@ -22,6 +22,7 @@ use lis_hl7::build::CodedValue;
 use lis_hl7::segments::AckCode;
 
 use super::Reading;
+use crate::download::InFlight;
 use crate::link::{Handling, LinkHandler, LinkMachine, LinkStatusHandle};
 use crate::machine::{AstmEvent, AstmVerdict, MllpEvent, MllpVerdict};
 use crate::profile::Profile;
@@ -42,6 +43,8 @@ pub struct LabLink {
     pub ingestor: Option<Ingestor>,
     /// Where problems are reported for the web pages.
     pub status: Option<LinkStatusHandle>,
+    /// The link's downloads queued and not yet accepted by the analyzer.
+    pub in_flight: InFlight,
 }
 
 impl LabLink {
@@ -149,6 +152,19 @@ impl LabLink {
         } else {
             AstmVerdict::reject()
         }
+    }
+
+    /// The analyzer accepted a download: its tests are marked sent (on the blocking pool), then
+    /// no longer in flight, so no download in between can carry them again.
+    fn download_accepted(&self, tests: Vec<i64>) {
+        if tests.is_empty() {
+            return;
+        }
+        let lab = self.clone();
+        tokio::task::spawn_blocking(move || {
+            lab.mark_sent(&tests);
+            lab.in_flight.release(&tests);
+        });
     }
 
     fn mark_sent(&self, tests: &[i64]) {
@@ -347,10 +363,13 @@ where
                 });
                 Handling::Done
             }
-            AstmEvent::SendFailed { attempts } => {
+            AstmEvent::SendFailed { attempts, tests } => {
                 lab.problem(&format!(
-                    "the analyzer did not accept a message from the LIS after {attempts} attempts; kept for the next connection"
+                    "the analyzer did not accept a message from the LIS after {attempts} attempts; \
+                     given up, its {} ordered tests stay pending for the next download",
+                    tests.len()
                 ));
+                lab.in_flight.release(&tests);
                 Handling::Done
             }
             AstmEvent::ReplyRefused { reason } => {
@@ -365,7 +384,11 @@ where
                 tracing::info!(link = %lab.link, ?kind, "E1381 timeout");
                 Handling::Done
             }
-            AstmEvent::Sent | AstmEvent::NakSent | AstmEvent::NakReceived => Handling::Done,
+            AstmEvent::Sent { tests } => {
+                lab.download_accepted(tests);
+                Handling::Done
+            }
+            AstmEvent::NakSent | AstmEvent::NakReceived => Handling::Done,
         }
     }
 }
@@ -386,11 +409,26 @@ where
                 let fallback = MllpVerdict::default();
                 Handling::blocking(move || lab.process_hl7(&payload), fallback)
             }
-            MllpEvent::Acknowledged { code } => {
-                if !code.ends_with('A') {
+            MllpEvent::Acknowledged {
+                code,
+                control_id,
+                tests,
+            } => {
+                if code.ends_with('A') {
+                    lab.download_accepted(tests);
+                } else {
                     lab.problem(&format!(
-                        "the analyzer answered {code} to a message from the LIS"
+                        "the analyzer answered {code} to message {control_id} from the LIS{}",
+                        if tests.is_empty() {
+                            String::new()
+                        } else {
+                            format!(
+                                "; its {} tests stay pending for the next download",
+                                tests.len()
+                            )
+                        }
                     ));
+                    lab.in_flight.release(&tests);
                 }
                 Handling::Done
             }

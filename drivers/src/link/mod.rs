@@ -59,6 +59,10 @@ pub trait LinkMachine: Send + 'static {
     fn take_unsent(&mut self) -> Vec<Self::Outbound>;
     /// Bytes to write to the analyzer.
     fn poll_transmit(&mut self) -> Option<Bytes>;
+    /// Every buffer handed out by [`poll_transmit`](Self::poll_transmit) so far has been written
+    /// to the connection and flushed (not more: the bytes may still be in the network). A machine
+    /// without acknowledgements (raw ASTM) takes this as its message sent; the others ignore it.
+    fn handle_written(&mut self, _now: Instant) {}
     /// When [`handle_timeout`](Self::handle_timeout) must be called, if a timer runs.
     fn poll_timeout(&self) -> Option<Instant>;
     /// The next event.

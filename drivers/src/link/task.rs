@@ -350,6 +350,7 @@ where
                 tokio::time::timeout(limit, writer.flush())
                     .await
                     .map_err(|_| write_stalled(limit))??;
+                machine.handle_written(now());
                 progressed = true;
             }
             while let Some(event) = machine.poll_event() {

@@ -11,6 +11,9 @@ use lis_astm::link::{
     TimeoutKind, RECEIVE_TIMEOUT,
 };
 
+use lis_core::model::OrderedTestId;
+
+use crate::download::Outgoing;
 use crate::link::{Counter, LinkEvent, LinkMachine};
 
 /// What an ASTM machine reports.
@@ -37,12 +40,20 @@ pub enum AstmEvent {
         /// The limit it crossed, in bytes.
         limit: usize,
     },
-    /// The analyzer accepted a whole message from the LIS.
-    Sent,
-    /// A message from the LIS failed every attempt; it is kept for the next connection.
+    /// The analyzer accepted a whole message from the LIS (E1381: its last frame was ACKed; raw
+    /// records: all its bytes were written and flushed, the most that can be known without a link
+    /// layer).
+    Sent {
+        /// The ordered tests the message downloads (none for a query answer): now sent.
+        tests: Vec<OrderedTestId>,
+    },
+    /// A message from the LIS failed every attempt [LIS1-A §6.5.1.2]: it is given up, and the
+    /// ordered tests it downloads stay pending in core for the next download.
     SendFailed {
         /// Attempts made.
         attempts: u32,
+        /// The ordered tests of the download given up (none for a query answer).
+        tests: Vec<OrderedTestId>,
     },
     /// The LIS sent a NAK (bad frame, rejected message, busy).
     NakSent,
@@ -68,7 +79,7 @@ impl LinkEvent for AstmEvent {
     fn counter(&self) -> Option<Counter> {
         match self {
             Self::Message { .. } => Some(Counter::MessageIn),
-            Self::Sent => Some(Counter::MessageOut),
+            Self::Sent { .. } => Some(Counter::MessageOut),
             Self::NakSent => Some(Counter::NakSent),
             Self::NakReceived => Some(Counter::NakReceived),
             Self::Timeout(_) => Some(Counter::Timeout),
@@ -115,8 +126,8 @@ pub struct AstmFramedMachine {
     /// For each message event handed out and not yet judged: whether its frame waits for a reply.
     awaiting: VecDeque<bool>,
     events: VecDeque<AstmEvent>,
-    /// Messages queued for the analyzer and not yet accepted by it.
-    unsent: BTreeMap<MessageId, String>,
+    /// Downloads queued for the analyzer and not yet accepted by it.
+    unsent: BTreeMap<MessageId, Outgoing<String>>,
     naks_sent: u64,
     naks_received: u64,
 }
@@ -179,10 +190,10 @@ impl AstmFramedMachine {
 
     /// Queues `text`; `keep`: hand it back from `take_unsent` if the connection ends first (an
     /// order download is kept; a query answer is not, it would reach the analyzer unasked).
-    fn send(&mut self, now: Instant, text: String, keep: bool) {
-        match self.link.send(now, text.clone().into_bytes()) {
+    fn send(&mut self, now: Instant, outgoing: Outgoing<String>, keep: bool) {
+        match self.link.send(now, outgoing.message.clone().into_bytes()) {
             Ok(id) if keep => {
-                self.unsent.insert(id, text);
+                self.unsent.insert(id, outgoing);
             }
             Ok(_) => {}
             Err(e) => self.events.push_back(AstmEvent::ReplyRefused {
@@ -217,11 +228,13 @@ impl AstmFramedMachine {
                 E1381Event::MessageTooLong { text, limit, .. } => {
                     AstmEvent::TooLong { text, limit }
                 }
-                E1381Event::MessageSent { id } => {
-                    self.unsent.remove(&id);
-                    AstmEvent::Sent
-                }
-                E1381Event::SendFailed { attempts, .. } => AstmEvent::SendFailed { attempts },
+                E1381Event::MessageSent { id } => AstmEvent::Sent {
+                    tests: self.unsent.remove(&id).map(|o| o.tests).unwrap_or_default(),
+                },
+                E1381Event::SendFailed { id, attempts, .. } => AstmEvent::SendFailed {
+                    attempts,
+                    tests: self.unsent.remove(&id).map(|o| o.tests).unwrap_or_default(),
+                },
                 E1381Event::Timeout(kind) => AstmEvent::Timeout(kind),
                 E1381Event::Diagnostic(d) => AstmEvent::Diagnostic {
                     kind: d.kind,
@@ -239,7 +252,7 @@ impl AstmFramedMachine {
 impl LinkMachine for AstmFramedMachine {
     type Event = AstmEvent;
     type Verdict = AstmVerdict;
-    type Outbound = String;
+    type Outbound = Outgoing<String>;
 
     fn handle_input(&mut self, now: Instant, bytes: &[u8]) {
         self.link.handle_input(now, bytes);
@@ -258,15 +271,15 @@ impl LinkMachine for AstmFramedMachine {
             }
         }
         if let Some(reply) = verdict.reply {
-            self.send(now, reply, false);
+            self.send(now, Outgoing::message(reply), false);
         }
     }
 
-    fn queue_outbound(&mut self, now: Instant, message: String) {
+    fn queue_outbound(&mut self, now: Instant, message: Outgoing<String>) {
         self.send(now, message, true);
     }
 
-    fn take_unsent(&mut self) -> Vec<String> {
+    fn take_unsent(&mut self) -> Vec<Outgoing<String>> {
         std::mem::take(&mut self.unsent).into_values().collect()
     }
 
@@ -291,13 +304,21 @@ impl LinkMachine for AstmFramedMachine {
 /// Bare E1394 records on a stream (no E1381: no frames, no ACK). A message is delivered at its L
 /// record; one left unfinished for [`RECEIVE_TIMEOUT`] (30 s, as LIS1-A §6.5.2.4 for frames) or
 /// grown past the maximum is delivered as incomplete. Replies are written as bare records.
+///
+/// Without a link layer nothing tells that the analyzer took a message, so a message counts as
+/// sent ([`AstmEvent::Sent`]) once the link task reports its bytes written and flushed
+/// ([`LinkMachine::handle_written`]); a download not yet written when the connection ends is
+/// handed back by `take_unsent`.
 #[derive(Debug)]
 pub struct AstmRawMachine {
     assembler: RecordAssembler,
     max_message_len: usize,
     last_input: Option<Instant>,
     events: VecDeque<AstmEvent>,
-    transmit: VecDeque<Bytes>,
+    /// Messages to write, in order, each with its download (none for a query answer).
+    transmit: VecDeque<(Bytes, Option<Outgoing<String>>)>,
+    /// Messages handed to the link task and not yet reported written.
+    writing: VecDeque<Option<Outgoing<String>>>,
 }
 
 impl AstmRawMachine {
@@ -309,6 +330,7 @@ impl AstmRawMachine {
             last_input: None,
             events: VecDeque::new(),
             transmit: VecDeque::new(),
+            writing: VecDeque::new(),
         }
     }
 
@@ -323,7 +345,7 @@ impl AstmRawMachine {
 impl LinkMachine for AstmRawMachine {
     type Event = AstmEvent;
     type Verdict = AstmVerdict;
-    type Outbound = String;
+    type Outbound = Outgoing<String>;
 
     fn handle_input(&mut self, now: Instant, bytes: &[u8]) {
         self.last_input = Some(now);
@@ -357,21 +379,36 @@ impl LinkMachine for AstmRawMachine {
 
     fn handle_verdict(&mut self, _now: Instant, verdict: AstmVerdict) {
         if let Some(reply) = verdict.reply {
-            self.transmit.push_back(Bytes::from(reply.into_bytes()));
+            self.transmit
+                .push_back((Bytes::from(reply.into_bytes()), None));
         }
     }
 
-    fn queue_outbound(&mut self, _now: Instant, message: String) {
-        self.transmit.push_back(Bytes::from(message.into_bytes()));
-        self.events.push_back(AstmEvent::Sent);
+    fn queue_outbound(&mut self, _now: Instant, message: Outgoing<String>) {
+        let bytes = Bytes::from(message.message.clone().into_bytes());
+        self.transmit.push_back((bytes, Some(message)));
     }
 
-    fn take_unsent(&mut self) -> Vec<String> {
-        Vec::new()
+    fn take_unsent(&mut self) -> Vec<Outgoing<String>> {
+        let writing = std::mem::take(&mut self.writing).into_iter().flatten();
+        let queued = std::mem::take(&mut self.transmit)
+            .into_iter()
+            .filter_map(|(_, download)| download);
+        writing.chain(queued).collect()
     }
 
     fn poll_transmit(&mut self) -> Option<Bytes> {
-        self.transmit.pop_front()
+        let (bytes, download) = self.transmit.pop_front()?;
+        self.writing.push_back(download);
+        Some(bytes)
+    }
+
+    fn handle_written(&mut self, _now: Instant) {
+        for download in self.writing.drain(..) {
+            self.events.push_back(AstmEvent::Sent {
+                tests: download.map(|d| d.tests).unwrap_or_default(),
+            });
+        }
     }
 
     fn poll_timeout(&self) -> Option<Instant> {

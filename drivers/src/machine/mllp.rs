@@ -1,13 +1,20 @@
 //! HL7 over MLLP ([`MllpMachine`]): each message block asks for a verdict carrying the HL7 ACK (and
 //! any query answer) to write back; the ACK is written only when the verdict arrives, that is after
 //! core stored the message.
+//!
+//! A download from the LIS (an OML^O33) stays with the machine until the analyzer's ACK names its
+//! control id (MSA-2 = its MSH-10): `AA`/`CA` is accepted, `AE`/`AR` refused; either way it is
+//! then done. Whatever has no such ACK when the connection ends is handed back by `take_unsent`
+//! and sent again on the next connection.
 
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
+use lis_core::model::OrderedTestId;
 use lis_hl7::mllp::{self, MllpDecoder, MllpError, MllpEvent as Decoded};
 
+use crate::download::Outgoing;
 use crate::link::{Counter, LinkEvent, LinkMachine};
 
 /// A block left unfinished this long is given up (reported as junk): 30 s, the E1381 receive
@@ -26,6 +33,11 @@ pub enum MllpEvent {
     Acknowledged {
         /// MSA-1 (`AA`, `AE`, `AR`, `CA`...).
         code: String,
+        /// MSA-2: the control id of the message it answers.
+        control_id: String,
+        /// The ordered tests of the download it answers (none when it answers no download):
+        /// sent when `code` accepts (`AA`, `CA`), still to send when it refuses.
+        tests: Vec<OrderedTestId>,
     },
     /// Bytes outside any block (before `<VT>`, or a block cut short), ignored.
     Junk {
@@ -52,7 +64,7 @@ impl LinkEvent for MllpEvent {
     fn counter(&self) -> Option<Counter> {
         match self {
             Self::Message { .. } => Some(Counter::MessageIn),
-            Self::Acknowledged { code } if code.ends_with('A') => Some(Counter::MessageOut),
+            Self::Acknowledged { code, .. } if code.ends_with('A') => Some(Counter::MessageOut),
             Self::Acknowledged { .. } => Some(Counter::NakReceived),
             Self::TimedOut => Some(Counter::Timeout),
             _ => None,
@@ -76,6 +88,8 @@ pub struct MllpMachine {
     last_input: Option<Instant>,
     events: VecDeque<MllpEvent>,
     transmit: VecDeque<Bytes>,
+    /// Downloads queued and not yet answered by an ACK, in order, each with its MSH-10.
+    unanswered: VecDeque<(String, Outgoing<Vec<u8>>)>,
 }
 
 impl MllpMachine {
@@ -87,14 +101,29 @@ impl MllpMachine {
             last_input: None,
             events: VecDeque::new(),
             transmit: VecDeque::new(),
+            unanswered: VecDeque::new(),
         }
     }
 
     fn on_decoded(&mut self, item: Result<Option<Decoded>, MllpError>) -> bool {
         match item {
             Ok(Some(Decoded::Message { payload, .. })) => {
-                let event = match ack_code(&payload) {
-                    Some(code) => MllpEvent::Acknowledged { code },
+                let event = match acknowledgement(&payload) {
+                    Some((code, control_id)) => {
+                        let at = self
+                            .unanswered
+                            .iter()
+                            .position(|(id, _)| !id.is_empty() && *id == control_id);
+                        let tests = at
+                            .and_then(|at| self.unanswered.remove(at))
+                            .map(|(_, download)| download.tests)
+                            .unwrap_or_default();
+                        MllpEvent::Acknowledged {
+                            code,
+                            control_id,
+                            tests,
+                        }
+                    }
                     None => MllpEvent::Message { payload },
                 };
                 self.events.push_back(event);
@@ -128,20 +157,31 @@ impl MllpMachine {
     }
 }
 
-/// MSA-1 when `payload` is an ACK message (MSH-9.1 `ACK`).
-fn ack_code(payload: &[u8]) -> Option<String> {
+/// MSA-1 and MSA-2 when `payload` is an ACK message (MSH-9.1 `ACK`).
+fn acknowledgement(payload: &[u8]) -> Option<(String, String)> {
     let (message, _) = lis_hl7::Message::parse(payload).ok()?;
     if message.header().message_type().code != "ACK" {
         return None;
     }
     let msa = message.first("MSA")?;
-    Some(msa.field(1).as_str().to_owned())
+    Some((
+        msa.field(1).as_str().to_owned(),
+        msa.field(2).as_str().to_owned(),
+    ))
+}
+
+/// MSH-10 of a message the LIS sends; empty when it does not parse (then no ACK can name it, and
+/// it stays unanswered until the connection ends).
+fn control_id(message: &[u8]) -> String {
+    lis_hl7::Message::parse(message)
+        .map(|(m, _)| m.header().control_id().as_str().to_owned())
+        .unwrap_or_default()
 }
 
 impl LinkMachine for MllpMachine {
     type Event = MllpEvent;
     type Verdict = MllpVerdict;
-    type Outbound = Vec<u8>;
+    type Outbound = Outgoing<Vec<u8>>;
 
     fn handle_input(&mut self, now: Instant, bytes: &[u8]) {
         self.last_input = Some(now);
@@ -173,12 +213,18 @@ impl LinkMachine for MllpMachine {
         }
     }
 
-    fn queue_outbound(&mut self, _now: Instant, message: Vec<u8>) {
-        self.transmit.push_back(Bytes::from(mllp::encode(&message)));
+    fn queue_outbound(&mut self, _now: Instant, message: Outgoing<Vec<u8>>) {
+        self.transmit
+            .push_back(Bytes::from(mllp::encode(&message.message)));
+        self.unanswered
+            .push_back((control_id(&message.message), message));
     }
 
-    fn take_unsent(&mut self) -> Vec<Vec<u8>> {
-        Vec::new()
+    fn take_unsent(&mut self) -> Vec<Outgoing<Vec<u8>>> {
+        std::mem::take(&mut self.unanswered)
+            .into_iter()
+            .map(|(_, download)| download)
+            .collect()
     }
 
     fn poll_transmit(&mut self) -> Option<Bytes> {

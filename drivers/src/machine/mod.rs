@@ -13,3 +13,6 @@ pub mod mllp;
 
 pub use astm::{AstmEvent, AstmFramedMachine, AstmRawMachine, AstmVerdict};
 pub use mllp::{MllpEvent, MllpMachine, MllpVerdict};
+
+#[cfg(test)]
+mod tests;

@@ -105,7 +105,7 @@ async fn input_held_during_a_store_is_bounded_and_flow_control_pushes_back() {
         _ => Handling::Done,
     };
     let (pipes, incoming) = mpsc::channel(1);
-    let (_outbox, outbox_rx) = mpsc::channel::<String>(1);
+    let (_outbox, outbox_rx) = mpsc::channel::<crate::download::Outgoing<String>>(1);
     let status = LinkStatusHandle::detached("DEMO-CHEM");
     let shutdown = CancellationToken::new();
     let options = LinkOptions {

@@ -156,7 +156,9 @@ async fn an_analyzer_that_never_sends_eot_is_stored_and_the_line_freed() {
     lis.astm_outbox
         .as_ref()
         .unwrap()
-        .send("H|\\^&\rP|1\rO|1|F200||^^^GLU\rL|1|N\r".to_owned())
+        .send(crate::download::Outgoing::message(
+            "H|\\^&\rP|1\rO|1|F200||^^^GLU\rL|1|N\r".to_owned(),
+        ))
         .await
         .unwrap();
     assert_eq!(read_byte(&mut io).await, ENQ);
@@ -164,18 +166,31 @@ async fn an_analyzer_that_never_sends_eot_is_stored_and_the_line_freed() {
     lis.stop().await;
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn contention_the_analyzer_wins_and_the_lis_sends_afterwards() {
     let lis = Lis::start("DEMO-CHEM", "generic-astm");
-    let io = lis.connect().await;
-    // The LIS bids first (an order download) while the analyzer bids for its results.
+    let mut io = lis.connect().await;
+    // The LIS bids first (an order download): its ENQ is on the line before the analyzer bids.
     lis.astm_outbox
         .as_ref()
         .unwrap()
-        .send("H|\\^&\rP|1\rO|1|F300||^^^GLU\rL|1|N\r".to_owned())
+        .send(crate::download::Outgoing::message(
+            "H|\\^&\rP|1\rO|1|F300||^^^GLU\rL|1|N\r".to_owned(),
+        ))
         .await
         .unwrap();
-    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert_eq!(read_byte(&mut io).await, ENQ);
+    // The analyzer bids for its results at the same time: its ENQ crosses the LIS's, which is
+    // contention. The computer yields and answers nothing [LIS1-A §6.2.7.1]; the paused clock
+    // only moves once the LIS has read the ENQ and gone idle, so the silence is its decision.
+    write(&mut io, &[ENQ]).await;
+    assert!(
+        tokio::time::timeout(Duration::from_secs(1), read_byte(&mut io))
+            .await
+            .is_err(),
+        "the LIS answered an ENQ that contended with its own"
+    );
+    // The instrument bids again after its 1 s wait; now the LIS answers it.
     let mut analyzer = AstmInstrument::framed(io, 247);
     let limit = Duration::from_secs(60);
     assert_eq!(

@@ -3,6 +3,7 @@
 //! profile). Traces come from the shared corpus where there is one.
 
 mod bounds;
+mod downloads;
 mod faults;
 mod idle;
 mod profiles;
@@ -154,7 +155,7 @@ pub(crate) struct Lis {
     pub(crate) status: LinkStatusHandle,
     pub(crate) profile: Arc<Profile>,
     pipes: mpsc::Sender<DuplexStream>,
-    pub(crate) astm_outbox: Option<mpsc::Sender<String>>,
+    pub(crate) astm_outbox: Option<mpsc::Sender<crate::download::Outgoing<String>>>,
     shutdown: CancellationToken,
     task: tokio::task::JoinHandle<()>,
 }
@@ -188,6 +189,7 @@ impl Lis {
             store: Arc::clone(&store),
             ingestor: None,
             status: Some(status.clone()),
+            in_flight: Default::default(),
         };
         let transport = PipeTransport { incoming };
         let frame = profile.max_frame_len;
@@ -230,7 +232,7 @@ impl Lis {
                 )
             }
             Framing::Mllp => {
-                let (_tx, rx) = mpsc::channel::<Vec<u8>>(8);
+                let (_tx, rx) = mpsc::channel::<crate::download::Outgoing<Vec<u8>>>(8);
                 tokio::spawn(
                     Link::new(
                         instrument,

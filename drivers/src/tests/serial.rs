@@ -44,7 +44,7 @@ async fn sysmex_xn_over_a_serial_null_modem() {
     let xn = profile("sysmex-xn");
     let status = LinkStatusHandle::detached("XN");
     let shutdown = CancellationToken::new();
-    let (_outbox, rx) = mpsc::channel::<String>(1);
+    let (_outbox, rx) = mpsc::channel::<crate::download::Outgoing<String>>(1);
     let lab = LabLink {
         instrument: "XN".to_owned(),
         link: "XN".to_owned(),
@@ -52,6 +52,7 @@ async fn sysmex_xn_over_a_serial_null_modem() {
         store: Arc::clone(&store),
         ingestor: None,
         status: Some(status.clone()),
+        in_flight: Default::default(),
     };
     let link = Link::new(
         "XN",

@@ -175,7 +175,7 @@ where
                 "kind": "discarded", "session": session, "at": at,
                 "text": String::from_utf8_lossy(&text),
             })),
-            AstmEvent::Sent | AstmEvent::NakSent => {}
+            AstmEvent::Sent { .. } | AstmEvent::NakSent => {}
             other => lines.push(json!({
                 "kind": "event", "session": session, "at": at, "event": format!("{other:?}"),
             })),

@@ -20,7 +20,7 @@ pub async fn start(
 ) -> Result<RunningLinks, ServeError> {
     let profiles = profiles().map_err(|reason| ServeError::Link {
         link: "(profiles)".to_owned(),
-        reason,
+        reason: reason.to_string(),
     })?;
     let ingestor = if lab.links.is_empty() {
         None

@@ -28,6 +28,39 @@ fn taken(seen: &Seen) -> Vec<(CommitNotice, i64)> {
 }
 
 #[test]
+fn a_commit_feed_is_made_and_fed_once_per_store_however_often_asked() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    let s = Store::open_in_memory(lab()).unwrap();
+    let calls = Arc::new(AtomicUsize::new(0));
+    let made = Arc::new(AtomicUsize::new(0));
+    let feed = || {
+        let calls = Arc::clone(&calls);
+        let made = Arc::clone(&made);
+        s.commit_feed(move || {
+            made.fetch_add(1, Ordering::SeqCst);
+            let listener: CommitListener = Arc::new(move |_| {
+                calls.fetch_add(1, Ordering::SeqCst);
+            });
+            (Arc::new(Mutex::new(0_i64)), listener)
+        })
+    };
+    let first = feed();
+    let second = feed();
+    assert!(Arc::ptr_eq(&first, &second), "the same value both times");
+    assert_eq!(made.load(Ordering::SeqCst), 1);
+    s.place_order(adult("P1", "S1", &["GLU"]), &SYSTEM).unwrap();
+    // One commit, told to one listener once.
+    assert_eq!(calls.load(Ordering::SeqCst), 1);
+    // Another type is another feed.
+    let other = s.commit_feed(|| {
+        let listener: CommitListener = Arc::new(|_| {});
+        (Arc::new(String::from("other")), listener)
+    });
+    assert_eq!(*other, "other");
+}
+
+#[test]
 fn listeners_are_told_after_each_commit_of_either_writer() {
     let dir = tempfile::tempdir().unwrap();
     let s = Arc::new(Store::open(dir.path(), lab()).unwrap());
