@@ -31,6 +31,7 @@ mod lifecycle;
 mod migrations;
 mod orders;
 mod queries;
+mod reception;
 mod results;
 mod review;
 mod review_decode;

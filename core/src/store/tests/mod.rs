@@ -7,6 +7,7 @@ mod corrupt;
 mod ingest;
 mod lifecycle;
 mod plans;
+mod reception;
 mod review;
 mod sign_in;
 mod specimen_view;
