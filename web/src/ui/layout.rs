@@ -42,6 +42,8 @@ pub enum Nav {
     None,
     /// The worklist and the specimen pages reached from it.
     Worklist,
+    /// Specimen reception.
+    Reception,
 }
 
 /// A one-time message at the top of a page.

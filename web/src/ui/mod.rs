@@ -10,7 +10,9 @@
 //! - [`assets`]: the embedded files at content-hashed URLs ([`statics_router`]).
 //! - [`layout`]: the frame of every page ([`Layout`]): lab, user, language, sign-out, notices.
 //! - One module per page: [`login`] (sign-in, password change), [`worklist`], [`specimen`],
-//!   [`error_page`].
+//!   [`reception`] (the scan page and the label page; handlers in [`reception_routes`], the
+//!   Code 128 SVG in [`label`]), [`report`] (the printed result report; handlers in
+//!   [`report_routes`]), [`error_page`].
 //! - Who is signed in and what they may send: [`session`] ([`CurrentUser`], the permission
 //!   check, error pages in the user's language), [`csrf`] ([`CsrfForm`], the Origin check),
 //!   [`cookies`] (`lis_session`, `lis_login_csrf`); [`sign_in`] has the handlers of `/login`,
@@ -28,8 +30,13 @@ pub mod error_page;
 pub mod flags;
 pub mod i18n;
 pub mod journal;
+pub mod label;
 pub mod layout;
 pub mod login;
+pub mod reception;
+pub mod reception_routes;
+pub mod report;
+pub mod report_routes;
 pub mod routes;
 pub mod session;
 pub mod sign_in;

@@ -44,6 +44,8 @@ fn pages() -> Router<AppState> {
         .route(Urls::Language.as_str(), post(language_post))
         .merge(super::worklist_routes::routes())
         .merge(super::specimen_routes::routes())
+        .merge(super::reception_routes::routes())
+        .merge(super::report_routes::routes())
 }
 
 /// Pages show patients' results and carry form tokens: no browser or proxy keeps them, so the
