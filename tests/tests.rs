@@ -11,4 +11,5 @@ mod replay_e2e;
 mod serial_e2e;
 mod serve_e2e;
 mod ui_journey_e2e;
+mod ui_reception_e2e;
 mod user_e2e;

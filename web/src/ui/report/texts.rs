@@ -5,6 +5,7 @@ use crate::ui::i18n::catalog;
 catalog! {
     /// A text of the printed result report.
     pub enum ReportMsg {
+        OpenReport => ("Phiếu kết quả", "Result report"),
         Title => ("PHIẾU KẾT QUẢ XÉT NGHIỆM", "LABORATORY RESULT REPORT"),
         PageTitle => ("Phiếu kết quả {placer}", "Report {placer}"),
         ReportId => ("Số phiếu", "Report no."),
