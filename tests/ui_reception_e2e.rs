@@ -139,7 +139,7 @@ impl Bench {
         for (i, (code, loinc)) in PANEL.iter().zip(LOINC).enumerate() {
             message.push_str(&format!(
                 "ORC|NW|{TUBE}||||||||||BS01^Lê^Minh|||||NOI^Khoa Nội\r\
-                 OBR|{}|{TUBE}|{TUBE}|{loinc}^{code}^LN|R|||20261207070000\r",
+                 OBR|{}|{TUBE}|{TUBE}|{loinc}^{code}^LN|R||20261207070000\r",
                 i + 1
             ));
         }
@@ -297,6 +297,9 @@ fn ui_reception_scan_and_the_printed_report() {
     );
     assert!(!received.is_empty() && received != "—", "{received}");
     assert!(answer.contains(&received), "{answer} / {received}");
+    // The collection time is the HIS's (OBR-7, the lab's local time).
+    let facts = squeezed(&browser.text(".scanned .facts"));
+    assert!(facts.contains("Collected 07/12/2026 07:00"), "{facts}");
     screenshot(&browser, "reception.png");
     // The same tube again: nothing changes, and the page says so.
     let (again, received_again) = scan(&browser, TUBE);
