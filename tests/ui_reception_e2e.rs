@@ -315,6 +315,27 @@ fn ui_reception_scan_and_the_printed_report() {
         "{unknown}"
     );
 
+    // The tube's label prints on one 50 × 25 mm label with the id and the patient.
+    browser.goto(&bench.url(&format!("/specimens/{TUBE}/label")));
+    browser.wait_for_text("Label 2612070901", TIMEOUT);
+    let (label, pages) = print(&browser, 5.0, 2.5, "label.pdf");
+    assert_eq!(pages, 1, "{label}");
+    let label = squeezed(&label);
+    for expected in [
+        "NGUYEN VAN AN",
+        "Male, 56 y · serum · 07/12/2026",
+        "2612070901",
+    ] {
+        assert!(
+            label.contains(expected),
+            "{expected:?} not on the label: {label}"
+        );
+    }
+    assert!(
+        !label.contains("Specimen reception"),
+        "the page's frame printed: {label}"
+    );
+
     // The analyzer sends the panel; the technician verifies, the supervisor releases.
     bench.analyzer_sends(&[
         ("GLU", "5.2", "mmol/L"),

@@ -148,3 +148,96 @@ async fn a_corrected_result_shows_what_it_replaced() {
     assert!(a.body.contains(">18.0</td>"));
     assert!(a.body.contains("replaces the result 30.0"), "{}", a.body);
 }
+
+#[tokio::test]
+async fn a_critical_result_prints_with_its_call_back() {
+    let lab = lab();
+    // TNTHS above 52 ng/L is critical in the demo lab: it needs a call-back before release.
+    lab.store
+        .place_order(
+            lis_core::model::NewOrder {
+                placer_number: "HIS-90".into(),
+                specimens: vec![lis_core::model::NewSpecimen {
+                    barcode: "2612070053".into(),
+                    specimen_type: "serum".into(),
+                    collected_at: None,
+                    received_at: None,
+                    tests: vec!["TNTHS".into()],
+                }],
+                ..order_like()
+            },
+            &Actor::System,
+        )
+        .unwrap();
+    lab.store
+        .ingest(lis_core::model::AnalyzerMessage {
+            instrument: "DEMO-CHEM".into(),
+            link: "chem-1".into(),
+            received_at: "2026-12-07T02:00:00Z".parse().unwrap(),
+            protocol: lis_core::model::Protocol::Astm,
+            raw: b"H|\\^&|||DEMO\rR|1|^^^TNTHS|60\rL|1\r".to_vec(),
+            kind: lis_core::model::MessageKind::Results,
+            observations: vec![lis_core::model::Observation {
+                specimen_id: "2612070053".into(),
+                instrument_test_code: "TNTHS".into(),
+                value: "60".into(),
+                status: "F".into(),
+                ..Default::default()
+            }],
+            patient_hint: None,
+        })
+        .unwrap();
+    let r = &lab.store.specimen_review("2612070053").unwrap().results[0];
+    let tech = Actor::User(lab.store.user_by_username("tech").unwrap().unwrap().id);
+    let sup = Actor::User(lab.store.user_by_username("sup").unwrap().unwrap().id);
+    let v = lab.store.verify_result(r.id, r.rev, &tech).unwrap();
+    lab.store
+        .record_callback(
+            r.id,
+            &lis_core::model::NewCallback {
+                told_name: "BS. Hùng".into(),
+                told_role: "doctor".into(),
+                location: "Cardiology, ext. 214".into(),
+                read_back: true,
+                outcome: lis_core::model::CallbackOutcome::ToldReadBack,
+            },
+            &tech,
+        )
+        .unwrap();
+    lab.store.release_result(r.id, v.rev, &sup).unwrap();
+    let browser = sign_in(&lab.app, "tech").await;
+    let a = browser.get(&lab.app, "/orders/HIS-90/report").await;
+    assert_eq!(a.status, StatusCode::OK);
+    assert!(a.body.contains("▲▲ HH Critically high"), "{}", a.body);
+    assert!(
+        a.body.contains("Critical value call-back:")
+            && a.body.contains(
+                "told BS. Hùng (doctor), Cardiology, ext. 214; told, read back; by Trần Thị B"
+            ),
+        "{}",
+        a.body
+    );
+}
+
+/// An order's patient and doctor as the harness's orders have them.
+fn order_like() -> lis_core::model::NewOrder {
+    lis_core::model::NewOrder {
+        placer_number: String::new(),
+        patient: lis_core::model::NewPatient {
+            his_id_authority: Default::default(),
+            his_id_type: String::new(),
+            name_parts: None,
+            his_id: "P-HIS-90".into(),
+            name: "Nguyễn Văn An".into(),
+            sex: lis_core::model::Sex::Male,
+            birth_date: Some(jiff::civil::date(1980, 5, 1)),
+        },
+        requesting_doctor: "BS. Trần".into(),
+        requesting_doctor_id: String::new(),
+        requesting_doctor_name: None,
+        department: "Nội tổng hợp".into(),
+        priority: lis_core::model::Priority::Routine,
+        ordered_at: "2026-12-07T01:00:00Z".parse().unwrap(),
+        specimens: Vec::new(),
+    }
+}
