@@ -230,6 +230,32 @@ impl Browser {
         std::fs::write(path, png).expect("write screenshot");
     }
 
+    /// Prints the page to PDF as a person's print dialog would with this paper (width and
+    /// height in centimetres), no margins (the page's `@page` sets its own), scale 100%, with
+    /// backgrounds; WebDriver's Print Page (Chromium's print-to-PDF).
+    pub fn print_pdf(&self, width_cm: f64, height_cm: f64) -> Vec<u8> {
+        use fantoccini::wd::{PrintConfiguration, PrintMargins, PrintSize};
+        let config = PrintConfiguration::builder()
+            .size(PrintSize {
+                width: width_cm,
+                height: height_cm,
+            })
+            .margins(PrintMargins {
+                top: 0.0,
+                bottom: 0.0,
+                left: 0.0,
+                right: 0.0,
+            })
+            .scale(1.0)
+            .background(true)
+            .shrink_to_fit(false)
+            .build()
+            .expect("a print configuration");
+        self.runtime
+            .block_on(self.client().print(config))
+            .expect("print to PDF")
+    }
+
     /// Runs a script in the page and returns its JSON value.
     pub fn script(&self, js: &str) -> serde_json::Value {
         self.runtime

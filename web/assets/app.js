@@ -216,3 +216,11 @@
     }
   });
 })();
+
+// Print: [data-print] buttons; [data-autoprint] pages (after an audited Print) on load.
+document.addEventListener("click", function (e) {
+  if (e.target && e.target.closest && e.target.closest("[data-print]")) window.print();
+});
+document.addEventListener("DOMContentLoaded", function () {
+  if (document.querySelector("[data-autoprint]")) window.print();
+});

@@ -33,6 +33,8 @@ pub struct AppState {
     /// (one `on_commit` listener per store, through `Store::commit_feed`: every state over the
     /// same store shares it). The worklist's live streams subscribe to it.
     pub changes: Arc<watch::Sender<i64>>,
+    /// The `[lab] logo` printed on reports, read once at start-up (none when not set).
+    pub report_logo: Option<Arc<crate::ui::report::ReportLogo>>,
 }
 
 impl AppState {
@@ -68,12 +70,19 @@ impl AppState {
             downloads: OrderDownloads::default(),
             https: false,
             changes,
+            report_logo: None,
         }
     }
 
     /// The same state counting into `metrics` (those of the running HIS integration).
     pub fn with_his_metrics(mut self, metrics: Arc<HisMetrics>) -> Self {
         self.his_metrics = metrics;
+        self
+    }
+
+    /// The same state printing `logo` on reports.
+    pub fn with_report_logo(mut self, logo: Option<crate::ui::report::ReportLogo>) -> Self {
+        self.report_logo = logo.map(Arc::new);
         self
     }
 

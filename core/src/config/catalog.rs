@@ -14,6 +14,16 @@ pub struct LabSection {
     /// The language of the UI for users who chose none, and of printed words (default `vi`).
     #[serde(default)]
     pub language: super::Language,
+    /// The lab's postal address as printed on reports (empty: not printed).
+    #[serde(default)]
+    pub address: String,
+    /// The lab's telephone as printed on reports (empty: not printed).
+    #[serde(default)]
+    pub phone: String,
+    /// A logo printed on reports: a PNG, JPEG or SVG file, relative to the config file's
+    /// folder; `lis serve` reads it once at start-up and embeds it in the report.
+    #[serde(default)]
+    pub logo: Option<String>,
 }
 
 fn default_time_zone() -> String {

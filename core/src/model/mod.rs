@@ -6,6 +6,7 @@
 mod history;
 mod message;
 mod order;
+mod reception;
 mod result;
 mod review;
 mod review_actions;
@@ -26,6 +27,7 @@ pub use order::{
     AssigningAuthority, NewOrder, NewPatient, NewSpecimen, Order, OrderStatus, OrderedTest,
     OrderedTestStatus, Patient, PersonName, Priority, RequestedTest, Specimen, TestOrigin,
 };
+pub use reception::{OrderReport, Paper, ReceiveOutcome, RejectionReason, StoredRejection};
 pub use result::{CheckRow, LabResult, ResultWithChecks, Unmatched, UnmatchedReason};
 pub use review::{
     Age, ReasonCode, WaitReason, WaitingState, WorklistCursor, WorklistFilter, WorklistPage,

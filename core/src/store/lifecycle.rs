@@ -265,6 +265,13 @@ pub(super) fn apply(
                 None => {}
             }
         }
+        // A rejected specimen's results are held: a person rejects them or asks for a new tube.
+        if super::reception::specimen_rejected(conn, &cur.specimen)? {
+            return Err(StoreError::invalid(format!(
+                "specimen {} was rejected at reception: its results are held, not released",
+                cur.specimen
+            )));
+        }
         if cur.is_critical(id)? && !has_told_callback(conn, id)? {
             return Err(StoreError::CallbackRequired { result_id: id });
         }

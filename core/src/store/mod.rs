@@ -39,6 +39,7 @@ mod migrations;
 mod orders;
 mod patients;
 mod queries;
+mod reception;
 mod results;
 mod review;
 mod review_decode;

@@ -229,6 +229,20 @@ pub(crate) fn refresh_status(
     Ok(status)
 }
 
+/// An order by the HIS placer number, in the caller's transaction.
+pub(super) fn order_by_placer_in(
+    conn: &Connection,
+    placer_number: &str,
+) -> Result<Option<Order>, StoreError> {
+    Ok(conn
+        .query_row(
+            &format!("SELECT {ORDER_COLUMNS} FROM orders WHERE placer_number = ?1"),
+            [placer_number],
+            order_from_row,
+        )
+        .optional()?)
+}
+
 fn order_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Order> {
     let id: OrderId = r.get(0)?;
     let at = |column| At::new("orders", id, column);
@@ -502,15 +516,7 @@ impl Store {
 
     /// An order by the HIS placer number.
     pub fn order_by_placer(&self, placer_number: &str) -> Result<Option<Order>, StoreError> {
-        self.read(|conn, _| {
-            Ok(conn
-                .query_row(
-                    &format!("SELECT {ORDER_COLUMNS} FROM orders WHERE placer_number = ?1"),
-                    [placer_number],
-                    order_from_row,
-                )
-                .optional()?)
-        })
+        self.read(|conn, _| order_by_placer_in(conn, placer_number))
     }
 
     /// The specimens of an order.

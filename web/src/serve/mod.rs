@@ -78,6 +78,9 @@ pub enum ServeError {
     /// The `[http]` settings are wrong.
     #[error("{0}")]
     HttpSettings(#[from] HttpSettingsError),
+    /// The `[lab] logo` file cannot be used; nothing was started.
+    #[error("{0}")]
+    Logo(String),
     /// The HTTPS certificate or key cannot be used; nothing was served.
     #[error("https: {0}")]
     Tls(#[from] TlsError),
@@ -96,6 +99,11 @@ pub async fn serve(options: ServeOptions, shutdown: CancellationToken) -> Result
     let mut lab = lab::load(options.config.as_deref())?;
     lab.default_trace_dir(&options.data_dir);
     let http_settings = HttpSettings::from_table(lab.config.http.as_ref())?;
+    let report_logo = crate::ui::report::ReportLogo::load(
+        lab.config.lab.logo.as_deref(),
+        options.config.as_deref(),
+    )
+    .map_err(ServeError::Logo)?;
     let tls = http_settings.tls.as_ref().map(server_config).transpose()?;
     tracing::info!(
         config = %lab.config.source_name,
@@ -191,7 +199,8 @@ pub async fn serve(options: ServeOptions, shutdown: CancellationToken) -> Result
 
     let state = AppState::new(Arc::clone(&store), registry.clone())
         .with_his_metrics(his_metrics)
-        .with_downloads(running.order_downloads());
+        .with_downloads(running.order_downloads())
+        .with_report_logo(report_logo);
     let router = app_with(state, &http_settings);
     let http = tokio::spawn(listener.serve(router, shutdown.clone()));
 

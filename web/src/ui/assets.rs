@@ -211,6 +211,7 @@ mod tests {
         let total: usize = all().map(|(_, _, b)| b.len()).sum();
         assert!(total < 40 * 1024, "assets weigh {total} bytes");
         let js = all().find(|(u, _, _)| u.ends_with(".js")).unwrap().2;
-        assert!(js.len() < 8 * 1024, "app.js weighs {} bytes", js.len());
+        // 10 KiB: the live worklist, the keyboard and printing (the report and the label).
+        assert!(js.len() < 10 * 1024, "app.js weighs {} bytes", js.len());
     }
 }

@@ -34,6 +34,8 @@ pub struct Layout {
 /// The navigation entries a user's roles may open; all false for a visitor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct NavRights {
+    /// Specimen reception (`Review`).
+    pub reception: bool,
     /// The patient search and history (`Review`).
     pub patients: bool,
     /// The turnaround dashboard (`ReadTurnaround`).
@@ -78,6 +80,8 @@ pub enum Nav {
     Instruments,
     /// The audit trail.
     Audit,
+    /// Specimen reception.
+    Reception,
 }
 
 /// A one-time message at the top of a page.

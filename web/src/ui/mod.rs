@@ -12,7 +12,10 @@
 //! - One module per page: [`login`] (sign-in, password change), [`worklist`], [`specimen`],
 //!   [`error_page`], [`patients`] (search, cumulative report and trend charts),
 //!   [`turnaround`] (the turnaround dashboard), [`admin`] (users, the lab configuration);
-//!   [`monitor`] groups the unmatched queue, the instruments and the audit trail.
+//!   [`monitor`] groups the unmatched queue, the instruments and the audit trail;
+//!   [`reception`] (the scan page and the label page; handlers in [`reception_routes`], the
+//!   Code 128 SVG in [`label`]), [`report`] (the printed result report; handlers in
+//!   [`report_routes`]).
 //! - Who is signed in and what they may send: [`session`] ([`CurrentUser`], the permission
 //!   check, error pages in the user's language), [`csrf`] ([`CsrfForm`], the Origin check),
 //!   [`cookies`] (`lis_session`, `lis_login_csrf`); [`sign_in`] has the handlers of `/login`,
@@ -31,12 +34,17 @@ pub mod error_page;
 pub mod flags;
 pub mod i18n;
 pub mod journal;
+pub mod label;
 pub mod layout;
 pub mod login;
 pub mod monitor;
 #[cfg(test)]
 pub(crate) mod page_tests;
 pub mod patients;
+pub mod reception;
+pub mod reception_routes;
+pub mod report;
+pub mod report_routes;
 pub mod routes;
 pub mod session;
 pub mod sign_in;

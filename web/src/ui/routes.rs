@@ -50,6 +50,8 @@ fn pages() -> Router<AppState> {
         .merge(super::admin::routes())
         .merge(super::monitor::routes())
         .layer(middleware::from_fn(crate::request::with_client_address))
+        .merge(super::reception_routes::routes())
+        .merge(super::report_routes::routes())
 }
 
 /// Pages show patients' results and carry form tokens: no browser or proxy keeps them, so the

@@ -10,6 +10,7 @@ mod lifecycle;
 mod monitor;
 mod patients;
 mod plans;
+mod reception;
 mod review;
 mod sign_in;
 mod specimen_view;
