@@ -34,6 +34,7 @@ mod queries;
 mod results;
 mod review;
 mod review_decode;
+mod search;
 mod sessions;
 mod specimen_view;
 mod tokens;
@@ -61,6 +62,7 @@ pub use ingestor::{IngestTicket, Ingestor};
 pub use journal::{JournalEntry, JournalReport};
 pub use queries::OutboxItem;
 pub use review::MANUAL_INSTRUMENT;
+pub use search::{Keyset, ObservationSearch, Page, ReportSearch, TimeRange};
 pub use sessions::{
     ActiveSession, NewSession, PasswordChange, SignInOutcome, LOCKOUT_FAILURES, LOCKOUT_MINUTES,
 };

@@ -146,6 +146,7 @@ async fn call(
         req = req.header(header::AUTHORIZATION, format!("Bearer {t}"));
     }
     let req = req
+        .header(header::HOST, "lis.test")
         .header(header::CONTENT_TYPE, "application/json")
         .body(body.map_or_else(Body::empty, |b| Body::from(b.to_owned())))
         .unwrap();
