@@ -195,14 +195,15 @@ pub fn to_new_order(lab: &LabConfig, o: &OrderIn) -> Result<NewOrder, AppError> 
     required("placer_number", &o.placer_number)?;
     required("patient.id", &o.patient.id)?;
     required("patient.name", &o.patient.name)?;
+    // A date as the document's `format: date` says (RFC 3339 full-date), or null / absent.
     let birth_date = match &o.patient.birth_date {
-        Some(b) if !b.trim().is_empty() => Some(b.trim().parse().map_err(|_| {
+        Some(b) => Some(b.parse().map_err(|_| {
             AppError::invalid_field(
                 "patient.birth_date",
                 format!("{b:?} is not a date YYYY-MM-DD"),
             )
         })?),
-        _ => None,
+        None => None,
     };
     // Only the documented spellings (the document's enum): anything else would be stored as
     // "unknown" and change which reference ranges apply, so it is refused instead.

@@ -203,6 +203,7 @@ pub(crate) fn limit_param(field: &str, value: Option<&str>) -> Result<usize, App
         (status = 400, description = "A bad parameter; `field` names it", body = ErrorBody),
         (status = 401, description = "No valid bearer token", body = ErrorBody),
         (status = 403, description = "The token lacks results:read", body = ErrorBody),
+        (status = 404, description = "`after_id` without `since` names no released result", body = ErrorBody),
     ),
     security(("bearer" = ["results:read"]))
 )]
