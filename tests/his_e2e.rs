@@ -255,6 +255,16 @@ fn fhir_walk(lis: &Lis, token: &str) {
         }
         assert!(seen >= 1, "{kind}: nothing served");
     }
+    // Errors are OperationOutcomes (http.html): a type not served, a parameter not taken.
+    for (path, status) in [
+        ("/fhir/r4/Specimen", 404),
+        ("/fhir/r4/Observation?colour=red", 400),
+        ("/fhir/r4/Observation/999999", 404),
+    ] {
+        let (got, outcome) = get_with_token(lis.http(), path, token);
+        assert_eq!(got, status, "{path}: {outcome}");
+        assert_eq!(outcome["resourceType"], "OperationOutcome", "{path}");
+    }
 }
 
 #[test]
