@@ -196,9 +196,75 @@ fn his_order_analyzer_result_oru_acknowledged_and_pulled() {
     let (status, doc) = get_with_token(lis.http(), "/api/openapi.json", &token);
     assert_eq!(status, 200);
     assert!(doc["paths"]["/api/v1/orders"].is_object());
+    fhir_walk(&lis, &token);
     let (code, _) = lis.stop();
     assert_eq!(code, Some(0));
     assert_eq!(his.messages().len(), 1, "delivered once");
+}
+
+/// Every FHIR type through the real server as a HIS pages it (FHIR R4 http.html "Paging",
+/// bundle.html §2.36.4 absolute `fullUrl`): each search one entry a page, following the `next`
+/// links (absolute, from the request's `Host`) until none is left, with `total` the number of
+/// entries seen, and each entry read again at its `fullUrl`.
+fn fhir_walk(lis: &Lis, token: &str) {
+    let origin = format!("http://{}", lis.http());
+    let local = |url: &str| -> String {
+        url.strip_prefix(&origin)
+            .unwrap_or_else(|| panic!("{url} is not an absolute URL of {origin}"))
+            .to_owned()
+    };
+    let (status, capability) = get_with_token(lis.http(), "/fhir/r4/metadata", token);
+    assert_eq!(status, 200, "{capability}");
+    assert_eq!(
+        capability["implementation"]["url"],
+        format!("{origin}/fhir/r4")
+    );
+    for kind in [
+        "Patient",
+        "Observation",
+        "DiagnosticReport",
+        "ServiceRequest",
+    ] {
+        let mut path = format!("/fhir/r4/{kind}?_count=1");
+        let mut seen = 0;
+        loop {
+            let (status, page) = get_with_token(lis.http(), &path, token);
+            assert_eq!(status, 200, "{path}: {page}");
+            for entry in page["entry"].as_array().unwrap() {
+                let (status, read) = get_with_token(
+                    lis.http(),
+                    &local(entry["fullUrl"].as_str().unwrap()),
+                    token,
+                );
+                assert_eq!(status, 200, "{entry}");
+                assert_eq!(read, entry["resource"]);
+                seen += 1;
+            }
+            let next = page["link"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|l| l["relation"] == "next");
+            match next {
+                Some(link) => path = local(link["url"].as_str().unwrap()),
+                None => {
+                    assert_eq!(page["total"], seen, "{kind}: {page}");
+                    break;
+                }
+            }
+        }
+        assert!(seen >= 1, "{kind}: nothing served");
+    }
+    // Errors are OperationOutcomes (http.html): a type not served, a parameter not taken.
+    for (path, status) in [
+        ("/fhir/r4/Specimen", 404),
+        ("/fhir/r4/Observation?colour=red", 400),
+        ("/fhir/r4/Observation/999999", 404),
+    ] {
+        let (got, outcome) = get_with_token(lis.http(), path, token);
+        assert_eq!(got, status, "{path}: {outcome}");
+        assert_eq!(outcome["resourceType"], "OperationOutcome", "{path}");
+    }
 }
 
 #[test]

@@ -98,7 +98,8 @@ pub fn mllp_block(message: &str) -> Vec<u8> {
     block
 }
 
-/// Reads one MLLP block and returns its payload.
+/// Reads one MLLP block (sent by the LIS) and returns its payload, kept for the validators
+/// ([`crate::capture`]).
 pub fn mllp_read(s: &mut impl Read) -> Result<String, String> {
     let mut payload = Vec::new();
     let mut started = false;
@@ -108,6 +109,7 @@ pub fn mllp_read(s: &mut impl Read) -> Result<String, String> {
             VT if !started => started = true,
             FS if started => {
                 let _ = read_byte(s);
+                crate::capture::save("hl7", "hl7", &payload);
                 return Ok(String::from_utf8_lossy(&payload).into_owned());
             }
             _ if started => payload.push(b),

@@ -80,6 +80,9 @@ pub fn request(
     } else {
         body.to_vec()
     };
+    if path.starts_with("/fhir/") && !body.is_empty() {
+        crate::capture::save("fhir", "json", &body);
+    }
     let body = String::from_utf8_lossy(&body).into_owned();
     Ok((status, body))
 }

@@ -8,6 +8,8 @@
 //! - [`browser`]: a headless Chromium driven over WebDriver, for the UI journeys.
 //! - [`analyzer`]: a hand-written analyzer side (E1381 and MLLP senders).
 //! - [`simulation`]: `lis simulate` run to its end and its report read back.
+//! - [`capture`]: what the LIS sends, written to `LIS_CAPTURE_DIR` for the validators of
+//!   `.ci/run`.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -205,6 +207,7 @@ pub fn json_lines(out: &str) -> Vec<Value> {
 
 pub mod analyzer;
 pub mod browser;
+pub mod capture;
 pub mod http;
 pub mod lab;
 pub mod lab_config;

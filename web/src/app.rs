@@ -7,6 +7,7 @@
 //! feed) is merged beside the `bounded` router in [`app_with`], so it gets every layer but the
 //! timeout.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::{DefaultBodyLimit, Request, State};
@@ -32,10 +33,16 @@ pub fn app(state: AppState) -> Router {
 
 /// The HTTP app with the request timeout and concurrency limit of `settings`; whether it is
 /// served over TLS (`settings.tls`) decides [`AppState::https`] (`Secure` cookies, the origin
-/// forms must come from).
+/// forms must come from); `settings.public_base_url`, when set, is
+/// [`AppState::public_base_url`].
 pub fn app_with(state: AppState, settings: &HttpSettings) -> Router {
+    let public_base_url = match &settings.public_base_url {
+        Some(url) => Some(Arc::from(url.as_str())),
+        None => state.public_base_url.clone(),
+    };
     let state = AppState {
         https: settings.tls.is_some(),
+        public_base_url,
         ..state
     };
     let bounded = Router::new()

@@ -7,6 +7,7 @@
 //! tls_key = "/etc/lis/lis.key"       # PEM private key (PKCS#8, PKCS#1 or SEC1)
 //! request_timeout_secs = 30          # 1..=3600; a slower request is answered 503
 //! max_concurrent_requests = 256      # 1..=65536; more wait for a free place
+//! public_base_url = "https://lis.hospital.vn"  # what clients use; FHIR links start with it
 //! ```
 
 use std::path::PathBuf;
@@ -48,6 +49,9 @@ pub struct HttpSettings {
     pub max_concurrent_requests: usize,
     /// Longest time a client may take to send the headers of a request.
     pub header_read_timeout: Duration,
+    /// The absolute `http(s)://host[:port][/path]` clients reach the LIS at, without a trailing
+    /// slash; FHIR's absolute links start with it. `None`: built from each request's `Host`.
+    pub public_base_url: Option<String>,
 }
 
 impl Default for HttpSettings {
@@ -57,6 +61,7 @@ impl Default for HttpSettings {
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
             max_concurrent_requests: DEFAULT_MAX_CONCURRENT_REQUESTS,
             header_read_timeout: HEADER_READ_TIMEOUT,
+            public_base_url: None,
         }
     }
 }
@@ -104,11 +109,12 @@ impl HttpSettings {
                     settings.max_concurrent_requests =
                         usize::try_from(most).unwrap_or(MAX_CONCURRENT_REQUESTS);
                 }
+                "public_base_url" => settings.public_base_url = Some(base_url(name, value)?),
                 other => {
                     return Err(HttpSettingsError::new(
                         other,
                         "unknown key; known: tls_cert, tls_key, request_timeout_secs, \
-                         max_concurrent_requests",
+                         max_concurrent_requests, public_base_url",
                     ))
                 }
             }
@@ -145,6 +151,26 @@ fn path(key: &str, value: &toml::Value) -> Result<PathBuf, HttpSettingsError> {
     }
 }
 
+/// An absolute http or https URL without query or fragment, its trailing slash removed.
+fn base_url(key: &str, value: &toml::Value) -> Result<String, HttpSettingsError> {
+    let text = value.as_str().map(str::trim).unwrap_or_default();
+    let uri: Option<axum::http::Uri> = text.parse().ok();
+    match uri {
+        Some(u)
+            if matches!(u.scheme_str(), Some("http" | "https"))
+                && u.authority().is_some()
+                && u.query().is_none()
+                && !text.contains('#') =>
+        {
+            Ok(text.trim_end_matches('/').to_owned())
+        }
+        _ => Err(HttpSettingsError::new(
+            key,
+            format!("expected an absolute http:// or https:// URL without query, got {value}"),
+        )),
+    }
+}
+
 /// A whole number from 1 to `max`.
 fn whole(key: &str, value: &toml::Value, max: u64) -> Result<u64, HttpSettingsError> {
     value
@@ -175,6 +201,7 @@ mod tests {
             request_timeout: Duration::from_secs(30),
             max_concurrent_requests: 256,
             header_read_timeout: Duration::from_secs(10),
+            public_base_url: None,
         };
         assert_eq!(HttpSettings::from_table(None).unwrap(), defaults);
         assert_eq!(read("").unwrap(), defaults);
@@ -196,6 +223,11 @@ mod tests {
         );
         assert_eq!(s.request_timeout, Duration::from_secs(5));
         assert_eq!(s.max_concurrent_requests, 16);
+        let s = read("public_base_url = \"https://lis.hospital.vn/lab/\"").unwrap();
+        assert_eq!(
+            s.public_base_url.as_deref(),
+            Some("https://lis.hospital.vn/lab")
+        );
     }
 
     #[test]
@@ -240,7 +272,19 @@ mod tests {
                 "port = 443",
                 "port",
                 "unknown key; known: tls_cert, tls_key, request_timeout_secs, \
-                 max_concurrent_requests",
+                 max_concurrent_requests, public_base_url",
+            ),
+            (
+                "public_base_url = \"lis.hospital.vn\"",
+                "public_base_url",
+                "expected an absolute http:// or https:// URL without query, got \
+                 \"lis.hospital.vn\"",
+            ),
+            (
+                "public_base_url = \"ftp://lis.hospital.vn\"",
+                "public_base_url",
+                "expected an absolute http:// or https:// URL without query, got \
+                 \"ftp://lis.hospital.vn\"",
             ),
         ] {
             let e = read(text).unwrap_err();

@@ -1,12 +1,15 @@
 //! The OpenAPI 3 document of the REST API, generated from the handlers' `#[utoipa::path]`
 //! annotations and the request/response types, served at `/api/openapi.json`.
 
+use axum::extract::State;
 use axum::Json;
+use lis_core::LabConfig;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::api::{deliveries, instruments, orders, results};
-use crate::error::ErrorBody;
+use crate::error::{AppError, ErrorBody};
+use crate::state::AppState;
 
 /// The API description.
 #[derive(OpenApi)]
@@ -33,6 +36,10 @@ use crate::error::ErrorBody;
         orders::OrderOut,
         orders::OrderedTestOut,
         orders::CancelIn,
+        orders::SexIn,
+        orders::PriorityIn,
+        results::ResultStatus,
+        deliveries::DeliveryStateFilter,
         results::ResultsOut,
         results::ResultOut,
         results::TestOut,
@@ -62,7 +69,33 @@ impl Modify for BearerAuth {
     }
 }
 
-/// `GET /api/openapi.json`.
-pub async fn document() -> Json<utoipa::openapi::OpenApi> {
-    Json(ApiDoc::openapi())
+/// `GET /api/openapi.json`: [`ApiDoc`] with the lab's catalog as the enum of the test codes an
+/// order takes (LIS codes and LOINC codes), so the document says exactly what this server
+/// accepts.
+pub async fn document(State(state): State<AppState>) -> Result<Json<serde_json::Value>, AppError> {
+    lab_document(&state.config).map(Json)
 }
+
+/// The document for a lab: [`ApiDoc`] with `SpecimenIn.tests` items limited to its catalog.
+pub fn lab_document(lab: &LabConfig) -> Result<serde_json::Value, AppError> {
+    let mut doc = serde_json::to_value(ApiDoc::openapi()).map_err(|e| AppError::internal(&e))?;
+    let mut codes: Vec<&str> = Vec::new();
+    for t in &lab.tests {
+        for code in std::iter::once(t.code.as_str()).chain(t.loinc.as_deref()) {
+            if !codes.contains(&code) {
+                codes.push(code);
+            }
+        }
+    }
+    let items = &mut doc["components"]["schemas"]["SpecimenIn"]["properties"]["tests"]["items"];
+    if !items.is_object() {
+        return Err(AppError::internal(
+            &"SpecimenIn.tests.items is not in the document",
+        ));
+    }
+    items["enum"] = serde_json::json!(codes);
+    Ok(doc)
+}
+
+#[cfg(test)]
+mod tests;

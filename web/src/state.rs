@@ -29,6 +29,9 @@ pub struct AppState {
     /// Whether the listener serves TLS: cookies are then `Secure` and a form's `Origin` must be
     /// `https://`. [`crate::app::app_with`] sets it from `[http] tls_cert`/`tls_key`.
     pub https: bool,
+    /// `[http] public_base_url`: the address clients reach the LIS at (FHIR links are built
+    /// from it); `None` builds them from each request's `Host` ([`crate::fhir::FhirBase`]).
+    pub public_base_url: Option<Arc<str>>,
     /// The change feed: the latest audit sequence number, moved by every commit of the store
     /// (one `on_commit` listener per store, through `Store::commit_feed`: every state over the
     /// same store shares it). The worklist's live streams subscribe to it.
@@ -69,6 +72,7 @@ impl AppState {
             his_metrics: Arc::new(HisMetrics::new()),
             downloads: OrderDownloads::default(),
             https: false,
+            public_base_url: None,
             changes,
             report_logo: None,
         }

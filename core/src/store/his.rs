@@ -243,6 +243,56 @@ pub(super) const RELEASED_RESULTS_WHERE: &str = "WHERE state = 'released' \
      AND (?6 IS NULL OR test_code = ?6) \
      ORDER BY released_at, id LIMIT ?7";
 
+/// The columns of a released result: [`RESULT_COLUMNS`], then `released_at`, `patient_id` and
+/// `checks`, read by [`released_columns`].
+/// (`store::tests` checks that it starts with [`RESULT_COLUMNS`].)
+pub(super) const RELEASED_SELECT: &str =
+    "id, ordered_test_id, order_id, specimen_barcode, test_code, \
+    version, value_sent, value, numeric, value_kind, unit, flags, instrument_flags, instrument, \
+    operator, observed_at, received_at, state, reported, corrects, journal_id, rev, verified_by, \
+    verified_at, released_by, released_at, patient_id, checks";
+
+/// One row of [`RELEASED_SELECT`]: the result, its release time, patient row id and whether it
+/// was judged normal.
+pub(super) type ReleasedRow = (LabResult, Option<i64>, i64, bool);
+
+/// Reads one row of [`RELEASED_SELECT`].
+pub(super) fn released_columns(r: &rusqlite::Row<'_>) -> rusqlite::Result<ReleasedRow> {
+    let result = result_row(r)?;
+    let n = RESULT_COLUMNS.split(',').count();
+    let released: Option<i64> = r.get(n)?;
+    let patient_id: i64 = r.get(n + 1)?;
+    let checks = checks_column(r, n + 2)?;
+    Ok((result, released, patient_id, judged_normal(&checks)))
+}
+
+/// Completes rows of [`RELEASED_SELECT`] with their order's numbers and their patient.
+pub(super) fn released_rows(
+    conn: &Connection,
+    rows: Vec<ReleasedRow>,
+) -> Result<Vec<ReleasedResult>, StoreError> {
+    let mut out = Vec::with_capacity(rows.len());
+    for (result, released, patient_id, judged_normal) in rows {
+        let (placer_number, accession): (String, Option<String>) = conn
+            .prepare_cached("SELECT placer_number, accession FROM orders WHERE id = ?1")?
+            .query_row([result.order_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        let patient = conn
+            .prepare_cached(&format!(
+                "SELECT {PATIENT_COLUMNS} FROM patients WHERE id = ?1"
+            ))?
+            .query_row([patient_id], |r| patient_row(r, 0))?;
+        out.push(ReleasedResult {
+            result,
+            released_at: released.map_or(Timestamp::UNIX_EPOCH, ts),
+            placer_number,
+            accession: accession.unwrap_or_default(),
+            patient,
+            judged_normal,
+        });
+    }
+    Ok(out)
+}
+
 impl Store {
     /// The outbox rows due for `endpoint` at `now`: per order only the oldest row not yet
     /// finished for this endpoint (so an order's messages arrive in order), and only when its
@@ -507,10 +557,7 @@ impl Store {
         filter: &ReleasedFilter,
     ) -> Result<Vec<ReleasedResult>, StoreError> {
         self.read(|conn, _| {
-            let sql = format!(
-                "SELECT {RESULT_COLUMNS}, released_at, patient_id, checks FROM results \
-                 {RELEASED_RESULTS_WHERE}"
-            );
+            let sql = format!("SELECT {RELEASED_SELECT} FROM results {RELEASED_RESULTS_WHERE}");
             let mut stmt = conn.prepare_cached(&sql)?;
             let rows = stmt.query_map(
                 params![
@@ -523,36 +570,9 @@ impl Store {
                     i64::try_from(filter.limit).unwrap_or(i64::MAX),
                     filter.after_id
                 ],
-                |r| {
-                    let result = result_row(r)?;
-                    let n = RESULT_COLUMNS.split(',').count();
-                    let released: Option<i64> = r.get(n)?;
-                    let patient_id: i64 = r.get(n + 1)?;
-                    let checks = checks_column(r, n + 2)?;
-                    Ok((result, released, patient_id, judged_normal(&checks)))
-                },
+                released_columns,
             )?;
-            let mut out = Vec::new();
-            for row in rows {
-                let (result, released, patient_id, judged_normal) = row?;
-                let (placer_number, accession): (String, Option<String>) = conn
-                    .prepare_cached("SELECT placer_number, accession FROM orders WHERE id = ?1")?
-                    .query_row([result.order_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
-                let patient = conn
-                    .prepare_cached(&format!(
-                        "SELECT {PATIENT_COLUMNS} FROM patients WHERE id = ?1"
-                    ))?
-                    .query_row([patient_id], |r| patient_row(r, 0))?;
-                out.push(ReleasedResult {
-                    result,
-                    released_at: released.map_or(Timestamp::UNIX_EPOCH, ts),
-                    placer_number,
-                    accession: accession.unwrap_or_default(),
-                    patient,
-                    judged_normal,
-                });
-            }
-            Ok(out)
+            released_rows(conn, rows.collect::<Result<_, _>>()?)
         })
     }
 

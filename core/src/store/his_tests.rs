@@ -352,3 +352,74 @@ fn his_report_reads_an_outbox_row_whole_and_refuses_a_foreign_result() {
         Err(StoreError::NotFound { .. })
     ));
 }
+
+/// FHIR R4 search §3.1.1.5.6 (Bundle.total is the number of matches) and §3.1.1.5.5 (paging):
+/// the total counts every match, pages follow one another by id, and a row stored while a
+/// client pages lands after the pages it already read.
+#[test]
+fn search_pages_by_id_with_the_total_of_matches() {
+    use crate::store::{Keyset, ObservationSearch};
+    let s = store();
+    let ids: Vec<ResultId> = (0..5)
+        .map(|i| released(&s, &format!("S{i}"), &format!("SB{i}"), &format!("sm{i}")))
+        .collect();
+    let all = ObservationSearch::default();
+    let first = s.search_observations(&all, Keyset::First, 2).unwrap();
+    assert_eq!(first.total, 5);
+    assert_eq!(
+        first.rows.iter().map(|r| r.result.id).collect::<Vec<_>>(),
+        ids[..2]
+    );
+    assert!(!first.more_before && first.more_after);
+    let second = s
+        .search_observations(&all, Keyset::After(ids[1]), 2)
+        .unwrap();
+    assert_eq!(
+        second.rows.iter().map(|r| r.result.id).collect::<Vec<_>>(),
+        ids[2..4]
+    );
+    assert!(second.more_before && second.more_after);
+    // A new release while paging: the next page is still ids[4], then the new one.
+    let new = released(&s, "S9", "SB9", "sm9");
+    let third = s
+        .search_observations(&all, Keyset::After(ids[3]), 2)
+        .unwrap();
+    assert_eq!(third.total, 6);
+    assert_eq!(
+        third.rows.iter().map(|r| r.result.id).collect::<Vec<_>>(),
+        [ids[4], new]
+    );
+    assert!(third.more_before && !third.more_after);
+    // Back from the third page: the two before it.
+    let back = s
+        .search_observations(&all, Keyset::Before(ids[4]), 2)
+        .unwrap();
+    assert_eq!(
+        back.rows.iter().map(|r| r.result.id).collect::<Vec<_>>(),
+        ids[2..4]
+    );
+    assert!(back.more_before && back.more_after);
+    // A filter counts only its matches: one patient's.
+    let one = ObservationSearch {
+        patient: Some("P-S3".into()),
+        ..ObservationSearch::default()
+    };
+    let page = s.search_observations(&one, Keyset::First, 10).unwrap();
+    assert_eq!((page.total, page.rows.len()), (1, 1));
+    // Orders and patients page the same way.
+    let orders = s.search_orders(None, Keyset::After(0), 4).unwrap();
+    assert_eq!(
+        (orders.total, orders.rows.len(), orders.more_after),
+        (6, 4, true)
+    );
+    let reports = s
+        .search_reports(&Default::default(), Keyset::First, 10)
+        .unwrap();
+    assert_eq!((reports.total, reports.rows.len()), (6, 6));
+    let patients = s.page_patients(None, Keyset::First, 10).unwrap();
+    assert_eq!(patients.total, 6);
+    let latest = s
+        .latest_change_of(&[("order", first.rows[0].result.order_id.to_string())])
+        .unwrap();
+    assert!(latest.is_some());
+}

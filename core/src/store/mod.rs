@@ -43,6 +43,7 @@ mod reception;
 mod results;
 mod review;
 mod review_decode;
+mod search;
 mod sessions;
 mod specimen_view;
 mod tokens;
@@ -81,6 +82,7 @@ pub use patients::{
 };
 pub use queries::OutboxItem;
 pub use review::MANUAL_INSTRUMENT;
+pub use search::{Keyset, ObservationSearch, Page, ReportSearch, TimeRange};
 pub use sessions::{
     ActiveSession, NewSession, PasswordChange, SignInOutcome, LOCKOUT_FAILURES, LOCKOUT_MINUTES,
 };

@@ -24,9 +24,19 @@ use crate::state::AppState;
 #[into_params(parameter_in = Query)]
 pub struct DeliveriesQuery {
     /// `failed`: refused by the HIS (AE/AR) or failing and being retried. Required.
+    #[param(value_type = DeliveryStateFilter, required = true)]
     pub state: Option<String>,
     /// At most this many rows (default 100, at most 1000).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 1000)]
     pub limit: Option<String>,
+}
+
+/// The `state` filter's values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum DeliveryStateFilter {
+    /// Refused by the HIS, or failing and being retried.
+    Failed,
 }
 
 /// One delivery of an outbox row to one HIS endpoint.
@@ -86,6 +96,7 @@ fn delivery_out(d: &HisDelivery) -> DeliveryOut {
 #[utoipa::path(
     get,
     path = "/api/v1/his/deliveries",
+    operation_id = "list_deliveries",
     tag = "results",
     params(DeliveriesQuery),
     responses(
@@ -102,7 +113,7 @@ pub async fn list(
     QueryParams(q): QueryParams<DeliveriesQuery>,
 ) -> Result<Json<DeliveriesOut>, AppError> {
     blocking(move || {
-        match q.state.as_deref().map(str::trim) {
+        match q.state.as_deref() {
             Some("failed") => {}
             other => {
                 return Err(AppError::bad_field(

@@ -24,6 +24,7 @@ pub struct DownloadOut {
 #[utoipa::path(
     post,
     path = "/api/v1/instruments/{id}/orders/download",
+    operation_id = "download_orders",
     tag = "instruments",
     params(("id" = String, Path, description = "The instrument id in the lab config")),
     responses(

@@ -13,20 +13,81 @@ use crate::error::{AppError, ErrorBody};
 use crate::request::{blocking, timestamp_param, JsonBody};
 use crate::state::AppState;
 
+/// A patient's sex as the API takes it: exactly one of these spellings (the OpenAPI document's
+/// enum is this type, and the server reads the field through it, so the two cannot differ).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
+pub enum SexIn {
+    /// Male.
+    M,
+    /// Female.
+    F,
+    /// Unknown.
+    U,
+    /// Male.
+    #[serde(rename = "male")]
+    MaleWord,
+    /// Female.
+    #[serde(rename = "female")]
+    FemaleWord,
+    /// Unknown.
+    #[serde(rename = "unknown")]
+    UnknownWord,
+    /// Male, in Vietnamese.
+    Nam,
+    /// Female, in Vietnamese.
+    #[serde(rename = "Nữ")]
+    Nu,
+}
+
+impl SexIn {
+    fn sex(self) -> Sex {
+        match self {
+            Self::M | Self::MaleWord | Self::Nam => Sex::Male,
+            Self::F | Self::FemaleWord | Self::Nu => Sex::Female,
+            Self::U | Self::UnknownWord => Sex::Unknown,
+        }
+    }
+}
+
+/// An order's priority as the API takes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum PriorityIn {
+    /// Routine.
+    Routine,
+    /// Urgent.
+    Stat,
+}
+
+/// Reads `value` as one of the spellings of `T` (an enum of the OpenAPI document), or refuses
+/// it with 422 naming `field` and the spellings `expected`.
+fn spelling<T: serde::de::DeserializeOwned>(
+    field: &str,
+    value: &str,
+    expected: &str,
+) -> Result<T, AppError> {
+    serde_json::from_value(serde_json::Value::String(value.to_owned()))
+        .map_err(|_| AppError::invalid_field(field, format!("{value:?} is not {expected}")))
+}
+
 /// The patient of an order.
 #[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PatientIn {
-    /// The HIS's patient id.
+    /// The HIS's patient id (not blank).
+    #[schema(min_length = 1, pattern = r"\S")]
     pub id: String,
-    /// Full name as written in Vietnamese (family, middle, given), UTF-8.
+    /// Full name as written in Vietnamese (family, middle, given), UTF-8 (not blank).
+    #[schema(min_length = 1, pattern = r"\S")]
     pub name: String,
-    /// `M`, `F` or `U` (also `male`, `female`, `unknown`, `Nam`, `Nữ`, any case); anything else
-    /// is refused (422).
+    /// `M`, `F` or `U` (also `male`, `female`, `unknown`, `Nam`, `Nữ`), exactly so; absent or
+    /// null is unknown; anything else is refused (422).
     #[serde(default)]
+    #[schema(value_type = Option<SexIn>)]
     pub sex: Option<String>,
     /// Birth date, `YYYY-MM-DD`.
     #[serde(default)]
+    #[schema(value_type = Option<String>, format = Date)]
     pub birth_date: Option<String>,
 }
 
@@ -34,15 +95,19 @@ pub struct PatientIn {
 #[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SpecimenIn {
-    /// The tube's barcode.
+    /// The tube's barcode (not blank).
+    #[schema(min_length = 1, pattern = r"\S")]
     pub barcode: String,
     /// Specimen type; the first test's catalog specimen when absent.
     #[serde(default, rename = "type")]
     pub specimen_type: Option<String>,
     /// When collected, RFC 3339.
     #[serde(default)]
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub collected_at: Option<String>,
-    /// Tests by LIS code (`GLU`) or LOINC (`14749-6`).
+    /// Tests by LIS code (`GLU`) or LOINC (`14749-6`) of the lab's catalog (the served document
+    /// lists them as an enum).
+    #[schema(min_items = 1)]
     pub tests: Vec<String>,
 }
 
@@ -50,7 +115,8 @@ pub struct SpecimenIn {
 #[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OrderIn {
-    /// The HIS's order number, unique.
+    /// The HIS's order number, unique (not blank).
+    #[schema(min_length = 1, pattern = r"\S")]
     pub placer_number: String,
     /// The patient (created or updated by HIS id).
     pub patient: PatientIn,
@@ -62,11 +128,14 @@ pub struct OrderIn {
     pub department: String,
     /// `routine` (default) or `stat`.
     #[serde(default)]
+    #[schema(value_type = Option<PriorityIn>)]
     pub priority: Option<String>,
     /// When ordered, RFC 3339; now when absent.
     #[serde(default)]
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub ordered_at: Option<String>,
     /// The tubes.
+    #[schema(min_items = 1)]
     pub specimens: Vec<SpecimenIn>,
 }
 
@@ -100,7 +169,8 @@ pub struct OrderedTestOut {
 #[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CancelIn {
-    /// The reason, kept in the audit trail.
+    /// The reason, kept in the audit trail (not blank).
+    #[schema(min_length = 1, pattern = r"\S")]
     pub reason: String,
 }
 
@@ -114,7 +184,7 @@ fn required(field: &str, value: &str) -> Result<(), AppError> {
 
 /// The LIS code of a test given by LIS code or LOINC.
 fn test_code(lab: &LabConfig, given: &str) -> Option<String> {
-    let g = given.trim();
+    let g = given;
     lab.test(g)
         .or_else(|| lab.tests.iter().find(|t| t.loinc.as_deref() == Some(g)))
         .map(|t| t.code.clone())
@@ -125,40 +195,33 @@ pub fn to_new_order(lab: &LabConfig, o: &OrderIn) -> Result<NewOrder, AppError> 
     required("placer_number", &o.placer_number)?;
     required("patient.id", &o.patient.id)?;
     required("patient.name", &o.patient.name)?;
+    // A date as the document's `format: date` says (RFC 3339 full-date), or null / absent.
     let birth_date = match &o.patient.birth_date {
-        Some(b) if !b.trim().is_empty() => Some(b.trim().parse().map_err(|_| {
+        Some(b) => Some(b.parse().map_err(|_| {
             AppError::invalid_field(
                 "patient.birth_date",
                 format!("{b:?} is not a date YYYY-MM-DD"),
             )
         })?),
-        _ => None,
+        None => None,
     };
-    // Only the documented spellings: anything else would be stored as "unknown" and change
-    // which reference ranges apply, so it is refused instead.
-    let sex = match o.patient.sex.as_deref().map(str::trim) {
-        None | Some("") => Sex::Unknown,
-        Some(given) => match given.to_lowercase().as_str() {
-            "m" | "male" | "nam" => Sex::Male,
-            "f" | "female" | "nữ" => Sex::Female,
-            "u" | "unknown" => Sex::Unknown,
-            _ => {
-                return Err(AppError::invalid_field(
-                    "patient.sex",
-                    format!("{given:?} is not M, F, U, male, female, unknown, Nam or Nữ"),
-                ))
-            }
+    // Only the documented spellings (the document's enum): anything else would be stored as
+    // "unknown" and change which reference ranges apply, so it is refused instead.
+    let sex = match o.patient.sex.as_deref() {
+        None => Sex::Unknown,
+        Some(given) => spelling::<SexIn>(
+            "patient.sex",
+            given,
+            "M, F, U, male, female, unknown, Nam or Nữ",
+        )?
+        .sex(),
+    };
+    let priority = match o.priority.as_deref() {
+        None => Priority::Routine,
+        Some(given) => match spelling::<PriorityIn>("priority", given, "routine or stat")? {
+            PriorityIn::Routine => Priority::Routine,
+            PriorityIn::Stat => Priority::Stat,
         },
-    };
-    let priority = match o.priority.as_deref().map(str::trim) {
-        None | Some("" | "routine") => Priority::Routine,
-        Some("stat") => Priority::Stat,
-        Some(other) => {
-            return Err(AppError::invalid_field(
-                "priority",
-                format!("{other:?} is not routine or stat"),
-            ))
-        }
     };
     let ordered_at = match &o.ordered_at {
         Some(t) => timestamp_param("ordered_at", t)?,
@@ -271,6 +334,7 @@ fn order_out(state: &AppState, placer: &str) -> Result<OrderOut, AppError> {
 #[utoipa::path(
     post,
     path = "/api/v1/orders",
+    operation_id = "place_order",
     tag = "orders",
     request_body = OrderIn,
     responses(
@@ -304,6 +368,7 @@ pub async fn place(
 #[utoipa::path(
     post,
     path = "/api/v1/orders/{placer}/cancel",
+    operation_id = "cancel_order",
     tag = "orders",
     params(("placer" = String, Path, description = "The HIS's placer number")),
     request_body = CancelIn,
@@ -342,6 +407,7 @@ pub async fn cancel(
 #[utoipa::path(
     get,
     path = "/api/v1/orders/{placer}",
+    operation_id = "order_status",
     tag = "orders",
     params(("placer" = String, Path, description = "The HIS's placer number")),
     responses(

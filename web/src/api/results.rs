@@ -32,18 +32,33 @@ pub struct ResultsQuery {
     /// The patient's HIS id.
     pub patient: Option<String>,
     /// `final` (first releases) or `corrected` (corrections); both when absent.
+    #[param(value_type = Option<ResultStatus>)]
     pub status: Option<String>,
     /// Released at or after this RFC 3339 time (inclusive). To poll without ever reading a
     /// page twice, follow `next`, or pass the last row's `released_at` and `id` as `since` and
     /// `after_id`.
+    #[param(value_type = Option<String>, format = DateTime)]
     pub since: Option<String>,
-    /// With `since`: only results after the result with this id in release order (released
-    /// after `since`, or at `since` with a larger id).
+    /// Only results after the result with this id in release order: released after `since`, or
+    /// at `since` with a larger id; without `since`, from that result's own release time (404
+    /// when it is not a released result).
+    #[param(value_type = Option<i64>)]
     pub after_id: Option<String>,
     /// LIS test code.
     pub test: Option<String>,
     /// At most this many rows (default 100, at most 1000).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 1000)]
     pub limit: Option<String>,
+}
+
+/// The `status` filter's values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ResultStatus {
+    /// First releases.
+    Final,
+    /// Corrections.
+    Corrected,
 }
 
 /// The test of a result.
@@ -166,7 +181,7 @@ pub fn result_out(lab: &LabConfig, r: &ReleasedResult) -> ResultOut {
 pub(crate) fn limit_param(field: &str, value: Option<&str>) -> Result<usize, AppError> {
     match value {
         None => Ok(100),
-        Some(v) => match v.trim().parse::<usize>() {
+        Some(v) => match v.parse::<usize>() {
             Ok(n) if (1..=MAX_LIMIT).contains(&n) => Ok(n),
             _ => Err(AppError::bad_field(
                 field,
@@ -180,6 +195,7 @@ pub(crate) fn limit_param(field: &str, value: Option<&str>) -> Result<usize, App
 #[utoipa::path(
     get,
     path = "/api/v1/results",
+    operation_id = "list_results",
     tag = "results",
     params(ResultsQuery),
     responses(
@@ -187,6 +203,7 @@ pub(crate) fn limit_param(field: &str, value: Option<&str>) -> Result<usize, App
         (status = 400, description = "A bad parameter; `field` names it", body = ErrorBody),
         (status = 401, description = "No valid bearer token", body = ErrorBody),
         (status = 403, description = "The token lacks results:read", body = ErrorBody),
+        (status = 404, description = "`after_id` without `since` names no released result", body = ErrorBody),
     ),
     security(("bearer" = ["results:read"]))
 )]
@@ -196,8 +213,8 @@ pub async fn list(
     QueryParams(q): QueryParams<ResultsQuery>,
 ) -> Result<Json<ResultsOut>, AppError> {
     blocking(move || {
-        let corrected = match q.status.as_deref().map(str::trim) {
-            None | Some("") => None,
+        let corrected = match q.status.as_deref() {
+            None => None,
             Some("final") => Some(false),
             Some("corrected") => Some(true),
             Some(other) => {
@@ -213,18 +230,26 @@ pub async fn list(
             Some(s) => Some(timestamp_param("since", s)?),
             None => None,
         };
-        let after_id = match q.after_id.as_deref().map(str::trim) {
-            None | Some("") => None,
+        let after_id = match q.after_id.as_deref() {
+            None => None,
             Some(id) => Some(id.parse::<i64>().map_err(|_| {
                 AppError::bad_field("after_id", format!("{id:?} is not a result id"))
             })?),
         };
-        if after_id.is_some() && since.is_none() {
-            return Err(AppError::bad_field(
-                "after_id",
-                "after_id needs since (the release time of that result)",
-            ));
-        }
+        // `after_id` alone means after that result in release order: from its release time.
+        let since = match (since, after_id) {
+            (None, Some(id)) => Some(
+                match state.store.released_at(id) {
+                    Ok(at) => at,
+                    Err(lis_core::StoreError::NotFound { .. }) => None,
+                    Err(e) => return Err(e.into()),
+                }
+                .ok_or_else(|| {
+                    AppError::NotFound(format!("after_id: result {id} is not a released result"))
+                })?,
+            ),
+            (since, _) => since,
+        };
         let filter = ReleasedFilter {
             order: q.order.clone().filter(|s| !s.is_empty()),
             specimen: q.specimen.clone().filter(|s| !s.is_empty()),

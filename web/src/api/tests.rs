@@ -146,6 +146,7 @@ async fn call(
         req = req.header(header::AUTHORIZATION, format!("Bearer {t}"));
     }
     let req = req
+        .header(header::HOST, "lis.test")
         .header(header::CONTENT_TYPE, "application/json")
         .body(body.map_or_else(Body::empty, |b| Body::from(b.to_owned())))
         .unwrap();
@@ -492,11 +493,13 @@ async fn results_pull_returns_released_results_only() {
     assert_eq!(s, StatusCode::OK, "{v}");
     assert_eq!(v["results"], json!([]), "{next}");
     assert!(v.get("next").is_none(), "the last page has no next: {v}");
-    let (s, _, v) = get("/api/v1/results?after_id=3", Some(RESULTS)).await;
-    assert_eq!(
-        (s, v["field"].as_str()),
-        (StatusCode::BAD_REQUEST, Some("after_id"))
-    );
+    // after_id alone: after that result in release order; a result not released is a 404.
+    let after: &'static str =
+        Box::leak(format!("/api/v1/results?after_id={}", lab.released).into_boxed_str());
+    let (s, _, v) = get(after, Some(RESULTS)).await;
+    assert_eq!((s, &v["results"]), (StatusCode::OK, &json!([])), "{v}");
+    let (s, _, v) = get("/api/v1/results?after_id=999", Some(RESULTS)).await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "{v}");
     // A correction: the corrected version is served with status corrected, the old one no more.
     let new = lab
         .state

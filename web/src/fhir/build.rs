@@ -26,12 +26,16 @@ pub(crate) fn id_param(kind: &str, id: &str) -> Result<i64, FhirError> {
     })
 }
 
-/// The resource of a stored patient.
-pub fn patient_resource(p: &CorePatient) -> Patient {
+/// The resource of a stored patient, last changed at `last_updated` (its latest audited change).
+pub fn patient_resource(p: &CorePatient, last_updated: Option<Timestamp>) -> Patient {
     let name = patient_name(p);
     Patient {
         resource_type: "Patient",
         id: p.id.to_string(),
+        meta: Meta {
+            version_id: None,
+            last_updated: last_updated.map(rfc3339),
+        },
         identifier: vec![Identifier {
             system: HIS_PATIENT_IDS.to_owned(),
             value: p.his_id.clone(),
@@ -114,6 +118,7 @@ pub fn observation_resource(lab: &LabConfig, r: &ReleasedResult) -> Observation 
         resource_type: "Observation",
         id: res.id.to_string(),
         meta: Meta {
+            version_id: None,
             last_updated: Some(rfc3339(r.released_at)),
         },
         status: if res.corrects.is_some() {
@@ -177,6 +182,7 @@ pub fn report_resource(
         resource_type: "DiagnosticReport",
         id: order.id.to_string(),
         meta: Meta {
+            version_id: None,
             last_updated: Some(rfc3339(issued)),
         },
         identifier: vec![Identifier {
@@ -215,9 +221,18 @@ pub(crate) fn request_resource(
 ) -> Result<ServiceRequest, FhirError> {
     let lab = state.store.config();
     let tests = state.store.ordered_tests(order.id)?;
+    // Placing, changing, cancelling and each status move of an order are audited on it.
+    let changed = state
+        .store
+        .latest_change_of(&[("order", order.id.to_string())])?
+        .map_or(order.ordered_at, |(_, at)| at);
     Ok(ServiceRequest {
         resource_type: "ServiceRequest",
         id: order.id.to_string(),
+        meta: Meta {
+            version_id: None,
+            last_updated: Some(rfc3339(changed)),
+        },
         identifier: vec![
             Identifier {
                 system: HIS_PLACER_NUMBERS.to_owned(),
@@ -264,6 +279,15 @@ pub(crate) fn request_resource(
                 display: Some(d),
             }),
     })
+}
+
+/// The patient resource of a stored patient, with the time of its latest audited change.
+pub(crate) fn patient_with_meta(state: &AppState, p: &CorePatient) -> Result<Patient, FhirError> {
+    let changed = state
+        .store
+        .latest_change_of(&[("patient", p.id.to_string())])?
+        .map(|(_, at)| at);
+    Ok(patient_resource(p, changed))
 }
 
 /// Released results of an order and whether every test of it is released.

@@ -1,11 +1,18 @@
 //! FHIR R4 read and search over the lab's released results, at `/fhir/r4`, in JSON
 //! (`application/fhir+json`), scope `fhir:read`.
 //!
-//! - `Patient/{id}`; `Patient?identifier=` (the HIS id).
-//! - `Observation/{id}` (a released result version); `Observation?patient|subject=&code=&date=&_lastUpdated=&_count=`.
+//! - `Patient/{id}`; `Patient` (every patient) or `Patient?identifier=` (the HIS id).
+//! - `Observation/{id}` (a released result version); `Observation?patient|subject=&code=&date=&_lastUpdated=`.
 //! - `DiagnosticReport/{id}` (an order's released results); `DiagnosticReport?patient|subject=&date=&_lastUpdated=`.
 //! - `ServiceRequest/{id}` (an order); `ServiceRequest?patient|subject=`.
-//! - `metadata`: a minimal CapabilityStatement (no token needed).
+//! - `metadata`: the CapabilityStatement (no token needed), its search parameters read from the
+//!   same tables the searches use (`search::SEARCH_TYPES`).
+//!
+//! Every search is paged (`search`): `total` counts all matches, `next`/`previous` links carry a
+//! keyset `_cursor`, `_count` (default 100) above [`MAX_COUNT`] gives [`MAX_COUNT`]. Links and
+//! `fullUrl` are absolute ([`FhirBase`]: `[http] public_base_url`, else the request's `Host`).
+//! Every resource has `meta.versionId` (a digest of its content) and `meta.lastUpdated`; a read
+//! answers `ETag: W/"<versionId>"` and `304` to a matching `If-None-Match`.
 //!
 //! `patient`/`subject` take `123` or `Patient/123`; `patient.identifier` / `subject:identifier`
 //! take the HIS id (`[system|]value`). `code` takes `[system|]code`, LOINC or the lab's code.
@@ -18,24 +25,26 @@
 //! Errors are OperationOutcomes.
 
 mod answer;
+mod base;
 mod build;
+mod capability;
 pub mod resources;
 mod search;
 
 use axum::extract::{Path, RawQuery, State};
-use axum::http::StatusCode;
-use axum::response::Response;
+use axum::http::HeaderMap;
 use axum::routing::get;
 use axum::Router;
 use lis_core::lifecycle::ResultState;
 use lis_core::presentation::judged_normal;
-use lis_core::store::{ReleasedFilter, ReleasedResult};
+use lis_core::store::{ObservationSearch, ReleasedResult, ReportSearch};
 
-use self::answer::{fhir_json, FhirResult};
+use self::answer::{read_answer, versioned, FhirResult};
 pub use self::answer::{FhirError, FhirRead, MAX_COUNT};
-use self::build::{id_param, released_of_order, request_resource};
+pub use self::base::FhirBase;
+use self::build::{id_param, patient_with_meta, released_of_order, request_resource};
 pub use self::build::{observation_resource, patient_resource, report_resource};
-use self::search::SearchType;
+use self::search::{entries, OBSERVATIONS, PATIENTS, REPORTS, REQUESTS};
 use crate::auth::RequireScope;
 use crate::error::AppError;
 use crate::request::blocking;
@@ -44,7 +53,7 @@ use crate::state::AppState;
 /// The FHIR routes, for [`crate::app::app`] to merge.
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/fhir/r4/metadata", get(metadata))
+        .route("/fhir/r4/metadata", get(capability::metadata))
         .route("/fhir/r4/Patient", get(search_patients))
         .route("/fhir/r4/Patient/{id}", get(read_patient))
         .route("/fhir/r4/Observation", get(search_observations))
@@ -71,63 +80,38 @@ async fn unknown_type(Path(params): Path<Vec<(String, String)>>) -> FhirError {
     )))
 }
 
-async fn metadata() -> Response {
-    let types = [
-        "Patient",
-        "Observation",
-        "DiagnosticReport",
-        "ServiceRequest",
-    ];
-    let body = serde_json::json!({
-        "resourceType": "CapabilityStatement",
-        "status": "active",
-        "date": "2026-11-23",
-        "kind": "instance",
-        "fhirVersion": "4.0.1",
-        "format": ["json"],
-        "rest": [{
-            "mode": "server",
-            "security": { "description": "Bearer token with scope fhir:read (lis token create)" },
-            "resource": types.iter().map(|t| serde_json::json!({
-                "type": t,
-                "interaction": [{ "code": "read" }, { "code": "search-type" }],
-            })).collect::<Vec<_>>(),
-        }],
-    });
-    fhir_json(StatusCode::OK, &body)
-}
-
 async fn read_patient(
     _auth: RequireScope<FhirRead>,
     State(state): State<AppState>,
     Path(id): Path<String>,
+    headers: HeaderMap,
 ) -> FhirResult {
     blocking(move || {
         let p = state.store.patient(id_param("Patient", &id)?)?;
-        Ok(fhir_json(StatusCode::OK, &patient_resource(&p)))
+        Ok(read_answer(
+            &versioned(&patient_with_meta(&state, &p)?)?,
+            &headers,
+        ))
     })
     .await
 }
 
+/// `GET /fhir/r4/Patient`: every patient, or the one with the HIS id, paged like every search.
 async fn search_patients(
     _auth: RequireScope<FhirRead>,
     State(state): State<AppState>,
+    base: FhirBase,
     RawQuery(raw): RawQuery,
 ) -> FhirResult {
-    let patients = SearchType {
-        kind: "Patient",
-        params: &["identifier"],
-    };
-    patients
-        .run(
-            state,
-            raw,
-            |state, s| match &s.patient_his_id {
-                Some(his) => Ok(state.store.patient_by_his_id(his)?.into_iter().collect()),
-                None => Ok(Vec::new()),
-            },
-            |_, _, p| Ok(Some((p.id, patient_resource(&p)))),
-        )
+    PATIENTS
+        .run(state, base, raw, |state, s| {
+            let page = state
+                .store
+                .page_patients(s.patient_his_id.as_deref(), s.keyset, s.count)?;
+            entries(page, |p| {
+                Ok((p.id, versioned(&patient_with_meta(state, &p)?)?))
+            })
+        })
         .await
 }
 
@@ -160,14 +144,13 @@ async fn read_observation(
     _auth: RequireScope<FhirRead>,
     State(state): State<AppState>,
     Path(id): Path<String>,
+    headers: HeaderMap,
 ) -> FhirResult {
     blocking(move || {
         let r = released_result(&state, id_param("Observation", &id)?)?
             .ok_or_else(|| FhirError(AppError::NotFound(format!("Observation/{id} not found"))))?;
-        Ok(fhir_json(
-            StatusCode::OK,
-            &observation_resource(state.store.config(), &r),
-        ))
+        let resource = versioned(&observation_resource(state.store.config(), &r))?;
+        Ok(read_answer(&resource, &headers))
     })
     .await
 }
@@ -175,46 +158,25 @@ async fn read_observation(
 async fn search_observations(
     _auth: RequireScope<FhirRead>,
     State(state): State<AppState>,
+    base: FhirBase,
     RawQuery(raw): RawQuery,
 ) -> FhirResult {
-    let observations = SearchType {
-        kind: "Observation",
-        params: &[
-            "patient",
-            "subject",
-            "patient.identifier",
-            "subject:identifier",
-            "code",
-            "date",
-            "_lastUpdated",
-        ],
-    };
-    observations
-        .run(
-            state,
-            raw,
-            |state, s| {
-                let since = s
-                    .last_updated
-                    .iter()
-                    .filter(|p| matches!(p.prefix, "ge" | "gt" | "eq"))
-                    .map(|p| p.start)
-                    .max();
-                Ok(state.store.released_results(&ReleasedFilter {
-                    patient: s.patient_his_id.clone(),
-                    test_code: s.code.clone(),
-                    since,
-                    limit: MAX_COUNT,
-                    ..ReleasedFilter::default()
-                })?)
-            },
-            |state, s, r| {
-                let observed = r.result.observed_at.unwrap_or(r.result.received_at);
-                let matches = s.date.iter().all(|d| d.matches(observed))
-                    && s.last_updated.iter().all(|d| d.matches(r.released_at));
-                Ok(matches.then(|| (r.result.id, observation_resource(state.store.config(), &r))))
-            },
-        )
+    OBSERVATIONS
+        .run(state, base, raw, |state, s| {
+            let search = ObservationSearch {
+                patient: s.patient_his_id.clone(),
+                test_code: s.code.clone(),
+                observed: s.date,
+                released: s.last_updated,
+            };
+            let page = state
+                .store
+                .search_observations(&search, s.keyset, s.count)?;
+            let lab = state.store.config();
+            entries(page, |r| {
+                Ok((r.result.id, versioned(&observation_resource(lab, &r))?))
+            })
+        })
         .await
 }
 
@@ -222,6 +184,7 @@ async fn read_report(
     _auth: RequireScope<FhirRead>,
     State(state): State<AppState>,
     Path(id): Path<String>,
+    headers: HeaderMap,
 ) -> FhirResult {
     blocking(move || {
         let not_found = || {
@@ -236,7 +199,7 @@ async fn read_report(
         };
         let (released, all) = released_of_order(&state, &order)?;
         let report = report_resource(&order, &released, all).ok_or_else(not_found)?;
-        Ok(fhir_json(StatusCode::OK, &report))
+        Ok(read_answer(&versioned(&report)?, &headers))
     })
     .await
 }
@@ -244,50 +207,29 @@ async fn read_report(
 async fn search_reports(
     _auth: RequireScope<FhirRead>,
     State(state): State<AppState>,
+    base: FhirBase,
     RawQuery(raw): RawQuery,
 ) -> FhirResult {
-    let reports = SearchType {
-        kind: "DiagnosticReport",
-        params: &[
-            "patient",
-            "subject",
-            "patient.identifier",
-            "subject:identifier",
-            "date",
-            "_lastUpdated",
-        ],
-    };
-    reports
-        .run(
-            state,
-            raw,
-            |state, s| {
-                Ok(state
-                    .store
-                    .order_ids(s.patient_his_id.as_deref(), MAX_COUNT)?)
-            },
-            |state, s, id| {
+    REPORTS
+        .run(state, base, raw, |state, s| {
+            let search = ReportSearch {
+                patient: s.patient_his_id.clone(),
+                effective: s.date,
+                released: s.last_updated,
+            };
+            let page = state.store.search_reports(&search, s.keyset, s.count)?;
+            entries(page, |id| {
                 let order = state.store.order(id)?;
                 let (released, all) = released_of_order(state, &order)?;
-                let Some(report) = report_resource(&order, &released, all) else {
-                    return Ok(None);
-                };
-                let effective = released
-                    .iter()
-                    .map(|r| r.result.observed_at.unwrap_or(r.result.received_at))
-                    .min();
-                let updated = released.iter().map(|r| r.released_at).max();
-                let date_ok = s
-                    .date
-                    .iter()
-                    .all(|d| effective.is_some_and(|t| d.matches(t)));
-                let updated_ok = s
-                    .last_updated
-                    .iter()
-                    .all(|d| updated.is_some_and(|t| d.matches(t)));
-                Ok((date_ok && updated_ok).then_some((id, report)))
-            },
-        )
+                // The search found a released result of this order, so the report exists.
+                let report = report_resource(&order, &released, all).ok_or_else(|| {
+                    FhirError(AppError::NotFound(format!(
+                        "DiagnosticReport/{id} not found"
+                    )))
+                })?;
+                Ok((id, versioned(&report)?))
+            })
+        })
         .await
 }
 
@@ -295,6 +237,7 @@ async fn read_request(
     _auth: RequireScope<FhirRead>,
     State(state): State<AppState>,
     Path(id): Path<String>,
+    headers: HeaderMap,
 ) -> FhirResult {
     blocking(move || {
         let order = match state.store.order(id_param("ServiceRequest", &id)?) {
@@ -306,9 +249,9 @@ async fn read_request(
             }
             Err(e) => return Err(e.into()),
         };
-        Ok(fhir_json(
-            StatusCode::OK,
-            &request_resource(&state, &order)?,
+        Ok(read_answer(
+            &versioned(&request_resource(&state, &order)?)?,
+            &headers,
         ))
     })
     .await
@@ -317,31 +260,19 @@ async fn read_request(
 async fn search_requests(
     _auth: RequireScope<FhirRead>,
     State(state): State<AppState>,
+    base: FhirBase,
     RawQuery(raw): RawQuery,
 ) -> FhirResult {
-    let requests = SearchType {
-        kind: "ServiceRequest",
-        params: &[
-            "patient",
-            "subject",
-            "patient.identifier",
-            "subject:identifier",
-        ],
-    };
-    requests
-        .run(
-            state,
-            raw,
-            |state, s| {
-                Ok(state
-                    .store
-                    .order_ids(s.patient_his_id.as_deref(), s.count)?)
-            },
-            |state, _, id| {
+    REQUESTS
+        .run(state, base, raw, |state, s| {
+            let page = state
+                .store
+                .search_orders(s.patient_his_id.as_deref(), s.keyset, s.count)?;
+            entries(page, |id| {
                 let order = state.store.order(id)?;
-                Ok(Some((id, request_resource(state, &order)?)))
-            },
-        )
+                Ok((id, versioned(&request_resource(state, &order)?)?))
+            })
+        })
         .await
 }
 

@@ -102,11 +102,16 @@ pub struct Quantity {
     pub code: Option<String>,
 }
 
-/// Resource metadata.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// Resource metadata (FHIR R4 resource.html §2.1.27.5.5 Meta).
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Meta {
-    /// When last changed (release time).
+    /// The version: set when the resource is served, from a digest of what it says
+    /// (`fhir::version`), so it changes exactly when the served content changes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version_id: Option<String>,
+    /// When last changed: the release time of results and reports, the latest audited change
+    /// of patients and orders.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub last_updated: Option<String>,
 }
@@ -146,6 +151,8 @@ pub struct Patient {
     pub resource_type: &'static str,
     /// Id.
     pub id: String,
+    /// Metadata.
+    pub meta: Meta,
     /// The HIS id.
     pub identifier: Vec<Identifier>,
     /// Name.
@@ -235,6 +242,8 @@ pub struct ServiceRequest {
     pub resource_type: &'static str,
     /// Id (the order id).
     pub id: String,
+    /// Metadata.
+    pub meta: Meta,
     /// Placer number and accession.
     pub identifier: Vec<Identifier>,
     /// `active`, `completed` or `revoked`.
@@ -260,7 +269,7 @@ pub struct ServiceRequest {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct BundleEntry {
-    /// `Type/id`.
+    /// The resource's absolute URL (`{base}/Type/id`).
     pub full_url: String,
     /// The resource.
     pub resource: serde_json::Value,
@@ -271,7 +280,7 @@ pub struct BundleEntry {
 /// A link of a Bundle.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct BundleLink {
-    /// `self`.
+    /// `self`, `next` or `previous`.
     pub relation: &'static str,
     /// The URL.
     pub url: String,
@@ -286,9 +295,9 @@ pub struct Bundle {
     /// Always `searchset`.
     #[serde(rename = "type")]
     pub bundle_type: &'static str,
-    /// Matches returned.
-    pub total: usize,
-    /// The search as run.
+    /// Every match of the search, on all pages (FHIR R4 search §3.1.1.5.6).
+    pub total: u64,
+    /// `self` (the page as served), `next` and `previous` (absolute URLs).
     pub link: Vec<BundleLink>,
     /// The matches.
     pub entry: Vec<BundleEntry>,

@@ -20,6 +20,8 @@ use crate::app::app;
 use crate::auth::token_hash;
 use crate::state::AppState;
 
+mod paging;
+
 const FHIR: &str = "lis_fhir";
 const RESULTS: &str = "lis_results";
 
@@ -34,6 +36,11 @@ struct Lab {
 }
 
 fn order(store: &Store, placer: &str, his_id: &str, barcode: &str) -> i64 {
+    order_of(store, placer, his_id, barcode, "GLU")
+}
+
+/// Places an order of one `test` for the patient `his_id` in the tube `barcode`.
+fn order_of(store: &Store, placer: &str, his_id: &str, barcode: &str, test: &str) -> i64 {
     store
         .place_order(
             NewOrder {
@@ -58,7 +65,7 @@ fn order(store: &Store, placer: &str, his_id: &str, barcode: &str) -> i64 {
                     specimen_type: String::from("serum"),
                     collected_at: None,
                     received_at: None,
-                    tests: vec![String::from("GLU")],
+                    tests: vec![test.to_owned()],
                 }],
             },
             &Actor::System,
@@ -68,6 +75,18 @@ fn order(store: &Store, placer: &str, his_id: &str, barcode: &str) -> i64 {
 
 /// Ingests one glucose for `barcode` and returns its result id.
 fn glucose(store: &Store, barcode: &str, received_at: &str, raw: &[u8]) -> i64 {
+    result_of(store, barcode, "GLU", "5.2", received_at, raw)
+}
+
+/// Ingests one result of `test` (DEMO-CHEM's code is the LIS code) and returns its id.
+fn result_of(
+    store: &Store,
+    barcode: &str,
+    test: &str,
+    value: &str,
+    received_at: &str,
+    raw: &[u8],
+) -> i64 {
     let out = store
         .ingest(AnalyzerMessage {
             instrument: String::from("DEMO-CHEM"),
@@ -78,8 +97,8 @@ fn glucose(store: &Store, barcode: &str, received_at: &str, raw: &[u8]) -> i64 {
             kind: MessageKind::Results,
             observations: vec![Observation {
                 specimen_id: barcode.to_owned(),
-                instrument_test_code: String::from("GLU"),
-                value: String::from("5.2"),
+                instrument_test_code: test.to_owned(),
+                value: value.to_owned(),
                 status: String::from("F"),
                 ..Default::default()
             }],
@@ -134,8 +153,32 @@ fn lab() -> Lab {
     }
 }
 
+/// The base the links start with: `http://` (no TLS) and the request's `Host`.
+const BASE: &str = "http://lis.test:8080/fhir/r4";
+
 async fn get(lab: &Lab, uri: &str, token: Option<&str>) -> (StatusCode, Option<String>, Value) {
+    let (status, headers, value) = get_with(lab, uri, token, &[]).await;
+    let challenge = headers
+        .get(header::WWW_AUTHENTICATE)
+        .map(|v| v.to_str().unwrap().to_owned());
+    (status, challenge, value)
+}
+
+/// A GET with `Host: lis.test:8080` and the extra headers; the status, headers and JSON body
+/// (`Null` when empty).
+async fn get_with(
+    lab: &Lab,
+    uri: &str,
+    token: Option<&str>,
+    extra: &[(header::HeaderName, &str)],
+) -> (StatusCode, header::HeaderMap, Value) {
     let mut req = Request::builder().uri(uri);
+    if !extra.iter().any(|(name, _)| name == header::HOST) {
+        req = req.header(header::HOST, "lis.test:8080");
+    }
+    for (name, value) in extra {
+        req = req.header(name, *value);
+    }
     if let Some(t) = token {
         req = req.header(header::AUTHORIZATION, format!("Bearer {t}"));
     }
@@ -144,37 +187,54 @@ async fn get(lab: &Lab, uri: &str, token: Option<&str>) -> (StatusCode, Option<S
         .await
         .unwrap();
     let status = response.status();
-    let challenge = response
-        .headers()
-        .get(header::WWW_AUTHENTICATE)
-        .map(|v| v.to_str().unwrap().to_owned());
+    let headers = response.headers().clone();
     let bytes = response.into_body().collect().await.unwrap().to_bytes();
-    (status, challenge, serde_json::from_slice(&bytes).unwrap())
+    let value = if bytes.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_slice(&bytes).unwrap()
+    };
+    (status, headers, value)
 }
 
-/// The searchset's self link and its entries' full URLs, after checking the Bundle's shape.
+/// The entries' `Type/id` of a search that fits one page, after checking the Bundle's shape:
+/// the total is the number of entries, the self link is absolute, each `fullUrl` is the
+/// absolute URL of its resource, and there is no next or previous page.
 async fn search(lab: &Lab, query: &str) -> (String, Vec<String>) {
+    let v = bundle(lab, query).await;
+    let entries = v["entry"].as_array().unwrap();
+    assert_eq!(v["total"], entries.len(), "{query}: {v}");
+    assert_eq!(v["link"].as_array().unwrap().len(), 1, "{query}: {v}");
+    let urls = entry_ids(&v);
+    let link = &v["link"][0];
+    assert_eq!(link["relation"], "self");
+    let url = link["url"].as_str().unwrap();
+    assert!(url.starts_with(BASE), "{url}");
+    (query.to_owned(), urls)
+}
+
+/// A searchset Bundle, its shape checked.
+async fn bundle(lab: &Lab, query: &str) -> Value {
     let (s, _, v) = get(lab, &format!("/fhir/r4/{query}"), Some(FHIR)).await;
     assert_eq!(s, StatusCode::OK, "{query}: {v}");
     assert_eq!(v["resourceType"], "Bundle");
     assert_eq!(v["type"], "searchset");
-    let entries = v["entry"].as_array().unwrap();
-    assert_eq!(v["total"], entries.len(), "{query}: {v}");
+    v
+}
+
+/// The `Type/id` of each entry, after checking `fullUrl` is `{BASE}/Type/id`.
+fn entry_ids(v: &Value) -> Vec<String> {
     let mut urls = Vec::new();
-    for e in entries {
+    for e in v["entry"].as_array().unwrap() {
         assert_eq!(e["search"]["mode"], "match");
         let url = e["fullUrl"].as_str().unwrap();
         let resource = &e["resource"];
         let (kind, id) = (&resource["resourceType"], &resource["id"]);
-        assert_eq!(
-            url,
-            format!("{}/{}", kind.as_str().unwrap(), id.as_str().unwrap())
-        );
-        urls.push(url.to_owned());
+        let local = format!("{}/{}", kind.as_str().unwrap(), id.as_str().unwrap());
+        assert_eq!(url, format!("{BASE}/{local}"));
+        urls.push(local);
     }
-    let link = &v["link"][0];
-    assert_eq!(link["relation"], "self");
-    (link["url"].as_str().unwrap().to_owned(), urls)
+    urls
 }
 
 #[tokio::test]
@@ -217,8 +277,6 @@ async fn observation_search_serves_released_results_in_release_order() {
         search(&lab, q).await,
         (q.to_owned(), vec![r1.clone(), r2.clone()])
     );
-    let q = "Observation?patient.identifier=BN001&_count=1";
-    assert_eq!(search(&lab, q).await, (q.to_owned(), vec![r1.clone()]));
     // r2 was received at 09:00 on 2 March in Hanoi.
     let q = "Observation?date=2025-03-02";
     assert_eq!(search(&lab, q).await, (q.to_owned(), vec![r2]));
@@ -242,7 +300,7 @@ async fn observation_search_serves_released_results_in_release_order() {
 }
 
 #[tokio::test]
-async fn report_search_serves_orders_with_released_results_newest_first() {
+async fn report_search_serves_orders_with_released_results_by_id() {
     let lab = lab();
     let [o1, o2, _] = lab.orders.map(|id| format!("DiagnosticReport/{id}"));
     // Order 3 has nothing released: no report.
@@ -250,15 +308,13 @@ async fn report_search_serves_orders_with_released_results_newest_first() {
         search(&lab, "DiagnosticReport").await,
         (
             String::from("DiagnosticReport"),
-            vec![o2.clone(), o1.clone()]
+            vec![o1.clone(), o2.clone()]
         )
     );
-    let q = "DiagnosticReport?_count=1";
-    assert_eq!(search(&lab, q).await, (q.to_owned(), vec![o2.clone()]));
     let q = "DiagnosticReport?date=2025-03-01";
     assert_eq!(search(&lab, q).await, (q.to_owned(), vec![o1.clone()]));
     let q = format!("DiagnosticReport?subject=Patient/{}", lab.patients[0]);
-    assert_eq!(search(&lab, &q).await, (q.clone(), vec![o2, o1]));
+    assert_eq!(search(&lab, &q).await, (q.clone(), vec![o1, o2]));
     for q in [
         "DiagnosticReport?patient=999",
         "DiagnosticReport?patient.identifier=BN002",
@@ -268,18 +324,16 @@ async fn report_search_serves_orders_with_released_results_newest_first() {
 }
 
 #[tokio::test]
-async fn request_search_serves_every_order_newest_first() {
+async fn request_search_serves_every_order_by_id() {
     let lab = lab();
     let [o1, o2, o3] = lab.orders.map(|id| format!("ServiceRequest/{id}"));
     assert_eq!(
         search(&lab, "ServiceRequest").await,
         (
             String::from("ServiceRequest"),
-            vec![o3.clone(), o2.clone(), o1.clone()]
+            vec![o1.clone(), o2.clone(), o3.clone()]
         )
     );
-    let q = "ServiceRequest?_count=2";
-    assert_eq!(search(&lab, q).await, (q.to_owned(), vec![o3.clone(), o2]));
     let q = "ServiceRequest?patient.identifier=BN002";
     assert_eq!(search(&lab, q).await, (q.to_owned(), vec![o3]));
     let q = "ServiceRequest?patient=999";
@@ -304,10 +358,23 @@ async fn patient_search_finds_the_his_id() {
     }
     let q = "Patient?identifier=NOPE";
     assert_eq!(search(&lab, q).await, (q.to_owned(), vec![]));
+}
+
+/// Issue 10 item 14: `GET /fhir/r4/Patient` without parameters lists like every other type
+/// (FHIR R4 http.html §3.1.0.9 search-type: "search all resources of a particular type"),
+/// paged: every patient, by id.
+#[tokio::test]
+async fn patient_search_without_parameters_lists_every_patient() {
+    let lab = lab();
+    let [p1, p2] = lab.patients.map(|id| format!("Patient/{id}"));
     assert_eq!(
         search(&lab, "Patient").await,
-        (String::from("Patient"), vec![])
+        (String::from("Patient"), vec![p1.clone(), p2.clone()])
     );
+    let v = bundle(&lab, "Patient?_count=1").await;
+    assert_eq!(v["total"], 2);
+    assert_eq!(entry_ids(&v), [p1]);
+    assert_eq!(v["link"][1]["relation"], "next");
 }
 
 /// FHIR R4 RESTful API (http.html §3.1.0.4): errors are answered with an OperationOutcome; a
@@ -331,20 +398,26 @@ async fn a_search_refuses_what_it_does_not_take() {
     for (query, diagnostics) in [
         (
             "DiagnosticReport?code=GLU",
-            "unsupported search parameter; supported: patient, subject, patient.identifier, \
+            "unsupported search parameter; supported: patient, patient.identifier, subject, \
              subject:identifier, date, _lastUpdated",
         ),
         (
             "ServiceRequest?date=2025-03-01",
-            "unsupported search parameter; supported: patient, subject, patient.identifier, \
+            "unsupported search parameter; supported: patient, patient.identifier, subject, \
              subject:identifier",
         ),
         (
             "Patient?patient=1",
             "unsupported search parameter; supported: identifier",
         ),
-        ("Observation?_count=0", "\"0\" is not 1 to 1000"),
-        ("ServiceRequest?_count=1001", "\"1001\" is not 1 to 1000"),
+        (
+            "Observation?_count=many",
+            "\"many\" is not a whole number (0 gives the total only)",
+        ),
+        (
+            "Observation?_cursor=x1",
+            "\"x1\" is not a page cursor from a link of this server (a<id> or b<id>)",
+        ),
     ] {
         let (s, _, v) = get(&lab, &format!("/fhir/r4/{query}"), Some(FHIR)).await;
         assert_eq!(s, StatusCode::BAD_REQUEST, "{query}: {v}");
