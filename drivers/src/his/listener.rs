@@ -584,6 +584,18 @@ async fn journal_and_refuse(
     metrics.orders_received.fetch_add(1, Ordering::Relaxed);
     metrics.orders_rejected.fetch_add(1, Ordering::Relaxed);
     let now = Timestamp::now();
+    // The answer echoes what can still be read of the header (MSH-9's event, MSH-10) when the
+    // bytes hold one, e.g. a message over the size limit or outside an MLLP frame.
+    let refusal = Refusal::reject(error_code::SEGMENT_SEQUENCE, text.clone());
+    let readable = Message::parse(&raw).ok().map(|(m, _)| m);
+    let ack = build_ack(
+        config,
+        readable.as_ref(),
+        std::slice::from_ref(&refusal),
+        now,
+        store.config().time_zone(),
+    );
+    drop(readable);
     let (s, c, reason) = (Arc::clone(store), Arc::clone(config), text.clone());
     let journaled = tokio::task::spawn_blocking(move || {
         s.journal_his(&c.name, now, kind, &raw, Some(&reason))
@@ -596,14 +608,6 @@ async fn journal_and_refuse(
         Err(e) => tracing::error!(error = %e, "the journaling task failed"),
     }
     tracing::warn!(reason = %text, "HIS bytes refused");
-    let refusal = Refusal::reject(error_code::SEGMENT_SEQUENCE, text);
-    let ack = build_ack(
-        config,
-        None,
-        std::slice::from_ref(&refusal),
-        now,
-        store.config().time_zone(),
-    );
     send(stream, &ack, config, shutdown).await
 }
 
@@ -670,15 +674,21 @@ async fn connection(
                 }
                 Ok(Some(MllpEvent::Skipped { .. })) => Ok(()),
                 Err(MllpError::MessageTooLong {
-                    offset, max_len, ..
+                    offset,
+                    max_len,
+                    head,
                 }) => {
-                    let note = format!("oversized message at stream offset {offset} from {peer}");
+                    // The journal keeps the message's first max_len bytes (all the decoder
+                    // holds); the rest is counted by the Skipped event that follows.
                     journal_and_refuse(
                         &mut stream,
                         &cx,
                         "oversized",
-                        note.into_bytes(),
-                        format!("the message is longer than the maximum of {max_len} bytes"),
+                        head.to_vec(),
+                        format!(
+                            "the message at stream offset {offset} from {peer} is longer than \
+                             the maximum of {max_len} bytes"
+                        ),
                     )
                     .await
                 }

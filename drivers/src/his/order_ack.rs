@@ -177,10 +177,21 @@ fn answer_header(
     }
 }
 
+/// MSA-2 of an answer to bytes whose MSH-10 cannot be read (no MSH segment, or an empty
+/// control id). HL7 v2.5.1 §2.15.8.2 makes MSA-2 required, so an empty one would make the
+/// answer itself invalid; this value says plainly that there was no id to echo, and the bytes
+/// are in the journal.
+pub const UNREADABLE_CONTROL_ID: &str = "UNREADABLE";
+
 fn incoming_control(incoming: Option<&Message<'_>>) -> String {
-    incoming.map_or_else(String::new, |m| {
+    let control = incoming.map_or_else(String::new, |m| {
         m.header().control_id().text().trim().to_owned()
-    })
+    });
+    if control.is_empty() {
+        UNREADABLE_CONTROL_ID.to_owned()
+    } else {
+        control
+    }
 }
 
 fn incoming_event(incoming: Option<&Message<'_>>) -> String {

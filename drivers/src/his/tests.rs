@@ -562,7 +562,8 @@ fn missing_pid_bad_birth_date_and_other_message_types_are_refused() {
     assert_eq!((code.as_str(), control.as_str()), ("AR", "M6"));
     assert_eq!(err.unwrap().1, "200^Unsupported message type^HL70357");
     let (code, control, text, _) = answer(&s, &c, b"hello, not HL7");
-    assert_eq!((code.as_str(), control.as_str()), ("AR", ""));
+    // HL7 v2.5.1 §2.15.8.2: MSA-2 is required; with no MSH-10 to echo, it says so.
+    assert_eq!((code.as_str(), control.as_str()), ("AR", "UNREADABLE"));
     assert!(text.contains("not a readable HL7 message"), "{text}");
     // Every one journaled.
     assert_eq!(s.verify_journal().unwrap().entries, 4);
@@ -596,8 +597,8 @@ async fn mllp_listener_answers_garbage_and_oversized_then_still_takes_orders() {
         .write_all(&mllp::encode(b"\x00\x01garbage"))
         .await
         .unwrap();
-    let (code, _, _, _) = ack_parts(&read_ack(&mut stream, &mut dec, &mut buf).await);
-    assert_eq!(code, "AR");
+    let (code, control, _, _) = ack_parts(&read_ack(&mut stream, &mut dec, &mut buf).await);
+    assert_eq!((code.as_str(), control.as_str()), ("AR", "UNREADABLE"));
     // Bytes outside any frame.
     stream.write_all(b"PLAIN TEXT").await.unwrap();
     stream.write_all(&mllp::encode(b"x")).await.unwrap();
@@ -615,9 +616,11 @@ async fn mllp_listener_answers_garbage_and_oversized_then_still_takes_orders() {
         .write_all(&mllp::encode(big.as_bytes()))
         .await
         .unwrap();
-    let (code, _, text, _) = ack_parts(&read_ack(&mut stream, &mut dec, &mut buf).await);
+    let (code, control, text, _) = ack_parts(&read_ack(&mut stream, &mut dec, &mut buf).await);
     assert_eq!(code, "AR");
     assert!(text.contains("600 bytes"), "{text}");
+    // MSA-2 echoes the MSH-10 still readable in the refused bytes (HL7 v2.5.1 §2.15.8.2).
+    assert_eq!(control, "BIG");
     // Then a good order on the same connection.
     stream
         .write_all(&mllp::encode(ORM_NW.as_bytes()))
