@@ -32,7 +32,8 @@ use serde_json::json;
 
 use super::decode::At;
 use super::lifecycle::{
-    apply, check_rev, current, reject_in, release_in, release_refusal, rerun_in, verify_in, Step,
+    apply, check_rev, correct_in, current, reject_in, release_in, release_refusal, rerun_in,
+    verify_in, Step,
 };
 use super::queries::results_with_checks_where;
 use super::results::{find_target, store_result, NewResult, NoTarget};
@@ -224,6 +225,44 @@ impl Store {
             return Err(StoreError::invalid("the value is empty"));
         }
         self.write(|conn, lab| enter_in(conn, lab, specimen, test_code, value.trim(), actor))
+    }
+
+    /// A supervisor corrects a released result, as they saw it at `expected_rev`, with a reason:
+    /// through the one correction path ([`Store::correct`]), so the released version is kept as
+    /// `corrected`, the new value is checked like any result and released at once, and the HIS
+    /// is sent the correction (OBX-11 `C`). Returns the corrected version's state and row
+    /// version, and the new version's id.
+    pub fn correct_result(
+        &self,
+        result_id: ResultId,
+        expected_rev: i64,
+        new_value: &str,
+        reason: &str,
+        actor: &Actor,
+    ) -> Result<Acted, StoreError> {
+        if reason.trim().is_empty() {
+            return Err(StoreError::invalid("a correction needs a reason"));
+        }
+        if new_value.trim().is_empty() {
+            return Err(StoreError::invalid("the corrected value is empty"));
+        }
+        self.write(|conn, lab| {
+            let new = correct_in(
+                conn,
+                lab,
+                result_id,
+                Some(expected_rev),
+                new_value.trim(),
+                reason.trim(),
+                actor,
+            )?;
+            Ok(Acted {
+                result_id,
+                state: ResultState::Corrected,
+                rev: rev_of(conn, result_id)?,
+                new_version: Some(new),
+            })
+        })
     }
 
     /// Verifies every clear result waiting for review in `scope`, as the server decides at this
