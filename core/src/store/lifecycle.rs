@@ -630,6 +630,46 @@ pub(super) fn correct_in(
 ) -> Result<ResultId, StoreError> {
     let step = Step::new(Action::Correct, actor, expected_rev).reason(Some(reason));
     let (cur, _, _) = apply(conn, lab, result_id, &step)?;
+    let new = store_new_version(
+        conn,
+        lab,
+        result_id,
+        &cur,
+        new_value,
+        reason,
+        actor,
+        Replacing::Correction,
+    )?;
+    orders::refresh_status(conn, cur.order_id, actor)?;
+    Ok(new)
+}
+
+/// What a new version of a result replaces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Replacing {
+    /// A value not yet released, edited by a person (`manual`, never released at once).
+    Edit,
+    /// A released value, corrected (released at once, with an outbox row of kind
+    /// `correction`).
+    Correction,
+}
+
+/// Stores `new_value` as the next version of result `result_id` (read as `cur`, already moved by
+/// `apply`), checked like any result, and writes its audit entry with the reason. The
+/// analyzer's flags, instrument, operator and observation time are kept: they were about the
+/// measurement, which a new value does not change (OBR-7, OBX-14 and FHIR effectiveDateTime
+/// keep the analyzer's time; this version's received_at is OBX-19). Returns the new version.
+#[allow(clippy::too_many_arguments)] // One new version: each argument is a different fact of it.
+pub(super) fn store_new_version(
+    conn: &Connection,
+    lab: &Lab,
+    result_id: ResultId,
+    cur: &Current,
+    new_value: &str,
+    reason: &str,
+    actor: &Actor,
+    replacing: Replacing,
+) -> Result<ResultId, StoreError> {
     let test = lab
         .config
         .test(&cur.test_code)
@@ -639,35 +679,40 @@ pub(super) fn correct_in(
             "the order of this result is no longer active",
         ));
     };
-    // A stored value that cannot be read is an error, never "no flags".
+    // A stored value that cannot be read is an error, never "no flags" (the new version would
+    // lose the analyzer's flags).
     let flags: Vec<String> =
         At::new("results", result_id, "instrument_flags").json(&cur.instrument_flags)?;
     let now = Timestamp::now();
+    let correction = replacing == Replacing::Correction;
     let new = NewResult {
         value_sent: new_value,
         instrument_flags: &flags,
         instrument: &cur.instrument,
         operator: &cur.operator,
-        // The observation is the analyzer's, not the correction's: OBR-7, OBX-14 and
-        // FHIR effectiveDateTime keep it; the correction's time is this version's
-        // received_at (OBX-19) and its release time (FHIR issued).
         observed_at: cur.observed_at.map(ts),
         received_at: now,
         journal_id: None,
         factor: 1.0,
         sent_unit: "",
         expected_unit: None,
-        corrects: Some(result_id),
+        corrects: correction.then_some(result_id),
         release_at: super::results::release_time(conn, now)?,
-        manual: false,
+        manual: !correction,
         actor,
     };
     let stored = store_result(conn, lab, &target, test, &new)?;
-    orders::add_outbox(conn, cur.order_id, "correction", &[stored.result_id], now)?;
+    if correction {
+        orders::add_outbox(conn, cur.order_id, "correction", &[stored.result_id], now)?;
+    }
     audit_log::append(
         conn,
         actor,
-        "result.correction_version",
+        if correction {
+            "result.correction_version"
+        } else {
+            "result.edit_version"
+        },
         "result",
         stored.result_id,
         Some(&json!({ "result": result_id, "value": cur.value, "value_sent": cur.value_sent })),
@@ -676,6 +721,5 @@ pub(super) fn correct_in(
         ),
         Some(reason),
     )?;
-    orders::refresh_status(conn, cur.order_id, actor)?;
     Ok(stored.result_id)
 }
