@@ -656,6 +656,38 @@ fn panel_from_order_to_the_his(words: &Words, shots: Option<&str>) {
         supervisor.iter().any(|s| s.contains("BS Phạm Văn Đức")),
         "{steps:?}"
     );
+
+    // The ward calls back: creatinine was diluted twice. The supervisor corrects the released
+    // value with a reason, and the HIS receives the correction (OBX-11 C) with the new value.
+    let results = results_table(&sup);
+    let crea_row = results["CREA"]["row"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let crea_id = crea_row.trim_start_matches("result-");
+    sup.click("#correct summary");
+    sup.click(&format!("#correct option[value^=\"{crea_id}:\"]"));
+    sup.fill("#correct input[name=new_value]", "300");
+    sup.fill(
+        "#correct textarea[name=correct_reason]",
+        "dilution 1:2 not applied",
+    );
+    next_page(&sup, || sup.click("#correct button[type=submit]"));
+    let corrected = wait_for("the correction at the HIS", TIMEOUT, || {
+        bench
+            .his
+            .observations()
+            .into_iter()
+            .find(|(_, o)| o[3].contains("^CREA^") && o[11] == "C")
+    });
+    assert_eq!(corrected.1[5], "300", "{corrected:?}");
+    let steps = history(&sup);
+    assert!(
+        steps
+            .iter()
+            .any(|s| s.iter().any(|c| c == "dilution 1:2 not applied")),
+        "{steps:?}"
+    );
     drop(sup);
 
     // The technician's shift ends: she signs out, and the sign-in page says so in her language.

@@ -17,12 +17,7 @@ fn review() -> (std::sync::Arc<Store>, SpecimenReview) {
 }
 
 /// Every reason of the test `code`, in `lang`.
-fn words(
-    store: &Store,
-    review: &SpecimenReview,
-    code: &str,
-    lang: Lang,
-) -> Vec<String> {
+fn words(store: &Store, review: &SpecimenReview, code: &str, lang: Lang) -> Vec<String> {
     let r = review.results.iter().find(|r| r.test_code == code).unwrap();
     let test = store.config().test(code);
     r.reasons
