@@ -190,12 +190,7 @@ impl Store {
         reason: &str,
         actor: &Actor,
     ) -> Result<Acted, StoreError> {
-        if reason.trim().is_empty() {
-            return Err(StoreError::invalid("an edit needs a reason"));
-        }
-        if new_value.trim().is_empty() {
-            return Err(StoreError::invalid("the new value is empty"));
-        }
+        typed_with_reason(new_value, reason, "an edit")?;
         self.write(|conn, lab| {
             edit_in(
                 conn,
@@ -239,12 +234,7 @@ impl Store {
         reason: &str,
         actor: &Actor,
     ) -> Result<Acted, StoreError> {
-        if reason.trim().is_empty() {
-            return Err(StoreError::invalid("a correction needs a reason"));
-        }
-        if new_value.trim().is_empty() {
-            return Err(StoreError::invalid("the corrected value is empty"));
-        }
+        typed_with_reason(new_value, reason, "a correction")?;
         self.write(|conn, lab| {
             let new = correct_in(
                 conn,
@@ -287,6 +277,17 @@ impl Store {
     }
 }
 
+/// Refuses a new value that is empty or comes without a reason (`what` names the action).
+fn typed_with_reason(new_value: &str, reason: &str, what: &str) -> Result<(), StoreError> {
+    if reason.trim().is_empty() {
+        return Err(StoreError::invalid(format!("{what} needs a reason")));
+    }
+    if new_value.trim().is_empty() {
+        return Err(StoreError::invalid("the new value is empty"));
+    }
+    Ok(())
+}
+
 fn edit_in(
     conn: &Connection,
     lab: &Lab,
@@ -307,13 +308,6 @@ fn edit_in(
     if !cur.reported {
         return Err(StoreError::invalid(format!(
             "result {result_id} is not the reported version of its test; edit that one"
-        )));
-    }
-    // The catalog entry is checked before anything moves (store_new_version needs it).
-    if lab.config.test(&cur.test_code).is_none() {
-        return Err(StoreError::invalid(format!(
-            "test {} left the catalog",
-            cur.test_code
         )));
     }
     let step = Step {
