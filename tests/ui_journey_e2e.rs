@@ -79,10 +79,10 @@ const ENGLISH: Words = Words {
     stat: "STAT",
     critical: "‼ Critical",
     held: "■ Held",
-    high: "▲ High",
-    critically_high: "▲▲ Critically high",
+    high: "↑ High",
+    critically_high: "⇈ Critical high",
     always_review: "This test always needs a person's review",
-    reason_range: "▲▼ Outside the reference range, or none applies",
+    reason_range: "↑↓ Outside the reference range, or none applies",
     reason_critical: "‼ Critical",
     reason_review: "✎ This test always needs a person's review",
     verify: "Verify",
@@ -108,10 +108,10 @@ const VIETNAMESE: Words = Words {
     stat: "Cấp cứu",
     critical: "‼ Nguy hiểm",
     held: "■ Bị giữ lại",
-    high: "▲ Cao",
-    critically_high: "▲▲ Cao nguy hiểm",
+    high: "↑ Cao",
+    critically_high: "⇈ Nguy hiểm cao",
     always_review: "Xét nghiệm này luôn cần người duyệt",
-    reason_range: "▲▼ Ngoài khoảng tham chiếu hoặc không có khoảng",
+    reason_range: "↑↓ Ngoài khoảng tham chiếu hoặc không có khoảng",
     reason_critical: "‼ Nguy hiểm",
     reason_review: "✎ Xét nghiệm này luôn cần người duyệt",
     verify: "Xác nhận",
@@ -654,6 +654,38 @@ fn panel_from_order_to_the_his(words: &Words, shots: Option<&str>) {
     );
     assert!(
         supervisor.iter().any(|s| s.contains("BS Phạm Văn Đức")),
+        "{steps:?}"
+    );
+
+    // The ward calls back: creatinine was diluted twice. The supervisor corrects the released
+    // value with a reason, and the HIS receives the correction (OBX-11 C) with the new value.
+    let results = results_table(&sup);
+    let crea_row = results["CREA"]["row"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let crea_id = crea_row.trim_start_matches("result-");
+    sup.click("#correct summary");
+    sup.click(&format!("#correct option[value^=\"{crea_id}:\"]"));
+    sup.fill("#correct input[name=new_value]", "300");
+    sup.fill(
+        "#correct textarea[name=correct_reason]",
+        "dilution 1:2 not applied",
+    );
+    next_page(&sup, || sup.click("#correct button[type=submit]"));
+    let corrected = wait_for("the correction at the HIS", TIMEOUT, || {
+        bench
+            .his
+            .observations()
+            .into_iter()
+            .find(|(_, o)| o[3].contains("^CREA^") && o[11] == "C")
+    });
+    assert_eq!(corrected.1[5], "300", "{corrected:?}");
+    let steps = history(&sup);
+    assert!(
+        steps
+            .iter()
+            .any(|s| s.iter().any(|c| c == "dilution 1:2 not applied")),
         "{steps:?}"
     );
     drop(sup);

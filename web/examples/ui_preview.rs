@@ -21,6 +21,7 @@ use lis_web::ui::error_page::ErrorPage;
 use lis_web::ui::flags::FlagBadge;
 use lis_web::ui::layout::{Nav, Notice, NoticeKind, SignedInUser};
 use lis_web::ui::login::LoginPage;
+use lis_web::ui::result_texts::ResultMsg;
 use lis_web::ui::specimen::{
     Allowed, CallbackLine, CallbackOutcome, HistoryEntry, PreviousResult, ResultLine,
     SpecimenFacts, SpecimenPage,
@@ -315,12 +316,15 @@ fn specimen(lang: Lang) -> SpecimenPage {
                 actionable: true,
                 checked: true,
                 raw_message_url: Some(format!("/journal/{}", 5000 + i)),
+                editable: true,
+                correctable: false,
             };
             match code {
                 "K" => {
                     line.critical = true;
                     line.flags = vec![badge(Flag::CriticalHigh)];
-                    line.reasons = vec![Msg::FlagCriticalHigh.text(lang).to_owned() + " (> 6.5)"];
+                    line.reasons = vec![ResultMsg::WhyCriticalHigh
+                        .fill(lang, &[("value", value), ("limit", "6.5")])];
                     line.callbacks = vec![CallbackLine {
                         told_at: "08/12/2026 02:40".into(),
                         who: "BS. Lê Văn Cường".into(),
@@ -340,14 +344,17 @@ fn specimen(lang: Lang) -> SpecimenPage {
                             ("change", "+129 %"),
                         ],
                     ));
+                    let delta = line.delta.clone().unwrap_or_default();
                     line.reasons = vec![
-                        Msg::FlagHigh.text(lang).to_owned(),
-                        Msg::FlagDelta.text(lang).to_owned(),
+                        ResultMsg::WhyAboveRange
+                            .fill(lang, &[("value", value), ("range", range.unwrap_or(""))]),
+                        ResultMsg::WhyDelta.fill(lang, &[("detail", &delta)]),
                     ];
                 }
                 "TG" => {
                     line.flags = vec![badge(Flag::High), badge(Flag::InstrumentFlag)];
-                    line.reasons = vec![Msg::FlagInstrument.text(lang).to_owned() + ": LIPEMIA"];
+                    line.reasons =
+                        vec![ResultMsg::WhyInstrumentFlags.fill(lang, &[("flags", "LIPEMIA")])];
                 }
                 _ => {}
             }
@@ -379,6 +386,7 @@ fn specimen(lang: Lang) -> SpecimenPage {
             ..Allowed::default()
         },
         dilutions: vec!["1:2".into(), "1:5".into(), "1:10".into()],
+        tests_without_result: Vec::new(),
         previous: vec![PreviousResult {
             test_name: "Creatinine".into(),
             when: "05/12/2026 07:30".into(),

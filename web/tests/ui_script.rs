@@ -179,6 +179,8 @@ fn specimen_page() -> SpecimenPage {
             actionable: true,
             checked: true,
             raw_message_url: None,
+            editable: false,
+            correctable: false,
         }],
         allowed: Allowed {
             verify: true,
@@ -188,6 +190,7 @@ fn specimen_page() -> SpecimenPage {
             ..Allowed::default()
         },
         dilutions: vec![],
+        tests_without_result: vec![],
         previous: vec![],
         history: vec![],
         comments: vec![],

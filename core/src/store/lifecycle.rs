@@ -452,54 +452,7 @@ impl Store {
         if reason.trim().is_empty() {
             return Err(StoreError::invalid("a correction needs a reason"));
         }
-        self.write(|conn, lab| {
-            let step = Step::new(Action::Correct, actor, None).reason(Some(reason));
-            let (cur, _, _) = apply(conn, lab, result_id, &step)?;
-            let test = lab
-                .config
-                .test(&cur.test_code)
-                .ok_or_else(|| StoreError::invalid(format!("test {} left the catalog", cur.test_code)))?;
-            let Ok(target) = find_target(conn, &cur.specimen, &cur.test_code)? else {
-                return Err(StoreError::invalid("the order of this result is no longer active"));
-            };
-            // A stored value that cannot be read is an error, never "no flags".
-            let flags: Vec<String> =
-                At::new("results", result_id, "instrument_flags").json(&cur.instrument_flags)?;
-            let now = Timestamp::now();
-            let new = NewResult {
-                value_sent: new_value,
-                instrument_flags: &flags,
-                instrument: &cur.instrument,
-                operator: &cur.operator,
-                // The observation is the analyzer's, not the correction's: OBR-7, OBX-14 and
-                // FHIR effectiveDateTime keep it; the correction's time is this version's
-                // received_at (OBX-19) and its release time (FHIR issued).
-                observed_at: cur.observed_at.map(ts),
-                received_at: now,
-                journal_id: None,
-                factor: 1.0,
-                sent_unit: "",
-                expected_unit: None,
-                corrects: Some(result_id),
-                release_at: super::results::release_time(conn, now)?,
-                manual: false,
-                actor,
-            };
-            let stored = store_result(conn, lab, &target, test, &new)?;
-            orders::add_outbox(conn, cur.order_id, "correction", &[stored.result_id], now)?;
-            audit_log::append(
-                conn,
-                actor,
-                "result.correction_version",
-                "result",
-                stored.result_id,
-                Some(&json!({ "result": result_id, "value": cur.value, "value_sent": cur.value_sent })),
-                Some(&json!({ "result": stored.result_id, "value": stored.value, "state": stored.state.as_str() })),
-                Some(reason),
-            )?;
-            orders::refresh_status(conn, cur.order_id, actor)?;
-            Ok(stored.result_id)
-        })
+        self.write(|conn, lab| correct_in(conn, lab, result_id, None, new_value, reason, actor))
     }
 
     /// Makes this version the one reported for its test (after a rerun). Refused when another
@@ -669,4 +622,113 @@ impl Store {
             Ok(stored.result_id)
         })
     }
+}
+
+/// Corrects a released result, in the caller's transaction: the released version becomes
+/// `corrected` (kept) and a new version with `new_value` is stored released at once, with an
+/// outbox row of kind `correction` (the HIS gets OBX-11 `C`). `expected_rev` is the row version
+/// the person saw (none on the command line's path). Returns the new version.
+pub(super) fn correct_in(
+    conn: &Connection,
+    lab: &Lab,
+    result_id: ResultId,
+    expected_rev: Option<i64>,
+    new_value: &str,
+    reason: &str,
+    actor: &Actor,
+) -> Result<ResultId, StoreError> {
+    let step = Step::new(Action::Correct, actor, expected_rev).reason(Some(reason));
+    let (cur, _, _) = apply(conn, lab, result_id, &step)?;
+    let new = store_new_version(
+        conn,
+        lab,
+        result_id,
+        &cur,
+        new_value,
+        reason,
+        actor,
+        Replacing::Correction,
+    )?;
+    orders::refresh_status(conn, cur.order_id, actor)?;
+    Ok(new)
+}
+
+/// What a new version of a result replaces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Replacing {
+    /// A value not yet released, edited by a person (`manual`, never released at once).
+    Edit,
+    /// A released value, corrected (released at once, with an outbox row of kind
+    /// `correction`).
+    Correction,
+}
+
+/// Stores `new_value` as the next version of result `result_id` (read as `cur`, already moved by
+/// `apply`), checked like any result, and writes its audit entry with the reason. The
+/// analyzer's flags, instrument, operator and observation time are kept: they were about the
+/// measurement, which a new value does not change (OBR-7, OBX-14 and FHIR effectiveDateTime
+/// keep the analyzer's time; this version's received_at is OBX-19). Returns the new version.
+#[allow(clippy::too_many_arguments)] // One new version: each argument is a different fact of it.
+pub(super) fn store_new_version(
+    conn: &Connection,
+    lab: &Lab,
+    result_id: ResultId,
+    cur: &Current,
+    new_value: &str,
+    reason: &str,
+    actor: &Actor,
+    replacing: Replacing,
+) -> Result<ResultId, StoreError> {
+    let test = lab
+        .config
+        .test(&cur.test_code)
+        .ok_or_else(|| StoreError::invalid(format!("test {} left the catalog", cur.test_code)))?;
+    let Ok(target) = find_target(conn, &cur.specimen, &cur.test_code)? else {
+        return Err(StoreError::invalid(
+            "the order of this result is no longer active",
+        ));
+    };
+    // A stored value that cannot be read is an error, never "no flags" (the new version would
+    // lose the analyzer's flags).
+    let flags: Vec<String> =
+        At::new("results", result_id, "instrument_flags").json(&cur.instrument_flags)?;
+    let now = Timestamp::now();
+    let correction = replacing == Replacing::Correction;
+    let new = NewResult {
+        value_sent: new_value,
+        instrument_flags: &flags,
+        instrument: &cur.instrument,
+        operator: &cur.operator,
+        observed_at: cur.observed_at.map(ts),
+        received_at: now,
+        journal_id: None,
+        factor: 1.0,
+        sent_unit: "",
+        expected_unit: None,
+        corrects: correction.then_some(result_id),
+        release_at: super::results::release_time(conn, now)?,
+        manual: !correction,
+        actor,
+    };
+    let stored = store_result(conn, lab, &target, test, &new)?;
+    if correction {
+        orders::add_outbox(conn, cur.order_id, "correction", &[stored.result_id], now)?;
+    }
+    audit_log::append(
+        conn,
+        actor,
+        if correction {
+            "result.correction_version"
+        } else {
+            "result.edit_version"
+        },
+        "result",
+        stored.result_id,
+        Some(&json!({ "result": result_id, "value": cur.value, "value_sent": cur.value_sent })),
+        Some(
+            &json!({ "result": stored.result_id, "value": stored.value, "state": stored.state.as_str() }),
+        ),
+        Some(reason),
+    )?;
+    Ok(stored.result_id)
 }

@@ -30,14 +30,14 @@ use jiff::Timestamp;
 use rusqlite::{Connection, OptionalExtension};
 use serde_json::json;
 
-use super::decode::At;
 use super::lifecycle::{
-    apply, check_rev, current, reject_in, release_in, release_refusal, rerun_in, verify_in, Step,
+    apply, check_rev, correct_in, current, reject_in, release_in, release_refusal, rerun_in,
+    store_new_version, verify_in, Replacing, Step,
 };
 use super::queries::results_with_checks_where;
 use super::results::{find_target, store_result, NewResult, NoTarget};
 use super::users::authorize;
-use super::{audit_log, orders, ts, Lab, Store};
+use super::{audit_log, orders, Lab, Store};
 use crate::config::ReviewSteps;
 use crate::error::StoreError;
 use crate::lifecycle::{Action, ResultState};
@@ -190,12 +190,7 @@ impl Store {
         reason: &str,
         actor: &Actor,
     ) -> Result<Acted, StoreError> {
-        if reason.trim().is_empty() {
-            return Err(StoreError::invalid("an edit needs a reason"));
-        }
-        if new_value.trim().is_empty() {
-            return Err(StoreError::invalid("the new value is empty"));
-        }
+        typed_with_reason(new_value, reason, "an edit")?;
         self.write(|conn, lab| {
             edit_in(
                 conn,
@@ -226,6 +221,39 @@ impl Store {
         self.write(|conn, lab| enter_in(conn, lab, specimen, test_code, value.trim(), actor))
     }
 
+    /// A supervisor corrects a released result, as they saw it at `expected_rev`, with a reason:
+    /// through the one correction path ([`Store::correct`]), so the released version is kept as
+    /// `corrected`, the new value is checked like any result and released at once, and the HIS
+    /// is sent the correction (OBX-11 `C`). Returns the corrected version's state and row
+    /// version, and the new version's id.
+    pub fn correct_result(
+        &self,
+        result_id: ResultId,
+        expected_rev: i64,
+        new_value: &str,
+        reason: &str,
+        actor: &Actor,
+    ) -> Result<Acted, StoreError> {
+        typed_with_reason(new_value, reason, "a correction")?;
+        self.write(|conn, lab| {
+            let new = correct_in(
+                conn,
+                lab,
+                result_id,
+                Some(expected_rev),
+                new_value.trim(),
+                reason.trim(),
+                actor,
+            )?;
+            Ok(Acted {
+                result_id,
+                state: ResultState::Corrected,
+                rev: rev_of(conn, result_id)?,
+                new_version: Some(new),
+            })
+        })
+    }
+
     /// Verifies every clear result waiting for review in `scope`, as the server decides at this
     /// moment; the others are reported with the reason. One transaction.
     pub fn verify_all_clear(
@@ -247,6 +275,17 @@ impl Store {
     ) -> Result<BulkOutcome, StoreError> {
         self.write(|conn, lab| bulk(conn, lab, scope, actor, Bulk::Release))
     }
+}
+
+/// Refuses a new value that is empty or comes without a reason (`what` names the action).
+fn typed_with_reason(new_value: &str, reason: &str, what: &str) -> Result<(), StoreError> {
+    if reason.trim().is_empty() {
+        return Err(StoreError::invalid(format!("{what} needs a reason")));
+    }
+    if new_value.trim().is_empty() {
+        return Err(StoreError::invalid("the new value is empty"));
+    }
+    Ok(())
 }
 
 fn edit_in(
@@ -271,10 +310,6 @@ fn edit_in(
             "result {result_id} is not the reported version of its test; edit that one"
         )));
     }
-    let test = lab
-        .config
-        .test(&cur.test_code)
-        .ok_or_else(|| StoreError::invalid(format!("test {} left the catalog", cur.test_code)))?;
     let step = Step {
         reason: Some(reason),
         permission: Permission::EnterResult,
@@ -282,52 +317,22 @@ fn edit_in(
         ..Step::new(Action::Reject, actor, Some(expected_rev))
     };
     let (cur, _, _) = apply(conn, lab, result_id, &step)?;
-    let Ok(target) = find_target(conn, &cur.specimen, &cur.test_code)? else {
-        return Err(StoreError::invalid(
-            "the order of this result is no longer active",
-        ));
-    };
-    // A stored value that cannot be read is an error, never "no flags" (the new version would
-    // lose the analyzer's flags).
-    let flags: Vec<String> =
-        At::new("results", result_id, "instrument_flags").json(&cur.instrument_flags)?;
-    let now = Timestamp::now();
-    let new = NewResult {
-        value_sent: new_value,
-        // The analyzer's flags were about the measurement, which the edit does not change.
-        instrument_flags: &flags,
-        instrument: &cur.instrument,
-        operator: &cur.operator,
-        observed_at: cur.observed_at.map(ts),
-        received_at: now,
-        journal_id: None,
-        factor: 1.0,
-        sent_unit: "",
-        expected_unit: None,
-        corrects: None,
-        release_at: super::results::release_time(conn, now)?,
-        manual: true,
-        actor,
-    };
-    let stored = store_result(conn, lab, &target, test, &new)?;
-    audit_log::append(
+    let new = store_new_version(
         conn,
+        lab,
+        result_id,
+        &cur,
+        new_value,
+        reason,
         actor,
-        "result.edit_version",
-        "result",
-        stored.result_id,
-        Some(&json!({ "result": result_id, "value": cur.value, "value_sent": cur.value_sent })),
-        Some(
-            &json!({ "result": stored.result_id, "value": stored.value, "state": stored.state.as_str() }),
-        ),
-        Some(reason),
+        Replacing::Edit,
     )?;
     orders::refresh_status(conn, cur.order_id, actor)?;
     Ok(Acted {
         result_id,
         state: ResultState::Rejected,
         rev: rev_of(conn, result_id)?,
-        new_version: Some(stored.result_id),
+        new_version: Some(new),
     })
 }
 

@@ -5,7 +5,8 @@
 //! indexes of waiting results (`results_pending_review`, and `results_verified` in two-step
 //! labs), never a scan of all results; each gets its sort key (priority rank, received time,
 //! row id) and the page is the next `limit` keys after the cursor. The rows: only for the
-//! page's specimens, their waiting results are read (by ordered test) and summed up.
+//! page's specimens, their waiting results are read (by ordered test, one statement for the page)
+//! and summed up.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -136,8 +137,9 @@ pub(super) fn keys_sql(
     (sql, params)
 }
 
-/// The statement reading one specimen's waiting results that match the filter (by its ordered
-/// tests), with its parameters after the specimen row id (`?1`).
+/// The statement reading the waiting results that match the filter of a page's specimens (by
+/// their ordered tests), with its parameters after the specimens' row ids (`?1`, a JSON array):
+/// one statement for the whole page.
 pub(super) fn waiting_results_sql(
     config: &LabConfig,
     filter: &WorklistFilter,
@@ -155,9 +157,10 @@ pub(super) fn waiting_results_sql(
     let conditions = result_conditions(config, filter, "r.", &mut params);
     // `+r.state`: the results come by ordered test, not through a state index.
     let sql = format!(
-        "SELECT r.id, r.state, r.test_code, r.instrument, r.flags, r.reasons, r.received_at \
-         FROM ordered_tests ot JOIN results r ON r.ordered_test_id = ot.id \
-         WHERE ot.specimen_id = ? AND +r.state IN ({states}){conditions}"
+        "SELECT ot.specimen_id, r.id, r.state, r.test_code, r.instrument, r.flags, r.reasons, \
+         r.received_at FROM ordered_tests ot JOIN results r ON r.ordered_test_id = ot.id \
+         WHERE ot.specimen_id IN (SELECT value FROM json_each(?)) \
+         AND +r.state IN ({states}){conditions}"
     );
     (sql, params)
 }
@@ -230,31 +233,36 @@ pub(super) fn worklist(
         .enumerate()
         .map(|(i, t)| (t.code.as_str(), i))
         .collect();
+    // The page's waiting results in one statement, grouped by specimen.
+    let ids = format!(
+        "[{}]",
+        keys.iter()
+            .map(|k| k.specimen_id.to_string())
+            .collect::<Vec<_>>()
+            .join(",")
+    );
+    let params = std::iter::once(Value::Text(ids)).chain(filter_params);
+    let mut by_specimen: HashMap<i64, Vec<Waiting>> = HashMap::with_capacity(keys.len());
+    let mut read = waiting_stmt.query(rusqlite::params_from_iter(params))?;
+    while let Some(r) = read.next()? {
+        let specimen: i64 = r.get(0)?;
+        let id: i64 = r.get(1)?;
+        let state: String = r.get(2)?;
+        let waiting = Waiting {
+            state: WaitingState::parse(&state).ok_or_else(|| {
+                review_decode::damaged("results", id, "state", format!("{state:?} does not wait"))
+            })?,
+            test_code: r.get(3)?,
+            instrument: r.get(4)?,
+            flags: review_decode::flags(id, &r.get::<_, String>(5)?)?,
+            reasons: review_decode::reasons(id, &r.get::<_, String>(6)?)?,
+            received_ms: r.get(7)?,
+        };
+        by_specimen.entry(specimen).or_default().push(waiting);
+    }
     let mut rows = Vec::with_capacity(keys.len());
     for key in keys {
-        let params =
-            std::iter::once(Value::Integer(key.specimen_id)).chain(filter_params.iter().cloned());
-        let mut waiting: Vec<Waiting> = waiting_stmt
-            .query_map(rusqlite::params_from_iter(params), |r| {
-                let id: i64 = r.get(0)?;
-                let state: String = r.get(1)?;
-                Ok(Waiting {
-                    state: WaitingState::parse(&state).ok_or_else(|| {
-                        review_decode::damaged(
-                            "results",
-                            id,
-                            "state",
-                            format!("{state:?} does not wait"),
-                        )
-                    })?,
-                    test_code: r.get(2)?,
-                    instrument: r.get(3)?,
-                    flags: review_decode::flags(id, &r.get::<_, String>(4)?)?,
-                    reasons: review_decode::reasons(id, &r.get::<_, String>(5)?)?,
-                    received_ms: r.get(6)?,
-                })
-            })?
-            .collect::<Result<_, _>>()?;
+        let mut waiting = by_specimen.remove(&key.specimen_id).unwrap_or_default();
         waiting.sort_by_key(|w| {
             catalog
                 .get(w.test_code.as_str())

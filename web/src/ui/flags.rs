@@ -7,16 +7,17 @@
 use lis_core::config::RuleName;
 use lis_core::lifecycle::ResultState;
 use lis_core::model::Sex;
+use lis_core::presentation;
 use lis_core::validation::{Flag, Outcome, QcStatus};
 
 use super::i18n::{Lang, Msg, Text};
 
-/// One flag as a badge: `▲ High`.
+/// One flag as a badge: `↑ High`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FlagBadge {
     /// The CSS class (`flag flag-h`).
     pub class: &'static str,
-    /// A symbol that reads without colour (`▲`).
+    /// A symbol that reads without colour (`↑`).
     pub symbol: &'static str,
     /// The printed code (`H`), as on the report and in HL7 OBX-8.
     pub code: &'static str,
@@ -25,27 +26,28 @@ pub struct FlagBadge {
 }
 
 impl FlagBadge {
-    /// The badge for a flag.
+    /// The badge for a flag: its symbol and word are core's ([`presentation::flag_label`], the
+    /// one source the report, the HL7 message and FHIR also use); only the class is the page's.
     pub fn from_flag(flag: Flag, lang: Lang) -> Self {
-        let (class, symbol, msg) = match flag {
-            Flag::Low => ("flag flag-l", "▼", Msg::FlagLow),
-            Flag::High => ("flag flag-h", "▲", Msg::FlagHigh),
-            Flag::CriticalLow => ("flag flag-ll", "▼▼", Msg::FlagCriticalLow),
-            Flag::CriticalHigh => ("flag flag-hh", "▲▲", Msg::FlagCriticalHigh),
-            Flag::BelowMeasurementRange => ("flag flag-range", "<", Msg::FlagBelowMeasurementRange),
-            Flag::AboveMeasurementRange => ("flag flag-range", ">", Msg::FlagAboveMeasurementRange),
-            Flag::Delta => ("flag flag-delta", "Δ", Msg::FlagDelta),
-            Flag::Abnormal => ("flag flag-abn", "*", Msg::FlagAbnormal),
-            Flag::InstrumentFlag => ("flag flag-instr", "◊", Msg::FlagInstrument),
-            Flag::QcFailed => ("flag flag-qc", "!", Msg::FlagQcFailed),
-            Flag::Missing => ("flag flag-missing", "—", Msg::FlagMissing),
-            Flag::SpecimenRejected => ("flag flag-rejected", "×", Msg::FlagSpecimenRejected),
+        let class = match flag {
+            Flag::Low => "flag flag-l",
+            Flag::High => "flag flag-h",
+            Flag::CriticalLow => "flag flag-ll",
+            Flag::CriticalHigh => "flag flag-hh",
+            Flag::BelowMeasurementRange | Flag::AboveMeasurementRange => "flag flag-range",
+            Flag::Delta => "flag flag-delta",
+            Flag::Abnormal => "flag flag-abn",
+            Flag::InstrumentFlag => "flag flag-instr",
+            Flag::QcFailed => "flag flag-qc",
+            Flag::Missing => "flag flag-missing",
+            Flag::SpecimenRejected => "flag flag-rejected",
         };
+        let label = presentation::flag_label(flag);
         Self {
             class,
-            symbol,
-            code: flag.code(),
-            word: msg.text(lang),
+            symbol: label.symbol,
+            code: label.code,
+            word: label.word(lang),
         }
     }
 
@@ -160,13 +162,10 @@ mod tests {
     #[test]
     fn critical_flags_read_as_critical_in_both_languages() {
         let hh = FlagBadge::from_flag(Flag::CriticalHigh, Lang::Vi);
-        assert_eq!((hh.symbol, hh.code, hh.word), ("▲▲", "HH", "Cao nguy hiểm"));
+        assert_eq!((hh.symbol, hh.code, hh.word), ("⇈", "HH", "Nguy hiểm cao"));
         assert!(hh.is_critical());
         let ll = FlagBadge::from_flag(Flag::CriticalLow, Lang::En);
-        assert_eq!(
-            (ll.symbol, ll.code, ll.word),
-            ("▼▼", "LL", "Critically low")
-        );
+        assert_eq!((ll.symbol, ll.code, ll.word), ("⇊", "LL", "Critical low"));
         assert!(ll.is_critical());
         assert!(!FlagBadge::from_flag(Flag::High, Lang::En).is_critical());
         assert!(!FlagBadge::no_range(Lang::En).is_critical());

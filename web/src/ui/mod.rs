@@ -45,13 +45,18 @@ pub mod reception;
 pub mod reception_routes;
 pub mod report;
 pub mod report_routes;
+pub mod result_texts;
 pub mod routes;
 pub mod session;
 pub mod sign_in;
 pub mod specimen;
+pub mod specimen_actions;
+pub mod specimen_notice;
 pub mod specimen_routes;
+pub mod specimen_values;
 pub mod turnaround;
 pub mod urls;
+pub mod why_held;
 pub mod worklist;
 pub mod worklist_routes;
 
@@ -73,6 +78,9 @@ pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'
 /// Test helpers shared by the page modules.
 #[cfg(test)]
 pub(crate) mod testing {
+    pub(crate) mod browser;
+    pub(crate) mod specimen_lab;
+
     /// Asserts that a rendered page has no inline script, no inline style and no inline event
     /// handler, and loads scripts only from `/assets/`: what a `script-src 'self'` CSP allows.
     pub(crate) fn assert_no_inline_code(html: &str) {

@@ -14,6 +14,7 @@ use lis_core::validation::QcStatus;
 use super::flags::{self, FlagBadge};
 use super::i18n::{Msg, Text};
 use super::layout::Layout;
+use super::result_texts::ResultMsg;
 use super::urls::{self, SpecimenAction};
 
 /// `GET /specimens/{id}`.
@@ -30,6 +31,8 @@ pub struct SpecimenPage {
     pub allowed: Allowed,
     /// Dilutions a rerun may ask for (`1:2`, `1:10`), from the catalog.
     pub dilutions: Vec<String>,
+    /// Ordered tests of the tube with no result yet: what a manual entry may be for.
+    pub tests_without_result: Vec<TestChoice>,
     /// The patient's previous results for the same tests, newest first.
     pub previous: Vec<PreviousResult>,
     /// The specimen's audit history, oldest first.
@@ -104,6 +107,19 @@ pub struct ResultLine {
     pub checked: bool,
     /// The raw message it came in (journal entry), when from an analyzer.
     pub raw_message_url: Option<String>,
+    /// Whether the user may give it a new value (not yet released, the reported version).
+    pub editable: bool,
+    /// Whether the user may correct it (released; supervisors).
+    pub correctable: bool,
+}
+
+/// An ordered test a result can be entered for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TestChoice {
+    /// The LIS code (the form's value).
+    pub code: String,
+    /// The name in the page's language.
+    pub name: String,
 }
 
 /// The actions the page offers.
@@ -123,6 +139,10 @@ pub struct Allowed {
     pub comment: bool,
     /// Record a call-back.
     pub callback: bool,
+    /// Enter a result by hand, or edit a value not yet released.
+    pub enter: bool,
+    /// Correct a released result.
+    pub correct: bool,
 }
 
 /// How a call-back ended.
@@ -248,6 +268,27 @@ impl SpecimenPage {
             return Vec::new();
         }
         self.results.iter().filter(|r| r.critical).collect()
+    }
+
+    /// The results the user may give a new value.
+    pub fn editable_results(&self) -> Vec<&ResultLine> {
+        self.results.iter().filter(|r| r.editable).collect()
+    }
+
+    /// The released results the user may correct.
+    pub fn correctable_results(&self) -> Vec<&ResultLine> {
+        self.results.iter().filter(|r| r.correctable).collect()
+    }
+
+    /// Whether the page offers a form to type a value (entry, edit or correction).
+    pub fn any_value_form(&self) -> bool {
+        (self.allowed.enter && !self.tests_without_result.is_empty())
+            || self.results.iter().any(|r| r.editable || r.correctable)
+    }
+
+    /// A text of the results catalog in the page's language.
+    pub fn r(&self, msg: ResultMsg) -> &'static str {
+        msg.text(self.layout.lang)
     }
 
     /// A result's state in words.

@@ -1,45 +1,43 @@
-//! The specimen review page's handlers: `GET /specimens/{id}` reads the specimen from core and
-//! fills [`SpecimenPage`]; the POST actions (verify, release, verify-and-release, rerun, reject,
-//! comment, call-back) call core's life cycle for each checked result, in order, and answer
-//! 303 back to the page at the first result (the script focuses the fragment). The router also
-//! holds `GET /journal/{id}` ([`super::journal`]), the raw message a result came in.
-//!
-//! Every refusal is an error page in the user's language, never a 500: the role (403), the
-//! form (400), a stale row version (409 naming who changed it and when), a critical result
-//! without a call-back (409), an action the result's state does not allow (409). Core checks the
-//! role and the version again inside the transaction; the checks here only answer early.
+//! The specimen review page: `GET /specimens/{id}` reads the specimen from core and fills
+//! [`SpecimenPage`], with the notice of the action that redirected here (its query, read by
+//! [`Outcome::from_query`]). The router holds the page's actions ([`super::specimen_actions`]:
+//! verify, release, verify-and-release, rerun, reject, comment, call-back;
+//! [`super::specimen_values`]: manual entry, edit, correction) and `GET /journal/{id}`
+//! ([`super::journal`]), the raw message a result came in.
 
 use std::sync::Arc;
 
-use axum::extract::{Path, State};
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::extract::{Path, RawQuery, State};
 use axum::routing::{get, post};
 use axum::Router;
 use jiff::tz::TimeZone;
 use lis_core::config::{ReviewSteps, RuleName};
 use lis_core::lifecycle::ResultState;
 use lis_core::model::{
-    CallbackOutcome as CoreOutcome, CallbackRecord, HistoryEntry as AuditEntry, NewCallback,
-    PriorResults, Priority, ReasonCode, ResultId, ReviewResult, SpecimenReview,
+    CallbackRecord, HistoryEntry as AuditEntry, PriorResults, Priority, ReviewResult,
+    SpecimenReview,
 };
 use lis_core::permissions::Permission;
 use lis_core::validation::clear::MUST_PASS;
 use lis_core::validation::{Outcome, QcStatus};
-use lis_core::{Store, StoreError};
+use lis_core::{LabConfig, Store, StoreError};
 
-use super::csrf::CsrfForm;
 use super::dates;
-use super::error_page::{ErrorPage, PageError};
+use super::error_page::PageError;
 use super::flags::{self, FlagBadge};
 use super::i18n::{Lang, Msg, Text};
 use super::layout::Nav;
+use super::result_texts::ResultMsg;
 use super::session::CurrentUser;
 use super::specimen::{
     Allowed, CallbackLine, CallbackOutcome, CommentLine, HistoryEntry, PreviousResult, ResultLine,
-    SpecimenFacts, SpecimenPage,
+    SpecimenFacts, SpecimenPage, TestChoice,
 };
-use super::urls::{self, SpecimenAction, Urls};
+use super::specimen_actions as actions;
+use super::specimen_notice::Outcome as ActionOutcome;
+use super::specimen_values as values;
+use super::urls::{SpecimenAction, Urls};
+use super::why_held;
 use crate::error::AppError;
 use crate::request::blocking;
 use crate::state::AppState;
@@ -55,34 +53,57 @@ pub(crate) fn routes() -> Router<AppState> {
             &format!("{}/{{id}}", Urls::Specimens.as_str()),
             get(specimen_get),
         )
-        .route(&action(SpecimenAction::Verify), post(specimen_verify_post))
+        .route(
+            &action(SpecimenAction::Verify),
+            post(actions::specimen_verify_post),
+        )
         .route(
             &action(SpecimenAction::Release),
-            post(specimen_release_post),
+            post(actions::specimen_release_post),
         )
         .route(
             &action(SpecimenAction::VerifyRelease),
-            post(specimen_verify_release_post),
+            post(actions::specimen_verify_release_post),
         )
-        .route(&action(SpecimenAction::Rerun), post(specimen_rerun_post))
-        .route(&action(SpecimenAction::Reject), post(specimen_reject_post))
+        .route(
+            &action(SpecimenAction::Rerun),
+            post(actions::specimen_rerun_post),
+        )
+        .route(
+            &action(SpecimenAction::Reject),
+            post(actions::specimen_reject_post),
+        )
         .route(
             &action(SpecimenAction::Comment),
-            post(specimen_comment_post),
+            post(actions::specimen_comment_post),
         )
         .route(
             &action(SpecimenAction::Callback),
-            post(specimen_callback_post),
+            post(actions::specimen_callback_post),
+        )
+        .route(
+            &action(SpecimenAction::Enter),
+            post(values::specimen_enter_post),
+        )
+        .route(
+            &action(SpecimenAction::Edit),
+            post(values::specimen_edit_post),
+        )
+        .route(
+            &action(SpecimenAction::Correct),
+            post(values::specimen_correct_post),
         )
         .route("/journal/{id}", get(super::journal::journal_get))
 }
 
 /// `GET /specimens/{id}`: the specimen with every result, flags, reasons, previous results,
-/// history and comments, in the user's language.
+/// history and comments, in the user's language, and the notice of the action that redirected
+/// here.
 pub async fn specimen_get(
     current: CurrentUser,
     State(state): State<AppState>,
     Path(barcode): Path<String>,
+    RawQuery(query): RawQuery,
 ) -> Result<SpecimenPage, PageError> {
     current.require(Permission::Review)?;
     let store = Arc::clone(&state.store);
@@ -141,14 +162,41 @@ pub async fn specimen_get(
         .collect();
     comments.sort_by(|a, b| a.when.cmp(&b.when));
     let dilutions = dilutions(&state, &review);
+    let mut layout = current.layout(Nav::Worklist);
+    let pairs: Vec<(String, String)> =
+        serde_urlencoded::from_str(query.as_deref().unwrap_or_default()).unwrap_or_default();
+    layout.notice = ActionOutcome::from_query(&pairs).map(|o| {
+        o.notice(lang, |id| {
+            review
+                .results
+                .iter()
+                .find(|r| r.id == id)
+                .map_or_else(|| format!("#{id}"), |r| test_name(r, lang))
+        })
+    });
+    let tests_without_result = review
+        .tests_without_result
+        .iter()
+        .map(|code| TestChoice {
+            code: code.clone(),
+            name: state.config.test(code).map_or_else(
+                || code.clone(),
+                |t| match lang {
+                    Lang::Vi => t.name_vi.clone(),
+                    Lang::En => t.name_en.clone(),
+                },
+            ),
+        })
+        .collect();
     Ok(SpecimenPage {
-        layout: current.layout(Nav::Worklist),
+        layout,
         specimen: facts(&review, lang, &tz),
         results: review
             .results
             .iter()
-            .map(|r| result_line(r, lang, &tz, allowed))
+            .map(|r| result_line(r, &state.config, lang, &tz, allowed))
             .collect(),
+        tests_without_result,
         allowed,
         dilutions,
         previous,
@@ -186,6 +234,8 @@ fn allowed(current: &CurrentUser, steps: ReviewSteps) -> Allowed {
         reject: current.may(Permission::Reject),
         comment: current.may(Permission::Comment),
         callback: current.may(Permission::RecordCallback),
+        enter: current.may(Permission::EnterResult),
+        correct: current.may(Permission::Correct),
     }
 }
 
@@ -245,7 +295,13 @@ fn facts(review: &SpecimenReview, lang: Lang, tz: &TimeZone) -> SpecimenFacts {
 
 /// One result row: flags as badges ("no range" when none applies), every reason in words,
 /// the delta line, QC, call-backs, and whether its checkbox shows and starts checked.
-fn result_line(r: &ReviewResult, lang: Lang, tz: &TimeZone, allowed: Allowed) -> ResultLine {
+fn result_line(
+    r: &ReviewResult,
+    config: &LabConfig,
+    lang: Lang,
+    tz: &TimeZone,
+    allowed: Allowed,
+) -> ResultLine {
     let mut badges: Vec<FlagBadge> = r
         .flags
         .iter()
@@ -264,25 +320,11 @@ fn result_line(r: &ReviewResult, lang: Lang, tz: &TimeZone, allowed: Allowed) ->
             ],
         )
     });
+    let test = config.test(&r.test_code);
     let reasons = r
         .reasons
         .iter()
-        .map(|w| {
-            if w.code == ReasonCode::AutoverificationOff {
-                return Msg::ReasonAutoverifyOff.text(lang).to_owned();
-            }
-            failed_rule(&w.text).map_or_else(
-                || w.text.clone(),
-                |rule| {
-                    format!(
-                        "{}: {} ({})",
-                        Msg::CheckFailed.text(lang),
-                        flags::rule_msg(rule).text(lang),
-                        w.text
-                    )
-                },
-            )
-        })
+        .map(|w| why_held::reason_words(r, w, test, lang, tz))
         .collect();
     let actionable = match r.state {
         ResultState::PendingReview => {
@@ -313,17 +355,15 @@ fn result_line(r: &ReviewResult, lang: Lang, tz: &TimeZone, allowed: Allowed) ->
         callbacks,
         actionable,
         checked: actionable && clear,
+        editable: allowed.enter
+            && r.reported
+            && matches!(
+                r.state,
+                ResultState::PendingReview | ResultState::AutoVerified | ResultState::Verified
+            ),
+        correctable: allowed.correct && r.state == ResultState::Released,
         raw_message_url: r.journal_id.map(|id| format!("/journal/{id}")),
     }
-}
-
-/// The rule a stored reason names (`reference_range: 6.3 above …`), so the page says in the
-/// user's words which check stopped the result, before the check's own sentence.
-fn failed_rule(text: &str) -> Option<RuleName> {
-    let (name, _) = text.split_once(':')?;
-    RuleName::ALL
-        .into_iter()
-        .find(|r| r.as_str() == name.trim())
 }
 
 /// Whether the result's checkbox starts checked, by core's clear rule
@@ -390,20 +430,29 @@ fn history_entry(h: &AuditEntry, tz: &TimeZone, lang: Lang) -> HistoryEntry {
                     _ => words.to_owned(),
                 }
             }
-            None => v.to_string(),
+            None => match v.get("value").and_then(serde_json::Value::as_str) {
+                Some(value) => value.to_owned(),
+                None => v.to_string(),
+            },
         }
     };
     let action = match h.action.as_str() {
-        "result.store" | "result.ingest" | "result.receive" => Some(Msg::HistoryResultStored),
-        "result.hold" => Some(Msg::HistoryHold),
-        "result.autoverify" => Some(Msg::HistoryAutoverify),
-        "result.verify" => Some(Msg::HistoryVerify),
-        "result.release" => Some(Msg::HistoryRelease),
-        "result.reject" => Some(Msg::HistoryReject),
-        "result.request_rerun" => Some(Msg::HistoryRerun),
-        "result.correct" | "result.correction_version" => Some(Msg::HistoryCorrect),
-        "result.callback" => Some(Msg::HistoryCallback),
-        "specimen.comment" => Some(Msg::HistoryComment),
+        "result.store" | "result.ingest" | "result.receive" => {
+            Some(Msg::HistoryResultStored.text(lang))
+        }
+        "result.hold" => Some(Msg::HistoryHold.text(lang)),
+        "result.autoverify" => Some(Msg::HistoryAutoverify.text(lang)),
+        "result.verify" => Some(Msg::HistoryVerify.text(lang)),
+        "result.release" => Some(Msg::HistoryRelease.text(lang)),
+        "result.reject" => Some(Msg::HistoryReject.text(lang)),
+        "result.request_rerun" => Some(Msg::HistoryRerun.text(lang)),
+        "result.correct" => Some(Msg::HistoryCorrect.text(lang)),
+        "result.correction_version" => Some(ResultMsg::HistoryCorrectionVersion.text(lang)),
+        "result.edit" => Some(ResultMsg::HistoryEdit.text(lang)),
+        "result.edit_version" => Some(ResultMsg::HistoryEditVersion.text(lang)),
+        "result.enter" => Some(ResultMsg::HistoryEnter.text(lang)),
+        "result.callback" => Some(Msg::HistoryCallback.text(lang)),
+        "specimen.comment" => Some(Msg::HistoryComment.text(lang)),
         _ => None,
     };
     HistoryEntry {
@@ -414,332 +463,13 @@ fn history_entry(h: &AuditEntry, tz: &TimeZone, lang: Lang) -> HistoryEntry {
             .clone()
             .unwrap_or_else(|| h.actor.stored.clone()),
         what: match action {
-            Some(msg) => format!("{} ({} {})", msg.text(lang), h.entity, h.entity_id),
+            Some(words) => format!("{words} ({} {})", h.entity, h.entity_id),
             None => format!("{} {} {}", h.action, h.entity, h.entity_id),
         },
         before: side(&h.old),
         after: side(&h.new),
         reason: h.reason.clone().unwrap_or_default(),
     }
-}
-
-/// A life-cycle action on each checked result.
-#[derive(Debug, Clone)]
-enum Act {
-    Verify,
-    Release,
-    VerifyRelease,
-    Rerun {
-        reason: String,
-        dilution: Option<u32>,
-    },
-    Reject {
-        reason: String,
-    },
-}
-
-/// `POST /specimens/{id}/verify`.
-pub async fn specimen_verify_post(
-    current: CurrentUser,
-    State(state): State<AppState>,
-    Path(barcode): Path<String>,
-    CsrfForm(form): CsrfForm<Vec<(String, String)>>,
-) -> Result<Response, PageError> {
-    current.require(Permission::Verify)?;
-    act(&current, &state, &barcode, &form, Act::Verify).await
-}
-
-/// `POST /specimens/{id}/release`.
-pub async fn specimen_release_post(
-    current: CurrentUser,
-    State(state): State<AppState>,
-    Path(barcode): Path<String>,
-    CsrfForm(form): CsrfForm<Vec<(String, String)>>,
-) -> Result<Response, PageError> {
-    current.require(Permission::Release)?;
-    act(&current, &state, &barcode, &form, Act::Release).await
-}
-
-/// `POST /specimens/{id}/verify-release` (one-step labs only; 403 in a two-step lab).
-pub async fn specimen_verify_release_post(
-    current: CurrentUser,
-    State(state): State<AppState>,
-    Path(barcode): Path<String>,
-    CsrfForm(form): CsrfForm<Vec<(String, String)>>,
-) -> Result<Response, PageError> {
-    current.require(Permission::Verify)?;
-    current.require(Permission::Release)?;
-    if state.config.review.steps != ReviewSteps::One {
-        return Err(current
-            .error_page(StatusCode::FORBIDDEN, Msg::ErrorForbidden)
-            .into());
-    }
-    act(&current, &state, &barcode, &form, Act::VerifyRelease).await
-}
-
-/// `POST /specimens/{id}/rerun` with `rerun_reason` and an optional `dilution` (`1:10`).
-pub async fn specimen_rerun_post(
-    current: CurrentUser,
-    State(state): State<AppState>,
-    Path(barcode): Path<String>,
-    CsrfForm(form): CsrfForm<Vec<(String, String)>>,
-) -> Result<Response, PageError> {
-    current.require(Permission::Rerun)?;
-    let reason = reason(&current, &form, "rerun_reason")?;
-    let dilution = match field(&form, "dilution").map(str::trim) {
-        None | Some("") => None,
-        Some(d) => Some(parse_dilution(d).ok_or_else(|| {
-            bad_request(
-                &current,
-                &format!("dilution {d:?} is not a factor like 1:10"),
-            )
-        })?),
-    };
-    act(
-        &current,
-        &state,
-        &barcode,
-        &form,
-        Act::Rerun { reason, dilution },
-    )
-    .await
-}
-
-/// `POST /specimens/{id}/reject` with `reject_reason`.
-pub async fn specimen_reject_post(
-    current: CurrentUser,
-    State(state): State<AppState>,
-    Path(barcode): Path<String>,
-    CsrfForm(form): CsrfForm<Vec<(String, String)>>,
-) -> Result<Response, PageError> {
-    current.require(Permission::Reject)?;
-    let reason = reason(&current, &form, "reject_reason")?;
-    act(&current, &state, &barcode, &form, Act::Reject { reason }).await
-}
-
-/// `POST /specimens/{id}/comment` with `comment`: on each checked result, or on the specimen
-/// when none is checked.
-pub async fn specimen_comment_post(
-    current: CurrentUser,
-    State(state): State<AppState>,
-    Path(barcode): Path<String>,
-    CsrfForm(form): CsrfForm<Vec<(String, String)>>,
-) -> Result<Response, PageError> {
-    current.require(Permission::Comment)?;
-    let text = field(&form, "comment")
-        .unwrap_or_default()
-        .trim()
-        .to_owned();
-    if text.is_empty() {
-        return Err(bad_request(&current, "the comment is empty"));
-    }
-    let selected = selected(&current, &form)?;
-    let store = Arc::clone(&state.store);
-    let actor = current.actor();
-    let at = barcode.clone();
-    let targets: Vec<Option<ResultId>> = if selected.is_empty() {
-        vec![None]
-    } else {
-        selected.iter().map(|(id, _)| Some(*id)).collect()
-    };
-    let done = blocking(move || {
-        Ok::<_, AppError>(
-            targets
-                .into_iter()
-                .try_for_each(|id| store.add_comment(&at, id, &text, &actor).map(drop)),
-        )
-    })
-    .await
-    .map_err(|e| current.error_message(e.status(), e.to_string()))?;
-    done.map_err(|e| refusal(&current, &state, e))?;
-    Ok(back(&barcode, selected.first().map(|(id, _)| *id)))
-}
-
-/// `POST /specimens/{id}/callback` with `result`, `who`, `role`, `ward_or_phone`, `outcome`.
-pub async fn specimen_callback_post(
-    current: CurrentUser,
-    State(state): State<AppState>,
-    Path(barcode): Path<String>,
-    CsrfForm(form): CsrfForm<Vec<(String, String)>>,
-) -> Result<Response, PageError> {
-    current.require(Permission::RecordCallback)?;
-    let selected = selected(&current, &form)?;
-    let [(result_id, _)] = selected.as_slice() else {
-        return Err(bad_request(
-            &current,
-            "a call-back is about exactly one result",
-        ));
-    };
-    let result_id = *result_id;
-    let text = |name: &str| field(&form, name).unwrap_or_default().trim().to_owned();
-    let outcome = match CallbackOutcome::parse(&text("outcome")) {
-        Some(CallbackOutcome::ToldReadBack) => CoreOutcome::ToldReadBack,
-        Some(CallbackOutcome::ToldNoReadBack) => CoreOutcome::ToldNoReadBack,
-        Some(CallbackOutcome::NotReached) => CoreOutcome::NotReached,
-        None => {
-            return Err(bad_request(
-                &current,
-                "outcome is not one of told_read_back, told_no_read_back, not_reached",
-            ))
-        }
-    };
-    let callback = NewCallback {
-        told_name: text("who"),
-        told_role: text("role"),
-        location: text("ward_or_phone"),
-        read_back: outcome == CoreOutcome::ToldReadBack,
-        outcome,
-    };
-    let store = Arc::clone(&state.store);
-    let actor = current.actor();
-    let done = blocking(move || {
-        Ok::<_, AppError>(
-            store
-                .record_callback(result_id, &callback, &actor)
-                .map(drop),
-        )
-    })
-    .await
-    .map_err(|e| current.error_message(e.status(), e.to_string()))?;
-    done.map_err(|e| refusal(&current, &state, e))?;
-    Ok(back(&barcode, Some(result_id)))
-}
-
-/// Runs `action` on each checked result in order, stopping at the first refusal.
-async fn act(
-    current: &CurrentUser,
-    state: &AppState,
-    barcode: &str,
-    form: &[(String, String)],
-    action: Act,
-) -> Result<Response, PageError> {
-    let selected = selected(current, form)?;
-    let Some(&(first, _)) = selected.first() else {
-        return Err(bad_request(current, "no result was selected"));
-    };
-    let store = Arc::clone(&state.store);
-    let actor = current.actor();
-    let done = blocking(move || {
-        Ok::<_, AppError>(selected.iter().try_for_each(|&(id, rev)| {
-            match &action {
-                Act::Verify => store.verify_result(id, rev, &actor),
-                Act::Release => store.release_result(id, rev, &actor),
-                Act::VerifyRelease => store.verify_and_release(id, rev, &actor),
-                Act::Rerun { reason, dilution } => {
-                    store.rerun_result(id, rev, reason, *dilution, &actor)
-                }
-                Act::Reject { reason } => store.reject_result(id, rev, reason, &actor),
-            }
-            .map(drop)
-        }))
-    })
-    .await
-    .map_err(|e| current.error_message(e.status(), e.to_string()))?;
-    done.map_err(|e| refusal(current, state, e))?;
-    Ok(back(barcode, Some(first)))
-}
-
-/// 303 back to the specimen page, at the first result acted on.
-fn back(barcode: &str, first: Option<ResultId>) -> Response {
-    let page = urls::specimen(barcode);
-    let target = first.map_or_else(|| page.clone(), |id| format!("{page}#result-{id}"));
-    Redirect::to(&target).into_response()
-}
-
-/// The error page for a refused action: 403 for the role or policy, 409 naming who changed a
-/// stale result and when, 409 for a missing call-back, else as [`CurrentUser::store_error`].
-fn refusal(current: &CurrentUser, state: &AppState, error: StoreError) -> ErrorPage {
-    match &error {
-        StoreError::Forbidden { detail, .. } => current.error_message(
-            StatusCode::FORBIDDEN,
-            format!("{} ({detail})", Msg::ErrorForbidden.text(current.lang)),
-        ),
-        StoreError::Stale {
-            changed_by,
-            changed_at,
-            ..
-        } => {
-            let who = changed_by.clone().unwrap_or_default();
-            let when = changed_at
-                .map(|t| dates::date_time(t, state.config.time_zone()))
-                .unwrap_or_default();
-            current.error_message(
-                StatusCode::CONFLICT,
-                Msg::ErrorStaleVersion.fill(current.lang, &[("who", &who), ("when", &when)]),
-            )
-        }
-        StoreError::CallbackRequired { .. } => {
-            current.error_page(StatusCode::CONFLICT, Msg::CallbackRequired)
-        }
-        StoreError::Conflict { .. } => current.error_message(
-            StatusCode::CONFLICT,
-            Msg::ErrorConflict.fill(current.lang, &[("reason", &error.to_string())]),
-        ),
-        _ => current.store_error(error),
-    }
-}
-
-/// The value of the form field `name` (the first, if repeated).
-fn field<'a>(form: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    form.iter()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.as_str())
-}
-
-/// A reason field that must not be empty (400 "Please give a reason." otherwise).
-fn reason(
-    current: &CurrentUser,
-    form: &[(String, String)],
-    name: &str,
-) -> Result<String, PageError> {
-    let reason = field(form, name).unwrap_or_default().trim().to_owned();
-    if reason.is_empty() {
-        return Err(current
-            .error_page(StatusCode::BAD_REQUEST, Msg::ErrorReasonRequired)
-            .into());
-    }
-    Ok(reason)
-}
-
-/// Every `result=id:rev` of the form, in order; a pair that is not two integers is a 400
-/// naming it.
-fn selected(
-    current: &CurrentUser,
-    form: &[(String, String)],
-) -> Result<Vec<(ResultId, i64)>, PageError> {
-    form.iter()
-        .filter(|(k, _)| k == "result")
-        .map(|(_, v)| {
-            parse_pair(v).ok_or_else(|| {
-                bad_request(
-                    current,
-                    &format!("result {v:?} is not a result id and version (id:version)"),
-                )
-            })
-        })
-        .collect()
-}
-
-/// `17:3` → (17, 3).
-fn parse_pair(value: &str) -> Option<(ResultId, i64)> {
-    let (id, rev) = value.trim().split_once(':')?;
-    Some((id.parse().ok()?, rev.parse().ok()?))
-}
-
-/// `1:10` (or `10`) → 10.
-fn parse_dilution(value: &str) -> Option<u32> {
-    let factor = value.strip_prefix("1:").unwrap_or(value);
-    factor.trim().parse().ok().filter(|d| *d >= 2)
-}
-
-/// A 400 page saying what is wrong with the request.
-fn bad_request(current: &CurrentUser, detail: &str) -> PageError {
-    current
-        .error_message(
-            StatusCode::BAD_REQUEST,
-            Msg::ErrorBadRequest.fill(current.lang, &[("detail", detail)]),
-        )
-        .into()
 }
 
 #[cfg(test)]

@@ -96,6 +96,12 @@ pub enum SpecimenAction {
     Comment,
     /// Record a critical value call-back for one result.
     Callback,
+    /// Enter a result by hand for an ordered test without one.
+    Enter,
+    /// Edit the value of a result not yet released (a new version).
+    Edit,
+    /// Correct a released result (supervisors).
+    Correct,
 }
 
 impl SpecimenAction {
@@ -109,6 +115,9 @@ impl SpecimenAction {
             Self::Reject => "reject",
             Self::Comment => "comment",
             Self::Callback => "callback",
+            Self::Enter => "enter",
+            Self::Edit => "edit",
+            Self::Correct => "correct",
         }
     }
 }

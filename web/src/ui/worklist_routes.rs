@@ -2,7 +2,8 @@
 //! (`GET /worklist/rows`), the change stream (`GET /worklist/events`) and the "all clear" actions
 //! (`POST /worklist/verify-clear`, `/worklist/release-clear`).
 //!
-//! The filter is the URL's query (`section`, `instrument`, `priority`, `state`, `date`, `after`);
+//! The filter is the URL's query (`section`, `instrument`, `priority`, `state`, `date`, `after`,
+//! `per_page` up to 500 rows);
 //! the rows are core's worklist page as it returns them (STAT first, then oldest received). The
 //! change stream sends one unnamed event with `id:` the audit sequence number whenever a commit
 //! moves it past what the stream last sent; the page then fetches the rows again.
@@ -26,6 +27,7 @@ use lis_core::model::{
     WorklistQuery,
 };
 use lis_core::permissions::Permission;
+use lis_core::validation::Flag;
 use lis_core::StoreError;
 use serde::{Deserialize, Serialize};
 
@@ -35,6 +37,7 @@ use super::error_page::PageError;
 use super::flags::{sex_msg, FlagBadge};
 use super::i18n::{Lang, Msg, Text};
 use super::layout::{Nav, Notice, NoticeKind};
+use super::result_texts::section_msg;
 use super::session::CurrentUser;
 use super::urls::Urls;
 use super::worklist::{
@@ -83,6 +86,9 @@ pub(crate) struct WorklistParams {
     date: String,
     #[serde(default)]
     after: String,
+    /// Rows per page (1 to [`WorklistQuery::MAX_LIMIT`]; [`PAGE_SIZE`] when absent).
+    #[serde(default)]
+    per_page: String,
     #[serde(default)]
     done: String,
     #[serde(default)]
@@ -104,6 +110,8 @@ struct FilterQuery<'a> {
     state: &'a str,
     #[serde(skip_serializing_if = "str::is_empty")]
     date: &'a str,
+    #[serde(skip_serializing_if = "str::is_empty")]
+    per_page: &'a str,
 }
 
 impl WorklistParams {
@@ -114,6 +122,7 @@ impl WorklistParams {
             priority: self.priority.trim(),
             state: self.state.trim(),
             date: self.date.trim(),
+            per_page: self.per_page.trim(),
         })
         // Serializing a struct of strings to a query cannot fail.
         .unwrap_or_default()
@@ -163,10 +172,23 @@ impl WorklistParams {
             "" => None,
             token => Some(WorklistCursor::from_token(token).map_err(|e| format!("after: {e}"))?),
         };
+        let limit = match self.per_page.trim() {
+            "" => PAGE_SIZE,
+            n => n
+                .parse()
+                .ok()
+                .filter(|n| (1..=WorklistQuery::MAX_LIMIT).contains(n))
+                .ok_or_else(|| {
+                    format!(
+                        "per_page {n:?} is not a number of rows from 1 to {}",
+                        WorklistQuery::MAX_LIMIT
+                    )
+                })?,
+        };
         Ok(WorklistQuery {
             filter,
             after,
-            limit: PAGE_SIZE,
+            limit,
         })
     }
 
@@ -288,23 +310,30 @@ fn age_words(age: Age, lang: Lang) -> Option<String> {
     Some(msg.fill(lang, &[("n", &n.to_string())]))
 }
 
-/// Why results wait, as a badge with a symbol and words (never colour alone).
+/// Why results wait, as a badge with a symbol and words (never colour alone). A reason that is
+/// a flag of core's reads as that flag ([`FlagBadge::from_flag`]).
 fn reason_badge(code: ReasonCode, lang: Lang) -> FlagBadge {
+    let flag = match code {
+        ReasonCode::ValuePresent => Some(Flag::Missing),
+        ReasonCode::SpecimenAcceptable => Some(Flag::SpecimenRejected),
+        ReasonCode::Delta => Some(Flag::Delta),
+        ReasonCode::InstrumentFlags => Some(Flag::InstrumentFlag),
+        ReasonCode::Qc => Some(Flag::QcFailed),
+        _ => None,
+    };
+    if let Some(flag) = flag {
+        return FlagBadge::from_flag(flag, lang);
+    }
     let (class, symbol, msg) = match code {
-        ReasonCode::ValuePresent => ("flag flag-missing", "—", Msg::FlagMissing),
         ReasonCode::Unit => ("flag flag-abn", "*", Msg::ReasonUnit),
-        ReasonCode::SpecimenAcceptable => ("flag flag-rejected", "×", Msg::FlagSpecimenRejected),
         ReasonCode::MeasurementRange => ("flag flag-range", "<>", Msg::ReasonMeasurementRange),
-        ReasonCode::ReferenceRange => ("flag flag-h", "▲▼", Msg::ReasonReferenceRange),
+        ReasonCode::ReferenceRange => ("flag flag-h", "↑↓", Msg::ReasonReferenceRange),
         ReasonCode::Critical => ("flag flag-hh", "‼", Msg::FlagCritical),
-        ReasonCode::Delta => ("flag flag-delta", "Δ", Msg::FlagDelta),
-        ReasonCode::InstrumentFlags => ("flag flag-instr", "◊", Msg::FlagInstrument),
-        ReasonCode::Qc => ("flag flag-qc", "!", Msg::FlagQcFailed),
         ReasonCode::AutoverificationOff => ("flag flag-review", "✎", Msg::ReasonAutoverifyOff),
         ReasonCode::ReleasedVersionExists => {
             ("flag flag-abn", "↺", Msg::ReasonReleasedVersionExists)
         }
-        ReasonCode::Other => ("flag flag-abn", "?", Msg::ReasonOther),
+        _ => ("flag flag-abn", "?", Msg::ReasonOther),
     };
     FlagBadge {
         class,
@@ -352,7 +381,13 @@ fn filters(state: &AppState, params: &WorklistParams, lang: Lang) -> WorklistFil
     WorklistFilters {
         sections: Section::ALL
             .iter()
-            .map(|s| choice(s.as_str(), s.as_str().to_owned(), &params.section))
+            .map(|s| {
+                choice(
+                    s.as_str(),
+                    section_msg(*s).text(lang).to_owned(),
+                    &params.section,
+                )
+            })
             .collect(),
         instruments: state
             .config

@@ -622,3 +622,45 @@ fn correction_and_ingest_changes_raise_the_row_version() {
     );
     assert_eq!(s.result(new).unwrap().rev, 1);
 }
+
+#[test]
+fn a_correction_by_a_person_names_the_version_they_saw() {
+    let s = store();
+    let boss = supervisor(&s);
+    let tech = technician(&s);
+    let glu = results(&s, "S1", &[("GLU", "5.0")])[0];
+    // Released at ingest, row version 1.
+    assert!(matches!(
+        s.correct_result(glu, 1, "5.5", "wrong tube", &tech),
+        Err(StoreError::Forbidden { .. })
+    ));
+    assert!(matches!(
+        s.correct_result(glu, 1, "5.5", " ", &boss),
+        Err(StoreError::Invalid { .. })
+    ));
+    assert!(matches!(
+        s.correct_result(glu, 7, "5.5", "wrong tube", &boss),
+        Err(StoreError::Stale {
+            expected_rev: 7,
+            current_rev: 1,
+            ..
+        })
+    ));
+    assert_eq!(s.result(glu).unwrap().state, ResultState::Released);
+    let done = s
+        .correct_result(glu, 1, "5.5", "wrong tube", &boss)
+        .unwrap();
+    assert_eq!(done.state, ResultState::Corrected);
+    let new = done.new_version.unwrap();
+    let r = s.result(new).unwrap();
+    assert_eq!((r.state, r.value.as_str()), (ResultState::Released, "5.5"));
+    assert_eq!(outbox_results(&s).last().unwrap(), &vec![new]);
+    let (_, _, _, old, _, reason) = last_audit(&s, "result.correction_version");
+    assert_eq!(json(&old)["value"], "5.0");
+    assert_eq!(reason.as_deref(), Some("wrong tube"));
+    // A corrected result cannot be corrected again: only its new version can.
+    assert!(matches!(
+        s.correct_result(glu, done.rev, "5.6", "again", &boss),
+        Err(StoreError::IllegalTransition(_))
+    ));
+}

@@ -134,20 +134,8 @@ catalog! {
         After => ("Sau", "After"),
         SelectResult => ("Chọn kết quả", "Select result"),
 
-        // Flags, in words (a symbol is shown beside each, never colour alone).
-        FlagLow => ("Thấp", "Low"),
-        FlagHigh => ("Cao", "High"),
-        FlagCriticalLow => ("Thấp nguy hiểm", "Critically low"),
-        FlagCriticalHigh => ("Cao nguy hiểm", "Critically high"),
+        // Flags: their words and symbols are core's (`lis_core::presentation::flag_label`).
         FlagCritical => ("Nguy hiểm", "Critical"),
-        FlagBelowMeasurementRange => ("Dưới dải đo của máy", "Below the measuring range"),
-        FlagAboveMeasurementRange => ("Trên dải đo của máy", "Above the measuring range"),
-        FlagDelta => ("Chênh lệch lớn so với lần trước", "Large change from the previous result"),
-        FlagAbnormal => ("Bất thường", "Abnormal"),
-        FlagInstrument => ("Máy báo cờ", "Instrument flag"),
-        FlagQcFailed => ("QC không đạt", "QC out of control"),
-        FlagMissing => ("Không có giá trị", "No value"),
-        FlagSpecimenRejected => ("Mẫu bị từ chối", "Specimen rejected"),
         DeltaDetail => ("Lần trước {previous} ngày {date}, thay đổi {change}", "Previous {previous} on {date}, change {change}"),
 
         // The automatic checks, by rule.

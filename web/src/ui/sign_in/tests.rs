@@ -5,27 +5,26 @@
 use std::sync::Arc;
 
 use axum::body::Body;
-use axum::http::{header, HeaderMap, Method, Request, StatusCode};
+use axum::http::{header, Method, Request, StatusCode};
 use axum::routing::get;
 use axum::Router;
-use http_body_util::BodyExt;
 use jiff::{SignedDuration, Timestamp};
 use lis_core::config::Language;
 use lis_core::model::{Actor, Role, UserId};
 use lis_core::permissions::Permission;
 use lis_core::{LabConfig, Store};
 use lis_drivers::link::LinkRegistry;
-use tower::ServiceExt;
 
 use crate::app::app_with;
 use crate::http_settings::{HttpSettings, TlsFiles};
 use crate::state::AppState;
 use crate::ui::error_page::PageError;
+use crate::ui::testing::browser::{
+    get_page, login_token, post_form, post_form_from, post_login, send, session_token,
+    signed_in_with as signed_in, Answer, HOST, ORIGIN, PASSWORD,
+};
 use crate::ui::CurrentUser;
 
-const HOST: &str = "lab.local:8080";
-const ORIGIN: &str = "http://lab.local:8080";
-const PASSWORD: &str = "correct horse 1";
 const NEW_PASSWORD: &str = "battery staple 22";
 
 struct Lab {
@@ -68,129 +67,6 @@ fn lab_with(settings: &HttpSettings) -> Lab {
 
 fn lab() -> Lab {
     lab_with(&HttpSettings::default())
-}
-
-struct Answer {
-    status: StatusCode,
-    headers: HeaderMap,
-    body: String,
-}
-
-impl Answer {
-    fn location(&self) -> &str {
-        self.headers
-            .get(header::LOCATION)
-            .map_or("", |v| v.to_str().unwrap())
-    }
-
-    fn set_cookies(&self) -> Vec<String> {
-        self.headers
-            .get_all(header::SET_COOKIE)
-            .iter()
-            .map(|v| v.to_str().unwrap().to_owned())
-            .collect()
-    }
-
-    /// The value of the cookie `name` that the answer sets.
-    fn cookie(&self, name: &str) -> Option<String> {
-        self.set_cookies().iter().find_map(|c| {
-            let (pair, _) = c.split_once(';').unwrap_or((c, ""));
-            let (k, v) = pair.split_once('=')?;
-            (k == name).then(|| v.to_owned())
-        })
-    }
-
-    /// The value of the page's first hidden `csrf` input.
-    fn csrf_input(&self) -> String {
-        let marker = "name=\"csrf\" value=\"";
-        let start = self.body.find(marker).expect("a csrf input") + marker.len();
-        let end = start + self.body[start..].find('"').unwrap();
-        self.body[start..end].to_owned()
-    }
-}
-
-async fn send(app: &Router, request: Request<Body>) -> Answer {
-    let response = app.clone().oneshot(request).await.unwrap();
-    let status = response.status();
-    let headers = response.headers().clone();
-    let body = response.into_body().collect().await.unwrap().to_bytes();
-    Answer {
-        status,
-        headers,
-        body: String::from_utf8(body.to_vec()).unwrap(),
-    }
-}
-
-/// A GET from a browser holding `cookie` (may be empty).
-fn get_page(uri: &str, cookie: &str) -> Request<Body> {
-    let mut builder = Request::get(uri).header(header::HOST, HOST);
-    if !cookie.is_empty() {
-        builder = builder.header(header::COOKIE, cookie);
-    }
-    builder.body(Body::empty()).unwrap()
-}
-
-/// A form post from a page of the lab's origin (`Origin` as a browser sends it).
-fn post_form(uri: &str, cookie: &str, form: &[(&str, &str)]) -> Request<Body> {
-    post_form_from(uri, cookie, form, &[(header::ORIGIN.as_str(), ORIGIN)])
-}
-
-/// A form post with the given origin headers (`origin`, `sec-fetch-site`) instead.
-fn post_form_from(
-    uri: &str,
-    cookie: &str,
-    form: &[(&str, &str)],
-    origin: &[(&str, &str)],
-) -> Request<Body> {
-    let mut builder = Request::post(uri)
-        .header(header::HOST, HOST)
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
-    for (name, value) in origin {
-        builder = builder.header(*name, *value);
-    }
-    if !cookie.is_empty() {
-        builder = builder.header(header::COOKIE, cookie);
-    }
-    builder
-        .body(Body::from(serde_urlencoded::to_string(form).unwrap()))
-        .unwrap()
-}
-
-/// Opens the sign-in form and returns its token (the cookie's, which the page repeats).
-async fn login_token(app: &Router) -> String {
-    let page = send(app, get_page("/login?lang=en", "")).await;
-    assert_eq!(page.status, StatusCode::OK);
-    let token = page.cookie("lis_login_csrf").expect("the form's cookie");
-    assert_eq!(page.csrf_input(), token);
-    token
-}
-
-/// Posts the sign-in form with its token, in English.
-async fn post_login(app: &Router, username: &str, password: &str, next: &str) -> Answer {
-    let token = login_token(app).await;
-    let cookie = format!("lis_login_csrf={token}");
-    let form = [
-        ("username", username),
-        ("password", password),
-        ("csrf", token.as_str()),
-        ("next", next),
-        ("lang", "en"),
-    ];
-    send(app, post_form("/login", &cookie, &form)).await
-}
-
-/// Signs in and returns the `Cookie` header value of the session.
-async fn signed_in(app: &Router, username: &str, password: &str) -> String {
-    let answer = post_login(app, username, password, "").await;
-    assert_eq!(answer.status, StatusCode::SEE_OTHER, "{}", answer.body);
-    format!("lis_session={}", answer.cookie("lis_session").unwrap())
-}
-
-/// The session's form token, as the password page carries it.
-async fn session_token(app: &Router, cookie: &str) -> String {
-    let page = send(app, get_page("/password", cookie)).await;
-    assert_eq!(page.status, StatusCode::OK);
-    page.csrf_input()
 }
 
 #[tokio::test]

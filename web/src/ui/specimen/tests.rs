@@ -27,6 +27,8 @@ fn line(id: i64, test: &str, value: &str) -> ResultLine {
         actionable: true,
         checked: true,
         raw_message_url: Some("/journal/17".into()),
+        editable: false,
+        correctable: false,
     }
 }
 
@@ -47,6 +49,7 @@ fn page(lang: Lang, results: Vec<ResultLine>, allowed: Allowed) -> SpecimenPage 
         results,
         allowed,
         dilutions: vec!["1:2".into(), "1:10".into()],
+        tests_without_result: vec![],
         previous: vec![],
         history: vec![],
         comments: vec![],
@@ -61,6 +64,8 @@ const TECHNICIAN: Allowed = Allowed {
     reject: true,
     comment: true,
     callback: true,
+    enter: true,
+    correct: false,
 };
 
 #[test]
@@ -122,7 +127,7 @@ fn a_critical_result_needs_its_call_back() {
         .render()
         .unwrap();
     assert!(html.contains("<tr id=\"result-7\" class=\"row-critical\">"));
-    assert!(html.contains("▲▲</span> Cao nguy hiểm"));
+    assert!(html.contains("⇈</span> Nguy hiểm cao"));
     assert!(html.contains("‼</span> Chưa báo"));
     assert!(html.contains("<li>Giá trị vượt ngưỡng nguy hiểm 6.5</li>"));
     assert!(html.contains("Phải ghi nhận đã báo giá trị nguy hiểm trước khi trả kết quả."));

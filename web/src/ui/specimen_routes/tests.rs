@@ -5,272 +5,19 @@
 //! In the embedded demo lab TSH and FT4 wait for a person even when normal; FT4 above 22 pmol/L
 //! is high (H); TNTHS above 52 ng/L is critical (HH). Users see English pages.
 
-use std::sync::Arc;
-
-use axum::body::Body;
-use axum::http::{header, HeaderMap, Request, StatusCode};
-use axum::Router;
-use http_body_util::BodyExt;
-use jiff::Timestamp;
-use lis_core::config::{Language, ReviewSteps};
+use axum::http::StatusCode;
+use lis_core::config::ReviewSteps;
 use lis_core::lifecycle::ResultState;
-use lis_core::model::{
-    Actor, AnalyzerMessage, MessageKind, NewOrder, NewPatient, NewSpecimen, Observation, Priority,
-    Protocol, ResultId, Role, Sex,
-};
-use lis_core::{LabConfig, Store};
-use lis_drivers::link::LinkRegistry;
-use tower::ServiceExt;
+use lis_core::model::ResultId;
 
-use crate::app::app_with;
-use crate::http_settings::HttpSettings;
-use crate::state::AppState;
+use crate::ui::testing::browser::{get_page, post_form, send, Browser};
+use crate::ui::testing::specimen_lab::{at, lab, BARCODE};
 
-const HOST: &str = "lab.local:8080";
-const ORIGIN: &str = "http://lab.local:8080";
-const PASSWORD: &str = "correct horse 1";
-const BARCODE: &str = "2612070041";
-
-struct Lab {
-    store: Arc<Store>,
-    app: Router,
-    tsh: ResultId,
-    ft4: ResultId,
-    tnths: ResultId,
+async fn sign_in(app: &axum::Router, username: &str) -> Browser {
+    Browser::sign_in(app, username).await
 }
 
-/// A lab with `tech` (technician), `sup` (supervisor), `sup2` (supervisor) and `admin`, all
-/// reading English, and one specimen whose TSH is clear, FT4 high and TNTHS critical.
-fn lab(steps: ReviewSteps) -> Lab {
-    let mut config = LabConfig::embedded_default().unwrap();
-    config.review.steps = steps;
-    let store = Arc::new(Store::open_in_memory(config).unwrap());
-    for (name, display, role) in [
-        ("tech", "Trần Thị B", Role::Technician),
-        ("sup", "Lê Văn C", Role::Supervisor),
-        ("sup2", "Phạm Thị D", Role::Supervisor),
-        ("admin", "Quản trị", Role::Admin),
-    ] {
-        let id = store
-            .create_user(name, display, &[role], &Actor::System)
-            .unwrap();
-        store
-            .set_password(id, PASSWORD, false, &Actor::System)
-            .unwrap();
-        store
-            .set_language(id, Language::En, &Actor::System)
-            .unwrap();
-    }
-    store.place_order(order(), &Actor::System).unwrap();
-    store
-        .ingest(AnalyzerMessage {
-            instrument: "DEMO-CHEM".into(),
-            link: "chem-1".into(),
-            received_at: "2026-12-07T02:00:00Z".parse().unwrap(),
-            protocol: Protocol::Astm,
-            raw: b"H|\\^&|||DEMO\rR|1|^^^TNTHS|60\r\x03".to_vec(),
-            kind: MessageKind::Results,
-            observations: [("TSH", "2.0"), ("FT4", "30"), ("TNTHS", "60")]
-                .iter()
-                .map(|(code, value)| Observation {
-                    specimen_id: BARCODE.into(),
-                    instrument_test_code: (*code).into(),
-                    value: (*value).into(),
-                    status: "F".into(),
-                    ..Default::default()
-                })
-                .collect(),
-            patient_hint: None,
-        })
-        .unwrap();
-    let review = store.specimen_review(BARCODE).unwrap();
-    let id = |code: &str| {
-        review
-            .results
-            .iter()
-            .find(|r| r.test_code == code)
-            .unwrap()
-            .id
-    };
-    let state = AppState::new(Arc::clone(&store), LinkRegistry::new());
-    Lab {
-        app: app_with(state, &HttpSettings::default()),
-        tsh: id("TSH"),
-        ft4: id("FT4"),
-        tnths: id("TNTHS"),
-        store,
-    }
-}
-
-fn order() -> NewOrder {
-    let at: Timestamp = "2026-12-07T01:00:00Z".parse().unwrap();
-    NewOrder {
-        placer_number: "HIS-77".into(),
-        patient: NewPatient {
-            his_id_authority: Default::default(),
-            his_id_type: String::new(),
-            name_parts: None,
-            his_id: "P-77".into(),
-            name: "Nguyễn Văn A".into(),
-            sex: Sex::Male,
-            birth_date: Some(jiff::civil::date(1980, 5, 1)),
-        },
-        requesting_doctor: "BS. Trần".into(),
-        requesting_doctor_id: String::new(),
-        requesting_doctor_name: None,
-        department: "Nội tổng hợp".into(),
-        priority: Priority::Stat,
-        ordered_at: at,
-        specimens: vec![NewSpecimen {
-            barcode: BARCODE.into(),
-            specimen_type: "serum".into(),
-            collected_at: Some(at),
-            received_at: None,
-            tests: vec!["TSH".into(), "FT4".into(), "TNTHS".into()],
-        }],
-    }
-}
-
-impl Lab {
-    /// The result's state and row version now.
-    fn result(&self, id: ResultId) -> (ResultState, i64) {
-        let review = self.store.specimen_review(BARCODE).unwrap();
-        let r = review.results.iter().find(|r| r.id == id).unwrap();
-        (r.state, r.rev)
-    }
-
-    /// The result's audit actions, oldest first.
-    fn actions(&self, id: ResultId) -> Vec<String> {
-        self.store
-            .result_history(id)
-            .unwrap()
-            .into_iter()
-            .filter(|h| h.entity == "result")
-            .map(|h| h.action)
-            .collect()
-    }
-
-    /// The `result` field for the result as stored now.
-    fn key(&self, id: ResultId) -> String {
-        format!("{id}:{}", self.result(id).1)
-    }
-}
-
-struct Answer {
-    status: StatusCode,
-    headers: HeaderMap,
-    body: String,
-}
-
-impl Answer {
-    fn location(&self) -> &str {
-        self.headers
-            .get(header::LOCATION)
-            .map_or("", |v| v.to_str().unwrap())
-    }
-}
-
-async fn send(app: &Router, request: Request<Body>) -> Answer {
-    let response = app.clone().oneshot(request).await.unwrap();
-    let status = response.status();
-    let headers = response.headers().clone();
-    let body = response.into_body().collect().await.unwrap().to_bytes();
-    Answer {
-        status,
-        headers,
-        body: String::from_utf8(body.to_vec()).unwrap(),
-    }
-}
-
-fn get_page(uri: &str, cookie: &str) -> Request<Body> {
-    let mut builder = Request::get(uri).header(header::HOST, HOST);
-    if !cookie.is_empty() {
-        builder = builder.header(header::COOKIE, cookie);
-    }
-    builder.body(Body::empty()).unwrap()
-}
-
-fn post_form(uri: &str, cookie: &str, form: &[(&str, &str)]) -> Request<Body> {
-    let mut builder = Request::post(uri)
-        .header(header::HOST, HOST)
-        .header(header::ORIGIN, ORIGIN)
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
-    if !cookie.is_empty() {
-        builder = builder.header(header::COOKIE, cookie);
-    }
-    builder
-        .body(Body::from(serde_urlencoded::to_string(form).unwrap()))
-        .unwrap()
-}
-
-fn set_cookie(answer: &Answer, name: &str) -> String {
-    answer
-        .headers
-        .get_all(header::SET_COOKIE)
-        .iter()
-        .map(|v| v.to_str().unwrap())
-        .find_map(|c| {
-            let pair = c.split(';').next()?;
-            let (k, v) = pair.split_once('=')?;
-            (k == name).then(|| v.to_owned())
-        })
-        .unwrap()
-}
-
-fn csrf_input(body: &str) -> String {
-    let marker = "name=\"csrf\" value=\"";
-    let start = body.find(marker).expect("a csrf input") + marker.len();
-    let end = start + body[start..].find('"').unwrap();
-    body[start..end].to_owned()
-}
-
-/// A signed-in browser: its session cookie and form token.
-struct Browser {
-    cookie: String,
-    csrf: String,
-}
-
-async fn sign_in(app: &Router, username: &str) -> Browser {
-    let page = send(app, get_page("/login?lang=en", "")).await;
-    let token = set_cookie(&page, "lis_login_csrf");
-    let form = [
-        ("username", username),
-        ("password", PASSWORD),
-        ("csrf", token.as_str()),
-        ("next", ""),
-        ("lang", "en"),
-    ];
-    let answer = send(
-        app,
-        post_form("/login", &format!("lis_login_csrf={token}"), &form),
-    )
-    .await;
-    assert_eq!(answer.status, StatusCode::SEE_OTHER, "{}", answer.body);
-    let cookie = format!("lis_session={}", set_cookie(&answer, "lis_session"));
-    let page = send(app, get_page("/password", &cookie)).await;
-    Browser {
-        csrf: csrf_input(&page.body),
-        cookie,
-    }
-}
-
-impl Browser {
-    async fn post(&self, app: &Router, action: &str, fields: &[(&str, &str)]) -> Answer {
-        let mut form = vec![("csrf", self.csrf.as_str())];
-        form.extend_from_slice(fields);
-        send(
-            app,
-            post_form(
-                &format!("/specimens/{BARCODE}/{action}"),
-                &self.cookie,
-                &form,
-            ),
-        )
-        .await
-    }
-}
-
-const ACTIONS: [&str; 7] = [
+const ACTIONS: [&str; 10] = [
     "verify",
     "release",
     "verify-release",
@@ -278,6 +25,9 @@ const ACTIONS: [&str; 7] = [
     "reject",
     "comment",
     "callback",
+    "enter",
+    "edit",
+    "correct",
 ];
 
 #[tokio::test]
@@ -323,11 +73,10 @@ async fn the_page_shows_flags_in_words_reasons_and_the_raw_message() {
         let at = html.find(&format!("id=\"result-{id}\"")).unwrap();
         &html[at..at + html[at..].find("</tr>").unwrap()]
     };
-    assert!(row(lab.ft4).contains("▲"), "{}", row(lab.ft4));
-    assert!(row(lab.ft4).contains("High"), "{}", row(lab.ft4));
-    assert!(row(lab.tnths).contains("▲▲"), "{}", row(lab.tnths));
+    // The words and symbols are core's (`presentation::flag_label`), as on the report.
+    assert!(row(lab.ft4).contains("↑</span> High"), "{}", row(lab.ft4));
     assert!(
-        row(lab.tnths).contains("Critically high"),
+        row(lab.tnths).contains("⇈</span> Critical high"),
         "{}",
         row(lab.tnths)
     );
@@ -336,11 +85,19 @@ async fn the_page_shows_flags_in_words_reasons_and_the_raw_message() {
         "{}",
         row(lab.tnths)
     );
-    // Each held result says why in words: the failed rule's words and the check's sentence.
+    // Each held result says why in words, built from its values (the range that applied).
+    let review = lab.store.specimen_review(BARCODE).unwrap();
+    let ft4 = review.results.iter().find(|r| r.id == lab.ft4).unwrap();
+    let range = &ft4.range.as_ref().unwrap().text;
     assert!(
-        row(lab.ft4).contains("Failed: Within the reference range (reference_range:"),
+        row(lab.ft4).contains(&format!("30.0 is above the reference range {range}")),
         "{}",
         row(lab.ft4)
+    );
+    assert!(
+        row(lab.tnths).contains("60.0 is above the critical limit 52"),
+        "{}",
+        row(lab.tnths)
     );
     assert!(
         row(lab.tsh).contains("This test always needs a person&#39;s review"),
@@ -395,7 +152,7 @@ async fn an_admin_without_a_lab_role_cannot_view_or_act() {
         let answer = admin
             .post(
                 &lab.app,
-                action,
+                &at(action),
                 &[
                     ("result", &key),
                     ("reject_reason", "x"),
@@ -417,21 +174,23 @@ async fn verify_then_release_by_another_supervisor_with_audit_entries() {
     let key = lab.key(lab.tsh);
     // A technician may not release in a two-step lab, nor verify-and-release.
     for action in ["release", "verify-release"] {
-        let refused = tech.post(&lab.app, action, &[("result", &key)]).await;
+        let refused = tech.post(&lab.app, &at(action), &[("result", &key)]).await;
         assert_eq!(refused.status, StatusCode::FORBIDDEN, "{action}");
     }
     assert_eq!(lab.key(lab.tsh), key);
-    let verified = tech.post(&lab.app, "verify", &[("result", &key)]).await;
+    let verified = tech
+        .post(&lab.app, &at("verify"), &[("result", &key)])
+        .await;
     assert_eq!(verified.status, StatusCode::SEE_OTHER, "{}", verified.body);
     assert_eq!(
         verified.location(),
-        format!("/specimens/{BARCODE}#result-{}", lab.tsh)
+        format!("/specimens/{BARCODE}?done=verify&n=1#result-{}", lab.tsh)
     );
     assert_eq!(lab.result(lab.tsh).0, ResultState::Verified);
     assert_eq!(lab.actions(lab.tsh).last().unwrap(), "result.verify");
     let sup = sign_in(&lab.app, "sup").await;
     let released = sup
-        .post(&lab.app, "release", &[("result", &lab.key(lab.tsh))])
+        .post(&lab.app, &at("release"), &[("result", &lab.key(lab.tsh))])
         .await;
     assert_eq!(released.status, StatusCode::SEE_OTHER, "{}", released.body);
     assert_eq!(lab.result(lab.tsh).0, ResultState::Released);
@@ -441,7 +200,7 @@ async fn verify_then_release_by_another_supervisor_with_audit_entries() {
     let rejected = sup
         .post(
             &lab.app,
-            "reject",
+            &at("reject"),
             &[("result", &key), ("reject_reason", "haemolysed")],
         )
         .await;
@@ -455,11 +214,13 @@ async fn a_supervisor_cannot_release_what_they_verified() {
     let lab = lab(ReviewSteps::Two);
     let sup = sign_in(&lab.app, "sup").await;
     let verified = sup
-        .post(&lab.app, "verify", &[("result", &lab.key(lab.tsh))])
+        .post(&lab.app, &at("verify"), &[("result", &lab.key(lab.tsh))])
         .await;
     assert_eq!(verified.status, StatusCode::SEE_OTHER);
     let key = lab.key(lab.tsh);
-    let refused = sup.post(&lab.app, "release", &[("result", &key)]).await;
+    let refused = sup
+        .post(&lab.app, &at("release"), &[("result", &key)])
+        .await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.body);
     assert_eq!(lab.result(lab.tsh).0, ResultState::Verified);
     assert_eq!(lab.key(lab.tsh), key);
@@ -507,19 +268,21 @@ async fn a_stale_version_is_409_naming_who_changed_it() {
     let commented = tech
         .post(
             &lab.app,
-            "rerun",
+            &at("rerun"),
             &[("result", &lab.key(lab.ft4)), ("rerun_reason", "clotted")],
         )
         .await;
     assert_eq!(commented.status, StatusCode::SEE_OTHER);
-    let verified = tech.post(&lab.app, "verify", &[("result", &seen)]).await;
+    let verified = tech
+        .post(&lab.app, &at("verify"), &[("result", &seen)])
+        .await;
     assert_eq!(verified.status, StatusCode::SEE_OTHER);
     let sup = sign_in(&lab.app, "sup").await;
     // The supervisor's page was read before the technician verified: its version is stale.
     let stale = sup
         .post(
             &lab.app,
-            "reject",
+            &at("reject"),
             &[("result", &seen), ("reject_reason", "x")],
         )
         .await;
@@ -541,25 +304,27 @@ async fn rerun_reject_and_comment_record_their_reasons() {
     let no_reason = tech
         .post(
             &lab.app,
-            "reject",
+            &at("reject"),
             &[("result", &ft4), ("reject_reason", " ")],
         )
         .await;
     assert_eq!(no_reason.status, StatusCode::BAD_REQUEST);
     assert!(no_reason.body.contains("Please give a reason."));
-    let no_reason = tech.post(&lab.app, "rerun", &[("result", &ft4)]).await;
+    let no_reason = tech.post(&lab.app, &at("rerun"), &[("result", &ft4)]).await;
     assert_eq!(no_reason.status, StatusCode::BAD_REQUEST);
-    let bad_pair = tech.post(&lab.app, "verify", &[("result", "12-x")]).await;
+    let bad_pair = tech
+        .post(&lab.app, &at("verify"), &[("result", "12-x")])
+        .await;
     assert_eq!(bad_pair.status, StatusCode::BAD_REQUEST);
     assert!(bad_pair.body.contains("12-x"), "{}", bad_pair.body);
-    let none = tech.post(&lab.app, "verify", &[]).await;
+    let none = tech.post(&lab.app, &at("verify"), &[]).await;
     assert_eq!(none.status, StatusCode::BAD_REQUEST);
     assert_eq!(lab.key(lab.ft4), ft4);
 
     let rerun = tech
         .post(
             &lab.app,
-            "rerun",
+            &at("rerun"),
             &[
                 ("result", &ft4),
                 ("rerun_reason", "lipaemic"),
@@ -578,7 +343,7 @@ async fn rerun_reject_and_comment_record_their_reasons() {
     let rejected = tech
         .post(
             &lab.app,
-            "reject",
+            &at("reject"),
             &[("result", &tsh), ("reject_reason", "haemolysed")],
         )
         .await;
@@ -591,17 +356,22 @@ async fn rerun_reject_and_comment_record_their_reasons() {
         ("result.reject", Some("haemolysed"))
     );
 
-    let empty = tech.post(&lab.app, "comment", &[("comment", "  ")]).await;
+    let empty = tech
+        .post(&lab.app, &at("comment"), &[("comment", "  ")])
+        .await;
     assert_eq!(empty.status, StatusCode::BAD_REQUEST);
     let commented = tech
-        .post(&lab.app, "comment", &[("comment", "Mẫu đến muộn")])
+        .post(&lab.app, &at("comment"), &[("comment", "Mẫu đến muộn")])
         .await;
     assert_eq!(commented.status, StatusCode::SEE_OTHER);
-    assert_eq!(commented.location(), format!("/specimens/{BARCODE}"));
+    assert_eq!(
+        commented.location(),
+        format!("/specimens/{BARCODE}?done=comment&n=1")
+    );
     let on_result = tech
         .post(
             &lab.app,
-            "comment",
+            &at("comment"),
             &[
                 ("result", &lab.key(lab.tnths)),
                 ("comment", "Báo bác sĩ trực"),
@@ -623,12 +393,14 @@ async fn a_critical_result_is_released_only_after_a_told_call_back() {
     let lab = lab(ReviewSteps::Two);
     let tech = sign_in(&lab.app, "tech").await;
     let verified = tech
-        .post(&lab.app, "verify", &[("result", &lab.key(lab.tnths))])
+        .post(&lab.app, &at("verify"), &[("result", &lab.key(lab.tnths))])
         .await;
     assert_eq!(verified.status, StatusCode::SEE_OTHER, "{}", verified.body);
     let sup = sign_in(&lab.app, "sup").await;
     let key = lab.key(lab.tnths);
-    let refused = sup.post(&lab.app, "release", &[("result", &key)]).await;
+    let refused = sup
+        .post(&lab.app, &at("release"), &[("result", &key)])
+        .await;
     assert_eq!(refused.status, StatusCode::CONFLICT, "{}", refused.body);
     assert!(refused
         .body
@@ -642,7 +414,7 @@ async fn a_critical_result_is_released_only_after_a_told_call_back() {
         async move {
             sup.post(
                 app,
-                "callback",
+                &at("callback"),
                 &[
                     ("result", &key),
                     ("who", "BS. Phạm Minh"),
@@ -657,14 +429,17 @@ async fn a_critical_result_is_released_only_after_a_told_call_back() {
     assert_eq!(callback("maybe").await.status, StatusCode::BAD_REQUEST);
     assert_eq!(callback("not_reached").await.status, StatusCode::SEE_OTHER);
     let refused = sup
-        .post(&lab.app, "release", &[("result", &lab.key(lab.tnths))])
+        .post(&lab.app, &at("release"), &[("result", &lab.key(lab.tnths))])
         .await;
     assert_eq!(refused.status, StatusCode::CONFLICT);
     let told = callback("told_read_back").await;
     assert_eq!(told.status, StatusCode::SEE_OTHER, "{}", told.body);
     assert_eq!(
         told.location(),
-        format!("/specimens/{BARCODE}#result-{}", lab.tnths)
+        format!(
+            "/specimens/{BARCODE}?done=callback&n=1#result-{}",
+            lab.tnths
+        )
     );
     let review = lab.store.specimen_review(BARCODE).unwrap();
     let r = review.results.iter().find(|r| r.id == lab.tnths).unwrap();
@@ -678,7 +453,7 @@ async fn a_critical_result_is_released_only_after_a_told_call_back() {
         ("BS. Phạm Minh", true, "told_read_back")
     );
     let released = sup
-        .post(&lab.app, "release", &[("result", &lab.key(lab.tnths))])
+        .post(&lab.app, &at("release"), &[("result", &lab.key(lab.tnths))])
         .await;
     assert_eq!(released.status, StatusCode::SEE_OTHER, "{}", released.body);
     assert_eq!(lab.result(lab.tnths).0, ResultState::Released);
@@ -704,7 +479,7 @@ async fn verify_and_release_is_one_action_only_in_one_step_labs() {
         .body
         .contains(&format!("formaction=\"/specimens/{BARCODE}/verify\"")));
     let done = tech
-        .post(&lab.app, "verify-release", &[("result", &key)])
+        .post(&lab.app, &at("verify-release"), &[("result", &key)])
         .await;
     assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
     assert_eq!(lab.result(lab.tsh).0, ResultState::Released);

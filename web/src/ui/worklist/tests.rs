@@ -80,7 +80,7 @@ fn a_critical_row_says_so_by_symbol_word_and_class() {
     let crit = row_of(&html, "S-CRIT");
     assert!(html.contains("<tr class=\"row-critical\" data-href=\"/specimens/S-CRIT\""));
     assert!(crit.contains("‼</span> Nguy hiểm"));
-    assert!(crit.contains("▲▲</span> Cao nguy hiểm"));
+    assert!(crit.contains("⇈</span> Nguy hiểm cao"));
     assert!(crit.contains("Giá trị nguy hiểm đã chờ 1 giờ 05 phút"));
     let clear = row_of(&html, "S-CLEAR");
     assert!(!clear.contains("Nguy hiểm") && !clear.contains("Bị giữ"));
@@ -104,7 +104,7 @@ fn a_held_stat_overdue_row_shows_each_in_words() {
     assert!(r.contains("■</span> Held"));
     assert!(r.contains("<span class=\"badge badge-stat\">STAT</span>"));
     assert!(r.contains(
-        "<li class=\"flag flag-h\"><span class=\"sym\" aria-hidden=\"true\">▲</span> High</li>"
+        "<li class=\"flag flag-h\"><span class=\"sym\" aria-hidden=\"true\">↑</span> High</li>"
     ));
     assert!(r.contains("<li class=\"flag flag-delta\">"));
     assert!(r.contains("<li class=\"flag no-range\">"));

@@ -9,7 +9,6 @@ use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use axum::Router;
 use http_body_util::BodyExt;
-use lis_core::config::Language;
 use lis_core::lifecycle::ResultState;
 use lis_core::model::{
     Actor, AnalyzerMessage, IngestOutcome, MessageKind, NewOrder, NewPatient, NewSpecimen,
@@ -21,10 +20,7 @@ use tower::ServiceExt;
 
 use crate::app::app;
 use crate::state::AppState;
-
-const HOST: &str = "lab.local:8080";
-const ORIGIN: &str = "http://lab.local:8080";
-const PASSWORD: &str = "correct horse 1";
+use crate::ui::testing::browser::{add_users, get_page, post_form, send, signed_in, Answer, HOST};
 
 struct Lab {
     store: Arc<Store>,
@@ -104,21 +100,14 @@ fn ingest(store: &Store, barcode: &str, at: &str, values: &[(&str, &str)]) -> Ve
 /// in English, and the two specimens of [`Lab`].
 fn lab() -> Lab {
     let store = Arc::new(Store::open_in_memory(LabConfig::embedded_default().unwrap()).unwrap());
-    for (name, role) in [
-        ("tech", Role::Technician),
-        ("boss", Role::Supervisor),
-        ("admin", Role::Admin),
-    ] {
-        let id = store
-            .create_user(name, name, &[role], &Actor::System)
-            .unwrap();
-        store
-            .set_password(id, PASSWORD, false, &Actor::System)
-            .unwrap();
-        store
-            .set_language(id, Language::En, &Actor::System)
-            .unwrap();
-    }
+    add_users(
+        &store,
+        &[
+            ("tech", "tech", Role::Technician),
+            ("boss", "boss", Role::Supervisor),
+            ("admin", "admin", Role::Admin),
+        ],
+    );
     let routine = order("PL-1", "S1", Priority::Routine, &["TSH", "FT4", "TNTHS"]);
     store.place_order(routine, &Actor::System).unwrap();
     let stat = order("PL-2", "S2", Priority::Stat, &["TSH", "FT4"]);
@@ -144,98 +133,20 @@ fn lab() -> Lab {
     }
 }
 
-struct Answer {
-    status: StatusCode,
-    location: String,
-    body: String,
+/// The table body's rows, as the page renders them.
+fn rows(page: &Answer) -> &str {
+    let start = page
+        .body
+        .find("<tbody id=\"worklist-rows\"")
+        .expect("the rows");
+    let start = start + page.body[start..].find('>').unwrap() + 1;
+    let end = start + page.body[start..].find("</tbody>").unwrap();
+    page.body[start..end].trim()
 }
 
-impl Answer {
-    fn csrf_input(&self) -> String {
-        let marker = "name=\"csrf\" value=\"";
-        let start = self.body.find(marker).expect("a csrf input") + marker.len();
-        let end = start + self.body[start..].find('"').unwrap();
-        self.body[start..end].to_owned()
-    }
-
-    /// The table body's rows, as the page renders them.
-    fn rows(&self) -> &str {
-        let start = self
-            .body
-            .find("<tbody id=\"worklist-rows\"")
-            .expect("the rows");
-        let start = start + self.body[start..].find('>').unwrap() + 1;
-        let end = start + self.body[start..].find("</tbody>").unwrap();
-        self.body[start..end].trim()
-    }
-
-    fn position(&self, specimen: &str) -> Option<usize> {
-        self.body.find(&format!("data-id=\"{specimen}\""))
-    }
-}
-
-async fn send(app: &Router, request: Request<Body>) -> Answer {
-    let response = app.clone().oneshot(request).await.unwrap();
-    let header = |name| {
-        response
-            .headers()
-            .get(name)
-            .map_or(String::new(), |v| v.to_str().unwrap().to_owned())
-    };
-    let location = header(header::LOCATION);
-    let status = response.status();
-    let body = response.into_body().collect().await.unwrap().to_bytes();
-    Answer {
-        status,
-        location,
-        body: String::from_utf8(body.to_vec()).unwrap(),
-    }
-}
-
-fn get(uri: &str, cookie: &str) -> Request<Body> {
-    let mut builder = Request::get(uri).header(header::HOST, HOST);
-    if !cookie.is_empty() {
-        builder = builder.header(header::COOKIE, cookie);
-    }
-    builder.body(Body::empty()).unwrap()
-}
-
-fn post(uri: &str, cookie: &str, form: &[(&str, &str)]) -> Request<Body> {
-    Request::post(uri)
-        .header(header::HOST, HOST)
-        .header(header::ORIGIN, ORIGIN)
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .header(header::COOKIE, cookie)
-        .body(Body::from(serde_urlencoded::to_string(form).unwrap()))
-        .unwrap()
-}
-
-/// Signs in through the form and returns the session's `Cookie` header value.
-async fn signed_in(app: &Router, username: &str) -> String {
-    let form = send(app, get("/login?lang=en", "")).await;
-    let token = form.csrf_input();
-    let cookie = format!("lis_login_csrf={token}");
-    let fields = [
-        ("username", username),
-        ("password", PASSWORD),
-        ("csrf", token.as_str()),
-        ("next", ""),
-        ("lang", "en"),
-    ];
-    let response = app
-        .clone()
-        .oneshot(post("/login", &cookie, &fields))
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::SEE_OTHER);
-    let session = response
-        .headers()
-        .get_all(header::SET_COOKIE)
-        .iter()
-        .map(|v| v.to_str().unwrap().to_owned())
-        .find(|c| c.starts_with("lis_session="))
-        .expect("a session cookie");
-    session.split(';').next().unwrap().to_owned()
+/// Where the specimen's row is on the page, if it is there.
+fn position(page: &Answer, specimen: &str) -> Option<usize> {
+    page.body.find(&format!("data-id=\"{specimen}\""))
 }
 
 fn states(store: &Store, ids: &[ResultId]) -> Vec<ResultState> {
@@ -247,12 +158,12 @@ fn states(store: &Store, ids: &[ResultId]) -> Vec<ResultState> {
 #[tokio::test]
 async fn without_a_session_the_page_goes_to_sign_in_and_the_stream_is_401() {
     let lab = lab();
-    let page = send(&lab.app, get("/?priority=stat", "")).await;
+    let page = send(&lab.app, get_page("/?priority=stat", "")).await;
     assert_eq!(page.status, StatusCode::SEE_OTHER);
     assert!(
-        page.location.starts_with("/login?next="),
+        page.location().starts_with("/login?next="),
         "{}",
-        page.location
+        page.location()
     );
     let events = Request::get("/worklist/events")
         .header(header::HOST, HOST)
@@ -271,7 +182,7 @@ async fn an_administrator_without_a_lab_role_gets_403() {
     let admin = signed_in(&lab.app, "admin").await;
     for uri in ["/", "/worklist/rows"] {
         assert_eq!(
-            send(&lab.app, get(uri, &admin)).await.status,
+            send(&lab.app, get_page(uri, &admin)).await.status,
             StatusCode::FORBIDDEN
         );
     }
@@ -281,9 +192,12 @@ async fn an_administrator_without_a_lab_role_gets_403() {
 async fn the_worklist_shows_stat_first_with_reasons_in_words_and_the_critical_wait() {
     let lab = lab();
     let tech = signed_in(&lab.app, "tech").await;
-    let page = send(&lab.app, get("/", &tech)).await;
+    let page = send(&lab.app, get_page("/", &tech)).await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
-    let (s1, s2) = (page.position("S1").unwrap(), page.position("S2").unwrap());
+    let (s1, s2) = (
+        position(&page, "S1").unwrap(),
+        position(&page, "S2").unwrap(),
+    );
     assert!(s2 < s1, "the STAT specimen comes first");
     let s1_row = &page.body[s1..];
     let s2_row = &page.body[s2..s1];
@@ -312,36 +226,55 @@ async fn the_worklist_shows_stat_first_with_reasons_in_words_and_the_critical_wa
 async fn filters_in_the_url_narrow_the_list_and_bad_ones_are_400() {
     let lab = lab();
     let tech = signed_in(&lab.app, "tech").await;
-    let stat = send(&lab.app, get("/?priority=stat", &tech)).await;
-    assert!(stat.position("S2").is_some() && stat.position("S1").is_none());
+    let stat = send(&lab.app, get_page("/?priority=stat", &tech)).await;
+    assert!(position(&stat, "S2").is_some() && position(&stat, "S1").is_none());
     assert!(stat.body.contains("verify-clear?priority=stat"));
-    let day = send(&lab.app, get("/?date=01/03/2025", &tech)).await;
-    assert!(day.position("S1").is_some() && day.position("S2").is_some());
-    let other_day = send(&lab.app, get("/?date=2025-03-02", &tech)).await;
-    assert!(other_day.position("S1").is_none() && other_day.position("S2").is_none());
-    let chem = send(&lab.app, get("/?section=hematology", &tech)).await;
-    assert!(chem.position("S1").is_none());
+    let day = send(&lab.app, get_page("/?date=01/03/2025", &tech)).await;
+    assert!(position(&day, "S1").is_some() && position(&day, "S2").is_some());
+    let other_day = send(&lab.app, get_page("/?date=2025-03-02", &tech)).await;
+    assert!(position(&other_day, "S1").is_none() && position(&other_day, "S2").is_none());
+    let chem = send(&lab.app, get_page("/?section=hematology", &tech)).await;
+    assert!(position(&chem, "S1").is_none());
+    // The section filter names each section in the user's language.
+    assert!(
+        chem.body
+            .contains("<option value=\"hematology\" selected>Hematology</option>"),
+        "{}",
+        chem.body
+    );
+    assert!(chem
+        .body
+        .contains("<option value=\"biochemistry\">Biochemistry</option>"));
     for bad in [
         "/?priority=soon",
         "/?section=cooking",
         "/?date=31/02/2025",
         "/?after=x",
+        "/?per_page=0",
+        "/?per_page=501",
+        "/?per_page=all",
     ] {
-        let answer = send(&lab.app, get(bad, &tech)).await;
+        let answer = send(&lab.app, get_page(bad, &tech)).await;
         assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{bad}");
         assert!(answer.body.contains("Invalid request"), "{bad}");
     }
+    // One row per page: the STAT specimen, and a next page link that keeps the page size.
+    let one = send(&lab.app, get_page("/?per_page=1", &tech)).await;
+    assert!(position(&one, "S2").is_some() && position(&one, "S1").is_none());
+    let next = one.body.split("rel=\"next\"").next().unwrap();
+    let href = next.rsplit("href=\"").next().unwrap();
+    assert!(href.starts_with("/?per_page=1&#38;after="), "{href}");
 }
 
 #[tokio::test]
 async fn the_rows_fragment_is_the_pages_rows() {
     let lab = lab();
     let tech = signed_in(&lab.app, "tech").await;
-    let page = send(&lab.app, get("/?priority=stat", &tech)).await;
-    let rows = send(&lab.app, get("/worklist/rows?priority=stat", &tech)).await;
-    assert_eq!(rows.status, StatusCode::OK);
-    assert_eq!(rows.body.trim(), page.rows());
-    assert!(rows.body.contains("data-id=\"S2\""));
+    let page = send(&lab.app, get_page("/?priority=stat", &tech)).await;
+    let fragment = send(&lab.app, get_page("/worklist/rows?priority=stat", &tech)).await;
+    assert_eq!(fragment.status, StatusCode::OK);
+    assert_eq!(fragment.body.trim(), rows(&page));
+    assert!(fragment.body.contains("data-id=\"S2\""));
 }
 
 #[tokio::test]
@@ -349,11 +282,11 @@ async fn verify_all_clear_needs_the_token_and_leaves_the_held_ones() {
     let lab = lab();
     let tech = signed_in(&lab.app, "tech").await;
     let before = [states(&lab.store, &lab.s1), states(&lab.store, &lab.s2)];
-    let refused = send(&lab.app, post("/worklist/verify-clear", &tech, &[])).await;
+    let refused = send(&lab.app, post_form("/worklist/verify-clear", &tech, &[])).await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
     let wrong = send(
         &lab.app,
-        post("/worklist/verify-clear", &tech, &[("csrf", "nope")]),
+        post_form("/worklist/verify-clear", &tech, &[("csrf", "nope")]),
     )
     .await;
     assert_eq!(wrong.status, StatusCode::FORBIDDEN);
@@ -361,21 +294,21 @@ async fn verify_all_clear_needs_the_token_and_leaves_the_held_ones() {
         [states(&lab.store, &lab.s1), states(&lab.store, &lab.s2)],
         before
     );
-    let token = send(&lab.app, get("/", &tech)).await.csrf_input();
+    let token = send(&lab.app, get_page("/", &tech)).await.csrf_input();
     let done = send(
         &lab.app,
-        post("/worklist/verify-clear", &tech, &[("csrf", token.as_str())]),
+        post_form("/worklist/verify-clear", &tech, &[("csrf", token.as_str())]),
     )
     .await;
     assert_eq!(done.status, StatusCode::SEE_OTHER);
-    assert_eq!(done.location, "/?done=verified&acted=3&skipped=2");
+    assert_eq!(done.location(), "/?done=verified&acted=3&skipped=2");
     use ResultState::{PendingReview, Verified};
     assert_eq!(
         states(&lab.store, &lab.s1),
         [Verified, Verified, PendingReview]
     );
     assert_eq!(states(&lab.store, &lab.s2), [PendingReview, Verified]);
-    let page = send(&lab.app, get(&done.location, &tech)).await;
+    let page = send(&lab.app, get_page(done.location(), &tech)).await;
     assert!(
         page.body
             .contains("Results verified: 3. Left for a person&#39;s review: 2."),
@@ -388,11 +321,11 @@ async fn verify_all_clear_needs_the_token_and_leaves_the_held_ones() {
 async fn a_technician_may_not_release_all_clear_in_a_two_step_lab() {
     let lab = lab();
     let tech = signed_in(&lab.app, "tech").await;
-    let token = send(&lab.app, get("/", &tech)).await.csrf_input();
+    let token = send(&lab.app, get_page("/", &tech)).await.csrf_input();
     let before = states(&lab.store, &lab.s1);
     let answer = send(
         &lab.app,
-        post(
+        post_form(
             "/worklist/release-clear",
             &tech,
             &[("csrf", token.as_str())],
@@ -468,7 +401,7 @@ async fn the_stream_sends_each_new_change_and_a_reconnect_catches_up() {
     let by_query = lab
         .app
         .clone()
-        .oneshot(get(
+        .oneshot(get_page(
             &format!("/worklist/events?last_event_id={}", latest - 1),
             &tech,
         ))
@@ -488,18 +421,22 @@ async fn the_stream_sends_each_new_change_and_a_reconnect_catches_up() {
 async fn a_supervisor_releases_what_the_technician_verified_and_clear_only() {
     let lab = lab();
     let tech = signed_in(&lab.app, "tech").await;
-    let token = send(&lab.app, get("/", &tech)).await.csrf_input();
+    let token = send(&lab.app, get_page("/", &tech)).await.csrf_input();
     let verify = [("csrf", token.as_str())];
-    let verified = send(&lab.app, post("/worklist/verify-clear", &tech, &verify)).await;
+    let verified = send(
+        &lab.app,
+        post_form("/worklist/verify-clear", &tech, &verify),
+    )
+    .await;
     assert_eq!(verified.status, StatusCode::SEE_OTHER);
     let boss = signed_in(&lab.app, "boss").await;
-    let page = send(&lab.app, get("/?state=verified", &boss)).await;
+    let page = send(&lab.app, get_page("/?state=verified", &boss)).await;
     assert!(page.body.contains("Release all clear"));
     let token = page.csrf_input();
     let release = [("csrf", token.as_str())];
     let done = send(
         &lab.app,
-        post(
+        post_form(
             "/worklist/release-clear?section=immunology",
             &boss,
             &release,
@@ -508,10 +445,10 @@ async fn a_supervisor_releases_what_the_technician_verified_and_clear_only() {
     .await;
     assert_eq!(done.status, StatusCode::SEE_OTHER);
     assert!(
-        done.location
+        done.location()
             .starts_with("/?section=immunology&done=released&acted=3&"),
         "{}",
-        done.location
+        done.location()
     );
     use ResultState::{PendingReview, Released};
     assert_eq!(
