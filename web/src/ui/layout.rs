@@ -34,6 +34,8 @@ pub struct Layout {
 /// The navigation entries a user's roles may open; all false for a visitor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct NavRights {
+    /// The worklist (`Review`).
+    pub worklist: bool,
     /// Specimen reception (`Review`).
     pub reception: bool,
     /// The patient search and history (`Review`).

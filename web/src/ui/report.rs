@@ -180,7 +180,7 @@ pub struct ReportRow {
     pub unit: String,
     /// The reference range (`3.9-6.4`), or the word for none.
     pub range: String,
-    /// Each flag as symbol, code and word (`▲ H Cao`), joined.
+    /// Each flag as symbol, code and word (`↑ H Cao`), joined.
     pub flags: String,
     /// Whether a flag is abnormal (bold value).
     pub abnormal: bool,

@@ -97,6 +97,7 @@ impl CurrentUser {
             nav,
         );
         layout.rights = NavRights {
+            worklist: self.may(Permission::Review),
             reception: self.may(Permission::Review),
             patients: self.may(Permission::Review),
             turnaround: self.may(Permission::ReadTurnaround),

@@ -418,7 +418,16 @@ pub(crate) async fn worklist_get(
     current: CurrentUser,
     State(state): State<AppState>,
     Query(params): Query<WorklistParams>,
-) -> Result<WorklistPage, PageError> {
+) -> Result<Response, PageError> {
+    // The home page of a user without a lab role (an administrator) is their own first page.
+    if !current.may(Permission::Review) {
+        if current.may(Permission::ManageUsers) {
+            return Ok(Redirect::to(Urls::AdminUsers.as_str()).into_response());
+        }
+        if current.may(Permission::ReadAudit) {
+            return Ok(Redirect::to("/audit").into_response());
+        }
+    }
     current.require(Permission::Review)?;
     let (table, next) = load(&current, &state, &params).await?;
     let filter_query = params.filter_query();
@@ -441,7 +450,8 @@ pub(crate) async fn worklist_get(
         next_page,
         can_verify: current.may(Permission::Verify),
         can_release: current.may(Permission::Release),
-    })
+    }
+    .into_response())
 }
 
 /// `GET /worklist/rows`: the same rows alone, for the live refresh.

@@ -63,7 +63,7 @@ catalog! {
         SectionUrinalysis => ("NƯỚC TIỂU", "URINALYSIS"),
         SectionCoagulation => ("ĐÔNG MÁU", "COAGULATION"),
         SectionOther => ("XÉT NGHIỆM KHÁC", "OTHER TESTS"),
-        FlagsLegend => ("▲ H cao · ▼ L thấp · ▲▲ HH / ▼▼ LL nguy hiểm", "▲ H high · ▼ L low · ▲▲ HH / ▼▼ LL critical"),
+        FlagsLegend => ("↑ H cao · ↓ L thấp · ⇈ HH / ⇊ LL nguy hiểm", "↑ H high · ↓ L low · ⇈ HH / ⇊ LL critical"),
     }
 }
 

@@ -111,7 +111,7 @@ async fn a_released_order_reads_as_a_final_report() {
     // FT4 30 pmol/L is above the demo lab's 12-22: high, in words.
     assert!(body.contains(">30.0</td>"), "{body}");
     assert!(body.contains("pmol/L"));
-    assert!(body.contains("▲ H High"), "{body}");
+    assert!(body.contains("↑ H High"), "{body}");
     assert!(body.contains("Verified: Trần Thị B"));
     assert!(body.contains("Released: Lê Văn C"));
     assert!(body.contains("Page 1 of 1"));
@@ -208,7 +208,7 @@ async fn a_critical_result_prints_with_its_call_back() {
     let browser = sign_in(&lab.app, "tech").await;
     let a = browser.get(&lab.app, "/orders/HIS-90/report").await;
     assert_eq!(a.status, StatusCode::OK);
-    assert!(a.body.contains("▲▲ HH Critically high"), "{}", a.body);
+    assert!(a.body.contains("⇈ HH Critical high"), "{}", a.body);
     assert!(
         a.body.contains("Critical value call-back:")
             && a.body.contains(

@@ -30,6 +30,7 @@ fn page(lang: Lang, rows: Vec<WorklistRow>) -> WorklistPage {
         role: Role::Supervisor,
     });
     layout.nav = Nav::Worklist;
+    layout.rights.worklist = true;
     layout.path = "/?priority=stat".into();
     WorklistPage {
         layout,

@@ -177,15 +177,19 @@ async fn without_a_session_the_page_goes_to_sign_in_and_the_stream_is_401() {
 }
 
 #[tokio::test]
-async fn an_administrator_without_a_lab_role_gets_403() {
+async fn an_administrator_without_a_lab_role_is_sent_to_the_users_page_and_refused_rows() {
     let lab = lab();
     let admin = signed_in(&lab.app, "admin").await;
-    for uri in ["/", "/worklist/rows"] {
-        assert_eq!(
-            send(&lab.app, get_page(uri, &admin)).await.status,
-            StatusCode::FORBIDDEN
-        );
-    }
+    // The home page of an administrator is the users page, not a 403.
+    let home = send(&lab.app, get_page("/", &admin)).await;
+    assert_eq!(home.status, StatusCode::SEE_OTHER);
+    assert_eq!(home.location(), "/admin/users");
+    assert_eq!(
+        send(&lab.app, get_page("/worklist/rows", &admin))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
 }
 
 #[tokio::test]
