@@ -28,7 +28,7 @@ use std::time::Instant;
 use bytes::Bytes;
 
 pub use replay::{replay, Replay, ReplayedEvent};
-pub use status::{LinkCounters, LinkRegistry, LinkState, LinkStatus, LinkStatusHandle};
+pub use status::{LinkCounters, LinkDay, LinkRegistry, LinkState, LinkStatus, LinkStatusHandle};
 pub use task::{Link, LinkOptions};
 
 /// A sans-IO link protocol machine (ASTM E1381, MLLP, ...), as the link task drives it.

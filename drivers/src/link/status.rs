@@ -4,6 +4,10 @@ use std::collections::{BTreeMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use jiff::civil::Date;
+use jiff::tz::TimeZone;
+use jiff::Timestamp;
+
 use super::Counter;
 use crate::trace::{Direction, TraceRecord};
 
@@ -54,6 +58,37 @@ pub struct LinkCounters {
     pub reconnects: u64,
 }
 
+/// The counts of one day (midnight to midnight in the lab's time zone).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct LinkDay {
+    /// The day counted; `None` before the link counted anything.
+    pub date: Option<Date>,
+    /// What happened on it.
+    pub counters: LinkCounters,
+}
+
+impl LinkDay {
+    /// The counts of `date`: zeros when the link counted nothing on that day yet.
+    pub fn on(&self, date: Date) -> LinkCounters {
+        if self.date == Some(date) {
+            self.counters
+        } else {
+            LinkCounters::default()
+        }
+    }
+
+    /// Counts with `f` on `date`, starting the day from zeros when it is a new one.
+    fn count(&mut self, date: Date, f: impl Fn(&mut LinkCounters)) {
+        if self.date != Some(date) {
+            *self = Self {
+                date: Some(date),
+                counters: LinkCounters::default(),
+            };
+        }
+        f(&mut self.counters);
+    }
+}
+
 /// A snapshot of one link's status.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LinkStatus {
@@ -73,6 +108,8 @@ pub struct LinkStatus {
     pub last_message_at: Option<SystemTime>,
     /// The counters.
     pub counters: LinkCounters,
+    /// The counters of the current day in the lab's time zone (the instruments page's "today").
+    pub today: LinkDay,
     /// The last malformed input or failed store on this link, with when it happened.
     pub last_error: Option<(SystemTime, String)>,
     /// When the link was registered (started): a silent link is silent since then when it has
@@ -91,15 +128,36 @@ pub struct LinkStatus {
 
 /// The status of every link, shared between the link tasks (which update it) and readers (web,
 /// metrics). Cheap to clone; [`LinkRegistry::snapshot`] copies the current values.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct LinkRegistry {
     links: Arc<Mutex<BTreeMap<String, Arc<Mutex<LinkStatus>>>>>,
+    time_zone: TimeZone,
+}
+
+impl Default for LinkRegistry {
+    fn default() -> Self {
+        Self::in_time_zone(TimeZone::UTC)
+    }
 }
 
 impl LinkRegistry {
-    /// An empty registry.
+    /// An empty registry whose days are UTC days.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// An empty registry whose links count their days (midnight to midnight) in `time_zone`,
+    /// the lab's.
+    pub fn in_time_zone(time_zone: TimeZone) -> Self {
+        Self {
+            links: Arc::default(),
+            time_zone,
+        }
+    }
+
+    /// The time zone the links' days are counted in.
+    pub fn time_zone(&self) -> &TimeZone {
+        &self.time_zone
     }
 
     /// Adds a link (replacing any of the same name) and returns the handle its task updates.
@@ -113,6 +171,7 @@ impl LinkRegistry {
             connected_since: None,
             last_message_at: None,
             counters: LinkCounters::default(),
+            today: LinkDay::default(),
             last_error: None,
             started_at: SystemTime::now(),
             disconnected_at: None,
@@ -120,7 +179,10 @@ impl LinkRegistry {
             recent_trace: VecDeque::new(),
         }));
         lock(&self.links).insert(name.to_owned(), Arc::clone(&status));
-        LinkStatusHandle { status }
+        LinkStatusHandle {
+            status,
+            time_zone: self.time_zone.clone(),
+        }
     }
 
     /// The status of every link, ordered by name.
@@ -141,6 +203,7 @@ impl LinkRegistry {
 #[derive(Debug, Clone)]
 pub struct LinkStatusHandle {
     status: Arc<Mutex<LinkStatus>>,
+    time_zone: TimeZone,
 }
 
 impl LinkStatusHandle {
@@ -157,9 +220,12 @@ impl LinkStatusHandle {
     /// Records a problem with the input or the store (shown in the link state); the link goes on.
     pub fn report_error(&self, error: impl Into<String>) {
         let error = error.into();
+        let now = SystemTime::now();
+        let today = self.date_of(now);
         self.update(|s| {
             s.counters.errors += 1;
-            s.last_error = Some((SystemTime::now(), error));
+            s.today.count(today, |c| c.errors += 1);
+            s.last_error = Some((now, error));
         });
     }
 
@@ -220,20 +286,37 @@ impl LinkStatusHandle {
     }
 
     pub(crate) fn count(&self, counter: Counter) {
+        self.count_at(counter, SystemTime::now());
+    }
+
+    /// Counts `counter` as happened at `now`: in the totals since start and in `now`'s day.
+    fn count_at(&self, counter: Counter, now: SystemTime) {
+        let today = self.date_of(now);
+        let bump = |c: &mut LinkCounters| match counter {
+            Counter::MessageIn => c.messages_in += 1,
+            Counter::MessageOut => c.messages_out += 1,
+            Counter::NakSent => c.naks_sent += 1,
+            Counter::NakReceived => c.naks_received += 1,
+            Counter::ChecksumError => c.checksum_errors += 1,
+            Counter::Timeout => c.timeouts += 1,
+        };
         self.update(|s| {
-            let c = &mut s.counters;
-            match counter {
-                Counter::MessageIn => {
-                    c.messages_in += 1;
-                    s.last_message_at = Some(SystemTime::now());
-                }
-                Counter::MessageOut => c.messages_out += 1,
-                Counter::NakSent => c.naks_sent += 1,
-                Counter::NakReceived => c.naks_received += 1,
-                Counter::ChecksumError => c.checksum_errors += 1,
-                Counter::Timeout => c.timeouts += 1,
+            bump(&mut s.counters);
+            s.today.count(today, bump);
+            if counter == Counter::MessageIn {
+                s.last_message_at = Some(now);
             }
         });
+    }
+
+    /// The lab's calendar day at `at`.
+    fn date_of(&self, at: SystemTime) -> Date {
+        // A SystemTime outside jiff's range (years beyond ±9999) cannot come from a clock; the
+        // epoch day is then as good as any.
+        Timestamp::try_from(at)
+            .unwrap_or(Timestamp::UNIX_EPOCH)
+            .to_zoned(self.time_zone.clone())
+            .date()
     }
 }
 
@@ -246,6 +329,42 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_day_counts_from_the_labs_midnight_and_the_totals_go_on() {
+        // Asia/Ho_Chi_Minh is UTC+7: 16:59Z is 23:59 on 7 December there, 17:01Z is 00:01 on
+        // the 8th.
+        let tz = TimeZone::get("Asia/Ho_Chi_Minh").unwrap();
+        let registry = LinkRegistry::in_time_zone(tz);
+        let link = registry.register("chem", "DEMO-CHEM", "tcp-server");
+        let at = |text: &str| SystemTime::from(text.parse::<Timestamp>().unwrap());
+        link.count_at(Counter::NakSent, at("2026-12-07T16:58:00Z"));
+        link.count_at(Counter::NakSent, at("2026-12-07T16:59:00Z"));
+        link.count_at(Counter::MessageIn, at("2026-12-07T16:59:30Z"));
+        let (dec7, dec8) = (
+            jiff::civil::date(2026, 12, 7),
+            jiff::civil::date(2026, 12, 8),
+        );
+        let before = link.snapshot();
+        assert_eq!(before.today.on(dec7).naks_sent, 2);
+        assert_eq!(before.today.on(dec7).messages_in, 1);
+        assert_eq!(before.today.on(dec8), LinkCounters::default());
+        link.count_at(Counter::NakSent, at("2026-12-07T17:01:00Z"));
+        let after = link.snapshot();
+        assert_eq!(
+            after.today.on(dec8).naks_sent,
+            1,
+            "the 8th starts from zero"
+        );
+        assert_eq!(after.today.on(dec8).messages_in, 0);
+        assert_eq!(
+            after.today.on(dec7),
+            LinkCounters::default(),
+            "the 7th is over"
+        );
+        assert_eq!(after.counters.naks_sent, 3, "the totals since start go on");
+        assert_eq!(after.counters.messages_in, 1);
+    }
 
     #[test]
     fn the_recent_trace_keeps_the_latest_records_within_its_bounds() {

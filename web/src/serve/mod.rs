@@ -151,7 +151,8 @@ pub async fn serve(options: ServeOptions, shutdown: CancellationToken) -> Result
         ));
     }
 
-    let registry = LinkRegistry::new();
+    // The links count their days in the lab's time zone (the instruments page's "today").
+    let registry = LinkRegistry::in_time_zone(store.config().time_zone().clone());
     let running = links::start(&lab, &store, &registry, &shutdown).await?;
     for status in registry.snapshot() {
         tracing::info!(link = %status.name, transport = %status.transport, "link listening or connecting");

@@ -1,5 +1,5 @@
 //! `/instruments`: one row per analyzer link (state, peer, last message, the day's messages
-//! and results, NAKs and errors since the link started, open unmatched results, messages
+//! and results, NAKs and errors, open unmatched results, messages
 //! waiting for the store, the last error in words), the silence alarm of a link quiet for
 //! longer than its `silence_alarm_minutes` during its `working_hours`, and each link's recent
 //! trace with control characters named. The rows refresh live: `/instruments/events` sends an
@@ -67,9 +67,9 @@ pub struct InstrumentRow {
     pub messages_today: u64,
     /// Results stored today.
     pub results_today: u64,
-    /// NAKs sent to / received from the analyzer since the link started.
+    /// NAKs sent to / received from the analyzer today.
     pub naks: String,
-    /// Errors since the link started (transport, trace, checksum).
+    /// Errors today (transport, trace, checksum).
     pub errors: u64,
     /// Open unmatched results of the instrument.
     pub unmatched: u64,
@@ -359,7 +359,11 @@ fn row(
         .iter()
         .find(|i| i.id == link.instrument)
         .map_or_else(|| link.instrument.clone(), |i| i.name.clone());
-    let c = &link.counters;
+    // NAKs and errors of today, the day as the links count it (`lis serve` gives the registry
+    // the lab's time zone).
+    let c = link
+        .today
+        .on(now.to_zoned(state.links.time_zone().clone()).date());
     let last_error = match (&link.state, &link.last_error) {
         (LinkState::Error(text), _) => text.clone(),
         (_, Some((at, text))) => format!("{} — {text}", time(*at, tz)),

@@ -65,7 +65,7 @@ catalog! {
 
         // The instruments.
         InstrumentsTitle => ("Máy xét nghiệm và đường truyền", "Instruments and links"),
-        InstrumentsIntro => ("Một dòng cho mỗi đường truyền. Số bản tin và kết quả tính từ 0 giờ hôm nay; NAK và lỗi tính từ khi đường truyền khởi động.", "One row per analyzer link. Messages and results count from midnight today; NAKs and errors since the link started."),
+        InstrumentsIntro => ("Một dòng cho mỗi đường truyền. Số bản tin, kết quả, NAK và lỗi tính từ 0 giờ hôm nay.", "One row per analyzer link. Messages, results, NAKs and errors count from midnight today."),
         NoLinks => ("Chưa có máy nào được cấu hình đường truyền.", "No analyzer link is configured."),
         ColLink => ("Đường truyền", "Link"),
         ColState => ("Trạng thái", "State"),

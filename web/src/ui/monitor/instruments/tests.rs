@@ -252,3 +252,32 @@ fn row_of(body: &str, link: &str) -> String {
     let end = start + body[start..].find("</tr>").unwrap();
     body[start..end].to_owned()
 }
+
+#[test]
+fn a_row_shows_the_naks_and_errors_of_today_not_of_earlier_days() {
+    let lab = lab();
+    let state = AppState::new(Arc::clone(&lab.store), lab.links.clone());
+    let now = Timestamp::now();
+    let tz = state.config.time_zone().clone();
+    let today = now.to_zoned(state.links.time_zone().clone()).date();
+    let mut chem = lab
+        .links
+        .register("DEMO-CHEM", "DEMO-CHEM", "tcp-server 127.0.0.1:5001")
+        .snapshot();
+    // Seven NAKs sent and three errors since the start, all of them yesterday.
+    chem.counters.naks_sent = 7;
+    chem.counters.errors = 3;
+    chem.today.date = today.yesterday().ok();
+    chem.today.counters = chem.counters;
+    let r = row(&state, &chem, LinkDayCounts::default(), now, &tz, Lang::En);
+    assert_eq!((r.naks.as_str(), r.errors), ("0 / 0", 0));
+    // Two NAKs received and one checksum error today.
+    chem.today.date = Some(today);
+    chem.today.counters = lis_drivers::link::LinkCounters {
+        naks_received: 2,
+        checksum_errors: 1,
+        ..Default::default()
+    };
+    let r = row(&state, &chem, LinkDayCounts::default(), now, &tz, Lang::En);
+    assert_eq!((r.naks.as_str(), r.errors), ("0 / 2", 1));
+}
