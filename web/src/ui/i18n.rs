@@ -48,6 +48,9 @@ pub trait Text: Copy + std::fmt::Debug + 'static {
 macro_rules! catalog {
     ($(#[$meta:meta])* $vis:vis enum $catalog:ident { $($name:ident => ($vi:literal, $en:literal),)* }) => {
         $(#[$meta])*
+        // Each variant's doc is its English text, which may name control characters (`<STX>`)
+        // or use brackets that are words, not HTML.
+        #[allow(rustdoc::invalid_html_tags, rustdoc::broken_intra_doc_links)]
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
         $vis enum $catalog {
             $(#[doc = $en] $name,)*

@@ -1,6 +1,6 @@
 //! The specimen review page: `GET /specimens/{id}` reads the specimen from core and fills
 //! [`SpecimenPage`], with the notice of the action that redirected here (its query, read by
-//! [`Outcome::from_query`]). The router holds the page's actions ([`super::specimen_actions`]:
+//! [`Outcome::from_query`](super::specimen_notice::Outcome::from_query)). The router holds the page's actions ([`super::specimen_actions`]:
 //! verify, release, verify-and-release, rerun, reject, comment, call-back;
 //! [`super::specimen_values`]: manual entry, edit, correction) and `GET /journal/{id}`
 //! ([`super::journal`]), the raw message a result came in.

@@ -1,7 +1,7 @@
 //! The monitoring pages: the unmatched queue ([`unmatched`]), the analyzer links
 //! ([`instruments`]) and the audit trail ([`audit`]), with their catalog ([`texts`]) and paths
 //! ([`MonitorUrls`]). [`routes`] holds their routes; each handler takes
-//! [`CurrentUser`](super::CurrentUser) first and checks its permission, and every form is a
+//! [`CurrentUser`] first and checks its permission, and every form is a
 //! [`CsrfForm`](super::CsrfForm).
 
 pub mod audit;
