@@ -323,7 +323,7 @@ fn ui_reception_scan_and_the_printed_report() {
     let label = squeezed(&label);
     for expected in [
         "NGUYEN VAN AN",
-        "Male, 56 y · serum · 07/12/2026",
+        "Male, 56 y · Serum · 07/12/2026",
         "2612070901",
     ] {
         assert!(

@@ -265,7 +265,7 @@ pub fn label_facts(review: &SpecimenReview, lang: Lang, tz: &TimeZone) -> LabelF
         specimen_id: review.specimen.barcode.clone(),
         patient_name: review.patient.name.clone(),
         sex_age: sex_age(review, lang, tz),
-        tube: review.specimen.specimen_type.clone(),
+        tube: super::result_texts::specimen_type_words(&review.specimen.specimen_type, lang),
         date: dates::date(on, tz),
     }
 }
@@ -420,7 +420,7 @@ fn scanned_specimen(
         sex_age: sex_age(review, lang, tz),
         department: review.order.department.clone(),
         tests: names.join(", "),
-        tube: s.specimen_type.clone(),
+        tube: super::result_texts::specimen_type_words(&s.specimen_type, lang),
         collected: when(s.collected_at),
         received: when(s.received_at),
         rejected: s

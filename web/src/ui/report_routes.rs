@@ -295,7 +295,10 @@ fn facts(report: &OrderReport, lang: Lang, tz: &TimeZone) -> ReportFacts {
             .iter()
             .map(|s| SpecimenLine {
                 id: s.specimen.barcode.clone(),
-                specimen_type: s.specimen.specimen_type.clone(),
+                specimen_type: super::result_texts::specimen_type_words(
+                    &s.specimen.specimen_type,
+                    lang,
+                ),
                 collected: when(s.specimen.collected_at),
                 received: when(s.specimen.received_at),
             })

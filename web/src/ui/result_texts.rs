@@ -5,8 +5,9 @@
 //! sections by name.
 
 use lis_core::config::Section;
+use lis_core::presentation::specimen_type_0487;
 
-use super::i18n::catalog;
+use super::i18n::{catalog, Lang, Text};
 
 catalog! {
     /// A text about results: what was done to them, why they wait, how a value is typed in.
@@ -67,7 +68,42 @@ catalog! {
         SectionUrinalysis => ("Nước tiểu", "Urinalysis"),
         SectionCoagulation => ("Đông máu", "Coagulation"),
         SectionOther => ("Khác", "Other"),
+
+        // Specimen types (HL7 table 0487 codes the lab uses; English as the table writes them).
+        SpecimenSerum => ("Huyết thanh", "Serum"),
+        SpecimenPlasma => ("Huyết tương", "Plasma"),
+        SpecimenWholeBlood => ("Máu toàn phần", "Whole blood"),
+        SpecimenArterialBlood => ("Máu động mạch", "Blood arterial"),
+        SpecimenVenousBlood => ("Máu tĩnh mạch", "Blood venous"),
+        SpecimenCapillaryBlood => ("Máu mao mạch", "Blood capillary"),
+        SpecimenUrine => ("Nước tiểu", "Urine"),
+        SpecimenCsf => ("Dịch não tủy", "Cerebral spinal fluid"),
+        SpecimenStool => ("Phân", "Stool = Fecal"),
+        SpecimenSputum => ("Đờm", "Sputum"),
+        SpecimenSaliva => ("Nước bọt", "Saliva"),
+        SpecimenSemen => ("Tinh dịch", "Seminal fluid"),
     }
+}
+
+/// A stored specimen type (`serum`, `SER`, `whole_blood_edta`) in words in `lang`, through its
+/// HL7 table 0487 code; a type the table does not know is shown as stored.
+pub fn specimen_type_words(stored: &str, lang: Lang) -> String {
+    let msg = match specimen_type_0487(stored).map(|t| t.code) {
+        Some("SER") => ResultMsg::SpecimenSerum,
+        Some("PLAS") => ResultMsg::SpecimenPlasma,
+        Some("BLD") => ResultMsg::SpecimenWholeBlood,
+        Some("BLDA") => ResultMsg::SpecimenArterialBlood,
+        Some("BLDV") => ResultMsg::SpecimenVenousBlood,
+        Some("BLDC") => ResultMsg::SpecimenCapillaryBlood,
+        Some("UR") => ResultMsg::SpecimenUrine,
+        Some("CSF") => ResultMsg::SpecimenCsf,
+        Some("STL") => ResultMsg::SpecimenStool,
+        Some("SPT") => ResultMsg::SpecimenSputum,
+        Some("SAL") => ResultMsg::SpecimenSaliva,
+        Some("SMN") => ResultMsg::SpecimenSemen,
+        _ => return stored.to_owned(),
+    };
+    msg.text(lang).to_owned()
 }
 
 /// The name of a section of the catalog.
@@ -85,7 +121,19 @@ pub fn section_msg(section: Section) -> ResultMsg {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ui::i18n::{check_catalog, Lang, Text};
+    use crate::ui::i18n::check_catalog;
+
+    #[test]
+    fn specimen_types_read_in_words_and_an_unknown_one_as_stored() {
+        assert_eq!(specimen_type_words("serum", Lang::Vi), "Huyết thanh");
+        assert_eq!(specimen_type_words("SER", Lang::En), "Serum");
+        assert_eq!(
+            specimen_type_words("whole_blood_edta", Lang::Vi),
+            "Máu toàn phần"
+        );
+        assert_eq!(specimen_type_words("urine", Lang::En), "Urine");
+        assert_eq!(specimen_type_words("swab_nasal", Lang::Vi), "swab_nasal");
+    }
 
     #[test]
     fn the_catalog_is_complete_in_both_languages() {

@@ -545,7 +545,7 @@ async fn the_label_page_draws_the_tube_s_label() {
     assert!(a.body.contains(">2612070051</text>"));
     assert!(a.body.contains(">Nguyễn Văn An</text>"));
     assert!(
-        a.body.contains("Male, 46 y · serum · 07/12/2026"),
+        a.body.contains("Male, 46 y · Serum · 07/12/2026"),
         "{}",
         a.body
     );
