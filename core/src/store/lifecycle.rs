@@ -266,7 +266,7 @@ pub(super) fn apply(
             }
         }
         // A rejected specimen's results are held: a person rejects them or asks for a new tube.
-        if super::reception::specimen_rejected(conn, &cur.specimen)? {
+        if specimen_rejected(conn, &cur.specimen)? {
             return Err(StoreError::invalid(format!(
                 "specimen {} was rejected at reception: its results are held, not released",
                 cur.specimen
@@ -731,4 +731,13 @@ pub(super) fn store_new_version(
         Some(reason),
     )?;
     Ok(stored.result_id)
+}
+
+/// Whether the specimen with this barcode was rejected at reception.
+pub(super) fn specimen_rejected(conn: &Connection, barcode: &str) -> Result<bool, StoreError> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM specimens WHERE barcode = ?1 AND rejected_at IS NOT NULL)",
+        )?
+        .query_row([barcode], |r| r.get(0))?)
 }

@@ -50,6 +50,7 @@ mod tokens;
 mod turnaround;
 mod unmatched_queue;
 mod user_admin;
+mod user_rows;
 mod users;
 mod worklist;
 

@@ -13,6 +13,7 @@ use crate::model::{
     OrderedTestId, OrderedTestStatus, Patient, PatientId, PersonName, Priority, RequestedTest,
     ResultId, Sex, Specimen, TestOrigin,
 };
+use crate::name_search;
 
 /// The columns [`patient_row`] reads, in its order.
 pub(super) const PATIENT_COLUMNS: &str = "id, his_id, name, sex, birth_date, name_family, \
@@ -112,7 +113,7 @@ pub(crate) fn upsert_patient(
                     values,
                 )?;
                 if old.name != p.name {
-                    super::patients::write_name_keys(conn, old.id, &p.name)?;
+                    write_name_keys(conn, old.id, &p.name)?;
                 }
                 audit_log::append(
                     conn,
@@ -141,7 +142,7 @@ pub(crate) fn upsert_patient(
                 values,
             )?;
             let id = conn.last_insert_rowid();
-            super::patients::write_name_keys(conn, id, &p.name)?;
+            write_name_keys(conn, id, &p.name)?;
             audit_log::append(
                 conn,
                 actor,
@@ -721,4 +722,24 @@ fn work_list(
         });
     }
     Ok(out)
+}
+
+/// Writes the patient's folded name and search keys (replacing the old ones); the caller's
+/// transaction.
+pub(super) fn write_name_keys(
+    conn: &Connection,
+    patient_id: PatientId,
+    name: &str,
+) -> Result<(), StoreError> {
+    conn.prepare_cached("UPDATE patients SET name_fold = ?2 WHERE id = ?1")?
+        .execute(params![patient_id, name_search::fold(name)])?;
+    conn.prepare_cached("DELETE FROM patient_name_keys WHERE patient_id = ?1")?
+        .execute([patient_id])?;
+    let mut insert = conn.prepare_cached(
+        "INSERT OR IGNORE INTO patient_name_keys (key, patient_id) VALUES (?1, ?2)",
+    )?;
+    for key in name_search::search_keys(name) {
+        insert.execute(params![key, patient_id])?;
+    }
+    Ok(())
 }

@@ -2,7 +2,7 @@
 //! a placer number or the name (Vietnamese folded, through `patient_name_keys`), and a
 //! patient's released results over time (the cumulative report).
 //!
-//! The name keys are written with the name (`upsert_patient` calls [`write_name_keys`]); rows
+//! The name keys are written with the name (`upsert_patient` calls `orders::write_name_keys`); rows
 //! stored before the keys existed are folded once when the store opens ([`fold_unfolded`]).
 
 use jiff::Timestamp;
@@ -94,26 +94,6 @@ pub struct PatientHistory {
     pub more: bool,
 }
 
-/// Writes the patient's folded name and search keys (replacing the old ones); the caller's
-/// transaction.
-pub(super) fn write_name_keys(
-    conn: &Connection,
-    patient_id: PatientId,
-    name: &str,
-) -> Result<(), StoreError> {
-    conn.prepare_cached("UPDATE patients SET name_fold = ?2 WHERE id = ?1")?
-        .execute(params![patient_id, name_search::fold(name)])?;
-    conn.prepare_cached("DELETE FROM patient_name_keys WHERE patient_id = ?1")?
-        .execute([patient_id])?;
-    let mut insert = conn.prepare_cached(
-        "INSERT OR IGNORE INTO patient_name_keys (key, patient_id) VALUES (?1, ?2)",
-    )?;
-    for key in name_search::search_keys(name) {
-        insert.execute(params![key, patient_id])?;
-    }
-    Ok(())
-}
-
 /// Folds the names of patients stored before the search keys existed (`name_fold IS NULL`,
 /// found through a partial index), in one transaction; returns how many.
 pub(super) fn fold_unfolded(conn: &mut Connection) -> Result<usize, StoreError> {
@@ -124,7 +104,7 @@ pub(super) fn fold_unfolded(conn: &mut Connection) -> Result<usize, StoreError> 
         rows.collect::<Result<_, _>>()?
     };
     for (id, name) in &rows {
-        write_name_keys(&tx, *id, name)?;
+        super::orders::write_name_keys(&tx, *id, name)?;
     }
     tx.commit()?;
     Ok(rows.len())

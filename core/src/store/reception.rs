@@ -227,12 +227,3 @@ fn hold_results(
     }
     Ok(waiting.len())
 }
-
-/// Whether the specimen with this barcode was rejected at reception.
-pub(super) fn specimen_rejected(conn: &Connection, barcode: &str) -> Result<bool, StoreError> {
-    Ok(conn
-        .prepare_cached(
-            "SELECT EXISTS (SELECT 1 FROM specimens WHERE barcode = ?1 AND rejected_at IS NOT NULL)",
-        )?
-        .query_row([barcode], |r| r.get(0))?)
-}

@@ -17,7 +17,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
-use super::users::{user_row, USER_COLUMNS};
+use super::user_rows::{user_row, USER_COLUMNS};
 use super::{audit_log, ms, ts, Store};
 use crate::error::StoreError;
 use crate::model::{Actor, User, UserId};
