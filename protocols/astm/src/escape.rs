@@ -21,7 +21,7 @@ use nom::combinator::all_consuming;
 use nom::{IResult, Parser};
 
 use crate::delimiters::{Delimiters, CR, LF};
-use crate::field::find_byte;
+use crate::scan::find_byte;
 
 /// Decodes the escape sequences of one field, repeat or component.
 ///

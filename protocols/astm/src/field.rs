@@ -8,6 +8,7 @@ use std::borrow::Cow;
 
 use crate::delimiters::Delimiters;
 use crate::escape::unescape;
+use crate::scan::find_byte;
 
 /// One field (or one repeat of a field), borrowed from the message.
 ///
@@ -107,16 +108,6 @@ impl<'m> Field<'m> {
     /// Component `n` (1-based) of the first repeat with escapes decoded.
     pub fn component_text(&self, n: usize) -> Cow<'m, str> {
         unescape(self.component(n), &self.delimiters)
-    }
-}
-
-/// Position of `needle` in `haystack`: a plain loop for the short slices fields usually are,
-/// where memchr's setup costs more than it saves; memchr for long ones.
-pub(crate) fn find_byte(needle: u8, haystack: &[u8]) -> Option<usize> {
-    if haystack.len() < 64 {
-        haystack.iter().position(|&b| b == needle)
-    } else {
-        memchr::memchr(needle, haystack)
     }
 }
 

@@ -36,5 +36,6 @@ pub mod link;
 pub mod message;
 pub mod record;
 pub mod rendered;
+mod scan;
 pub mod timestamp;
 pub mod views;

@@ -10,16 +10,8 @@
 
 use std::borrow::Cow;
 
+pub use crate::error::TextEncoding;
 use crate::error::{Diagnostic, DiagnosticKind};
-
-/// How the message bytes were turned into text.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum TextEncoding {
-    /// The bytes were valid UTF-8 (ASCII included) and are used as they are.
-    Utf8,
-    /// The bytes were read as ISO 8859-1 (Latin-1) and converted to UTF-8.
-    Latin1,
-}
 
 /// What MSH-18 declares, as far as decoding is concerned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

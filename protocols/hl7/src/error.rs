@@ -1,6 +1,13 @@
 //! Errors (the message cannot be read at all) and diagnostics (oddities a reader can live with).
 
-use crate::charset::TextEncoding;
+/// How the message bytes were turned into text (`charset` decodes them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TextEncoding {
+    /// The bytes were valid UTF-8 (ASCII included) and are used as they are.
+    Utf8,
+    /// The bytes were read as ISO 8859-1 (Latin-1) and converted to UTF-8.
+    Latin1,
+}
 
 /// Why a byte string could not be read as an HL7 v2 message at all.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -135,7 +135,7 @@ fn delimiter_byte(d: Delimiter, seps: &Separators) -> Option<u8> {
 /// Decodes the escape sequences of `raw`; borrowed when `raw` holds no escape character.
 pub fn unescape<'a>(raw: &'a str, seps: &Separators) -> Cow<'a, str> {
     let bytes = raw.as_bytes();
-    let Some(mut next) = crate::field::find_byte(seps.escape, bytes) else {
+    let Some(mut next) = crate::scan::find_byte(seps.escape, bytes) else {
         return Cow::Borrowed(raw);
     };
     let mut out = String::with_capacity(raw.len());

@@ -7,21 +7,9 @@
 
 use std::borrow::Cow;
 
-use memchr::memchr;
-
 use crate::escape::unescape;
+use crate::scan::find_byte;
 use crate::separators::Separators;
-
-/// Position of `b` in `hay`: a plain loop for short values (most fields are a few bytes, where the
-/// SIMD search costs more to set up than it saves), `memchr` for long ones.
-#[inline]
-pub(crate) fn find_byte(b: u8, hay: &[u8]) -> Option<usize> {
-    if hay.len() < 32 {
-        hay.iter().position(|&x| x == b)
-    } else {
-        memchr(b, hay)
-    }
-}
 
 /// Iterator over the pieces of `raw` between `sep` bytes (one empty piece for an empty `raw`).
 #[derive(Debug, Clone)]

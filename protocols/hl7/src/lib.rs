@@ -33,6 +33,7 @@ pub mod field;
 mod header;
 pub mod message;
 pub mod mllp;
+mod scan;
 pub mod segment;
 pub mod segments;
 pub mod separators;
