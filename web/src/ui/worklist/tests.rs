@@ -130,6 +130,9 @@ fn the_page_wires_the_live_refresh_and_keeps_the_filter() {
     assert!(!html.contains("/worklist/release-clear"));
     assert!(html.contains("aria-current=\"page\""));
     assert!(html.contains("data-text-off=\"Mất cập nhật trực tiếp"));
+    // The day is typed as the lab writes dates (dd/mm/yyyy), not in the browser's own locale.
+    assert!(html.contains("name=\"date\" inputmode=\"numeric\" placeholder=\"dd/mm/yyyy\""));
+    assert!(!html.contains("type=\"date\""));
     assert_no_inline_code(&html);
 }
 
