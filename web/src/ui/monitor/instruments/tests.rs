@@ -29,7 +29,7 @@ async fn without_a_session_pages_go_to_sign_in_and_the_stream_is_401() {
     ] {
         let a = send(&lab.app, get(uri, "")).await;
         assert_eq!(a.status, StatusCode::SEE_OTHER, "{uri}");
-        assert!(a.location.starts_with("/login?next="), "{uri}");
+        assert!(a.location().starts_with("/login?next="), "{uri}");
     }
     let events = Request::get("/instruments/events")
         .header(header::HOST, HOST)

@@ -40,9 +40,9 @@ async fn without_a_session_every_route_goes_to_sign_in() {
         let a = send(&lab.app, get(&uri, "")).await;
         assert_eq!(a.status, StatusCode::SEE_OTHER, "{uri}");
         assert!(
-            a.location.starts_with("/login?next="),
+            a.location().starts_with("/login?next="),
             "{uri}: {}",
-            a.location
+            a.location()
         );
     }
     for action in ["attach", "discard"] {
@@ -52,7 +52,7 @@ async fn without_a_session_every_route_goes_to_sign_in() {
         )
         .await;
         assert_eq!(a.status, StatusCode::SEE_OTHER);
-        assert!(a.location.starts_with("/login"));
+        assert!(a.location().starts_with("/login"));
     }
     assert_eq!(open_ids(&lab).len(), 3);
 }
@@ -191,8 +191,8 @@ async fn a_supervisor_finds_the_order_and_attaches_the_result_which_reaches_the_
     )
     .await;
     assert_eq!(done.status, StatusCode::SEE_OTHER);
-    assert_eq!(done.location, "/unmatched?done=attached&specimen=S1");
-    let queue = send(&lab.app, get(&done.location, &cookie)).await;
+    assert_eq!(done.location(), "/unmatched?done=attached&specimen=S1");
+    let queue = send(&lab.app, get(done.location(), &cookie)).await;
     assert!(queue.body.contains("Attached to specimen S1"));
     assert!(queue.body.contains("Waiting: 2"));
     // Checked like a new arrival: S1 GLU now has a result waiting on the worklist (12.0
@@ -262,7 +262,10 @@ async fn discarding_needs_a_reason_and_is_audited_with_it() {
     )
     .await;
     assert_eq!(done.status, StatusCode::SEE_OTHER);
-    assert_eq!(done.location, format!("/unmatched?done=discarded&id={id}"));
+    assert_eq!(
+        done.location(),
+        format!("/unmatched?done=discarded&id={id}")
+    );
     assert_eq!(open_ids(&lab).len(), 2);
     let audit = audit_of(&lab, "unmatched.discard");
     assert_eq!(audit.len(), 1);
