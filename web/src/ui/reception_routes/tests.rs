@@ -7,27 +7,18 @@
 
 use std::sync::Arc;
 
-use axum::body::Body;
-use axum::http::{header, HeaderMap, Request, StatusCode};
+use axum::http::StatusCode;
 use axum::Router;
-use http_body_util::BodyExt;
 use jiff::Timestamp;
-use lis_core::config::Language;
-use lis_core::model::{
-    Actor, AnalyzerMessage, MessageKind, NewOrder, NewPatient, NewSpecimen, Observation, Priority,
-    Protocol, Role, Sex,
-};
+use lis_core::model::{Actor, AnalyzerMessage, NewOrder, Role};
 use lis_core::{LabConfig, Store};
 use lis_drivers::link::LinkRegistry;
-use tower::ServiceExt;
 
-use crate::app::app_with;
-use crate::http_settings::HttpSettings;
-use crate::state::AppState;
+pub(crate) use crate::ui::testing::browser::{get_page, post_form, send, Browser};
+use crate::ui::testing::lab::{
+    app_over, ingest_message, patient_order, results_message, store_with,
+};
 
-const HOST: &str = "lab.local:8080";
-const ORIGIN: &str = "http://lab.local:8080";
-const PASSWORD: &str = "correct horse 1";
 /// A tube with results (TSH waiting, FT4 high), on order `HIS-88`.
 pub(crate) const BARCODE: &str = "2612070051";
 /// A tube not yet received, without results, on order `HIS-89`, with no collection time.
@@ -40,23 +31,14 @@ pub(crate) struct Lab {
 
 /// A lab with `tech`, `sup` and `admin` reading English, a tube with results and a new tube.
 pub(crate) fn lab() -> Lab {
-    let config = LabConfig::embedded_default().unwrap();
-    let store = Arc::new(Store::open_in_memory(config).unwrap());
-    for (name, display, role) in [
-        ("tech", "Trần Thị B", Role::Technician),
-        ("sup", "Lê Văn C", Role::Supervisor),
-        ("admin", "Quản trị", Role::Admin),
-    ] {
-        let id = store
-            .create_user(name, display, &[role], &Actor::System)
-            .unwrap();
-        store
-            .set_password(id, PASSWORD, false, &Actor::System)
-            .unwrap();
-        store
-            .set_language(id, Language::En, &Actor::System)
-            .unwrap();
-    }
+    let store = store_with(
+        LabConfig::embedded_default().unwrap(),
+        &[
+            ("tech", "Trần Thị B", Role::Technician),
+            ("sup", "Lê Văn C", Role::Supervisor),
+            ("admin", "Quản trị", Role::Admin),
+        ],
+    );
     store
         .place_order(
             order("HIS-88", BARCODE, true, &["TSH", "FT4"]),
@@ -66,61 +48,41 @@ pub(crate) fn lab() -> Lab {
     store
         .place_order(order("HIS-89", NEW_TUBE, false, &["GLU"]), &Actor::System)
         .unwrap();
-    store
-        .ingest(AnalyzerMessage {
-            instrument: "DEMO-CHEM".into(),
+    let results = results_message(
+        BARCODE,
+        "2026-12-07T02:00:00Z",
+        &[("TSH", "2.0"), ("FT4", "30")],
+    );
+    ingest_message(
+        &store,
+        AnalyzerMessage {
             link: "chem-1".into(),
-            received_at: "2026-12-07T02:00:00Z".parse().unwrap(),
-            protocol: Protocol::Astm,
             raw: b"H|\\^&|||DEMO\rL|1\r".to_vec(),
-            kind: MessageKind::Results,
-            observations: [("TSH", "2.0"), ("FT4", "30")]
-                .iter()
-                .map(|(code, value)| Observation {
-                    specimen_id: BARCODE.into(),
-                    instrument_test_code: (*code).into(),
-                    value: (*value).into(),
-                    status: "F".into(),
-                    ..Default::default()
-                })
-                .collect(),
-            patient_hint: None,
-        })
-        .unwrap();
-    let state = AppState::new(Arc::clone(&store), LinkRegistry::new());
+            ..results
+        },
+    );
     Lab {
-        app: app_with(state, &HttpSettings::default()),
+        app: app_over(&store, &LinkRegistry::new()),
         store,
     }
 }
 
+/// Order `placer` of patient `P-{placer}` for tube `barcode`, ordered (and, when `collected`,
+/// collected) at 2026-12-07T01:00:00Z by "BS. Trần" of "Nội tổng hợp".
 fn order(placer: &str, barcode: &str, collected: bool, tests: &[&str]) -> NewOrder {
     let at: Timestamp = "2026-12-07T01:00:00Z".parse().unwrap();
-    NewOrder {
-        placer_number: placer.into(),
-        patient: NewPatient {
-            his_id_authority: Default::default(),
-            his_id_type: String::new(),
-            name_parts: None,
-            his_id: format!("P-{placer}"),
-            name: "Nguyễn Văn An".into(),
-            sex: Sex::Male,
-            birth_date: Some(jiff::civil::date(1980, 5, 1)),
-        },
-        requesting_doctor: "BS. Trần".into(),
-        requesting_doctor_id: String::new(),
-        requesting_doctor_name: None,
-        department: "Nội tổng hợp".into(),
-        priority: Priority::Routine,
-        ordered_at: at,
-        specimens: vec![NewSpecimen {
-            barcode: barcode.into(),
-            specimen_type: "serum".into(),
-            collected_at: collected.then_some(at),
-            received_at: None,
-            tests: tests.iter().map(|t| (*t).to_owned()).collect(),
-        }],
-    }
+    let mut order = patient_order(
+        placer,
+        &format!("P-{placer}"),
+        "Nguyễn Văn An",
+        barcode,
+        tests,
+    );
+    order.requesting_doctor = "BS. Trần".into();
+    order.department = "Nội tổng hợp".into();
+    order.ordered_at = at;
+    order.specimens[0].collected_at = collected.then_some(at);
+    order
 }
 
 impl Lab {
@@ -144,114 +106,9 @@ impl Lab {
     }
 }
 
-pub(crate) struct Answer {
-    pub(crate) status: StatusCode,
-    pub(crate) headers: HeaderMap,
-    pub(crate) body: String,
-}
-
-impl Answer {
-    pub(crate) fn location(&self) -> &str {
-        self.headers
-            .get(header::LOCATION)
-            .map_or("", |v| v.to_str().unwrap())
-    }
-}
-
-pub(crate) async fn send(app: &Router, request: Request<Body>) -> Answer {
-    let response = app.clone().oneshot(request).await.unwrap();
-    let status = response.status();
-    let headers = response.headers().clone();
-    let body = response.into_body().collect().await.unwrap().to_bytes();
-    Answer {
-        status,
-        headers,
-        body: String::from_utf8_lossy(&body).into_owned(),
-    }
-}
-
-pub(crate) fn get_page(uri: &str, cookie: &str) -> Request<Body> {
-    let mut builder = Request::get(uri).header(header::HOST, HOST);
-    if !cookie.is_empty() {
-        builder = builder.header(header::COOKIE, cookie);
-    }
-    builder.body(Body::empty()).unwrap()
-}
-
-pub(crate) fn post_form(uri: &str, cookie: &str, form: &[(&str, &str)]) -> Request<Body> {
-    let mut builder = Request::post(uri)
-        .header(header::HOST, HOST)
-        .header(header::ORIGIN, ORIGIN)
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
-    if !cookie.is_empty() {
-        builder = builder.header(header::COOKIE, cookie);
-    }
-    builder
-        .body(Body::from(serde_urlencoded::to_string(form).unwrap()))
-        .unwrap()
-}
-
-fn set_cookie(answer: &Answer, name: &str) -> String {
-    answer
-        .headers
-        .get_all(header::SET_COOKIE)
-        .iter()
-        .map(|v| v.to_str().unwrap())
-        .find_map(|c| {
-            let pair = c.split(';').next()?;
-            let (k, v) = pair.split_once('=')?;
-            (k == name).then(|| v.to_owned())
-        })
-        .unwrap()
-}
-
-fn csrf_input(body: &str) -> String {
-    let marker = "name=\"csrf\" value=\"";
-    let start = body.find(marker).expect("a csrf input") + marker.len();
-    let end = start + body[start..].find('"').unwrap();
-    body[start..end].to_owned()
-}
-
-/// A signed-in browser: its session cookie and form token.
-pub(crate) struct Browser {
-    pub(crate) cookie: String,
-    pub(crate) csrf: String,
-}
-
+/// Signs `username` in.
 pub(crate) async fn sign_in(app: &Router, username: &str) -> Browser {
-    let page = send(app, get_page("/login?lang=en", "")).await;
-    let token = set_cookie(&page, "lis_login_csrf");
-    let form = [
-        ("username", username),
-        ("password", PASSWORD),
-        ("csrf", token.as_str()),
-        ("next", ""),
-        ("lang", "en"),
-    ];
-    let answer = send(
-        app,
-        post_form("/login", &format!("lis_login_csrf={token}"), &form),
-    )
-    .await;
-    assert_eq!(answer.status, StatusCode::SEE_OTHER, "{}", answer.body);
-    let cookie = format!("lis_session={}", set_cookie(&answer, "lis_session"));
-    let page = send(app, get_page("/password", &cookie)).await;
-    Browser {
-        csrf: csrf_input(&page.body),
-        cookie,
-    }
-}
-
-impl Browser {
-    pub(crate) async fn post(&self, app: &Router, uri: &str, fields: &[(&str, &str)]) -> Answer {
-        let mut form = vec![("csrf", self.csrf.as_str())];
-        form.extend_from_slice(fields);
-        send(app, post_form(uri, &self.cookie, &form)).await
-    }
-
-    pub(crate) async fn get(&self, app: &Router, uri: &str) -> Answer {
-        send(app, get_page(uri, &self.cookie)).await
-    }
+    Browser::sign_in(app, username).await
 }
 
 fn received_at(lab: &Lab, barcode: &str) -> Option<Timestamp> {

@@ -10,13 +10,13 @@ use jiff::Timestamp;
 use lis_core::config::ReviewSteps;
 use lis_core::lifecycle::ResultState;
 use lis_core::model::{
-    Actor, AnalyzerMessage, MessageKind, NewOrder, NewPatient, NewSpecimen, Observation, Priority,
-    Protocol, ResultId, Role, Sex,
+    Actor, AnalyzerMessage, NewOrder, NewPatient, NewSpecimen, Priority, ResultId, Role, Sex,
 };
 use lis_core::{LabConfig, Store};
 use lis_drivers::link::LinkRegistry;
 
 use super::browser::add_users;
+use super::lab::{ingest_message, results_message};
 use crate::app::app_with;
 use crate::http_settings::HttpSettings;
 use crate::state::AppState;
@@ -49,27 +49,19 @@ pub(crate) fn lab(steps: ReviewSteps) -> Lab {
         ],
     );
     store.place_order(order(), &Actor::System).unwrap();
-    store
-        .ingest(AnalyzerMessage {
-            instrument: "DEMO-CHEM".into(),
+    let results = results_message(
+        BARCODE,
+        "2026-12-07T02:00:00Z",
+        &[("TSH", "2.0"), ("FT4", "30"), ("TNTHS", "60")],
+    );
+    ingest_message(
+        &store,
+        AnalyzerMessage {
             link: "chem-1".into(),
-            received_at: "2026-12-07T02:00:00Z".parse().unwrap(),
-            protocol: Protocol::Astm,
             raw: b"H|\\^&|||DEMO\rR|1|^^^TNTHS|60\r\x03".to_vec(),
-            kind: MessageKind::Results,
-            observations: [("TSH", "2.0"), ("FT4", "30"), ("TNTHS", "60")]
-                .iter()
-                .map(|(code, value)| Observation {
-                    specimen_id: BARCODE.into(),
-                    instrument_test_code: (*code).into(),
-                    value: (*value).into(),
-                    status: "F".into(),
-                    ..Default::default()
-                })
-                .collect(),
-            patient_hint: None,
-        })
-        .unwrap();
+            ..results
+        },
+    );
     let review = store.specimen_review(BARCODE).unwrap();
     let id = |code: &str| {
         review
