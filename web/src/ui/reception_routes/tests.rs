@@ -14,7 +14,7 @@ use lis_core::model::{Actor, AnalyzerMessage, NewOrder, Role};
 use lis_core::{LabConfig, Store};
 use lis_drivers::link::LinkRegistry;
 
-pub(crate) use crate::ui::testing::browser::{get_page, post_form, send, Browser};
+pub(crate) use crate::ui::testing::browser::{get_page, post_form, send, Answer, Browser};
 use crate::ui::testing::lab::{
     app_over, ingest_message, patient_order, results_message, store_with,
 };
@@ -111,6 +111,34 @@ pub(crate) async fn sign_in(app: &Router, username: &str) -> Browser {
     Browser::sign_in(app, username).await
 }
 
+/// Posts the reception's reject form for `barcode` as `who`, with the reason's free words
+/// `other` when given.
+async fn reject(
+    lab: &Lab,
+    who: &Browser,
+    barcode: &str,
+    reason: &str,
+    other: Option<&str>,
+) -> Answer {
+    let mut fields = vec![("specimen_id", barcode), ("reason", reason)];
+    fields.extend(other.map(|words| ("other", words)));
+    who.post(&lab.app, "/reception/reject", &fields).await
+}
+
+/// Posts the reception's scan form with `fields` as `who`.
+async fn scan(lab: &Lab, who: &Browser, fields: &[(&str, &str)]) -> Answer {
+    who.post(&lab.app, "/reception/scan", fields).await
+}
+
+/// The tube's rejection reason as stored.
+fn rejected_reason(lab: &Lab, barcode: &str) -> Option<String> {
+    lab.store
+        .specimen_review(barcode)
+        .unwrap()
+        .specimen
+        .rejected_reason
+}
+
 fn received_at(lab: &Lab, barcode: &str) -> Option<Timestamp> {
     lab.store
         .specimen_review(barcode)
@@ -149,16 +177,15 @@ async fn a_scan_receives_the_tube_once_and_says_so() {
     crate::ui::testing::assert_no_inline_code(&page.body);
 
     let before = Timestamp::now();
-    let a = tech
-        .post(
-            &lab.app,
-            "/reception/scan",
-            &[
-                ("specimen_id", " 2612070052 "),
-                ("collected", "07/12/2026 07:30"),
-            ],
-        )
-        .await;
+    let a = scan(
+        &lab,
+        &tech,
+        &[
+            ("specimen_id", " 2612070052 "),
+            ("collected", "07/12/2026 07:30"),
+        ],
+    )
+    .await;
     assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.body);
     assert!(a
         .location()
@@ -188,18 +215,14 @@ async fn a_scan_receives_the_tube_once_and_says_so() {
     assert!(shown.body.contains("/specimens/2612070052/label"));
 
     // The second scan changes nothing and says so.
-    let again = tech
-        .post(&lab.app, "/reception/scan", &[("specimen_id", NEW_TUBE)])
-        .await;
+    let again = scan(&lab, &tech, &[("specimen_id", NEW_TUBE)]).await;
     assert!(again.location().contains("outcome=already"));
     assert_eq!(received_at(&lab, NEW_TUBE), Some(at));
     assert_eq!(lab.audits("specimen.receive"), 1);
     let shown = tech.get(&lab.app, again.location()).await;
     assert!(shown.body.contains("ALREADY RECEIVED"));
 
-    let unknown = tech
-        .post(&lab.app, "/reception/scan", &[("specimen_id", "NO-SUCH-1")])
-        .await;
+    let unknown = scan(&lab, &tech, &[("specimen_id", "NO-SUCH-1")]).await;
     assert!(unknown.location().contains("outcome=unknown"));
     let shown = tech.get(&lab.app, unknown.location()).await;
     assert!(shown.body.contains("UNKNOWN specimen NO-SUCH-1"));
@@ -209,26 +232,24 @@ async fn a_scan_receives_the_tube_once_and_says_so() {
 async fn a_collection_time_that_cannot_be_read_changes_nothing() {
     let lab = lab();
     let tech = sign_in(&lab.app, "tech").await;
-    let a = tech
-        .post(
-            &lab.app,
-            "/reception/scan",
-            &[("specimen_id", NEW_TUBE), ("collected", "yesterday")],
-        )
-        .await;
+    let a = scan(
+        &lab,
+        &tech,
+        &[("specimen_id", NEW_TUBE), ("collected", "yesterday")],
+    )
+    .await;
     assert_eq!(a.status, StatusCode::BAD_REQUEST);
     assert!(
         a.body.contains("yesterday") && a.body.contains("cannot be read"),
         "{}",
         a.body
     );
-    let a = tech
-        .post(
-            &lab.app,
-            "/reception/scan",
-            &[("specimen_id", NEW_TUBE), ("collected", "01/01/2099 07:30")],
-        )
-        .await;
+    let a = scan(
+        &lab,
+        &tech,
+        &[("specimen_id", NEW_TUBE), ("collected", "01/01/2099 07:30")],
+    )
+    .await;
     assert_eq!(a.status, StatusCode::CONFLICT);
     assert_eq!(received_at(&lab, NEW_TUBE), None);
     assert_eq!(lab.audits("specimen.receive"), 0);
@@ -249,26 +270,12 @@ async fn an_admin_may_not_receive_reject_or_print_labels() {
             .status,
         StatusCode::FORBIDDEN
     );
-    let a = admin
-        .post(&lab.app, "/reception/scan", &[("specimen_id", NEW_TUBE)])
-        .await;
+    let a = scan(&lab, &admin, &[("specimen_id", NEW_TUBE)]).await;
     assert_eq!(a.status, StatusCode::FORBIDDEN);
-    let a = admin
-        .post(
-            &lab.app,
-            "/reception/reject",
-            &[("specimen_id", NEW_TUBE), ("reason", "clotted")],
-        )
-        .await;
+    let a = reject(&lab, &admin, NEW_TUBE, "clotted", None).await;
     assert_eq!(a.status, StatusCode::FORBIDDEN);
     assert_eq!(received_at(&lab, NEW_TUBE), None);
-    assert!(lab
-        .store
-        .specimen_review(NEW_TUBE)
-        .unwrap()
-        .specimen
-        .rejected_reason
-        .is_none());
+    assert!(rejected_reason(&lab, NEW_TUBE).is_none());
 }
 
 #[tokio::test]
@@ -290,13 +297,7 @@ async fn a_form_without_the_session_s_token_changes_nothing() {
         assert_eq!(a.status, StatusCode::FORBIDDEN, "{uri} without a token");
     }
     assert_eq!(received_at(&lab, NEW_TUBE), None);
-    assert!(lab
-        .store
-        .specimen_review(NEW_TUBE)
-        .unwrap()
-        .specimen
-        .rejected_reason
-        .is_none());
+    assert!(rejected_reason(&lab, NEW_TUBE).is_none());
     assert_eq!(
         lab.audits("specimen.receive") + lab.audits("specimen.reject"),
         0
@@ -307,13 +308,7 @@ async fn a_form_without_the_session_s_token_changes_nothing() {
 async fn a_rejected_tube_holds_its_results_and_the_page_says_why() {
     let lab = lab();
     let tech = sign_in(&lab.app, "tech").await;
-    let a = tech
-        .post(
-            &lab.app,
-            "/reception/reject",
-            &[("specimen_id", BARCODE), ("reason", "haemolysed")],
-        )
-        .await;
+    let a = reject(&lab, &tech, BARCODE, "haemolysed", None).await;
     assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.body);
     assert!(
         a.location().contains("outcome=rejected&held=2"),
@@ -330,63 +325,21 @@ async fn a_rejected_tube_holds_its_results_and_the_page_says_why() {
     );
     assert_eq!(lab.audits("specimen.reject"), 1);
     // A second rejection is refused and keeps the first reason.
-    let again = tech
-        .post(
-            &lab.app,
-            "/reception/reject",
-            &[("specimen_id", BARCODE), ("reason", "clotted")],
-        )
-        .await;
+    let again = reject(&lab, &tech, BARCODE, "clotted", None).await;
     assert_eq!(again.status, StatusCode::CONFLICT);
     assert_eq!(
-        lab.store
-            .specimen_review(BARCODE)
-            .unwrap()
-            .specimen
-            .rejected_reason
-            .as_deref(),
+        rejected_reason(&lab, BARCODE).as_deref(),
         Some("haemolysed")
     );
     // An unknown reason, and "other" without words, change nothing.
-    let bad = tech
-        .post(
-            &lab.app,
-            "/reception/reject",
-            &[("specimen_id", NEW_TUBE), ("reason", "dropped")],
-        )
-        .await;
+    let bad = reject(&lab, &tech, NEW_TUBE, "dropped", None).await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
-    let empty = tech
-        .post(
-            &lab.app,
-            "/reception/reject",
-            &[
-                ("specimen_id", NEW_TUBE),
-                ("reason", "other"),
-                ("other", " "),
-            ],
-        )
-        .await;
+    let empty = reject(&lab, &tech, NEW_TUBE, "other", Some(" ")).await;
     assert_eq!(empty.status, StatusCode::CONFLICT);
-    let other = tech
-        .post(
-            &lab.app,
-            "/reception/reject",
-            &[
-                ("specimen_id", NEW_TUBE),
-                ("reason", "other"),
-                ("other", "tube cracked"),
-            ],
-        )
-        .await;
+    let other = reject(&lab, &tech, NEW_TUBE, "other", Some("tube cracked")).await;
     assert_eq!(other.status, StatusCode::SEE_OTHER);
     assert_eq!(
-        lab.store
-            .specimen_review(NEW_TUBE)
-            .unwrap()
-            .specimen
-            .rejected_reason
-            .as_deref(),
+        rejected_reason(&lab, NEW_TUBE).as_deref(),
         Some("other: tube cracked")
     );
     assert_eq!(lab.audits("specimen.reject"), 2);

@@ -5,9 +5,10 @@
 use axum::http::StatusCode;
 use lis_core::store::AuditFilter;
 
-use crate::ui::monitor::test_lab::{get, lab, post, send, signed_in, CLIENT};
+use crate::ui::monitor::test_lab::{get, lab, post, send, signed_in, Lab, CLIENT};
+use crate::ui::testing::browser::Answer;
 
-fn open_ids(lab: &crate::ui::monitor::test_lab::Lab) -> Vec<i64> {
+fn open_ids(lab: &Lab) -> Vec<i64> {
     lab.store
         .unmatched_page(None, 100)
         .unwrap()
@@ -16,10 +17,7 @@ fn open_ids(lab: &crate::ui::monitor::test_lab::Lab) -> Vec<i64> {
         .collect()
 }
 
-fn audit_of(
-    lab: &crate::ui::monitor::test_lab::Lab,
-    action: &str,
-) -> Vec<lis_core::store::AuditRecord> {
+fn audit_of(lab: &Lab, action: &str) -> Vec<lis_core::store::AuditRecord> {
     lab.store
         .audit_trail(
             &AuditFilter {
@@ -30,6 +28,15 @@ fn audit_of(
             100,
         )
         .unwrap()
+}
+
+/// Posts `form` to the entry's `action` (`attach` or `discard`) with the session `cookie`.
+async fn act(lab: &Lab, id: i64, action: &str, cookie: &str, form: &[(&str, &str)]) -> Answer {
+    send(
+        &lab.app,
+        post(&format!("/unmatched/{id}/{action}"), cookie, form),
+    )
+    .await
 }
 
 #[tokio::test]
@@ -46,11 +53,7 @@ async fn without_a_session_every_route_goes_to_sign_in() {
         );
     }
     for action in ["attach", "discard"] {
-        let a = send(
-            &lab.app,
-            post(&format!("/unmatched/{id}/{action}"), "", &[("reason", "x")]),
-        )
-        .await;
+        let a = act(&lab, id, action, "", &[("reason", "x")]).await;
         assert_eq!(a.status, StatusCode::SEE_OTHER);
         assert!(a.location().starts_with("/login"));
     }
@@ -95,23 +98,21 @@ async fn roles_that_may_not_resolve_get_403_and_nothing_changes() {
         .to_string();
     for user in ["tech", "admin"] {
         let (cookie, csrf) = signed_in(&lab.app, user).await;
-        let attach = send(
-            &lab.app,
-            post(
-                &format!("/unmatched/{id}/attach"),
-                &cookie,
-                &[("csrf", &csrf), ("order", &order), ("test", "GLU")],
-            ),
+        let attach = act(
+            &lab,
+            id,
+            "attach",
+            &cookie,
+            &[("csrf", &csrf), ("order", &order), ("test", "GLU")],
         )
         .await;
         assert_eq!(attach.status, StatusCode::FORBIDDEN, "{user}");
-        let discard = send(
-            &lab.app,
-            post(
-                &format!("/unmatched/{id}/discard"),
-                &cookie,
-                &[("csrf", &csrf), ("reason", "not ours")],
-            ),
+        let discard = act(
+            &lab,
+            id,
+            "discard",
+            &cookie,
+            &[("csrf", &csrf), ("reason", "not ours")],
         )
         .await;
         assert_eq!(discard.status, StatusCode::FORBIDDEN, "{user}");
@@ -141,11 +142,7 @@ async fn a_missing_or_wrong_form_token_is_403_and_changes_nothing() {
             form.push(("csrf", t));
         }
         for action in ["attach", "discard"] {
-            let a = send(
-                &lab.app,
-                post(&format!("/unmatched/{id}/{action}"), &cookie, &form),
-            )
-            .await;
+            let a = act(&lab, id, action, &cookie, &form).await;
             assert_eq!(a.status, StatusCode::FORBIDDEN, "{action} {token:?}");
         }
     }
@@ -181,13 +178,12 @@ async fn a_supervisor_finds_the_order_and_attaches_the_result_which_reaches_the_
     let order = lab.store.order_candidates("S1", 1).unwrap()[0]
         .order_id
         .to_string();
-    let done = send(
-        &lab.app,
-        post(
-            &format!("/unmatched/{id}/attach"),
-            &cookie,
-            &[("csrf", &csrf), ("order", &order), ("test", "GLU")],
-        ),
+    let done = act(
+        &lab,
+        id,
+        "attach",
+        &cookie,
+        &[("csrf", &csrf), ("order", &order), ("test", "GLU")],
     )
     .await;
     assert_eq!(done.status, StatusCode::SEE_OTHER);
@@ -217,13 +213,12 @@ async fn a_supervisor_finds_the_order_and_attaches_the_result_which_reaches_the_
     assert_eq!(audit[0].entry.entity_id, id.to_string());
     assert_eq!(audit[0].client_address.as_deref(), Some(CLIENT));
     // Attaching again is a conflict.
-    let again = send(
-        &lab.app,
-        post(
-            &format!("/unmatched/{id}/attach"),
-            &cookie,
-            &[("csrf", &csrf), ("order", &order), ("test", "GLU")],
-        ),
+    let again = act(
+        &lab,
+        id,
+        "attach",
+        &cookie,
+        &[("csrf", &csrf), ("order", &order), ("test", "GLU")],
     )
     .await;
     assert_eq!(again.status, StatusCode::CONFLICT);
@@ -237,28 +232,26 @@ async fn discarding_needs_a_reason_and_is_audited_with_it() {
     let lab = lab();
     let id = open_ids(&lab)[1];
     let (cookie, csrf) = signed_in(&lab.app, "boss").await;
-    let empty = send(
-        &lab.app,
-        post(
-            &format!("/unmatched/{id}/discard"),
-            &cookie,
-            &[("csrf", &csrf), ("reason", "  ")],
-        ),
+    let empty = act(
+        &lab,
+        id,
+        "discard",
+        &cookie,
+        &[("csrf", &csrf), ("reason", " ")],
     )
     .await;
     assert_eq!(empty.status, StatusCode::BAD_REQUEST);
     assert!(empty.body.contains("Please give a reason."));
     assert_eq!(open_ids(&lab).len(), 3);
-    let done = send(
-        &lab.app,
-        post(
-            &format!("/unmatched/{id}/discard"),
-            &cookie,
-            &[
-                ("csrf", &csrf),
-                ("reason", "calibrator run under a patient id"),
-            ],
-        ),
+    let done = act(
+        &lab,
+        id,
+        "discard",
+        &cookie,
+        &[
+            ("csrf", &csrf),
+            ("reason", "calibrator run under a patient id"),
+        ],
     )
     .await;
     assert_eq!(done.status, StatusCode::SEE_OTHER);
