@@ -30,6 +30,13 @@ fn audit_of(lab: &Lab, action: &str) -> Vec<lis_core::store::AuditRecord> {
         .unwrap()
 }
 
+/// The id of S1's order, as the attach form sends it.
+fn s1_order(lab: &Lab) -> String {
+    lab.store.order_candidates("S1", 1).unwrap()[0]
+        .order_id
+        .to_string()
+}
+
 /// Posts `form` to the entry's `action` (`attach` or `discard`) with the session `cookie`.
 async fn act(lab: &Lab, id: i64, action: &str, cookie: &str, form: &[(&str, &str)]) -> Answer {
     send(
@@ -93,9 +100,7 @@ async fn the_queue_says_why_in_words_and_links_the_raw_message() {
 async fn roles_that_may_not_resolve_get_403_and_nothing_changes() {
     let lab = lab();
     let id = open_ids(&lab)[0];
-    let order = lab.store.order_candidates("S1", 1).unwrap()[0]
-        .order_id
-        .to_string();
+    let order = s1_order(&lab);
     for user in ["tech", "admin"] {
         let (cookie, csrf) = signed_in(&lab.app, user).await;
         let attach = act(
@@ -133,9 +138,7 @@ async fn a_missing_or_wrong_form_token_is_403_and_changes_nothing() {
     let lab = lab();
     let id = open_ids(&lab)[0];
     let (cookie, _) = signed_in(&lab.app, "boss").await;
-    let order = lab.store.order_candidates("S1", 1).unwrap()[0]
-        .order_id
-        .to_string();
+    let order = s1_order(&lab);
     for token in [None, Some("wrong-token")] {
         let mut form = vec![("order", order.as_str()), ("test", "GLU"), ("reason", "x")];
         if let Some(t) = token {
@@ -175,17 +178,9 @@ async fn a_supervisor_finds_the_order_and_attaches_the_result_which_reaches_the_
     }
     let nothing = send(&lab.app, get(&format!("/unmatched/{id}?q=ZZ-404"), &cookie)).await;
     assert!(nothing.body.contains("No order matches “ZZ-404”."));
-    let order = lab.store.order_candidates("S1", 1).unwrap()[0]
-        .order_id
-        .to_string();
-    let done = act(
-        &lab,
-        id,
-        "attach",
-        &cookie,
-        &[("csrf", &csrf), ("order", &order), ("test", "GLU")],
-    )
-    .await;
+    let order = s1_order(&lab);
+    let attach = [("csrf", csrf.as_str()), ("order", &order), ("test", "GLU")];
+    let done = act(&lab, id, "attach", &cookie, &attach).await;
     assert_eq!(done.status, StatusCode::SEE_OTHER);
     assert_eq!(done.location(), "/unmatched?done=attached&specimen=S1");
     let queue = send(&lab.app, get(done.location(), &cookie)).await;
@@ -213,14 +208,7 @@ async fn a_supervisor_finds_the_order_and_attaches_the_result_which_reaches_the_
     assert_eq!(audit[0].entry.entity_id, id.to_string());
     assert_eq!(audit[0].client_address.as_deref(), Some(CLIENT));
     // Attaching again is a conflict.
-    let again = act(
-        &lab,
-        id,
-        "attach",
-        &cookie,
-        &[("csrf", &csrf), ("order", &order), ("test", "GLU")],
-    )
-    .await;
+    let again = act(&lab, id, "attach", &cookie, &attach).await;
     assert_eq!(again.status, StatusCode::CONFLICT);
     let page = send(&lab.app, get(&format!("/unmatched/{id}"), &cookie)).await;
     assert!(page.body.contains("Attached to specimen S1"));
