@@ -13,7 +13,7 @@ use lis_core::model::{Actor, AnalyzerMessage, MessageKind, Observation, Protocol
 use lis_core::{LabConfig, Store};
 use lis_drivers::link::LinkRegistry;
 
-pub(crate) use crate::ui::testing::browser::{get_page as get, post_form as post, HOST};
+pub(crate) use crate::ui::testing::browser::{get_page as get, post_form as post};
 use crate::ui::testing::browser::{Answer, Browser};
 use crate::ui::testing::lab::{app_over, patient_order, store_with};
 

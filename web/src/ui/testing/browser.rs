@@ -105,6 +105,21 @@ pub(crate) fn get_page(uri: &str, cookie: &str) -> Request<Body> {
     builder.body(Body::empty()).unwrap()
 }
 
+/// A request for the live stream at `uri` (`Accept: text/event-stream`) from a browser holding
+/// `cookie` (may be empty), resuming after `last_event_id` when given.
+pub(crate) fn get_events(uri: &str, cookie: &str, last_event_id: Option<i64>) -> Request<Body> {
+    let mut builder = Request::get(uri)
+        .header(header::HOST, HOST)
+        .header(header::ACCEPT, "text/event-stream");
+    if !cookie.is_empty() {
+        builder = builder.header(header::COOKIE, cookie);
+    }
+    if let Some(id) = last_event_id {
+        builder = builder.header("last-event-id", id.to_string());
+    }
+    builder.body(Body::empty()).unwrap()
+}
+
 /// A form post from a page of the lab's origin (`Origin` as a browser sends it).
 pub(crate) fn post_form(uri: &str, cookie: &str, form: &[(&str, &str)]) -> Request<Body> {
     post_form_from(uri, cookie, form, &[(header::ORIGIN.as_str(), ORIGIN)])

@@ -15,7 +15,7 @@ use lis_core::{LabConfig, Store};
 use lis_drivers::link::LinkRegistry;
 use tower::ServiceExt;
 
-use crate::ui::testing::browser::{get_page, post_form, send, signed_in, Answer, HOST};
+use crate::ui::testing::browser::{get_events, get_page, post_form, send, signed_in, Answer};
 use crate::ui::testing::lab::{app_over, ingest, patient_order, store_with};
 
 struct Lab {
@@ -105,11 +105,7 @@ async fn without_a_session_the_page_goes_to_sign_in_and_the_stream_is_401() {
         "{}",
         page.location()
     );
-    let events = Request::get("/worklist/events")
-        .header(header::HOST, HOST)
-        .header(header::ACCEPT, "text/event-stream")
-        .body(Body::empty())
-        .unwrap();
+    let events = events("", None);
     assert_eq!(
         send(&lab.app, events).await.status,
         StatusCode::UNAUTHORIZED
@@ -295,15 +291,9 @@ async fn read_event(body: &mut Body, want: i64, wait: Duration) -> Option<String
     None
 }
 
+/// A request for the worklist's live stream.
 fn events(cookie: &str, last_event_id: Option<i64>) -> Request<Body> {
-    let mut builder = Request::get("/worklist/events")
-        .header(header::HOST, HOST)
-        .header(header::ACCEPT, "text/event-stream")
-        .header(header::COOKIE, cookie);
-    if let Some(id) = last_event_id {
-        builder = builder.header("last-event-id", id.to_string());
-    }
-    builder.body(Body::empty()).unwrap()
+    get_events("/worklist/events", cookie, last_event_id)
 }
 
 #[tokio::test]
