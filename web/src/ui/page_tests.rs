@@ -2,39 +2,24 @@
 //! technician `tech`, a supervisor `boss` and an administrator `admin` (all in English) over
 //! [`crate::ui::testing`]'s store, app and browser.
 
-use std::sync::Arc;
-
 use axum::Router;
 use lis_core::model::{HistoryEntry, NewOrder, Role};
-use lis_core::{LabConfig, Store};
-use lis_drivers::link::LinkRegistry;
+use lis_core::Store;
 
 pub(crate) use crate::ui::testing::browser::{
     get_page as get, post_form as post, send, signed_in, signed_in_with,
 };
 pub(crate) use crate::ui::testing::lab::ingest;
-use crate::ui::testing::lab::{app_over, patient_order, store_with};
-
-/// The store and the app over it.
-pub(crate) struct Lab {
-    pub(crate) store: Arc<Store>,
-    pub(crate) app: Router,
-}
+pub(crate) use crate::ui::testing::lab::Lab;
+use crate::ui::testing::lab::{demo_store, patient_order};
 
 /// A lab with the three users and no orders.
 pub(crate) fn lab() -> Lab {
-    let store = store_with(
-        LabConfig::embedded_default().unwrap(),
-        &[
-            ("tech", "tech (display)", Role::Technician),
-            ("boss", "boss (display)", Role::Supervisor),
-            ("admin", "admin (display)", Role::Admin),
-        ],
-    );
-    Lab {
-        app: app_over(&store, &LinkRegistry::new()),
-        store,
-    }
+    Lab::over(demo_store(&[
+        ("tech", "tech (display)", Role::Technician),
+        ("boss", "boss (display)", Role::Supervisor),
+        ("admin", "admin (display)", Role::Admin),
+    ]))
 }
 
 /// An order for one specimen of a patient (born 1 May 1980, male), ordered at

@@ -3,29 +3,21 @@
 //! through the whole app from [`CLIENT`] with [`crate::ui::testing`]'s browser.
 
 use std::net::SocketAddr;
-use std::sync::Arc;
 
 use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::http::Request;
 use axum::Router;
 use lis_core::model::{Actor, AnalyzerMessage, MessageKind, Observation, Protocol, Role};
-use lis_core::{LabConfig, Store};
-use lis_drivers::link::LinkRegistry;
+use lis_core::LabConfig;
 
 pub(crate) use crate::ui::testing::browser::{get_page as get, post_form as post};
 use crate::ui::testing::browser::{Answer, Browser};
-use crate::ui::testing::lab::{app_over, patient_order, store_with};
+pub(crate) use crate::ui::testing::lab::Lab;
+use crate::ui::testing::lab::{patient_order, store_with};
 
 /// The client address the requests come from.
 pub(crate) const CLIENT: &str = "192.168.5.21";
-
-pub(crate) struct Lab {
-    pub(crate) store: Arc<Store>,
-    #[allow(dead_code)] // The instruments' tests register links in it.
-    pub(crate) links: LinkRegistry,
-    pub(crate) app: Router,
-}
 
 /// The lab; `config` is the lab config's text (the embedded default when `None`).
 pub(crate) fn lab_with(config: Option<&str>) -> Lab {
@@ -67,12 +59,7 @@ pub(crate) fn lab_with(config: Option<&str>) -> Lab {
             patient_hint: None,
         })
         .unwrap();
-    let links = LinkRegistry::new();
-    Lab {
-        app: app_over(&store, &links),
-        store,
-        links,
-    }
+    Lab::over(store)
 }
 
 /// The lab with the embedded config.

@@ -5,40 +5,27 @@
 //! In the embedded demo lab TSH waits for a person even when normal; FT4 above 22 pmol/L is
 //! high (H). Users read English pages.
 
-use std::sync::Arc;
-
 use axum::http::StatusCode;
 use axum::Router;
 use jiff::Timestamp;
 use lis_core::model::{Actor, AnalyzerMessage, NewOrder, Role};
-use lis_core::{LabConfig, Store};
-use lis_drivers::link::LinkRegistry;
 
 pub(crate) use crate::ui::testing::browser::{get_page, post_form, send, Answer, Browser};
-use crate::ui::testing::lab::{
-    app_over, ingest_message, patient_order, results_message, store_with,
-};
+pub(crate) use crate::ui::testing::lab::Lab;
+use crate::ui::testing::lab::{demo_store, ingest_message, patient_order, results_message};
 
 /// A tube with results (TSH waiting, FT4 high), on order `HIS-88`.
 pub(crate) const BARCODE: &str = "2612070051";
 /// A tube not yet received, without results, on order `HIS-89`, with no collection time.
 pub(crate) const NEW_TUBE: &str = "2612070052";
 
-pub(crate) struct Lab {
-    pub(crate) store: Arc<Store>,
-    pub(crate) app: Router,
-}
-
 /// A lab with `tech`, `sup` and `admin` reading English, a tube with results and a new tube.
 pub(crate) fn lab() -> Lab {
-    let store = store_with(
-        LabConfig::embedded_default().unwrap(),
-        &[
-            ("tech", "Trần Thị B", Role::Technician),
-            ("sup", "Lê Văn C", Role::Supervisor),
-            ("admin", "Quản trị", Role::Admin),
-        ],
-    );
+    let store = demo_store(&[
+        ("tech", "Trần Thị B", Role::Technician),
+        ("sup", "Lê Văn C", Role::Supervisor),
+        ("admin", "Quản trị", Role::Admin),
+    ]);
     store
         .place_order(
             order("HIS-88", BARCODE, true, &["TSH", "FT4"]),
@@ -61,10 +48,7 @@ pub(crate) fn lab() -> Lab {
             ..results
         },
     );
-    Lab {
-        app: app_over(&store, &LinkRegistry::new()),
-        store,
-    }
+    Lab::over(store)
 }
 
 /// Order `placer` of patient `P-{placer}` for tube `barcode`, ordered (and, when `collected`,

@@ -24,9 +24,33 @@ pub(crate) fn store_with(config: LabConfig, users: &[(&str, &str, Role)]) -> Arc
     store
 }
 
+/// A store over the embedded demo lab's config with `users`.
+pub(crate) fn demo_store(users: &[(&str, &str, Role)]) -> Arc<Store> {
+    store_with(LabConfig::embedded_default().unwrap(), users)
+}
+
 /// The whole app over `store` and `links`, with the default HTTP settings.
 pub(crate) fn app_over(store: &Arc<Store>, links: &LinkRegistry) -> Router {
     app(AppState::new(Arc::clone(store), links.clone()))
+}
+
+/// A store, the registry of its instruments' links and the whole app over them.
+pub(crate) struct Lab {
+    pub(crate) store: Arc<Store>,
+    pub(crate) links: LinkRegistry,
+    pub(crate) app: Router,
+}
+
+impl Lab {
+    /// The app over `store` (its orders and results already placed), with no link registered.
+    pub(crate) fn over(store: Arc<Store>) -> Self {
+        let links = LinkRegistry::new();
+        Self {
+            app: app_over(&store, &links),
+            store,
+            links,
+        }
+    }
 }
 
 /// A routine order `placer` of patient `his_id` (`name`, male, born 1 May 1980) from "BS Trần"
