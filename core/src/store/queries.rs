@@ -10,9 +10,7 @@ use super::decode::At;
 use super::{ms, ts, Store};
 use crate::error::StoreError;
 use crate::lifecycle::ResultState;
-use crate::model::{
-    CheckRow, LabResult, OrderId, ResultId, ResultWithChecks, Unmatched, UnmatchedReason,
-};
+use crate::model::{CheckRow, LabResult, OrderId, ResultId, ResultWithChecks, Unmatched};
 use crate::validation::Outcome;
 
 /// The review worklist, oldest first (served by the partial index `results_pending_review`).
@@ -173,26 +171,7 @@ impl Store {
                  units, reason, received_at, attached_result_id, patient_hint FROM unmatched \
                  WHERE attached_result_id IS NULL AND discarded_at IS NULL ORDER BY id",
             )?;
-            let rows = stmt.query_map([], |r| {
-                let id: i64 = r.get(0)?;
-                let at = |column| At::new("unmatched", id, column);
-                Ok(Unmatched {
-                    id,
-                    journal_id: r.get(1)?,
-                    instrument: r.get(2)?,
-                    specimen_id: r.get(3)?,
-                    instrument_test_code: r.get(4)?,
-                    value: r.get(5)?,
-                    units: r.get(6)?,
-                    reason: at("reason").code(&r.get::<_, String>(7)?, UnmatchedReason::parse)?,
-                    received_at: ts(r.get(8)?),
-                    attached_result_id: r.get(9)?,
-                    patient_hint: r
-                        .get::<_, Option<String>>(10)?
-                        .map(|h| at("patient_hint").json(&h))
-                        .transpose()?,
-                })
-            })?;
+            let rows = stmt.query_map([], super::unmatched_queue::unmatched_row)?;
             Ok(rows.collect::<Result<_, _>>()?)
         })
     }

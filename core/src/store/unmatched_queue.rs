@@ -87,11 +87,13 @@ const ENTRY_COLUMNS: &str = "u.id, u.journal_id, u.instrument, u.specimen_id, \
      u.instrument_test_code, u.value, u.units, u.reason, u.received_at, u.attached_result_id, \
      u.patient_hint, j.link, u.observed_at, u.discarded_at, u.discarded_by, u.discard_reason";
 
-/// Reads one row of [`ENTRY_COLUMNS`]; the discard's actor is named afterwards.
-fn entry_row(r: &Row<'_>) -> rusqlite::Result<(UnmatchedEntry, Option<String>)> {
+/// Reads the unmatched result of a row whose first eleven columns are `id, journal_id,
+/// instrument, specimen_id, instrument_test_code, value, units, reason, received_at,
+/// attached_result_id, patient_hint` (as [`ENTRY_COLUMNS`] and the open queue's query read them).
+pub(super) fn unmatched_row(r: &Row<'_>) -> rusqlite::Result<Unmatched> {
     let id: i64 = r.get(0)?;
     let at = |column| At::new("unmatched", id, column);
-    let item = Unmatched {
+    Ok(Unmatched {
         id,
         journal_id: r.get(1)?,
         instrument: r.get(2)?,
@@ -106,7 +108,12 @@ fn entry_row(r: &Row<'_>) -> rusqlite::Result<(UnmatchedEntry, Option<String>)> 
             .get::<_, Option<String>>(10)?
             .map(|h| at("patient_hint").json(&h))
             .transpose()?,
-    };
+    })
+}
+
+/// Reads one row of [`ENTRY_COLUMNS`]; the discard's actor is named afterwards.
+fn entry_row(r: &Row<'_>) -> rusqlite::Result<(UnmatchedEntry, Option<String>)> {
+    let item = unmatched_row(r)?;
     let discarded_at: Option<i64> = r.get(13)?;
     let discarded_by: Option<String> = r.get(14)?;
     let reason: Option<String> = r.get(15)?;

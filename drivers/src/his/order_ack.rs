@@ -256,31 +256,9 @@ pub fn build_ack(
     now: Timestamp,
     tz: &jiff::tz::TimeZone,
 ) -> Vec<u8> {
-    let header = answer_header(
-        config,
-        incoming,
-        format!("ACK{}", now.as_millisecond()),
-        now,
-        tz,
-    );
-    let event = incoming_event(incoming);
-    let mut b = MessageBuilder::new(
-        &header,
-        MessageType {
-            code: "ACK",
-            event: &event,
-            structure: "ACK",
-        },
-    );
-    b.push(msa(
-        application_code(refusals),
-        incoming_control(incoming),
-        refusals.first().map(|r| r.text.as_str()),
-    ));
-    for r in refusals {
-        b.push(err_segment(r));
-    }
-    b.build()
+    let control = format!("ACK{}", now.as_millisecond());
+    let code = application_code(refusals);
+    ack_message(config, incoming, control, code, refusals, now, tz)
 }
 
 /// The accept acknowledgement of enhanced mode: `ACK^<event>^ACK` with MSA-1 `CA`, `CE` or
@@ -293,13 +271,23 @@ pub fn accept_ack(
     now: Timestamp,
     tz: &jiff::tz::TimeZone,
 ) -> Vec<u8> {
-    let header = answer_header(
-        config,
-        incoming,
-        format!("CACK{}", now.as_millisecond()),
-        now,
-        tz,
-    );
+    let control = format!("CACK{}", now.as_millisecond());
+    let refusals = refusal.map_or(&[][..], std::slice::from_ref);
+    ack_message(config, incoming, control, code, refusals, now, tz)
+}
+
+/// An `ACK^<event>^ACK` with its own control ID `control`: MSH, MSA (MSA-1 `code`, MSA-3 the
+/// first refusal's text) and one ERR a refusal.
+fn ack_message(
+    config: &HisConfig,
+    incoming: Option<&Message<'_>>,
+    control: String,
+    code: AckCode,
+    refusals: &[Refusal],
+    now: Timestamp,
+    tz: &jiff::tz::TimeZone,
+) -> Vec<u8> {
+    let header = answer_header(config, incoming, control, now, tz);
     let event = incoming_event(incoming);
     let mut b = MessageBuilder::new(
         &header,
@@ -312,9 +300,9 @@ pub fn accept_ack(
     b.push(msa(
         code,
         incoming_control(incoming),
-        refusal.map(|r| r.text.as_str()),
+        refusals.first().map(|r| r.text.as_str()),
     ));
-    if let Some(r) = refusal {
+    for r in refusals {
         b.push(err_segment(r));
     }
     b.build()

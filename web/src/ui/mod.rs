@@ -79,6 +79,7 @@ pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'
 #[cfg(test)]
 pub(crate) mod testing {
     pub(crate) mod browser;
+    pub(crate) mod lab;
     pub(crate) mod specimen_lab;
 
     /// Asserts that a rendered page has no inline script, no inline style and no inline event

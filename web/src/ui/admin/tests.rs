@@ -18,7 +18,7 @@ async fn without_a_session_pages_go_to_sign_in_and_actions_change_nothing() {
     for uri in ["/admin/users", "/admin/config"] {
         let answer = send(&lab.app, get(uri, "")).await;
         assert_eq!(answer.status, StatusCode::SEE_OTHER, "{uri}");
-        assert!(answer.location.starts_with("/login?next="), "{uri}");
+        assert!(answer.location().starts_with("/login?next="), "{uri}");
     }
     let before = audit(&lab.store).len();
     let tech = id_of(&lab, "tech");
@@ -39,7 +39,7 @@ async fn without_a_session_pages_go_to_sign_in_and_actions_change_nothing() {
         )
         .await;
         assert_eq!(answer.status, StatusCode::SEE_OTHER, "{uri}");
-        assert!(answer.location.starts_with("/login"), "{uri}");
+        assert!(answer.location().starts_with("/login"), "{uri}");
     }
     assert_eq!(audit(&lab.store).len(), before);
 }
@@ -141,7 +141,7 @@ async fn an_administrator_creates_a_user_who_signs_in_with_the_one_time_password
     let lan_cookie = signed_in_with(&lab.app, "lan", password).await;
     let answer = send(&lab.app, get("/", &lan_cookie)).await;
     assert_eq!(answer.status, StatusCode::SEE_OTHER);
-    assert_eq!(answer.location, "/password");
+    assert_eq!(answer.location(), "/password");
     // A taken name: 409, nothing new.
     let answer = send(&lab.app, post("/admin/users", &admin, &form)).await;
     assert_eq!(answer.status, StatusCode::CONFLICT);
@@ -209,12 +209,12 @@ async fn disable_reset_roles_and_language_are_audited() {
     )
     .await;
     assert_eq!(answer.status, StatusCode::SEE_OTHER);
-    assert_eq!(answer.location, "/admin/users?done=roles&user=tech");
+    assert_eq!(answer.location(), "/admin/users?done=roles&user=tech");
     assert_eq!(
         lab.store.user(tech).unwrap().roles,
         [Role::Technician, Role::Supervisor]
     );
-    let page = send(&lab.app, get(&answer.location, &admin)).await;
+    let page = send(&lab.app, get(answer.location(), &admin)).await;
     assert!(page.body.contains("Roles of tech saved."));
 
     let answer = send(

@@ -33,7 +33,7 @@ async fn without_a_session_both_pages_go_to_sign_in() {
     for uri in ["/patients?q=an", "/patients/1"] {
         let answer = send(&lab.app, get(uri, "")).await;
         assert_eq!(answer.status, StatusCode::SEE_OTHER, "{uri}");
-        assert!(answer.location.starts_with("/login?next="), "{uri}");
+        assert!(answer.location().starts_with("/login?next="), "{uri}");
     }
 }
 

@@ -5,58 +5,27 @@
 //! In the embedded demo lab TSH waits for a person even when normal; FT4 above 22 pmol/L is
 //! high (H). Users read English pages.
 
-use std::sync::Arc;
-
-use axum::body::Body;
-use axum::http::{header, HeaderMap, Request, StatusCode};
+use axum::http::StatusCode;
 use axum::Router;
-use http_body_util::BodyExt;
 use jiff::Timestamp;
-use lis_core::config::Language;
-use lis_core::model::{
-    Actor, AnalyzerMessage, MessageKind, NewOrder, NewPatient, NewSpecimen, Observation, Priority,
-    Protocol, Role, Sex,
-};
-use lis_core::{LabConfig, Store};
-use lis_drivers::link::LinkRegistry;
-use tower::ServiceExt;
+use lis_core::model::{Actor, AnalyzerMessage, NewOrder, Role};
 
-use crate::app::app_with;
-use crate::http_settings::HttpSettings;
-use crate::state::AppState;
+pub(crate) use crate::ui::testing::browser::{get_page, post_form, send, Answer, Browser};
+pub(crate) use crate::ui::testing::lab::Lab;
+use crate::ui::testing::lab::{demo_store, ingest_message, patient_order, results_message};
 
-const HOST: &str = "lab.local:8080";
-const ORIGIN: &str = "http://lab.local:8080";
-const PASSWORD: &str = "correct horse 1";
 /// A tube with results (TSH waiting, FT4 high), on order `HIS-88`.
 pub(crate) const BARCODE: &str = "2612070051";
 /// A tube not yet received, without results, on order `HIS-89`, with no collection time.
 pub(crate) const NEW_TUBE: &str = "2612070052";
 
-pub(crate) struct Lab {
-    pub(crate) store: Arc<Store>,
-    pub(crate) app: Router,
-}
-
 /// A lab with `tech`, `sup` and `admin` reading English, a tube with results and a new tube.
 pub(crate) fn lab() -> Lab {
-    let config = LabConfig::embedded_default().unwrap();
-    let store = Arc::new(Store::open_in_memory(config).unwrap());
-    for (name, display, role) in [
+    let store = demo_store(&[
         ("tech", "Trần Thị B", Role::Technician),
         ("sup", "Lê Văn C", Role::Supervisor),
         ("admin", "Quản trị", Role::Admin),
-    ] {
-        let id = store
-            .create_user(name, display, &[role], &Actor::System)
-            .unwrap();
-        store
-            .set_password(id, PASSWORD, false, &Actor::System)
-            .unwrap();
-        store
-            .set_language(id, Language::En, &Actor::System)
-            .unwrap();
-    }
+    ]);
     store
         .place_order(
             order("HIS-88", BARCODE, true, &["TSH", "FT4"]),
@@ -66,61 +35,38 @@ pub(crate) fn lab() -> Lab {
     store
         .place_order(order("HIS-89", NEW_TUBE, false, &["GLU"]), &Actor::System)
         .unwrap();
-    store
-        .ingest(AnalyzerMessage {
-            instrument: "DEMO-CHEM".into(),
+    let results = results_message(
+        BARCODE,
+        "2026-12-07T02:00:00Z",
+        &[("TSH", "2.0"), ("FT4", "30")],
+    );
+    ingest_message(
+        &store,
+        AnalyzerMessage {
             link: "chem-1".into(),
-            received_at: "2026-12-07T02:00:00Z".parse().unwrap(),
-            protocol: Protocol::Astm,
             raw: b"H|\\^&|||DEMO\rL|1\r".to_vec(),
-            kind: MessageKind::Results,
-            observations: [("TSH", "2.0"), ("FT4", "30")]
-                .iter()
-                .map(|(code, value)| Observation {
-                    specimen_id: BARCODE.into(),
-                    instrument_test_code: (*code).into(),
-                    value: (*value).into(),
-                    status: "F".into(),
-                    ..Default::default()
-                })
-                .collect(),
-            patient_hint: None,
-        })
-        .unwrap();
-    let state = AppState::new(Arc::clone(&store), LinkRegistry::new());
-    Lab {
-        app: app_with(state, &HttpSettings::default()),
-        store,
-    }
+            ..results
+        },
+    );
+    Lab::over(store)
 }
 
+/// Order `placer` of patient `P-{placer}` for tube `barcode`, ordered (and, when `collected`,
+/// collected) at 2026-12-07T01:00:00Z by "BS. Trần" of "Nội tổng hợp".
 fn order(placer: &str, barcode: &str, collected: bool, tests: &[&str]) -> NewOrder {
     let at: Timestamp = "2026-12-07T01:00:00Z".parse().unwrap();
-    NewOrder {
-        placer_number: placer.into(),
-        patient: NewPatient {
-            his_id_authority: Default::default(),
-            his_id_type: String::new(),
-            name_parts: None,
-            his_id: format!("P-{placer}"),
-            name: "Nguyễn Văn An".into(),
-            sex: Sex::Male,
-            birth_date: Some(jiff::civil::date(1980, 5, 1)),
-        },
-        requesting_doctor: "BS. Trần".into(),
-        requesting_doctor_id: String::new(),
-        requesting_doctor_name: None,
-        department: "Nội tổng hợp".into(),
-        priority: Priority::Routine,
-        ordered_at: at,
-        specimens: vec![NewSpecimen {
-            barcode: barcode.into(),
-            specimen_type: "serum".into(),
-            collected_at: collected.then_some(at),
-            received_at: None,
-            tests: tests.iter().map(|t| (*t).to_owned()).collect(),
-        }],
-    }
+    let mut order = patient_order(
+        placer,
+        &format!("P-{placer}"),
+        "Nguyễn Văn An",
+        barcode,
+        tests,
+    );
+    order.requesting_doctor = "BS. Trần".into();
+    order.department = "Nội tổng hợp".into();
+    order.ordered_at = at;
+    order.specimens[0].collected_at = collected.then_some(at);
+    order
 }
 
 impl Lab {
@@ -144,114 +90,37 @@ impl Lab {
     }
 }
 
-pub(crate) struct Answer {
-    pub(crate) status: StatusCode,
-    pub(crate) headers: HeaderMap,
-    pub(crate) body: String,
-}
-
-impl Answer {
-    pub(crate) fn location(&self) -> &str {
-        self.headers
-            .get(header::LOCATION)
-            .map_or("", |v| v.to_str().unwrap())
-    }
-}
-
-pub(crate) async fn send(app: &Router, request: Request<Body>) -> Answer {
-    let response = app.clone().oneshot(request).await.unwrap();
-    let status = response.status();
-    let headers = response.headers().clone();
-    let body = response.into_body().collect().await.unwrap().to_bytes();
-    Answer {
-        status,
-        headers,
-        body: String::from_utf8_lossy(&body).into_owned(),
-    }
-}
-
-pub(crate) fn get_page(uri: &str, cookie: &str) -> Request<Body> {
-    let mut builder = Request::get(uri).header(header::HOST, HOST);
-    if !cookie.is_empty() {
-        builder = builder.header(header::COOKIE, cookie);
-    }
-    builder.body(Body::empty()).unwrap()
-}
-
-pub(crate) fn post_form(uri: &str, cookie: &str, form: &[(&str, &str)]) -> Request<Body> {
-    let mut builder = Request::post(uri)
-        .header(header::HOST, HOST)
-        .header(header::ORIGIN, ORIGIN)
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
-    if !cookie.is_empty() {
-        builder = builder.header(header::COOKIE, cookie);
-    }
-    builder
-        .body(Body::from(serde_urlencoded::to_string(form).unwrap()))
-        .unwrap()
-}
-
-fn set_cookie(answer: &Answer, name: &str) -> String {
-    answer
-        .headers
-        .get_all(header::SET_COOKIE)
-        .iter()
-        .map(|v| v.to_str().unwrap())
-        .find_map(|c| {
-            let pair = c.split(';').next()?;
-            let (k, v) = pair.split_once('=')?;
-            (k == name).then(|| v.to_owned())
-        })
-        .unwrap()
-}
-
-fn csrf_input(body: &str) -> String {
-    let marker = "name=\"csrf\" value=\"";
-    let start = body.find(marker).expect("a csrf input") + marker.len();
-    let end = start + body[start..].find('"').unwrap();
-    body[start..end].to_owned()
-}
-
-/// A signed-in browser: its session cookie and form token.
-pub(crate) struct Browser {
-    pub(crate) cookie: String,
-    pub(crate) csrf: String,
-}
-
+/// Signs `username` in.
 pub(crate) async fn sign_in(app: &Router, username: &str) -> Browser {
-    let page = send(app, get_page("/login?lang=en", "")).await;
-    let token = set_cookie(&page, "lis_login_csrf");
-    let form = [
-        ("username", username),
-        ("password", PASSWORD),
-        ("csrf", token.as_str()),
-        ("next", ""),
-        ("lang", "en"),
-    ];
-    let answer = send(
-        app,
-        post_form("/login", &format!("lis_login_csrf={token}"), &form),
-    )
-    .await;
-    assert_eq!(answer.status, StatusCode::SEE_OTHER, "{}", answer.body);
-    let cookie = format!("lis_session={}", set_cookie(&answer, "lis_session"));
-    let page = send(app, get_page("/password", &cookie)).await;
-    Browser {
-        csrf: csrf_input(&page.body),
-        cookie,
-    }
+    Browser::sign_in(app, username).await
 }
 
-impl Browser {
-    pub(crate) async fn post(&self, app: &Router, uri: &str, fields: &[(&str, &str)]) -> Answer {
-        let mut form = vec![("csrf", self.csrf.as_str())];
-        form.extend_from_slice(fields);
-        send(app, post_form(uri, &self.cookie, &form)).await
-    }
+/// Posts the reception's reject form for `barcode` as `who`, with the reason's free words
+/// `other` when given.
+async fn reject(
+    lab: &Lab,
+    who: &Browser,
+    barcode: &str,
+    reason: &str,
+    other: Option<&str>,
+) -> Answer {
+    let mut fields = vec![("specimen_id", barcode), ("reason", reason)];
+    fields.extend(other.map(|words| ("other", words)));
+    who.post(&lab.app, "/reception/reject", &fields).await
+}
 
-    pub(crate) async fn get(&self, app: &Router, uri: &str) -> Answer {
-        send(app, get_page(uri, &self.cookie)).await
-    }
+/// Posts the reception's scan form with `fields` as `who`.
+async fn scan(lab: &Lab, who: &Browser, fields: &[(&str, &str)]) -> Answer {
+    who.post(&lab.app, "/reception/scan", fields).await
+}
+
+/// The tube's rejection reason as stored.
+fn rejected_reason(lab: &Lab, barcode: &str) -> Option<String> {
+    lab.store
+        .specimen_review(barcode)
+        .unwrap()
+        .specimen
+        .rejected_reason
 }
 
 fn received_at(lab: &Lab, barcode: &str) -> Option<Timestamp> {
@@ -292,16 +161,15 @@ async fn a_scan_receives_the_tube_once_and_says_so() {
     crate::ui::testing::assert_no_inline_code(&page.body);
 
     let before = Timestamp::now();
-    let a = tech
-        .post(
-            &lab.app,
-            "/reception/scan",
-            &[
-                ("specimen_id", " 2612070052 "),
-                ("collected", "07/12/2026 07:30"),
-            ],
-        )
-        .await;
+    let a = scan(
+        &lab,
+        &tech,
+        &[
+            ("specimen_id", " 2612070052 "),
+            ("collected", "07/12/2026 07:30"),
+        ],
+    )
+    .await;
     assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.body);
     assert!(a
         .location()
@@ -331,18 +199,14 @@ async fn a_scan_receives_the_tube_once_and_says_so() {
     assert!(shown.body.contains("/specimens/2612070052/label"));
 
     // The second scan changes nothing and says so.
-    let again = tech
-        .post(&lab.app, "/reception/scan", &[("specimen_id", NEW_TUBE)])
-        .await;
+    let again = scan(&lab, &tech, &[("specimen_id", NEW_TUBE)]).await;
     assert!(again.location().contains("outcome=already"));
     assert_eq!(received_at(&lab, NEW_TUBE), Some(at));
     assert_eq!(lab.audits("specimen.receive"), 1);
     let shown = tech.get(&lab.app, again.location()).await;
     assert!(shown.body.contains("ALREADY RECEIVED"));
 
-    let unknown = tech
-        .post(&lab.app, "/reception/scan", &[("specimen_id", "NO-SUCH-1")])
-        .await;
+    let unknown = scan(&lab, &tech, &[("specimen_id", "NO-SUCH-1")]).await;
     assert!(unknown.location().contains("outcome=unknown"));
     let shown = tech.get(&lab.app, unknown.location()).await;
     assert!(shown.body.contains("UNKNOWN specimen NO-SUCH-1"));
@@ -352,26 +216,24 @@ async fn a_scan_receives_the_tube_once_and_says_so() {
 async fn a_collection_time_that_cannot_be_read_changes_nothing() {
     let lab = lab();
     let tech = sign_in(&lab.app, "tech").await;
-    let a = tech
-        .post(
-            &lab.app,
-            "/reception/scan",
-            &[("specimen_id", NEW_TUBE), ("collected", "yesterday")],
-        )
-        .await;
+    let a = scan(
+        &lab,
+        &tech,
+        &[("specimen_id", NEW_TUBE), ("collected", "yesterday")],
+    )
+    .await;
     assert_eq!(a.status, StatusCode::BAD_REQUEST);
     assert!(
         a.body.contains("yesterday") && a.body.contains("cannot be read"),
         "{}",
         a.body
     );
-    let a = tech
-        .post(
-            &lab.app,
-            "/reception/scan",
-            &[("specimen_id", NEW_TUBE), ("collected", "01/01/2099 07:30")],
-        )
-        .await;
+    let a = scan(
+        &lab,
+        &tech,
+        &[("specimen_id", NEW_TUBE), ("collected", "01/01/2099 07:30")],
+    )
+    .await;
     assert_eq!(a.status, StatusCode::CONFLICT);
     assert_eq!(received_at(&lab, NEW_TUBE), None);
     assert_eq!(lab.audits("specimen.receive"), 0);
@@ -392,26 +254,12 @@ async fn an_admin_may_not_receive_reject_or_print_labels() {
             .status,
         StatusCode::FORBIDDEN
     );
-    let a = admin
-        .post(&lab.app, "/reception/scan", &[("specimen_id", NEW_TUBE)])
-        .await;
+    let a = scan(&lab, &admin, &[("specimen_id", NEW_TUBE)]).await;
     assert_eq!(a.status, StatusCode::FORBIDDEN);
-    let a = admin
-        .post(
-            &lab.app,
-            "/reception/reject",
-            &[("specimen_id", NEW_TUBE), ("reason", "clotted")],
-        )
-        .await;
+    let a = reject(&lab, &admin, NEW_TUBE, "clotted", None).await;
     assert_eq!(a.status, StatusCode::FORBIDDEN);
     assert_eq!(received_at(&lab, NEW_TUBE), None);
-    assert!(lab
-        .store
-        .specimen_review(NEW_TUBE)
-        .unwrap()
-        .specimen
-        .rejected_reason
-        .is_none());
+    assert!(rejected_reason(&lab, NEW_TUBE).is_none());
 }
 
 #[tokio::test]
@@ -433,13 +281,7 @@ async fn a_form_without_the_session_s_token_changes_nothing() {
         assert_eq!(a.status, StatusCode::FORBIDDEN, "{uri} without a token");
     }
     assert_eq!(received_at(&lab, NEW_TUBE), None);
-    assert!(lab
-        .store
-        .specimen_review(NEW_TUBE)
-        .unwrap()
-        .specimen
-        .rejected_reason
-        .is_none());
+    assert!(rejected_reason(&lab, NEW_TUBE).is_none());
     assert_eq!(
         lab.audits("specimen.receive") + lab.audits("specimen.reject"),
         0
@@ -450,13 +292,7 @@ async fn a_form_without_the_session_s_token_changes_nothing() {
 async fn a_rejected_tube_holds_its_results_and_the_page_says_why() {
     let lab = lab();
     let tech = sign_in(&lab.app, "tech").await;
-    let a = tech
-        .post(
-            &lab.app,
-            "/reception/reject",
-            &[("specimen_id", BARCODE), ("reason", "haemolysed")],
-        )
-        .await;
+    let a = reject(&lab, &tech, BARCODE, "haemolysed", None).await;
     assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.body);
     assert!(
         a.location().contains("outcome=rejected&held=2"),
@@ -473,63 +309,21 @@ async fn a_rejected_tube_holds_its_results_and_the_page_says_why() {
     );
     assert_eq!(lab.audits("specimen.reject"), 1);
     // A second rejection is refused and keeps the first reason.
-    let again = tech
-        .post(
-            &lab.app,
-            "/reception/reject",
-            &[("specimen_id", BARCODE), ("reason", "clotted")],
-        )
-        .await;
+    let again = reject(&lab, &tech, BARCODE, "clotted", None).await;
     assert_eq!(again.status, StatusCode::CONFLICT);
     assert_eq!(
-        lab.store
-            .specimen_review(BARCODE)
-            .unwrap()
-            .specimen
-            .rejected_reason
-            .as_deref(),
+        rejected_reason(&lab, BARCODE).as_deref(),
         Some("haemolysed")
     );
     // An unknown reason, and "other" without words, change nothing.
-    let bad = tech
-        .post(
-            &lab.app,
-            "/reception/reject",
-            &[("specimen_id", NEW_TUBE), ("reason", "dropped")],
-        )
-        .await;
+    let bad = reject(&lab, &tech, NEW_TUBE, "dropped", None).await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
-    let empty = tech
-        .post(
-            &lab.app,
-            "/reception/reject",
-            &[
-                ("specimen_id", NEW_TUBE),
-                ("reason", "other"),
-                ("other", " "),
-            ],
-        )
-        .await;
+    let empty = reject(&lab, &tech, NEW_TUBE, "other", Some(" ")).await;
     assert_eq!(empty.status, StatusCode::CONFLICT);
-    let other = tech
-        .post(
-            &lab.app,
-            "/reception/reject",
-            &[
-                ("specimen_id", NEW_TUBE),
-                ("reason", "other"),
-                ("other", "tube cracked"),
-            ],
-        )
-        .await;
+    let other = reject(&lab, &tech, NEW_TUBE, "other", Some("tube cracked")).await;
     assert_eq!(other.status, StatusCode::SEE_OTHER);
     assert_eq!(
-        lab.store
-            .specimen_review(NEW_TUBE)
-            .unwrap()
-            .specimen
-            .rejected_reason
-            .as_deref(),
+        rejected_reason(&lab, NEW_TUBE).as_deref(),
         Some("other: tube cracked")
     );
     assert_eq!(lab.audits("specimen.reject"), 2);

@@ -22,15 +22,31 @@ pub(crate) const PASSWORD: &str = "correct horse 1";
 pub(crate) struct Answer {
     pub(crate) status: StatusCode,
     pub(crate) headers: HeaderMap,
+    /// The body's bytes, as sent.
+    pub(crate) bytes: Vec<u8>,
+    /// The body as text (invalid UTF-8 replaced).
     pub(crate) body: String,
 }
 
 impl Answer {
+    /// The header `name`, or empty.
+    pub(crate) fn header(&self, name: header::HeaderName) -> &str {
+        self.headers.get(name).map_or("", |v| v.to_str().unwrap())
+    }
+
     /// The `Location` header, or empty.
     pub(crate) fn location(&self) -> &str {
-        self.headers
-            .get(header::LOCATION)
-            .map_or("", |v| v.to_str().unwrap())
+        self.header(header::LOCATION)
+    }
+
+    /// The `Content-Type` header, or empty.
+    pub(crate) fn content_type(&self) -> &str {
+        self.header(header::CONTENT_TYPE)
+    }
+
+    /// The `Content-Disposition` header, or empty.
+    pub(crate) fn disposition(&self) -> &str {
+        self.header(header::CONTENT_DISPOSITION)
     }
 
     /// Every `Set-Cookie` header, whole.
@@ -65,11 +81,18 @@ pub(crate) async fn send(app: &Router, request: Request<Body>) -> Answer {
     let response = app.clone().oneshot(request).await.unwrap();
     let status = response.status();
     let headers = response.headers().clone();
-    let body = response.into_body().collect().await.unwrap().to_bytes();
+    let bytes = response
+        .into_body()
+        .collect()
+        .await
+        .unwrap()
+        .to_bytes()
+        .to_vec();
     Answer {
         status,
         headers,
-        body: String::from_utf8(body.to_vec()).unwrap(),
+        body: String::from_utf8_lossy(&bytes).into_owned(),
+        bytes,
     }
 }
 
@@ -78,6 +101,21 @@ pub(crate) fn get_page(uri: &str, cookie: &str) -> Request<Body> {
     let mut builder = Request::get(uri).header(header::HOST, HOST);
     if !cookie.is_empty() {
         builder = builder.header(header::COOKIE, cookie);
+    }
+    builder.body(Body::empty()).unwrap()
+}
+
+/// A request for the live stream at `uri` (`Accept: text/event-stream`) from a browser holding
+/// `cookie` (may be empty), resuming after `last_event_id` when given.
+pub(crate) fn get_events(uri: &str, cookie: &str, last_event_id: Option<i64>) -> Request<Body> {
+    let mut builder = Request::get(uri)
+        .header(header::HOST, HOST)
+        .header(header::ACCEPT, "text/event-stream");
+    if !cookie.is_empty() {
+        builder = builder.header(header::COOKIE, cookie);
+    }
+    if let Some(id) = last_event_id {
+        builder = builder.header("last-event-id", id.to_string());
     }
     builder.body(Body::empty()).unwrap()
 }

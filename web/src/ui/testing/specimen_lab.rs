@@ -9,14 +9,12 @@ use axum::Router;
 use jiff::Timestamp;
 use lis_core::config::ReviewSteps;
 use lis_core::lifecycle::ResultState;
-use lis_core::model::{
-    Actor, AnalyzerMessage, MessageKind, NewOrder, NewPatient, NewSpecimen, Observation, Priority,
-    Protocol, ResultId, Role, Sex,
-};
+use lis_core::model::{Actor, AnalyzerMessage, NewOrder, Priority, ResultId, Role};
 use lis_core::{LabConfig, Store};
 use lis_drivers::link::LinkRegistry;
 
 use super::browser::add_users;
+use super::lab::{ingest_message, patient_order, results_message};
 use crate::app::app_with;
 use crate::http_settings::HttpSettings;
 use crate::state::AppState;
@@ -49,27 +47,19 @@ pub(crate) fn lab(steps: ReviewSteps) -> Lab {
         ],
     );
     store.place_order(order(), &Actor::System).unwrap();
-    store
-        .ingest(AnalyzerMessage {
-            instrument: "DEMO-CHEM".into(),
+    let results = results_message(
+        BARCODE,
+        "2026-12-07T02:00:00Z",
+        &[("TSH", "2.0"), ("FT4", "30"), ("TNTHS", "60")],
+    );
+    ingest_message(
+        &store,
+        AnalyzerMessage {
             link: "chem-1".into(),
-            received_at: "2026-12-07T02:00:00Z".parse().unwrap(),
-            protocol: Protocol::Astm,
             raw: b"H|\\^&|||DEMO\rR|1|^^^TNTHS|60\r\x03".to_vec(),
-            kind: MessageKind::Results,
-            observations: [("TSH", "2.0"), ("FT4", "30"), ("TNTHS", "60")]
-                .iter()
-                .map(|(code, value)| Observation {
-                    specimen_id: BARCODE.into(),
-                    instrument_test_code: (*code).into(),
-                    value: (*value).into(),
-                    status: "F".into(),
-                    ..Default::default()
-                })
-                .collect(),
-            patient_hint: None,
-        })
-        .unwrap();
+            ..results
+        },
+    );
     let review = store.specimen_review(BARCODE).unwrap();
     let id = |code: &str| {
         review
@@ -93,31 +83,14 @@ pub(crate) fn lab(steps: ReviewSteps) -> Lab {
 /// (which it does not: a manual entry's test).
 pub(crate) fn order() -> NewOrder {
     let at: Timestamp = "2026-12-07T01:00:00Z".parse().unwrap();
-    NewOrder {
-        placer_number: "HIS-77".into(),
-        patient: NewPatient {
-            his_id_authority: Default::default(),
-            his_id_type: String::new(),
-            name_parts: None,
-            his_id: "P-77".into(),
-            name: "Nguyễn Văn A".into(),
-            sex: Sex::Male,
-            birth_date: Some(jiff::civil::date(1980, 5, 1)),
-        },
-        requesting_doctor: "BS. Trần".into(),
-        requesting_doctor_id: String::new(),
-        requesting_doctor_name: None,
-        department: "Nội tổng hợp".into(),
-        priority: Priority::Stat,
-        ordered_at: at,
-        specimens: vec![NewSpecimen {
-            barcode: BARCODE.into(),
-            specimen_type: "serum".into(),
-            collected_at: Some(at),
-            received_at: None,
-            tests: vec!["TSH".into(), "FT4".into(), "TNTHS".into(), "GLU".into()],
-        }],
-    }
+    let tests = ["TSH", "FT4", "TNTHS", "GLU"];
+    let mut order = patient_order("HIS-77", "P-77", "Nguyễn Văn A", BARCODE, &tests);
+    order.requesting_doctor = "BS. Trần".into();
+    order.department = "Nội tổng hợp".into();
+    order.priority = Priority::Stat;
+    order.ordered_at = at;
+    order.specimens[0].collected_at = Some(at);
+    order
 }
 
 impl Lab {

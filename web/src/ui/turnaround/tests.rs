@@ -42,7 +42,7 @@ async fn guards_sign_in_and_roles() {
     let lab = dashboard();
     let answer = send(&lab.app, get(DAY, "")).await;
     assert_eq!(answer.status, StatusCode::SEE_OTHER);
-    assert!(answer.location.starts_with("/login?next="));
+    assert!(answer.location().starts_with("/login?next="));
     for user in ["tech", "admin"] {
         let cookie = signed_in(&lab.app, user).await;
         let answer = send(&lab.app, get(DAY, &cookie)).await;

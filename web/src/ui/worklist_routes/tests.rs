@@ -10,17 +10,13 @@ use axum::http::{header, Request, StatusCode};
 use axum::Router;
 use http_body_util::BodyExt;
 use lis_core::lifecycle::ResultState;
-use lis_core::model::{
-    Actor, AnalyzerMessage, IngestOutcome, MessageKind, NewOrder, NewPatient, NewSpecimen,
-    Observation, Priority, Protocol, ResultId, Role, Sex, StoredObservation,
-};
+use lis_core::model::{Actor, NewOrder, Priority, ResultId, Role};
 use lis_core::{LabConfig, Store};
 use lis_drivers::link::LinkRegistry;
 use tower::ServiceExt;
 
-use crate::app::app;
-use crate::state::AppState;
-use crate::ui::testing::browser::{add_users, get_page, post_form, send, signed_in, Answer, HOST};
+use crate::ui::testing::browser::{get_events, get_page, post_form, send, signed_in, Answer};
+use crate::ui::testing::lab::{app_over, ingest, patient_order, store_with};
 
 struct Lab {
     store: Arc<Store>,
@@ -31,77 +27,22 @@ struct Lab {
     s2: Vec<ResultId>,
 }
 
+/// Order `placer` of patient `BN-{barcode}` ("Patient {barcode}") for `barcode`, `priority`.
 fn order(placer: &str, barcode: &str, priority: Priority, tests: &[&str]) -> NewOrder {
+    let his_id = format!("BN-{barcode}");
+    let name = format!("Patient {barcode}");
     NewOrder {
-        placer_number: placer.into(),
-        patient: NewPatient {
-            his_id_authority: Default::default(),
-            his_id_type: String::new(),
-            name_parts: None,
-            his_id: format!("BN-{barcode}"),
-            name: format!("Patient {barcode}"),
-            sex: Sex::Male,
-            birth_date: Some(jiff::civil::date(1980, 5, 1)),
-        },
-        requesting_doctor: "BS Trần".into(),
-        requesting_doctor_id: String::new(),
-        requesting_doctor_name: None,
-        department: "Nội".into(),
         priority,
-        ordered_at: "2025-03-01T01:00:00Z".parse().unwrap(),
-        specimens: vec![NewSpecimen {
-            barcode: barcode.into(),
-            specimen_type: "serum".into(),
-            collected_at: None,
-            received_at: None,
-            tests: tests.iter().map(|t| (*t).to_owned()).collect(),
-        }],
+        ..patient_order(placer, &his_id, &name, barcode, tests)
     }
-}
-
-/// Results of one specimen from the demo chemistry analyzer, stored at `at`.
-fn ingest(store: &Store, barcode: &str, at: &str, values: &[(&str, &str)]) -> Vec<ResultId> {
-    let observations = values
-        .iter()
-        .map(|(code, value)| Observation {
-            specimen_id: barcode.into(),
-            instrument_test_code: (*code).into(),
-            value: (*value).into(),
-            status: "F".into(),
-            ..Default::default()
-        })
-        .collect();
-    let out = store
-        .ingest(AnalyzerMessage {
-            instrument: "DEMO-CHEM".into(),
-            link: "chem".into(),
-            received_at: at.parse().unwrap(),
-            protocol: Protocol::Astm,
-            raw: format!("msg {barcode} {at}").into_bytes(),
-            kind: MessageKind::Results,
-            observations,
-            patient_hint: None,
-        })
-        .unwrap();
-    let IngestOutcome::Stored { observations, .. } = out else {
-        panic!("not stored: {out:?}")
-    };
-    observations
-        .iter()
-        .filter_map(|o| match o {
-            StoredObservation::Result(id) => Some(*id),
-            _ => None,
-        })
-        .collect()
 }
 
 /// A two-step lab (the default) with a technician `tech`, a supervisor `boss` and an
 /// administrator `admin`, all
 /// in English, and the two specimens of [`Lab`].
 fn lab() -> Lab {
-    let store = Arc::new(Store::open_in_memory(LabConfig::embedded_default().unwrap()).unwrap());
-    add_users(
-        &store,
+    let store = store_with(
+        LabConfig::embedded_default().unwrap(),
         &[
             ("tech", "tech", Role::Technician),
             ("boss", "boss", Role::Supervisor),
@@ -124,10 +65,9 @@ fn lab() -> Lab {
         "2025-03-01T03:00:00Z",
         &[("TSH", "5.0"), ("FT4", "16.0")],
     );
-    let state = AppState::new(Arc::clone(&store), LinkRegistry::new());
     Lab {
+        app: app_over(&store, &LinkRegistry::new()),
         store,
-        app: app(state),
         s1,
         s2,
     }
@@ -165,11 +105,7 @@ async fn without_a_session_the_page_goes_to_sign_in_and_the_stream_is_401() {
         "{}",
         page.location()
     );
-    let events = Request::get("/worklist/events")
-        .header(header::HOST, HOST)
-        .header(header::ACCEPT, "text/event-stream")
-        .body(Body::empty())
-        .unwrap();
+    let events = events("", None);
     assert_eq!(
         send(&lab.app, events).await.status,
         StatusCode::UNAUTHORIZED
@@ -355,15 +291,9 @@ async fn read_event(body: &mut Body, want: i64, wait: Duration) -> Option<String
     None
 }
 
+/// A request for the worklist's live stream.
 fn events(cookie: &str, last_event_id: Option<i64>) -> Request<Body> {
-    let mut builder = Request::get("/worklist/events")
-        .header(header::HOST, HOST)
-        .header(header::ACCEPT, "text/event-stream")
-        .header(header::COOKIE, cookie);
-    if let Some(id) = last_event_id {
-        builder = builder.header("last-event-id", id.to_string());
-    }
-    builder.body(Body::empty()).unwrap()
+    get_events("/worklist/events", cookie, last_event_id)
 }
 
 #[tokio::test]

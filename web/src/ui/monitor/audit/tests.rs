@@ -21,7 +21,7 @@ async fn without_a_session_every_route_goes_to_sign_in() {
     ] {
         let a = send(&lab.app, get(uri, "")).await;
         assert_eq!(a.status, StatusCode::SEE_OTHER, "{uri}");
-        assert!(a.location.starts_with("/login?next="), "{uri}");
+        assert!(a.location().starts_with("/login?next="), "{uri}");
     }
 }
 
@@ -202,8 +202,10 @@ async fn the_csv_is_quoted_utf8_with_a_bom_for_excel() {
     )
     .await;
     assert_eq!(csv.status, StatusCode::OK);
-    assert_eq!(csv.content_type, "text/csv; charset=utf-8");
-    assert!(csv.disposition.starts_with("attachment; filename=\"audit-"));
+    assert_eq!(csv.content_type(), "text/csv; charset=utf-8");
+    assert!(csv
+        .disposition()
+        .starts_with("attachment; filename=\"audit-"));
     assert_eq!(&csv.bytes[..3], &[0xEF, 0xBB, 0xBF]);
     let text = std::str::from_utf8(&csv.bytes[3..]).unwrap();
     let mut records = text.split("\r\n");

@@ -5,8 +5,7 @@
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use axum::body::Body;
-use axum::http::{header, Request, StatusCode};
+use axum::http::{header, StatusCode};
 use http_body_util::BodyExt;
 use jiff::Timestamp;
 use lis_core::store::LinkDayCounts;
@@ -17,7 +16,8 @@ use tower::ServiceExt;
 use super::{alarm_banner, row, state_view};
 use crate::state::AppState;
 use crate::ui::i18n::Lang;
-use crate::ui::monitor::test_lab::{get, lab, lab_with, send, signed_in, HOST};
+use crate::ui::monitor::test_lab::{get, lab, lab_with, send, signed_in};
+use crate::ui::testing::browser::get_events;
 
 #[tokio::test]
 async fn without_a_session_pages_go_to_sign_in_and_the_stream_is_401() {
@@ -29,13 +29,9 @@ async fn without_a_session_pages_go_to_sign_in_and_the_stream_is_401() {
     ] {
         let a = send(&lab.app, get(uri, "")).await;
         assert_eq!(a.status, StatusCode::SEE_OTHER, "{uri}");
-        assert!(a.location.starts_with("/login?next="), "{uri}");
+        assert!(a.location().starts_with("/login?next="), "{uri}");
     }
-    let events = Request::get("/instruments/events")
-        .header(header::HOST, HOST)
-        .header(header::ACCEPT, "text/event-stream")
-        .body(Body::empty())
-        .unwrap();
+    let events = get_events("/instruments/events", "", None);
     assert_eq!(
         send(&lab.app, events).await.status,
         StatusCode::UNAUTHORIZED
@@ -108,12 +104,7 @@ async fn the_stream_sends_at_once_and_again_when_a_link_changes() {
         .links
         .register("DEMO-CHEM", "DEMO-CHEM", "tcp-server 127.0.0.1:5001");
     let (cookie, _) = signed_in(&lab.app, "tech").await;
-    let request = Request::get("/instruments/events")
-        .header(header::HOST, HOST)
-        .header(header::ACCEPT, "text/event-stream")
-        .header(header::COOKIE, &cookie)
-        .body(Body::empty())
-        .unwrap();
+    let request = get_events("/instruments/events", &cookie, None);
     let response = lab.app.clone().oneshot(request).await.unwrap();
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(

@@ -5,9 +5,10 @@
 use axum::http::StatusCode;
 use lis_core::store::AuditFilter;
 
-use crate::ui::monitor::test_lab::{get, lab, post, send, signed_in, CLIENT};
+use crate::ui::monitor::test_lab::{get, lab, post, send, signed_in, Lab, CLIENT};
+use crate::ui::testing::browser::Answer;
 
-fn open_ids(lab: &crate::ui::monitor::test_lab::Lab) -> Vec<i64> {
+fn open_ids(lab: &Lab) -> Vec<i64> {
     lab.store
         .unmatched_page(None, 100)
         .unwrap()
@@ -16,10 +17,7 @@ fn open_ids(lab: &crate::ui::monitor::test_lab::Lab) -> Vec<i64> {
         .collect()
 }
 
-fn audit_of(
-    lab: &crate::ui::monitor::test_lab::Lab,
-    action: &str,
-) -> Vec<lis_core::store::AuditRecord> {
+fn audit_of(lab: &Lab, action: &str) -> Vec<lis_core::store::AuditRecord> {
     lab.store
         .audit_trail(
             &AuditFilter {
@@ -32,6 +30,22 @@ fn audit_of(
         .unwrap()
 }
 
+/// The id of S1's order, as the attach form sends it.
+fn s1_order(lab: &Lab) -> String {
+    lab.store.order_candidates("S1", 1).unwrap()[0]
+        .order_id
+        .to_string()
+}
+
+/// Posts `form` to the entry's `action` (`attach` or `discard`) with the session `cookie`.
+async fn act(lab: &Lab, id: i64, action: &str, cookie: &str, form: &[(&str, &str)]) -> Answer {
+    send(
+        &lab.app,
+        post(&format!("/unmatched/{id}/{action}"), cookie, form),
+    )
+    .await
+}
+
 #[tokio::test]
 async fn without_a_session_every_route_goes_to_sign_in() {
     let lab = lab();
@@ -40,19 +54,15 @@ async fn without_a_session_every_route_goes_to_sign_in() {
         let a = send(&lab.app, get(&uri, "")).await;
         assert_eq!(a.status, StatusCode::SEE_OTHER, "{uri}");
         assert!(
-            a.location.starts_with("/login?next="),
+            a.location().starts_with("/login?next="),
             "{uri}: {}",
-            a.location
+            a.location()
         );
     }
     for action in ["attach", "discard"] {
-        let a = send(
-            &lab.app,
-            post(&format!("/unmatched/{id}/{action}"), "", &[("reason", "x")]),
-        )
-        .await;
+        let a = act(&lab, id, action, "", &[("reason", "x")]).await;
         assert_eq!(a.status, StatusCode::SEE_OTHER);
-        assert!(a.location.starts_with("/login"));
+        assert!(a.location().starts_with("/login"));
     }
     assert_eq!(open_ids(&lab).len(), 3);
 }
@@ -90,28 +100,24 @@ async fn the_queue_says_why_in_words_and_links_the_raw_message() {
 async fn roles_that_may_not_resolve_get_403_and_nothing_changes() {
     let lab = lab();
     let id = open_ids(&lab)[0];
-    let order = lab.store.order_candidates("S1", 1).unwrap()[0]
-        .order_id
-        .to_string();
+    let order = s1_order(&lab);
     for user in ["tech", "admin"] {
         let (cookie, csrf) = signed_in(&lab.app, user).await;
-        let attach = send(
-            &lab.app,
-            post(
-                &format!("/unmatched/{id}/attach"),
-                &cookie,
-                &[("csrf", &csrf), ("order", &order), ("test", "GLU")],
-            ),
+        let attach = act(
+            &lab,
+            id,
+            "attach",
+            &cookie,
+            &[("csrf", &csrf), ("order", &order), ("test", "GLU")],
         )
         .await;
         assert_eq!(attach.status, StatusCode::FORBIDDEN, "{user}");
-        let discard = send(
-            &lab.app,
-            post(
-                &format!("/unmatched/{id}/discard"),
-                &cookie,
-                &[("csrf", &csrf), ("reason", "not ours")],
-            ),
+        let discard = act(
+            &lab,
+            id,
+            "discard",
+            &cookie,
+            &[("csrf", &csrf), ("reason", "not ours")],
         )
         .await;
         assert_eq!(discard.status, StatusCode::FORBIDDEN, "{user}");
@@ -132,20 +138,14 @@ async fn a_missing_or_wrong_form_token_is_403_and_changes_nothing() {
     let lab = lab();
     let id = open_ids(&lab)[0];
     let (cookie, _) = signed_in(&lab.app, "boss").await;
-    let order = lab.store.order_candidates("S1", 1).unwrap()[0]
-        .order_id
-        .to_string();
+    let order = s1_order(&lab);
     for token in [None, Some("wrong-token")] {
         let mut form = vec![("order", order.as_str()), ("test", "GLU"), ("reason", "x")];
         if let Some(t) = token {
             form.push(("csrf", t));
         }
         for action in ["attach", "discard"] {
-            let a = send(
-                &lab.app,
-                post(&format!("/unmatched/{id}/{action}"), &cookie, &form),
-            )
-            .await;
+            let a = act(&lab, id, action, &cookie, &form).await;
             assert_eq!(a.status, StatusCode::FORBIDDEN, "{action} {token:?}");
         }
     }
@@ -178,21 +178,12 @@ async fn a_supervisor_finds_the_order_and_attaches_the_result_which_reaches_the_
     }
     let nothing = send(&lab.app, get(&format!("/unmatched/{id}?q=ZZ-404"), &cookie)).await;
     assert!(nothing.body.contains("No order matches “ZZ-404”."));
-    let order = lab.store.order_candidates("S1", 1).unwrap()[0]
-        .order_id
-        .to_string();
-    let done = send(
-        &lab.app,
-        post(
-            &format!("/unmatched/{id}/attach"),
-            &cookie,
-            &[("csrf", &csrf), ("order", &order), ("test", "GLU")],
-        ),
-    )
-    .await;
+    let order = s1_order(&lab);
+    let attach = [("csrf", csrf.as_str()), ("order", &order), ("test", "GLU")];
+    let done = act(&lab, id, "attach", &cookie, &attach).await;
     assert_eq!(done.status, StatusCode::SEE_OTHER);
-    assert_eq!(done.location, "/unmatched?done=attached&specimen=S1");
-    let queue = send(&lab.app, get(&done.location, &cookie)).await;
+    assert_eq!(done.location(), "/unmatched?done=attached&specimen=S1");
+    let queue = send(&lab.app, get(done.location(), &cookie)).await;
     assert!(queue.body.contains("Attached to specimen S1"));
     assert!(queue.body.contains("Waiting: 2"));
     // Checked like a new arrival: S1 GLU now has a result waiting on the worklist (12.0
@@ -217,15 +208,7 @@ async fn a_supervisor_finds_the_order_and_attaches_the_result_which_reaches_the_
     assert_eq!(audit[0].entry.entity_id, id.to_string());
     assert_eq!(audit[0].client_address.as_deref(), Some(CLIENT));
     // Attaching again is a conflict.
-    let again = send(
-        &lab.app,
-        post(
-            &format!("/unmatched/{id}/attach"),
-            &cookie,
-            &[("csrf", &csrf), ("order", &order), ("test", "GLU")],
-        ),
-    )
-    .await;
+    let again = act(&lab, id, "attach", &cookie, &attach).await;
     assert_eq!(again.status, StatusCode::CONFLICT);
     let page = send(&lab.app, get(&format!("/unmatched/{id}"), &cookie)).await;
     assert!(page.body.contains("Attached to specimen S1"));
@@ -237,32 +220,33 @@ async fn discarding_needs_a_reason_and_is_audited_with_it() {
     let lab = lab();
     let id = open_ids(&lab)[1];
     let (cookie, csrf) = signed_in(&lab.app, "boss").await;
-    let empty = send(
-        &lab.app,
-        post(
-            &format!("/unmatched/{id}/discard"),
-            &cookie,
-            &[("csrf", &csrf), ("reason", "  ")],
-        ),
+    let empty = act(
+        &lab,
+        id,
+        "discard",
+        &cookie,
+        &[("csrf", &csrf), ("reason", " ")],
     )
     .await;
     assert_eq!(empty.status, StatusCode::BAD_REQUEST);
     assert!(empty.body.contains("Please give a reason."));
     assert_eq!(open_ids(&lab).len(), 3);
-    let done = send(
-        &lab.app,
-        post(
-            &format!("/unmatched/{id}/discard"),
-            &cookie,
-            &[
-                ("csrf", &csrf),
-                ("reason", "calibrator run under a patient id"),
-            ],
-        ),
+    let done = act(
+        &lab,
+        id,
+        "discard",
+        &cookie,
+        &[
+            ("csrf", &csrf),
+            ("reason", "calibrator run under a patient id"),
+        ],
     )
     .await;
     assert_eq!(done.status, StatusCode::SEE_OTHER);
-    assert_eq!(done.location, format!("/unmatched?done=discarded&id={id}"));
+    assert_eq!(
+        done.location(),
+        format!("/unmatched?done=discarded&id={id}")
+    );
     assert_eq!(open_ids(&lab).len(), 2);
     let audit = audit_of(&lab, "unmatched.discard");
     assert_eq!(audit.len(), 1);
