@@ -63,7 +63,7 @@ const WORKLIST_PROBE: &str = r#""use strict";
     key("j");
     key("?"); out.push("help-shown=" + !document.getElementById("keyboard-help").hidden);
     key("Escape"); out.push("help-after-esc=" + !document.getElementById("keyboard-help").hidden);
-    var input = document.querySelector("input[type=date]");
+    var input = document.querySelector("input[name=date]");
     input.focus(); key("j", input); out.push("typing=" + sel()); input.blur();
     var t0 = Date.now();
     (function wait() {
