@@ -40,6 +40,16 @@ fuzz_target!(|data: &[u8]| {
     if message.segments().skip(1).any(|s| s.id().starts_with("MSH")) {
         return;
     }
+    // A segment id holding an MLLP block byte (found by fuzzing: an id `<FS><FS>` as the last
+    // segment) cannot round trip either: rebuilt, the message ends in `<FS><CR>`, which the parser
+    // reads as a leftover MLLP end block by design (diagnostic `UnframedEndBlock`). Real segment
+    // ids are three letters or digits; parsing such input is still checked above.
+    if message
+        .segments()
+        .any(|s| s.id().bytes().any(|b| b == 0x0B || b == 0x1C))
+    {
+        return;
+    }
     // A line holding only field separators (`|`) has an empty id and no values: it rebuilds as an empty
     // line, which parsing skips.
     let original: Vec<(String, Vec<Vec<Vec<Vec<String>>>>)> = message
