@@ -142,6 +142,28 @@ pub fn state_class(state: ResultState) -> &'static str {
     }
 }
 
+/// One side (old or new) of an audit entry in words: a result's state in the catalog's words
+/// with its value, else the value alone, else the stored JSON; empty when there is none. The
+/// specimen's history and the audit trail both write it this way.
+pub(crate) fn audit_side_words(side: Option<&serde_json::Value>, lang: Lang) -> String {
+    let Some(v) = side else {
+        return String::new();
+    };
+    let value = v.get("value").and_then(serde_json::Value::as_str);
+    let state = v
+        .get("state")
+        .and_then(serde_json::Value::as_str)
+        .and_then(ResultState::parse);
+    match (state, value) {
+        (Some(state), Some(value)) if !value.is_empty() => {
+            format!("{} · {value}", state_msg(state).text(lang))
+        }
+        (Some(state), _) => state_msg(state).text(lang).to_owned(),
+        (None, Some(value)) => value.to_owned(),
+        (None, None) => v.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -414,28 +414,7 @@ fn callback_line(c: &CallbackRecord, tz: &TimeZone) -> CallbackLine {
 /// catalog's words where it has them (else its code), the state before and after in words with
 /// the value (else the stored JSON), the reason.
 fn history_entry(h: &AuditEntry, tz: &TimeZone, lang: Lang) -> HistoryEntry {
-    let side = |v: &Option<serde_json::Value>| -> String {
-        let Some(v) = v else {
-            return String::new();
-        };
-        let state = v
-            .get("state")
-            .and_then(serde_json::Value::as_str)
-            .and_then(ResultState::parse);
-        match state {
-            Some(state) => {
-                let words = flags::state_msg(state).text(lang);
-                match v.get("value").and_then(serde_json::Value::as_str) {
-                    Some(value) if !value.is_empty() => format!("{words} · {value}"),
-                    _ => words.to_owned(),
-                }
-            }
-            None => match v.get("value").and_then(serde_json::Value::as_str) {
-                Some(value) => value.to_owned(),
-                None => v.to_string(),
-            },
-        }
-    };
+    let side = |v: &Option<serde_json::Value>| flags::audit_side_words(v.as_ref(), lang);
     let action = match h.action.as_str() {
         "result.store" | "result.ingest" | "result.receive" => {
             Some(Msg::HistoryResultStored.text(lang))

@@ -19,7 +19,6 @@ use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use jiff::Timestamp;
 use lis_core::audit::{AuditProblem, AuditReport};
-use lis_core::lifecycle::ResultState;
 use lis_core::model::HistoryEntry;
 use lis_core::permissions::Permission;
 use lis_core::store::{AuditFilter, AuditRecord};
@@ -543,25 +542,7 @@ fn shortened(text: &str) -> String {
 
 /// One entry in words.
 fn line(h: &HistoryEntry, address: Option<&str>, tz: &TimeZone, lang: Lang) -> AuditLine {
-    let side = |v: &Option<serde_json::Value>| -> String {
-        let Some(v) = v else {
-            return String::new();
-        };
-        let state = v
-            .get("state")
-            .and_then(serde_json::Value::as_str)
-            .and_then(ResultState::parse);
-        match state {
-            Some(state) => {
-                let words = flags::state_msg(state).text(lang);
-                match v.get("value").and_then(serde_json::Value::as_str) {
-                    Some(value) if !value.is_empty() => format!("{words} · {value}"),
-                    _ => words.to_owned(),
-                }
-            }
-            None => v.to_string(),
-        }
-    };
+    let side = |v: &Option<serde_json::Value>| flags::audit_side_words(v.as_ref(), lang);
     let object_url = match h.entity.as_str() {
         "specimen" => Some(format!(
             "/audit/specimens/{}",
