@@ -85,6 +85,10 @@ pub struct Observation {
     pub operator: String,
     /// Whether this is a QC result rather than a patient result.
     pub is_qc: bool,
+    /// The QC material's lot, when the analyzer sends it (e.g. E1394 O-15 `level^lot`).
+    pub qc_lot: Option<String>,
+    /// The QC level, when the analyzer sends it (`1`, `2`, `3`, or its own level name).
+    pub qc_level: Option<String>,
 }
 
 /// One analyzer message: its raw bytes and what the driver parsed from them.

@@ -135,6 +135,8 @@ pub fn read_message(message: &Message<'_>, profile: &Profile) -> Reading {
             }),
             operator: scope.first(&operator_at),
             is_qc: profile.qc.iter().any(|r| scope.matches(r)),
+            qc_lot: None,
+            qc_level: None,
         });
     }
     if reading.query.is_some() {
