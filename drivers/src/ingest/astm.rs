@@ -135,8 +135,16 @@ pub fn read_message(message: &Message<'_>, profile: &Profile) -> Reading {
             }),
             operator: scope.first(&operator_at),
             is_qc: profile.qc.iter().any(|r| scope.matches(r)),
-            qc_lot: None,
-            qc_level: None,
+            qc_lot: profile
+                .qc_lot
+                .as_ref()
+                .map(|at| scope.first(at))
+                .filter(|s| !s.is_empty()),
+            qc_level: profile
+                .qc_level
+                .as_ref()
+                .map(|at| scope.first(at))
+                .filter(|s| !s.is_empty()),
         });
     }
     if reading.query.is_some() {

@@ -127,6 +127,17 @@ impl Framing {
     }
 }
 
+/// How an analyzer model is normally connected to the LIS.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum UsualConnection {
+    /// A LAN connection (either side may listen; the instrument's `[connection]` says which).
+    #[default]
+    Tcp,
+    /// An RS-232 line.
+    Serial,
+}
+
 /// How E1381 frames look on this analyzer's line.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -329,6 +340,15 @@ pub struct Profile {
     /// Where the operator is (default `R-11` / `OBX-16`).
     #[serde(default)]
     pub operator: Option<Locations>,
+    /// Where the QC material's lot is on QC rows, when the analyzer sends it (ABL90: `O-15.2`).
+    #[serde(default)]
+    pub qc_lot: Option<Locations>,
+    /// Where the QC level is on QC rows, when the analyzer sends it (ABL90: `O-15.1`).
+    #[serde(default)]
+    pub qc_level: Option<Locations>,
+    /// How the model is normally connected (`serial` for RS-232, default `tcp`).
+    #[serde(default)]
+    pub connection: UsualConnection,
     /// Only rows matching every one of these are results (Architect: `R-3.11` = `F`).
     #[serde(default)]
     pub keep: Vec<Rule>,
