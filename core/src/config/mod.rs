@@ -12,7 +12,7 @@
 
 mod catalog;
 mod errors;
-mod locate;
+pub mod locate;
 mod review;
 mod validate;
 
@@ -53,6 +53,8 @@ struct LabFile {
     ui: UiSection,
     #[serde(default)]
     http: Option<toml::Table>,
+    #[serde(default)]
+    analyzers: Option<toml::Table>,
 }
 
 /// A validated lab configuration.
@@ -78,6 +80,8 @@ pub struct LabConfig {
     pub ui: UiSection,
     /// The `[http]` section, opaque here; the web layer reads it (TLS files, limits).
     pub http: Option<toml::Table>,
+    /// The `[analyzers]` section, opaque here; the web layer reads it (`profiles_dir`).
+    pub analyzers: Option<toml::Table>,
     /// Where the text came from (a path or `<embedded default>`), for messages.
     pub source_name: String,
     /// SHA-256 of the source text, hex, recorded in the audit log when the config changes.
@@ -130,6 +134,7 @@ impl LabConfig {
             review: file.review,
             ui: file.ui,
             http: file.http,
+            analyzers: file.analyzers,
             source_name: source_name.to_owned(),
             source_sha256: crate::audit::hex(&sha2::Sha256::digest(text.as_bytes())),
             time_zone,

@@ -12,7 +12,7 @@ use lis_astm::record::{Record, RecordType};
 use lis_astm::timestamp::Timestamp;
 use lis_core::model::{MessageKind, Observation, PatientHint};
 
-use super::{civil, QueryRequest, Reading};
+use super::{civil, QueryRequest, Reading, SkippedRow};
 use crate::profile::{Location, Locations, Profile, Rule};
 
 /// The records in scope for one row: the last of each type.
@@ -91,9 +91,12 @@ pub fn read_message(message: &Message<'_>, profile: &Profile) -> Reading {
             }
             _ => continue,
         }
-        if !profile.keep.iter().all(|r| scope.matches(r))
-            || profile.skip.iter().any(|r| scope.matches(r))
-        {
+        if let Some(reason) = profile.rule_out(|r| scope.matches(r)) {
+            reading.skipped.push(SkippedRow {
+                row: format!("record {} (R)", record.index() + 1),
+                code: scope.first(&profile.test_code),
+                reason,
+            });
             continue;
         }
         let code = scope.first(&profile.test_code);

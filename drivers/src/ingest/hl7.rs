@@ -13,7 +13,7 @@ use lis_core::model::{MessageKind, Observation, PatientHint};
 use lis_hl7::groups::specimen_segments;
 use lis_hl7::{Message, Segment, Timestamp};
 
-use super::{civil, QueryRequest, Reading};
+use super::{civil, QueryRequest, Reading, SkippedRow};
 use crate::profile::{Location, Locations, Profile, Rule};
 
 #[derive(Default)]
@@ -107,9 +107,12 @@ pub fn read_message(message: &Message<'_>, profile: &Profile) -> Reading {
             Some(spm) => scope.last.insert("SPM", spm),
             None => scope.last.remove("SPM"),
         };
-        if !profile.keep.iter().all(|r| scope.matches(r))
-            || profile.skip.iter().any(|r| scope.matches(r))
-        {
+        if let Some(reason) = profile.rule_out(|r| scope.matches(r)) {
+            reading.skipped.push(SkippedRow {
+                row: format!("OBX {}", segment.field(1).as_str()),
+                code: scope.first(&profile.test_code),
+                reason,
+            });
             continue;
         }
         let code = scope.first(&profile.test_code);

@@ -27,6 +27,19 @@ pub struct Reading {
     pub query: Option<QueryRequest>,
     /// Rows or records the profile could not read, for the log and link state.
     pub problems: Vec<String>,
+    /// Rows the profile's `keep`/`skip` rules say are not results, and why.
+    pub skipped: Vec<SkippedRow>,
+}
+
+/// A row that is not a result by the profile's rules (settings, histograms, calculated rows).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SkippedRow {
+    /// Which row (`record 7 (R)`, `OBX 3`).
+    pub row: String,
+    /// Its test code as the profile reads it (may be empty).
+    pub code: String,
+    /// The rule that left it out.
+    pub reason: String,
 }
 
 impl Reading {

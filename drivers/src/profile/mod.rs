@@ -9,9 +9,11 @@
 //! Profiles are embedded ([`ProfileSet::embedded`], from `drivers/profiles/*.toml`) and the lab
 //! may add or override its own ([`ProfileSet::load_dir`]).
 
+pub mod check;
 pub mod location;
 
 use std::collections::BTreeMap;
+use std::fmt;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -403,32 +405,40 @@ impl Profile {
     }
 
     /// Checks that the parts agree: framing fits the protocol, locations name records of the
-    /// protocol, the specimen and test code are located.
+    /// protocol, the specimen and test code are located. The first problem; [`Self::problems`]
+    /// gives them all.
     pub fn validate(&self) -> Result<(), ProfileError> {
+        match self.problems().into_iter().next() {
+            Some(problem) => Err(problem),
+            None => Ok(()),
+        }
+    }
+
+    /// Every way the parts disagree, in key order (empty: the profile is usable).
+    pub fn problems(&self) -> Vec<ProfileError> {
+        let mut out = Vec::new();
         if self.name.is_empty() {
-            return Err(self.invalid("name", "must not be empty"));
+            out.push(self.invalid("name", "must not be empty"));
         }
         match (self.protocol, self.framing) {
             (MessageProtocol::Astm, Framing::E1381 | Framing::Raw)
             | (MessageProtocol::Hl7, Framing::Mllp) => {}
-            (p, f) => {
-                return Err(self.invalid(
-                    "framing",
-                    format!("{f:?} framing does not carry {p:?} messages"),
-                ))
-            }
+            (p, f) => out.push(self.invalid(
+                "framing",
+                format!("{f:?} framing does not carry {p:?} messages"),
+            )),
         }
         if self.frame_format == FrameFormat::Bare && self.framing != Framing::E1381 {
-            return Err(self.invalid("frame_format", "bare frames need framing = \"e1381\""));
+            out.push(self.invalid("frame_format", "bare frames need framing = \"e1381\""));
         }
         if self.specimen.0.is_empty() {
-            return Err(self.invalid("specimen", "at least one location is needed"));
+            out.push(self.invalid("specimen", "at least one location is needed"));
         }
         if self.test_code.0.is_empty() {
-            return Err(self.invalid("test_code", "at least one location is needed"));
+            out.push(self.invalid("test_code", "at least one location is needed"));
         }
         if !(8..=64_000).contains(&self.max_frame_len) {
-            return Err(self.invalid("max_frame_len", "must be from 8 to 64000 (LIS1-A 6.3.1)"));
+            out.push(self.invalid("max_frame_len", "must be from 8 to 64000 (LIS1-A 6.3.1)"));
         }
         let astm = self.protocol == MessageProtocol::Astm;
         let mut all: Vec<(&str, &Location)> = Vec::new();
@@ -441,6 +451,8 @@ impl Profile {
             ("status", self.status.as_ref()),
             ("observed_at", self.observed_at.as_ref()),
             ("operator", self.operator.as_ref()),
+            ("qc_lot", self.qc_lot.as_ref()),
+            ("qc_level", self.qc_level.as_ref()),
             ("query.specimen", Some(&self.query.specimen)),
         ] {
             if let Some(list) = list {
@@ -457,7 +469,7 @@ impl Profile {
                 l.segment.len() == 3
             };
             if !ok {
-                return Err(self.invalid(
+                out.push(self.invalid(
                     name,
                     format!(
                         "`{l}` is not a location in an {} message",
@@ -467,7 +479,7 @@ impl Profile {
             }
         }
         if self.query.supported && self.query.specimen.0.is_empty() {
-            return Err(self.invalid(
+            out.push(self.invalid(
                 "query.specimen",
                 "a query-capable profile must say where the queried specimen is",
             ));
@@ -477,7 +489,7 @@ impl Profile {
             AnswerForm::RspK11 | AnswerForm::OmlO33 | AnswerForm::QckDsr => !astm,
         };
         if self.query.supported && !answer_ok {
-            return Err(self.invalid("query.answer", "the answer form does not fit the protocol"));
+            out.push(self.invalid("query.answer", "the answer form does not fit the protocol"));
         }
         for (key, tests) in [
             ("simulator.tests", &self.simulator.tests),
@@ -486,13 +498,25 @@ impl Profile {
             for t in tests {
                 let numeric_ok = t.low.is_finite() && t.high.is_finite() && t.low <= t.high;
                 if t.texts.is_empty() && !numeric_ok {
-                    return Err(
-                        self.invalid(key, format!("test {}: low must be at most high", t.code))
+                    out.push(
+                        self.invalid(key, format!("test {}: low must be at most high", t.code)),
                     );
                 }
             }
         }
-        Ok(())
+        out
+    }
+
+    /// Why a row is not a result under the `keep` and `skip` rules (`None`: it is one), given
+    /// whether each rule matches the row.
+    pub fn rule_out(&self, matches: impl Fn(&Rule) -> bool) -> Option<String> {
+        if let Some(rule) = self.keep.iter().find(|r| !matches(r)) {
+            return Some(format!("keep rule not met: {rule}"));
+        }
+        self.skip
+            .iter()
+            .find(|r| matches(r))
+            .map(|rule| format!("skip rule matched: {rule}"))
     }
 
     /// The value locations, with the protocol's default.
@@ -564,6 +588,23 @@ impl Profile {
     }
 }
 
+impl fmt::Display for Rule {
+    /// `R-3.11 equals F` / `R-3.1 starts with SCAT_, DIST_`, for people.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.field)?;
+        if !self.equals.is_empty() {
+            write!(f, " equals {}", self.equals.join(", "))?;
+        }
+        if !self.starts_with.is_empty() {
+            if !self.equals.is_empty() {
+                f.write_str(" or")?;
+            }
+            write!(f, " starts with {}", self.starts_with.join(", "))?;
+        }
+        Ok(())
+    }
+}
+
 impl Rule {
     /// Whether `value` (already trimmed) satisfies the rule.
     pub fn matches(&self, value: &str) -> bool {
@@ -614,7 +655,15 @@ impl ProfileSet {
                 path: path.display().to_string(),
                 message: e.to_string(),
             })?;
-            self.insert(Profile::from_toml(&text, &path.display().to_string())?);
+            let profile = check::check(&text).map_err(|problems| ProfileError::Toml {
+                source_name: path.display().to_string(),
+                message: problems
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            })?;
+            self.insert(profile);
         }
         Ok(())
     }

@@ -65,19 +65,7 @@ pub(crate) fn run(args: &ReplayArgs) -> anyhow::Result<ExitCode> {
         }
     }
     let mut lines: Vec<Value> = damaged;
-    let sessions = match profile.framing {
-        Framing::E1381 => {
-            let (front, back) = (profile.max_frame_len, LinkConfig::DEFAULT_MAX_FRAME_LEN);
-            let format = profile.frame_format.into();
-            decode_astm(items, &profile, &mut lines, || {
-                AstmFramedMachine::with_format(front, back, format)
-            })
-        }
-        Framing::Raw => decode_astm(items, &profile, &mut lines, || {
-            AstmRawMachine::new(LinkConfig::DEFAULT_MAX_MESSAGE_LEN)
-        }),
-        Framing::Mllp => decode_mllp(items, &profile, &mut lines),
-    };
+    let sessions = decode(items, &profile, &mut lines);
     let messages = lines.iter().filter(|l| l["kind"] == "message").count();
     let observations: usize = lines
         .iter()
@@ -99,12 +87,37 @@ pub(crate) fn run(args: &ReplayArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Feeds `items` through the machine of the profile's framing and the profile's reading; one JSON
+/// line per message or event into `lines`. The number of sessions.
+pub(crate) fn decode(items: Vec<TraceItem>, profile: &Profile, lines: &mut Vec<Value>) -> usize {
+    match profile.framing {
+        Framing::E1381 => {
+            let (front, back) = (profile.max_frame_len, LinkConfig::DEFAULT_MAX_FRAME_LEN);
+            let format = profile.frame_format.into();
+            decode_astm(items, profile, lines, || {
+                AstmFramedMachine::with_format(front, back, format)
+            })
+        }
+        Framing::Raw => decode_astm(items, profile, lines, || {
+            AstmRawMachine::new(LinkConfig::DEFAULT_MAX_MESSAGE_LEN)
+        }),
+        Framing::Mllp => decode_mllp(items, profile, lines),
+    }
+}
+
 fn resolve_profile(args: &ReplayArgs) -> anyhow::Result<std::sync::Arc<Profile>> {
-    let set = profiles().map_err(anyhow::Error::msg)?;
-    let name = match (&args.profile, &args.config) {
-        (Some(name), _) => name.clone(),
-        (None, Some(config)) => {
-            let lab = lab::load(Some(config)).map_err(|p| anyhow::anyhow!("{p}"))?;
+    let lab = match &args.config {
+        Some(config) => Some(lab::load(Some(config)).map_err(|p| anyhow::anyhow!("{p}"))?),
+        None => None,
+    };
+    // The lab's profiles (embedded and its own) when a config is given, else the embedded ones.
+    let set = match &lab {
+        Some(lab) => lab.profiles.as_ref(),
+        None => profiles().map_err(anyhow::Error::msg)?,
+    };
+    let name = match (&args.profile, &lab, &args.config) {
+        (Some(name), _, _) => name.clone(),
+        (None, Some(lab), Some(config)) => {
             // `<link>.trace`; rotated files are `<link>.trace.N`.
             let file = args
                 .trace
@@ -123,7 +136,7 @@ fn resolve_profile(args: &ReplayArgs) -> anyhow::Result<std::sync::Arc<Profile>>
                 .filter(|p| !p.is_empty())
                 .unwrap_or_else(|| instrument.profile.clone())
         }
-        (None, None) => anyhow::bail!("--profile or --config is needed"),
+        _ => anyhow::bail!("--profile or --config is needed"),
     };
     set.get(&name).with_context(|| {
         format!(
@@ -237,6 +250,11 @@ fn reading_into(line: &mut Value, reading: Reading) {
         line["specimens_queried"] = json!(q.specimen_ids);
     }
     line["problems"] = json!(reading.problems);
+    line["skipped"] = reading
+        .skipped
+        .iter()
+        .map(|s| json!({ "row": s.row, "test_code": s.code, "reason": s.reason }))
+        .collect();
 }
 
 fn damage_json(file: &str, d: &Damage) -> Value {
