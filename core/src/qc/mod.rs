@@ -15,9 +15,11 @@
 
 pub mod model;
 pub mod pattern;
+pub mod rules;
 
 pub use model::{
     Evaluation, PointRef, QcLevel, QcLot, QcMaterial, QcPoint, QcPointError, QcRuleSet, QcRun,
     QcTarget, QcTestTarget, TargetSource, UnknownRule, Verdict, Violation, WestgardRule, MAX_LEVEL,
 };
 pub use pattern::{PatternError, QcSpecimenPattern};
+pub use rules::evaluate;
