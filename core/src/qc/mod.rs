@@ -16,6 +16,8 @@
 pub mod model;
 pub mod pattern;
 pub mod rules;
+pub mod sigma;
+pub mod stats;
 
 pub use model::{
     Evaluation, PointRef, QcLevel, QcLot, QcMaterial, QcPoint, QcPointError, QcRuleSet, QcRun,
@@ -23,3 +25,8 @@ pub use model::{
 };
 pub use pattern::{PatternError, QcSpecimenPattern};
 pub use rules::evaluate;
+pub use sigma::{advise, sigma_metric, SigmaAdvice, SigmaBand};
+pub use stats::{
+    lab_target, monthly_summaries, MonthlySummary, QcObservation, Summary, TargetComparison,
+    YearMonth, LAB_TARGET_MIN_POINTS,
+};
