@@ -61,6 +61,59 @@ pub const EMBEDDED: &[(&str, &str)] = &[
         "snibe-maglumi.toml",
         include_str!("../../profiles/snibe-maglumi.toml"),
     ),
+    // Issue 14, from the corpus (profiles-a).
+    (
+        "beckman-dxh.toml",
+        include_str!("../../profiles/beckman-dxh.toml"),
+    ),
+    (
+        "horiba-pentra-xlr.toml",
+        include_str!("../../profiles/horiba-pentra-xlr.toml"),
+    ),
+    (
+        "horiba-yumizen-h500.toml",
+        include_str!("../../profiles/horiba-yumizen-h500.toml"),
+    ),
+    (
+        "horiba-yumizen-h550.toml",
+        include_str!("../../profiles/horiba-yumizen-h550.toml"),
+    ),
+    (
+        "sysmex-xp100.toml",
+        include_str!("../../profiles/sysmex-xp100.toml"),
+    ),
+    (
+        "sysmex-xs500i.toml",
+        include_str!("../../profiles/sysmex-xs500i.toml"),
+    ),
+    (
+        "esr-analyzer.toml",
+        include_str!("../../profiles/esr-analyzer.toml"),
+    ),
+    (
+        "roche-cobas-c111.toml",
+        include_str!("../../profiles/roche-cobas-c111.toml"),
+    ),
+    (
+        "abbott-afinion2.toml",
+        include_str!("../../profiles/abbott-afinion2.toml"),
+    ),
+    (
+        "siemens-dca-vantage.toml",
+        include_str!("../../profiles/siemens-dca-vantage.toml"),
+    ),
+    (
+        "radiometer-abl90-flex.toml",
+        include_str!("../../profiles/radiometer-abl90-flex.toml"),
+    ),
+    (
+        "erba-elite580.toml",
+        include_str!("../../profiles/erba-elite580.toml"),
+    ),
+    (
+        "biosystems-ba400.toml",
+        include_str!("../../profiles/biosystems-ba400.toml"),
+    ),
 ];
 
 /// A profile that cannot be used.
