@@ -162,6 +162,7 @@ fn read_query(scope: &Scope<'_>, q: &Record<'_>, profile: &Profile, reading: &mu
         .unwrap_or_default();
     let request = reading.query.get_or_insert_with(|| QueryRequest {
         control_id,
+        delimiters: q.delimiters(),
         ..QueryRequest::default()
     });
     if specimen.is_empty() {

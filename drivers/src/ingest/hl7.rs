@@ -191,6 +191,7 @@ fn read_query(message: &Message<'_>, profile: &Profile, reading: &mut Reading, l
         query_tag: tag,
         legacy,
         echo: Vec::new(),
+        delimiters: Default::default(),
     });
 }
 
