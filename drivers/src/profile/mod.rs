@@ -384,6 +384,11 @@ pub struct Profile {
     /// Where the reference range is (default `R-6` / `OBX-7`).
     #[serde(default)]
     pub reference_range: Option<Locations>,
+    /// Where the analyzer's flags are (default `R-7` / `OBX-8.1`). Every location is read, each
+    /// repeat of it, and the flags found are all kept: a Beckman DxH sends `A` in R-7 and the
+    /// high/low letter inside the value (`146!  H `, `R-4.2`).
+    #[serde(default)]
+    pub flags: Option<Locations>,
     /// Where the result status is (default `R-9` / `OBX-11`).
     #[serde(default)]
     pub status: Option<Locations>,
@@ -491,6 +496,7 @@ impl Profile {
             ("value", self.value.as_ref()),
             ("units", self.units.as_ref()),
             ("reference_range", self.reference_range.as_ref()),
+            ("flags", self.flags.as_ref()),
             ("status", self.status.as_ref()),
             ("observed_at", self.observed_at.as_ref()),
             ("operator", self.operator.as_ref()),
@@ -565,6 +571,12 @@ impl Profile {
         self.reference_range
             .clone()
             .unwrap_or_else(|| self.default(&["R-6"], &["OBX-7"]))
+    }
+
+    pub(crate) fn flags_at(&self) -> Locations {
+        self.flags
+            .clone()
+            .unwrap_or_else(|| self.default(&["R-7"], &["OBX-8.1"]))
     }
 
     pub(crate) fn status_at(&self) -> Locations {

@@ -128,19 +128,40 @@ fn astm_qc_rows(name: &str, text: &str) -> Vec<QcRow> {
 
 #[tokio::test]
 async fn beckman_dxh_cbc_with_its_own_delimiters() {
-    let lis = Lis::start("DXH-RESULTS", "beckman-dxh");
+    let lis = Lis::start("DXH", "beckman-dxh");
+    let order = lis.order("000004287888", &["WBC", "HGB"]);
     let msgs = messages(&corpus("astm/beckman-dxh/dxh_cbc_result_1.astm"));
     assert_eq!(msgs.len(), 1);
     assert_eq!(play_astm(&lis, &msgs).await, vec![Delivery::Acknowledged]);
+    // WBC and HGB on the order; `146!  H ` is the value 146 with the DxH's `H`, beside R-7's `A`.
+    let mut results: Vec<(String, String, Vec<String>)> = lis
+        .store
+        .results_for_order(order)
+        .unwrap()
+        .into_iter()
+        .map(|r| (r.test_code, r.value_sent, r.instrument_flags))
+        .collect();
+    results.sort();
+    assert_eq!(
+        results,
+        vec![
+            (
+                "HGB".to_owned(),
+                "146".to_owned(),
+                vec!["A".to_owned(), "H".to_owned()]
+            ),
+            ("WBC".to_owned(), "7.4".to_owned(), vec![]),
+        ]
+    );
     let stored = rows(&lis.unmatched());
-    // 28 R records; the `@` research parameters are stored under their own code.
-    assert_eq!(stored.len(), 28, "{stored:?}");
+    // 28 R records, 2 of them on the order; the `@` research parameters are stored under their
+    // own code.
+    assert_eq!(stored.len(), 26, "{stored:?}");
     let s = "000004287888";
     assert!(stored.iter().all(|r| r.0 == s));
     for expected in [
-        row(s, "WBC", "7.4", "10^9/L"),
-        // `146!  H `: the value is component 1; `^` in the unit is data with these delimiters.
-        row(s, "HGB", "146", "g/L"),
+        // `^` in the unit is data with these delimiters.
+        row(s, "RBC", "4.65", "10^12/L"),
         row(s, "HCT", "42.2", "%"),
         row(s, "PLT", "378", "10^9/L"),
         row(s, "@PCT", "0.312", "%"),
@@ -693,4 +714,32 @@ async fn every_profile_a_routes_its_qc_to_qc() {
         assert_eq!(kinds(&lis), vec!["qc"], "{name}");
         lis.stop().await;
     }
+}
+
+#[test]
+fn the_simulated_dxh_writes_its_fields_one_place_later() {
+    let results = [simulator::build::SimResult {
+        code: "WBC".to_owned(),
+        value: "7.4".to_owned(),
+        units: "10^9/L".to_owned(),
+    }];
+    let text = simulator::build::astm_results(&profile("beckman-dxh"), "D1", &results, false, 0);
+    let r = text
+        .split('\r')
+        .find(|r| r.starts_with("R|"))
+        .expect("an R record");
+    // R-5 units, R-6 and R-7 empty, R-8 the flag, R-10 the status, R-14 the time (see the
+    // profile).
+    let fields: Vec<&str> = r.split('|').collect();
+    assert_eq!(
+        fields[..13],
+        ["R", "1", "^^^WBC", "7.4", "10^9/L", "", "", "N", "", "F", "", "", ""],
+        "{text}"
+    );
+    assert!(
+        fields.len() == 14
+            && fields[13].len() == 14
+            && fields[13].bytes().all(|b| b.is_ascii_digit()),
+        "{text}"
+    );
 }
