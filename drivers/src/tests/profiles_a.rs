@@ -326,7 +326,7 @@ async fn horiba_yumizen_h550_qc_has_its_lot_and_level() {
 }
 
 #[tokio::test]
-async fn sysmex_xp100_padded_values_and_o3_sample_number() {
+async fn sysmex_xp100_padded_values_and_o4_sample_number() {
     let lis = Lis::start("XP100", "sysmex-xp100");
     let frames = wire_frames(&corpus("astm/sysmex-xp100/xp100_cbc.astm"));
     assert_eq!(frames.len(), 1);
