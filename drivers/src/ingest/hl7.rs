@@ -41,6 +41,29 @@ impl<'m> Scope<'m> {
     fn matches(&self, rule: &Rule) -> bool {
         rule.matches(self.value(&rule.field).trim())
     }
+
+    /// Every non-empty value at each of `locs`, each repetition of the field read, mapped
+    /// through the profile's flag map.
+    fn flags(&self, locs: &Locations, profile: &Profile) -> Vec<String> {
+        let mut flags = Vec::new();
+        for loc in &locs.0 {
+            let Some(segment) = self.last.get(loc.segment.as_str()) else {
+                continue;
+            };
+            for repetition in segment.field(loc.field).repetitions() {
+                let value = match (loc.component, loc.subcomponent) {
+                    (None, _) => repetition.component(1).text(),
+                    (Some(c), None) => repetition.component(c).text(),
+                    (Some(c), Some(s)) => repetition.component(c).subcomponent(s).text(),
+                };
+                let value = value.trim();
+                if !value.is_empty() {
+                    flags.push(profile.map_flag(value));
+                }
+            }
+        }
+        flags
+    }
 }
 
 fn read<'m>(segment: &Segment<'m>, loc: &Location) -> Cow<'m, str> {
@@ -75,6 +98,7 @@ pub fn read_message(message: &Message<'_>, profile: &Profile) -> Reading {
         }
     }
     let mut scope = Scope::default();
+    let flags_at = profile.flags_at();
     let (value_at, units_at, range_at, status_at, time_at, operator_at) = (
         profile.value_at(),
         profile.units_at(),
@@ -123,13 +147,7 @@ pub fn read_message(message: &Message<'_>, profile: &Profile) -> Reading {
                 .push(format!("OBX-{}: no test code", segment.field(1).as_str()));
             continue;
         }
-        let flags = segment
-            .field(8)
-            .repetitions()
-            .map(|r| r.component(1).text().trim().to_owned())
-            .filter(|f| !f.is_empty())
-            .map(|f| profile.map_flag(&f))
-            .collect();
+        let flags = scope.flags(&flags_at, profile);
         let status = scope.first(&status_at);
         let observed = scope.first(&time_at);
         reading.observations.push(Observation {
@@ -202,6 +220,7 @@ fn read_query(message: &Message<'_>, profile: &Profile, reading: &mut Reading, l
         query_tag: tag,
         legacy,
         echo: Vec::new(),
+        delimiters: Default::default(),
     });
 }
 

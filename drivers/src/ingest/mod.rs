@@ -10,6 +10,7 @@ pub mod astm;
 pub mod handler;
 pub mod hl7;
 
+use lis_astm::delimiters::Delimiters;
 use lis_core::model::{MessageKind, Observation, PatientHint};
 
 pub use handler::{AstmHandler, LabLink, MllpHandler};
@@ -76,6 +77,9 @@ pub struct QueryRequest {
     pub legacy: bool,
     /// ASTM: Q-3 components after the specimen (rack, position...), echoed in O-4.
     pub echo: Vec<String>,
+    /// ASTM: the delimiters of the query's H record, which the answer uses too (a Beckman DxH
+    /// reads only its own `|\!~`); the standard's `|\^&` for HL7.
+    pub delimiters: Delimiters,
 }
 
 /// Reads an analyzer timestamp as a civil date-time (the lab's local time).

@@ -63,6 +63,59 @@ pub const EMBEDDED: &[(&str, &str)] = &[
         "snibe-maglumi.toml",
         include_str!("../../profiles/snibe-maglumi.toml"),
     ),
+    // Issue 14, from the corpus (profiles-a).
+    (
+        "beckman-dxh.toml",
+        include_str!("../../profiles/beckman-dxh.toml"),
+    ),
+    (
+        "horiba-pentra-xlr.toml",
+        include_str!("../../profiles/horiba-pentra-xlr.toml"),
+    ),
+    (
+        "horiba-yumizen-h500.toml",
+        include_str!("../../profiles/horiba-yumizen-h500.toml"),
+    ),
+    (
+        "horiba-yumizen-h550.toml",
+        include_str!("../../profiles/horiba-yumizen-h550.toml"),
+    ),
+    (
+        "sysmex-xp100.toml",
+        include_str!("../../profiles/sysmex-xp100.toml"),
+    ),
+    (
+        "sysmex-xs500i.toml",
+        include_str!("../../profiles/sysmex-xs500i.toml"),
+    ),
+    (
+        "esr-analyzer.toml",
+        include_str!("../../profiles/esr-analyzer.toml"),
+    ),
+    (
+        "roche-cobas-c111.toml",
+        include_str!("../../profiles/roche-cobas-c111.toml"),
+    ),
+    (
+        "abbott-afinion2.toml",
+        include_str!("../../profiles/abbott-afinion2.toml"),
+    ),
+    (
+        "siemens-dca-vantage.toml",
+        include_str!("../../profiles/siemens-dca-vantage.toml"),
+    ),
+    (
+        "radiometer-abl90-flex.toml",
+        include_str!("../../profiles/radiometer-abl90-flex.toml"),
+    ),
+    (
+        "erba-elite580.toml",
+        include_str!("../../profiles/erba-elite580.toml"),
+    ),
+    (
+        "biosystems-ba400.toml",
+        include_str!("../../profiles/biosystems-ba400.toml"),
+    ),
 ];
 
 /// A profile that cannot be used.
@@ -333,6 +386,11 @@ pub struct Profile {
     /// Where the reference range is (default `R-6` / `OBX-7`).
     #[serde(default)]
     pub reference_range: Option<Locations>,
+    /// Where the analyzer's flags are (default `R-7` / `OBX-8.1`). Every location is read, each
+    /// repeat of it, and the flags found are all kept: a Beckman DxH sends `A` in R-7 and the
+    /// high/low letter inside the value (`146!  H `, `R-4.2`).
+    #[serde(default)]
+    pub flags: Option<Locations>,
     /// Where the result status is (default `R-9` / `OBX-11`).
     #[serde(default)]
     pub status: Option<Locations>,
@@ -448,6 +506,7 @@ impl Profile {
             ("value", self.value.as_ref()),
             ("units", self.units.as_ref()),
             ("reference_range", self.reference_range.as_ref()),
+            ("flags", self.flags.as_ref()),
             ("status", self.status.as_ref()),
             ("observed_at", self.observed_at.as_ref()),
             ("operator", self.operator.as_ref()),
@@ -536,6 +595,12 @@ impl Profile {
         self.reference_range
             .clone()
             .unwrap_or_else(|| self.default(&["R-6"], &["OBX-7"]))
+    }
+
+    pub(crate) fn flags_at(&self) -> Locations {
+        self.flags
+            .clone()
+            .unwrap_or_else(|| self.default(&["R-7"], &["OBX-8.1"]))
     }
 
     pub(crate) fn status_at(&self) -> Locations {

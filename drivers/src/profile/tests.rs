@@ -7,16 +7,29 @@ fn every_embedded_profile_loads_and_covers_the_disciplines() {
     assert_eq!(
         names,
         vec![
+            "abbott-afinion2",
             "abbott-architect",
+            "beckman-dxh",
+            "biosystems-ba400",
+            "erba-elite580",
+            "esr-analyzer",
             "generic-astm",
             "generic-hl7",
+            "horiba-pentra-xlr",
+            "horiba-yumizen-h500",
+            "horiba-yumizen-h550",
             "mindray-bc5380",
             "mindray-bs240",
             "mindray-cl",
+            "radiometer-abl90-flex",
+            "roche-cobas-c111",
             "roche-cobas-c311",
             "roche-cobas-e411",
+            "siemens-dca-vantage",
             "snibe-maglumi",
             "sysmex-xn",
+            "sysmex-xp100",
+            "sysmex-xs500i",
         ]
     );
     let p = set.get("abbott-architect").unwrap();

@@ -179,10 +179,19 @@ pub fn astm_results(
         if let Some(loc) = profile.value_at().first() {
             r.at(loc, &res.value);
         }
-        r.set(5, &res.units);
-        r.set(7, "N");
-        r.set(9, "F");
-        r.set(13, &astm_ts(seq));
+        // Units, flag `N`, status `F` and the time where the profile reads them (a Beckman DxH
+        // has them one field later than LIS2-A2).
+        let ts = astm_ts(seq);
+        for (at, value) in [
+            (profile.units_at(), res.units.as_str()),
+            (profile.flags_at(), "N"),
+            (profile.status_at(), "F"),
+            (profile.observed_at_at(), ts.as_str()),
+        ] {
+            if let Some(loc) = at.first().filter(|l| l.segment == "R") {
+                r.at(loc, value);
+            }
+        }
         text.push_str(&r.encode(1));
         text.push('\r');
     }
