@@ -170,6 +170,10 @@ pub struct Rule {
     /// The rule matches when the trimmed value starts with one of these.
     #[serde(default)]
     pub starts_with: Vec<String>,
+    /// The rule matches when the trimmed value ends with one of these (Galileo's reportable rows
+    /// are the `... Interp` tests).
+    #[serde(default)]
+    pub ends_with: Vec<String>,
 }
 
 /// How a host query is answered.
@@ -325,6 +329,15 @@ pub struct Profile {
     /// Where the value is (default `R-4.1` / `OBX-5.1`).
     #[serde(default)]
     pub value: Option<Locations>,
+    /// The value is cut at the first occurrence of this text, escapes already decoded (cobas IT
+    /// middleware writes OBX-5 as `34\S\` or `1\S\2.14`: `^` then `34` or `1`).
+    #[serde(default)]
+    pub value_before: Option<String>,
+    /// The character the analyzer groups thousands with (Abbott m2000: `90,410` copies/mL). It is
+    /// removed from a value written as digit groups of three (`90,410`, `1,234,567.5`), so the
+    /// value is not read as a decimal comma; any other value is kept as sent.
+    #[serde(default)]
+    pub digit_grouping: Option<char>,
     /// Where the units are (default `R-5` / `OBX-6.1`).
     #[serde(default)]
     pub units: Option<Locations>,
@@ -426,6 +439,15 @@ impl Profile {
         }
         if self.test_code.0.is_empty() {
             return Err(self.invalid("test_code", "at least one location is needed"));
+        }
+        if self
+            .digit_grouping
+            .is_some_and(|c| c.is_ascii_digit() || c == '.' || c.is_whitespace())
+        {
+            return Err(self.invalid(
+                "digit_grouping",
+                "must be a separator such as `,` or `'`, not a digit, `.` or a blank",
+            ));
         }
         if !(8..=64_000).contains(&self.max_frame_len) {
             return Err(self.invalid("max_frame_len", "must be from 8 to 64000 (LIS1-A 6.3.1)"));
@@ -555,6 +577,21 @@ impl Profile {
             .unwrap_or_else(|| status.to_owned())
     }
 
+    /// The value with `value_before` and `digit_grouping` applied.
+    pub fn clean_value(&self, value: String) -> String {
+        let value = match &self.value_before {
+            Some(cut) if !cut.is_empty() => match value.split_once(cut.as_str()) {
+                Some((before, _)) => before.trim().to_owned(),
+                None => value,
+            },
+            _ => value,
+        };
+        match self.digit_grouping {
+            Some(sep) if is_grouped(&value, sep) => value.chars().filter(|&c| c != sep).collect(),
+            _ => value,
+        }
+    }
+
     /// The test code with `code_before` applied.
     pub fn cut_code<'a>(&self, code: &'a str) -> &'a str {
         match &self.code_before {
@@ -562,6 +599,31 @@ impl Profile {
             _ => code,
         }
     }
+}
+
+/// Whether `value` is an optional sign or censoring prefix, then one to three digits, then
+/// groups of `sep` and three digits (at least one), then optionally `.` and digits.
+fn is_grouped(value: &str, sep: char) -> bool {
+    let body = value.trim_start_matches(['<', '>', '=', '+', '-']);
+    let (int, frac) = match body.split_once('.') {
+        Some((i, f)) => (i, Some(f)),
+        None => (body, None),
+    };
+    if frac.is_some_and(|f| f.is_empty() || !f.bytes().all(|b| b.is_ascii_digit())) {
+        return false;
+    }
+    let mut groups = int.split(sep);
+    let lead_ok = groups
+        .next()
+        .is_some_and(|g| (1..=3).contains(&g.len()) && g.bytes().all(|b| b.is_ascii_digit()));
+    let mut rest = 0;
+    for g in groups {
+        if g.len() != 3 || !g.bytes().all(|b| b.is_ascii_digit()) {
+            return false;
+        }
+        rest += 1;
+    }
+    lead_ok && rest > 0
 }
 
 impl Rule {
@@ -572,6 +634,10 @@ impl Rule {
                 .starts_with
                 .iter()
                 .any(|p| !p.is_empty() && value.starts_with(p.as_str()))
+            || self
+                .ends_with
+                .iter()
+                .any(|p| !p.is_empty() && value.ends_with(p.as_str()))
     }
 }
 
