@@ -61,6 +61,50 @@ pub const EMBEDDED: &[(&str, &str)] = &[
         "snibe-maglumi.toml",
         include_str!("../../profiles/snibe-maglumi.toml"),
     ),
+    (
+        "beckman-access2.toml",
+        include_str!("../../profiles/beckman-access2.toml"),
+    ),
+    (
+        "siemens-advia-centaur-xp.toml",
+        include_str!("../../profiles/siemens-advia-centaur-xp.toml"),
+    ),
+    (
+        "euroimmun-analyzer-i.toml",
+        include_str!("../../profiles/euroimmun-analyzer-i.toml"),
+    ),
+    (
+        "abbott-m2000.toml",
+        include_str!("../../profiles/abbott-m2000.toml"),
+    ),
+    (
+        "cepheid-genexpert.toml",
+        include_str!("../../profiles/cepheid-genexpert.toml"),
+    ),
+    (
+        "biorad-ih1000.toml",
+        include_str!("../../profiles/biorad-ih1000.toml"),
+    ),
+    (
+        "immucor-galileo.toml",
+        include_str!("../../profiles/immucor-galileo.toml"),
+    ),
+    (
+        "microbiology-mic.toml",
+        include_str!("../../profiles/microbiology-mic.toml"),
+    ),
+    (
+        "roche-cobas-6800.toml",
+        include_str!("../../profiles/roche-cobas-6800.toml"),
+    ),
+    (
+        "roche-cobas-8000-citm.toml",
+        include_str!("../../profiles/roche-cobas-8000-citm.toml"),
+    ),
+    (
+        "roche-cobas-pro.toml",
+        include_str!("../../profiles/roche-cobas-pro.toml"),
+    ),
 ];
 
 /// A profile that cannot be used.

@@ -8,13 +8,24 @@ fn every_embedded_profile_loads_and_covers_the_disciplines() {
         names,
         vec![
             "abbott-architect",
+            "abbott-m2000",
+            "beckman-access2",
+            "biorad-ih1000",
+            "cepheid-genexpert",
+            "euroimmun-analyzer-i",
             "generic-astm",
             "generic-hl7",
+            "immucor-galileo",
+            "microbiology-mic",
             "mindray-bc5380",
             "mindray-bs240",
             "mindray-cl",
+            "roche-cobas-6800",
+            "roche-cobas-8000-citm",
             "roche-cobas-c311",
             "roche-cobas-e411",
+            "roche-cobas-pro",
+            "siemens-advia-centaur-xp",
             "snibe-maglumi",
             "sysmex-xn",
         ]
@@ -28,7 +39,14 @@ fn every_embedded_profile_loads_and_covers_the_disciplines() {
     assert_eq!(e411.cut_code("140/1/not"), "140");
     assert_eq!(e411.map_flag("LL"), "L");
     assert_eq!(e411.map_flag("N"), "N");
-    for d in ["hematology", "chemistry", "immunoassay"] {
+    for d in [
+        "hematology",
+        "chemistry",
+        "immunoassay",
+        "molecular",
+        "blood bank",
+        "microbiology",
+    ] {
         assert!(
             names.iter().any(|n| set.get(n).unwrap().discipline == d),
             "{d}"

@@ -7,6 +7,7 @@ mod downloads;
 mod faults;
 mod idle;
 mod profiles;
+mod profiles_b;
 mod queries;
 mod runner;
 mod serial;
@@ -95,7 +96,10 @@ test_map = [
 "#;
 
 pub(crate) fn lab_config() -> LabConfig {
-    let text = format!("{DEFAULT_LAB_TOML}\n{TEST_INSTRUMENTS}");
+    let text = format!(
+        "{DEFAULT_LAB_TOML}\n{TEST_INSTRUMENTS}\n{}",
+        profiles_b::LAB
+    );
     LabConfig::from_toml_str(&text, "test-lab").unwrap()
 }
 
