@@ -22,15 +22,26 @@ use lis_tests::simulation::{sent_codes, Simulation};
 use lis_tests::{path_arg, repo_root, run_lis};
 
 /// The profiles shipped in drivers/profiles/, listed by hand.
-const PROFILES: [&str; 10] = [
+const PROFILES: [&str; 21] = [
     "abbott-architect",
+    "abbott-m2000",
+    "beckman-access2",
+    "biorad-ih1000",
+    "cepheid-genexpert",
+    "euroimmun-analyzer-i",
     "generic-astm",
     "generic-hl7",
+    "immucor-galileo",
+    "microbiology-mic",
     "mindray-bc5380",
     "mindray-bs240",
     "mindray-cl",
+    "roche-cobas-6800",
+    "roche-cobas-8000-citm",
     "roche-cobas-c311",
     "roche-cobas-e411",
+    "roche-cobas-pro",
+    "siemens-advia-centaur-xp",
     "snibe-maglumi",
     "sysmex-xn",
 ];
@@ -324,6 +335,8 @@ fn every_query_profile_is_told_the_ordered_tests_and_sends_only_those() {
             "mindray-cl",
             "roche-cobas-c311",
             "roche-cobas-e411",
+            "roche-cobas-pro",
+            "siemens-advia-centaur-xp",
             "sysmex-xn",
         ]
     );
@@ -380,7 +393,7 @@ fn every_query_profile_is_told_the_ordered_tests_and_sends_only_those() {
         messages += 2;
         lis.wait_counter(&format!("LINK{i}"), "messages_in", 2);
     }
-    assert_eq!(messages, 14);
+    assert_eq!(messages, 18);
     let (code, log) = lis.stop();
     assert_eq!(code, Some(0), "{log}");
     for (i, prof) in profiles.iter().enumerate().filter(|(_, p)| p.query) {
