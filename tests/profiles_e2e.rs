@@ -9,6 +9,9 @@
 //! catalog's own rules each result must be stored exactly as sent (same decimals), with no flag,
 //! and be verified and released by the system (autoverify and auto_release on).
 //!
+//! A qualitative test (the simulator's `texts`) is a text test of the catalog whose normal words
+//! are those texts, so its result too must be stored as sent, with no flag, and released.
+//!
 //! Host query: every profile whose file says `[query] supported = true` runs with `--query`
 //! against an order for a subset of its simulator's tests, and must be told exactly that subset
 //! and send results only for it.
@@ -52,6 +55,8 @@ struct SimTest {
     low: f64,
     high: f64,
     decimals: u64,
+    /// A qualitative test's words (`[simulator] tests` `texts`); empty for a numeric test.
+    texts: Vec<String>,
 }
 
 struct ProfileInfo {
@@ -85,9 +90,18 @@ fn read_profile(name: &str) -> ProfileInfo {
                 .and_then(|u| u.as_str())
                 .unwrap_or_default()
                 .to_owned(),
-            low: t["low"].as_float().unwrap_or_default(),
-            high: t["high"].as_float().unwrap_or_default(),
+            low: t.get("low").and_then(|x| x.as_float()).unwrap_or_default(),
+            high: t.get("high").and_then(|x| x.as_float()).unwrap_or_default(),
             decimals: t.get("decimals").and_then(|d| d.as_integer()).unwrap_or(0) as u64,
+            texts: t
+                .get("texts")
+                .and_then(|x| x.as_array())
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|w| w.as_str().map(str::to_owned))
+                        .collect()
+                })
+                .unwrap_or_default(),
         })
         .collect();
     let query = table
@@ -127,6 +141,9 @@ fn ucum(sent: &str) -> &str {
         "uIU/mL" => "u[IU]/mL",
         "mIU/ml" => "m[IU]/mL",
         "S/CO" => "{s_co_ratio}",
+        "mIU/mL" => "m[IU]/mL",
+        "Ratio" => "{ratio}",
+        "Copies / mL" => "{copies}/mL",
         other => other,
     }
 }
@@ -137,6 +154,17 @@ fn write_lab(dir: &Path, profiles: &[ProfileInfo]) -> Lab {
         for t in &p.tests {
             let code = catalog_code(i, &t.code);
             let name = format!("{} {}", p.name, t.code);
+            if !t.texts.is_empty() {
+                // A qualitative test: every word the simulator sends counts as normal.
+                let words: Vec<String> = t.texts.iter().map(|w| format!("{w:?}")).collect();
+                lab = lab.section(&format!(
+                    "[[tests]]\ncode = {code:?}\nname_vi = {name:?}\nname_en = {name:?}\n\
+                     specimen = \"serum\"\nsection = \"biochemistry\"\nkind = \"text\"\n\
+                     normal_text = [{}]\nautoverify = true\nauto_release = true\n",
+                    words.join(", ")
+                ));
+                continue;
+            }
             lab = lab.test(&CatalogTest {
                 code: &code,
                 name: &name,
@@ -294,10 +322,14 @@ fn every_profile_delivers_ordered_results_that_are_stored_as_sent() {
             assert_eq!(r["specimen_id"], format!("SPEC{i}"), "{what}");
             assert_eq!(r["value_sent"], value.as_str(), "{what}");
             assert_eq!(r["value"], value.as_str(), "{what}");
-            // Stored in the catalog's UCUM spelling of the unit the analyzer sent.
-            assert_eq!(r["unit"], ucum(&t.units), "{what}");
-            let v: f64 = value.parse().expect("numeric");
-            assert!(t.low <= v && v <= t.high, "{what}");
+            if t.texts.is_empty() {
+                // Stored in the catalog's UCUM spelling of the unit the analyzer sent.
+                assert_eq!(r["unit"], ucum(&t.units), "{what}");
+                let v: f64 = value.parse().expect("numeric");
+                assert!(t.low <= v && v <= t.high, "{what}");
+            } else {
+                assert!(t.texts.contains(value), "{what}");
+            }
             assert_eq!(r["flags"], serde_json::json!([]), "{what}");
             assert_eq!(r["state"], "released", "{what}");
             assert_eq!(r["instrument"], format!("LINK{i}"), "{what}");
