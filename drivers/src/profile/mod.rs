@@ -333,6 +333,11 @@ pub struct SimulatorSettings {
     /// ASTM H-12 processing id of result messages (`P`; Mindray BS: `PR`).
     #[serde(default)]
     pub processing_id: String,
+    /// ASTM H-2, the repeat, component and escape delimiters the analyzer declares (GeneXpert:
+    /// `@^\`); empty for the standard `\^&`. The simulator writes components with `^`, so the
+    /// component delimiter must be `^`.
+    #[serde(default)]
+    pub delimiters: String,
 }
 
 /// One analyzer model.
@@ -544,6 +549,20 @@ impl Profile {
         };
         if self.query.supported && !answer_ok {
             return Err(self.invalid("query.answer", "the answer form does not fit the protocol"));
+        }
+        let d = self.simulator.delimiters.as_bytes();
+        let usable = |b: u8| b.is_ascii_punctuation() && b != b'|' && b != b'^';
+        let delimiters_ok = match d {
+            [] => true,
+            [repeat, b'^', escape] => usable(*repeat) && usable(*escape) && repeat != escape,
+            _ => false,
+        };
+        if !delimiters_ok {
+            return Err(self.invalid(
+                "simulator.delimiters",
+                "three different punctuation characters, `^` in the middle (repeat, component, \
+                 escape), none of them `|`",
+            ));
         }
         for (key, tests) in [
             ("simulator.tests", &self.simulator.tests),

@@ -167,3 +167,23 @@ fn ends_with_matches_a_suffix() {
     assert!(!rule.matches("Anti-A"));
     assert!(!rule.matches("Interpretation"));
 }
+
+#[test]
+fn simulator_delimiters_keep_the_component_caret() {
+    let with = |d: &str| {
+        Profile::from_toml(
+            &format!("{MINIMAL}\n[simulator]\ndelimiters = {d:?}\n"),
+            "d.toml",
+        )
+    };
+    // GeneXpert's `@^\`: repeat `@`, component `^`, escape `\`.
+    assert!(with("@^\\").is_ok());
+    assert!(with("\\^&").is_ok());
+    for bad in ["\\!~", "@^@", "|^\\", "@^", "ab^"] {
+        let err = with(bad).unwrap_err();
+        assert!(
+            matches!(&err, ProfileError::Invalid { field, .. } if field == "simulator.delimiters"),
+            "{bad}: {err}"
+        );
+    }
+}

@@ -476,15 +476,23 @@ async fn citm_reads_the_value_before_its_escaped_component() {
     let msgs: Vec<String> = [
         "hl7/roche-cobas-8000-citm/citm_oru_r01_v23_decimal_comma.hl7",
         "hl7/roche-cobas-8000-citm/citm_oul_r21_2024_hiv_escapes_zsegs.hl7",
+        // `<13>` in place of the CR after MSH, as a log rendered it.
+        "hl7/roche-cobas-8000-citm/citm_oul_r21_2022_lt13gt_artifact.hl7",
     ]
     .iter()
     .flat_map(|f| hl7_messages(&corpus(f)))
     .collect();
-    assert_eq!(msgs.len(), 2);
+    assert_eq!(msgs.len(), 3);
     let acks = play_hl7(&lis, &msgs).await;
     assert!(acks[0].contains("\rMSA|AA|68516"), "{}", acks[0]);
     assert!(acks[1].contains("\rMSA|AA|248627524"), "{}", acks[1]);
+    assert!(acks[2].contains("\rMSA|AA|107737129"), "{}", acks[2]);
     let stored = rows(&lis.unmatched());
+    // The 2022 message is read in spite of its `<13>`: `-1\S\2.14` is -1.
+    assert!(
+        stored.contains(&row("AA4F1A1A6J", "AHBC2-R", "-1", "")),
+        "{stored:?}"
+    );
     // The v2.3 example: OBR-2 the sample, decimal commas as sent.
     for expected in [
         row("20020604101", "21", "101,0", "mmol/L"),
@@ -610,4 +618,27 @@ async fn each_profile_simulated_results_are_stored_as_sent() {
         );
         lis.stop().await;
     }
+}
+
+#[tokio::test]
+async fn simulated_genexpert_declares_its_own_delimiters_and_is_read_by_them() {
+    let lis = Lis::start("GENEXPERT", "cepheid-genexpert");
+    let text = simulator::build::astm_results(
+        &lis.profile,
+        "G1",
+        &[simulator::build::SimResult {
+            code: "Xpert".to_owned(),
+            value: "DETECTED LOW".to_owned(),
+            units: String::new(),
+        }],
+        false,
+        1,
+    );
+    assert!(text.starts_with("H|@^\\|"), "{text}");
+    assert_eq!(play_astm(&lis, &[text]).await, vec![Delivery::Acknowledged]);
+    assert_eq!(
+        rows(&lis.unmatched()),
+        vec![row("G1", "Xpert", "DETECTED LOW", "")]
+    );
+    lis.stop().await;
 }
