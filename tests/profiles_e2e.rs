@@ -13,6 +13,9 @@
 //! serial line) is also run over a socat pseudo-terminal pair, a `kind = "serial"` link `SER<i>`
 //! on one end and `lis simulate --serial` on the other, with its own order and specimen.
 //!
+//! A qualitative test (the simulator's `texts`) is a text test of the catalog whose normal words
+//! are those texts, so its result too must be stored as sent, with no flag, and released.
+//!
 //! Host query: every profile whose file says `[query] supported = true` runs with `--query`
 //! against an order for a subset of its simulator's tests, and must be told exactly that subset
 //! and send results only for it.
@@ -27,25 +30,36 @@ use lis_tests::simulation::{sent_codes, Simulation};
 use lis_tests::{path_arg, repo_root, run_lis};
 
 /// The profiles shipped in drivers/profiles/, listed by hand.
-const PROFILES: [&str; 23] = [
+const PROFILES: [&str; 34] = [
     "abbott-afinion2",
     "abbott-architect",
+    "abbott-m2000",
+    "beckman-access2",
     "beckman-dxh",
+    "biorad-ih1000",
     "biosystems-ba400",
+    "cepheid-genexpert",
     "erba-elite580",
     "esr-analyzer",
+    "euroimmun-analyzer-i",
     "generic-astm",
     "generic-hl7",
     "horiba-pentra-xlr",
     "horiba-yumizen-h500",
     "horiba-yumizen-h550",
+    "immucor-galileo",
+    "microbiology-mic",
     "mindray-bc5380",
     "mindray-bs240",
     "mindray-cl",
     "radiometer-abl90-flex",
+    "roche-cobas-6800",
+    "roche-cobas-8000-citm",
     "roche-cobas-c111",
     "roche-cobas-c311",
     "roche-cobas-e411",
+    "roche-cobas-pro",
+    "siemens-advia-centaur-xp",
     "siemens-dca-vantage",
     "snibe-maglumi",
     "sysmex-xn",
@@ -59,6 +73,8 @@ struct SimTest {
     low: f64,
     high: f64,
     decimals: u64,
+    /// A qualitative test's words (`[simulator] tests` `texts`); empty for a numeric test.
+    texts: Vec<String>,
 }
 
 struct ProfileInfo {
@@ -94,9 +110,18 @@ fn read_profile(name: &str) -> ProfileInfo {
                 .and_then(|u| u.as_str())
                 .unwrap_or_default()
                 .to_owned(),
-            low: t["low"].as_float().unwrap_or_default(),
-            high: t["high"].as_float().unwrap_or_default(),
+            low: t.get("low").and_then(|x| x.as_float()).unwrap_or_default(),
+            high: t.get("high").and_then(|x| x.as_float()).unwrap_or_default(),
             decimals: t.get("decimals").and_then(|d| d.as_integer()).unwrap_or(0) as u64,
+            texts: t
+                .get("texts")
+                .and_then(|x| x.as_array())
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|w| w.as_str().map(str::to_owned))
+                        .collect()
+                })
+                .unwrap_or_default(),
         })
         .collect();
     let query = table
@@ -138,6 +163,9 @@ fn ucum(sent: &str) -> &str {
         "uIU/mL" => "u[IU]/mL",
         "mIU/ml" => "m[IU]/mL",
         "S/CO" => "{s_co_ratio}",
+        "mIU/mL" => "m[IU]/mL",
+        "Ratio" => "{ratio}",
+        "Copies / mL" => "{copies}/mL",
         "10E3/uL" => "10*3/uL",
         "10E6/uL" => "10*6/uL",
         "mmol/l" => "mmol/L",
@@ -152,6 +180,17 @@ fn write_lab(dir: &Path, profiles: &[ProfileInfo], serial: &BTreeMap<usize, Path
         for t in &p.tests {
             let code = catalog_code(i, &t.code);
             let name = format!("{} {}", p.name, t.code);
+            if !t.texts.is_empty() {
+                // A qualitative test: every word the simulator sends counts as normal.
+                let words: Vec<String> = t.texts.iter().map(|w| format!("{w:?}")).collect();
+                lab = lab.section(&format!(
+                    "[[tests]]\ncode = {code:?}\nname_vi = {name:?}\nname_en = {name:?}\n\
+                     specimen = \"serum\"\nsection = \"biochemistry\"\nkind = \"text\"\n\
+                     normal_text = [{}]\nautoverify = true\nauto_release = true\n",
+                    words.join(", ")
+                ));
+                continue;
+            }
             lab = lab.test(&CatalogTest {
                 code: &code,
                 name: &name,
@@ -288,10 +327,14 @@ fn assert_stored_as_sent(
         assert_eq!(r["specimen_id"], specimen, "{what}");
         assert_eq!(r["value_sent"], value.as_str(), "{what}");
         assert_eq!(r["value"], value.as_str(), "{what}");
-        // Stored in the catalog's UCUM spelling of the unit the analyzer sent.
-        assert_eq!(r["unit"], ucum(&t.units), "{what}");
-        let v: f64 = value.parse().expect("numeric");
-        assert!(t.low <= v && v <= t.high, "{what}");
+        if t.texts.is_empty() {
+            // Stored in the catalog's UCUM spelling of the unit the analyzer sent.
+            assert_eq!(r["unit"], ucum(&t.units), "{what}");
+            let v: f64 = value.parse().expect("numeric");
+            assert!(t.low <= v && v <= t.high, "{what}");
+        } else {
+            assert!(t.texts.contains(value), "{what}");
+        }
         assert_eq!(r["flags"], serde_json::json!([]), "{what}");
         assert_eq!(r["state"], "released", "{what}");
         assert_eq!(r["instrument"], link, "{what}");
@@ -392,12 +435,15 @@ fn every_profile_delivers_ordered_results_that_are_stored_as_sent() {
         serial,
         [
             "abbott-architect",
+            "beckman-access2",
             "beckman-dxh",
             "esr-analyzer",
             "horiba-pentra-xlr",
             "horiba-yumizen-h500",
+            "immucor-galileo",
             "roche-cobas-c111",
             "roche-cobas-e411",
+            "siemens-advia-centaur-xp",
             "siemens-dca-vantage",
             "snibe-maglumi",
             "sysmex-xn",
@@ -442,6 +488,8 @@ fn every_query_profile_is_told_the_ordered_tests_and_sends_only_those() {
             "mindray-cl",
             "roche-cobas-c311",
             "roche-cobas-e411",
+            "roche-cobas-pro",
+            "siemens-advia-centaur-xp",
             "sysmex-xn",
         ]
     );
@@ -498,7 +546,7 @@ fn every_query_profile_is_told_the_ordered_tests_and_sends_only_those() {
         messages += 2;
         lis.wait_counter(&format!("LINK{i}"), "messages_in", 2);
     }
-    assert_eq!(messages, 18);
+    assert_eq!(messages, 22);
     let (code, log) = lis.stop();
     assert_eq!(code, Some(0), "{log}");
     for (i, prof) in profiles.iter().enumerate().filter(|(_, p)| p.query) {

@@ -153,7 +153,7 @@ pub fn read_message(message: &Message<'_>, profile: &Profile) -> Reading {
         reading.observations.push(Observation {
             specimen_id: scope.first(&profile.specimen),
             instrument_test_code: code,
-            value: scope.first(&value_at),
+            value: profile.clean_value(scope.first(&value_at)),
             units: scope.first(&units_at),
             reference_range: scope.first(&range_at),
             flags,

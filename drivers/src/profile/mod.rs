@@ -63,7 +63,6 @@ pub const EMBEDDED: &[(&str, &str)] = &[
         "snibe-maglumi.toml",
         include_str!("../../profiles/snibe-maglumi.toml"),
     ),
-    // Issue 14, from the corpus (profiles-a).
     (
         "beckman-dxh.toml",
         include_str!("../../profiles/beckman-dxh.toml"),
@@ -115,6 +114,50 @@ pub const EMBEDDED: &[(&str, &str)] = &[
     (
         "biosystems-ba400.toml",
         include_str!("../../profiles/biosystems-ba400.toml"),
+    ),
+    (
+        "beckman-access2.toml",
+        include_str!("../../profiles/beckman-access2.toml"),
+    ),
+    (
+        "siemens-advia-centaur-xp.toml",
+        include_str!("../../profiles/siemens-advia-centaur-xp.toml"),
+    ),
+    (
+        "euroimmun-analyzer-i.toml",
+        include_str!("../../profiles/euroimmun-analyzer-i.toml"),
+    ),
+    (
+        "abbott-m2000.toml",
+        include_str!("../../profiles/abbott-m2000.toml"),
+    ),
+    (
+        "cepheid-genexpert.toml",
+        include_str!("../../profiles/cepheid-genexpert.toml"),
+    ),
+    (
+        "biorad-ih1000.toml",
+        include_str!("../../profiles/biorad-ih1000.toml"),
+    ),
+    (
+        "immucor-galileo.toml",
+        include_str!("../../profiles/immucor-galileo.toml"),
+    ),
+    (
+        "microbiology-mic.toml",
+        include_str!("../../profiles/microbiology-mic.toml"),
+    ),
+    (
+        "roche-cobas-6800.toml",
+        include_str!("../../profiles/roche-cobas-6800.toml"),
+    ),
+    (
+        "roche-cobas-8000-citm.toml",
+        include_str!("../../profiles/roche-cobas-8000-citm.toml"),
+    ),
+    (
+        "roche-cobas-pro.toml",
+        include_str!("../../profiles/roche-cobas-pro.toml"),
     ),
 ];
 
@@ -225,6 +268,10 @@ pub struct Rule {
     /// The rule matches when the trimmed value starts with one of these.
     #[serde(default)]
     pub starts_with: Vec<String>,
+    /// The rule matches when the trimmed value ends with one of these (Galileo's reportable rows
+    /// are the `... Interp` tests).
+    #[serde(default)]
+    pub ends_with: Vec<String>,
 }
 
 /// How a host query is answered.
@@ -340,6 +387,11 @@ pub struct SimulatorSettings {
     /// ASTM H-12 processing id of result messages (`P`; Mindray BS: `PR`).
     #[serde(default)]
     pub processing_id: String,
+    /// ASTM H-2, the repeat, component and escape delimiters the analyzer declares (GeneXpert:
+    /// `@^\`); empty for the standard `\^&`. The simulator writes components with `^`, so the
+    /// component delimiter must be `^`.
+    #[serde(default)]
+    pub delimiters: String,
 }
 
 /// One analyzer model.
@@ -380,6 +432,15 @@ pub struct Profile {
     /// Where the value is (default `R-4.1` / `OBX-5.1`).
     #[serde(default)]
     pub value: Option<Locations>,
+    /// The value is cut at the first occurrence of this text, escapes already decoded (cobas IT
+    /// middleware writes OBX-5 as `34\S\` or `1\S\2.14`: `^` then `34` or `1`).
+    #[serde(default)]
+    pub value_before: Option<String>,
+    /// The character the analyzer groups thousands with (Abbott m2000: `90,410` copies/mL). It is
+    /// removed from a value written as digit groups of three (`90,410`, `1,234,567.5`), so the
+    /// value is not read as a decimal comma; any other value is kept as sent.
+    #[serde(default)]
+    pub digit_grouping: Option<char>,
     /// Where the units are (default `R-5` / `OBX-6.1`).
     #[serde(default)]
     pub units: Option<Locations>,
@@ -495,6 +556,15 @@ impl Profile {
         if self.test_code.0.is_empty() {
             out.push(self.invalid("test_code", "at least one location is needed"));
         }
+        if self
+            .digit_grouping
+            .is_some_and(|c| c.is_ascii_digit() || c == '.' || c.is_whitespace())
+        {
+            out.push(self.invalid(
+                "digit_grouping",
+                "must be a separator such as `,` or `'`, not a digit, `.` or a blank",
+            ));
+        }
         if !(8..=64_000).contains(&self.max_frame_len) {
             out.push(self.invalid("max_frame_len", "must be from 8 to 64000 (LIS1-A 6.3.1)"));
         }
@@ -549,6 +619,20 @@ impl Profile {
         };
         if self.query.supported && !answer_ok {
             out.push(self.invalid("query.answer", "the answer form does not fit the protocol"));
+        }
+        let d = self.simulator.delimiters.as_bytes();
+        let usable = |b: u8| b.is_ascii_punctuation() && b != b'|' && b != b'^';
+        let delimiters_ok = match d {
+            [] => true,
+            [repeat, b'^', escape] => usable(*repeat) && usable(*escape) && repeat != escape,
+            _ => false,
+        };
+        if !delimiters_ok {
+            out.push(self.invalid(
+                "simulator.delimiters",
+                "three different punctuation characters, `^` in the middle (repeat, component, \
+                 escape), none of them `|`",
+            ));
         }
         for (key, tests) in [
             ("simulator.tests", &self.simulator.tests),
@@ -644,6 +728,21 @@ impl Profile {
             .unwrap_or_else(|| status.to_owned())
     }
 
+    /// The value with `value_before` and `digit_grouping` applied.
+    pub fn clean_value(&self, value: String) -> String {
+        let value = match &self.value_before {
+            Some(cut) if !cut.is_empty() => match value.split_once(cut.as_str()) {
+                Some((before, _)) => before.trim().to_owned(),
+                None => value,
+            },
+            _ => value,
+        };
+        match self.digit_grouping {
+            Some(sep) if is_grouped(&value, sep) => value.chars().filter(|&c| c != sep).collect(),
+            _ => value,
+        }
+    }
+
     /// The test code with `code_before` applied.
     pub fn cut_code<'a>(&self, code: &'a str) -> &'a str {
         match &self.code_before {
@@ -670,6 +769,31 @@ impl fmt::Display for Rule {
     }
 }
 
+/// Whether `value` is an optional sign or censoring prefix, then one to three digits, then
+/// groups of `sep` and three digits (at least one), then optionally `.` and digits.
+fn is_grouped(value: &str, sep: char) -> bool {
+    let body = value.trim_start_matches(['<', '>', '=', '+', '-']);
+    let (int, frac) = match body.split_once('.') {
+        Some((i, f)) => (i, Some(f)),
+        None => (body, None),
+    };
+    if frac.is_some_and(|f| f.is_empty() || !f.bytes().all(|b| b.is_ascii_digit())) {
+        return false;
+    }
+    let mut groups = int.split(sep);
+    let lead_ok = groups
+        .next()
+        .is_some_and(|g| (1..=3).contains(&g.len()) && g.bytes().all(|b| b.is_ascii_digit()));
+    let mut rest = 0;
+    for g in groups {
+        if g.len() != 3 || !g.bytes().all(|b| b.is_ascii_digit()) {
+            return false;
+        }
+        rest += 1;
+    }
+    lead_ok && rest > 0
+}
+
 impl Rule {
     /// Whether `value` (already trimmed) satisfies the rule.
     pub fn matches(&self, value: &str) -> bool {
@@ -678,6 +802,10 @@ impl Rule {
                 .starts_with
                 .iter()
                 .any(|p| !p.is_empty() && value.starts_with(p.as_str()))
+            || self
+                .ends_with
+                .iter()
+                .any(|p| !p.is_empty() && value.ends_with(p.as_str()))
     }
 }
 

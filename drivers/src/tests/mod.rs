@@ -8,6 +8,7 @@ mod faults;
 mod idle;
 mod profiles;
 mod profiles_a;
+mod profiles_b;
 mod queries;
 mod runner;
 mod serial;
@@ -97,8 +98,9 @@ test_map = [
 
 pub(crate) fn lab_config() -> LabConfig {
     let text = format!(
-        "{DEFAULT_LAB_TOML}\n{TEST_INSTRUMENTS}\n{}",
-        profiles_a::INSTRUMENTS
+        "{DEFAULT_LAB_TOML}\n{TEST_INSTRUMENTS}\n{}\n{}",
+        profiles_a::INSTRUMENTS,
+        profiles_b::LAB
     );
     LabConfig::from_toml_str(&text, "test-lab").unwrap()
 }
