@@ -8,6 +8,8 @@ fn every_embedded_profile_loads_and_covers_the_disciplines() {
         names,
         vec![
             "abbott-architect",
+            "arkray-spotchem-el",
+            "biomerieux-mini-vidas",
             "generic-astm",
             "generic-hl7",
             "mindray-bc5380",
@@ -15,6 +17,7 @@ fn every_embedded_profile_loads_and_covers_the_disciplines() {
             "mindray-cl",
             "roche-cobas-c311",
             "roche-cobas-e411",
+            "siemens-advia2120",
             "snibe-maglumi",
             "sysmex-xn",
         ]
@@ -94,4 +97,24 @@ fn lab_profiles_in_a_directory_replace_embedded_ones() {
     set.load_dir(dir.path()).unwrap();
     let p = set.get("sysmex-xn").unwrap();
     assert_eq!(p.test_code.first().unwrap().to_string(), "R-3.6");
+}
+
+#[test]
+fn a_vendor_framing_takes_no_locations_and_only_the_vendor_protocol() {
+    let vendor = "name = \"v\"\nprotocol = \"vendor\"\nframing = \"advia\"\n";
+    let p = Profile::from_toml(vendor, "v.toml").unwrap();
+    assert_eq!(p.framing.link_protocol(), crate::config::Protocol::Advia);
+    let located = format!("{vendor}specimen = [\"O-3\"]\n");
+    match Profile::from_toml(&located, "v.toml") {
+        Err(ProfileError::Invalid { field, reason, .. }) => {
+            assert_eq!(field, "specimen");
+            assert!(reason.contains("fixed by lis-vendor"), "{reason}");
+        }
+        other => panic!("{other:?}"),
+    }
+    let astm = "name = \"v\"\nprotocol = \"astm\"\nframing = \"vidas\"\nspecimen = [\"O-3\"]\ntest_code = [\"R-3\"]\n";
+    assert!(matches!(
+        Profile::from_toml(astm, "v.toml"),
+        Err(ProfileError::Invalid { field, .. }) if field == "framing"
+    ));
 }
