@@ -22,8 +22,10 @@ use lis_tests::simulation::{sent_codes, Simulation};
 use lis_tests::{path_arg, repo_root, run_lis};
 
 /// The profiles shipped in drivers/profiles/, listed by hand.
-const PROFILES: [&str; 10] = [
+const PROFILES: [&str; 13] = [
     "abbott-architect",
+    "arkray-spotchem-el",
+    "biomerieux-mini-vidas",
     "generic-astm",
     "generic-hl7",
     "mindray-bc5380",
@@ -31,6 +33,7 @@ const PROFILES: [&str; 10] = [
     "mindray-cl",
     "roche-cobas-c311",
     "roche-cobas-e411",
+    "siemens-advia2120",
     "snibe-maglumi",
     "sysmex-xn",
 ];
@@ -61,6 +64,9 @@ fn read_profile(name: &str) -> ProfileInfo {
         Some("e1381") => Protocol::AstmE1381,
         Some("raw") => Protocol::AstmRaw,
         Some("mllp") => Protocol::Hl7Mllp,
+        Some("advia") => Protocol::Advia,
+        Some("vidas") => Protocol::Vidas,
+        Some("spotchem") => Protocol::Spotchem,
         other => panic!("{name}: framing {other:?}"),
     };
     let tests = table["simulator"]["tests"]

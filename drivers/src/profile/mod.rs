@@ -267,7 +267,7 @@ impl Default for QuerySettings {
 pub struct SimulatedTest {
     /// The instrument's test code, as the profile's `test_code` location reads it.
     pub code: String,
-    /// Units sent.
+    /// Units sent (a model that sends none, the ADVIA 2120, gives here the unit its value is in).
     #[serde(default)]
     pub units: String,
     /// Low end of the generated values.
