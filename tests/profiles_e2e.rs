@@ -30,12 +30,14 @@ use lis_tests::simulation::{sent_codes, Simulation};
 use lis_tests::{path_arg, repo_root, run_lis};
 
 /// The profiles shipped in drivers/profiles/, listed by hand.
-const PROFILES: [&str; 34] = [
+const PROFILES: [&str; 37] = [
     "abbott-afinion2",
     "abbott-architect",
     "abbott-m2000",
+    "arkray-spotchem-el",
     "beckman-access2",
     "beckman-dxh",
+    "biomerieux-mini-vidas",
     "biorad-ih1000",
     "biosystems-ba400",
     "cepheid-genexpert",
@@ -60,6 +62,7 @@ const PROFILES: [&str; 34] = [
     "roche-cobas-e411",
     "roche-cobas-pro",
     "siemens-advia-centaur-xp",
+    "siemens-advia2120",
     "siemens-dca-vantage",
     "snibe-maglumi",
     "sysmex-xn",
@@ -97,6 +100,9 @@ fn read_profile(name: &str) -> ProfileInfo {
         Some("e1381") => Protocol::AstmE1381,
         Some("raw") => Protocol::AstmRaw,
         Some("mllp") => Protocol::Hl7Mllp,
+        Some("advia") => Protocol::Advia,
+        Some("vidas") => Protocol::Vidas,
+        Some("spotchem") => Protocol::Spotchem,
         other => panic!("{name}: framing {other:?}"),
     };
     let tests = table["simulator"]["tests"]
@@ -435,8 +441,10 @@ fn every_profile_delivers_ordered_results_that_are_stored_as_sent() {
         serial,
         [
             "abbott-architect",
+            "arkray-spotchem-el",
             "beckman-access2",
             "beckman-dxh",
+            "biomerieux-mini-vidas",
             "esr-analyzer",
             "horiba-pentra-xlr",
             "horiba-yumizen-h500",
@@ -444,6 +452,7 @@ fn every_profile_delivers_ordered_results_that_are_stored_as_sent() {
             "roche-cobas-c111",
             "roche-cobas-e411",
             "siemens-advia-centaur-xp",
+            "siemens-advia2120",
             "siemens-dca-vantage",
             "snibe-maglumi",
             "sysmex-xn",

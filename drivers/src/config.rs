@@ -63,6 +63,15 @@ pub enum Protocol {
     /// HL7 v2 over MLLP.
     #[serde(rename = "hl7-mllp")]
     Hl7Mllp,
+    /// Siemens ADVIA 120/2120 "Host Spec 79" blocks, each acknowledged with its message toggle.
+    #[serde(rename = "advia")]
+    Advia,
+    /// bioMérieux mini VIDAS (BCI protocol): ENQ/ACK sessions, each message ACKed.
+    #[serde(rename = "vidas")]
+    Vidas,
+    /// Arkray Spotchem EL printer text: nothing is answered.
+    #[serde(rename = "spotchem")]
+    Spotchem,
 }
 
 /// How the link reaches its analyzer.

@@ -17,9 +17,9 @@ use tokio_util::sync::CancellationToken;
 
 use crate::config::{ConfigError, LinkConfig, Protocol};
 use crate::download::{InFlight, Outgoing};
-use crate::ingest::{AstmHandler, LabLink, MllpHandler};
+use crate::ingest::{AstmHandler, LabLink, MllpHandler, VendorTextHandler};
 use crate::link::{Link, LinkOptions, LinkRegistry};
-use crate::machine::{AstmFramedMachine, AstmRawMachine, MllpMachine};
+use crate::machine::{AstmFramedMachine, AstmRawMachine, MllpMachine, VendorTextMachine};
 use crate::profile::{MessageProtocol, Profile, ProfileSet};
 use crate::query::{self, Hl7Peer};
 use crate::trace::{TraceError, TraceWriter};
@@ -89,6 +89,8 @@ pub enum Outbox {
     Astm(mpsc::Sender<Outgoing<String>>),
     /// An HL7 link: HL7 messages (MLLP framing added by the link).
     Hl7(mpsc::Sender<Outgoing<Vec<u8>>>),
+    /// A link that takes no messages from the LIS (the vendor text framings).
+    ResultsOnly,
 }
 
 /// One running link.
@@ -295,6 +297,27 @@ pub async fn start_links(
                 );
                 (Outbox::Hl7(tx), spawn(link, trace, idle))
             }
+            Protocol::Advia | Protocol::Vidas | Protocol::Spotchem => {
+                // No downloads go to these analyzers: the sender is dropped, the link's outbox
+                // closes at once.
+                let (_, rx) = mpsc::channel(1);
+                let framing = profile.framing;
+                let link = Link::new(
+                    id.clone(),
+                    transport,
+                    move || {
+                        // Invariant: `check_protocol` above matched this protocol to the
+                        // profile's framing, which is a vendor text one.
+                        VendorTextMachine::for_framing(framing)
+                            .expect("checked: a vendor text framing")
+                    },
+                    VendorTextHandler(lab.clone()),
+                    status,
+                    rx,
+                    shutdown.clone(),
+                );
+                (Outbox::ResultsOnly, spawn(link, trace, idle))
+            }
         };
         tracing::info!(instrument = %id, profile = %profile.name, "link started");
         running.tasks.push(task);
@@ -343,7 +366,8 @@ fn check_protocol(
             Protocol::AstmE1381 | Protocol::AstmRaw,
             MessageProtocol::Astm
         ) | (Protocol::Hl7Mllp, MessageProtocol::Hl7)
-    );
+    ) || (profile.protocol == MessageProtocol::Vendor
+        && protocol == profile.framing.link_protocol());
     if ok {
         Ok(())
     } else {
@@ -396,6 +420,7 @@ async fn download(
                     &in_flight,
                 )
                 .map(|a| a.map(|a| (None, Some(a.message), a.tests))),
+                Outbox::ResultsOnly => Ok(None),
             };
             if let Ok(Some((_, _, tests))) = &found {
                 in_flight.extend(tests.iter().copied());

@@ -147,6 +147,12 @@ pub enum Protocol {
     AstmRaw,
     /// HL7 v2 over MLLP.
     Hl7Mllp,
+    /// Siemens ADVIA 2120 "Host Spec 79" blocks.
+    Advia,
+    /// bioMérieux mini VIDAS (BCI) messages.
+    Vidas,
+    /// Arkray Spotchem EL printer text.
+    Spotchem,
 }
 
 impl Protocol {
@@ -156,6 +162,9 @@ impl Protocol {
             Self::AstmE1381 => "astm-e1381",
             Self::AstmRaw => "astm-raw",
             Self::Hl7Mllp => "hl7-mllp",
+            Self::Advia => "advia",
+            Self::Vidas => "vidas",
+            Self::Spotchem => "spotchem",
         }
     }
 }

@@ -479,7 +479,8 @@ pub fn check_profile(
             Protocol::AstmE1381 | Protocol::AstmRaw,
             MessageProtocol::Astm
         ) | (Protocol::Hl7Mllp, MessageProtocol::Hl7)
-    );
+    ) || (profile.protocol == MessageProtocol::Vendor
+        && link.protocol == profile.framing.link_protocol());
     if fits {
         Ok(())
     } else {

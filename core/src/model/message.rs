@@ -13,6 +13,12 @@ pub enum Protocol {
     Astm,
     /// HL7 v2 over MLLP.
     Hl7,
+    /// Siemens ADVIA 120/2120 "Host Spec 79" blocks (`lis_vendor::advia`).
+    Advia,
+    /// bioMérieux mini VIDAS messages in the BCI protocol (`lis_vendor::vidas`).
+    Vidas,
+    /// Arkray Spotchem EL printer text (`lis_vendor::spotchem`).
+    Spotchem,
 }
 
 impl Protocol {
@@ -21,6 +27,9 @@ impl Protocol {
         match self {
             Self::Astm => "astm",
             Self::Hl7 => "hl7",
+            Self::Advia => "advia",
+            Self::Vidas => "vidas",
+            Self::Spotchem => "spotchem",
         }
     }
 }

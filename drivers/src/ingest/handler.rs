@@ -48,21 +48,21 @@ pub struct LabLink {
 }
 
 impl LabLink {
-    fn problem(&self, text: &str) {
+    pub(crate) fn problem(&self, text: &str) {
         tracing::warn!(link = %self.link, instrument = %self.instrument, "{text}");
         if let Some(status) = &self.status {
             status.report_error(text.to_owned());
         }
     }
 
-    fn ingest(&self, message: AnalyzerMessage) -> Result<IngestOutcome, StoreError> {
+    pub(crate) fn ingest(&self, message: AnalyzerMessage) -> Result<IngestOutcome, StoreError> {
         match &self.ingestor {
             Some(i) => i.ingest(message),
             None => self.store.ingest(message),
         }
     }
 
-    fn journal_raw(&self, protocol: Protocol, raw: &[u8], error: &str) -> bool {
+    pub(crate) fn journal_raw(&self, protocol: Protocol, raw: &[u8], error: &str) -> bool {
         match self.store.journal_raw(
             &self.link,
             jiff::Timestamp::now(),
@@ -78,7 +78,12 @@ impl LabLink {
         }
     }
 
-    fn message(&self, protocol: Protocol, raw: Vec<u8>, reading: Reading) -> AnalyzerMessage {
+    pub(crate) fn message(
+        &self,
+        protocol: Protocol,
+        raw: Vec<u8>,
+        reading: Reading,
+    ) -> AnalyzerMessage {
         AnalyzerMessage {
             instrument: self.instrument.clone(),
             link: self.link.clone(),

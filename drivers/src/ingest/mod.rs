@@ -5,15 +5,18 @@
 //! - [`astm`]: E1394 records through a profile.
 //! - [`hl7`]: HL7 v2 segments through a profile.
 //! - [`handler`]: the link handlers that store via core and return the protocol verdict.
+//! - [`vendor_text`]: ADVIA 2120, mini VIDAS and Spotchem messages (`lis-vendor`) and their handler.
 
 pub mod astm;
 pub mod handler;
 pub mod hl7;
+pub mod vendor_text;
 
 use lis_astm::delimiters::Delimiters;
 use lis_core::model::{MessageKind, Observation, PatientHint};
 
 pub use handler::{AstmHandler, LabLink, MllpHandler};
+pub use vendor_text::VendorTextHandler;
 
 /// What a profile read from one message.
 #[derive(Debug, Clone, Default, PartialEq)]

@@ -159,6 +159,18 @@ pub const EMBEDDED: &[(&str, &str)] = &[
         "roche-cobas-pro.toml",
         include_str!("../../profiles/roche-cobas-pro.toml"),
     ),
+    (
+        "siemens-advia2120.toml",
+        include_str!("../../profiles/siemens-advia2120.toml"),
+    ),
+    (
+        "biomerieux-mini-vidas.toml",
+        include_str!("../../profiles/biomerieux-mini-vidas.toml"),
+    ),
+    (
+        "arkray-spotchem-el.toml",
+        include_str!("../../profiles/arkray-spotchem-el.toml"),
+    ),
 ];
 
 /// A profile that cannot be used.
@@ -200,6 +212,9 @@ pub enum MessageProtocol {
     Astm,
     /// HL7 v2.
     Hl7,
+    /// A vendor's own text protocol (`lis-vendor`): the framing names which, and its layout is
+    /// fixed there, so the profile names no locations.
+    Vendor,
 }
 
 /// How messages travel on the line.
@@ -212,6 +227,12 @@ pub enum Framing {
     Raw,
     /// HL7 MLLP blocks.
     Mllp,
+    /// Siemens ADVIA 120/2120 "Host Spec 79" blocks ([`lis_vendor::advia`]).
+    Advia,
+    /// bioMérieux mini VIDAS BCI messages ([`lis_vendor::vidas`]).
+    Vidas,
+    /// Arkray Spotchem EL printer text ([`lis_vendor::spotchem`]).
+    Spotchem,
 }
 
 impl Framing {
@@ -221,6 +242,9 @@ impl Framing {
             Self::E1381 => crate::config::Protocol::AstmE1381,
             Self::Raw => crate::config::Protocol::AstmRaw,
             Self::Mllp => crate::config::Protocol::Hl7Mllp,
+            Self::Advia => crate::config::Protocol::Advia,
+            Self::Vidas => crate::config::Protocol::Vidas,
+            Self::Spotchem => crate::config::Protocol::Spotchem,
         }
     }
 }
@@ -345,7 +369,7 @@ impl Default for QuerySettings {
 pub struct SimulatedTest {
     /// The instrument's test code, as the profile's `test_code` location reads it.
     pub code: String,
-    /// Units sent.
+    /// Units sent (a model that sends none, the ADVIA 2120, gives here the unit its value is in).
     #[serde(default)]
     pub units: String,
     /// Low end of the generated values.
@@ -422,9 +446,12 @@ pub struct Profile {
     /// number and no checksum).
     #[serde(default)]
     pub frame_format: FrameFormat,
-    /// Where the specimen id is; the first non-empty value is used.
+    /// Where the specimen id is; the first non-empty value is used (none for a vendor protocol).
+    #[serde(default)]
     pub specimen: Locations,
-    /// Where the instrument's test code is; the first non-empty value is used.
+    /// Where the instrument's test code is; the first non-empty value is used (none for a vendor
+    /// protocol).
+    #[serde(default)]
     pub test_code: Locations,
     /// The code is cut at the first occurrence of this text (`/` turns cobas `685/` into `685`).
     #[serde(default)]
@@ -541,7 +568,8 @@ impl Profile {
         }
         match (self.protocol, self.framing) {
             (MessageProtocol::Astm, Framing::E1381 | Framing::Raw)
-            | (MessageProtocol::Hl7, Framing::Mllp) => {}
+            | (MessageProtocol::Hl7, Framing::Mllp)
+            | (MessageProtocol::Vendor, Framing::Advia | Framing::Vidas | Framing::Spotchem) => {}
             (p, f) => out.push(self.invalid(
                 "framing",
                 format!("{f:?} framing does not carry {p:?} messages"),
@@ -549,6 +577,10 @@ impl Profile {
         }
         if self.frame_format == FrameFormat::Bare && self.framing != Framing::E1381 {
             out.push(self.invalid("frame_format", "bare frames need framing = \"e1381\""));
+        }
+        if self.protocol == MessageProtocol::Vendor {
+            out.extend(self.vendor_problems());
+            return out;
         }
         if self.specimen.0.is_empty() {
             out.push(self.invalid("specimen", "at least one location is needed"));
@@ -662,6 +694,39 @@ impl Profile {
             .map(|rule| format!("skip rule matched: {rule}"))
     }
 
+    /// A vendor protocol's layout is fixed by its decoder: locations and row rules do not apply.
+    fn vendor_problems(&self) -> Vec<ProfileError> {
+        let located = [
+            ("specimen", !self.specimen.0.is_empty()),
+            ("test_code", !self.test_code.0.is_empty()),
+            ("value", self.value.is_some()),
+            ("units", self.units.is_some()),
+            ("reference_range", self.reference_range.is_some()),
+            ("status", self.status.is_some()),
+            ("observed_at", self.observed_at.is_some()),
+            ("operator", self.operator.is_some()),
+            ("qc_lot", self.qc_lot.is_some()),
+            ("qc_level", self.qc_level.is_some()),
+            ("keep", !self.keep.is_empty()),
+            ("skip", !self.skip.is_empty()),
+            ("qc", !self.qc.is_empty()),
+            ("query", self.query.supported || self.query.download),
+        ];
+        located
+            .iter()
+            .filter(|(_, set)| *set)
+            .map(|(key, _)| {
+                self.invalid(
+                    key,
+                    format!(
+                        "the {:?} framing's layout is fixed by lis-vendor; this key does not apply",
+                        self.framing
+                    ),
+                )
+            })
+            .collect()
+    }
+
     /// The value locations, with the protocol's default.
     pub(crate) fn value_at(&self) -> Locations {
         self.value
@@ -709,6 +774,7 @@ impl Profile {
         match self.protocol {
             MessageProtocol::Astm => Locations::parse(astm),
             MessageProtocol::Hl7 => Locations::parse(hl7),
+            MessageProtocol::Vendor => Locations::default(),
         }
     }
 

@@ -10,8 +10,10 @@ fn every_embedded_profile_loads_and_covers_the_disciplines() {
             "abbott-afinion2",
             "abbott-architect",
             "abbott-m2000",
+            "arkray-spotchem-el",
             "beckman-access2",
             "beckman-dxh",
+            "biomerieux-mini-vidas",
             "biorad-ih1000",
             "biosystems-ba400",
             "cepheid-genexpert",
@@ -36,6 +38,7 @@ fn every_embedded_profile_loads_and_covers_the_disciplines() {
             "roche-cobas-e411",
             "roche-cobas-pro",
             "siemens-advia-centaur-xp",
+            "siemens-advia2120",
             "siemens-dca-vantage",
             "snibe-maglumi",
             "sysmex-xn",
@@ -199,4 +202,24 @@ fn simulator_delimiters_keep_the_component_caret() {
             "{bad}: {err}"
         );
     }
+}
+
+#[test]
+fn a_vendor_framing_takes_no_locations_and_only_the_vendor_protocol() {
+    let vendor = "name = \"v\"\nprotocol = \"vendor\"\nframing = \"advia\"\n";
+    let p = Profile::from_toml(vendor, "v.toml").unwrap();
+    assert_eq!(p.framing.link_protocol(), crate::config::Protocol::Advia);
+    let located = format!("{vendor}specimen = [\"O-3\"]\n");
+    match Profile::from_toml(&located, "v.toml") {
+        Err(ProfileError::Invalid { field, reason, .. }) => {
+            assert_eq!(field, "specimen");
+            assert!(reason.contains("fixed by lis-vendor"), "{reason}");
+        }
+        other => panic!("{other:?}"),
+    }
+    let astm = "name = \"v\"\nprotocol = \"astm\"\nframing = \"vidas\"\nspecimen = [\"O-3\"]\ntest_code = [\"R-3\"]\n";
+    assert!(matches!(
+        Profile::from_toml(astm, "v.toml"),
+        Err(ProfileError::Invalid { field, .. }) if field == "framing"
+    ));
 }

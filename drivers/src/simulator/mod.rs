@@ -6,9 +6,11 @@
 //!
 //! - [`build`]: the messages, placed at the profile's own locations.
 //! - `session`: the protocol sides.
+//! - `vendor_text`: the ADVIA 2120, mini VIDAS and Spotchem EL sides (`lis-vendor` framings).
 
 pub mod build;
 pub(crate) mod session;
+mod vendor_text;
 
 use std::time::Duration;
 
@@ -17,6 +19,7 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use self::build::SimResult;
 pub use self::session::Delivery;
 use self::session::{AstmInstrument, MllpAnalyzer};
+use self::vendor_text::VendorTextAnalyzer;
 use crate::profile::{Framing, Profile, SimulatedTest};
 use crate::transport::serial::SerialSettings;
 
@@ -195,6 +198,9 @@ where
         ))),
         Framing::Raw => Line::Astm(Box::new(AstmInstrument::raw(io))),
         Framing::Mllp => Line::Mllp(MllpAnalyzer::new(io)),
+        Framing::Advia | Framing::Vidas | Framing::Spotchem => {
+            Line::VendorText(VendorTextAnalyzer::new(io, profile.framing))
+        }
     };
     let mut next_at = tokio::time::Instant::now();
     for (n, specimen) in specimen_ids(&options).into_iter().enumerate() {
@@ -268,6 +274,7 @@ where
 enum Line<Io> {
     Astm(Box<AstmInstrument<Io>>),
     Mllp(MllpAnalyzer<Io>),
+    VendorText(VendorTextAnalyzer<Io>),
 }
 
 impl<Io: AsyncRead + AsyncWrite + Unpin> Line<Io> {
@@ -330,6 +337,8 @@ impl<Io: AsyncRead + AsyncWrite + Unpin> Line<Io> {
                 }
                 Ok(None)
             }
+            // These analyzers send no host queries (their profiles cannot enable them).
+            Self::VendorText(_) => Ok(None),
         }
     }
 
@@ -361,13 +370,14 @@ impl<Io: AsyncRead + AsyncWrite + Unpin> Line<Io> {
                 }
                 Ok(Delivery::TimedOut)
             }
+            Self::VendorText(line) => line.results(profile, specimen, results, limit).await,
         }
     }
 
     async fn settle(&mut self) -> Result<(), SimError> {
         match self {
             Self::Astm(line) => line.settle(Duration::from_secs(20)).await,
-            Self::Mllp(_) => Ok(()),
+            Self::Mllp(_) | Self::VendorText(_) => Ok(()),
         }
     }
 }

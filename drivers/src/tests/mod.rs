@@ -9,6 +9,7 @@ mod idle;
 mod profiles;
 mod profiles_a;
 mod profiles_b;
+mod profiles_vendor_text;
 mod queries;
 mod runner;
 mod serial;
@@ -23,9 +24,9 @@ use tokio::io::DuplexStream;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use crate::ingest::{AstmHandler, LabLink, MllpHandler};
+use crate::ingest::{AstmHandler, LabLink, MllpHandler, VendorTextHandler};
 use crate::link::{Link, LinkState, LinkStatusHandle};
-use crate::machine::{AstmFramedMachine, AstmRawMachine, MllpMachine};
+use crate::machine::{AstmFramedMachine, AstmRawMachine, MllpMachine, VendorTextMachine};
 use crate::profile::{Framing, Profile, ProfileSet};
 use crate::transport::{Connection, Retry, Transport};
 
@@ -230,6 +231,22 @@ impl Lis {
                         transport,
                         move || AstmRawMachine::new(max_message_len),
                         AstmHandler(lab),
+                        status.clone(),
+                        rx,
+                        shutdown.clone(),
+                    )
+                    .run(),
+                )
+            }
+            Framing::Advia | Framing::Vidas | Framing::Spotchem => {
+                let (_tx, rx) = mpsc::channel::<crate::download::Outgoing<String>>(8);
+                let framing = profile.framing;
+                tokio::spawn(
+                    Link::new(
+                        instrument,
+                        transport,
+                        move || VendorTextMachine::for_framing(framing).unwrap(),
+                        VendorTextHandler(lab),
                         status.clone(),
                         rx,
                         shutdown.clone(),
