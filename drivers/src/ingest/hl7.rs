@@ -3,6 +3,11 @@
 //! Rows are OBX segments. A location names a segment id (`OBR-3.1`); for a row it is read from the
 //! row when the id is OBX, else from the last segment of that id before the row. MSH is always in
 //! scope; a new PID forgets the OBR/SPM/SAC before it, a new OBR or SPM forgets nothing else.
+//! `OBX[CODE]-5` names the OBX of the same order group whose test code is `CODE` (the Mindray
+//! BC-5380's QC level row `05001`), even one the profile skips.
+//!
+//! A row is QC when one of the profile's `qc` rules matches (MSH-11 `Q`, SPM-11 `Q`...); the QC
+//! lot and level are read only on QC rows.
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -16,11 +21,16 @@ use crate::profile::{Location, Locations, Profile, Rule};
 #[derive(Default)]
 struct Scope<'m> {
     last: BTreeMap<&'m str, Segment<'m>>,
+    rows: BTreeMap<String, Segment<'m>>,
 }
 
 impl<'m> Scope<'m> {
     fn value(&self, loc: &Location) -> Cow<'m, str> {
-        match self.last.get(loc.segment.as_str()) {
+        let segment = match &loc.row {
+            Some(code) => self.rows.get(code),
+            None => self.last.get(loc.segment.as_str()),
+        };
+        match segment {
             Some(s) => read(s, loc),
             None => Cow::Borrowed(""),
         }
@@ -87,17 +97,24 @@ pub fn read_message(message: &Message<'_>, profile: &Profile) -> Reading {
                 for forget in ["OBR", "SPM", "SAC", "ORC", "OBX"] {
                     scope.last.remove(forget);
                 }
+                scope.rows.clear();
                 reading.patient_hint =
                     patient_hint(&segment).or_else(|| reading.patient_hint.take());
             }
             "OBR" | "SPM" => {
                 scope.last.remove("OBX");
+                scope.rows.clear();
             }
             _ => {}
         }
         scope.last.insert(id, segment);
         if id != "OBX" {
             continue;
+        }
+        let own_code = scope.first(&profile.test_code);
+        let own_code = profile.cut_code(&own_code).trim().to_owned();
+        if !own_code.is_empty() {
+            scope.rows.insert(own_code, segment);
         }
         if !profile.keep.iter().all(|r| scope.matches(r))
             || profile.skip.iter().any(|r| scope.matches(r))
@@ -121,6 +138,13 @@ pub fn read_message(message: &Message<'_>, profile: &Profile) -> Reading {
             .collect();
         let status = scope.first(&status_at);
         let observed = scope.first(&time_at);
+        let is_qc = profile.qc.iter().any(|r| scope.matches(r));
+        let qc_read = |at: &Option<Locations>| {
+            at.as_ref()
+                .filter(|_| is_qc)
+                .map(|at| scope.first(at))
+                .filter(|s| !s.is_empty())
+        };
         reading.observations.push(Observation {
             specimen_id: scope.first(&profile.specimen),
             instrument_test_code: code,
@@ -140,17 +164,9 @@ pub fn read_message(message: &Message<'_>, profile: &Profile) -> Reading {
                 )
             }),
             operator: scope.first(&operator_at),
-            is_qc: profile.qc.iter().any(|r| scope.matches(r)),
-            qc_lot: profile
-                .qc_lot
-                .as_ref()
-                .map(|at| scope.first(at))
-                .filter(|s| !s.is_empty()),
-            qc_level: profile
-                .qc_level
-                .as_ref()
-                .map(|at| scope.first(at))
-                .filter(|s| !s.is_empty()),
+            is_qc,
+            qc_lot: qc_read(&profile.qc_lot),
+            qc_level: qc_read(&profile.qc_level),
         });
     }
     reading
@@ -197,6 +213,7 @@ fn read_query(message: &Message<'_>, profile: &Profile, reading: &mut Reading, l
 fn loc(segment: &str, field: usize) -> Location {
     Location {
         segment: segment.to_owned(),
+        row: None,
         field,
         component: None,
         subcomponent: None,

@@ -9,6 +9,8 @@
 pub mod astm;
 pub mod handler;
 pub mod hl7;
+#[cfg(test)]
+mod qc_tests;
 
 use lis_core::model::{MessageKind, Observation, PatientHint};
 
