@@ -10,6 +10,7 @@ mod profiles;
 mod queries;
 mod runner;
 mod serial;
+mod simulated_analyzer;
 
 use std::path::PathBuf;
 use std::sync::Arc;
