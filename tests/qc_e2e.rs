@@ -103,11 +103,7 @@ fn glucose(lab: &Lab, specimen: &str) -> Value {
 fn a_rejected_qc_run_holds_patient_glucose_until_an_accepted_run_or_an_override() {
     let dir = tempfile::tempdir().expect("tempdir");
     let lab = qc_lab().write(dir.path());
-    for (specimen, patient) in [
-        ("QC-S1", "PQC01"),
-        ("QC-S2", "PQC02"),
-        ("QC-S3", "PQC03"),
-    ] {
+    for (specimen, patient) in [("QC-S1", "PQC01"), ("QC-S2", "PQC02"), ("QC-S3", "PQC03")] {
         lab.add_order(specimen, "GLU", patient);
     }
     let lis = lab.serve();

@@ -1,8 +1,10 @@
 //! HL7 v2 messages read through a profile.
 //!
 //! Rows are OBX segments. A location names a segment id (`OBR-3.1`); for a row it is read from the
-//! row when the id is OBX, else from the last segment of that id before the row. MSH is always in
-//! scope; a new PID forgets the OBR/SPM/SAC before it, a new OBR or SPM forgets nothing else.
+//! row when the id is OBX, from the SPM of the row's group when the id is SPM (wherever that SPM
+//! stands: after the OBX of its order in an ORU^R01, before its orders in an OUL^R22; see
+//! [`lis_hl7::groups`]), else from the last segment of that id before the row. MSH is always in
+//! scope; a new PID forgets the OBR/SAC before it, a new OBR or SPM forgets nothing else.
 //! `OBX[CODE]-5` names the OBX of the same order group whose test code is `CODE` (the Mindray
 //! BC-5380's QC level row `05001`), even one the profile skips.
 //!
@@ -13,6 +15,7 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use lis_core::model::{MessageKind, Observation, PatientHint};
+use lis_hl7::groups::specimen_segments;
 use lis_hl7::{Message, Segment, Timestamp};
 
 use super::{civil, QueryRequest, Reading};
@@ -90,7 +93,7 @@ pub fn read_message(message: &Message<'_>, profile: &Profile) -> Reading {
         profile.observed_at_at(),
         profile.operator_at(),
     );
-    for segment in message.segments() {
+    for (segment, spm) in message.segments().zip(specimen_segments(message)) {
         let id = segment.id();
         match id {
             "PID" => {
@@ -116,6 +119,11 @@ pub fn read_message(message: &Message<'_>, profile: &Profile) -> Reading {
         if !own_code.is_empty() {
             scope.rows.insert(own_code, segment);
         }
+        // The specimen of an OBX is the SPM of its group, wherever that SPM stands.
+        match spm {
+            Some(spm) => scope.last.insert("SPM", spm),
+            None => scope.last.remove("SPM"),
+        };
         if !profile.keep.iter().all(|r| scope.matches(r))
             || profile.skip.iter().any(|r| scope.matches(r))
         {
@@ -240,4 +248,67 @@ fn patient_hint(pid: &Segment<'_>) -> Option<PatientHint> {
         name: name.join(" "),
         sex: None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::profile::ProfileSet;
+
+    /// (specimen id, test code) of every row the generic HL7 profile reads from `text`.
+    fn rows(text: &str) -> Vec<(String, String)> {
+        let profiles = ProfileSet::embedded().unwrap();
+        let profile = profiles.get("generic-hl7").unwrap();
+        let (message, _) = Message::parse(text.as_bytes()).unwrap();
+        read_message(&message, &profile)
+            .observations
+            .into_iter()
+            .map(|o| (o.specimen_id, o.instrument_test_code))
+            .collect()
+    }
+
+    fn row(specimen: &str, code: &str) -> (String, String) {
+        (specimen.to_owned(), code.to_owned())
+    }
+
+    #[test]
+    fn oru_r01_specimen_from_the_spm_after_the_observations() {
+        // HL7 v2.5.1 §7.3.1: SPECIMEN closes ORDER_OBSERVATION; OBR-3 (the filler number F1) must
+        // not be taken for the specimen id when the SPM follows the OBX.
+        let text = "MSH|^~\\&|AN||LIS||20261207||ORU^R01|1|P|2.5.1\rPID|1\r\
+ORC|RE\rOBR|1||F1\rOBX|1|NM|GLU||5.5|mmol/L\rOBX|2|NM|CREA||90|umol/L\rSPM|1|S-001\r";
+        assert_eq!(rows(text), [row("S-001", "GLU"), row("S-001", "CREA")]);
+    }
+
+    #[test]
+    fn oru_r01_spm_before_the_observations() {
+        let text = "MSH|^~\\&|AN||LIS||20261207||ORU^R01|1|P|2.5.1\rPID|1\r\
+ORC|RE\rOBR|1||F1\rSPM|1|S-001\rOBX|1|NM|GLU||5.5|mmol/L\r";
+        assert_eq!(rows(text), [row("S-001", "GLU")]);
+    }
+
+    #[test]
+    fn oru_r01_several_order_groups_and_one_without_spm() {
+        let text = "MSH|^~\\&|AN||LIS||20261207||ORU^R01|1|P|2.5.1\rPID|1\r\
+ORC|RE\rOBR|1||F1\rOBX|1|NM|GLU||5.5\rSPM|1|S-001\r\
+ORC|RE\rOBR|2||F2\rOBX|1|NM|HBA1C||6.1\rSPM|1|S-002\r\
+ORC|RE\rOBR|3||F3\rOBX|1|NM|K||4.1\r";
+        // The third order has no SPM: the profile falls back to OBR-3 (F3), never to S-002.
+        assert_eq!(
+            rows(text),
+            [row("S-001", "GLU"), row("S-002", "HBA1C"), row("F3", "K")]
+        );
+    }
+
+    #[test]
+    fn oul_r22_spm_before_its_orders() {
+        // HL7 v2.5.1 §7.3.5: SPECIMEN (SPM) holds its ORDER groups.
+        let text = "MSH|^~\\&|AN||LIS||20261207||OUL^R22|1|P|2.5.1\rPID|1\r\
+SPM|1|S-1\rOBR|1||F1\rOBX|1|NM|A||1\rOBR|2||F2\rOBX|1|NM|B||2\r\
+SPM|2|S-2\rOBR|3||F3\rOBX|1|NM|C||3\r";
+        assert_eq!(
+            rows(text),
+            [row("S-1", "A"), row("S-1", "B"), row("S-2", "C")]
+        );
+    }
 }
