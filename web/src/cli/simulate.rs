@@ -10,7 +10,8 @@
 //! (default the machine's zone), when it sends them. `--value GLU=5.2` sends a chosen patient
 //! value; `--qc` sends QC, one specimen per control level (default ids `QC1-0001`,
 //! `QC2-0001`...), and `--qc-value GLU:1=6.25` chooses a level's value (each level then sends
-//! only its chosen tests); `--qc-lot` puts the lot where the profile reads one.
+//! only its chosen tests); `--qc-lot` puts the lot where the profile reads one. `--clock-start`
+//! sets the analyzer's clock to another time, which then runs on.
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -77,6 +78,10 @@ pub(crate) struct SimulateArgs {
     /// results are stamped with the local time there. Default: the machine's time zone.
     #[arg(long, value_name = "ZONE")]
     time_zone: Option<String>,
+    /// The local time the analyzer's clock shows when the run starts (2026-12-07T08:00:00), then
+    /// running on; default: the machine's clock.
+    #[arg(long, value_name = "DATETIME")]
+    clock_start: Option<String>,
     /// Seconds to wait for each acknowledgement or answer.
     #[arg(long, default_value_t = 30)]
     reply_timeout: u64,
@@ -121,6 +126,19 @@ pub(crate) fn run(args: SimulateArgs) -> anyhow::Result<ExitCode> {
         })?,
         None => TimeZone::system(),
     };
+    let clock = match &args.clock_start {
+        None => SimClock::system(zone),
+        Some(text) => {
+            let local: jiff::civil::DateTime = text.parse().map_err(|e| {
+                anyhow::anyhow!("--clock-start `{text}`: expected a local date and time such as 2026-12-07T08:00:00: {e}")
+            })?;
+            let start = local
+                .to_zoned(zone.clone())
+                .map_err(|e| anyhow::anyhow!("--clock-start `{text}`: {e}"))?
+                .timestamp();
+            SimClock::starting_at(start, zone)
+        }
+    };
     let options = SimOptions {
         specimens: args.specimens,
         rate: args.rate,
@@ -131,7 +149,7 @@ pub(crate) fn run(args: SimulateArgs) -> anyhow::Result<ExitCode> {
         qc_values: args.qc_values.clone(),
         qc_lot: args.qc_lot.clone(),
         values: args.values.iter().cloned().collect::<BTreeMap<_, _>>(),
-        clock: SimClock::system(zone),
+        clock,
         reply_timeout: Duration::from_secs(args.reply_timeout),
     };
     let runtime = tokio::runtime::Builder::new_current_thread()
