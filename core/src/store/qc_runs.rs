@@ -22,6 +22,12 @@ use crate::qc::{Evaluation, PointRef, QcPoint, QcRun};
 /// 12-x over four levels three; more costs nothing but reading).
 pub(super) const HISTORY_RUNS: usize = 24;
 
+/// Flags the results of an instrument and test received in a time range, through the
+/// `results_received` index (a rejection is rare; no index on instrument is kept for it).
+pub(super) const RECHECK_SQL: &str = "INSERT OR IGNORE INTO qc_rechecks (result_id, run_id, \
+     flagged_at) SELECT id, ?5, ?6 FROM results WHERE received_at > ?1 AND received_at <= ?2 \
+     AND instrument = ?3 AND test_code = ?4 AND +state != 'rejected'";
+
 /// A stored, evaluated point as the rules see it.
 #[derive(Debug, Clone)]
 struct StoredPoint {
@@ -254,12 +260,7 @@ fn flag_rechecks(
         return Ok(());
     };
     let open_from = if accepted.is_some() { from } else { from - 1 };
-    conn.prepare_cached(
-        "INSERT OR IGNORE INTO qc_rechecks (result_id, run_id, flagged_at) \
-         SELECT id, ?5, ?6 FROM results WHERE received_at > ?1 AND received_at <= ?2 \
-         AND instrument = ?3 AND test_code = ?4 AND +state != 'rejected'",
-    )?
-    .execute(params![
+    conn.prepare_cached(RECHECK_SQL)?.execute(params![
         open_from,
         until,
         instrument,
