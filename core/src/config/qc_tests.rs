@@ -396,3 +396,49 @@ fn a_type_error_in_a_material_names_the_material() {
     assert_eq!(got.len(), 1, "{got:?}");
     assert_eq!(got[0].0, "qc.materials[0].colour");
 }
+
+#[test]
+fn the_lot_in_use_is_the_last_unexpired_one_listed_and_lot_numbers_are_unique() {
+    let second_lot = r#"
+[[qc.materials.lots]]
+lot = "L2"
+expiry = 2028-01-31
+
+[[qc.materials.lots.levels]]
+level = 1
+targets = [{ test = "GLU", mean = 5.6, sd = 0.2 }, { test = "CREA", mean = 92, sd = 4 }]
+
+[[qc.materials.lots.levels]]
+level = 2
+targets = [{ test = "GLU", mean = 16.2, sd = 0.5 }, { test = "CREA", mean = 455, sd = 15 }]
+"#;
+    let text = GOOD.replace("\n[[qc.tests]]", &format!("{second_lot}\n[[qc.tests]]"));
+    let lab = LabConfig::from_toml_str(&lab_with(&text), "qc.toml").unwrap();
+    let in_use = |day| {
+        lab.qc
+            .lot_in_use("C311", "GLU", 1, day)
+            .map(|(_, l)| l.lot.as_str())
+    };
+    // L1 runs to 2027-06-30 and L2 to 2028-01-31: while both are usable the newer listing is in
+    // use; after L2's expiry none is.
+    assert_eq!(in_use(date(2027, 1, 1)), Some("L2"));
+    assert_eq!(in_use(date(2027, 7, 1)), Some("L2"));
+    assert_eq!(in_use(date(2028, 2, 1)), None);
+    assert_eq!(
+        lab.qc.target("C311", "GLU", "L2", 2).unwrap().target.mean,
+        16.2
+    );
+    // A lot number used by two materials on one instrument could not tell a result's material.
+    let clash = format!(
+        "{GOOD}\n[[qc.materials]]\nname = \"Other control\"\ninstruments = [\"C311\"]\n\n\
+         [[qc.materials.lots]]\nlot = \"L1\"\nexpiry = 2027-01-01\n\n\
+         [[qc.materials.lots.levels]]\nlevel = 1\ntargets = [{{ test = \"GLU\", mean = 5, sd = 0.2 }}]\n"
+    );
+    let got = problems(&clash);
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert_eq!(got[0].0, "qc.materials[1].lots[0].lot");
+    assert!(
+        got[0].2.contains("also a lot of \"Chem control\" on C311"),
+        "{got:?}"
+    );
+}

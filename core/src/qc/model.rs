@@ -282,10 +282,27 @@ impl Default for QcRuleSet {
 /// and the value and z-score are finite: a point the rules cannot judge never exists (it
 /// would otherwise pass every rule silently).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "QcPointFields")]
 pub struct QcPoint {
     level: u8,
     value: f64,
     z: f64,
+}
+
+/// A point as serialized, checked by [`QcPoint::from_z`] when read back.
+#[derive(Deserialize)]
+struct QcPointFields {
+    level: u8,
+    value: f64,
+    z: f64,
+}
+
+impl TryFrom<QcPointFields> for QcPoint {
+    type Error = QcPointError;
+
+    fn try_from(f: QcPointFields) -> Result<Self, Self::Error> {
+        Self::from_z(f.level, f.value, f.z)
+    }
 }
 
 /// Why a QC point cannot be judged.
@@ -474,6 +491,30 @@ pub struct Violation {
     pub points: Vec<PointRef>,
 }
 
+impl Violation {
+    /// The rule with the levels it used, and the runs when more than one:
+    /// `2-2s on level 1 across 2 runs`.
+    pub fn describe(&self) -> String {
+        let mut levels: Vec<u8> = self.points.iter().map(|p| p.level).collect();
+        levels.sort_unstable();
+        levels.dedup();
+        let mut runs: Vec<usize> = self.points.iter().map(|p| p.run).collect();
+        runs.sort_unstable();
+        runs.dedup();
+        let levels_text = levels
+            .iter()
+            .map(u8::to_string)
+            .collect::<Vec<_>>()
+            .join(", ");
+        let noun = if levels.len() == 1 { "level" } else { "levels" };
+        let mut text = format!("{} on {noun} {levels_text}", self.rule.name());
+        if runs.len() > 1 {
+            text.push_str(&format!(" across {} runs", runs.len()));
+        }
+        text
+    }
+}
+
 /// What the rules said about one run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Evaluation {
@@ -492,6 +533,18 @@ impl Evaluation {
     /// Whether `rule` fired.
     pub fn fired(&self, rule: WestgardRule) -> bool {
         self.violations.iter().any(|v| v.rule == rule)
+    }
+
+    /// What fired, in a sentence for people and for the QC hold's reason
+    /// (`validation::qc::QcStatus::OutOfControl`): each rule with the levels it used, and the
+    /// runs when it looked across runs, `1-3s on level 2; 4-1s on levels 1, 2 across 2 runs`.
+    /// None when no rule fired.
+    pub fn reason(&self) -> Option<String> {
+        if self.violations.is_empty() {
+            return None;
+        }
+        let parts: Vec<String> = self.violations.iter().map(Violation::describe).collect();
+        Some(parts.join("; "))
     }
 
     /// The names of the rules that fired, joined for people: `1-3s, 2-2s`.

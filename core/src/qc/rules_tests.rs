@@ -133,6 +133,11 @@ fn a_point_that_cannot_be_judged_does_not_exist() {
         QcPoint::from_z(1, 1.0, f64::INFINITY),
         Err(QcPointError::Z(_))
     ));
+    // Read back from JSON, a point is checked the same way.
+    let p: QcPoint = serde_json::from_str(r#"{"level":2,"value":16.5,"z":1.0}"#).unwrap();
+    assert_eq!((p.level(), p.value(), p.z()), (2, 16.5, 1.0));
+    let err = serde_json::from_str::<QcPoint>(r#"{"level":0,"value":16.5,"z":1.0}"#);
+    assert!(err.unwrap_err().to_string().contains("QC level 0"));
 }
 
 #[test]
@@ -396,6 +401,15 @@ fn the_rule_names_are_the_labs() {
     assert!(R12s.is_warning() && !R13s.is_warning());
     let e = evaluate(&[], &run(&[(1, 3.5), (2, 2.5)]), &classic());
     assert_eq!(e.rule_names(), "1-2s, 1-3s, 2-2s");
+    assert_eq!(
+        e.reason().unwrap(),
+        "1-2s on levels 1, 2; 1-3s on level 1; 2-2s on levels 1, 2"
+    );
+    let history = runs(&[&[(1, 1.2), (2, 1.5)]]);
+    let e = evaluate(&history, &run(&[(1, 1.1), (2, 1.8)]), &classic());
+    assert_eq!(e.reason().unwrap(), "4-1s on levels 1, 2 across 2 runs");
+    let e = evaluate(&[], &run(&[(1, 0.5)]), &classic());
+    assert_eq!(e.reason(), None);
 }
 
 /// A judged run with one point per level (1 to `levels`), z-scores in tenths of an SD from
