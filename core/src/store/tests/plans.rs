@@ -5,7 +5,7 @@
 use super::*;
 use crate::store::his::RELEASED_RESULTS_WHERE;
 use crate::store::orders::ORDER_PROGRESS_SQL;
-use crate::store::qc_runs::RECHECK_SQL;
+use crate::store::qc_runs::{EARLIER_RUNS_SQL, RECHECK_SQL};
 use crate::store::qc_state::STANDING_SQL;
 use crate::store::queries::{PENDING_REVIEW_WHERE, RELEASED_SINCE_WHERE, RESULT_COLUMNS};
 use crate::store::results::{
@@ -300,6 +300,16 @@ fn the_qc_state_is_read_by_its_key_and_rechecks_by_arrival_time() {
             "SEARCH o USING INTEGER PRIMARY KEY (rowid=?) LEFT-JOIN",
             "SEARCH u USING INTEGER PRIMARY KEY (rowid=?) LEFT-JOIN"
         ],
+        "{p:?}"
+    );
+    // A run's evaluation reads its lot's earlier runs through the lot's index.
+    let p = plan(&s, EARLIER_RUNS_SQL);
+    assert!(
+        reads_only_through(
+            &p,
+            "p",
+            "qc_points_lot (instrument=? AND test_code=? AND lot=? AND run_id<?)"
+        ),
         "{p:?}"
     );
     // A rejected run flags the results received since the last accepted one by arrival time.
