@@ -472,6 +472,9 @@ DROP TABLE qc_observations;
 CREATE INDEX qc_points_run ON qc_points(run_id);
 CREATE INDEX qc_points_chart ON qc_points(instrument, test_code, level, lot, run_id)
     WHERE run_id IS NOT NULL;
+-- A lot's earlier runs, which a run's evaluation reads (every level of the lot).
+CREATE INDEX qc_points_lot ON qc_points(instrument, test_code, lot, run_id)
+    WHERE run_id IS NOT NULL;
 CREATE INDEX qc_points_unresolved ON qc_points(id) WHERE resolution != 'resolved';
 -- Each rule a run's evaluation fired, with the points it fired on (a JSON array of qc_points
 -- ids, earlier runs' points included); warning: 1 for a rule that only warns (1-2s).

@@ -20,7 +20,12 @@
 //! listeners) with `review_decode`; `decode` reads every stored column fail-closed. The
 //! monitoring reads: `unmatched_queue` (the open queue paged, order search, discard, the
 //! day's counts per link) and `audit_trail` (the filtered trail, newest first, with client
-//! addresses).
+//! addresses). Quality control: `qc_ingest` (what is QC, material, lot, level and target, the
+//! run a point joins, entry by hand), `qc_runs` (a run's Westgard evaluation, its reason in
+//! words, re-check flags), `qc_state` (the state per instrument and test, the `qc` check's
+//! status, the hold on release, overrides), `qc_targets` (targets and their edits, the lab's
+//! own statistics, the overview, the monthly summary) and `qc_read` (chart, unresolved QC,
+//! re-checks, what a result's page shows).
 
 mod audit_log;
 mod audit_trail;

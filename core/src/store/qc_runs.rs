@@ -22,6 +22,19 @@ use crate::qc::{Evaluation, PointRef, QcPoint, QcRun};
 /// 12-x over four levels three; more costs nothing but reading).
 pub(super) const HISTORY_RUNS: usize = 24;
 
+/// Flags the results of an instrument and test received in a time range, through the
+/// `results_received` index (a rejection is rare; no index on instrument is kept for it).
+pub(super) const RECHECK_SQL: &str = "INSERT OR IGNORE INTO qc_rechecks (result_id, run_id, \
+     flagged_at) SELECT id, ?5, ?6 FROM results WHERE received_at > ?1 AND received_at <= ?2 \
+     AND instrument = ?3 AND test_code = ?4 AND +state != 'rejected'";
+
+/// The latest earlier runs of a lot that were not rejected, newest first (through the
+/// `qc_points_lot` index).
+pub(super) const EARLIER_RUNS_SQL: &str = "SELECT DISTINCT p.run_id FROM qc_points p \
+     JOIN qc_runs r ON r.id = p.run_id WHERE p.instrument = ?1 AND p.test_code = ?2 \
+     AND p.lot = ?3 AND p.run_id < ?4 AND p.run_id IS NOT NULL AND p.z IS NOT NULL \
+     AND r.verdict != 'rejected' ORDER BY p.run_id DESC LIMIT ?5";
+
 /// A stored, evaluated point as the rules see it.
 #[derive(Debug, Clone)]
 struct StoredPoint {
@@ -129,11 +142,7 @@ pub(super) fn evaluate(
     for lot in lots {
         let current: Vec<&StoredPoint> = points.iter().filter(|p| p.lot == lot).collect();
         let earlier: Vec<QcRunId> = conn
-            .prepare_cached(
-                "SELECT DISTINCT p.run_id FROM qc_points p JOIN qc_runs r ON r.id = p.run_id \
-                 WHERE p.instrument = ?1 AND p.test_code = ?2 AND p.lot = ?3 AND p.run_id < ?4 \
-                 AND p.z IS NOT NULL AND r.verdict != 'rejected' ORDER BY p.run_id DESC LIMIT ?5",
-            )?
+            .prepare_cached(EARLIER_RUNS_SQL)?
             .query_map(
                 params![instrument, test_code, lot, run_id, HISTORY_RUNS as i64],
                 |r| r.get(0),
@@ -254,12 +263,7 @@ fn flag_rechecks(
         return Ok(());
     };
     let open_from = if accepted.is_some() { from } else { from - 1 };
-    conn.prepare_cached(
-        "INSERT OR IGNORE INTO qc_rechecks (result_id, run_id, flagged_at) \
-         SELECT id, ?5, ?6 FROM results WHERE received_at > ?1 AND received_at <= ?2 \
-         AND instrument = ?3 AND test_code = ?4 AND +state != 'rejected'",
-    )?
-    .execute(params![
+    conn.prepare_cached(RECHECK_SQL)?.execute(params![
         open_from,
         until,
         instrument,

@@ -21,10 +21,25 @@ use crate::validation::QcStatus;
 /// The longest override reason kept.
 pub const MAX_OVERRIDE_REASON_CHARS: usize = 2_000;
 
-const STANDING_SQL: &str = "SELECT s.instrument, s.test_code, s.verdict, s.run_id, s.reason, \
-     s.since, o.id, o.run_id, o.reason, o.overridden_by, u.display_name, o.overridden_at \
-     FROM qc_state s LEFT JOIN qc_overrides o ON o.id = s.override_id \
-     LEFT JOIN users u ON u.id = o.overridden_by";
+/// The columns and joins of a state with its override.
+macro_rules! standing_select {
+    () => {
+        "SELECT s.instrument, s.test_code, s.verdict, s.run_id, s.reason, s.since, o.id, \
+         o.run_id, o.reason, o.overridden_by, u.display_name, o.overridden_at \
+         FROM qc_state s LEFT JOIN qc_overrides o ON o.id = s.override_id \
+         LEFT JOIN users u ON u.id = o.overridden_by"
+    };
+}
+
+/// The state of one instrument and test: read for every patient result stored and released,
+/// by the state's primary key.
+pub(super) const STANDING_SQL: &str = concat!(
+    standing_select!(),
+    " WHERE s.instrument = ?1 AND s.test_code = ?2"
+);
+
+/// Every state.
+const STANDINGS_SQL: &str = concat!(standing_select!(), " ORDER BY s.instrument, s.test_code");
 
 fn standing_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<QcStanding> {
     let run_id: QcRunId = r.get(3)?;
@@ -62,18 +77,14 @@ pub(super) fn standing(
     test_code: &str,
 ) -> Result<Option<QcStanding>, StoreError> {
     Ok(conn
-        .prepare_cached(&format!(
-            "{STANDING_SQL} WHERE s.instrument = ?1 AND s.test_code = ?2"
-        ))?
+        .prepare_cached(STANDING_SQL)?
         .query_row(params![instrument, test_code], standing_row)
         .optional()?)
 }
 
 /// Every recorded state, by instrument and test.
 pub(super) fn standings(conn: &Connection) -> Result<Vec<QcStanding>, StoreError> {
-    let mut stmt = conn.prepare_cached(&format!(
-        "{STANDING_SQL} ORDER BY s.instrument, s.test_code"
-    ))?;
+    let mut stmt = conn.prepare_cached(STANDINGS_SQL)?;
     let rows = stmt.query_map([], standing_row)?;
     Ok(rows.collect::<Result<_, _>>()?)
 }

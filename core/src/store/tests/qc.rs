@@ -733,3 +733,25 @@ fn a_lot_switches_to_the_labs_own_mean_and_sd_after_20_accepted_points() {
         .unwrap();
     assert_eq!(audited.len(), 1);
 }
+
+#[test]
+fn the_hold_stays_when_the_lab_leaves_qc_out_of_its_autoverification_rules() {
+    let mut config = lab();
+    config
+        .autoverification
+        .rules
+        .retain(|r| *r != crate::config::RuleName::Qc);
+    let s = Store::open_in_memory(config).unwrap();
+    // Level 1 at 6.20: z = +3.50, 1-3s.
+    let out = glu_run(&s, "x1", "2025-03-01T01:00:00Z", "6.20", "16.00");
+    let run = point(&s, qc_ids(&out)[0]).0.unwrap();
+    let held = patient_glu(&s, 1, "2025-03-01T01:30:00Z", "5.0");
+    let r = s.result_with_checks(held).unwrap();
+    assert_eq!(r.result.state, ResultState::PendingReview);
+    assert_eq!(
+        r.reasons,
+        vec![format!(
+            "qc: QC out of control: 1-3s on level 1 (GLU z = +3.50) in run {run}"
+        )]
+    );
+}
