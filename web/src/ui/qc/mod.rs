@@ -1,0 +1,3 @@
+//! Quality control pages: the Levey-Jennings chart ([`chart`]).
+
+pub mod chart;
