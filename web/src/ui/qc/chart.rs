@@ -47,8 +47,8 @@ pub struct ChartPoint {
     pub date: String,
     /// The date and time for the title and the table (`07/12/2026 08:15`).
     pub when: String,
-    /// The control level (1, 2, 3).
-    pub level: u8,
+    /// The control level (`1`, `2`, `3`).
+    pub level: String,
     /// The value as reported (`6.25`).
     pub shown: String,
     /// The z-score against its lot's target: (value − mean) / SD. A point whose z-score is
@@ -194,7 +194,7 @@ pub struct TableRow {
     /// The lot.
     pub lot: String,
     /// The level.
-    pub level: u8,
+    pub level: String,
     /// The value as reported.
     pub value: String,
     /// The z-score (`+3.75`).
@@ -219,7 +219,7 @@ pub fn table_rows(chart: &LeveyJennings) -> Vec<TableRow> {
                 when: p.when.clone(),
                 run: p.run.clone(),
                 lot: segment.lot.clone(),
-                level: p.level,
+                level: p.level.clone(),
                 value: p.shown.clone(),
                 z: p.z_text(),
                 rules: p.rules(),
@@ -580,7 +580,7 @@ mod tests {
             run: run.to_string(),
             date: format!("0{run}/12"),
             when: format!("0{run}/12/2026 08:00"),
-            level: 1,
+            level: String::from("1"),
             shown: shown.to_owned(),
             z,
             rejections: rejections.iter().map(|r| (*r).to_owned()).collect(),
