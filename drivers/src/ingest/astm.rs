@@ -210,7 +210,7 @@ fn push_row(
         operator: scope.first(&at.operator),
         is_qc,
         qc_lot: qc_read(&profile.qc_lot),
-        qc_level: qc_read(&profile.qc_level),
+        qc_level: qc_read(&profile.qc_level).map(|l| profile.map_qc_level(&l)),
     });
 }
 

@@ -174,7 +174,7 @@ pub fn read_message(message: &Message<'_>, profile: &Profile) -> Reading {
             operator: scope.first(&operator_at),
             is_qc,
             qc_lot: qc_read(&profile.qc_lot),
-            qc_level: qc_read(&profile.qc_level),
+            qc_level: qc_read(&profile.qc_level).map(|l| profile.map_qc_level(&l)),
         });
     }
     reading

@@ -140,20 +140,21 @@ fn mindray_bc5380_xr_qc_by_msh11_with_the_lot_in_pid3_and_the_level_row() {
     // level row, histogram lines and ED images are not results.
     assert_eq!(reading.observations.len(), 81);
     let rows: Vec<_> = reading.observations.iter().map(qc_row).collect();
-    // OBX|4|NM|6690-2^WBC^LN||0.00, under `PID|1||6666666` and `OBX|1|IS|05001^Qc Level^99MRC||M`.
+    // OBX|4|NM|6690-2^WBC^LN||0.00, under `PID|1||6666666` and `OBX|1|IS|05001^Qc Level^99MRC||M`
+    // (M, the normal control, is level 2 of the BC-5380's L, M, H).
     assert_eq!(
         rows[0],
-        ("6", "6690-2", "0.00", true, Some("6666666"), Some("M"))
+        ("6", "6690-2", "0.00", true, Some("6666666"), Some("2"))
     );
     // OBX|30|NM|10006^WBC-MCV^99MRC||83, the first group's last row.
     assert_eq!(
         rows[26],
-        ("6", "10006", "83", true, Some("6666666"), Some("M"))
+        ("6", "10006", "83", true, Some("6666666"), Some("2"))
     );
-    // OBX|71|NM|10006^WBC-MCV^99MRC||60 in the second group, level row OBX|42 `M`.
+    // OBX|71|NM|10006^WBC-MCV^99MRC||60 in the second group, level row OBX|42 `M` (2).
     assert_eq!(
         rows[53],
-        ("6", "10006", "60", true, Some("6666666"), Some("M"))
+        ("6", "10006", "60", true, Some("6666666"), Some("2"))
     );
     // The third group (OBR-4 `00008^XR QCR Mean`) has no level row: no level, never another
     // group's. OBX|90 WBC 0.00, OBX|109 WBC-MCV 72.

@@ -365,6 +365,10 @@ pub struct Profile {
     /// Where the QC level is on QC rows, when the analyzer sends it (ABL90: `O-15.1`).
     #[serde(default)]
     pub qc_level: Option<Locations>,
+    /// The analyzer's QC level words to the level numbers core keeps (BC-5380: `L` to `1`, `M`
+    /// to `2`, `H` to `3`); unlisted levels pass as sent.
+    #[serde(default)]
+    pub qc_level_map: BTreeMap<String, String>,
     /// O records that are result rows themselves (ASTM; Mindray BS-240 QC).
     #[serde(default)]
     pub order_result: Option<OrderResult>,
@@ -604,6 +608,14 @@ impl Profile {
             .get(flag)
             .cloned()
             .unwrap_or_else(|| flag.to_owned())
+    }
+
+    /// The analyzer's QC level as core stores it.
+    pub fn map_qc_level(&self, level: &str) -> String {
+        self.qc_level_map
+            .get(level)
+            .cloned()
+            .unwrap_or_else(|| level.to_owned())
     }
 
     /// The analyzer's status as core stores it.

@@ -88,6 +88,17 @@ impl Fields {
     }
 }
 
+/// The QC level as the analyzer writes it (`2` is the BC-5380's `M`, by its `qc_level_map`).
+fn analyzer_level(profile: &Profile, mark: &QcMark) -> Option<String> {
+    mark.level.as_ref().map(|l| {
+        profile
+            .qc_level_map
+            .iter()
+            .find(|(_, number)| *number == l)
+            .map_or_else(|| l.clone(), |(word, _)| word.clone())
+    })
+}
+
 /// The value a rule wants (its first `equals`, or its first `starts_with` followed by `tail`).
 fn rule_value(rule: &Rule, tail: &str) -> Option<String> {
     rule.equals
@@ -161,10 +172,8 @@ pub fn astm_results(
                 place(&rule.field, &v);
             }
         }
-        for (read_at, value) in [
-            (&profile.qc_level, &mark.level),
-            (&profile.qc_lot, &mark.lot),
-        ] {
+        let level = analyzer_level(profile, mark);
+        for (read_at, value) in [(&profile.qc_level, &level), (&profile.qc_lot, &mark.lot)] {
             if let (Some(loc), Some(value)) = (read_at.as_ref().and_then(|l| l.first()), value) {
                 place(loc, value);
             }
@@ -374,10 +383,8 @@ pub fn hl7_results(
                 place(&rule.field, &v);
             }
         }
-        for (read_at, value) in [
-            (&profile.qc_level, &mark.level),
-            (&profile.qc_lot, &mark.lot),
-        ] {
+        let level = analyzer_level(profile, mark);
+        for (read_at, value) in [(&profile.qc_level, &level), (&profile.qc_lot, &mark.lot)] {
             if let (Some(loc), Some(value)) = (read_at.as_ref().and_then(|l| l.first()), value) {
                 match &loc.row {
                     Some(code) => level_rows.push((code.clone(), loc.clone(), value.clone())),

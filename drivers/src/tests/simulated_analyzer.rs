@@ -290,6 +290,15 @@ async fn a_bc5380_qc_run_sends_its_lot_in_pid3_and_its_level_row() {
             ("Q-M".into(), "7.10".into(), true, lot, Some("2".into())),
         ]
     );
+    // On the line the levels are the BC-5380's words: L for level 1, M for level 2.
+    let raw = lis
+        .store
+        .journal_since(0, 1)
+        .unwrap()
+        .remove(0)
+        .unwrap()
+        .raw;
+    assert!(String::from_utf8(raw).unwrap().contains("|IS|05001||L|"));
     lis.stop().await;
 }
 
