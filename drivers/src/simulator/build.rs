@@ -267,8 +267,8 @@ fn push_header_and_patient(text: &mut String, records: &[(char, Fields)], sender
     }
 }
 
-/// An E1394 host query for `specimen`, at the profile's query location.
-pub fn astm_query(profile: &Profile, specimen: &str) -> String {
+/// An E1394 host query for `specimen`, at the profile's query location, its header stamped `at`.
+pub fn astm_query(profile: &Profile, specimen: &str, at: &str) -> String {
     let mut q = Fields::new("Q");
     q.set(1, "Q");
     q.set(2, "1");
@@ -284,7 +284,7 @@ pub fn astm_query(profile: &Profile, specimen: &str) -> String {
         profile.simulator.sender.as_str()
     };
     format!(
-        "H|\\^&|||{sender}|||||||P|LIS2-A2\r{}\rL|1|N\r",
+        "H|\\^&|||{sender}|||||||P|LIS2-A2|{at}\r{}\rL|1|N\r",
         q.encode(1)
     )
 }

@@ -481,7 +481,7 @@ impl<Io: AsyncRead + AsyncWrite + Unpin> Line<Io> {
     ) -> Result<Option<Vec<String>>, SimError> {
         match self {
             Self::Astm(line) => {
-                let q = build::astm_query(profile, specimen);
+                let q = build::astm_query(profile, specimen, &clock.stamp());
                 if line.send(&q, limit).await? != Delivery::Acknowledged {
                     return Ok(None);
                 }
