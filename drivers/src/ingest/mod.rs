@@ -10,6 +10,8 @@
 pub mod astm;
 pub mod handler;
 pub mod hl7;
+#[cfg(test)]
+mod qc_tests;
 pub mod vendor_text;
 
 use lis_astm::delimiters::Delimiters;
