@@ -7,6 +7,7 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use super::{
+    Supplement,
     Age, CheckRow, JournalId, OrderId, OrderStatus, OrderedTestId, PatientId, Priority, ResultId,
     Sex, SpecimenRowId, UserId, WaitReason,
 };
@@ -263,6 +264,9 @@ pub struct ReviewResult {
     pub callbacks: Vec<CallbackRecord>,
     /// Comments on it, oldest first.
     pub comments: Vec<CommentRecord>,
+    /// The analyzer's supplementary values for this version (RLU, cut-off, Ct...), as sent.
+    #[serde(default)]
+    pub supplements: Vec<Supplement>,
 }
 
 /// A patient's earlier released results of one test.

@@ -5,6 +5,7 @@
 //! - [`astm`]: E1394 records through a profile.
 //! - [`hl7`]: HL7 v2 segments through a profile.
 //! - [`handler`]: the link handlers that store via core and return the protocol verdict.
+//! - `supplementary`: rows the profile marks as supplementary, given to their reportable row.
 //! - [`vendor_text`]: ADVIA 2120, mini VIDAS and Spotchem messages (`lis-vendor`) and their handler.
 
 pub mod astm;
@@ -12,6 +13,7 @@ pub mod handler;
 pub mod hl7;
 #[cfg(test)]
 mod qc_tests;
+mod supplementary;
 pub mod vendor_text;
 
 use lis_astm::delimiters::Delimiters;
