@@ -7,9 +7,8 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    Supplement,
     Age, CheckRow, JournalId, OrderId, OrderStatus, OrderedTestId, PatientId, Priority, ResultId,
-    Sex, SpecimenRowId, UserId, WaitReason,
+    Sex, SpecimenRowId, Supplement, UserId, WaitReason,
 };
 use crate::config::{RangeSex, Section};
 use crate::lifecycle::ResultState;
