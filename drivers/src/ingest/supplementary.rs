@@ -111,3 +111,62 @@ pub(crate) fn attach(reading: &mut Reading, pending: Vec<Pending>) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use lis_core::model::Supplement;
+
+    use crate::ingest::astm;
+    use crate::tests::profile;
+
+    fn read(text: &str) -> crate::ingest::Reading {
+        let (message, _) = lis_astm::message::Message::parse(text.as_bytes()).unwrap();
+        astm::read_message(&message, &profile("siemens-advia-centaur-xp"))
+    }
+
+    #[test]
+    fn replicates_keep_their_own_values_and_an_orphan_is_a_problem() {
+        // Two VitD replicates, each RLU and COFF before its DOSE; then a TSH RLU whose DOSE row
+        // is missing.
+        let reading = read(
+            "H|\\^&|||UIW_LIS|||||LIS_ID||P||20211101085116\r\
+             P|1|188875\r\
+             O|1|000004300798^0014^A||^^^VitD|R\r\
+             R|1|^^^VitD^^^1^RLU|611793|||||F\r\
+             R|2|^^^VitD^^^1^COFF|1.00|ng/mL||||F\r\
+             R|3|^^^VitD^^^1^DOSE|25.22|ng/mL||||F\r\
+             R|4|^^^VitD^^^2^RLU|600100|||||F\r\
+             R|5|^^^VitD^^^2^DOSE|24.90|ng/mL||||F\r\
+             R|6|^^^TSH3UL^^^1^RLU|5123|||||F\r\
+             L|1|N\r",
+        );
+        let rlu = |value: &str| Supplement {
+            name: "RLU".into(),
+            value: value.into(),
+            ..Supplement::default()
+        };
+        let coff = Supplement {
+            name: "COFF".into(),
+            value: "1.00".into(),
+            units: "ng/mL".into(),
+            flags: vec![],
+        };
+        assert_eq!(reading.observations.len(), 2);
+        assert_eq!(
+            reading.observations[0].supplementary,
+            vec![rlu("611793"), coff]
+        );
+        assert_eq!(reading.observations[1].supplementary, vec![rlu("600100")]);
+        assert_eq!(
+            reading.problems,
+            vec![
+                "record 9 (R): supplementary value RLU = \"5123\" has no reportable row of test \
+                 \"TSH3UL\" for specimen \"000004300798\" in this message; not stored as a \
+                 result (the raw message is journaled)"
+                    .to_owned()
+            ]
+        );
+        // Nothing is reported skipped: every row is a result or a supplementary value.
+        assert!(reading.skipped.is_empty(), "{:?}", reading.skipped);
+    }
+}
