@@ -526,7 +526,7 @@ async fn microbiology_keeps_the_interpretation_of_each_antibiotic() {
 }
 
 #[tokio::test]
-async fn cobas_6800_keeps_the_99roc_result_of_each_sample() {
+async fn cobas_6800_keeps_the_99roc_result_of_each_sample_with_its_ct_and_loinc_rows() {
     let lis = Lis::start("C6800", "roche-cobas-6800");
     let msgs = hl7_messages(&corpus(
         "hl7/roche-cobas-6800-8800/cobas6800_oul_r22_hiv_law_annotated.hl7",
@@ -547,6 +547,52 @@ async fn cobas_6800_keeps_the_99roc_result_of_each_sample() {
             row("BP23-02424", "HIV", "894", "10*-1.{Copies}/mL"),
             row("BP23-04444", "HIV", "ValueNotSet", ""),
             row("BP23-04466", "HIV", "ValueNotSet", ""),
+        ]
+    );
+    // Each keeps its Ct values (target, internal control: `41.47^^37.53`; no target Ct when
+    // nothing was detected, `^^37.31`) and its two LOINC rows.
+    assert_eq!(
+        supplements_of(&lis, "BP23-04444", "HIV"),
+        vec![
+            sup("Ct target", "41.47", ""),
+            sup("Ct internal control", "37.53", ""),
+            sup("70241-5 1/1", "ValueNotSet", ""),
+            sup("70241-5 1/2", "< Titer min", ""),
+        ]
+    );
+    assert_eq!(
+        supplements_of(&lis, "BP23-04466", "HIV"),
+        vec![
+            sup("Ct target", "", ""),
+            sup("Ct internal control", "37.31", ""),
+            sup("70241-5 1/1", "ValueNotSet", ""),
+            sup("70241-5 1/2", "Target Not Detected", ""),
+        ]
+    );
+    assert_eq!(
+        supplements_of(&lis, "BP23-02424", "HIV"),
+        vec![
+            sup("Ct target", "36.39", ""),
+            sup("Ct internal control", "37.71", ""),
+            sup("70241-5 1/1", "ValueNotSet", ""),
+            sup("70241-5 1/2", "Titer", ""),
+        ]
+    );
+    // The reactivity of the first LOINC row is its flag (OBX-8 `RR`, `NR`), as sent.
+    let reactivity: Vec<Vec<String>> = msgs
+        .iter()
+        .flat_map(|m| {
+            let (message, _) = lis_hl7::Message::parse(m.as_bytes()).unwrap();
+            crate::ingest::hl7::read_message(&message, &lis.profile).observations
+        })
+        .map(|o| o.supplementary[2].flags.clone())
+        .collect();
+    assert_eq!(
+        reactivity,
+        vec![
+            vec!["RR".to_owned()],
+            vec!["NR".to_owned()],
+            vec!["RR".to_owned()]
         ]
     );
     // Without a number, OBX-8 says why: `BT` (below the titer range) or `ND` (not detected).
