@@ -18,6 +18,8 @@ seeds_for() {
     case "$1" in
         astm_*) echo "../../testdata/astm ../../../shared/corpus/astm" ;;
         hl7_* | mllp*) echo "../../testdata/hl7 ../../../shared/corpus/hl7" ;;
+        dimension) echo "../../../shared/corpus/astm/siemens-dimension" ;;
+        sysmex_text) echo "../../../shared/corpus/astm/sysmex-xs500i" ;;
         *) echo "" ;;
     esac
 }
