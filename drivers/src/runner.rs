@@ -17,9 +17,11 @@ use tokio_util::sync::CancellationToken;
 
 use crate::config::{ConfigError, LinkConfig, Protocol};
 use crate::download::{InFlight, Outgoing};
-use crate::ingest::{AstmHandler, LabLink, MllpHandler};
+use crate::ingest::{AstmHandler, DimensionHandler, LabLink, MllpHandler, SysmexTextHandler};
 use crate::link::{Link, LinkOptions, LinkRegistry};
-use crate::machine::{AstmFramedMachine, AstmRawMachine, MllpMachine};
+use crate::machine::{
+    AstmFramedMachine, AstmRawMachine, DimensionMachine, MllpMachine, SysmexTextMachine,
+};
 use crate::profile::{MessageProtocol, Profile, ProfileSet};
 use crate::query::{self, Hl7Peer};
 use crate::trace::{TraceError, TraceWriter};
@@ -89,6 +91,8 @@ pub enum Outbox {
     Astm(mpsc::Sender<Outgoing<String>>),
     /// An HL7 link: HL7 messages (MLLP framing added by the link).
     Hl7(mpsc::Sender<Outgoing<Vec<u8>>>),
+    /// A vendor link (Dimension, Sysmex class A): whole messages as the line carries them.
+    Vendor(mpsc::Sender<Outgoing<Vec<u8>>>),
 }
 
 /// One running link.
@@ -295,6 +299,32 @@ pub async fn start_links(
                 );
                 (Outbox::Hl7(tx), spawn(link, trace, idle))
             }
+            Protocol::Dimension => {
+                let (tx, rx) = mpsc::channel(OUTBOX_DEPTH);
+                let link = Link::new(
+                    id.clone(),
+                    transport,
+                    move || DimensionMachine::new(max_msg),
+                    DimensionHandler(lab.clone()),
+                    status,
+                    rx,
+                    shutdown.clone(),
+                );
+                (Outbox::Vendor(tx), spawn(link, trace, idle))
+            }
+            Protocol::SysmexText => {
+                let (tx, rx) = mpsc::channel(OUTBOX_DEPTH);
+                let link = Link::new(
+                    id.clone(),
+                    transport,
+                    move || SysmexTextMachine::new(max_msg),
+                    SysmexTextHandler::new(lab.clone()),
+                    status,
+                    rx,
+                    shutdown.clone(),
+                );
+                (Outbox::Vendor(tx), spawn(link, trace, idle))
+            }
         };
         tracing::info!(instrument = %id, profile = %profile.name, "link started");
         running.tasks.push(task);
@@ -343,7 +373,8 @@ fn check_protocol(
             Protocol::AstmE1381 | Protocol::AstmRaw,
             MessageProtocol::Astm
         ) | (Protocol::Hl7Mllp, MessageProtocol::Hl7)
-    );
+    ) || (profile.protocol == MessageProtocol::Vendor
+        && profile.framing.link_protocol() == protocol);
     if ok {
         Ok(())
     } else {
@@ -396,6 +427,13 @@ async fn download(
                     &in_flight,
                 )
                 .map(|a| a.map(|a| (None, Some(a.message), a.tests))),
+                Outbox::Vendor(_) => crate::dimension_orders::order_download(
+                    &lab.store,
+                    &lab.instrument,
+                    &lab.profile,
+                    &in_flight,
+                )
+                .map(|a| a.map(|a| (None, Some(a.message), a.tests))),
             };
             if let Ok(Some((_, _, tests))) = &found {
                 in_flight.extend(tests.iter().copied());
@@ -415,7 +453,7 @@ async fn download(
             })
             .await
             .is_ok(),
-        (Outbox::Hl7(tx), _, Some(message)) => tx
+        (Outbox::Hl7(tx) | Outbox::Vendor(tx), _, Some(message)) => tx
             .send(Outgoing {
                 message,
                 tests: tests.clone(),

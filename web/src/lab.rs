@@ -428,7 +428,8 @@ pub fn check_profile(link: &LinkConfig, instrument_profile: &str) -> Result<(), 
             Protocol::AstmE1381 | Protocol::AstmRaw,
             MessageProtocol::Astm
         ) | (Protocol::Hl7Mllp, MessageProtocol::Hl7)
-    );
+    ) || (profile.protocol == MessageProtocol::Vendor
+        && profile.framing.link_protocol() == link.protocol);
     if fits {
         Ok(())
     } else {

@@ -13,6 +13,10 @@ pub enum Protocol {
     Astm,
     /// HL7 v2 over MLLP.
     Hl7,
+    /// The Siemens Dimension LIS protocol (a vendor's own, read by `lis-vendor`).
+    Dimension,
+    /// Sysmex class A text (a vendor's own, read by `lis-vendor`).
+    SysmexText,
 }
 
 impl Protocol {
@@ -21,6 +25,8 @@ impl Protocol {
         match self {
             Self::Astm => "astm",
             Self::Hl7 => "hl7",
+            Self::Dimension => "dimension",
+            Self::SysmexText => "sysmex-text",
         }
     }
 }

@@ -48,21 +48,21 @@ pub struct LabLink {
 }
 
 impl LabLink {
-    fn problem(&self, text: &str) {
+    pub(super) fn problem(&self, text: &str) {
         tracing::warn!(link = %self.link, instrument = %self.instrument, "{text}");
         if let Some(status) = &self.status {
             status.report_error(text.to_owned());
         }
     }
 
-    fn ingest(&self, message: AnalyzerMessage) -> Result<IngestOutcome, StoreError> {
+    pub(super) fn ingest(&self, message: AnalyzerMessage) -> Result<IngestOutcome, StoreError> {
         match &self.ingestor {
             Some(i) => i.ingest(message),
             None => self.store.ingest(message),
         }
     }
 
-    fn journal_raw(&self, protocol: Protocol, raw: &[u8], error: &str) -> bool {
+    pub(super) fn journal_raw(&self, protocol: Protocol, raw: &[u8], error: &str) -> bool {
         match self.store.journal_raw(
             &self.link,
             jiff::Timestamp::now(),
@@ -78,7 +78,12 @@ impl LabLink {
         }
     }
 
-    fn message(&self, protocol: Protocol, raw: Vec<u8>, reading: Reading) -> AnalyzerMessage {
+    pub(super) fn message(
+        &self,
+        protocol: Protocol,
+        raw: Vec<u8>,
+        reading: Reading,
+    ) -> AnalyzerMessage {
         AnalyzerMessage {
             instrument: self.instrument.clone(),
             link: self.link.clone(),
@@ -156,7 +161,7 @@ impl LabLink {
 
     /// The analyzer accepted a download: its tests are marked sent (on the blocking pool), then
     /// no longer in flight, so no download in between can carry them again.
-    fn download_accepted(&self, tests: Vec<i64>) {
+    pub(super) fn download_accepted(&self, tests: Vec<i64>) {
         if tests.is_empty() {
             return;
         }
@@ -167,7 +172,7 @@ impl LabLink {
         });
     }
 
-    fn mark_sent(&self, tests: &[i64]) {
+    pub(super) fn mark_sent(&self, tests: &[i64]) {
         if tests.is_empty() {
             return;
         }

@@ -5,14 +5,19 @@
 //! - [`astm`]: E1394 records through a profile.
 //! - [`hl7`]: HL7 v2 segments through a profile.
 //! - [`handler`]: the link handlers that store via core and return the protocol verdict.
+//! - [`vendor`]: `lis-vendor` messages (Dimension, Sysmex class A) through a profile, and
+//!   [`vendor_handler`], their link handlers.
 
 pub mod astm;
 pub mod handler;
 pub mod hl7;
+pub mod vendor;
+pub mod vendor_handler;
 
 use lis_core::model::{MessageKind, Observation, PatientHint};
 
 pub use handler::{AstmHandler, LabLink, MllpHandler};
+pub use vendor_handler::{DimensionHandler, SysmexTextHandler};
 
 /// What a profile read from one message.
 #[derive(Debug, Clone, Default, PartialEq)]

@@ -4,15 +4,21 @@
 //! - [`astm`]: [`AstmFramedMachine`] (E1381 link, the LIS as computer) and [`AstmRawMachine`] (bare
 //!   E1394 records on a stream, no link layer).
 //! - [`mllp`]: [`MllpMachine`] (HL7 over MLLP).
+//! - [`dimension`]: [`DimensionMachine`] (the Siemens Dimension LIS protocol, the LIS as host).
+//! - [`sysmex_text`]: [`SysmexTextMachine`] (Sysmex class A text).
 //!
 //! Every received message becomes an event that asks the handler for a verdict; the verdict says
 //! whether the message is stored (ACK/NAK, AA/AE/AR) and carries any reply (a query answer).
 
 pub mod astm;
+pub mod dimension;
 pub mod mllp;
+pub mod sysmex_text;
 
 pub use astm::{AstmEvent, AstmFramedMachine, AstmRawMachine, AstmVerdict};
+pub use dimension::{DimensionEvent, DimensionMachine, DimensionVerdict};
 pub use mllp::{MllpEvent, MllpMachine, MllpVerdict};
+pub use sysmex_text::{SysmexTextEvent, SysmexTextMachine, SysmexTextVerdict};
 
 #[cfg(test)]
 mod tests;

@@ -61,6 +61,14 @@ pub const EMBEDDED: &[(&str, &str)] = &[
         "snibe-maglumi.toml",
         include_str!("../../profiles/snibe-maglumi.toml"),
     ),
+    (
+        "siemens-dimension.toml",
+        include_str!("../../profiles/siemens-dimension.toml"),
+    ),
+    (
+        "sysmex-xs500i-text.toml",
+        include_str!("../../profiles/sysmex-xs500i-text.toml"),
+    ),
 ];
 
 /// A profile that cannot be used.
@@ -102,6 +110,9 @@ pub enum MessageProtocol {
     Astm,
     /// HL7 v2.
     Hl7,
+    /// A vendor's own format, read by the `lis-vendor` decoder its framing names; locations
+    /// name the decoder's records (`R-3`, `T-2`: see `crate::ingest::vendor`).
+    Vendor,
 }
 
 /// How messages travel on the line.
@@ -114,6 +125,11 @@ pub enum Framing {
     Raw,
     /// HL7 MLLP blocks.
     Mllp,
+    /// The Siemens Dimension LIS protocol (`lis_vendor::dimension`).
+    Dimension,
+    /// Sysmex class A text, `D1U`/`D2U` blocks (`lis_vendor::sysmex_text`).
+    #[serde(rename = "sysmex-text")]
+    SysmexText,
 }
 
 impl Framing {
@@ -123,6 +139,8 @@ impl Framing {
             Self::E1381 => crate::config::Protocol::AstmE1381,
             Self::Raw => crate::config::Protocol::AstmRaw,
             Self::Mllp => crate::config::Protocol::Hl7Mllp,
+            Self::Dimension => crate::config::Protocol::Dimension,
+            Self::SysmexText => crate::config::Protocol::SysmexText,
         }
     }
 }
@@ -185,6 +203,8 @@ pub enum AnswerForm {
     OmlO33,
     /// HL7 QCK^Q02 then DSR^Q03 (the Mindray legacy dialect).
     QckDsr,
+    /// The Siemens Dimension sample request (`D`), or no request (`N`).
+    SampleRequest,
 }
 
 /// How "no orders for this specimen" is said in ASTM.
@@ -340,6 +360,10 @@ pub struct Profile {
     /// Where the operator is (default `R-11` / `OBX-16`).
     #[serde(default)]
     pub operator: Option<Locations>,
+    /// Where a vendor row's flags are (Dimension `T-4`, the error code; Sysmex `P-4`, the flag
+    /// digit); ASTM reads R-7 and HL7 OBX-8.
+    #[serde(default)]
+    pub flags: Option<Locations>,
     /// Where the QC material's lot is on QC rows, when the analyzer sends it (ABL90: `O-15.2`).
     #[serde(default)]
     pub qc_lot: Option<Locations>,
@@ -410,7 +434,8 @@ impl Profile {
         }
         match (self.protocol, self.framing) {
             (MessageProtocol::Astm, Framing::E1381 | Framing::Raw)
-            | (MessageProtocol::Hl7, Framing::Mllp) => {}
+            | (MessageProtocol::Hl7, Framing::Mllp)
+            | (MessageProtocol::Vendor, Framing::Dimension | Framing::SysmexText) => {}
             (p, f) => {
                 return Err(self.invalid(
                     "framing",
@@ -431,6 +456,10 @@ impl Profile {
             return Err(self.invalid("max_frame_len", "must be from 8 to 64000 (LIS1-A 6.3.1)"));
         }
         let astm = self.protocol == MessageProtocol::Astm;
+        let vendor = self.protocol == MessageProtocol::Vendor;
+        if vendor && self.value.is_none() {
+            return Err(self.invalid("value", "a vendor profile says where the value is"));
+        }
         let mut all: Vec<(&str, &Location)> = Vec::new();
         for (name, list) in [
             ("specimen", Some(&self.specimen)),
@@ -441,6 +470,7 @@ impl Profile {
             ("status", self.status.as_ref()),
             ("observed_at", self.observed_at.as_ref()),
             ("operator", self.operator.as_ref()),
+            ("flags", self.flags.as_ref()),
             ("query.specimen", Some(&self.query.specimen)),
         ] {
             if let Some(list) = list {
@@ -451,7 +481,9 @@ impl Profile {
             all.extend(rules.iter().map(|r| (name, &r.field)));
         }
         for (name, l) in all {
-            let ok = if astm {
+            let ok = if vendor {
+                (1..=3).contains(&l.segment.len()) && l.subcomponent.is_none()
+            } else if astm {
                 l.segment.len() == 1 && l.subcomponent.is_none()
             } else {
                 l.segment.len() == 3
@@ -461,7 +493,13 @@ impl Profile {
                     name,
                     format!(
                         "`{l}` is not a location in an {} message",
-                        if astm { "ASTM" } else { "HL7" }
+                        if vendor {
+                            "vendor"
+                        } else if astm {
+                            "ASTM"
+                        } else {
+                            "HL7"
+                        }
                     ),
                 ));
             }
@@ -474,7 +512,10 @@ impl Profile {
         }
         let answer_ok = match self.query.answer {
             AnswerForm::Orders => astm,
-            AnswerForm::RspK11 | AnswerForm::OmlO33 | AnswerForm::QckDsr => !astm,
+            AnswerForm::RspK11 | AnswerForm::OmlO33 | AnswerForm::QckDsr => {
+                self.protocol == MessageProtocol::Hl7
+            }
+            AnswerForm::SampleRequest => self.framing == Framing::Dimension,
         };
         if self.query.supported && !answer_ok {
             return Err(self.invalid("query.answer", "the answer form does not fit the protocol"));
@@ -532,10 +573,17 @@ impl Profile {
             .unwrap_or_else(|| self.default(&["R-11"], &["OBX-16"]))
     }
 
+    /// Where the flags are, for vendor rows (ASTM and HL7 read theirs from fixed fields).
+    pub(crate) fn flags_at(&self) -> Locations {
+        self.flags.clone().unwrap_or_default()
+    }
+
+    /// The protocol's default location; a vendor profile names its own (none by default).
     fn default(&self, astm: &[&str], hl7: &[&str]) -> Locations {
         match self.protocol {
             MessageProtocol::Astm => Locations::parse(astm),
             MessageProtocol::Hl7 => Locations::parse(hl7),
+            MessageProtocol::Vendor => Locations::default(),
         }
     }
 

@@ -5,10 +5,11 @@
 //! [`play`] over an in-memory stream.
 //!
 //! - [`build`]: the messages, placed at the profile's own locations.
-//! - `session`: the protocol sides.
+//! - `session`: the protocol sides; `vendor`: the Dimension and Sysmex class A sides.
 
 pub mod build;
 pub(crate) mod session;
+pub(crate) mod vendor;
 
 use std::time::Duration;
 
@@ -17,6 +18,7 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use self::build::SimResult;
 pub use self::session::Delivery;
 use self::session::{AstmInstrument, MllpAnalyzer};
+use self::vendor::{DimensionAnalyzer, SysmexAnalyzer};
 use crate::profile::{Framing, Profile, SimulatedTest};
 use crate::transport::serial::SerialSettings;
 
@@ -195,6 +197,8 @@ where
         ))),
         Framing::Raw => Line::Astm(Box::new(AstmInstrument::raw(io))),
         Framing::Mllp => Line::Mllp(MllpAnalyzer::new(io)),
+        Framing::Dimension => Line::Dimension(Box::new(DimensionAnalyzer::new(io, profile))),
+        Framing::SysmexText => Line::SysmexText(Box::new(SysmexAnalyzer::new(io, profile))),
     };
     let mut next_at = tokio::time::Instant::now();
     for (n, specimen) in specimen_ids(&options).into_iter().enumerate() {
@@ -268,6 +272,8 @@ where
 enum Line<Io> {
     Astm(Box<AstmInstrument<Io>>),
     Mllp(MllpAnalyzer<Io>),
+    Dimension(Box<DimensionAnalyzer<Io>>),
+    SysmexText(Box<SysmexAnalyzer<Io>>),
 }
 
 impl<Io: AsyncRead + AsyncWrite + Unpin> Line<Io> {
@@ -330,6 +336,9 @@ impl<Io: AsyncRead + AsyncWrite + Unpin> Line<Io> {
                 }
                 Ok(None)
             }
+            Self::Dimension(line) => line.query(specimen, limit).await,
+            // Class A output asks nothing (the profile's query is off).
+            Self::SysmexText(_) => Ok(None),
         }
     }
 
@@ -361,13 +370,19 @@ impl<Io: AsyncRead + AsyncWrite + Unpin> Line<Io> {
                 }
                 Ok(Delivery::TimedOut)
             }
+            Self::Dimension(line) => line.results(specimen, results, qc, limit).await,
+            Self::SysmexText(_) if qc => Err(SimError::Profile {
+                profile: profile.name.clone(),
+                reason: "class A QC output is not in the corpus and is not simulated".to_owned(),
+            }),
+            Self::SysmexText(line) => line.results(specimen, results, seq, limit).await,
         }
     }
 
     async fn settle(&mut self) -> Result<(), SimError> {
         match self {
             Self::Astm(line) => line.settle(Duration::from_secs(20)).await,
-            Self::Mllp(_) => Ok(()),
+            Self::Mllp(_) | Self::Dimension(_) | Self::SysmexText(_) => Ok(()),
         }
     }
 }

@@ -27,6 +27,7 @@ mod his;
 mod lab;
 mod parse;
 mod replay;
+mod replay_vendor;
 mod serve;
 mod simulate;
 pub mod token;

@@ -77,6 +77,10 @@ pub(crate) fn run(args: &ReplayArgs) -> anyhow::Result<ExitCode> {
             AstmRawMachine::new(LinkConfig::DEFAULT_MAX_MESSAGE_LEN)
         }),
         Framing::Mllp => decode_mllp(items, &profile, &mut lines),
+        Framing::Dimension => super::replay_vendor::decode_dimension(items, &profile, &mut lines),
+        Framing::SysmexText => {
+            super::replay_vendor::decode_sysmex_text(items, &profile, &mut lines)
+        }
     };
     let messages = lines.iter().filter(|l| l["kind"] == "message").count();
     let observations: usize = lines
@@ -224,7 +228,7 @@ fn decode_mllp(items: Vec<TraceItem>, profile: &Profile, lines: &mut Vec<Value>)
     replayed.sessions
 }
 
-fn reading_into(line: &mut Value, reading: Reading) {
+pub(super) fn reading_into(line: &mut Value, reading: Reading) {
     let kind = match reading.message_kind() {
         MessageKind::Results => "results",
         MessageKind::Qc => "qc",
@@ -246,7 +250,7 @@ fn damage_json(file: &str, d: &Damage) -> Value {
     })
 }
 
-fn at_text(micros: i64) -> String {
+pub(super) fn at_text(micros: i64) -> String {
     jiff::Timestamp::from_microsecond(micros)
         .map(|t| t.to_string())
         .unwrap_or_default()
