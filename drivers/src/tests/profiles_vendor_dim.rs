@@ -509,3 +509,98 @@ async fn simulated_xs500i_sends_both_texts_of_each_sample() {
     assert_eq!(lis.journal().len(), 2);
     lis.stop().await;
 }
+
+/// Runs `profile`'s simulator on one pseudo-terminal against the LIS link on another (both
+/// through `SerialSettings`, as on a real RS-232 port), bridged like a null modem cable, and
+/// returns the store and the simulator's report.
+async fn over_a_null_modem<M, H>(
+    instrument: &str,
+    profile_name: &str,
+    new_machine: impl FnMut() -> M + Send + 'static,
+    handler: impl FnOnce(crate::ingest::LabLink) -> H,
+    specimens: &[&str],
+) -> (std::sync::Arc<lis_core::Store>, crate::simulator::SimReport)
+where
+    M: crate::link::LinkMachine<Outbound = Outgoing<Vec<u8>>>,
+    H: crate::link::LinkHandler<M>,
+{
+    use crate::transport::serial::{SerialSettings, SerialTransport};
+    let analyzer_side = nix::pty::openpty(None, None).unwrap();
+    let lis_side = nix::pty::openpty(None, None).unwrap();
+    let analyzer_path = nix::unistd::ttyname(&analyzer_side.slave).unwrap();
+    let lis_path = nix::unistd::ttyname(&lis_side.slave).unwrap();
+    super::serial::bridge(&analyzer_side.master, &lis_side.master);
+    super::serial::bridge(&lis_side.master, &analyzer_side.master);
+    let store = std::sync::Arc::new(lis_core::Store::open_in_memory(lab_config()).unwrap());
+    let profile = super::profile(profile_name);
+    let status = crate::link::LinkStatusHandle::detached(instrument);
+    let shutdown = tokio_util::sync::CancellationToken::new();
+    let (_outbox, rx) = tokio::sync::mpsc::channel::<Outgoing<Vec<u8>>>(1);
+    let lab = crate::ingest::LabLink {
+        instrument: instrument.to_owned(),
+        link: instrument.to_owned(),
+        profile: std::sync::Arc::clone(&profile),
+        store: std::sync::Arc::clone(&store),
+        ingestor: None,
+        status: Some(status.clone()),
+        in_flight: Default::default(),
+    };
+    let link = crate::link::Link::new(
+        instrument,
+        SerialTransport::new(SerialSettings::new(lis_path.to_string_lossy())),
+        new_machine,
+        handler(lab),
+        status,
+        rx,
+        shutdown.clone(),
+    );
+    let task = tokio::spawn(link.run());
+    let report = crate::simulator::run(
+        &profile,
+        crate::simulator::SimTarget::Serial(SerialSettings::new(analyzer_path.to_string_lossy())),
+        crate::simulator::SimOptions {
+            specimen_ids: Some(specimens.iter().map(|s| (*s).to_owned()).collect()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    shutdown.cancel();
+    task.await.unwrap();
+    drop((analyzer_side.slave, lis_side.slave));
+    (store, report)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dimension_over_a_serial_null_modem() {
+    let (store, report) = over_a_null_modem(
+        "DIM",
+        "siemens-dimension",
+        || crate::machine::DimensionMachine::new(1 << 20),
+        crate::ingest::DimensionHandler,
+        &["2001", "2002"],
+    )
+    .await;
+    assert_eq!((report.sent, report.acknowledged), (2, 2));
+    // Four tests per specimen in the profile's simulator section, none ordered.
+    let stored = store.unmatched().unwrap();
+    assert_eq!(stored.len(), 8);
+    assert!(stored
+        .iter()
+        .any(|u| u.specimen_id == "2002" && u.instrument_test_code == "CRE2"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn xs500i_text_over_a_serial_null_modem() {
+    let (store, report) = over_a_null_modem(
+        "XS",
+        "sysmex-xs500i-text",
+        || crate::machine::SysmexTextMachine::new(1 << 20),
+        crate::ingest::SysmexTextHandler::new,
+        &["3001"],
+    )
+    .await;
+    assert_eq!((report.sent, report.acknowledged), (1, 1));
+    // The profile simulates the analyzer's 24 reported parameters.
+    assert_eq!(store.unmatched().unwrap().len(), 24);
+}
