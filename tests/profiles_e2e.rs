@@ -22,7 +22,7 @@ use lis_tests::simulation::{sent_codes, Simulation};
 use lis_tests::{path_arg, repo_root, run_lis};
 
 /// The profiles shipped in drivers/profiles/, listed by hand.
-const PROFILES: [&str; 10] = [
+const PROFILES: [&str; 12] = [
     "abbott-architect",
     "generic-astm",
     "generic-hl7",
@@ -31,8 +31,10 @@ const PROFILES: [&str; 10] = [
     "mindray-cl",
     "roche-cobas-c311",
     "roche-cobas-e411",
+    "siemens-dimension",
     "snibe-maglumi",
     "sysmex-xn",
+    "sysmex-xs500i-text",
 ];
 
 struct SimTest {
@@ -61,6 +63,8 @@ fn read_profile(name: &str) -> ProfileInfo {
         Some("e1381") => Protocol::AstmE1381,
         Some("raw") => Protocol::AstmRaw,
         Some("mllp") => Protocol::Hl7Mllp,
+        Some("dimension") => Protocol::Dimension,
+        Some("sysmex-text") => Protocol::SysmexText,
         other => panic!("{name}: framing {other:?}"),
     };
     let tests = table["simulator"]["tests"]
@@ -92,16 +96,16 @@ fn read_profile(name: &str) -> ProfileInfo {
     }
 }
 
-/// The catalog code for a profile's instrument code: `P3-6690-2`.
+/// The catalog code for a profile's instrument code: `P3-6690-2`; `%` and `#` are spelled out
+/// (`LYMPH%` is `LYMPH-PCT`, `LYMPH#` is `LYMPH-ABS`), so the two stay apart.
 fn catalog_code(index: usize, code: &str) -> String {
     let clean: String = code
         .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() {
-                c.to_ascii_uppercase()
-            } else {
-                '-'
-            }
+        .map(|c| match c {
+            '%' => "-PCT".to_owned(),
+            '#' => "-ABS".to_owned(),
+            c if c.is_ascii_alphanumeric() => c.to_ascii_uppercase().to_string(),
+            _ => "-".to_owned(),
         })
         .collect();
     format!("P{index}-{clean}")
@@ -324,6 +328,7 @@ fn every_query_profile_is_told_the_ordered_tests_and_sends_only_those() {
             "mindray-cl",
             "roche-cobas-c311",
             "roche-cobas-e411",
+            "siemens-dimension",
             "sysmex-xn",
         ]
     );
@@ -380,7 +385,7 @@ fn every_query_profile_is_told_the_ordered_tests_and_sends_only_those() {
         messages += 2;
         lis.wait_counter(&format!("LINK{i}"), "messages_in", 2);
     }
-    assert_eq!(messages, 14);
+    assert_eq!(messages, 16);
     let (code, log) = lis.stop();
     assert_eq!(code, Some(0), "{log}");
     for (i, prof) in profiles.iter().enumerate().filter(|(_, p)| p.query) {

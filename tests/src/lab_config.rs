@@ -147,6 +147,10 @@ pub enum Protocol {
     AstmRaw,
     /// HL7 v2 over MLLP.
     Hl7Mllp,
+    /// The Siemens Dimension LIS protocol.
+    Dimension,
+    /// Sysmex class A text.
+    SysmexText,
 }
 
 impl Protocol {
@@ -156,6 +160,8 @@ impl Protocol {
             Self::AstmE1381 => "astm-e1381",
             Self::AstmRaw => "astm-raw",
             Self::Hl7Mllp => "hl7-mllp",
+            Self::Dimension => "dimension",
+            Self::SysmexText => "sysmex-text",
         }
     }
 }
