@@ -209,3 +209,32 @@ fn a_rendered_maglumi_monitor_log_reads_as_bare_frames() {
         "2025-06-30T18:58:14"
     );
 }
+
+#[test]
+fn oru_r01_with_the_spm_after_its_observations_takes_the_specimen_from_spm_2() {
+    // HL7 v2.5.1 §7.3.1: ORDER_OBSERVATION ends with its SPECIMEN group (SPM after the OBX).
+    // Two orders, each with its own SPM after its OBX; OBR-3 holds the filler numbers F1, F2.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("oru_spm_after.hl7");
+    std::fs::write(
+        &file,
+        "MSH|^~\\&|AN||LIS||20261207080000||ORU^R01|1|P|2.5.1\rPID|1\r\
+ORC|RE\rOBR|1||F1\rOBX|1|NM|GLU||5.5|mmol/L\rSPM|1|S-001\r\
+ORC|RE\rOBR|2||F2\rOBX|1|NM|HBA1C||6.1|%\rSPM|1|S-002\r",
+    )
+    .expect("write");
+    let (code, stdout, stderr) = run_lis(&["parse", path_arg(&file)]);
+    assert_eq!(code, 0, "stderr: {stderr}");
+    let messages = json_lines(&stdout);
+    let results = messages[0]["results"].as_array().expect("results");
+    let specimens: Vec<(&str, &str)> = results
+        .iter()
+        .map(|r| {
+            (
+                r["specimen_id"].as_str().unwrap_or("-"),
+                r["test_code"].as_str().unwrap_or("-"),
+            )
+        })
+        .collect();
+    assert_eq!(specimens, [("S-001", "GLU"), ("S-002", "HBA1C")]);
+}

@@ -107,3 +107,70 @@ fn replay_decodes_the_trace_of_a_live_link_and_writes_nothing() {
     );
     assert_eq!(lines.iter().filter(|l| l["kind"] == "message").count(), 1);
 }
+
+/// A vendor text link (the Spotchem EL printer port) replays through the same decoder: the
+/// capture's printout gives its three results, and a printout that does not read gives its error.
+#[test]
+fn replay_decodes_a_spotchem_printer_trace() {
+    use std::io::Write;
+
+    use lis_tests::lab_config::{Link, Protocol};
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let lab = LabConfig::default_catalog()
+        .link(&Link::tcp_server(
+            "SPOT",
+            "Spotchem EL",
+            "arkray-spotchem-el",
+            Protocol::Spotchem,
+        ))
+        .write(dir.path());
+    let lis = lab.serve();
+    let mut analyzer = connect(lis.link_addr("SPOT"));
+    let capture = std::fs::read(lis_tests::corpus(
+        "astm/arkray-spotchem-el/spotchem_el_native_nonastm.raw",
+    ))
+    .expect("the corpus capture");
+    analyzer.write_all(&capture).expect("write");
+    // No `ID#` where the third word should be (byte 16).
+    analyzer
+        .write_all(b"\x0224/10/29 13:09 XX 2 [B] Na 140 mmol/L\x03\n")
+        .expect("write");
+    lis.wait_counter("SPOT", "messages_in", 2);
+    let (code, log) = lis.stop();
+    assert_eq!(code, Some(0), "{log}");
+
+    let trace = lab.data().join("traces").join("SPOT.trace");
+    let (code, out, err) = run_lis(&[
+        "replay",
+        path_arg(&trace),
+        "--profile",
+        "arkray-spotchem-el",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let lines = json_lines(&out);
+    let messages: Vec<&Value> = lines.iter().filter(|l| l["kind"] == "message").collect();
+    assert_eq!(messages.len(), 2, "{out}");
+    // Read off the capture: `ID# 1DC042FP`, `Na 131 mmol/L`, `K 9.7 mmol/L`, `Cl 96 mmol/L`.
+    let obs: Vec<(String, String, String)> = messages[0]["observations"]
+        .as_array()
+        .expect("observations")
+        .iter()
+        .map(|o| {
+            let f = |k: &str| o[k].as_str().unwrap_or_default().to_owned();
+            assert_eq!(f("specimen_id"), "1DC042FP");
+            (f("instrument_test_code"), f("value"), f("units"))
+        })
+        .collect();
+    let o = |a: &str, b: &str, c: &str| (a.to_owned(), b.to_owned(), c.to_owned());
+    assert_eq!(
+        obs,
+        vec![
+            o("Na", "131", "mmol/L"),
+            o("K", "9.7", "mmol/L"),
+            o("Cl", "96", "mmol/L")
+        ]
+    );
+    let error = messages[1]["error"].as_str().unwrap_or_default();
+    assert!(error.contains("byte 16: expected `ID#`"), "{error}");
+}

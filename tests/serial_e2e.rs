@@ -2,38 +2,15 @@
 //! serve` holds one end as a `kind = "serial"` link (9600 8N1, ASTM E1381, Sysmex XN profile), and
 //! `lis simulate --serial` plays the analyzer on the other end.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-
 use lis_tests::lab_config::{LabConfig, Link, Protocol};
 use lis_tests::path_arg;
-use lis_tests::server::{wait_for, ChildGuard, TIMEOUT};
+use lis_tests::server::{pty_pair, wait_for, TIMEOUT};
 use lis_tests::simulation::Simulation;
-
-/// A socat pseudo-terminal pair; the links are `a` and `b` in `dir`.
-fn pty_pair(dir: &Path) -> (ChildGuard, PathBuf, PathBuf) {
-    let (a, b) = (dir.join("a"), dir.join("b"));
-    let child = Command::new("socat")
-        .arg("-d")
-        .arg("-d")
-        .arg(format!("pty,raw,echo=0,link={}", a.display()))
-        .arg(format!("pty,raw,echo=0,link={}", b.display()))
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("socat must be installed (.ci/run installs it)");
-    let guard = ChildGuard::new(child);
-    wait_for("socat's pty links", TIMEOUT, || {
-        (a.exists() && b.exists()).then_some(())
-    });
-    (guard, a, b)
-}
 
 #[test]
 fn sysmex_xn_over_a_serial_line_is_stored_with_unit_conversions() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let (_socat, lis_end, analyzer_end) = pty_pair(dir.path());
+    let (_socat, lis_end, analyzer_end) = pty_pair(dir.path(), "xn");
     // Sysmex sends conventional units; the map converts to the catalog's SI units:
     // 10*3/uL = 10^9/L and 10*6/uL = 10^12/L (same numbers), g/dL x 10 = g/L, % x 0.01 = L/L.
     let xn = Link::serial(

@@ -5,6 +5,7 @@ mod download_e2e;
 mod faults_e2e;
 mod his_e2e;
 mod parse_cli;
+mod profile_cli;
 mod profiles_e2e;
 mod query_e2e;
 mod replay_e2e;

@@ -8,7 +8,8 @@
 //! [instruments.connection]
 //! kind = "tcp-server"          # or "tcp-client", "serial"
 //! port = 5000                  # tcp-server: address defaults to 0.0.0.0
-//! protocol = "astm-e1381"      # or "astm-raw", "hl7-mllp", "dimension", "sysmex-text"
+//! protocol = "astm-e1381"      # or "astm-raw", "hl7-mllp", "advia", "vidas", "spotchem",
+//!                              # "dimension", "sysmex-text"
 //! profile = "roche-c311"
 //! trace_dir = "/var/lib/lis/trace"
 //! ```
@@ -69,6 +70,15 @@ pub enum Protocol {
     /// Sysmex class A text (`lis_vendor::sysmex_text`).
     #[serde(rename = "sysmex-text")]
     SysmexText,
+    /// Siemens ADVIA 120/2120 "Host Spec 79" blocks, each acknowledged with its message toggle.
+    #[serde(rename = "advia")]
+    Advia,
+    /// bioMérieux mini VIDAS (BCI protocol): ENQ/ACK sessions, each message ACKed.
+    #[serde(rename = "vidas")]
+    Vidas,
+    /// Arkray Spotchem EL printer text: nothing is answered.
+    #[serde(rename = "spotchem")]
+    Spotchem,
 }
 
 /// How the link reaches its analyzer.

@@ -65,7 +65,9 @@ fn lis_header<'a>() -> HeaderInfo<'a> {
 }
 
 /// The E1394 answer to a host query [LIS2-A2 §11]: P and O records with O-26 `Q` for each specimen
-/// that has tests, or the profile's "no information" form when none has.
+/// that has tests, or the profile's "no information" form when none has. The answer is written
+/// with the query's delimiters and echoes its H-3 message control id [LIS2-A2 §6.3], as a
+/// Beckman DxH requires.
 pub fn astm_answer(
     store: &Store,
     instrument: &str,
@@ -85,7 +87,10 @@ pub fn astm_answer(
             )
         })
         .collect();
-    let header = lis_header();
+    let header = HeaderInfo {
+        control_id: &request.control_id,
+        ..lis_header()
+    };
     if with_tests.is_empty() {
         let form = match profile.query.no_information {
             NoInformation::TerminationCode => NoInformationForm::TerminationCode,
@@ -94,7 +99,7 @@ pub fn astm_answer(
         };
         let specimen_id = request.specimen_ids.first().map_or("", String::as_str);
         let message = encode::query_answer(
-            Delimiters::default(),
+            request.delimiters,
             &header,
             &QueryAnswer::NoInformation { specimen_id, form },
         );
@@ -119,11 +124,7 @@ pub fn astm_answer(
             ..OrderRequest::new(s, codes)
         })
         .collect();
-    let message = encode::query_answer(
-        Delimiters::default(),
-        &header,
-        &QueryAnswer::Orders(&orders),
-    );
+    let message = encode::query_answer(request.delimiters, &header, &QueryAnswer::Orders(&orders));
     Ok(Answer {
         message,
         tests: with_tests

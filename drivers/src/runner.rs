@@ -17,10 +17,13 @@ use tokio_util::sync::CancellationToken;
 
 use crate::config::{ConfigError, LinkConfig, Protocol};
 use crate::download::{InFlight, Outgoing};
-use crate::ingest::{AstmHandler, DimensionHandler, LabLink, MllpHandler, SysmexTextHandler};
+use crate::ingest::{
+    AstmHandler, DimensionHandler, LabLink, MllpHandler, SysmexTextHandler, VendorTextHandler,
+};
 use crate::link::{Link, LinkOptions, LinkRegistry};
 use crate::machine::{
     AstmFramedMachine, AstmRawMachine, DimensionMachine, MllpMachine, SysmexTextMachine,
+    VendorTextMachine,
 };
 use crate::profile::{MessageProtocol, Profile, ProfileSet};
 use crate::query::{self, Hl7Peer};
@@ -91,8 +94,11 @@ pub enum Outbox {
     Astm(mpsc::Sender<Outgoing<String>>),
     /// An HL7 link: HL7 messages (MLLP framing added by the link).
     Hl7(mpsc::Sender<Outgoing<Vec<u8>>>),
-    /// A vendor link (Dimension, Sysmex class A): whole messages as the line carries them.
+    /// A vendor link that takes downloads (Dimension; Sysmex class A has the outbox but no
+    /// download, its profile does not allow one): whole messages as the line carries them.
     Vendor(mpsc::Sender<Outgoing<Vec<u8>>>),
+    /// A link that takes no messages from the LIS (the vendor text framings).
+    ResultsOnly,
 }
 
 /// One running link.
@@ -325,6 +331,27 @@ pub async fn start_links(
                 );
                 (Outbox::Vendor(tx), spawn(link, trace, idle))
             }
+            Protocol::Advia | Protocol::Vidas | Protocol::Spotchem => {
+                // No downloads go to these analyzers: the sender is dropped, the link's outbox
+                // closes at once.
+                let (_, rx) = mpsc::channel(1);
+                let framing = profile.framing;
+                let link = Link::new(
+                    id.clone(),
+                    transport,
+                    move || {
+                        // Invariant: `check_protocol` above matched this protocol to the
+                        // profile's framing, which is a vendor text one.
+                        VendorTextMachine::for_framing(framing)
+                            .expect("checked: a vendor text framing")
+                    },
+                    VendorTextHandler(lab.clone()),
+                    status,
+                    rx,
+                    shutdown.clone(),
+                );
+                (Outbox::ResultsOnly, spawn(link, trace, idle))
+            }
         };
         tracing::info!(instrument = %id, profile = %profile.name, "link started");
         running.tasks.push(task);
@@ -434,6 +461,7 @@ async fn download(
                     &in_flight,
                 )
                 .map(|a| a.map(|a| (None, Some(a.message), a.tests))),
+                Outbox::ResultsOnly => Ok(None),
             };
             if let Ok(Some((_, _, tests))) = &found {
                 in_flight.extend(tests.iter().copied());

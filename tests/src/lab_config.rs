@@ -151,6 +151,12 @@ pub enum Protocol {
     Dimension,
     /// Sysmex class A text.
     SysmexText,
+    /// Siemens ADVIA 2120 "Host Spec 79" blocks.
+    Advia,
+    /// bioMérieux mini VIDAS (BCI) messages.
+    Vidas,
+    /// Arkray Spotchem EL printer text.
+    Spotchem,
 }
 
 impl Protocol {
@@ -162,6 +168,9 @@ impl Protocol {
             Self::Hl7Mllp => "hl7-mllp",
             Self::Dimension => "dimension",
             Self::SysmexText => "sysmex-text",
+            Self::Advia => "advia",
+            Self::Vidas => "vidas",
+            Self::Spotchem => "spotchem",
         }
     }
 }

@@ -38,6 +38,27 @@ pub fn wait_for<T>(what: &str, timeout: Duration, mut probe: impl FnMut() -> Opt
     }
 }
 
+/// A socat pseudo-terminal pair (CI installs socat in .ci/run): its two ends are the links
+/// `<name>-a` and `<name>-b` in `dir`, present when this returns; socat ends with the guard.
+pub fn pty_pair(dir: &Path, name: &str) -> (ChildGuard, PathBuf, PathBuf) {
+    let (a, b) = (dir.join(format!("{name}-a")), dir.join(format!("{name}-b")));
+    let child = Command::new("socat")
+        .arg("-d")
+        .arg("-d")
+        .arg(format!("pty,raw,echo=0,link={}", a.display()))
+        .arg(format!("pty,raw,echo=0,link={}", b.display()))
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("socat must be installed (.ci/run installs it)");
+    let guard = ChildGuard::new(child);
+    wait_for("socat's pty links", TIMEOUT, || {
+        (a.exists() && b.exists()).then_some(())
+    });
+    (guard, a, b)
+}
+
 /// A child process killed (and reaped) when dropped, so a failing test leaves nothing running.
 #[derive(Debug)]
 pub struct ChildGuard {

@@ -6,7 +6,7 @@
 
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use lis_core::config::ConfigErrors;
 use lis_core::LabConfig;
@@ -81,23 +81,26 @@ pub struct LinkPlan {
     pub config: LinkConfig,
 }
 
-/// A validated lab: the config and the links it asks for.
+/// A validated lab: the config, the links it asks for and the analyzer profiles they use.
 #[derive(Debug, Clone)]
 pub struct Lab {
     /// The lab config.
     pub config: LabConfig,
     /// The links, in instrument order.
     pub links: Vec<LinkPlan>,
+    /// The embedded profiles and the lab's own (`[analyzers] profiles_dir`), which replace
+    /// embedded ones of the same name.
+    pub profiles: Arc<ProfileSet>,
 }
 
 /// Reads the lab config at `path`, or the embedded default when `None`, and checks it.
 pub fn load(path: Option<&Path>) -> Result<Lab, LabProblems> {
     match path {
-        None => check(lis_core::DEFAULT_LAB_TOML, EMBEDDED_SOURCE),
+        None => check(lis_core::DEFAULT_LAB_TOML, EMBEDDED_SOURCE, None),
         Some(path) => {
             let source = path.display().to_string();
             match std::fs::read_to_string(path) {
-                Ok(text) => check(&text, &source),
+                Ok(text) => check(&text, &source, path.parent()),
                 Err(e) => Err(LabProblems {
                     source_name: source,
                     problems: vec![Problem {
@@ -111,15 +114,23 @@ pub fn load(path: Option<&Path>) -> Result<Lab, LabProblems> {
     }
 }
 
-/// Checks a lab config text: core's rules, then every instrument's connection section and its
-/// profile. Reports every problem found, core's and the connections' together.
-pub fn check(text: &str, source_name: &str) -> Result<Lab, LabProblems> {
+/// Checks a lab config text: core's rules, the lab's own profiles (`[analyzers] profiles_dir`,
+/// relative to `config_dir`, the config file's directory), then every instrument's connection
+/// section and its profile. Reports every problem found, core's and the connections' together.
+pub fn check(text: &str, source_name: &str, config_dir: Option<&Path>) -> Result<Lab, LabProblems> {
+    let (profiles, profile_problem) = match lab_profiles(text, config_dir) {
+        Ok(set) => (set, None),
+        Err(problem) => (profiles().cloned().unwrap_or_default(), Some(problem)),
+    };
     let config = match LabConfig::from_toml_str(text, source_name) {
         Ok(config) => config,
         Err(errors) => {
             // Still check the connection sections, so one run lists every problem.
             let mut all = from_core(errors);
-            if let Err(more) = check_connections(text, source_name, &raw_instruments(text)) {
+            all.problems.extend(profile_problem);
+            if let Err(more) =
+                check_connections(text, source_name, &raw_instruments(text), &profiles)
+            {
                 all.problems.extend(more.problems);
             }
             all.problems.sort_by_key(|p| p.line.unwrap_or(usize::MAX));
@@ -135,7 +146,13 @@ pub fn check(text: &str, source_name: &str) -> Result<Lab, LabProblems> {
             connection: i.connection.clone(),
         })
         .collect();
-    let links = check_connections(text, source_name, &instruments)?;
+    if let Some(problem) = profile_problem {
+        return Err(LabProblems {
+            source_name: source_name.to_owned(),
+            problems: vec![problem],
+        });
+    }
+    let links = check_connections(text, source_name, &instruments, &profiles)?;
     if let Err(e) = crate::http_settings::HttpSettings::from_table(config.http.as_ref()) {
         return Err(LabProblems {
             source_name: source_name.to_owned(),
@@ -146,7 +163,37 @@ pub fn check(text: &str, source_name: &str) -> Result<Lab, LabProblems> {
             }],
         });
     }
-    Ok(Lab { config, links })
+    Ok(Lab {
+        config,
+        links,
+        profiles: Arc::new(profiles),
+    })
+}
+
+/// The embedded profiles plus the lab's own from `[analyzers] profiles_dir`, if set.
+fn lab_profiles(text: &str, config_dir: Option<&Path>) -> Result<ProfileSet, Problem> {
+    let problem = |message: String| Problem {
+        path: "analyzers.profiles_dir".to_owned(),
+        line: section_key_line(text, "analyzers", "profiles_dir"),
+        message,
+    };
+    let mut set = profiles().map_err(|e| problem(e.to_string()))?.clone();
+    let Some(dir) = profiles_dir(text) else {
+        return Ok(set);
+    };
+    let dir = match config_dir {
+        Some(base) if dir.is_relative() => base.join(dir),
+        _ => dir,
+    };
+    set.load_dir(&dir).map_err(|e| problem(e.to_string()))?;
+    Ok(set)
+}
+
+/// `[analyzers] profiles_dir` as written, if any.
+fn profiles_dir(text: &str) -> Option<PathBuf> {
+    let table: toml::Table = toml::from_str(text).ok()?;
+    let dir = table.get("analyzers")?.get("profiles_dir")?.as_str()?;
+    Some(PathBuf::from(dir))
 }
 
 /// The 1-based line of `key = ...` inside the `[section]` table of a TOML text, if written there.
@@ -210,6 +257,7 @@ fn check_connections(
     text: &str,
     source_name: &str,
     instruments: &[RawInstrument],
+    profiles: &ProfileSet,
 ) -> Result<Vec<LinkPlan>, LabProblems> {
     let spans = DeTable::parse(text).ok();
     let mut problems = Vec::new();
@@ -231,7 +279,7 @@ fn check_connections(
         };
         match LinkConfig::from_table(&instrument.connection) {
             Ok(link) => {
-                if let Err(error) = check_profile(&link, &instrument.profile) {
+                if let Err(error) = check_profile(&link, &instrument.profile, profiles) {
                     // The profile named in the connection, else the instrument's own `profile`.
                     let (path, line) = if link.profile.is_empty() {
                         (
@@ -407,15 +455,18 @@ pub enum LinkProfileError {
     },
 }
 
-/// Checks that the link's profile (its own `profile`, else the instrument's) exists and that the
-/// connection's protocol carries the profile's messages.
-pub fn check_profile(link: &LinkConfig, instrument_profile: &str) -> Result<(), LinkProfileError> {
+/// Checks that the link's profile (its own `profile`, else the instrument's) is in `set` and that
+/// the connection's protocol carries the profile's messages.
+pub fn check_profile(
+    link: &LinkConfig,
+    instrument_profile: &str,
+    set: &ProfileSet,
+) -> Result<(), LinkProfileError> {
     let name = if link.profile.is_empty() {
         instrument_profile
     } else {
         link.profile.as_str()
     };
-    let set = profiles()?;
     let Some(profile) = set.get(name) else {
         return Err(LinkProfileError::Unknown {
             name: name.to_owned(),
@@ -470,7 +521,7 @@ mod tests {
             "{}\n[http]\ntls_cert = \"cert.pem\"\nrequest_timeout_secs = 0\n",
             lis_core::DEFAULT_LAB_TOML
         );
-        let problems = check(&text, "lab.toml").unwrap_err();
+        let problems = check(&text, "lab.toml", None).unwrap_err();
         assert_eq!(problems.problems.len(), 1, "{problems}");
         let p = &problems.problems[0];
         // A certificate without its key, or a zero timeout: whichever the reader names first is
@@ -488,7 +539,7 @@ mod tests {
         let text = format!(
             "{HEAD}[[instruments]]\nid = \"A\"\nname = \"A\"\n[instruments.connection]\nkind = \"tcp-server\"\nport = 70000\nprotocol = \"astm-e1381\"\n[[instruments]]\nid = \"B\"\nname = \"B\"\nprofile = \"generic-astm\"\n[instruments.connection]\nkind = \"tcp-server\"\nport = 5000\nprotocol = \"hl7-mllp\"\n"
         );
-        let problems = check(&text, "lab.toml").unwrap_err();
+        let problems = check(&text, "lab.toml", None).unwrap_err();
         let got: Vec<(String, Option<usize>)> = problems
             .problems
             .iter()
@@ -521,10 +572,14 @@ mod tests {
             LinkConfig::from_table(&table).unwrap()
         };
         assert_eq!(
-            check_profile(&link("astm-e1381", "generic-astm"), ""),
+            check_profile(&link("astm-e1381", "generic-astm"), "", profiles().unwrap()),
             Ok(())
         );
-        match check_profile(&link("astm-e1381", "no-such-analyzer"), "") {
+        match check_profile(
+            &link("astm-e1381", "no-such-analyzer"),
+            "",
+            profiles().unwrap(),
+        ) {
             Err(LinkProfileError::Unknown { name, known }) => {
                 assert_eq!(name, "no-such-analyzer");
                 assert!(known.contains("generic-astm"), "{known}");
@@ -532,7 +587,7 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert_eq!(
-            check_profile(&link("hl7-mllp", "generic-astm"), ""),
+            check_profile(&link("hl7-mllp", "generic-astm"), "", profiles().unwrap()),
             Err(LinkProfileError::ProtocolMismatch {
                 name: "generic-astm".to_owned(),
                 protocol: Protocol::Hl7Mllp,
@@ -546,7 +601,7 @@ mod tests {
         let text = format!(
             "{HEAD}[[instruments]]\nid = \"A\"\nname = \"A\"\nprofile = \"generic-astm\"\n[instruments.connection]\nkind = \"tcp-server\"\nprotocol = \"astm-e1381\"\n"
         );
-        let problems = check(&text, "lab.toml").unwrap_err();
+        let problems = check(&text, "lab.toml", None).unwrap_err();
         assert_eq!(problems.problems.len(), 1);
         let p = &problems.problems[0];
         assert_eq!(p.path, "instruments[0].connection.port");

@@ -6,7 +6,7 @@ use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 
 /// 1-based line of a byte offset.
-pub(crate) fn line_of_offset(text: &str, offset: usize) -> usize {
+pub fn line_of_offset(text: &str, offset: usize) -> usize {
     let end = offset.min(text.len());
     text.as_bytes()
         .get(..end)
@@ -15,7 +15,7 @@ pub(crate) fn line_of_offset(text: &str, offset: usize) -> usize {
 }
 
 /// The document with spans on every key and value.
-pub(crate) struct Tree<'t> {
+pub struct Tree<'t> {
     text: &'t str,
     root: Spanned<DeTable<'t>>,
 }
@@ -50,13 +50,13 @@ fn segments(path: &str) -> Vec<Segment<'_>> {
 
 impl<'t> Tree<'t> {
     /// Parses the text; `None` when it is not valid TOML.
-    pub(crate) fn parse(text: &'t str) -> Option<Self> {
+    pub fn parse(text: &'t str) -> Option<Self> {
         DeTable::parse(text).ok().map(|root| Self { text, root })
     }
 
     /// Line of the deepest part of `path` present in the document (the key itself when it is
     /// there, else its nearest enclosing table).
-    pub(crate) fn line_of_path(&self, path: &str) -> Option<usize> {
+    pub fn line_of_path(&self, path: &str) -> Option<usize> {
         let mut span: Option<Range<usize>> = None;
         let mut table: Option<&DeTable<'t>> = Some(self.root.get_ref());
         let mut array: Option<&[Spanned<DeValue<'t>>]> = None;
@@ -80,7 +80,7 @@ impl<'t> Tree<'t> {
     }
 
     /// The key path of the innermost key or array element whose value contains `offset`.
-    pub(crate) fn path_at(&self, offset: usize) -> String {
+    pub fn path_at(&self, offset: usize) -> String {
         let mut path = String::new();
         walk_table(self.root.get_ref(), offset, &mut path);
         path

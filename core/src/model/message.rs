@@ -17,6 +17,12 @@ pub enum Protocol {
     Dimension,
     /// Sysmex class A text (a vendor's own, read by `lis-vendor`).
     SysmexText,
+    /// Siemens ADVIA 120/2120 "Host Spec 79" blocks (`lis_vendor::advia`).
+    Advia,
+    /// bioMérieux mini VIDAS messages in the BCI protocol (`lis_vendor::vidas`).
+    Vidas,
+    /// Arkray Spotchem EL printer text (`lis_vendor::spotchem`).
+    Spotchem,
 }
 
 impl Protocol {
@@ -27,6 +33,9 @@ impl Protocol {
             Self::Hl7 => "hl7",
             Self::Dimension => "dimension",
             Self::SysmexText => "sysmex-text",
+            Self::Advia => "advia",
+            Self::Vidas => "vidas",
+            Self::Spotchem => "spotchem",
         }
     }
 }

@@ -12,7 +12,7 @@ use lis_astm::record::{Record, RecordType};
 use lis_astm::timestamp::Timestamp;
 use lis_core::model::{MessageKind, Observation, PatientHint};
 
-use super::{civil, QueryRequest, Reading};
+use super::{civil, QueryRequest, Reading, SkippedRow};
 use crate::profile::{Location, Locations, Profile, Rule};
 
 /// The records in scope for one row: the last of each type.
@@ -44,6 +44,28 @@ impl<'m> Scope<'m> {
     fn matches(&self, rule: &Rule) -> bool {
         rule.matches(self.value(&rule.field).trim())
     }
+
+    /// Every non-empty value at each of `locs`, each repeat of the field read, mapped through
+    /// the profile's flag map.
+    fn flags(&self, locs: &Locations, profile: &Profile) -> Vec<String> {
+        let mut flags = Vec::new();
+        for loc in &locs.0 {
+            let Some(record) = loc.segment.chars().next().and_then(|l| self.last.get(&l)) else {
+                continue;
+            };
+            for repeat in record.field(loc.field).repeats() {
+                let value = match loc.component {
+                    None => repeat.text(),
+                    Some(c) => repeat.component_text(c),
+                };
+                let value = value.trim();
+                if !value.is_empty() {
+                    flags.push(profile.map_flag(value));
+                }
+            }
+        }
+        flags
+    }
 }
 
 /// The value at `loc` in `record` (escapes decoded), untrimmed.
@@ -67,7 +89,7 @@ pub fn read_message(message: &Message<'_>, profile: &Profile) -> Reading {
         profile.observed_at_at(),
         profile.operator_at(),
     );
-    let flags_field = Locations::parse(&["R-7"]);
+    let flags_at = profile.flags_at();
     for record in message.records() {
         let letter = record.kind().letter();
         match record.kind() {
@@ -91,9 +113,12 @@ pub fn read_message(message: &Message<'_>, profile: &Profile) -> Reading {
             }
             _ => continue,
         }
-        if !profile.keep.iter().all(|r| scope.matches(r))
-            || profile.skip.iter().any(|r| scope.matches(r))
-        {
+        if let Some(reason) = profile.rule_out(|r| scope.matches(r)) {
+            reading.skipped.push(SkippedRow {
+                row: format!("record {} (R)", record.index() + 1),
+                code: scope.first(&profile.test_code),
+                reason,
+            });
             continue;
         }
         let code = scope.first(&profile.test_code);
@@ -107,24 +132,13 @@ pub fn read_message(message: &Message<'_>, profile: &Profile) -> Reading {
             continue;
         }
         let specimen_id = scope.first(&profile.specimen);
-        let flags = flags_field
-            .first()
-            .map(|loc| {
-                let raw = record.field(loc.field).raw();
-                let rep = char::from(record.delimiters().repeat);
-                raw.split(rep)
-                    .map(str::trim)
-                    .filter(|f| !f.is_empty())
-                    .map(|f| profile.map_flag(f))
-                    .collect()
-            })
-            .unwrap_or_default();
+        let flags = scope.flags(&flags_at, profile);
         let status = scope.first(&status_at);
         let observed = scope.first(&time_at);
         reading.observations.push(Observation {
             specimen_id,
             instrument_test_code: code,
-            value: scope.first(&value_at),
+            value: profile.clean_value(scope.first(&value_at)),
             units: scope.first(&units_at),
             reference_range: scope.first(&range_at),
             flags,
@@ -162,6 +176,7 @@ fn read_query(scope: &Scope<'_>, q: &Record<'_>, profile: &Profile, reading: &mu
         .unwrap_or_default();
     let request = reading.query.get_or_insert_with(|| QueryRequest {
         control_id,
+        delimiters: q.delimiters(),
         ..QueryRequest::default()
     });
     if specimen.is_empty() {

@@ -48,21 +48,21 @@ pub struct LabLink {
 }
 
 impl LabLink {
-    pub(super) fn problem(&self, text: &str) {
+    pub(crate) fn problem(&self, text: &str) {
         tracing::warn!(link = %self.link, instrument = %self.instrument, "{text}");
         if let Some(status) = &self.status {
             status.report_error(text.to_owned());
         }
     }
 
-    pub(super) fn ingest(&self, message: AnalyzerMessage) -> Result<IngestOutcome, StoreError> {
+    pub(crate) fn ingest(&self, message: AnalyzerMessage) -> Result<IngestOutcome, StoreError> {
         match &self.ingestor {
             Some(i) => i.ingest(message),
             None => self.store.ingest(message),
         }
     }
 
-    pub(super) fn journal_raw(&self, protocol: Protocol, raw: &[u8], error: &str) -> bool {
+    pub(crate) fn journal_raw(&self, protocol: Protocol, raw: &[u8], error: &str) -> bool {
         match self.store.journal_raw(
             &self.link,
             jiff::Timestamp::now(),
@@ -78,7 +78,7 @@ impl LabLink {
         }
     }
 
-    pub(super) fn message(
+    pub(crate) fn message(
         &self,
         protocol: Protocol,
         raw: Vec<u8>,

@@ -1,16 +1,19 @@
 //! HL7 v2 messages read through a profile.
 //!
 //! Rows are OBX segments. A location names a segment id (`OBR-3.1`); for a row it is read from the
-//! row when the id is OBX, else from the last segment of that id before the row. MSH is always in
-//! scope; a new PID forgets the OBR/SPM/SAC before it, a new OBR or SPM forgets nothing else.
+//! row when the id is OBX, from the SPM of the row's group when the id is SPM (wherever that SPM
+//! stands: after the OBX of its order in an ORU^R01, before its orders in an OUL^R22; see
+//! [`lis_hl7::groups`]), else from the last segment of that id before the row. MSH is always in
+//! scope; a new PID forgets the OBR/SAC before it, a new OBR or SPM forgets nothing else.
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use lis_core::model::{MessageKind, Observation, PatientHint};
+use lis_hl7::groups::specimen_segments;
 use lis_hl7::{Message, Segment, Timestamp};
 
-use super::{civil, QueryRequest, Reading};
+use super::{civil, QueryRequest, Reading, SkippedRow};
 use crate::profile::{Location, Locations, Profile, Rule};
 
 #[derive(Default)]
@@ -37,6 +40,29 @@ impl<'m> Scope<'m> {
 
     fn matches(&self, rule: &Rule) -> bool {
         rule.matches(self.value(&rule.field).trim())
+    }
+
+    /// Every non-empty value at each of `locs`, each repetition of the field read, mapped
+    /// through the profile's flag map.
+    fn flags(&self, locs: &Locations, profile: &Profile) -> Vec<String> {
+        let mut flags = Vec::new();
+        for loc in &locs.0 {
+            let Some(segment) = self.last.get(loc.segment.as_str()) else {
+                continue;
+            };
+            for repetition in segment.field(loc.field).repetitions() {
+                let value = match (loc.component, loc.subcomponent) {
+                    (None, _) => repetition.component(1).text(),
+                    (Some(c), None) => repetition.component(c).text(),
+                    (Some(c), Some(s)) => repetition.component(c).subcomponent(s).text(),
+                };
+                let value = value.trim();
+                if !value.is_empty() {
+                    flags.push(profile.map_flag(value));
+                }
+            }
+        }
+        flags
     }
 }
 
@@ -72,6 +98,7 @@ pub fn read_message(message: &Message<'_>, profile: &Profile) -> Reading {
         }
     }
     let mut scope = Scope::default();
+    let flags_at = profile.flags_at();
     let (value_at, units_at, range_at, status_at, time_at, operator_at) = (
         profile.value_at(),
         profile.units_at(),
@@ -80,7 +107,7 @@ pub fn read_message(message: &Message<'_>, profile: &Profile) -> Reading {
         profile.observed_at_at(),
         profile.operator_at(),
     );
-    for segment in message.segments() {
+    for (segment, spm) in message.segments().zip(specimen_segments(message)) {
         let id = segment.id();
         match id {
             "PID" => {
@@ -99,9 +126,17 @@ pub fn read_message(message: &Message<'_>, profile: &Profile) -> Reading {
         if id != "OBX" {
             continue;
         }
-        if !profile.keep.iter().all(|r| scope.matches(r))
-            || profile.skip.iter().any(|r| scope.matches(r))
-        {
+        // The specimen of an OBX is the SPM of its group, wherever that SPM stands.
+        match spm {
+            Some(spm) => scope.last.insert("SPM", spm),
+            None => scope.last.remove("SPM"),
+        };
+        if let Some(reason) = profile.rule_out(|r| scope.matches(r)) {
+            reading.skipped.push(SkippedRow {
+                row: format!("OBX {}", segment.field(1).as_str()),
+                code: scope.first(&profile.test_code),
+                reason,
+            });
             continue;
         }
         let code = scope.first(&profile.test_code);
@@ -112,19 +147,13 @@ pub fn read_message(message: &Message<'_>, profile: &Profile) -> Reading {
                 .push(format!("OBX-{}: no test code", segment.field(1).as_str()));
             continue;
         }
-        let flags = segment
-            .field(8)
-            .repetitions()
-            .map(|r| r.component(1).text().trim().to_owned())
-            .filter(|f| !f.is_empty())
-            .map(|f| profile.map_flag(&f))
-            .collect();
+        let flags = scope.flags(&flags_at, profile);
         let status = scope.first(&status_at);
         let observed = scope.first(&time_at);
         reading.observations.push(Observation {
             specimen_id: scope.first(&profile.specimen),
             instrument_test_code: code,
-            value: scope.first(&value_at),
+            value: profile.clean_value(scope.first(&value_at)),
             units: scope.first(&units_at),
             reference_range: scope.first(&range_at),
             flags,
@@ -191,6 +220,7 @@ fn read_query(message: &Message<'_>, profile: &Profile, reading: &mut Reading, l
         query_tag: tag,
         legacy,
         echo: Vec::new(),
+        delimiters: Default::default(),
     });
 }
 
@@ -223,4 +253,67 @@ fn patient_hint(pid: &Segment<'_>) -> Option<PatientHint> {
         name: name.join(" "),
         sex: None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::profile::ProfileSet;
+
+    /// (specimen id, test code) of every row the generic HL7 profile reads from `text`.
+    fn rows(text: &str) -> Vec<(String, String)> {
+        let profiles = ProfileSet::embedded().unwrap();
+        let profile = profiles.get("generic-hl7").unwrap();
+        let (message, _) = Message::parse(text.as_bytes()).unwrap();
+        read_message(&message, &profile)
+            .observations
+            .into_iter()
+            .map(|o| (o.specimen_id, o.instrument_test_code))
+            .collect()
+    }
+
+    fn row(specimen: &str, code: &str) -> (String, String) {
+        (specimen.to_owned(), code.to_owned())
+    }
+
+    #[test]
+    fn oru_r01_specimen_from_the_spm_after_the_observations() {
+        // HL7 v2.5.1 §7.3.1: SPECIMEN closes ORDER_OBSERVATION; OBR-3 (the filler number F1) must
+        // not be taken for the specimen id when the SPM follows the OBX.
+        let text = "MSH|^~\\&|AN||LIS||20261207||ORU^R01|1|P|2.5.1\rPID|1\r\
+ORC|RE\rOBR|1||F1\rOBX|1|NM|GLU||5.5|mmol/L\rOBX|2|NM|CREA||90|umol/L\rSPM|1|S-001\r";
+        assert_eq!(rows(text), [row("S-001", "GLU"), row("S-001", "CREA")]);
+    }
+
+    #[test]
+    fn oru_r01_spm_before_the_observations() {
+        let text = "MSH|^~\\&|AN||LIS||20261207||ORU^R01|1|P|2.5.1\rPID|1\r\
+ORC|RE\rOBR|1||F1\rSPM|1|S-001\rOBX|1|NM|GLU||5.5|mmol/L\r";
+        assert_eq!(rows(text), [row("S-001", "GLU")]);
+    }
+
+    #[test]
+    fn oru_r01_several_order_groups_and_one_without_spm() {
+        let text = "MSH|^~\\&|AN||LIS||20261207||ORU^R01|1|P|2.5.1\rPID|1\r\
+ORC|RE\rOBR|1||F1\rOBX|1|NM|GLU||5.5\rSPM|1|S-001\r\
+ORC|RE\rOBR|2||F2\rOBX|1|NM|HBA1C||6.1\rSPM|1|S-002\r\
+ORC|RE\rOBR|3||F3\rOBX|1|NM|K||4.1\r";
+        // The third order has no SPM: the profile falls back to OBR-3 (F3), never to S-002.
+        assert_eq!(
+            rows(text),
+            [row("S-001", "GLU"), row("S-002", "HBA1C"), row("F3", "K")]
+        );
+    }
+
+    #[test]
+    fn oul_r22_spm_before_its_orders() {
+        // HL7 v2.5.1 §7.3.5: SPECIMEN (SPM) holds its ORDER groups.
+        let text = "MSH|^~\\&|AN||LIS||20261207||OUL^R22|1|P|2.5.1\rPID|1\r\
+SPM|1|S-1\rOBR|1||F1\rOBX|1|NM|A||1\rOBR|2||F2\rOBX|1|NM|B||2\r\
+SPM|2|S-2\rOBR|3||F3\rOBX|1|NM|C||3\r";
+        assert_eq!(
+            rows(text),
+            [row("S-1", "A"), row("S-1", "B"), row("S-2", "C")]
+        );
+    }
 }

@@ -7,17 +7,21 @@
 //! - [`handler`]: the link handlers that store via core and return the protocol verdict.
 //! - [`vendor`]: `lis-vendor` messages (Dimension, Sysmex class A) through a profile, and
 //!   [`vendor_handler`], their link handlers.
+//! - [`vendor_text`]: ADVIA 2120, mini VIDAS and Spotchem messages (`lis-vendor`) and their handler.
 
 pub mod astm;
 pub mod handler;
 pub mod hl7;
 pub mod vendor;
 pub mod vendor_handler;
+pub mod vendor_text;
 
+use lis_astm::delimiters::Delimiters;
 use lis_core::model::{MessageKind, Observation, PatientHint};
 
 pub use handler::{AstmHandler, LabLink, MllpHandler};
 pub use vendor_handler::{DimensionHandler, SysmexTextHandler};
+pub use vendor_text::VendorTextHandler;
 
 /// What a profile read from one message.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -32,6 +36,19 @@ pub struct Reading {
     pub query: Option<QueryRequest>,
     /// Rows or records the profile could not read, for the log and link state.
     pub problems: Vec<String>,
+    /// Rows the profile's `keep`/`skip` rules say are not results, and why.
+    pub skipped: Vec<SkippedRow>,
+}
+
+/// A row that is not a result by the profile's rules (settings, histograms, calculated rows).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SkippedRow {
+    /// Which row (`record 7 (R)`, `OBX 3`).
+    pub row: String,
+    /// Its test code as the profile reads it (may be empty).
+    pub code: String,
+    /// The rule that left it out.
+    pub reason: String,
 }
 
 impl Reading {
@@ -68,6 +85,9 @@ pub struct QueryRequest {
     pub legacy: bool,
     /// ASTM: Q-3 components after the specimen (rack, position...), echoed in O-4.
     pub echo: Vec<String>,
+    /// ASTM: the delimiters of the query's H record, which the answer uses too (a Beckman DxH
+    /// reads only its own `|\!~`); the standard's `|\^&` for HL7.
+    pub delimiters: Delimiters,
 }
 
 /// Reads an analyzer timestamp as a civil date-time (the lab's local time).

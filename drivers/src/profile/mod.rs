@@ -9,9 +9,11 @@
 //! Profiles are embedded ([`ProfileSet::embedded`], from `drivers/profiles/*.toml`) and the lab
 //! may add or override its own ([`ProfileSet::load_dir`]).
 
+pub mod check;
 pub mod location;
 
 use std::collections::BTreeMap;
+use std::fmt;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -62,6 +64,114 @@ pub const EMBEDDED: &[(&str, &str)] = &[
         include_str!("../../profiles/snibe-maglumi.toml"),
     ),
     (
+        "beckman-dxh.toml",
+        include_str!("../../profiles/beckman-dxh.toml"),
+    ),
+    (
+        "horiba-pentra-xlr.toml",
+        include_str!("../../profiles/horiba-pentra-xlr.toml"),
+    ),
+    (
+        "horiba-yumizen-h500.toml",
+        include_str!("../../profiles/horiba-yumizen-h500.toml"),
+    ),
+    (
+        "horiba-yumizen-h550.toml",
+        include_str!("../../profiles/horiba-yumizen-h550.toml"),
+    ),
+    (
+        "sysmex-xp100.toml",
+        include_str!("../../profiles/sysmex-xp100.toml"),
+    ),
+    (
+        "sysmex-xs500i.toml",
+        include_str!("../../profiles/sysmex-xs500i.toml"),
+    ),
+    (
+        "esr-analyzer.toml",
+        include_str!("../../profiles/esr-analyzer.toml"),
+    ),
+    (
+        "roche-cobas-c111.toml",
+        include_str!("../../profiles/roche-cobas-c111.toml"),
+    ),
+    (
+        "abbott-afinion2.toml",
+        include_str!("../../profiles/abbott-afinion2.toml"),
+    ),
+    (
+        "siemens-dca-vantage.toml",
+        include_str!("../../profiles/siemens-dca-vantage.toml"),
+    ),
+    (
+        "radiometer-abl90-flex.toml",
+        include_str!("../../profiles/radiometer-abl90-flex.toml"),
+    ),
+    (
+        "erba-elite580.toml",
+        include_str!("../../profiles/erba-elite580.toml"),
+    ),
+    (
+        "biosystems-ba400.toml",
+        include_str!("../../profiles/biosystems-ba400.toml"),
+    ),
+    (
+        "beckman-access2.toml",
+        include_str!("../../profiles/beckman-access2.toml"),
+    ),
+    (
+        "siemens-advia-centaur-xp.toml",
+        include_str!("../../profiles/siemens-advia-centaur-xp.toml"),
+    ),
+    (
+        "euroimmun-analyzer-i.toml",
+        include_str!("../../profiles/euroimmun-analyzer-i.toml"),
+    ),
+    (
+        "abbott-m2000.toml",
+        include_str!("../../profiles/abbott-m2000.toml"),
+    ),
+    (
+        "cepheid-genexpert.toml",
+        include_str!("../../profiles/cepheid-genexpert.toml"),
+    ),
+    (
+        "biorad-ih1000.toml",
+        include_str!("../../profiles/biorad-ih1000.toml"),
+    ),
+    (
+        "immucor-galileo.toml",
+        include_str!("../../profiles/immucor-galileo.toml"),
+    ),
+    (
+        "microbiology-mic.toml",
+        include_str!("../../profiles/microbiology-mic.toml"),
+    ),
+    (
+        "roche-cobas-6800.toml",
+        include_str!("../../profiles/roche-cobas-6800.toml"),
+    ),
+    (
+        "roche-cobas-8000-citm.toml",
+        include_str!("../../profiles/roche-cobas-8000-citm.toml"),
+    ),
+    (
+        "roche-cobas-pro.toml",
+        include_str!("../../profiles/roche-cobas-pro.toml"),
+    ),
+    (
+        "siemens-advia2120.toml",
+        include_str!("../../profiles/siemens-advia2120.toml"),
+    ),
+    (
+        "biomerieux-mini-vidas.toml",
+        include_str!("../../profiles/biomerieux-mini-vidas.toml"),
+    ),
+    (
+        "arkray-spotchem-el.toml",
+        include_str!("../../profiles/arkray-spotchem-el.toml"),
+    ),
+    (
         "siemens-dimension.toml",
         include_str!("../../profiles/siemens-dimension.toml"),
     ),
@@ -110,8 +220,10 @@ pub enum MessageProtocol {
     Astm,
     /// HL7 v2.
     Hl7,
-    /// A vendor's own format, read by the `lis-vendor` decoder its framing names; locations
-    /// name the decoder's records (`R-3`, `T-2`: see `crate::ingest::vendor`).
+    /// A vendor's own protocol (`lis-vendor`), the framing names which. The vendor text framings
+    /// (`advia`, `vidas`, `spotchem`) fix their layout there, so the profile names no locations;
+    /// the `dimension` and `sysmex-text` profiles locate values in the decoder's records (`R-3`,
+    /// `T-2`: see `crate::ingest::vendor`).
     Vendor,
 }
 
@@ -125,6 +237,12 @@ pub enum Framing {
     Raw,
     /// HL7 MLLP blocks.
     Mllp,
+    /// Siemens ADVIA 120/2120 "Host Spec 79" blocks ([`lis_vendor::advia`]).
+    Advia,
+    /// bioMérieux mini VIDAS BCI messages ([`lis_vendor::vidas`]).
+    Vidas,
+    /// Arkray Spotchem EL printer text ([`lis_vendor::spotchem`]).
+    Spotchem,
     /// The Siemens Dimension LIS protocol (`lis_vendor::dimension`).
     Dimension,
     /// Sysmex class A text, `D1U`/`D2U` blocks (`lis_vendor::sysmex_text`).
@@ -139,9 +257,18 @@ impl Framing {
             Self::E1381 => crate::config::Protocol::AstmE1381,
             Self::Raw => crate::config::Protocol::AstmRaw,
             Self::Mllp => crate::config::Protocol::Hl7Mllp,
+            Self::Advia => crate::config::Protocol::Advia,
+            Self::Vidas => crate::config::Protocol::Vidas,
+            Self::Spotchem => crate::config::Protocol::Spotchem,
             Self::Dimension => crate::config::Protocol::Dimension,
             Self::SysmexText => crate::config::Protocol::SysmexText,
         }
+    }
+
+    /// Whether a `lis-vendor` decoder fixes where everything is (the vendor text framings:
+    /// ADVIA, mini VIDAS, Spotchem), so a profile names no locations.
+    pub fn fixed_layout(self) -> bool {
+        matches!(self, Self::Advia | Self::Vidas | Self::Spotchem)
     }
 }
 
@@ -188,6 +315,10 @@ pub struct Rule {
     /// The rule matches when the trimmed value starts with one of these.
     #[serde(default)]
     pub starts_with: Vec<String>,
+    /// The rule matches when the trimmed value ends with one of these (Galileo's reportable rows
+    /// are the `... Interp` tests).
+    #[serde(default)]
+    pub ends_with: Vec<String>,
 }
 
 /// How a host query is answered.
@@ -263,7 +394,7 @@ impl Default for QuerySettings {
 pub struct SimulatedTest {
     /// The instrument's test code, as the profile's `test_code` location reads it.
     pub code: String,
-    /// Units sent.
+    /// Units sent (a model that sends none, the ADVIA 2120, gives here the unit its value is in).
     #[serde(default)]
     pub units: String,
     /// Low end of the generated values.
@@ -305,6 +436,11 @@ pub struct SimulatorSettings {
     /// ASTM H-12 processing id of result messages (`P`; Mindray BS: `PR`).
     #[serde(default)]
     pub processing_id: String,
+    /// ASTM H-2, the repeat, component and escape delimiters the analyzer declares (GeneXpert:
+    /// `@^\`); empty for the standard `\^&`. The simulator writes components with `^`, so the
+    /// component delimiter must be `^`.
+    #[serde(default)]
+    pub delimiters: String,
 }
 
 /// One analyzer model.
@@ -335,9 +471,12 @@ pub struct Profile {
     /// number and no checksum).
     #[serde(default)]
     pub frame_format: FrameFormat,
-    /// Where the specimen id is; the first non-empty value is used.
+    /// Where the specimen id is; the first non-empty value is used (none for a vendor protocol).
+    #[serde(default)]
     pub specimen: Locations,
-    /// Where the instrument's test code is; the first non-empty value is used.
+    /// Where the instrument's test code is; the first non-empty value is used (none for a vendor
+    /// protocol).
+    #[serde(default)]
     pub test_code: Locations,
     /// The code is cut at the first occurrence of this text (`/` turns cobas `685/` into `685`).
     #[serde(default)]
@@ -345,12 +484,27 @@ pub struct Profile {
     /// Where the value is (default `R-4.1` / `OBX-5.1`).
     #[serde(default)]
     pub value: Option<Locations>,
+    /// The value is cut at the first occurrence of this text, escapes already decoded (cobas IT
+    /// middleware writes OBX-5 as `34\S\` or `1\S\2.14`: `^` then `34` or `1`).
+    #[serde(default)]
+    pub value_before: Option<String>,
+    /// The character the analyzer groups thousands with (Abbott m2000: `90,410` copies/mL). It is
+    /// removed from a value written as digit groups of three (`90,410`, `1,234,567.5`), so the
+    /// value is not read as a decimal comma; any other value is kept as sent.
+    #[serde(default)]
+    pub digit_grouping: Option<char>,
     /// Where the units are (default `R-5` / `OBX-6.1`).
     #[serde(default)]
     pub units: Option<Locations>,
     /// Where the reference range is (default `R-6` / `OBX-7`).
     #[serde(default)]
     pub reference_range: Option<Locations>,
+    /// Where the analyzer's flags are (default `R-7` / `OBX-8.1`). Every location is read, each
+    /// repeat of it, and the flags found are all kept: a Beckman DxH sends `A` in R-7 and the
+    /// high/low letter inside the value (`146!  H `, `R-4.2`). A vendor profile with locations
+    /// names its own (Dimension `T-4`, the error code; Sysmex class A `P-4`, the flag digit).
+    #[serde(default)]
+    pub flags: Option<Locations>,
     /// Where the result status is (default `R-9` / `OBX-11`).
     #[serde(default)]
     pub status: Option<Locations>,
@@ -360,10 +514,6 @@ pub struct Profile {
     /// Where the operator is (default `R-11` / `OBX-16`).
     #[serde(default)]
     pub operator: Option<Locations>,
-    /// Where a vendor row's flags are (Dimension `T-4`, the error code; Sysmex `P-4`, the flag
-    /// digit); ASTM reads R-7 and HL7 OBX-8.
-    #[serde(default)]
-    pub flags: Option<Locations>,
     /// Where the QC material's lot is on QC rows, when the analyzer sends it (ABL90: `O-15.2`).
     #[serde(default)]
     pub qc_lot: Option<Locations>,
@@ -427,38 +577,66 @@ impl Profile {
     }
 
     /// Checks that the parts agree: framing fits the protocol, locations name records of the
-    /// protocol, the specimen and test code are located.
+    /// protocol, the specimen and test code are located. The first problem; [`Self::problems`]
+    /// gives them all.
     pub fn validate(&self) -> Result<(), ProfileError> {
+        match self.problems().into_iter().next() {
+            Some(problem) => Err(problem),
+            None => Ok(()),
+        }
+    }
+
+    /// Every way the parts disagree, in key order (empty: the profile is usable).
+    pub fn problems(&self) -> Vec<ProfileError> {
+        let mut out = Vec::new();
         if self.name.is_empty() {
-            return Err(self.invalid("name", "must not be empty"));
+            out.push(self.invalid("name", "must not be empty"));
         }
         match (self.protocol, self.framing) {
             (MessageProtocol::Astm, Framing::E1381 | Framing::Raw)
             | (MessageProtocol::Hl7, Framing::Mllp)
-            | (MessageProtocol::Vendor, Framing::Dimension | Framing::SysmexText) => {}
-            (p, f) => {
-                return Err(self.invalid(
-                    "framing",
-                    format!("{f:?} framing does not carry {p:?} messages"),
-                ))
-            }
+            | (
+                MessageProtocol::Vendor,
+                Framing::Advia
+                | Framing::Vidas
+                | Framing::Spotchem
+                | Framing::Dimension
+                | Framing::SysmexText,
+            ) => {}
+            (p, f) => out.push(self.invalid(
+                "framing",
+                format!("{f:?} framing does not carry {p:?} messages"),
+            )),
         }
         if self.frame_format == FrameFormat::Bare && self.framing != Framing::E1381 {
-            return Err(self.invalid("frame_format", "bare frames need framing = \"e1381\""));
+            out.push(self.invalid("frame_format", "bare frames need framing = \"e1381\""));
+        }
+        if self.protocol == MessageProtocol::Vendor && self.framing.fixed_layout() {
+            out.extend(self.vendor_problems());
+            return out;
         }
         if self.specimen.0.is_empty() {
-            return Err(self.invalid("specimen", "at least one location is needed"));
+            out.push(self.invalid("specimen", "at least one location is needed"));
         }
         if self.test_code.0.is_empty() {
-            return Err(self.invalid("test_code", "at least one location is needed"));
+            out.push(self.invalid("test_code", "at least one location is needed"));
+        }
+        if self
+            .digit_grouping
+            .is_some_and(|c| c.is_ascii_digit() || c == '.' || c.is_whitespace())
+        {
+            out.push(self.invalid(
+                "digit_grouping",
+                "must be a separator such as `,` or `'`, not a digit, `.` or a blank",
+            ));
         }
         if !(8..=64_000).contains(&self.max_frame_len) {
-            return Err(self.invalid("max_frame_len", "must be from 8 to 64000 (LIS1-A 6.3.1)"));
+            out.push(self.invalid("max_frame_len", "must be from 8 to 64000 (LIS1-A 6.3.1)"));
         }
         let astm = self.protocol == MessageProtocol::Astm;
         let vendor = self.protocol == MessageProtocol::Vendor;
         if vendor && self.value.is_none() {
-            return Err(self.invalid("value", "a vendor profile says where the value is"));
+            out.push(self.invalid("value", "a vendor profile says where the value is"));
         }
         let mut all: Vec<(&str, &Location)> = Vec::new();
         for (name, list) in [
@@ -467,10 +645,12 @@ impl Profile {
             ("value", self.value.as_ref()),
             ("units", self.units.as_ref()),
             ("reference_range", self.reference_range.as_ref()),
+            ("flags", self.flags.as_ref()),
             ("status", self.status.as_ref()),
             ("observed_at", self.observed_at.as_ref()),
             ("operator", self.operator.as_ref()),
-            ("flags", self.flags.as_ref()),
+            ("qc_lot", self.qc_lot.as_ref()),
+            ("qc_level", self.qc_level.as_ref()),
             ("query.specimen", Some(&self.query.specimen)),
         ] {
             if let Some(list) = list {
@@ -489,7 +669,7 @@ impl Profile {
                 l.segment.len() == 3
             };
             if !ok {
-                return Err(self.invalid(
+                out.push(self.invalid(
                     name,
                     format!(
                         "`{l}` is not a location in an {} message",
@@ -505,7 +685,7 @@ impl Profile {
             }
         }
         if self.query.supported && self.query.specimen.0.is_empty() {
-            return Err(self.invalid(
+            out.push(self.invalid(
                 "query.specimen",
                 "a query-capable profile must say where the queried specimen is",
             ));
@@ -518,7 +698,21 @@ impl Profile {
             AnswerForm::SampleRequest => self.framing == Framing::Dimension,
         };
         if self.query.supported && !answer_ok {
-            return Err(self.invalid("query.answer", "the answer form does not fit the protocol"));
+            out.push(self.invalid("query.answer", "the answer form does not fit the protocol"));
+        }
+        let d = self.simulator.delimiters.as_bytes();
+        let usable = |b: u8| b.is_ascii_punctuation() && b != b'|' && b != b'^';
+        let delimiters_ok = match d {
+            [] => true,
+            [repeat, b'^', escape] => usable(*repeat) && usable(*escape) && repeat != escape,
+            _ => false,
+        };
+        if !delimiters_ok {
+            out.push(self.invalid(
+                "simulator.delimiters",
+                "three different punctuation characters, `^` in the middle (repeat, component, \
+                 escape), none of them `|`",
+            ));
         }
         for (key, tests) in [
             ("simulator.tests", &self.simulator.tests),
@@ -527,13 +721,59 @@ impl Profile {
             for t in tests {
                 let numeric_ok = t.low.is_finite() && t.high.is_finite() && t.low <= t.high;
                 if t.texts.is_empty() && !numeric_ok {
-                    return Err(
-                        self.invalid(key, format!("test {}: low must be at most high", t.code))
+                    out.push(
+                        self.invalid(key, format!("test {}: low must be at most high", t.code)),
                     );
                 }
             }
         }
-        Ok(())
+        out
+    }
+
+    /// Why a row is not a result under the `keep` and `skip` rules (`None`: it is one), given
+    /// whether each rule matches the row.
+    pub fn rule_out(&self, matches: impl Fn(&Rule) -> bool) -> Option<String> {
+        if let Some(rule) = self.keep.iter().find(|r| !matches(r)) {
+            return Some(format!("keep rule not met: {rule}"));
+        }
+        self.skip
+            .iter()
+            .find(|r| matches(r))
+            .map(|rule| format!("skip rule matched: {rule}"))
+    }
+
+    /// A vendor text framing's layout is fixed by its decoder: locations and row rules do not
+    /// apply.
+    fn vendor_problems(&self) -> Vec<ProfileError> {
+        let located = [
+            ("specimen", !self.specimen.0.is_empty()),
+            ("test_code", !self.test_code.0.is_empty()),
+            ("value", self.value.is_some()),
+            ("units", self.units.is_some()),
+            ("reference_range", self.reference_range.is_some()),
+            ("status", self.status.is_some()),
+            ("observed_at", self.observed_at.is_some()),
+            ("operator", self.operator.is_some()),
+            ("qc_lot", self.qc_lot.is_some()),
+            ("qc_level", self.qc_level.is_some()),
+            ("keep", !self.keep.is_empty()),
+            ("skip", !self.skip.is_empty()),
+            ("qc", !self.qc.is_empty()),
+            ("query", self.query.supported || self.query.download),
+        ];
+        located
+            .iter()
+            .filter(|(_, set)| *set)
+            .map(|(key, _)| {
+                self.invalid(
+                    key,
+                    format!(
+                        "the {:?} framing's layout is fixed by lis-vendor; this key does not apply",
+                        self.framing
+                    ),
+                )
+            })
+            .collect()
     }
 
     /// The value locations, with the protocol's default.
@@ -555,6 +795,12 @@ impl Profile {
             .unwrap_or_else(|| self.default(&["R-6"], &["OBX-7"]))
     }
 
+    pub(crate) fn flags_at(&self) -> Locations {
+        self.flags
+            .clone()
+            .unwrap_or_else(|| self.default(&["R-7"], &["OBX-8.1"]))
+    }
+
     pub(crate) fn status_at(&self) -> Locations {
         self.status
             .clone()
@@ -571,11 +817,6 @@ impl Profile {
         self.operator
             .clone()
             .unwrap_or_else(|| self.default(&["R-11"], &["OBX-16"]))
-    }
-
-    /// Where the flags are, for vendor rows (ASTM and HL7 read theirs from fixed fields).
-    pub(crate) fn flags_at(&self) -> Locations {
-        self.flags.clone().unwrap_or_default()
     }
 
     /// The protocol's default location; a vendor profile names its own (none by default).
@@ -603,6 +844,21 @@ impl Profile {
             .unwrap_or_else(|| status.to_owned())
     }
 
+    /// The value with `value_before` and `digit_grouping` applied.
+    pub fn clean_value(&self, value: String) -> String {
+        let value = match &self.value_before {
+            Some(cut) if !cut.is_empty() => match value.split_once(cut.as_str()) {
+                Some((before, _)) => before.trim().to_owned(),
+                None => value,
+            },
+            _ => value,
+        };
+        match self.digit_grouping {
+            Some(sep) if is_grouped(&value, sep) => value.chars().filter(|&c| c != sep).collect(),
+            _ => value,
+        }
+    }
+
     /// The test code with `code_before` applied.
     pub fn cut_code<'a>(&self, code: &'a str) -> &'a str {
         match &self.code_before {
@@ -610,6 +866,48 @@ impl Profile {
             _ => code,
         }
     }
+}
+
+impl fmt::Display for Rule {
+    /// `R-3.11 equals F` / `R-3.1 starts with SCAT_, DIST_`, for people.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.field)?;
+        if !self.equals.is_empty() {
+            write!(f, " equals {}", self.equals.join(", "))?;
+        }
+        if !self.starts_with.is_empty() {
+            if !self.equals.is_empty() {
+                f.write_str(" or")?;
+            }
+            write!(f, " starts with {}", self.starts_with.join(", "))?;
+        }
+        Ok(())
+    }
+}
+
+/// Whether `value` is an optional sign or censoring prefix, then one to three digits, then
+/// groups of `sep` and three digits (at least one), then optionally `.` and digits.
+fn is_grouped(value: &str, sep: char) -> bool {
+    let body = value.trim_start_matches(['<', '>', '=', '+', '-']);
+    let (int, frac) = match body.split_once('.') {
+        Some((i, f)) => (i, Some(f)),
+        None => (body, None),
+    };
+    if frac.is_some_and(|f| f.is_empty() || !f.bytes().all(|b| b.is_ascii_digit())) {
+        return false;
+    }
+    let mut groups = int.split(sep);
+    let lead_ok = groups
+        .next()
+        .is_some_and(|g| (1..=3).contains(&g.len()) && g.bytes().all(|b| b.is_ascii_digit()));
+    let mut rest = 0;
+    for g in groups {
+        if g.len() != 3 || !g.bytes().all(|b| b.is_ascii_digit()) {
+            return false;
+        }
+        rest += 1;
+    }
+    lead_ok && rest > 0
 }
 
 impl Rule {
@@ -620,6 +918,10 @@ impl Rule {
                 .starts_with
                 .iter()
                 .any(|p| !p.is_empty() && value.starts_with(p.as_str()))
+            || self
+                .ends_with
+                .iter()
+                .any(|p| !p.is_empty() && value.ends_with(p.as_str()))
     }
 }
 
@@ -662,7 +964,15 @@ impl ProfileSet {
                 path: path.display().to_string(),
                 message: e.to_string(),
             })?;
-            self.insert(Profile::from_toml(&text, &path.display().to_string())?);
+            let profile = check::check(&text).map_err(|problems| ProfileError::Toml {
+                source_name: path.display().to_string(),
+                message: problems
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            })?;
+            self.insert(profile);
         }
         Ok(())
     }

@@ -7,17 +7,44 @@ fn every_embedded_profile_loads_and_covers_the_disciplines() {
     assert_eq!(
         names,
         vec![
+            "abbott-afinion2",
             "abbott-architect",
+            "abbott-m2000",
+            "arkray-spotchem-el",
+            "beckman-access2",
+            "beckman-dxh",
+            "biomerieux-mini-vidas",
+            "biorad-ih1000",
+            "biosystems-ba400",
+            "cepheid-genexpert",
+            "erba-elite580",
+            "esr-analyzer",
+            "euroimmun-analyzer-i",
             "generic-astm",
             "generic-hl7",
+            "horiba-pentra-xlr",
+            "horiba-yumizen-h500",
+            "horiba-yumizen-h550",
+            "immucor-galileo",
+            "microbiology-mic",
             "mindray-bc5380",
             "mindray-bs240",
             "mindray-cl",
+            "radiometer-abl90-flex",
+            "roche-cobas-6800",
+            "roche-cobas-8000-citm",
+            "roche-cobas-c111",
             "roche-cobas-c311",
             "roche-cobas-e411",
+            "roche-cobas-pro",
+            "siemens-advia-centaur-xp",
+            "siemens-advia2120",
+            "siemens-dca-vantage",
             "siemens-dimension",
             "snibe-maglumi",
             "sysmex-xn",
+            "sysmex-xp100",
+            "sysmex-xs500i",
             "sysmex-xs500i-text",
         ]
     );
@@ -30,7 +57,14 @@ fn every_embedded_profile_loads_and_covers_the_disciplines() {
     assert_eq!(e411.cut_code("140/1/not"), "140");
     assert_eq!(e411.map_flag("LL"), "L");
     assert_eq!(e411.map_flag("N"), "N");
-    for d in ["hematology", "chemistry", "immunoassay"] {
+    for d in [
+        "hematology",
+        "chemistry",
+        "immunoassay",
+        "molecular",
+        "blood bank",
+        "microbiology",
+    ] {
         assert!(
             names.iter().any(|n| set.get(n).unwrap().discipline == d),
             "{d}"
@@ -132,5 +166,99 @@ value = "T-2"
     assert!(matches!(
         Profile::from_toml(&text, "v.toml"),
         Err(ProfileError::Invalid { field, .. }) if field == "query.answer"
+    ));
+}
+
+#[test]
+fn value_before_cuts_an_escaped_component_and_digit_grouping_removes_thousands() {
+    let p = Profile::from_toml(
+        &format!("{MINIMAL}value_before = \"^\"\ndigit_grouping = \",\"\n"),
+        "v.toml",
+    )
+    .unwrap();
+    // cobas IT middleware: `34\S\` and `1\S\2.14` read as `34^` and `1^2.14`.
+    assert_eq!(p.clean_value("34^".to_owned()), "34");
+    assert_eq!(p.clean_value("1^2.14".to_owned()), "1");
+    assert_eq!(p.clean_value("???^???".to_owned()), "???");
+    // Abbott m2000: `90,410` copies/mL is ninety thousand four hundred and ten.
+    assert_eq!(p.clean_value("90,410".to_owned()), "90410");
+    assert_eq!(p.clean_value("1,234,567.5".to_owned()), "1234567.5");
+    assert_eq!(p.clean_value(">10,000,000".to_owned()), ">10000000");
+    // Not digit groups of three: kept as sent (a decimal comma stays one).
+    for kept in [
+        "7,41",
+        "1,2345",
+        "12,34,567",
+        "Not detected",
+        "96",
+        ",410",
+        "1,000.",
+        "",
+    ] {
+        assert_eq!(p.clean_value(kept.to_owned()), kept, "{kept}");
+    }
+    let plain = Profile::from_toml(MINIMAL, "plain.toml").unwrap();
+    assert_eq!(plain.clean_value("90,410".to_owned()), "90,410");
+    assert_eq!(plain.clean_value("1^2.14".to_owned()), "1^2.14");
+
+    let err =
+        Profile::from_toml(&format!("{MINIMAL}digit_grouping = \".\"\n"), "g.toml").unwrap_err();
+    assert!(
+        matches!(&err, ProfileError::Invalid { field, .. } if field == "digit_grouping"),
+        "{err}"
+    );
+}
+
+#[test]
+fn ends_with_matches_a_suffix() {
+    let p = Profile::from_toml(
+        &format!("{MINIMAL}keep = [{{ field = \"R-3.4\", ends_with = [\"Interp\"] }}]\n"),
+        "e.toml",
+    )
+    .unwrap();
+    let rule = &p.keep[0];
+    assert!(rule.matches("ABOD Full Interp"));
+    assert!(rule.matches("Screen Interp"));
+    assert!(!rule.matches("Anti-A"));
+    assert!(!rule.matches("Interpretation"));
+}
+
+#[test]
+fn simulator_delimiters_keep_the_component_caret() {
+    let with = |d: &str| {
+        Profile::from_toml(
+            &format!("{MINIMAL}\n[simulator]\ndelimiters = {d:?}\n"),
+            "d.toml",
+        )
+    };
+    // GeneXpert's `@^\`: repeat `@`, component `^`, escape `\`.
+    assert!(with("@^\\").is_ok());
+    assert!(with("\\^&").is_ok());
+    for bad in ["\\!~", "@^@", "|^\\", "@^", "ab^"] {
+        let err = with(bad).unwrap_err();
+        assert!(
+            matches!(&err, ProfileError::Invalid { field, .. } if field == "simulator.delimiters"),
+            "{bad}: {err}"
+        );
+    }
+}
+
+#[test]
+fn a_vendor_framing_takes_no_locations_and_only_the_vendor_protocol() {
+    let vendor = "name = \"v\"\nprotocol = \"vendor\"\nframing = \"advia\"\n";
+    let p = Profile::from_toml(vendor, "v.toml").unwrap();
+    assert_eq!(p.framing.link_protocol(), crate::config::Protocol::Advia);
+    let located = format!("{vendor}specimen = [\"O-3\"]\n");
+    match Profile::from_toml(&located, "v.toml") {
+        Err(ProfileError::Invalid { field, reason, .. }) => {
+            assert_eq!(field, "specimen");
+            assert!(reason.contains("fixed by lis-vendor"), "{reason}");
+        }
+        other => panic!("{other:?}"),
+    }
+    let astm = "name = \"v\"\nprotocol = \"astm\"\nframing = \"vidas\"\nspecimen = [\"O-3\"]\ntest_code = [\"R-3\"]\n";
+    assert!(matches!(
+        Profile::from_toml(astm, "v.toml"),
+        Err(ProfileError::Invalid { field, .. }) if field == "framing"
     ));
 }

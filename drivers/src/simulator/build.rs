@@ -86,6 +86,16 @@ fn rule_value(rule: &Rule, tail: &str) -> Option<String> {
         .or_else(|| rule.starts_with.first().map(|p| format!("{p}{tail}")))
 }
 
+/// H-2 as the analyzer writes it: the profile's `[simulator] delimiters`, else the standard
+/// repeat, component and escape characters `\^&` [LIS2-A2 §7.1.2].
+fn h2(profile: &Profile) -> &str {
+    if profile.simulator.delimiters.is_empty() {
+        "\\^&"
+    } else {
+        &profile.simulator.delimiters
+    }
+}
+
 fn astm_ts(seq: u64) -> String {
     let s = seq % 60;
     let m = (seq / 60) % 60;
@@ -156,7 +166,7 @@ pub fn astm_results(
             if let Some(f) = fields.get_mut(2) {
                 *f = sender.to_owned();
             }
-            text.push_str(&format!("H|\\^&|{}\r", fields.join("|")));
+            text.push_str(&format!("H|{}|{}\r", h2(profile), fields.join("|")));
         } else {
             text.push_str(&r.encode(1));
             text.push('\r');
@@ -179,10 +189,19 @@ pub fn astm_results(
         if let Some(loc) = profile.value_at().first() {
             r.at(loc, &res.value);
         }
-        r.set(5, &res.units);
-        r.set(7, "N");
-        r.set(9, "F");
-        r.set(13, &astm_ts(seq));
+        // Units, flag `N`, status `F` and the time where the profile reads them (a Beckman DxH
+        // has them one field later than LIS2-A2).
+        let ts = astm_ts(seq);
+        for (at, value) in [
+            (profile.units_at(), res.units.as_str()),
+            (profile.flags_at(), "N"),
+            (profile.status_at(), "F"),
+            (profile.observed_at_at(), ts.as_str()),
+        ] {
+            if let Some(loc) = at.first().filter(|l| l.segment == "R") {
+                r.at(loc, value);
+            }
+        }
         text.push_str(&r.encode(1));
         text.push('\r');
     }
@@ -207,7 +226,8 @@ pub fn astm_query(profile: &Profile, specimen: &str) -> String {
         profile.simulator.sender.as_str()
     };
     format!(
-        "H|\\^&|||{sender}|||||||P|LIS2-A2\r{}\rL|1|N\r",
+        "H|{}|||{sender}|||||||P|LIS2-A2\r{}\rL|1|N\r",
+        h2(profile),
         q.encode(1)
     )
 }

@@ -5,11 +5,14 @@
 //! [`play`] over an in-memory stream.
 //!
 //! - [`build`]: the messages, placed at the profile's own locations.
-//! - `session`: the protocol sides; `vendor`: the Dimension and Sysmex class A sides.
+//! - `session`: the protocol sides.
+//! - `vendor`: the Siemens Dimension and Sysmex class A sides (`lis-vendor` framings).
+//! - `vendor_text`: the ADVIA 2120, mini VIDAS and Spotchem EL sides (`lis-vendor` framings).
 
 pub mod build;
 pub(crate) mod session;
 pub(crate) mod vendor;
+mod vendor_text;
 
 use std::time::Duration;
 
@@ -19,6 +22,7 @@ use self::build::SimResult;
 pub use self::session::Delivery;
 use self::session::{AstmInstrument, MllpAnalyzer};
 use self::vendor::{DimensionAnalyzer, SysmexAnalyzer};
+use self::vendor_text::VendorTextAnalyzer;
 use crate::profile::{Framing, Profile, SimulatedTest};
 use crate::transport::serial::SerialSettings;
 
@@ -197,6 +201,9 @@ where
         ))),
         Framing::Raw => Line::Astm(Box::new(AstmInstrument::raw(io))),
         Framing::Mllp => Line::Mllp(MllpAnalyzer::new(io)),
+        Framing::Advia | Framing::Vidas | Framing::Spotchem => {
+            Line::VendorText(VendorTextAnalyzer::new(io, profile.framing))
+        }
         Framing::Dimension => Line::Dimension(Box::new(DimensionAnalyzer::new(io, profile))),
         Framing::SysmexText => Line::SysmexText(Box::new(SysmexAnalyzer::new(io, profile))),
     };
@@ -272,6 +279,7 @@ where
 enum Line<Io> {
     Astm(Box<AstmInstrument<Io>>),
     Mllp(MllpAnalyzer<Io>),
+    VendorText(VendorTextAnalyzer<Io>),
     Dimension(Box<DimensionAnalyzer<Io>>),
     SysmexText(Box<SysmexAnalyzer<Io>>),
 }
@@ -336,6 +344,8 @@ impl<Io: AsyncRead + AsyncWrite + Unpin> Line<Io> {
                 }
                 Ok(None)
             }
+            // These analyzers send no host queries (their profiles cannot enable them).
+            Self::VendorText(_) => Ok(None),
             Self::Dimension(line) => line.query(specimen, limit).await,
             // Class A output asks nothing (the profile's query is off).
             Self::SysmexText(_) => Ok(None),
@@ -370,6 +380,7 @@ impl<Io: AsyncRead + AsyncWrite + Unpin> Line<Io> {
                 }
                 Ok(Delivery::TimedOut)
             }
+            Self::VendorText(line) => line.results(profile, specimen, results, limit).await,
             Self::Dimension(line) => line.results(specimen, results, qc, limit).await,
             Self::SysmexText(_) if qc => Err(SimError::Profile {
                 profile: profile.name.clone(),
@@ -382,7 +393,9 @@ impl<Io: AsyncRead + AsyncWrite + Unpin> Line<Io> {
     async fn settle(&mut self) -> Result<(), SimError> {
         match self {
             Self::Astm(line) => line.settle(Duration::from_secs(20)).await,
-            Self::Mllp(_) | Self::Dimension(_) | Self::SysmexText(_) => Ok(()),
+            Self::Mllp(_) | Self::VendorText(_) | Self::Dimension(_) | Self::SysmexText(_) => {
+                Ok(())
+            }
         }
     }
 }

@@ -7,7 +7,10 @@ mod downloads;
 mod faults;
 mod idle;
 mod profiles;
+mod profiles_a;
+mod profiles_b;
 mod profiles_vendor_dim;
+mod profiles_vendor_text;
 mod queries;
 mod runner;
 mod serial;
@@ -22,10 +25,13 @@ use tokio::io::DuplexStream;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use crate::ingest::{AstmHandler, DimensionHandler, LabLink, MllpHandler, SysmexTextHandler};
+use crate::ingest::{
+    AstmHandler, DimensionHandler, LabLink, MllpHandler, SysmexTextHandler, VendorTextHandler,
+};
 use crate::link::{Link, LinkState, LinkStatusHandle};
 use crate::machine::{
     AstmFramedMachine, AstmRawMachine, DimensionMachine, MllpMachine, SysmexTextMachine,
+    VendorTextMachine,
 };
 use crate::profile::{Framing, Profile, ProfileSet};
 use crate::transport::{Connection, Retry, Transport};
@@ -117,7 +123,11 @@ test_map = [
 "#;
 
 pub(crate) fn lab_config() -> LabConfig {
-    let text = format!("{DEFAULT_LAB_TOML}\n{TEST_INSTRUMENTS}");
+    let text = format!(
+        "{DEFAULT_LAB_TOML}\n{TEST_INSTRUMENTS}\n{}\n{}",
+        profiles_a::INSTRUMENTS,
+        profiles_b::LAB
+    );
     LabConfig::from_toml_str(&text, "test-lab").unwrap()
 }
 
@@ -249,6 +259,22 @@ impl Lis {
                         transport,
                         move || AstmRawMachine::new(max_message_len),
                         AstmHandler(lab),
+                        status.clone(),
+                        rx,
+                        shutdown.clone(),
+                    )
+                    .run(),
+                )
+            }
+            Framing::Advia | Framing::Vidas | Framing::Spotchem => {
+                let (_tx, rx) = mpsc::channel::<crate::download::Outgoing<String>>(8);
+                let framing = profile.framing;
+                tokio::spawn(
+                    Link::new(
+                        instrument,
+                        transport,
+                        move || VendorTextMachine::for_framing(framing).unwrap(),
+                        VendorTextHandler(lab),
                         status.clone(),
                         rx,
                         shutdown.clone(),

@@ -247,3 +247,31 @@ async fn a_profile_answering_with_oml_o33_sends_ack_then_the_orders() {
     assert!(orders.contains("|HGB"), "{orders}");
     lis.stop().await;
 }
+
+#[tokio::test]
+async fn astm_answer_uses_the_query_delimiters_and_echoes_its_h3() {
+    let lis = Lis::start("DEMO-CHEM", "generic-astm");
+    lis.order("Q300", &["GLU"]);
+    let io = lis.connect().await;
+    let mut analyzer = AstmInstrument::framed(io, 247);
+    // Component `!`, repeat `\`, escape `~` (as a Beckman DxH writes), H-3 a control id.
+    let query = "H|\\!~|CTRL-7||ANALYZER\rQ|1|!Q300||!!!ALL||||||||O\rL|1|N\r";
+    assert_eq!(
+        analyzer.send(query, LIMIT).await.unwrap(),
+        Delivery::Acknowledged
+    );
+    let answer = text(analyzer.receive(LIMIT).await.unwrap().unwrap());
+    let records: Vec<&str> = answer.split('\r').filter(|r| !r.is_empty()).collect();
+    assert!(records[0].starts_with("H|\\!~|CTRL-7||LIS|"), "{answer}");
+    assert!(records[2].starts_with("O|1|Q300||!!!GLU|R|"), "{answer}");
+    // No order: the "no information" answer is written the same way.
+    let unknown = "H|\\!~|CTRL-8||ANALYZER\rQ|1|!NOPE||!!!ALL||||||||O\rL|1|N\r";
+    assert_eq!(
+        analyzer.send(unknown, LIMIT).await.unwrap(),
+        Delivery::Acknowledged
+    );
+    let answer = text(analyzer.receive(LIMIT).await.unwrap().unwrap());
+    assert!(answer.starts_with("H|\\!~|CTRL-8||LIS|"), "{answer}");
+    assert!(answer.ends_with("\rL|1|I\r"), "{answer}");
+    lis.stop().await;
+}

@@ -3,8 +3,9 @@
 //! Rules for each OBX, in message order:
 //! - `specimen_id`: SPM-2 (placer, first subcomponent: the cobas pro sends `022&BARCODE`), else SAC-3,
 //!   else OBR-3, else OBR-2, taking the first component, trimmed; the HL7 null `""` counts as absent.
-//!   SPM/SAC/OBR are those in scope for the OBX: a PID starts a new scope, an SPM replaces the SAC and
-//!   OBR in scope.
+//!   The SPM is that of the OBX's group wherever it stands ([`crate::groups`]: after the OBX of its
+//!   order in an ORU^R01, before its orders in an OUL^R22); SAC and OBR are those in scope for the
+//!   OBX: a PID starts a new scope, an SPM replaces the SAC and OBR in scope.
 //! - `test_code` OBX-3.1; `value` OBX-5 whole (escapes decoded, trimmed: `1\S\2.14` gives `1^2.14`,
 //!   `101,0` stays as sent); `units` OBX-6.1; `reference_range` OBX-7; `flags` OBX-8 split on
 //!   repetitions, first component each, with empties and the HL7 null `""` dropped (cobas 6800 sends
@@ -16,6 +17,7 @@ use memchr::memchr;
 
 use crate::escape::unescape;
 use crate::field::{nth_piece, Field, Pieces};
+use crate::groups::specimen_segments;
 use crate::message::Message;
 use crate::segment::Segment;
 use crate::segments::{timestamp, Obr, Sac, SegmentView, Spm};
@@ -80,7 +82,7 @@ impl<'m> Scope<'m> {
             "PID" => *self = Self::default(),
             "SPM" => {
                 *self = Self {
-                    spm: Some(seg),
+                    spm: self.spm,
                     sac: None,
                     obr: None,
                 }
@@ -100,6 +102,15 @@ impl<'m> Scope<'m> {
     }
 }
 
+/// Whether two optional segments are the same segment of the message (same text slice).
+fn same_segment(a: Option<Segment<'_>>, b: Option<Segment<'_>>) -> bool {
+    match (a, b) {
+        (None, None) => true,
+        (Some(a), Some(b)) => std::ptr::eq(a.as_str(), b.as_str()),
+        _ => false,
+    }
+}
+
 /// Every OBX of the message as a result row, in order.
 pub fn results<'m>(message: &'m Message<'_>) -> Vec<ExtractedResult<'m>> {
     let seps = message.separators();
@@ -107,7 +118,11 @@ pub fn results<'m>(message: &'m Message<'_>) -> Vec<ExtractedResult<'m>> {
     let mut scope = Scope::default();
     // The specimen id of the current scope, computed once per scope.
     let mut specimen: Option<Option<Cow<'m, str>>> = None;
-    for seg in message.segments() {
+    for (seg, spm) in message.segments().zip(specimen_segments(message)) {
+        if !same_segment(scope.spm, spm) {
+            scope.spm = spm;
+            specimen = None;
+        }
         if seg.id() != "OBX" {
             if matches!(seg.id(), "PID" | "SPM" | "SAC" | "OBR") {
                 scope.update(seg);

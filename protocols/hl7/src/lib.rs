@@ -19,6 +19,7 @@
 //! - [`separators`], [`escape`], [`charset`]: delimiters, escape sequences, character sets.
 //! - [`segments`], [`datatypes`], [`timestamp`]: typed segment views, composite types, DTM values.
 //! - [`extract`]: normalised result rows and the benchmark summary.
+//! - [`groups`]: which SPM gives the specimen of each segment (ORU^R01 after its OBX, OUL^R22 before).
 //! - [`build`]: message builders. [`mllp`]: framing. [`split`]: unframed files.
 //! - [`error`]: [`ParseError`] and [`Diagnostic`].
 #![warn(missing_docs)]
@@ -30,6 +31,7 @@ pub mod error;
 pub mod escape;
 pub mod extract;
 pub mod field;
+pub mod groups;
 mod header;
 pub mod message;
 pub mod mllp;

@@ -10,6 +10,7 @@
 //! | `lis his requeue` | `his` |
 //! | `lis simulate` | `simulate` |
 //! | `lis replay` | `replay` |
+//! | `lis profile list`, `lis profile check`, `lis profile try` | `profile` |
 //! | `lis token create`, `lis token revoke`, `lis token list` | `token` |
 //! | `lis user add`, `lis user passwd`, `lis user disable`, `lis user list` | `user` |
 //!
@@ -26,6 +27,7 @@ mod config;
 mod his;
 mod lab;
 mod parse;
+mod profile;
 mod replay;
 mod replay_vendor;
 mod serve;
@@ -73,6 +75,9 @@ enum Command {
     Simulate(simulate::SimulateArgs),
     /// Decode a link's trace again, printing what it would have stored; writes nothing.
     Replay(replay::ReplayArgs),
+    /// List, check and try analyzer profiles (the lab's own, without a rebuild).
+    #[command(subcommand)]
+    Profile(profile::ProfileCommand),
     /// Create, revoke or list the bearer tokens of machine clients (the HIS, FHIR clients).
     Token(token::TokenArgs),
     /// Add, list or disable the people who sign in to the web UI, or set their password.
@@ -95,6 +100,7 @@ pub fn main() -> ExitCode {
         Command::His(command) => his::run(command),
         Command::Simulate(args) => simulate::run(args),
         Command::Replay(args) => replay::run(&args),
+        Command::Profile(command) => profile::run(command),
         Command::Token(args) => token::run(&args),
         Command::User(args) => user::run(&args),
     };

@@ -24,6 +24,7 @@ use lis_drivers::ingest::Reading;
 use lis_drivers::link::{replay, LinkMachine, ReplayedEvent};
 use lis_drivers::machine::{
     AstmEvent, AstmFramedMachine, AstmRawMachine, AstmVerdict, MllpEvent, MllpMachine, MllpVerdict,
+    VendorTextEvent, VendorTextMachine, VendorTextVerdict,
 };
 use lis_drivers::profile::{Framing, Profile};
 use lis_drivers::trace::{trace_files, Damage, TraceItem, TraceReader};
@@ -65,23 +66,7 @@ pub(crate) fn run(args: &ReplayArgs) -> anyhow::Result<ExitCode> {
         }
     }
     let mut lines: Vec<Value> = damaged;
-    let sessions = match profile.framing {
-        Framing::E1381 => {
-            let (front, back) = (profile.max_frame_len, LinkConfig::DEFAULT_MAX_FRAME_LEN);
-            let format = profile.frame_format.into();
-            decode_astm(items, &profile, &mut lines, || {
-                AstmFramedMachine::with_format(front, back, format)
-            })
-        }
-        Framing::Raw => decode_astm(items, &profile, &mut lines, || {
-            AstmRawMachine::new(LinkConfig::DEFAULT_MAX_MESSAGE_LEN)
-        }),
-        Framing::Mllp => decode_mllp(items, &profile, &mut lines),
-        Framing::Dimension => super::replay_vendor::decode_dimension(items, &profile, &mut lines),
-        Framing::SysmexText => {
-            super::replay_vendor::decode_sysmex_text(items, &profile, &mut lines)
-        }
-    };
+    let sessions = decode(items, &profile, &mut lines);
     let messages = lines.iter().filter(|l| l["kind"] == "message").count();
     let observations: usize = lines
         .iter()
@@ -103,12 +88,42 @@ pub(crate) fn run(args: &ReplayArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Feeds `items` through the machine of the profile's framing and the profile's reading; one JSON
+/// line per message or event into `lines`. The number of sessions.
+pub(crate) fn decode(items: Vec<TraceItem>, profile: &Profile, lines: &mut Vec<Value>) -> usize {
+    match profile.framing {
+        Framing::E1381 => {
+            let (front, back) = (profile.max_frame_len, LinkConfig::DEFAULT_MAX_FRAME_LEN);
+            let format = profile.frame_format.into();
+            decode_astm(items, profile, lines, || {
+                AstmFramedMachine::with_format(front, back, format)
+            })
+        }
+        Framing::Raw => decode_astm(items, profile, lines, || {
+            AstmRawMachine::new(LinkConfig::DEFAULT_MAX_MESSAGE_LEN)
+        }),
+        Framing::Mllp => decode_mllp(items, profile, lines),
+        Framing::Advia | Framing::Vidas | Framing::Spotchem => {
+            decode_vendor_text(items, profile, lines)
+        }
+        Framing::Dimension => super::replay_vendor::decode_dimension(items, profile, lines),
+        Framing::SysmexText => super::replay_vendor::decode_sysmex_text(items, profile, lines),
+    }
+}
+
 fn resolve_profile(args: &ReplayArgs) -> anyhow::Result<std::sync::Arc<Profile>> {
-    let set = profiles().map_err(anyhow::Error::msg)?;
-    let name = match (&args.profile, &args.config) {
-        (Some(name), _) => name.clone(),
-        (None, Some(config)) => {
-            let lab = lab::load(Some(config)).map_err(|p| anyhow::anyhow!("{p}"))?;
+    let lab = match &args.config {
+        Some(config) => Some(lab::load(Some(config)).map_err(|p| anyhow::anyhow!("{p}"))?),
+        None => None,
+    };
+    // The lab's profiles (embedded and its own) when a config is given, else the embedded ones.
+    let set = match &lab {
+        Some(lab) => lab.profiles.as_ref(),
+        None => profiles().map_err(anyhow::Error::msg)?,
+    };
+    let name = match (&args.profile, &lab, &args.config) {
+        (Some(name), _, _) => name.clone(),
+        (None, Some(lab), Some(config)) => {
             // `<link>.trace`; rotated files are `<link>.trace.N`.
             let file = args
                 .trace
@@ -127,7 +142,7 @@ fn resolve_profile(args: &ReplayArgs) -> anyhow::Result<std::sync::Arc<Profile>>
                 .filter(|p| !p.is_empty())
                 .unwrap_or_else(|| instrument.profile.clone())
         }
-        (None, None) => anyhow::bail!("--profile or --config is needed"),
+        _ => anyhow::bail!("--profile or --config is needed"),
     };
     set.get(&name).with_context(|| {
         format!(
@@ -228,6 +243,47 @@ fn decode_mllp(items: Vec<TraceItem>, profile: &Profile, lines: &mut Vec<Value>)
     replayed.sessions
 }
 
+fn decode_vendor_text(items: Vec<TraceItem>, profile: &Profile, lines: &mut Vec<Value>) -> usize {
+    let framing = profile.framing;
+    let replayed = replay(
+        items,
+        // Invariant: only called for the vendor text framings.
+        || VendorTextMachine::for_framing(framing).expect("a vendor text framing"),
+        |e: &VendorTextEvent| {
+            matches!(e, VendorTextEvent::Message { .. })
+                .then_some(VendorTextVerdict { accept: true })
+        },
+    );
+    for ReplayedEvent {
+        at_micros,
+        session,
+        event,
+    } in replayed.events
+    {
+        let at = at_text(at_micros);
+        match event {
+            VendorTextEvent::Message { raw } => {
+                let mut line = json!({
+                    "kind": "message", "session": session, "at": at, "complete": true,
+                });
+                match lis_drivers::ingest::vendor_text::read_message(&raw, profile) {
+                    Ok(reading) => reading_into(&mut line, reading),
+                    Err(e) => line["error"] = json!(e),
+                }
+                lines.push(line);
+            }
+            VendorTextEvent::Unreadable { error, .. } => lines.push(json!({
+                "kind": "event", "session": session, "at": at, "event": error,
+            })),
+            VendorTextEvent::NakSent => {}
+            other => lines.push(json!({
+                "kind": "event", "session": session, "at": at, "event": format!("{other:?}"),
+            })),
+        }
+    }
+    replayed.sessions
+}
+
 pub(super) fn reading_into(line: &mut Value, reading: Reading) {
     let kind = match reading.message_kind() {
         MessageKind::Results => "results",
@@ -241,6 +297,11 @@ pub(super) fn reading_into(line: &mut Value, reading: Reading) {
         line["specimens_queried"] = json!(q.specimen_ids);
     }
     line["problems"] = json!(reading.problems);
+    line["skipped"] = reading
+        .skipped
+        .iter()
+        .map(|s| json!({ "row": s.row, "test_code": s.code, "reason": s.reason }))
+        .collect();
 }
 
 fn damage_json(file: &str, d: &Damage) -> Value {

@@ -8,20 +8,16 @@ use lis_drivers::runner::{start_links, RunningLinks};
 use tokio_util::sync::CancellationToken;
 
 use super::ServeError;
-use crate::lab::{profiles, Lab};
+use crate::lab::Lab;
 
-/// Opens every link's transport and spawns its task; the store's group-commit writer is shared by
-/// all links.
+/// Opens every link's transport and spawns its task, with the lab's profiles (embedded and its
+/// own); the store's group-commit writer is shared by all links.
 pub async fn start(
     lab: &Lab,
     store: &Arc<Store>,
     registry: &LinkRegistry,
     shutdown: &CancellationToken,
 ) -> Result<RunningLinks, ServeError> {
-    let profiles = profiles().map_err(|reason| ServeError::Link {
-        link: "(profiles)".to_owned(),
-        reason: reason.to_string(),
-    })?;
     let ingestor = if lab.links.is_empty() {
         None
     } else {
@@ -41,7 +37,7 @@ pub async fn start(
         &lab.config,
         Arc::clone(store),
         ingestor,
-        profiles,
+        &lab.profiles,
         registry,
         shutdown.clone(),
     )

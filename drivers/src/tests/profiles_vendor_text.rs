@@ -1,0 +1,293 @@
+//! The vendor text profiles (ADVIA 2120, mini VIDAS, Spotchem EL): each model's real capture
+//! played through the real link into core, the link-level answers checked byte by byte, and the
+//! stored values checked against values read by hand off the capture's bytes; then bad input
+//! kept with its error while the link carries on, and the simulator of each profile.
+
+use std::time::Duration;
+
+use lis_vendor::{advia, vidas};
+use tokio::io::{AsyncReadExt, AsyncWriteExt, DuplexStream};
+
+use super::{corpus, profile, rows, Lis};
+use crate::ingest::vendor_text::read_message;
+use crate::simulator::{self, SimOptions};
+
+const ADVIA_LOG: &str = "astm/siemens-advia2120/advia2120_native_hostspec79_results_log.txt";
+const VIDAS: &str = "astm/biomerieux-mini-vidas/mini_vidas_native_nonastm.raw";
+const SPOTCHEM: &str = "astm/arkray-spotchem-el/spotchem_el_native_nonastm.raw";
+
+fn row(s: &str, c: &str, v: &str, u: &str) -> (String, String, String, String) {
+    (s.to_owned(), c.to_owned(), v.to_owned(), u.to_owned())
+}
+
+/// The blocks the ADVIA host logged as "RESULT FROM INSTRUMENT:", as they were on the wire: the
+/// log writes STX, CR, LF and ETX as `<STX>` `<CR>` `<LF>` `<ETX>` and the BCC byte raw.
+fn advia_blocks() -> Vec<Vec<u8>> {
+    String::from_utf8_lossy(&corpus(ADVIA_LOG))
+        .lines()
+        .filter_map(|l| l.strip_prefix("RESULT FROM INSTRUMENT: "))
+        .map(|l| {
+            l.replace("<STX>", "\u{2}")
+                .replace("<ETX>", "\u{3}")
+                .replace("<CR>", "\r")
+                .replace("<LF>", "\n")
+                .into_bytes()
+        })
+        .collect()
+}
+
+/// Reads exactly `n` bytes from the LIS (or fails the test after 10 s).
+async fn read_n(io: &mut DuplexStream, n: usize) -> Vec<u8> {
+    let mut buf = vec![0u8; n];
+    tokio::time::timeout(Duration::from_secs(10), io.read_exact(&mut buf))
+        .await
+        .expect("the LIS answered in time")
+        .unwrap();
+    buf
+}
+
+/// Nothing from the LIS for a moment.
+async fn silent(io: &mut DuplexStream) {
+    let mut buf = [0u8; 16];
+    let read = tokio::time::timeout(Duration::from_millis(300), io.read(&mut buf)).await;
+    assert!(read.is_err(), "the LIS wrote {read:?}");
+}
+
+/// Waits until `n` unmatched rows are stored (a printer port has no acknowledgement to wait on).
+async fn stored(lis: &Lis, n: usize) -> Vec<(String, String, String, String)> {
+    for _ in 0..200 {
+        let r = rows(&lis.unmatched());
+        if r.len() >= n {
+            return r;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    rows(&lis.unmatched())
+}
+
+#[tokio::test]
+async fn advia2120_captured_blocks_are_acknowledged_by_toggle_and_stored() {
+    let lis = Lis::start("ADVIA", "siemens-advia2120");
+    let blocks = advia_blocks();
+    assert_eq!(blocks.len(), 2);
+    let mut io = lis.connect().await;
+    io.write_all(&blocks[0]).await.unwrap();
+    // The capture's host answered "MT 69": the block's toggle `E` (0x45) sent back.
+    assert_eq!(read_n(&mut io, 1).await, vec![0x45]);
+    io.write_all(&blocks[1]).await.unwrap();
+    // The second block's toggle is `S` (0x53).
+    assert_eq!(read_n(&mut io, 1).await, vec![0x53]);
+    let stored = rows(&lis.unmatched());
+    // 21 cells in the first block, 52 in the second (see lis_vendor::advia's tests).
+    assert_eq!(stored.len(), 21 + 52);
+    // SID `00000009208100` without its zero padding; parameter and value read off the cells
+    // `  1 7.47 `, ` 10  204 `, `19154.24 `; no units are sent.
+    for expected in [
+        row("9208100", "1", "7.47", ""),
+        row("9208100", "10", "204", ""),
+        row("9208100", "191", "54.24", ""),
+        row("9208100", "25", "4.4", ""),
+        // SID `000000KALACHEV`; cells `  112.83 `, ` 27-11.0 `, ` 42    + `.
+        row("KALACHEV", "1", "12.83", ""),
+        row("KALACHEV", "27", "-11.0", ""),
+        row("KALACHEV", "42", "+", ""),
+    ] {
+        assert!(stored.contains(&expected), "{expected:?} missing");
+    }
+    let journal = lis.journal();
+    assert_eq!(journal.len(), 2);
+    assert!(journal
+        .iter()
+        .all(|(kind, error)| kind == "results" && error.is_none()));
+    assert_eq!(lis.status.snapshot().counters.messages_in, 2);
+    lis.stop().await;
+}
+
+#[tokio::test]
+async fn advia2120_bad_bcc_is_naked_kept_and_the_block_comes_again() {
+    let lis = Lis::start("ADVIA", "siemens-advia2120");
+    let good = advia_blocks().remove(0);
+    let mut bad = good.clone();
+    // Column 11 of the SID: `9` becomes `8`, so the exclusive OR no longer matches the BCC.
+    bad[11] = b'8';
+    let mut io = lis.connect().await;
+    io.write_all(&bad).await.unwrap();
+    assert_eq!(read_n(&mut io, 1).await, vec![0x15]); // NAK
+    io.write_all(&good).await.unwrap();
+    assert_eq!(read_n(&mut io, 1).await, vec![0x45]); // `E`
+                                                      // A token transfer with toggle `F`: acknowledged, and the LIS hands the line back with its
+                                                      // own `S` block, toggle `0`; the ADVIA's echo of `0` ends it.
+    io.write_all(&advia::token_transfer(b'F')).await.unwrap();
+    let mut expected = vec![b'F'];
+    expected.extend_from_slice(&advia::token_transfer(b'0'));
+    assert_eq!(read_n(&mut io, expected.len()).await, expected);
+    io.write_all(b"0").await.unwrap();
+    silent(&mut io).await;
+    assert_eq!(rows(&lis.unmatched()).len(), 21);
+    let journal = lis.journal();
+    assert_eq!(journal.len(), 2, "{journal:?}");
+    // The damaged block is kept raw, with what was wrong and where.
+    let error = journal[0].1.as_deref().unwrap_or_default();
+    assert!(
+        error.contains("stream offset 0") && error.contains("BCC 0x17"),
+        "{error}"
+    );
+    assert_eq!(journal[1], ("results".to_owned(), None));
+    let snapshot = lis.status.snapshot();
+    assert_eq!(snapshot.counters.checksum_errors, 1);
+    assert_eq!(snapshot.counters.messages_in, 1);
+    lis.stop().await;
+}
+
+#[tokio::test]
+async fn mini_vidas_captured_message_in_a_session_is_acked_and_stored() {
+    let lis = Lis::start("VIDAS", "biomerieux-mini-vidas");
+    let mut io = lis.connect().await;
+    io.write_all(&[vidas::ENQ]).await.unwrap();
+    assert_eq!(read_n(&mut io, 1).await, vec![vidas::ACK]);
+    io.write_all(&corpus(VIDAS)).await.unwrap();
+    assert_eq!(read_n(&mut io, 1).await, vec![vidas::ACK]);
+    io.write_all(&[vidas::EOT]).await.unwrap();
+    silent(&mut io).await;
+    // `ciZ1G021SCR`, `rtHBCT`, `qn0.05`, no `y3`.
+    assert_eq!(
+        rows(&lis.unmatched()),
+        vec![row("Z1G021SCR", "HBCT", "0.05", "")]
+    );
+    let results = lis.store.unmatched().unwrap();
+    let journal = lis.store.journal_since(0, 10).unwrap();
+    assert_eq!(journal.len(), 1);
+    let entry = journal[0].as_ref().unwrap();
+    assert_eq!(
+        (entry.protocol.as_str(), entry.kind.as_str()),
+        ("vidas", "results")
+    );
+    assert_eq!(entry.raw, corpus(VIDAS));
+    assert_eq!(results[0].journal_id, entry.id);
+    lis.stop().await;
+}
+
+#[test]
+fn mini_vidas_interpretation_is_a_mapped_flag_and_the_time_is_the_analyzers() {
+    let reading = read_message(&corpus(VIDAS), &profile("biomerieux-mini-vidas")).unwrap();
+    let o = &reading.observations[0];
+    // `qlPositif` goes with the value `0.05` as the analyzer's flag, `A` by the profile's map.
+    assert_eq!(o.flags, vec!["A".to_owned()]);
+    // `td10/25/24`, `tt18:35`.
+    assert_eq!(
+        o.observed_at,
+        Some(jiff::civil::date(2024, 10, 25).at(18, 35, 0, 0))
+    );
+    // ADVIA: `09/29/14 15:23:16`; Spotchem: `24/10/29 13:08`.
+    let advia = read_message(&advia_blocks()[0], &profile("siemens-advia2120")).unwrap();
+    assert_eq!(
+        advia.observations[0].observed_at,
+        Some(jiff::civil::date(2014, 9, 29).at(15, 23, 16, 0))
+    );
+    let spot = corpus(SPOTCHEM);
+    let spot = read_message(&spot[..spot.len() - 1], &profile("arkray-spotchem-el")).unwrap();
+    assert_eq!(
+        spot.observations[0].observed_at,
+        Some(jiff::civil::date(2024, 10, 29).at(13, 8, 0, 0))
+    );
+}
+
+#[tokio::test]
+async fn mini_vidas_bad_checksum_is_naked_and_kept() {
+    let lis = Lis::start("VIDAS", "biomerieux-mini-vidas");
+    let mut bad = corpus(VIDAS);
+    let at = bad.windows(7).position(|w| w == b"Positif").unwrap();
+    bad[at] = b'Q'; // the sum moves from 0xB0 to 0xB1
+    let mut io = lis.connect().await;
+    io.write_all(&bad).await.unwrap();
+    assert_eq!(read_n(&mut io, 1).await, vec![vidas::NAK]);
+    io.write_all(&corpus(VIDAS)).await.unwrap();
+    assert_eq!(read_n(&mut io, 1).await, vec![vidas::ACK]);
+    let journal = lis.journal();
+    assert_eq!(journal.len(), 2, "{journal:?}");
+    let error = journal[0].1.as_deref().unwrap_or_default();
+    assert!(
+        error.contains("checksum `b0`") && error.contains("b1"),
+        "{error}"
+    );
+    assert_eq!(rows(&lis.unmatched()).len(), 1);
+    lis.stop().await;
+}
+
+#[tokio::test]
+async fn spotchem_printout_is_stored_and_never_answered() {
+    let lis = Lis::start("SPOT", "arkray-spotchem-el");
+    let mut io = lis.connect().await;
+    io.write_all(&corpus(SPOTCHEM)).await.unwrap();
+    // Read off the printout: `ID# 1DC042FP`, `Na 131 mmol/L`, `K 9.7 mmol/L`, `Cl 96 mmol/L`.
+    assert_eq!(
+        stored(&lis, 3).await,
+        vec![
+            row("1DC042FP", "Cl", "96", "mmol/L"),
+            row("1DC042FP", "K", "9.7", "mmol/L"),
+            row("1DC042FP", "Na", "131", "mmol/L"),
+        ]
+    );
+    silent(&mut io).await;
+    // A printout that does not read (no `ID#`): kept raw with the byte where reading stopped;
+    // the next good one is still stored.
+    io.write_all(b"\x0224/10/29 13:09 XX 2 [B] Na 140 mmol/L\x03\n")
+        .await
+        .unwrap();
+    // The capture again with sample id `1DC042GP` (its `F`, the only one, made a `G`).
+    let again: Vec<u8> = corpus(SPOTCHEM)
+        .into_iter()
+        .map(|b| if b == b'F' { b'G' } else { b })
+        .collect();
+    io.write_all(&again).await.unwrap();
+    let after = stored(&lis, 6).await;
+    assert!(after.contains(&row("1DC042GP", "Na", "131", "mmol/L")));
+    let journal = lis.journal();
+    assert_eq!(journal.len(), 3, "{journal:?}");
+    let error = journal[1].1.as_deref().unwrap_or_default();
+    assert!(error.contains("byte 16: expected `ID#`"), "{error}");
+    silent(&mut io).await;
+    lis.stop().await;
+}
+
+#[tokio::test]
+async fn each_vendor_text_simulator_is_stored_as_sent() {
+    for (instrument, name, messages_per_specimen) in [
+        ("ADVIA", "siemens-advia2120", 1),
+        ("VIDAS", "biomerieux-mini-vidas", 2),
+        ("SPOT", "arkray-spotchem-el", 1),
+    ] {
+        let lis = Lis::start(instrument, name);
+        let io = lis.connect().await;
+        let options = SimOptions {
+            specimen_ids: Some(vec!["A100".to_owned(), "A101".to_owned()]),
+            seed: 7,
+            ..SimOptions::default()
+        };
+        let report = simulator::play(&lis.profile, io, options).await.unwrap();
+        assert_eq!((report.sent, report.acknowledged), (2, 2), "{name}");
+        let mut sent: Vec<_> = report
+            .results
+            .iter()
+            .flat_map(|(s, results)| {
+                results.iter().map(|r| {
+                    // The ADVIA sends no units (the profile's are for the catalog).
+                    let units = if name == "siemens-advia2120" {
+                        ""
+                    } else {
+                        &r.units
+                    };
+                    row(s, &r.code, &r.value, units)
+                })
+            })
+            .collect();
+        sent.sort();
+        assert_eq!(stored(&lis, sent.len()).await, sent, "{name}");
+        assert_eq!(
+            lis.status.snapshot().counters.messages_in,
+            2 * messages_per_specimen,
+            "{name}"
+        );
+        lis.stop().await;
+    }
+}

@@ -1,0 +1,169 @@
+//! `lis profile list | check | try` with a profile the binary was not built with: a lab's own
+//! profile in the directory its config names (`[analyzers] profiles_dir`). Every expected value
+//! is read off the capture written below.
+
+use std::path::Path;
+
+use lis_tests::{json_lines, path_arg, run_lis};
+
+/// A lab's own ASTM profile: the specimen id in O-3 component 2, the test code in R-3 component 5,
+/// histogram rows (`HIST`) left out.
+const LAB_PROFILE: &str = r#"# A bench analyzer of our lab, written from its capture.
+name = "lab-chem"
+model = "Bench chemistry analyzer"
+discipline = "chemistry"
+protocol = "astm"
+framing = "e1381"
+specimen = ["O-3.2"]
+test_code = ["R-3.5"]
+skip = [{ field = "R-3.5", equals = ["HIST"] }]
+qc = [{ field = "O-12", equals = ["Q"] }]
+"#;
+
+/// Records as the analyzer's manual shows them (no link layer): one patient specimen with a
+/// glucose and a histogram row, then one QC specimen (O-12 `Q`).
+const CAPTURE: &str = "H|\\^&|||Bench^1|||||||P|1\r\
+P|1\r\
+O|1|RACK7^S-0042||^^^^GLU\r\
+R|1|^^^^GLU|5.6|mmol/L|3.9-6.1|H||F\r\
+R|2|^^^^HIST|AAECAwQ=|||||F\r\
+O|2|RACK7^QC-L1||^^^^GLU|||||||Q\r\
+R|1|^^^^GLU|5.41|mmol/L||N||F\r\
+L|1|N\r";
+
+fn write_lab(dir: &Path) -> std::path::PathBuf {
+    std::fs::create_dir_all(dir.join("profiles")).expect("profiles dir");
+    std::fs::write(dir.join("profiles/lab-chem.toml"), LAB_PROFILE).expect("profile");
+    let (code, example, _) = run_lis(&["config", "example"]);
+    assert_eq!(code, 0);
+    // DEMO-CHEM's link now uses the lab's own profile.
+    let chem = "id = \"DEMO-CHEM\"\nname = \"Demo chemistry and immunoassay analyzer\"\nprofile = \"generic-astm\"";
+    assert!(example.contains(chem), "the example config changed");
+    let config = example.replace(chem, &chem.replace("generic-astm", "lab-chem"))
+        + "\n[analyzers]\nprofiles_dir = \"profiles\"\n";
+    let path = dir.join("lab.toml");
+    std::fs::write(&path, config).expect("config");
+    path
+}
+
+#[test]
+fn a_lab_directory_profile_decodes_a_capture_without_a_rebuild() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = write_lab(dir.path());
+    let capture = dir.path().join("bench.astm");
+    std::fs::write(&capture, CAPTURE).expect("capture");
+
+    // The config is valid only if the lab's profile was loaded (DEMO-CHEM names it).
+    let (code, out, _) = run_lis(&["config", "check", path_arg(&config)]);
+    assert_eq!(code, 0, "{out}");
+
+    let (code, out, err) = run_lis(&["profile", "list", "--config", path_arg(&config)]);
+    assert_eq!(code, 0, "{err}");
+    let line = out
+        .lines()
+        .find(|l| l.starts_with("lab-chem "))
+        .unwrap_or_else(|| panic!("lab-chem not listed:\n{out}"));
+    assert!(line.ends_with(" lab"), "{line}");
+    assert!(out
+        .lines()
+        .any(|l| l.starts_with("generic-astm ") && l.ends_with("embedded")));
+
+    let (code, out, err) = run_lis(&[
+        "profile",
+        "try",
+        "--config",
+        path_arg(&config),
+        "--profile",
+        "lab-chem",
+        path_arg(&capture),
+    ]);
+    assert_eq!(code, 0, "{out}{err}");
+    let lines = json_lines(&out);
+    let rows: Vec<_> = lines
+        .iter()
+        .filter(|l| l.get("stored_as").is_some())
+        .collect();
+    assert_eq!(rows.len(), 2, "{out}");
+    assert_eq!(rows[0]["specimen_id"], "S-0042");
+    assert_eq!(rows[0]["test_code"], "GLU");
+    assert_eq!(rows[0]["value"], "5.6");
+    assert_eq!(rows[0]["units"], "mmol/L");
+    assert_eq!(rows[0]["flags"], serde_json::json!(["H"]));
+    assert_eq!(rows[0]["stored_as"], "patient");
+    assert_eq!(rows[1]["specimen_id"], "QC-L1");
+    assert_eq!(rows[1]["value"], "5.41");
+    assert_eq!(rows[1]["stored_as"], "qc");
+    let skipped: Vec<_> = lines
+        .iter()
+        .filter(|l| l.get("skipped").is_some())
+        .collect();
+    assert_eq!(skipped.len(), 1, "{out}");
+    assert_eq!(skipped[0]["skipped"], "record 5 (R)");
+    assert_eq!(skipped[0]["test_code"], "HIST");
+    assert_eq!(skipped[0]["reason"], "skip rule matched: R-3.5 equals HIST");
+    let summary = &lines.last().expect("summary")["summary"];
+    assert_eq!(summary["rows"], 2);
+    assert_eq!(summary["skipped"], 1);
+
+    // The same through the file, without a config.
+    let file = dir.path().join("profiles/lab-chem.toml");
+    let (code, out, _) = run_lis(&[
+        "profile",
+        "try",
+        "--profile",
+        path_arg(&file),
+        path_arg(&capture),
+    ]);
+    assert_eq!(code, 0);
+    assert_eq!(
+        json_lines(&out).last().expect("summary")["summary"]["rows"],
+        2
+    );
+
+    // Without the lab's config the binary does not know it.
+    let (code, _, err) = run_lis(&[
+        "profile",
+        "try",
+        "--profile",
+        "lab-chem",
+        path_arg(&capture),
+    ]);
+    assert_eq!(code, 2);
+    assert!(err.contains("unknown profile `lab-chem`"), "{err}");
+}
+
+#[test]
+fn profile_check_names_every_problem_with_its_line_and_key() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("bad.toml");
+    // Line 3: an unknown framing; line 4: a misspelt key; line 5: an HL7 location in an ASTM
+    // profile would only show once the rest reads, so it is not expected here.
+    std::fs::write(
+        &file,
+        "name = \"bad\"\nprotocol = \"astm\"\nframing = \"e1382\"\nspecimen_id = [\"O-3\"]\ntest_code = [\"R-3\"]\n",
+    )
+    .expect("write");
+    let (code, out, _) = run_lis(&["profile", "check", path_arg(&file)]);
+    assert_eq!(code, 1, "{out}");
+    let shown = path_arg(&file);
+    assert!(out.contains(&format!("{shown}:3: framing: ")), "{out}");
+    assert!(out.contains("e1382"), "{out}");
+    assert!(out.contains(&format!("{shown}:4: specimen_id: ")), "{out}");
+    assert!(out.contains("missing key `specimen`"), "{out}");
+    assert!(out.contains("3 problem(s)"), "{out}");
+
+    // A lab config whose profiles_dir holds it is refused with the profile's problems.
+    std::fs::create_dir_all(dir.path().join("profiles")).expect("dir");
+    std::fs::rename(&file, dir.path().join("profiles/bad.toml")).expect("move");
+    let (_, example, _) = run_lis(&["config", "example"]);
+    let config = dir.path().join("lab.toml");
+    std::fs::write(
+        &config,
+        example + "\n[analyzers]\nprofiles_dir = \"profiles\"\n",
+    )
+    .expect("config");
+    let (code, out, _) = run_lis(&["config", "check", path_arg(&config)]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("analyzers.profiles_dir"), "{out}");
+    assert!(out.contains("bad.toml"), "{out}");
+}
