@@ -16,7 +16,7 @@ use lis_core::model::{MessageKind, Observation};
 use lis_vendor::dimension::analyzer::{ResultMessage, RunTime};
 use lis_vendor::sysmex_text::{AnalysedAt, Results, SampleHeader};
 
-use super::{civil, QueryRequest, Reading};
+use super::{civil, QueryRequest, Reading, SkippedRow};
 use crate::profile::{Location, Locations, Profile};
 
 /// A record: its name and fields (field 1 first).
@@ -99,7 +99,16 @@ fn read_rows(rows: &[Row], profile: &Profile, clock: Clock, reading: &mut Readin
     );
     for (n, row) in rows.iter().enumerate() {
         let matches = |rule: &crate::profile::Rule| rule.matches(row.value(&rule.field).trim());
-        if !profile.keep.iter().all(matches) || profile.skip.iter().any(matches) {
+        if let Some(reason) = profile.rule_out(matches) {
+            reading.skipped.push(SkippedRow {
+                row: format!(
+                    "row {} ({})",
+                    n + 1,
+                    row.records.last().map_or("", |(name, _)| *name)
+                ),
+                code: row.first(&profile.test_code),
+                reason,
+            });
             continue;
         }
         let code = row.first(&profile.test_code);
