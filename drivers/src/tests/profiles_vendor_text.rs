@@ -203,9 +203,20 @@ async fn mini_vidas_bad_checksum_is_naked_and_kept() {
     assert_eq!(read_n(&mut io, 1).await, vec![vidas::NAK]);
     io.write_all(&corpus(VIDAS)).await.unwrap();
     assert_eq!(read_n(&mut io, 1).await, vec![vidas::ACK]);
-    let journal = lis.journal();
+    // The NAKed bytes are journaled off the link task, so their entry may come after the good
+    // message's: wait for both, then find the one with an error.
+    let mut journal = lis.journal();
+    for _ in 0..200 {
+        if journal.len() >= 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+        journal = lis.journal();
+    }
     assert_eq!(journal.len(), 2, "{journal:?}");
-    let error = journal[0].1.as_deref().unwrap_or_default();
+    let errors: Vec<&str> = journal.iter().filter_map(|(_, e)| e.as_deref()).collect();
+    assert_eq!(errors.len(), 1, "{journal:?}");
+    let error = errors[0];
     assert!(
         error.contains("checksum `b0`") && error.contains("b1"),
         "{error}"
