@@ -68,6 +68,24 @@ fn a_lab_directory_profile_decodes_a_capture_without_a_rebuild() {
     assert!(out
         .lines()
         .any(|l| l.starts_with("generic-astm ") && l.ends_with("embedded")));
+    // A framing is named as a profile file writes it.
+    let xs: Vec<&str> = out
+        .lines()
+        .find(|l| l.starts_with("sysmex-xs500i-text "))
+        .map(|l| l.split_whitespace().collect())
+        .unwrap_or_default();
+    assert_eq!(
+        xs,
+        [
+            "sysmex-xs500i-text",
+            "hematology",
+            "vendor",
+            "sysmex-text",
+            "serial",
+            "embedded"
+        ],
+        "{out}"
+    );
 
     let (code, out, err) = run_lis(&[
         "profile",

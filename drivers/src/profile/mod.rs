@@ -265,6 +265,20 @@ impl Framing {
         }
     }
 
+    /// The name a profile file gives it (`framing = "sysmex-text"`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::E1381 => "e1381",
+            Self::Raw => "raw",
+            Self::Mllp => "mllp",
+            Self::Advia => "advia",
+            Self::Vidas => "vidas",
+            Self::Spotchem => "spotchem",
+            Self::Dimension => "dimension",
+            Self::SysmexText => "sysmex-text",
+        }
+    }
+
     /// Whether a `lis-vendor` decoder fixes where everything is (the vendor text framings:
     /// ADVIA, mini VIDAS, Spotchem), so a profile names no locations.
     pub fn fixed_layout(self) -> bool {
