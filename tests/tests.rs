@@ -7,6 +7,7 @@ mod his_e2e;
 mod parse_cli;
 mod profile_cli;
 mod profiles_e2e;
+mod qc_e2e;
 mod query_e2e;
 mod replay_e2e;
 mod serial_e2e;

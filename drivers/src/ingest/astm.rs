@@ -2,7 +2,13 @@
 //!
 //! A location names a record type (`O-3.2`); for a result row it is read from the row itself when
 //! the type is `R`, else from the last record of that type before the row (the row's order,
-//! patient, header). A new P forgets the O before it; a new O forgets nothing else.
+//! patient, header). A new P forgets the O before it; a new O forgets nothing else. `R[CODE]-4`
+//! names the R record of the same order whose test code is `CODE`.
+//!
+//! Rows are R records, and O records too when the profile's `order_result` rules say so (the
+//! Mindray BS-240 sends a QC value in its O record). A row is QC when one of the profile's `qc`
+//! rules matches; an E1394 Q record is a host query and never a row, so never QC. The QC lot and
+//! level are read only on QC rows.
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -15,21 +21,27 @@ use lis_core::model::{MessageKind, Observation, PatientHint};
 use super::{civil, QueryRequest, Reading, SkippedRow};
 use crate::profile::{Location, Locations, Profile, Rule};
 
-/// The records in scope for one row: the last of each type.
+/// The records in scope for one row: the last of each type, and the order's R records by code.
 #[derive(Default)]
 struct Scope<'m> {
     last: BTreeMap<char, Record<'m>>,
+    rows: BTreeMap<String, Record<'m>>,
 }
 
 impl<'m> Scope<'m> {
     fn value(&self, loc: &Location) -> Cow<'m, str> {
-        let Some(letter) = loc.segment.chars().next() else {
-            return Cow::Borrowed("");
+        let record = match &loc.row {
+            Some(code) => self.rows.get(code),
+            None => loc
+                .segment
+                .chars()
+                .next()
+                .and_then(|letter| self.last.get(&letter)),
         };
-        let Some(record) = self.last.get(&letter) else {
-            return Cow::Borrowed("");
-        };
-        read(record, loc)
+        match record {
+            Some(record) => read(record, loc),
+            None => Cow::Borrowed(""),
+        }
     }
 
     fn first(&self, locs: &Locations) -> String {
@@ -77,36 +89,75 @@ fn read<'m>(record: &Record<'m>, loc: &Location) -> Cow<'m, str> {
     }
 }
 
+/// Where one kind of row keeps its values.
+struct RowAt {
+    code: Locations,
+    value: Locations,
+    units: Locations,
+    range: Locations,
+    status: Locations,
+    observed: Locations,
+    operator: Locations,
+    flags: Locations,
+}
+
 /// Reads a parsed message through `profile`.
 pub fn read_message(message: &Message<'_>, profile: &Profile) -> Reading {
     let mut reading = Reading::default();
     let mut scope = Scope::default();
-    let (value_at, units_at, range_at, status_at, time_at, operator_at) = (
-        profile.value_at(),
-        profile.units_at(),
-        profile.range_at(),
-        profile.status_at(),
-        profile.observed_at_at(),
-        profile.operator_at(),
-    );
-    let flags_at = profile.flags_at();
+    let result_row = RowAt {
+        code: profile.test_code.clone(),
+        value: profile.value_at(),
+        units: profile.units_at(),
+        range: profile.range_at(),
+        status: profile.status_at(),
+        observed: profile.observed_at_at(),
+        operator: profile.operator_at(),
+        flags: profile.flags_at(),
+    };
+    let order_row = profile.order_result.as_ref().map(|o| RowAt {
+        code: o.test_code.clone(),
+        value: o.value.clone(),
+        units: o.units.clone().unwrap_or_default(),
+        range: Locations::default(),
+        status: Locations::default(),
+        observed: o.observed_at.clone().unwrap_or_default(),
+        operator: Locations::default(),
+        flags: Locations::default(),
+    });
     for record in message.records() {
         let letter = record.kind().letter();
         match record.kind() {
             RecordType::Patient => {
                 scope.last.remove(&'O');
                 scope.last.remove(&'R');
+                scope.rows.clear();
                 reading.patient_hint =
                     patient_hint(&record).or_else(|| reading.patient_hint.take());
             }
             RecordType::Order => {
                 scope.last.remove(&'R');
+                scope.rows.clear();
             }
             _ => {}
         }
         scope.last.insert(letter, record);
         match record.kind() {
-            RecordType::Result => {}
+            RecordType::Result => {
+                let code = scope.first(&profile.test_code);
+                let code = profile.cut_code(&code).trim().to_owned();
+                if !code.is_empty() {
+                    scope.rows.insert(code, record);
+                }
+            }
+            RecordType::Order => {
+                if let (Some(order), Some(at)) = (&profile.order_result, &order_row) {
+                    if order.when.iter().all(|r| scope.matches(r)) {
+                        push_row(&scope, &record, profile, at, &mut reading);
+                    }
+                }
+                continue;
+            }
             RecordType::Query => {
                 read_query(&scope, &record, profile, &mut reading);
                 continue;
@@ -121,50 +172,59 @@ pub fn read_message(message: &Message<'_>, profile: &Profile) -> Reading {
             });
             continue;
         }
-        let code = scope.first(&profile.test_code);
-        let code = profile.cut_code(&code).trim().to_owned();
-        if code.is_empty() {
-            reading.problems.push(format!(
-                "record {} (R): no test code at {}",
-                record.index() + 1,
-                display(&profile.test_code)
-            ));
-            continue;
-        }
-        let specimen_id = scope.first(&profile.specimen);
-        let flags = scope.flags(&flags_at, profile);
-        let status = scope.first(&status_at);
-        let observed = scope.first(&time_at);
-        reading.observations.push(Observation {
-            specimen_id,
-            instrument_test_code: code,
-            value: profile.clean_value(scope.first(&value_at)),
-            units: scope.first(&units_at),
-            reference_range: scope.first(&range_at),
-            flags,
-            status: profile.map_status(&status),
-            observed_at: Timestamp::parse(&observed).and_then(|t| {
-                let (h, m) = t.time.unwrap_or((0, 0));
-                civil(t.year, t.month, t.day, h, m, t.second.unwrap_or(0))
-            }),
-            operator: scope.first(&operator_at),
-            is_qc: profile.qc.iter().any(|r| scope.matches(r)),
-            qc_lot: profile
-                .qc_lot
-                .as_ref()
-                .map(|at| scope.first(at))
-                .filter(|s| !s.is_empty()),
-            qc_level: profile
-                .qc_level
-                .as_ref()
-                .map(|at| scope.first(at))
-                .filter(|s| !s.is_empty()),
-        });
+        push_row(&scope, &record, profile, &result_row, &mut reading);
     }
     if reading.query.is_some() {
         reading.kind = Some(MessageKind::Query);
     }
     reading
+}
+
+/// Reads the row `record` (an R, or an O the profile's `order_result` names) at `at`.
+fn push_row(
+    scope: &Scope<'_>,
+    record: &Record<'_>,
+    profile: &Profile,
+    at: &RowAt,
+    reading: &mut Reading,
+) {
+    let code = scope.first(&at.code);
+    let code = profile.cut_code(&code).trim().to_owned();
+    if code.is_empty() {
+        reading.problems.push(format!(
+            "record {} ({}): no test code at {}",
+            record.index() + 1,
+            record.kind().letter(),
+            display(&at.code)
+        ));
+        return;
+    }
+    let status = scope.first(&at.status);
+    let observed = scope.first(&at.observed);
+    let is_qc = profile.qc.iter().any(|r| scope.matches(r));
+    let qc_read = |at: &Option<Locations>| {
+        at.as_ref()
+            .filter(|_| is_qc)
+            .map(|at| scope.first(at))
+            .filter(|s| !s.is_empty())
+    };
+    reading.observations.push(Observation {
+        specimen_id: scope.first(&profile.specimen),
+        instrument_test_code: code,
+        value: profile.clean_value(scope.first(&at.value)),
+        units: scope.first(&at.units),
+        reference_range: scope.first(&at.range),
+        flags: scope.flags(&at.flags, profile),
+        status: profile.map_status(&status),
+        observed_at: Timestamp::parse(&observed).and_then(|t| {
+            let (h, m) = t.time.unwrap_or((0, 0));
+            civil(t.year, t.month, t.day, h, m, t.second.unwrap_or(0))
+        }),
+        operator: scope.first(&at.operator),
+        is_qc,
+        qc_lot: qc_read(&profile.qc_lot),
+        qc_level: qc_read(&profile.qc_level).map(|l| profile.map_qc_level(&l)),
+    });
 }
 
 fn read_query(scope: &Scope<'_>, q: &Record<'_>, profile: &Profile, reading: &mut Reading) {

@@ -5,6 +5,11 @@
 //! stands: after the OBX of its order in an ORU^R01, before its orders in an OUL^R22; see
 //! [`lis_hl7::groups`]), else from the last segment of that id before the row. MSH is always in
 //! scope; a new PID forgets the OBR/SAC before it, a new OBR or SPM forgets nothing else.
+//! `OBX[CODE]-5` names the OBX of the same order group whose test code is `CODE` (the Mindray
+//! BC-5380's QC level row `05001`), even one the profile skips.
+//!
+//! A row is QC when one of the profile's `qc` rules matches (MSH-11 `Q`, SPM-11 `Q`...); the QC
+//! lot and level are read only on QC rows.
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -19,11 +24,16 @@ use crate::profile::{Location, Locations, Profile, Rule};
 #[derive(Default)]
 struct Scope<'m> {
     last: BTreeMap<&'m str, Segment<'m>>,
+    rows: BTreeMap<String, Segment<'m>>,
 }
 
 impl<'m> Scope<'m> {
     fn value(&self, loc: &Location) -> Cow<'m, str> {
-        match self.last.get(loc.segment.as_str()) {
+        let segment = match &loc.row {
+            Some(code) => self.rows.get(code),
+            None => self.last.get(loc.segment.as_str()),
+        };
+        match segment {
             Some(s) => read(s, loc),
             None => Cow::Borrowed(""),
         }
@@ -114,17 +124,24 @@ pub fn read_message(message: &Message<'_>, profile: &Profile) -> Reading {
                 for forget in ["OBR", "SPM", "SAC", "ORC", "OBX"] {
                     scope.last.remove(forget);
                 }
+                scope.rows.clear();
                 reading.patient_hint =
                     patient_hint(&segment).or_else(|| reading.patient_hint.take());
             }
             "OBR" | "SPM" => {
                 scope.last.remove("OBX");
+                scope.rows.clear();
             }
             _ => {}
         }
         scope.last.insert(id, segment);
         if id != "OBX" {
             continue;
+        }
+        let own_code = scope.first(&profile.test_code);
+        let own_code = profile.cut_code(&own_code).trim().to_owned();
+        if !own_code.is_empty() {
+            scope.rows.insert(own_code, segment);
         }
         // The specimen of an OBX is the SPM of its group, wherever that SPM stands.
         match spm {
@@ -150,6 +167,13 @@ pub fn read_message(message: &Message<'_>, profile: &Profile) -> Reading {
         let flags = scope.flags(&flags_at, profile);
         let status = scope.first(&status_at);
         let observed = scope.first(&time_at);
+        let is_qc = profile.qc.iter().any(|r| scope.matches(r));
+        let qc_read = |at: &Option<Locations>| {
+            at.as_ref()
+                .filter(|_| is_qc)
+                .map(|at| scope.first(at))
+                .filter(|s| !s.is_empty())
+        };
         reading.observations.push(Observation {
             specimen_id: scope.first(&profile.specimen),
             instrument_test_code: code,
@@ -169,17 +193,9 @@ pub fn read_message(message: &Message<'_>, profile: &Profile) -> Reading {
                 )
             }),
             operator: scope.first(&operator_at),
-            is_qc: profile.qc.iter().any(|r| scope.matches(r)),
-            qc_lot: profile
-                .qc_lot
-                .as_ref()
-                .map(|at| scope.first(at))
-                .filter(|s| !s.is_empty()),
-            qc_level: profile
-                .qc_level
-                .as_ref()
-                .map(|at| scope.first(at))
-                .filter(|s| !s.is_empty()),
+            is_qc,
+            qc_lot: qc_read(&profile.qc_lot),
+            qc_level: qc_read(&profile.qc_level).map(|l| profile.map_qc_level(&l)),
         });
     }
     reading
@@ -227,6 +243,7 @@ fn read_query(message: &Message<'_>, profile: &Profile, reading: &mut Reading, l
 fn loc(segment: &str, field: usize) -> Location {
     Location {
         segment: segment.to_owned(),
+        row: None,
         field,
         component: None,
         subcomponent: None,

@@ -12,6 +12,8 @@
 pub mod astm;
 pub mod handler;
 pub mod hl7;
+#[cfg(test)]
+mod qc_tests;
 pub mod vendor;
 pub mod vendor_handler;
 pub mod vendor_text;

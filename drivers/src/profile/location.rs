@@ -3,6 +3,10 @@
 //! The notation is `<record or segment id>-<field>[.<component>[.<subcomponent>]]`, fields and
 //! components numbered as in the standards (ASTM: field 1 is the record type, LIS2-A2 §5.4.7; HL7:
 //! MSH-1 is the field separator, v2.5.1 §2.5.3). A component is read from the first repeat.
+//!
+//! A row's neighbour is named by its test code in brackets: `OBX[05001]-5` is field 5 of the OBX
+//! of the same order group whose test code (at the profile's `test_code`) is `05001`, the way the
+//! Mindray BC-5380 sends a QC level as a row of its own before the results.
 
 use std::fmt;
 use std::str::FromStr;
@@ -14,6 +18,9 @@ use serde::{Deserialize, Deserializer};
 pub struct Location {
     /// Record type letter (`O`) or segment id (`OBR`).
     pub segment: String,
+    /// A sibling row named by its test code (`OBX[05001]-5`); `None`: the row itself or the last
+    /// record or segment of that type.
+    pub row: Option<String>,
     /// Field number, 1-based.
     pub field: usize,
     /// Component, 1-based; `None`: the whole field.
@@ -40,7 +47,25 @@ impl FromStr for Location {
             text: text.to_owned(),
             reason,
         };
-        let (segment, rest) = text.split_once('-').ok_or_else(|| err("no `-`"))?;
+        let (segment, row, rest) = match text.split_once('[') {
+            // A bracket before the first `-`: the code inside may itself hold `-` (`6690-2`).
+            Some((segment, after)) if !segment.contains('-') => {
+                let (code, rest) = after
+                    .split_once(']')
+                    .ok_or_else(|| err("a `[` without its `]`"))?;
+                if code.trim().is_empty() {
+                    return Err(err("the row's test code in `[...]` is empty"));
+                }
+                let rest = rest
+                    .strip_prefix('-')
+                    .ok_or_else(|| err("no `-` after `]`"))?;
+                (segment, Some(code.to_owned()), rest)
+            }
+            _ => {
+                let (segment, rest) = text.split_once('-').ok_or_else(|| err("no `-`"))?;
+                (segment, None, rest)
+            }
+        };
         if segment.is_empty()
             || segment.len() > 3
             || !segment
@@ -73,6 +98,7 @@ impl FromStr for Location {
         }
         Ok(Self {
             segment: segment.to_owned(),
+            row,
             field,
             component,
             subcomponent,
@@ -82,7 +108,11 @@ impl FromStr for Location {
 
 impl fmt::Display for Location {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}-{}", self.segment, self.field)?;
+        write!(f, "{}", self.segment)?;
+        if let Some(code) = &self.row {
+            write!(f, "[{code}]")?;
+        }
+        write!(f, "-{}", self.field)?;
         if let Some(c) = self.component {
             write!(f, ".{c}")?;
         }
@@ -145,7 +175,24 @@ mod tests {
         let l: Location = "O-3".parse().unwrap();
         assert_eq!((l.field, l.component), (3, None));
         assert_eq!(l.to_string(), "O-3");
-        for bad in ["O3", "o-3", "O-0", "O-3.x", "O-3.1.1.1", "-3", "ABCD-1"] {
+        let l: Location = "OBX[6690-2]-5.1".parse().unwrap();
+        assert_eq!(
+            (l.segment.as_str(), l.row.as_deref(), l.field, l.component),
+            ("OBX", Some("6690-2"), 5, Some(1))
+        );
+        assert_eq!(l.to_string(), "OBX[6690-2]-5.1");
+        for bad in [
+            "O3",
+            "o-3",
+            "O-0",
+            "O-3.x",
+            "O-3.1.1.1",
+            "-3",
+            "ABCD-1",
+            "OBX[05001-5",
+            "OBX[]-5",
+            "OBX[05001]5",
+        ] {
             assert!(bad.parse::<Location>().is_err(), "{bad}");
         }
     }

@@ -335,6 +335,25 @@ pub struct Rule {
     pub ends_with: Vec<String>,
 }
 
+/// O records that carry a result themselves, with no R record after them (the Mindray BS-240
+/// sends a QC result so, its value packed in O-12). ASTM only.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OrderResult {
+    /// An O record is a result row when every one of these matches (`H-12` = `QR`); at least one.
+    pub when: Vec<Rule>,
+    /// Where the test code is (`O-5.1`); `code_before` applies.
+    pub test_code: Locations,
+    /// Where the value is (`O-12.8`).
+    pub value: Locations,
+    /// Where the units are, when the analyzer sends them there.
+    #[serde(default)]
+    pub units: Option<Locations>,
+    /// Where the time of measurement is (`O-7`).
+    #[serde(default)]
+    pub observed_at: Option<Locations>,
+}
+
 /// How a host query is answered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
 #[serde(rename_all = "kebab-case")]
@@ -534,6 +553,13 @@ pub struct Profile {
     /// Where the QC level is on QC rows, when the analyzer sends it (ABL90: `O-15.1`).
     #[serde(default)]
     pub qc_level: Option<Locations>,
+    /// The analyzer's QC level words to the level numbers core keeps (BC-5380: `L` to `1`, `M`
+    /// to `2`, `H` to `3`); unlisted levels pass as sent.
+    #[serde(default)]
+    pub qc_level_map: BTreeMap<String, String>,
+    /// O records that are result rows themselves (ASTM; Mindray BS-240 QC).
+    #[serde(default)]
+    pub order_result: Option<OrderResult>,
     /// How the model is normally connected (`serial` for RS-232, default `tcp`).
     #[serde(default)]
     pub connection: UsualConnection,
@@ -674,6 +700,35 @@ impl Profile {
         for (name, rules) in [("keep", &self.keep), ("skip", &self.skip), ("qc", &self.qc)] {
             all.extend(rules.iter().map(|r| (name, &r.field)));
         }
+        if let Some(order) = &self.order_result {
+            if !astm {
+                out.push(self.invalid("order_result", "only ASTM messages have O records"));
+            }
+            if order.when.is_empty() {
+                out.push(self.invalid(
+                    "order_result.when",
+                    "at least one rule is needed (else every O record is a result)",
+                ));
+            }
+            if order.test_code.0.is_empty() || order.value.0.is_empty() {
+                out.push(self.invalid(
+                    "order_result",
+                    "`test_code` and `value` need at least one location",
+                ));
+            }
+            for (name, list) in [
+                ("order_result.test_code", Some(&order.test_code)),
+                ("order_result.value", Some(&order.value)),
+                ("order_result.units", order.units.as_ref()),
+                ("order_result.observed_at", order.observed_at.as_ref()),
+            ] {
+                if let Some(list) = list {
+                    all.extend(list.0.iter().map(|l| (name, l)));
+                }
+            }
+            all.extend(order.when.iter().map(|r| ("order_result.when", &r.field)));
+        }
+        let row_type = if astm { "R" } else { "OBX" };
         for (name, l) in all {
             let ok = if vendor {
                 (1..=3).contains(&l.segment.len()) && l.subcomponent.is_none()
@@ -695,6 +750,12 @@ impl Profile {
                             "HL7"
                         }
                     ),
+                ));
+            }
+            if l.row.is_some() && l.segment != row_type {
+                out.push(self.invalid(
+                    name,
+                    format!("`{l}`: only {row_type} rows are named by their test code"),
                 ));
             }
         }
@@ -848,6 +909,14 @@ impl Profile {
             .get(flag)
             .cloned()
             .unwrap_or_else(|| flag.to_owned())
+    }
+
+    /// The analyzer's QC level as core stores it.
+    pub fn map_qc_level(&self, level: &str) -> String {
+        self.qc_level_map
+            .get(level)
+            .cloned()
+            .unwrap_or_else(|| level.to_owned())
     }
 
     /// The analyzer's status as core stores it.

@@ -262,3 +262,43 @@ fn a_vendor_framing_takes_no_locations_and_only_the_vendor_protocol() {
         Err(ProfileError::Invalid { field, .. }) if field == "framing"
     ));
 }
+
+/// The README's profile table: one row per shipped profile, naming its discipline, its protocol
+/// family and its usual connection as the profile itself says them.
+#[test]
+fn the_readme_table_has_a_row_for_every_profile_as_it_is() {
+    let readme = include_str!("../../../README.md");
+    let header = "| profile | analyzer | discipline | protocol | usual connection |";
+    let table = readme
+        .split_once(header)
+        .expect("the README's profile table")
+        .1;
+    let rows: Vec<Vec<&str>> = table
+        .lines()
+        .skip(2)
+        .take_while(|l| l.starts_with('|'))
+        .map(|l| l.trim_matches('|').split(" | ").map(str::trim).collect())
+        .collect();
+    let set = ProfileSet::embedded().unwrap();
+    let mut named: Vec<&str> = rows.iter().map(|r| r[0].trim_matches('`')).collect();
+    named.sort_unstable();
+    assert_eq!(named, set.names().collect::<Vec<_>>());
+    for row in &rows {
+        let [name, _, discipline, protocol, connection] = row[..] else {
+            panic!("README row with other than five cells: {row:?}");
+        };
+        let profile = set.get(name.trim_matches('`')).unwrap();
+        assert_eq!(discipline, profile.discipline, "{name}: discipline");
+        let family_ok = match profile.protocol {
+            MessageProtocol::Astm => protocol.starts_with("ASTM"),
+            MessageProtocol::Hl7 => protocol.starts_with("HL7"),
+            MessageProtocol::Vendor => protocol.contains("not ASTM"),
+        };
+        assert!(family_ok, "{name}: protocol {protocol:?}");
+        let connection_ok = match profile.connection {
+            UsualConnection::Serial => connection == "RS-232",
+            UsualConnection::Tcp => connection.starts_with("TCP"),
+        };
+        assert!(connection_ok, "{name}: usual connection {connection:?}");
+    }
+}

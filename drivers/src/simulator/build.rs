@@ -7,6 +7,16 @@ use lis_hl7::build::{CodedValue, MessageHeader};
 
 use crate::profile::{Location, Profile, Rule};
 
+/// How a QC sample is marked besides the profile's QC rule: the control's level and lot, written
+/// where the profile reads them (`qc_level`, `qc_lot`) when it names a place.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct QcMark {
+    /// The control's level (`1`, `2`...).
+    pub level: Option<String>,
+    /// The control material's lot.
+    pub lot: Option<String>,
+}
+
 /// One generated result.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SimResult {
@@ -78,6 +88,17 @@ impl Fields {
     }
 }
 
+/// The QC level as the analyzer writes it (`2` is the BC-5380's `M`, by its `qc_level_map`).
+fn analyzer_level(profile: &Profile, mark: &QcMark) -> Option<String> {
+    mark.level.as_ref().map(|l| {
+        profile
+            .qc_level_map
+            .iter()
+            .find(|(_, number)| *number == l)
+            .map_or_else(|| l.clone(), |(word, _)| word.clone())
+    })
+}
+
 /// The value a rule wants (its first `equals`, or its first `starts_with` followed by `tail`).
 fn rule_value(rule: &Rule, tail: &str) -> Option<String> {
     rule.equals
@@ -96,19 +117,17 @@ fn h2(profile: &Profile) -> &str {
     }
 }
 
-fn astm_ts(seq: u64) -> String {
-    let s = seq % 60;
-    let m = (seq / 60) % 60;
-    format!("20250301{:02}{m:02}{s:02}", 8 + (seq / 3600) % 10)
-}
-
-/// An E1394 result message (H, P, O, R..., L) for one specimen, placed at the profile's locations.
+/// An E1394 result message (H, P, O, R..., L) for one specimen, placed at the profile's locations
+/// and stamped `at` (the analyzer's local time, `YYYYMMDDHHMMSS`). A QC sample (`qc`) is marked by
+/// the profile's first QC rule outside the R record, with its level and lot where the profile reads
+/// them; a profile whose `order_result` rules take O records as rows gets one O per result (the
+/// Mindray BS-240's QC) instead of R records.
 pub fn astm_results(
     profile: &Profile,
     specimen: &str,
     results: &[SimResult],
-    qc: bool,
-    seq: u64,
+    qc: Option<&QcMark>,
+    at: &str,
 ) -> String {
     let mut h = Fields::new("H");
     h.set(1, "H");
@@ -124,7 +143,7 @@ pub fn astm_results(
     };
     h.set(12, processing);
     h.set(13, "LIS2-A2");
-    h.set(14, &astm_ts(seq));
+    h.set(14, at);
     let mut p = Fields::new("P");
     p.set(1, "P");
     p.set(2, "1");
@@ -144,36 +163,73 @@ pub fn astm_results(
             }
         }
     }
-    if qc {
+    let mut place = |loc: &Location, value: &str| {
+        let letter = loc.segment.chars().next().unwrap_or('H');
+        if loc.row.is_some() {
+            return;
+        }
+        if let Some((_, r)) = find(&mut records, letter).and_then(|i| records.get_mut(i)) {
+            r.at(loc, value);
+        }
+    };
+    let order_rows = match (qc, &profile.order_result) {
+        (Some(_), Some(order)) => Some(order),
+        _ => None,
+    };
+    if let Some(mark) = qc {
         if let Some(rule) = profile.qc.iter().find(|r| r.field.segment != "R") {
-            let letter = rule.field.segment.chars().next().unwrap_or('H');
-            if let (Some(i), Some(v)) = (find(&mut records, letter), rule_value(rule, specimen)) {
-                if let Some((_, r)) = records.get_mut(i) {
-                    r.at(&rule.field, &v);
-                }
+            if let Some(v) = rule_value(rule, specimen) {
+                place(&rule.field, &v);
+            }
+        }
+        let level = analyzer_level(profile, mark);
+        for (read_at, value) in [(&profile.qc_level, &level), (&profile.qc_lot, &mark.lot)] {
+            if let (Some(loc), Some(value)) = (read_at.as_ref().and_then(|l| l.first()), value) {
+                place(loc, value);
+            }
+        }
+    }
+    if let Some(order) = order_rows {
+        for rule in &order.when {
+            if let Some(v) = rule_value(rule, "") {
+                place(&rule.field, &v);
             }
         }
     }
     let mut text = String::new();
-    for (letter, r) in &records {
-        if *letter == 'H' {
-            // H-2 holds the delimiters themselves; H-5 the sender with its own components.
-            let rest = r.encode(3);
-            let mut fields: Vec<String> = rest.split('|').map(str::to_owned).collect();
-            if fields.len() < 3 {
-                fields.resize(3, String::new());
+    let suffix = profile.code_before.clone().unwrap_or_default();
+    if let Some(order) = order_rows {
+        // One O record per result, the value in the O record itself, no R record.
+        let template = records
+            .pop()
+            .map(|(_, o)| o)
+            .unwrap_or_else(|| Fields::new("O"));
+        push_header_and_patient(&mut text, &records, sender, h2(profile));
+        for (n, res) in results.iter().enumerate() {
+            let mut o = template.clone();
+            o.set(2, &(n + 1).to_string());
+            for (read_at, value) in [
+                (Some(&order.test_code), format!("{}{suffix}", res.code)),
+                (Some(&order.value), res.value.clone()),
+                (order.units.as_ref(), res.units.clone()),
+                (order.observed_at.as_ref(), at.to_owned()),
+            ] {
+                if let Some(loc) = read_at.and_then(|l| l.first()) {
+                    o.at(loc, &value);
+                }
             }
-            if let Some(f) = fields.get_mut(2) {
-                *f = sender.to_owned();
-            }
-            text.push_str(&format!("H|{}|{}\r", h2(profile), fields.join("|")));
-        } else {
-            text.push_str(&r.encode(1));
+            text.push_str(&o.encode(1));
             text.push('\r');
         }
+        text.push_str("L|1|N\r");
+        return text;
+    }
+    push_header_and_patient(&mut text, &records, sender, h2(profile));
+    if let Some((_, o)) = records.iter().find(|(l, _)| *l == 'O') {
+        text.push_str(&o.encode(1));
+        text.push('\r');
     }
     let code_at = profile.test_code.first().cloned();
-    let suffix = profile.code_before.clone().unwrap_or_default();
     for (n, res) in results.iter().enumerate() {
         let mut r = Fields::new("R");
         r.set(1, "R");
@@ -191,14 +247,13 @@ pub fn astm_results(
         }
         // Units, flag `N`, status `F` and the time where the profile reads them (a Beckman DxH
         // has them one field later than LIS2-A2).
-        let ts = astm_ts(seq);
-        for (at, value) in [
+        for (read_at, value) in [
             (profile.units_at(), res.units.as_str()),
             (profile.flags_at(), "N"),
             (profile.status_at(), "F"),
-            (profile.observed_at_at(), ts.as_str()),
+            (profile.observed_at_at(), at),
         ] {
-            if let Some(loc) = at.first().filter(|l| l.segment == "R") {
+            if let Some(loc) = read_at.first().filter(|l| l.segment == "R") {
                 r.at(loc, value);
             }
         }
@@ -209,8 +264,34 @@ pub fn astm_results(
     text
 }
 
-/// An E1394 host query for `specimen`, at the profile's query location.
-pub fn astm_query(profile: &Profile, specimen: &str) -> String {
+/// Writes the H and P records of `records` (H-2 the `delimiters`, H-5 the sender).
+fn push_header_and_patient(
+    text: &mut String,
+    records: &[(char, Fields)],
+    sender: &str,
+    delimiters: &str,
+) {
+    for (letter, r) in records {
+        if *letter == 'H' {
+            // H-2 holds the delimiters themselves; H-5 the sender with its own components.
+            let rest = r.encode(3);
+            let mut fields: Vec<String> = rest.split('|').map(str::to_owned).collect();
+            if fields.len() < 3 {
+                fields.resize(3, String::new());
+            }
+            if let Some(f) = fields.get_mut(2) {
+                *f = sender.to_owned();
+            }
+            text.push_str(&format!("H|{delimiters}|{}\r", fields.join("|")));
+        } else if *letter == 'P' {
+            text.push_str(&r.encode(1));
+            text.push('\r');
+        }
+    }
+}
+
+/// An E1394 host query for `specimen`, at the profile's query location, its header stamped `at`.
+pub fn astm_query(profile: &Profile, specimen: &str, at: &str) -> String {
     let mut q = Fields::new("Q");
     q.set(1, "Q");
     q.set(2, "1");
@@ -226,7 +307,7 @@ pub fn astm_query(profile: &Profile, specimen: &str) -> String {
         profile.simulator.sender.as_str()
     };
     format!(
-        "H|{}|||{sender}|||||||P|LIS2-A2\r{}\rL|1|N\r",
+        "H|{}|||{sender}|||||||P|LIS2-A2|{at}\r{}\rL|1|N\r",
         h2(profile),
         q.encode(1)
     )
@@ -267,13 +348,17 @@ fn hl7_version(profile: &Profile) -> String {
 }
 
 /// An HL7 result message: ORU^R01 (specimen in OBR), or OUL^R22 with SPM/SAC when the profile reads
-/// the specimen from those segments.
+/// the specimen from those segments; stamped `at` (MSH-7, OBR-7, OBX-14: the analyzer's local
+/// time). A QC sample (`qc`) is marked by the profile's first QC rule outside OBX, with its level
+/// and lot where the profile reads them (a level row such as the BC-5380's `05001` is sent as an
+/// OBX of its own before the results).
 pub fn hl7_results(
     profile: &Profile,
     specimen: &str,
     results: &[SimResult],
-    qc: bool,
+    qc: Option<&QcMark>,
     seq: u64,
+    at: &str,
 ) -> Vec<u8> {
     let version = hl7_version(profile);
     let loc = profile.specimen.first().cloned();
@@ -287,43 +372,52 @@ pub fn hl7_results(
     };
     let mut msh = Fields::new("MSH");
     msh.set(3, sender);
-    msh.set(7, &astm_ts(seq));
+    msh.set(7, at);
     msh.set(9, if spm_style { "OUL" } else { "ORU" });
     msh.put(9, Some(2), None, if spm_style { "R22" } else { "R01" });
     msh.set(10, &format!("SIM{seq}"));
     msh.set(11, "P");
     msh.set(12, &version);
-    let mut segments: Vec<Fields> = Vec::new();
     let mut pid = Fields::new("PID");
     pid.set(1, "1");
     pid.set(3, &format!("PAT{seq}"));
-    segments.push(pid);
     let mut spm = Fields::new("SPM");
     spm.set(1, "1");
     let mut sac = Fields::new("SAC");
     let mut obr = Fields::new("OBR");
     obr.set(1, "1");
     obr.set(4, "ALL");
-    obr.set(7, &astm_ts(seq));
+    obr.set(7, at);
+    let mut place = |loc: &Location, value: &str| match loc.segment.as_str() {
+        "MSH" => msh.at(loc, value),
+        "PID" => pid.at(loc, value),
+        "SPM" => spm.at(loc, value),
+        "SAC" => sac.at(loc, value),
+        "OBR" => obr.at(loc, value),
+        _ => {}
+    };
     if let Some(loc) = &loc {
-        match loc.segment.as_str() {
-            "SPM" => spm.at(loc, specimen),
-            "SAC" => sac.at(loc, specimen),
-            "MSH" => msh.at(loc, specimen),
-            _ => obr.at(loc, specimen),
-        }
+        place(loc, specimen);
     }
-    if qc {
+    // Rows sent before the results: the QC level's own row, when the profile reads it from one.
+    let mut level_rows: Vec<(String, Location, String)> = Vec::new();
+    if let Some(mark) = qc {
         if let Some(rule) = profile.qc.iter().find(|r| r.field.segment != "OBX") {
             if let Some(v) = rule_value(rule, specimen) {
-                match rule.field.segment.as_str() {
-                    "MSH" => msh.at(&rule.field, &v),
-                    "SPM" => spm.at(&rule.field, &v),
-                    _ => obr.at(&rule.field, &v),
+                place(&rule.field, &v);
+            }
+        }
+        let level = analyzer_level(profile, mark);
+        for (read_at, value) in [(&profile.qc_level, &level), (&profile.qc_lot, &mark.lot)] {
+            if let (Some(loc), Some(value)) = (read_at.as_ref().and_then(|l| l.first()), value) {
+                match &loc.row {
+                    Some(code) => level_rows.push((code.clone(), loc.clone(), value.clone())),
+                    None => place(loc, value),
                 }
             }
         }
     }
+    let mut segments: Vec<Fields> = vec![pid];
     if spm_style {
         segments.push(spm);
         if !sac.fields.is_empty() {
@@ -332,9 +426,23 @@ pub fn hl7_results(
     }
     segments.push(obr);
     let code_at = profile.test_code.first().cloned();
-    for (n, res) in results.iter().enumerate() {
+    let mut n = 0;
+    for (code, loc, value) in &level_rows {
+        n += 1;
         let mut obx = Fields::new("OBX");
-        obx.set(1, &(n + 1).to_string());
+        obx.set(1, &n.to_string());
+        obx.set(2, "IS");
+        if let Some(code_at) = &code_at {
+            obx.at(code_at, code);
+        }
+        obx.at(loc, value);
+        obx.set(11, "F");
+        segments.push(obx);
+    }
+    for res in results {
+        n += 1;
+        let mut obx = Fields::new("OBX");
+        obx.set(1, &n.to_string());
         obx.set(2, "NM");
         if let Some(loc) = &code_at {
             obx.at(loc, &res.code);
@@ -344,7 +452,7 @@ pub fn hl7_results(
         obx.set(6, &res.units);
         obx.set(8, "N");
         obx.set(11, "F");
-        obx.set(14, &astm_ts(seq));
+        obx.set(14, at);
         segments.push(obx);
     }
     let mut text = format!("MSH|^~\\&|{}\r", msh.encode(3));
@@ -354,13 +462,14 @@ pub fn hl7_results(
     text.into_bytes()
 }
 
-/// An HL7 host query: QBP^Q11, or QRY^Q02 when the profile says `hl7_query = "qry"`.
-pub fn hl7_query(profile: &Profile, specimen: &str, seq: u64) -> Vec<u8> {
+/// An HL7 host query stamped `at`: QBP^Q11, or QRY^Q02 when the profile says
+/// `hl7_query = "qry"`.
+pub fn hl7_query(profile: &Profile, specimen: &str, seq: u64, at: &str) -> Vec<u8> {
     let version = hl7_version(profile);
     if profile.simulator.hl7_query == "qry" {
         return qry_q02(&LegacyQuery {
-            header: MessageHeader::mindray(&astm_ts(seq), &format!("Q{seq}")),
-            query_at: astm_ts(seq),
+            header: MessageHeader::mindray(at, &format!("Q{seq}")),
+            query_at: at.to_owned(),
             query_id: seq.to_string(),
             specimen_id: specimen.to_owned(),
         });
@@ -368,7 +477,7 @@ pub fn hl7_query(profile: &Profile, specimen: &str, seq: u64) -> Vec<u8> {
     qbp_q11(&HostQuery {
         header: MessageHeader {
             sending_application: profile.simulator.sender.clone(),
-            datetime: astm_ts(seq),
+            datetime: at.to_owned(),
             control_id: format!("Q{seq}"),
             version,
             ..MessageHeader::default()
@@ -460,11 +569,8 @@ pub fn read_hl7_reply(payload: &[u8]) -> Hl7Reply {
     }
 }
 
-/// The ACK the simulator sends for a message from the LIS (`ACK^Q03` for a DSR).
-pub fn hl7_ack_for(control_id: &str, event: &str, seq: u64) -> Vec<u8> {
-    format!(
-        "MSH|^~\\&|SIMULATOR||LIS||{}||ACK^{event}|A{seq}|P|2.3.1\rMSA|AA|{control_id}\r",
-        astm_ts(seq)
-    )
-    .into_bytes()
+/// The ACK the simulator sends for a message from the LIS (`ACK^Q03` for a DSR), stamped `at`.
+pub fn hl7_ack_for(control_id: &str, event: &str, seq: u64, at: &str) -> Vec<u8> {
+    format!("MSH|^~\\&|SIMULATOR||LIS||{at}||ACK^{event}|A{seq}|P|2.3.1\rMSA|AA|{control_id}\r")
+        .into_bytes()
 }

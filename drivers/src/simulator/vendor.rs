@@ -205,6 +205,7 @@ impl<Io: AsyncRead + AsyncWrite + Unpin> DimensionAnalyzer<Io> {
         specimen: &str,
         results: &[SimResult],
         qc: bool,
+        at: jiff::civil::DateTime,
         limit: Duration,
     ) -> Result<Delivery, SimError> {
         self.start(limit).await?;
@@ -217,7 +218,7 @@ impl<Io: AsyncRead + AsyncWrite + Unpin> DimensionAnalyzer<Io> {
                 error_code: String::new(),
             })
             .collect();
-        let run_at = jiff::Zoned::now().strftime("%S%M%H%d%m%y").to_string();
+        let run_at = at.strftime("%S%M%H%d%m%y").to_string();
         // A control runs as sample type 5, priority 3, named after itself (the corpus's
         // `HORMON 1`, `CRP 1`).
         let (patient, sample_type, priority) = if qc {
@@ -278,6 +279,7 @@ impl<Io: AsyncRead + AsyncWrite + Unpin> SysmexAnalyzer<Io> {
         specimen: &str,
         results: &[SimResult],
         seq: u64,
+        now: jiff::civil::DateTime,
         limit: Duration,
     ) -> Result<Delivery, SimError> {
         let common = Common {
@@ -285,7 +287,6 @@ impl<Io: AsyncRead + AsyncWrite + Unpin> SysmexAnalyzer<Io> {
             sequence: format!("{:010}000", seq % 10_000_000_000),
             sample_no: specimen.to_owned(),
         };
-        let now = jiff::Zoned::now();
         let small = |n: i8| u8::try_from(n).unwrap_or(0);
         let header = SampleHeader {
             common: common.clone(),

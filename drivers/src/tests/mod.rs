@@ -14,6 +14,7 @@ mod profiles_vendor_text;
 mod queries;
 mod runner;
 mod serial;
+mod simulated_analyzer;
 
 use std::path::PathBuf;
 use std::sync::Arc;

@@ -723,7 +723,13 @@ fn the_simulated_dxh_writes_its_fields_one_place_later() {
         value: "7.4".to_owned(),
         units: "10^9/L".to_owned(),
     }];
-    let text = simulator::build::astm_results(&profile("beckman-dxh"), "D1", &results, false, 0);
+    let text = simulator::build::astm_results(
+        &profile("beckman-dxh"),
+        "D1",
+        &results,
+        None,
+        "20250301080000",
+    );
     let r = text
         .split('\r')
         .find(|r| r.starts_with("R|"))

@@ -631,8 +631,8 @@ async fn simulated_genexpert_declares_its_own_delimiters_and_is_read_by_them() {
             value: "DETECTED LOW".to_owned(),
             units: String::new(),
         }],
-        false,
-        1,
+        None,
+        "20250301080001",
     );
     assert!(text.starts_with("H|@^\\|"), "{text}");
     assert_eq!(play_astm(&lis, &[text]).await, vec![Delivery::Acknowledged]);

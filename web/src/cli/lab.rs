@@ -227,7 +227,10 @@ pub(crate) fn run_results(args: &ResultsArgs) -> anyhow::Result<ExitCode> {
         if args.specimen.as_ref().is_some_and(|s| *s != r.specimen_id) {
             continue;
         }
-        writeln!(out, "{}", result_json(&r))?;
+        let mut line = result_json(&r);
+        // Why it waits for a person (the QC reason among them), in the store's words.
+        line["held_because"] = json!(store.result_with_checks(r.id)?.reasons);
+        writeln!(out, "{line}")?;
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -5,10 +5,11 @@
 //! | `lis parse` | `parse` |
 //! | `lis serve` | `serve` |
 //! | `lis config example`, `lis config check` | `config` |
-//! | `lis audit verify`, `lis journal verify`, `lis journal list` | `verify` |
+//! | `lis audit verify`, `lis audit list`, `lis journal verify`, `lis journal list` | `verify` |
 //! | `lis order add`, `lis results`, `lis rerun`, `lis correct` | `lab` |
 //! | `lis his requeue` | `his` |
 //! | `lis simulate` | `simulate` |
+//! | `lis qc state`, `lis qc override`, `lis verify`, `lis release` | `qc` |
 //! | `lis replay` | `replay` |
 //! | `lis profile list`, `lis profile check`, `lis profile try` | `profile` |
 //! | `lis token create`, `lis token revoke`, `lis token list` | `token` |
@@ -28,6 +29,7 @@ mod his;
 mod lab;
 mod parse;
 mod profile;
+mod qc;
 mod replay;
 mod replay_vendor;
 mod serve;
@@ -64,6 +66,13 @@ enum Command {
     Order(lab::OrderCommand),
     /// Print stored results as JSON lines.
     Results(lab::ResultsArgs),
+    /// Verify a result waiting for review.
+    Verify(qc::ReviewArgs),
+    /// Release a verified result to the HIS (refused while its QC is rejected).
+    Release(qc::ReviewArgs),
+    /// Quality control: the state of each instrument and test, a supervisor's override.
+    #[command(subcommand)]
+    Qc(qc::QcCommand),
     /// Ask for a rerun of a result: its test goes back on the analyzer's work list.
     Rerun(lab::RerunArgs),
     /// Correct a released result: a new version, sent to the HIS as a correction (status C).
@@ -95,6 +104,9 @@ pub fn main() -> ExitCode {
         Command::Journal(command) => verify::run_journal(command),
         Command::Order(command) => lab::run_order(command),
         Command::Results(args) => lab::run_results(&args),
+        Command::Verify(args) => qc::run_review(qc::ReviewStep::Verify, &args),
+        Command::Release(args) => qc::run_review(qc::ReviewStep::Release, &args),
+        Command::Qc(command) => qc::run(command),
         Command::Rerun(args) => lab::run_rerun(&args),
         Command::Correct(args) => lab::run_correct(&args),
         Command::His(command) => his::run(command),

@@ -5,13 +5,22 @@
 //! the results sent. A test the LIS asked for that the profile cannot perform is named on stderr
 //! (and in the JSON line as `not_performed`). Exits 0 when every result message was acknowledged,
 //! every query answered and every asked-for test performed, 1 otherwise.
+//!
+//! The simulated analyzer stamps its results with the machine's clock, shown in `--time-zone`
+//! (default the machine's zone), when it sends them. `--value GLU=5.2` sends a chosen patient
+//! value; `--qc` sends QC, one specimen per control level (default ids `QC1-0001`,
+//! `QC2-0001`...), and `--qc-value GLU:1=6.25` chooses a level's value (each level then sends
+//! only its chosen tests); `--qc-lot` puts the lot where the profile reads one. `--clock-start`
+//! sets the analyzer's clock to another time, which then runs on.
 
+use std::collections::BTreeMap;
 use std::io::Write;
 use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{ArgGroup, Args};
-use lis_drivers::simulator::{self, SimOptions, SimTarget};
+use jiff::tz::TimeZone;
+use lis_drivers::simulator::{self, QcValue, SimClock, SimOptions, SimTarget};
 use lis_drivers::transport::serial::SerialSettings;
 use serde_json::json;
 
@@ -51,15 +60,44 @@ pub(crate) struct SimulateArgs {
     /// Seed of the generated values (the same seed sends the same values).
     #[arg(long, default_value_t = 1)]
     seed: u64,
-    /// Send QC results instead of patient results.
+    /// Send QC results instead of patient results, marked the profile's way: each specimen is
+    /// one control level, in order (default ids QC1-0001, QC2-0001...).
     #[arg(long)]
     qc: bool,
+    /// With --qc: the value of TEST on the control of LEVEL (repeat: GLU:1=6.25 GLU:2=16.0);
+    /// each level then sends only the tests chosen for it.
+    #[arg(long = "qc-value", value_name = "TEST:LEVEL=VALUE")]
+    qc_values: Vec<QcValue>,
+    /// With --qc: the control material's lot, sent where the profile reads a QC lot.
+    #[arg(long, value_name = "LOT")]
+    qc_lot: Option<String>,
+    /// A patient value chosen instead of drawn (repeat: GLU=5.2).
+    #[arg(long = "value", value_name = "TEST=VALUE", value_parser = chosen_value)]
+    values: Vec<(String, String)>,
+    /// The time zone the analyzer's clock is set to (IANA name, e.g. Asia/Ho_Chi_Minh); its
+    /// results are stamped with the local time there. Default: the machine's time zone.
+    #[arg(long, value_name = "ZONE")]
+    time_zone: Option<String>,
+    /// The local time the analyzer's clock shows when the run starts (2026-12-07T08:00:00), then
+    /// running on; default: the machine's clock.
+    #[arg(long, value_name = "DATETIME")]
+    clock_start: Option<String>,
     /// Seconds to wait for each acknowledgement or answer.
     #[arg(long, default_value_t = 30)]
     reply_timeout: u64,
     /// Also print one JSON line per specimen: what was ordered and what was sent.
     #[arg(long)]
     json: bool,
+}
+
+/// Reads `TEST=VALUE`.
+fn chosen_value(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((code, value)) if !code.trim().is_empty() && !value.trim().is_empty() => {
+            Ok((code.trim().to_owned(), value.trim().to_owned()))
+        }
+        _ => Err(format!("`{text}`: expected TEST=VALUE, e.g. GLU=5.2")),
+    }
 }
 
 pub(crate) fn run(args: SimulateArgs) -> anyhow::Result<ExitCode> {
@@ -82,6 +120,25 @@ pub(crate) fn run(args: SimulateArgs) -> anyhow::Result<ExitCode> {
         }
         _ => anyhow::bail!("one of --connect, --listen or --serial is needed"),
     };
+    let zone = match &args.time_zone {
+        Some(name) => TimeZone::get(name).map_err(|e| {
+            anyhow::anyhow!("--time-zone `{name}`: not a time zone known here: {e}")
+        })?,
+        None => TimeZone::system(),
+    };
+    let clock = match &args.clock_start {
+        None => SimClock::system(zone),
+        Some(text) => {
+            let local: jiff::civil::DateTime = text.parse().map_err(|e| {
+                anyhow::anyhow!("--clock-start `{text}`: expected a local date and time such as 2026-12-07T08:00:00: {e}")
+            })?;
+            let start = local
+                .to_zoned(zone.clone())
+                .map_err(|e| anyhow::anyhow!("--clock-start `{text}`: {e}"))?
+                .timestamp();
+            SimClock::starting_at(start, zone)
+        }
+    };
     let options = SimOptions {
         specimens: args.specimens,
         rate: args.rate,
@@ -89,6 +146,10 @@ pub(crate) fn run(args: SimulateArgs) -> anyhow::Result<ExitCode> {
         specimen_ids: (!args.specimen_ids.is_empty()).then(|| args.specimen_ids.clone()),
         seed: args.seed,
         qc: args.qc,
+        qc_values: args.qc_values.clone(),
+        qc_lot: args.qc_lot.clone(),
+        values: args.values.iter().cloned().collect::<BTreeMap<_, _>>(),
+        clock,
         reply_timeout: Duration::from_secs(args.reply_timeout),
     };
     let runtime = tokio::runtime::Builder::new_current_thread()

@@ -1,4 +1,4 @@
-//! `lis audit verify`, `lis journal verify` and `lis journal list`.
+//! `lis audit verify`, `lis audit list`, `lis journal verify` and `lis journal list`.
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -13,6 +13,25 @@ use super::lab::StoreArgs;
 pub(crate) enum AuditCommand {
     /// Check the audit trail's hash chain: `OK` with the entry count, or where it breaks (exit 1).
     Verify(StoreArgs),
+    /// Print audit entries newest first as JSON lines `{"seq", "at", "actor", "user", "action",
+    /// "entity", "id", "old", "new", "reason"}`.
+    List(AuditListArgs),
+}
+
+/// Arguments of `lis audit list`.
+#[derive(Debug, Args)]
+pub(crate) struct AuditListArgs {
+    #[command(flatten)]
+    store: StoreArgs,
+    /// Only this action (`qc.override`, `result.release`...).
+    #[arg(long)]
+    action: Option<String>,
+    /// Only this kind of object (`result`, `qc`...).
+    #[arg(long)]
+    entity: Option<String>,
+    /// At most this many entries.
+    #[arg(long, default_value_t = 100)]
+    limit: usize,
 }
 
 /// `lis journal ...`.
@@ -41,7 +60,10 @@ pub(crate) struct JournalListArgs {
 }
 
 pub(crate) fn run_audit(command: AuditCommand) -> anyhow::Result<ExitCode> {
-    let AuditCommand::Verify(args) = command;
+    let args = match command {
+        AuditCommand::Verify(args) => args,
+        AuditCommand::List(args) => return run_audit_list(&args),
+    };
     let store = args.open_existing()?;
     let report = store.verify_audit()?;
     let mut out = std::io::stdout().lock();
@@ -97,6 +119,33 @@ pub(crate) fn run_journal(command: JournalCommand) -> anyhow::Result<ExitCode> {
         ids.join(", ")
     )?;
     Ok(ExitCode::from(1))
+}
+
+fn run_audit_list(args: &AuditListArgs) -> anyhow::Result<ExitCode> {
+    let store = args.store.open_existing()?;
+    let filter = lis_core::store::AuditFilter {
+        action: args.action.clone(),
+        entity: args.entity.clone(),
+        ..Default::default()
+    };
+    let mut out = std::io::stdout().lock();
+    for record in store.audit_trail(&filter, None, args.limit)? {
+        let e = &record.entry;
+        let line = serde_json::json!({
+            "seq": e.seq,
+            "at": e.at.to_string(),
+            "actor": e.actor.stored,
+            "user": e.actor.display_name,
+            "action": e.action,
+            "entity": e.entity,
+            "id": e.entity_id,
+            "old": e.old,
+            "new": e.new,
+            "reason": e.reason,
+        });
+        writeln!(out, "{line}")?;
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn run_journal_list(args: &JournalListArgs) -> anyhow::Result<ExitCode> {

@@ -41,6 +41,7 @@ pub mod monitor;
 #[cfg(test)]
 pub(crate) mod page_tests;
 pub mod patients;
+pub mod qc;
 pub mod reception;
 pub mod reception_routes;
 pub mod report;
