@@ -594,6 +594,30 @@ mod tests {
                 messages: MessageProtocol::Astm,
             })
         );
+        // A vendor profile fits only the connection protocol of its own framing.
+        for (protocol, profile) in [
+            ("dimension", "siemens-dimension"),
+            ("sysmex-text", "sysmex-xs500i-text"),
+            ("advia", "siemens-advia2120"),
+        ] {
+            assert_eq!(
+                check_profile(&link(protocol, profile), "", profiles().unwrap()),
+                Ok(()),
+                "{protocol} {profile}"
+            );
+        }
+        assert_eq!(
+            check_profile(
+                &link("sysmex-text", "siemens-dimension"),
+                "",
+                profiles().unwrap()
+            ),
+            Err(LinkProfileError::ProtocolMismatch {
+                name: "siemens-dimension".to_owned(),
+                protocol: Protocol::SysmexText,
+                messages: MessageProtocol::Vendor,
+            })
+        );
     }
 
     #[test]
