@@ -96,6 +96,21 @@ pub enum StoreError {
         /// The critical result.
         result_id: crate::model::ResultId,
     },
+    /// A patient result cannot be released while the QC of its instrument and test is
+    /// rejected: the hold ends with an accepted QC run or a supervisor's documented override.
+    #[error("result {result_id} is held: QC of {test_code} on {instrument} is rejected ({reason}); it can be released after an accepted QC run or a supervisor's override")]
+    QcRejected {
+        /// The held result.
+        result_id: crate::model::ResultId,
+        /// Its instrument.
+        instrument: String,
+        /// Its test (LIS code).
+        test_code: String,
+        /// The rejected run.
+        run_id: crate::model::QcRunId,
+        /// Why the run was rejected, in words ("1-3s on level 1 (GLU z = +3.50) in run 12").
+        reason: String,
+    },
     /// The request is not valid in itself or against the catalog (an empty field, an unknown
     /// test, an action the result's state does not allow).
     #[error("{what}")]

@@ -24,6 +24,8 @@
 //! - [`presentation`]: how results, flags, ranges, units, values and names are written for
 //!   people and other systems (the ORU^R01, REST, FHIR and the web UI format through it).
 //! - [`name_search`]: patient names folded for search (Vietnamese without marks, `đ` as `d`).
+//! - [`qc`]: quality control, pure: Westgard multirules across levels and runs, QC statistics,
+//!   sigma advice, QC specimen-id patterns.
 //! - [`turnaround`]: median and 90th percentile turnaround by the nearest-rank method.
 //! - [`audit`]: the SHA-256 hash chain and its verification.
 //! - [`store`]: everything SQL: migrations, the raw message journal, durable ingest and matching,
@@ -41,6 +43,7 @@ pub mod name_search;
 pub mod password;
 pub mod permissions;
 pub mod presentation;
+pub mod qc;
 pub mod store;
 pub mod turnaround;
 pub mod validation;

@@ -17,6 +17,8 @@
 //! | read the turnaround dashboard            |            | yes        |       |
 //! | read the lab configuration               |            | yes        | yes   |
 //! | attach or discard an unmatched result    |            | yes        |       |
+//! | enter a QC value by hand                 | yes        | yes        |       |
+//! | QC targets, lab statistics, QC override  |            | yes        |       |
 //!
 //! An admin has no result actions unless also given a lab role (a user may hold several roles,
 //! e.g. `admin,supervisor`).
@@ -59,11 +61,16 @@ pub enum Permission {
     ResolveUnmatched,
     /// See whether the audit trail's hash chain is intact (`lis audit verify`).
     VerifyAudit,
+    /// Enter a QC value by hand (an analyzer without a link).
+    EnterQc,
+    /// Manage QC: edit a lot's targets, switch a lot to the lab's own statistics, override a
+    /// rejected QC run (documented, audited).
+    ManageQc,
 }
 
 impl Permission {
     /// Every permission.
-    pub const ALL: [Self; 16] = [
+    pub const ALL: [Self; 18] = [
         Self::Review,
         Self::Verify,
         Self::Rerun,
@@ -80,6 +87,8 @@ impl Permission {
         Self::ReadConfig,
         Self::ResolveUnmatched,
         Self::VerifyAudit,
+        Self::EnterQc,
+        Self::ManageQc,
     ];
 
     /// A stable name, used in audit entries and error messages.
@@ -101,6 +110,8 @@ impl Permission {
             Self::ReadConfig => "read_config",
             Self::ResolveUnmatched => "resolve_unmatched",
             Self::VerifyAudit => "verify_audit",
+            Self::EnterQc => "enter_qc",
+            Self::ManageQc => "manage_qc",
         }
     }
 }
@@ -125,7 +136,8 @@ impl Role {
                 | P::Reject
                 | P::EnterResult
                 | P::Comment
-                | P::RecordCallback => true,
+                | P::RecordCallback
+                | P::EnterQc => true,
                 P::Release => review.steps == ReviewSteps::One,
                 P::ReleaseOthersVerification
                 | P::Correct
@@ -134,7 +146,8 @@ impl Role {
                 | P::ReadTurnaround
                 | P::ReadConfig
                 | P::ResolveUnmatched
-                | P::VerifyAudit => false,
+                | P::VerifyAudit
+                | P::ManageQc => false,
             },
         }
     }
@@ -200,6 +213,13 @@ mod tests {
         assert!(Role::Admin.may(P::VerifyAudit, &two));
         assert!(!Role::Supervisor.may(P::VerifyAudit, &two));
         assert!(!Role::Technician.may(P::VerifyAudit, &two));
+        // QC: technicians enter values by hand; targets and overrides are the supervisor's.
+        assert!(Role::Technician.may(P::EnterQc, &two));
+        assert!(Role::Supervisor.may(P::EnterQc, &two));
+        assert!(!Role::Admin.may(P::EnterQc, &two));
+        assert!(Role::Supervisor.may(P::ManageQc, &one));
+        assert!(!Role::Technician.may(P::ManageQc, &one));
+        assert!(!Role::Admin.may(P::ManageQc, &one));
     }
 
     #[test]

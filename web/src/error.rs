@@ -169,6 +169,7 @@ impl From<StoreError> for AppError {
             // A cancel refused because results were released names the tests.
             StoreError::Stale { .. }
             | StoreError::CallbackRequired { .. }
+            | StoreError::QcRejected { .. }
             | StoreError::ReleasedTests { .. } => Self::Conflict(e.to_string()),
             StoreError::QcRejected { .. } => Self::QcRejected(e.to_string()),
             _ => Self::internal(&e),
@@ -228,6 +229,21 @@ mod tests {
             e.body().message.contains("call-back"),
             "{}",
             e.body().message
+        );
+        // A result held by rejected QC: 409 with the QC reason in words.
+        let e = AppError::from(StoreError::QcRejected {
+            result_id: 7,
+            instrument: "DEMO-CHEM".into(),
+            test_code: "GLU".into(),
+            run_id: 12,
+            reason: "1-3s on level 1 (GLU z = +3.50) in run 12".into(),
+        });
+        assert_eq!(e.status(), StatusCode::CONFLICT);
+        assert_eq!(
+            e.body().message,
+            "result 7 is held: QC of GLU on DEMO-CHEM is rejected (1-3s on level 1 (GLU z = \
+             +3.50) in run 12); it can be released after an accepted QC run or a supervisor's \
+             override"
         );
     }
 

@@ -382,4 +382,9 @@ pub struct InstrumentDef {
     /// Instrument code to LIS code.
     #[serde(default)]
     pub test_map: Vec<TestMapEntry>,
+    /// How this instrument's QC specimens are told from patients' by their id, with the level
+    /// (`"QC{level}-*"`; the syntax is [`crate::qc::pattern`]'s). Checked when the config loads;
+    /// [`super::QcConfig::specimen_pattern`] gives it parsed.
+    #[serde(default)]
+    pub qc_specimen_pattern: Option<String>,
 }

@@ -119,6 +119,7 @@ pub(super) fn deserialize(text: &str, source_name: &str) -> Result<LabFile, Conf
     };
     let his = opaque(&table, "his", &mut problems);
     let http = opaque(&table, "http", &mut problems);
+    let qc = super::qc::deserialize(&table, &mut problems);
     if lab.is_none() && !table.contains_key("lab") {
         problems.push((String::new(), String::from("missing section [lab]")));
     }
@@ -133,6 +134,7 @@ pub(super) fn deserialize(text: &str, source_name: &str) -> Result<LabFile, Conf
                 review,
                 ui,
                 http,
+                qc,
             })
         }
         _ => Err(ConfigErrors::located(problems, text, source_name)),
@@ -140,7 +142,7 @@ pub(super) fn deserialize(text: &str, source_name: &str) -> Result<LabFile, Conf
 }
 
 /// The top-level sections a lab file may have.
-const SECTIONS: [&str; 8] = [
+const SECTIONS: [&str; 9] = [
     "lab",
     "autoverification",
     "review",
@@ -149,6 +151,7 @@ const SECTIONS: [&str; 8] = [
     "instruments",
     "his",
     "http",
+    "qc",
 ];
 
 /// A section kept as an opaque table for its owner (`[his]`, `[http]`).
@@ -206,7 +209,7 @@ fn many<T: DeserializeOwned>(
 
 /// Makes the path precise when serde names the field (`missing field `unit``, `unknown field
 /// `nmae``) or the key (`... for key `ranges.low``).
-fn refine(path: &str, message: &str) -> (String, String) {
+pub(super) fn refine(path: &str, message: &str) -> (String, String) {
     let message = message.trim().to_owned();
     let named = |marker: &str| -> Option<String> {
         let start = message.find(marker)? + marker.len();

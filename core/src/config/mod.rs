@@ -8,11 +8,13 @@
 //!
 //! Sections this crate does not interpret are kept as opaque TOML tables for their owners:
 //! `[instruments.connection]` for the drivers, `[his]` for the HIS integration and `[http]` for the web
-//! layer.
+//! layer. `[qc]` (control materials, lots, targets and Westgard rules) is read into [`QcConfig`]
+//! over the pure QC model of [`crate::qc`].
 
 mod catalog;
 mod errors;
 mod locate;
+mod qc;
 mod review;
 mod validate;
 
@@ -28,6 +30,7 @@ pub use catalog::{
     TestMapEntry,
 };
 pub use errors::{ConfigError, ConfigErrors};
+pub use qc::{QcConfig, QcTestSettings, DEFAULT_RUN_WINDOW_MINUTES, MAX_RUN_WINDOW_MINUTES};
 pub use review::{Language, ReviewSection, ReviewSteps, UiSection, UnknownLanguage};
 
 /// The embedded default lab: a provincial hospital lab with a complete blood count, a chemistry
@@ -53,6 +56,8 @@ struct LabFile {
     ui: UiSection,
     #[serde(default)]
     http: Option<toml::Table>,
+    #[serde(default)]
+    qc: qc::QcFile,
 }
 
 /// A validated lab configuration.
@@ -78,6 +83,9 @@ pub struct LabConfig {
     pub ui: UiSection,
     /// The `[http]` section, opaque here; the web layer reads it (TLS files, limits).
     pub http: Option<toml::Table>,
+    /// The `[qc]` section: control materials, lots, targets, Westgard rules per test, the run
+    /// window, and the instruments' QC specimen-id patterns.
+    pub qc: QcConfig,
     /// Where the text came from (a path or `<embedded default>`), for messages.
     pub source_name: String,
     /// SHA-256 of the source text, hex, recorded in the audit log when the config changes.
@@ -94,7 +102,8 @@ impl LabConfig {
     /// path and line number; `source_name` is used in the messages.
     pub fn from_toml_str(text: &str, source_name: &str) -> Result<Self, ConfigErrors> {
         let file = errors::deserialize(text, source_name)?;
-        let problems = validate::check(&file);
+        let mut problems = validate::check(&file);
+        let qc = qc::build(&file.qc, &file.tests, &file.instruments, &mut problems);
         if !problems.is_empty() {
             return Err(ConfigErrors::located(problems, text, source_name));
         }
@@ -130,6 +139,7 @@ impl LabConfig {
             review: file.review,
             ui: file.ui,
             http: file.http,
+            qc,
             source_name: source_name.to_owned(),
             source_sha256: crate::audit::hex(&sha2::Sha256::digest(text.as_bytes())),
             time_zone,

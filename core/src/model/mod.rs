@@ -6,6 +6,7 @@
 mod history;
 mod message;
 mod order;
+mod qc_view;
 mod reception;
 mod result;
 mod review;
@@ -26,6 +27,12 @@ pub use message::{
 pub use order::{
     AssigningAuthority, NewOrder, NewPatient, NewSpecimen, Order, OrderStatus, OrderedTest,
     OrderedTestStatus, Patient, PersonName, Priority, RequestedTest, Specimen, TestOrigin,
+};
+pub use qc_view::{
+    NewQcEntry, QcChart, QcChartPoint, QcChartSegment, QcLotInUse, QcLotTarget, QcMonthlySummary,
+    QcOverrideRecord, QcOverviewRow, QcPointId, QcRecheck, QcRecheckDone, QcResolution,
+    QcResultNote, QcRunId, QcStanding, QcStored, QcTargetEdit, QcTargetSource, QcUnresolvedPoint,
+    QcVerdict,
 };
 pub use reception::{OrderReport, Paper, ReceiveOutcome, RejectionReason, StoredRejection};
 pub use result::{CheckRow, LabResult, ResultWithChecks, Unmatched, UnmatchedReason};

@@ -12,14 +12,13 @@ use super::results::{
     self, find_specimen, ordered_tests_of, store_result, target_from, target_on, NewResult,
     NoTarget, OrderedTestRow, SpecimenContext,
 };
-use super::{audit_log, journal, ms, orders, Lab};
+use super::{audit_log, journal, ms, orders, qc_ingest, Lab};
 use crate::error::StoreError;
 use crate::model::{
-    Actor, AnalyzerMessage, IngestOutcome, MessageKind, Observation, OrderId, ResultId,
-    StoredObservation, UnmatchedReason,
+    Actor, AnalyzerMessage, IngestOutcome, Observation, OrderId, ResultId, StoredObservation,
+    UnmatchedReason,
 };
 use crate::validation::FollowUp;
-use crate::value::ParsedValue;
 
 /// A specimen with its ordered tests by LIS code, as read for one message.
 type SpecimenTests = (SpecimenContext, HashMap<String, OrderedTestRow>);
@@ -57,14 +56,19 @@ pub(crate) fn ingest(
     // when used, so a second result for it in the same message reads the database again.
     let mut specimens: HashMap<String, Option<SpecimenTests>> = HashMap::new();
     for obs in &msg.observations {
-        if obs.is_qc || msg.kind == MessageKind::Qc {
-            let id = store_qc(conn, lab, msg, journal_id, obs)?;
+        // QC (marked by the driver, or a specimen id matching the instrument's QC pattern) is
+        // stored as QC, evaluated in its run, never as a patient result or unmatched.
+        if let Some(hint) = qc_ingest::qc_mark(lab, msg, obs) {
+            let qc = qc_ingest::store_observation(conn, lab, msg, journal_id, obs, hint)?;
             summary.push(SummaryEntry::Qc {
                 code: &obs.instrument_test_code,
-                qc: id,
+                qc: qc.point_id,
                 value: &obs.value,
+                resolution: qc.resolution.as_str(),
+                run: qc.run_id,
+                verdict: qc.verdict.map(|v| v.as_str()),
             });
-            stored.push(StoredObservation::Qc(id));
+            stored.push(StoredObservation::Qc(qc.point_id));
             continue;
         }
         let mapped = lab
@@ -212,6 +216,11 @@ enum SummaryEntry<'a> {
         qc: i64,
         code: &'a str,
         value: &'a str,
+        resolution: &'static str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        run: Option<i64>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        verdict: Option<&'static str>,
     },
     Result {
         result: ResultId,
@@ -275,40 +284,6 @@ fn store_unmatched(
         msg.patient_hint
             .as_ref()
             .and_then(|h| serde_json::to_string(h).ok()),
-    ])?;
-    Ok(conn.last_insert_rowid())
-}
-
-fn store_qc(
-    conn: &Connection,
-    lab: &Lab,
-    msg: &AnalyzerMessage,
-    journal_id: i64,
-    obs: &Observation,
-) -> Result<i64, StoreError> {
-    let mapped = lab
-        .config
-        .map_instrument_code(&msg.instrument, &obs.instrument_test_code);
-    let value = match mapped {
-        Some((test, factor)) => ParsedValue::parse(&obs.value).converted(factor, test.decimals),
-        None => ParsedValue::parse(&obs.value),
-    };
-    conn.prepare_cached(
-        "INSERT INTO qc_observations (journal_id, instrument, instrument_test_code, test_code, \
-         control_id, value, numeric, units, observed_at, received_at) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-    )?
-    .execute(params![
-        journal_id,
-        msg.instrument,
-        obs.instrument_test_code,
-        mapped.map(|(t, _)| t.code.as_str()),
-        obs.specimen_id,
-        obs.value,
-        value.number(),
-        obs.units,
-        observed_ms(lab, obs),
-        ms(msg.received_at),
     ])?;
     Ok(conn.last_insert_rowid())
 }

@@ -14,7 +14,7 @@ use serde_json::json;
 use super::decode::At;
 use super::results::{find_target, store_result, NewResult, NoTarget};
 use super::users::{actor_name, authorize, Person};
-use super::{audit_log, ms, orders, ts, Lab, Store};
+use super::{audit_log, ms, orders, qc_state, ts, Lab, Store};
 use crate::config::{ReviewSection, ReviewSteps};
 use crate::error::StoreError;
 use crate::lifecycle::{transition, Action, ResultState};
@@ -239,6 +239,8 @@ pub(super) fn apply(
         )));
     }
     let next = transition(cur.state, step.action)?;
+    // The QC override a release happens under, recorded with it.
+    let mut qc_override = None;
     if next == ResultState::Released {
         if let Some(p) = &person {
             match release_refusal(&lab.config.review, p, cur.verified_by) {
@@ -275,6 +277,9 @@ pub(super) fn apply(
         if cur.is_critical(id)? && !has_told_callback(conn, id)? {
             return Err(StoreError::CallbackRequired { result_id: id });
         }
+        // While the QC of its instrument and test is rejected a result is held, unless a
+        // supervisor overrode the rejection ([`StoreError::QcRejected`]).
+        qc_override = qc_state::release_allowed(conn, id, &cur.instrument, &cur.test_code)?;
     }
     let now = Timestamp::now();
     let released_at = if next == ResultState::Released {
@@ -303,6 +308,11 @@ pub(super) fn apply(
         releasing
     ])?;
     let rev = cur.rev + 1;
+    let mut after = json!({ "state": next.as_str(), "value": cur.value, "rev": rev });
+    if let Some(o) = qc_override {
+        qc_state::record_override_release(conn, id, o)?;
+        after["qc_override"] = json!(o);
+    }
     let audit_action = if step.audit_action.is_empty() {
         format!("result.{}", step.action.as_str())
     } else {
@@ -315,7 +325,7 @@ pub(super) fn apply(
         "result",
         id,
         Some(&json!({ "state": cur.state.as_str(), "value": cur.value, "rev": cur.rev })),
-        Some(&json!({ "state": next.as_str(), "value": cur.value, "rev": rev })),
+        Some(&after),
         step.reason,
     )?;
     Ok((cur, next, rev))

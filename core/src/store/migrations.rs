@@ -416,6 +416,140 @@ CREATE INDEX journal_received ON journal(received_at);
 CREATE INDEX results_received ON results(received_at);
 ",
     },
+    Migration {
+        version: 13,
+        description: "quality control: points with material, lot and level, runs, evaluations, state per instrument and test, overrides, target edits, re-check flags",
+        sql: r"
+-- A run: the QC results of one instrument and test that arrived in one message or within the
+-- lab's run window of its first point. Its verdict is its latest evaluation (accepted, warning,
+-- rejected), re-made on every point that joins it; reason says why in words.
+CREATE TABLE qc_runs (
+    id INTEGER PRIMARY KEY,
+    instrument TEXT NOT NULL,
+    test_code TEXT NOT NULL,
+    journal_id INTEGER REFERENCES journal(id),
+    started_at INTEGER NOT NULL,
+    last_at INTEGER NOT NULL,
+    closes_at INTEGER NOT NULL,
+    verdict TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    evaluated_at INTEGER NOT NULL
+);
+CREATE INDEX qc_runs_series ON qc_runs(instrument, test_code, id);
+-- One QC result (replacing qc_observations, whose rows move here with their ids): as sent, with
+-- the material, lot and level it was resolved to (NULL when unknown: resolution says which),
+-- the run it belongs to and, once evaluated, the target it was evaluated against and its z.
+-- A point typed by a person has no journal entry and names who entered it.
+CREATE TABLE qc_points (
+    id INTEGER PRIMARY KEY,
+    journal_id INTEGER REFERENCES journal(id),
+    entered_by INTEGER REFERENCES users(id),
+    instrument TEXT NOT NULL,
+    instrument_test_code TEXT NOT NULL,
+    test_code TEXT,
+    control_id TEXT NOT NULL,
+    value TEXT NOT NULL,
+    numeric REAL,
+    units TEXT NOT NULL,
+    observed_at INTEGER,
+    received_at INTEGER NOT NULL,
+    at INTEGER NOT NULL,
+    material TEXT,
+    lot TEXT,
+    level TEXT,
+    resolution TEXT NOT NULL,
+    run_id INTEGER REFERENCES qc_runs(id),
+    target_mean REAL,
+    target_sd REAL,
+    z REAL
+);
+INSERT INTO qc_points (id, journal_id, instrument, instrument_test_code, test_code, control_id,
+    value, numeric, units, observed_at, received_at, at, resolution)
+    SELECT id, journal_id, instrument, instrument_test_code, test_code, control_id, value,
+    numeric, units, observed_at, received_at, COALESCE(observed_at, received_at),
+    'stored_before_qc' FROM qc_observations;
+DROP TABLE qc_observations;
+CREATE INDEX qc_points_run ON qc_points(run_id);
+CREATE INDEX qc_points_chart ON qc_points(instrument, test_code, level, lot, run_id)
+    WHERE run_id IS NOT NULL;
+-- A lot's earlier runs, which a run's evaluation reads (every level of the lot).
+CREATE INDEX qc_points_lot ON qc_points(instrument, test_code, lot, run_id)
+    WHERE run_id IS NOT NULL;
+CREATE INDEX qc_points_unresolved ON qc_points(id) WHERE resolution != 'resolved';
+-- Each rule a run's evaluation fired, with the points it fired on (a JSON array of qc_points
+-- ids, earlier runs' points included); warning: 1 for a rule that only warns (1-2s).
+CREATE TABLE qc_violations (
+    id INTEGER PRIMARY KEY,
+    run_id INTEGER NOT NULL REFERENCES qc_runs(id),
+    rule TEXT NOT NULL,
+    warning INTEGER NOT NULL,
+    points TEXT NOT NULL,
+    detail TEXT NOT NULL
+);
+CREATE INDEX qc_violations_run ON qc_violations(run_id);
+-- A supervisor's documented override of a rejected run: patient results of its instrument and
+-- test may be released meanwhile (each such release is a qc_override_releases row).
+CREATE TABLE qc_overrides (
+    id INTEGER PRIMARY KEY,
+    instrument TEXT NOT NULL,
+    test_code TEXT NOT NULL,
+    run_id INTEGER NOT NULL REFERENCES qc_runs(id),
+    reason TEXT NOT NULL,
+    overridden_by INTEGER NOT NULL REFERENCES users(id),
+    overridden_at INTEGER NOT NULL
+);
+CREATE TABLE qc_override_releases (
+    result_id INTEGER NOT NULL REFERENCES results(id),
+    override_id INTEGER NOT NULL REFERENCES qc_overrides(id),
+    PRIMARY KEY (result_id, override_id)
+) WITHOUT ROWID;
+CREATE INDEX qc_override_releases_override ON qc_override_releases(override_id);
+-- The QC state of each instrument and test: the verdict of the run that set it, why, when,
+-- and the override in force (NULL: none).
+CREATE TABLE qc_state (
+    instrument TEXT NOT NULL,
+    test_code TEXT NOT NULL,
+    verdict TEXT NOT NULL,
+    run_id INTEGER NOT NULL REFERENCES qc_runs(id),
+    reason TEXT NOT NULL,
+    since INTEGER NOT NULL,
+    override_id INTEGER REFERENCES qc_overrides(id),
+    PRIMARY KEY (instrument, test_code)
+) WITHOUT ROWID;
+-- Patient results of an instrument and test that arrived between its last accepted run and a
+-- rejected one: to be checked again (listed for the supervisor until one records the check).
+CREATE TABLE qc_rechecks (
+    result_id INTEGER NOT NULL REFERENCES results(id),
+    run_id INTEGER NOT NULL REFERENCES qc_runs(id),
+    flagged_at INTEGER NOT NULL,
+    checked_by INTEGER REFERENCES users(id),
+    checked_at INTEGER,
+    note TEXT,
+    PRIMARY KEY (result_id, run_id)
+) WITHOUT ROWID;
+CREATE INDEX qc_rechecks_run ON qc_rechecks(run_id);
+CREATE INDEX qc_rechecks_open ON qc_rechecks(run_id) WHERE checked_at IS NULL;
+-- A supervisor's target (mean, SD) for one instrument, test, material, lot and level, laid over
+-- the configuration's; the latest row wins. source: `edited` (typed) or `lab_statistics` (the
+-- lab's own mean and SD of its accepted points).
+CREATE TABLE qc_target_edits (
+    id INTEGER PRIMARY KEY,
+    instrument TEXT NOT NULL,
+    test_code TEXT NOT NULL,
+    material TEXT NOT NULL,
+    lot TEXT NOT NULL,
+    level TEXT NOT NULL,
+    mean REAL NOT NULL,
+    sd REAL NOT NULL,
+    source TEXT NOT NULL,
+    points INTEGER,
+    reason TEXT NOT NULL,
+    edited_by INTEGER NOT NULL REFERENCES users(id),
+    edited_at INTEGER NOT NULL
+);
+CREATE INDEX qc_target_edits_key ON qc_target_edits(instrument, test_code, material, lot, level, id);
+",
+    },
 ];
 
 /// The schema version this program writes.
@@ -486,10 +620,10 @@ mod tests {
     fn from_empty_to_latest() {
         let mut conn = Connection::open_in_memory().unwrap();
         assert_eq!(current_version(&conn).unwrap(), 0);
-        assert_eq!(migrate(&mut conn).unwrap(), 12);
+        assert_eq!(migrate(&mut conn).unwrap(), 13);
         // Running again changes nothing.
         let before = schema(&conn);
-        assert_eq!(migrate(&mut conn).unwrap(), 12);
+        assert_eq!(migrate(&mut conn).unwrap(), 13);
         assert_eq!(schema(&conn), before);
     }
 
@@ -572,13 +706,39 @@ mod tests {
     }
 
     #[test]
+    fn qc_observations_become_points_with_their_ids_kept_and_never_evaluated() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        migrate_to(&mut conn, 12).unwrap();
+        conn.execute_batch(
+            "INSERT INTO journal (link, instrument, protocol, kind, received_at, sha256, crc32, raw) \
+             VALUES ('l', 'DEMO-CHEM', 'astm', 'qc', 2000, x'00', 0, x'');
+             INSERT INTO qc_observations (id, journal_id, instrument, instrument_test_code, \
+             test_code, control_id, value, numeric, units, observed_at, received_at) \
+             VALUES (7, 1, 'DEMO-CHEM', 'GLU', 'GLU', 'CTRL-1', '5.5', 5.5, 'mmol/L', NULL, 2000);",
+        )
+        .unwrap();
+        migrate(&mut conn).unwrap();
+        let row: (String, i64, String, Option<i64>, Option<f64>) = conn
+            .query_row(
+                "SELECT control_id, at, resolution, run_id, z FROM qc_points WHERE id = 7",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+            )
+            .unwrap();
+        assert_eq!(
+            row,
+            ("CTRL-1".into(), 2000, "stored_before_qc".into(), None, None)
+        );
+    }
+
+    #[test]
     fn newer_database_is_refused() {
         let mut conn = Connection::open_in_memory().unwrap();
         conn.pragma_update(None, "user_version", 99).unwrap();
         match migrate(&mut conn) {
             Err(StoreError::SchemaTooNew {
                 found: 99,
-                known: 12,
+                known: 13,
             }) => {}
             other => panic!("expected SchemaTooNew, got {other:?}"),
         }

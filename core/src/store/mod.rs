@@ -20,7 +20,12 @@
 //! listeners) with `review_decode`; `decode` reads every stored column fail-closed. The
 //! monitoring reads: `unmatched_queue` (the open queue paged, order search, discard, the
 //! day's counts per link) and `audit_trail` (the filtered trail, newest first, with client
-//! addresses).
+//! addresses). Quality control: `qc_ingest` (what is QC, material, lot, level and target, the
+//! run a point joins, entry by hand), `qc_runs` (a run's Westgard evaluation, its reason in
+//! words, re-check flags), `qc_state` (the state per instrument and test, the `qc` check's
+//! status, the hold on release, overrides), `qc_targets` (targets and their edits, the lab's
+//! own statistics, the overview, the monthly summary) and `qc_read` (chart, unresolved QC,
+//! re-checks, what a result's page shows).
 
 mod audit_log;
 mod audit_trail;
@@ -38,6 +43,11 @@ mod lifecycle;
 mod migrations;
 mod orders;
 mod patients;
+mod qc_ingest;
+mod qc_read;
+mod qc_runs;
+mod qc_state;
+mod qc_targets;
 mod queries;
 mod reception;
 mod results;
@@ -64,7 +74,6 @@ use crate::audit::AuditReport;
 use crate::config::LabConfig;
 use crate::error::StoreError;
 use crate::model::{Actor, AnalyzerMessage, IngestOutcome, Protocol};
-use crate::validation::{NoQcRecorded, QcState};
 
 pub use audit_log::ClientAddress;
 pub use audit_trail::{AuditFilter, AuditRecord};
@@ -81,6 +90,9 @@ pub use patients::{
     HistoryPoint, PatientHistory, PatientHit, PatientMatch, PatientSearch, HISTORY_LIMIT,
     MAX_SEARCH_CHARS, SEARCH_LIMIT,
 };
+pub use qc_read::{MAX_CHART_POINTS, MAX_RECHECK_NOTE_CHARS, MAX_UNRESOLVED_LISTED};
+pub use qc_state::MAX_OVERRIDE_REASON_CHARS;
+pub use qc_targets::MAX_TARGET_REASON_CHARS;
 pub use queries::OutboxItem;
 pub use review::MANUAL_INSTRUMENT;
 pub use search::{Keyset, ObservationSearch, Page, ReportSearch, TimeRange};
@@ -101,10 +113,9 @@ pub use users::{FIRST_ADMIN_USERNAME, MAX_USERNAME_CHARS};
 /// File name of the database in the data directory.
 pub const DB_FILE: &str = "lis.sqlite3";
 
-/// What every operation needs besides the connection: the config and the QC hook.
+/// What every operation needs besides the connection: the config.
 pub(crate) struct Lab {
     pub(crate) config: LabConfig,
-    pub(crate) qc: Arc<dyn QcState>,
 }
 
 /// The lab's database.
@@ -221,10 +232,7 @@ impl Store {
         record_config(&mut conn, &config)?;
         Ok(Self {
             db_path,
-            lab: Arc::new(Lab {
-                config,
-                qc: Arc::new(NoQcRecorded),
-            }),
+            lab: Arc::new(Lab { config }),
             conn: Mutex::new(conn),
             listeners: Arc::default(),
             #[cfg(feature = "test-hooks")]
@@ -233,15 +241,6 @@ impl Store {
             slowed_writes: std::sync::atomic::AtomicU64::new(0),
             _checkpointer: None,
         })
-    }
-
-    /// Replaces the QC hook (the QC module's implementation). Ingestors started before keep
-    /// the old one.
-    pub fn set_qc_state(&mut self, qc: Arc<dyn QcState>) {
-        self.lab = Arc::new(Lab {
-            config: self.lab.config.clone(),
-            qc,
-        });
     }
 
     /// The lab configuration in force.

@@ -13,7 +13,8 @@ use crate::error::StoreError;
 use crate::lifecycle::{transition, Action, ResultState};
 use crate::model::{Actor, OrderId, OrderedTestId, PatientId, ResultId, Sex, SpecimenRowId};
 use crate::validation::{
-    autoverify, follow_ups, ranges, run_checks, CheckInput, Flag, FollowUp, Outcome, PreviousResult,
+    autoverify, follow_ups, ranges, run_checks, CheckInput, Flag, FollowUp, Outcome,
+    PreviousResult, QcStatus,
 };
 use crate::value::ParsedValue;
 
@@ -312,7 +313,13 @@ pub(crate) fn store_result(
         let day = age_at.to_zoned(config.time_zone().clone()).date();
         ranges::age_days(b, day)
     });
-    let qc = lab.qc.status(new.instrument, &test.code, at);
+    // The QC state as this transaction sees it (a run evaluated in the same group commit
+    // counts).
+    let qc = super::qc_state::status(conn, new.instrument, &test.code)?;
+    let qc_held = match &qc {
+        QcStatus::OutOfControl(why) => Some(format!("QC out of control: {why}")),
+        _ => None,
+    };
     let input = CheckInput {
         test,
         value: &value,
@@ -338,6 +345,13 @@ pub(crate) fn store_result(
     }
     if new.manual {
         decision.release = false;
+    }
+    // Rejected QC holds a result even when the lab left `qc` out of its rules: the hold
+    // cannot be switched off for a test with QC.
+    if let Some(why) = qc_held.filter(|_| decision.autoverified) {
+        decision.autoverified = false;
+        decision.release = false;
+        decision.reasons.push(format!("qc: {why}"));
     }
     // A critical value is never released without a person: the release needs a call-back
     // recorded first. (With the `critical` rule in the lab's set it is held anyway; without it,

@@ -501,6 +501,7 @@ fn attempt<T>(
                 StoreError::Forbidden { .. }
                 | StoreError::IllegalTransition(_)
                 | StoreError::Stale { .. }
+                | StoreError::QcRejected { .. }
                 | StoreError::Invalid { .. } => Ok(Err(SkipReason::Refused(e.to_string()))),
                 other => Err(other),
             }

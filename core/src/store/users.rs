@@ -104,6 +104,8 @@ fn permission_words(permission: Permission) -> &'static str {
         Permission::ReadConfig => "read the lab configuration",
         Permission::ResolveUnmatched => "attach or discard unmatched results",
         Permission::VerifyAudit => "verify the audit chain",
+        Permission::EnterQc => "enter QC values",
+        Permission::ManageQc => "manage QC targets or override rejected QC",
     }
 }
 

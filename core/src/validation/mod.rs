@@ -27,7 +27,7 @@ use crate::config::{ReflexWhen, RuleName, TestDef};
 use crate::model::{ResultId, Sex};
 use crate::value::ParsedValue;
 
-pub use qc::{NoQcRecorded, QcState, QcStatus};
+pub use qc::QcStatus;
 
 /// The result of one rule on one result.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

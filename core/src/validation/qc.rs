@@ -1,10 +1,11 @@
-//! The QC hook: whether quality control is in control for an instrument and test.
+//! The QC rule: whether quality control is in control for a result's instrument and test.
 //!
-//! The QC module implements [`QcState`]; until then [`NoQcRecorded`] answers "no QC recorded"
-//! ([`QcStatus::Unknown`]), so a stored QC check says what was really known and the lab's
+//! The store reads the [`QcStatus`] of the instrument and test in the result's own transaction
+//! (the verdict of its latest QC run, `store::qc_state`): in control after an accepted run,
+//! out of control with the reason after a rejected one, and unknown ("no QC recorded") when no
+//! run is recorded, so a stored QC check says what was really known and the lab's
 //! `qc_unknown_blocks` decides whether that holds a result.
 
-use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use super::{CheckOutcome, Flag};
@@ -19,23 +20,6 @@ pub enum QcStatus {
     OutOfControl(String),
     /// No QC recorded.
     Unknown,
-}
-
-/// Where validation asks for the QC state.
-pub trait QcState: Send + Sync {
-    /// The QC state of `test` (LIS code) on `instrument` at `at`.
-    fn status(&self, instrument: &str, test: &str, at: Timestamp) -> QcStatus;
-}
-
-/// The default until the QC module lands: no QC is recorded for any instrument and test, so the
-/// QC check is not applicable (or fails, when `qc_unknown_blocks` is set), never passed.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct NoQcRecorded;
-
-impl QcState for NoQcRecorded {
-    fn status(&self, _instrument: &str, _test: &str, _at: Timestamp) -> QcStatus {
-        QcStatus::Unknown
-    }
 }
 
 /// The QC rule: out of control fails; unknown fails only when the lab says so.
@@ -71,11 +55,5 @@ mod tests {
             Outcome::NotApplicable
         );
         assert_eq!(check(&QcStatus::Unknown, true).outcome, Outcome::Failed);
-        let t: Timestamp = "2025-01-01T00:00:00Z".parse().unwrap();
-        // Until the QC module lands nothing is known: never "in control".
-        assert_eq!(
-            NoQcRecorded.status("DEMO-CHEM", "GLU", t),
-            QcStatus::Unknown
-        );
     }
 }

@@ -115,6 +115,7 @@ impl Refusal {
             StoreError::Forbidden { .. } => Some(Self::Forbidden),
             StoreError::IllegalTransition(_)
             | StoreError::Invalid { .. }
+            | StoreError::QcRejected { .. }
             | StoreError::Conflict { .. } => Some(Self::State),
             _ => None,
         }

@@ -636,21 +636,23 @@ fn a_value_in_another_unit_is_held_not_misread() {
     );
 }
 
-struct Failing;
-impl QcState for Failing {
-    fn status(&self, _: &str, test: &str, _: Timestamp) -> QcStatus {
-        if test == "GLU" {
-            QcStatus::OutOfControl("1-3s".into())
-        } else {
-            QcStatus::InControl
-        }
-    }
-}
-
 #[test]
 fn qc_out_of_control_holds_results() {
-    let mut s = store();
-    s.set_qc_state(Arc::new(Failing));
+    let s = store();
+    // A QC message (the driver's mark) for GLU: level 1 (from its id QC1-…) at 6.20 mmol/L is
+    // (6.20 − 5.50) / 0.20 = +3.50 SD from the demo lot's mean: 1-3s rejects the run.
+    let mut qc = message(
+        "DEMO-CHEM",
+        "c",
+        "qc-run",
+        vec![obs("QC1-1", "GLU", "6.20"), obs("QC2-1", "GLU", "16.00")],
+    );
+    qc.kind = MessageKind::Qc;
+    let out = s.ingest(qc).unwrap();
+    let IngestOutcome::Stored { observations, .. } = out else {
+        panic!()
+    };
+    assert!(matches!(observations[0], StoredObservation::Qc(_)));
     s.place_order(adult("Q1", "SQ", &["GLU", "UREA"]), &SYSTEM)
         .unwrap();
     let ids = result_ids(
@@ -663,21 +665,12 @@ fn qc_out_of_control_holds_results() {
         .unwrap(),
     );
     let glu = s.result_with_checks(ids[0]).unwrap();
-    assert_eq!(glu.reasons, vec!["qc: QC out of control: 1-3s".to_owned()]);
-    assert_eq!(s.result(ids[1]).unwrap().state, ResultState::Released);
-    // QC messages are stored for the QC module, not as patient results.
-    let mut qc = message(
-        "DEMO-CHEM",
-        "c",
-        "qc-run",
-        vec![obs("CTRL-1", "GLU", "5.5")],
+    assert_eq!(
+        glu.reasons,
+        vec!["qc: QC out of control: 1-3s on level 1 (GLU z = +3.50) in run 1".to_owned()]
     );
-    qc.kind = MessageKind::Qc;
-    let out = s.ingest(qc).unwrap();
-    let IngestOutcome::Stored { observations, .. } = out else {
-        panic!()
-    };
-    assert!(matches!(observations[0], StoredObservation::Qc(_)));
+    // UREA has no QC defined: "no QC recorded" does not hold it (qc_unknown_blocks = false).
+    assert_eq!(s.result(ids[1]).unwrap().state, ResultState::Released);
 }
 
 #[test]

@@ -10,6 +10,7 @@ mod lifecycle;
 mod monitor;
 mod patients;
 mod plans;
+mod qc;
 mod reception;
 mod review;
 mod sign_in;
@@ -27,7 +28,7 @@ use crate::model::{
     MessageKind, NewOrder, NewPatient, NewSpecimen, Observation, OrderStatus, OrderedTestStatus,
     Priority, Role, Sex, StoredObservation, UnmatchedReason,
 };
-use crate::validation::{Flag, Outcome, QcStatus};
+use crate::validation::{Flag, Outcome};
 
 pub(super) fn lab() -> LabConfig {
     LabConfig::embedded_default().unwrap()

@@ -5,6 +5,8 @@
 use super::*;
 use crate::store::his::RELEASED_RESULTS_WHERE;
 use crate::store::orders::ORDER_PROGRESS_SQL;
+use crate::store::qc_runs::{EARLIER_RUNS_SQL, RECHECK_SQL};
+use crate::store::qc_state::STANDING_SQL;
 use crate::store::queries::{PENDING_REVIEW_WHERE, RELEASED_SINCE_WHERE, RESULT_COLUMNS};
 use crate::store::results::{
     LATEST_RELEASE_SQL, ORDERED_TESTS_OF_SPECIMEN_SQL, ORDERED_TEST_SQL, PREVIOUS_RESULT_SQL,
@@ -282,6 +284,42 @@ fn the_specimen_page_and_histories_search_by_key() {
     assert_eq!(
         p,
         ["SEARCH audit USING INTEGER PRIMARY KEY (rowid>?)"],
+        "{p:?}"
+    );
+}
+
+#[test]
+fn the_qc_state_is_read_by_its_key_and_rechecks_by_arrival_time() {
+    let s = store();
+    // Read for every result stored or released: the state's primary key, the override's row.
+    let p = plan(&s, STANDING_SQL);
+    assert_eq!(
+        p,
+        [
+            "SEARCH s USING PRIMARY KEY (instrument=? AND test_code=?)",
+            "SEARCH o USING INTEGER PRIMARY KEY (rowid=?) LEFT-JOIN",
+            "SEARCH u USING INTEGER PRIMARY KEY (rowid=?) LEFT-JOIN"
+        ],
+        "{p:?}"
+    );
+    // A run's evaluation reads its lot's earlier runs through the lot's index.
+    let p = plan(&s, EARLIER_RUNS_SQL);
+    assert!(
+        reads_only_through(
+            &p,
+            "p",
+            "qc_points_lot (instrument=? AND test_code=? AND lot=? AND run_id<?)"
+        ),
+        "{p:?}"
+    );
+    // A rejected run flags the results received since the last accepted one by arrival time.
+    let p = plan(&s, RECHECK_SQL);
+    assert!(
+        reads_only_through(
+            &p,
+            "results",
+            "results_received (received_at>? AND received_at<?)"
+        ),
         "{p:?}"
     );
 }
