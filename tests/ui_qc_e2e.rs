@@ -256,7 +256,14 @@ fn qc_typed_by_hand_breaks_1_3s_and_the_chart_the_qc_page_and_the_worklist_say_s
     }
     // The mean and SD lines are drawn and labelled, the lot named with its target.
     let chart_text = browser.text("#lj-chart");
-    for needle in ["Mean", "+3 SD", "-3 SD", "6.10", "4.90", "Lot DC-2026 · 5.50 ± 0.20"] {
+    for needle in [
+        "Mean",
+        "+3 SD",
+        "-3 SD",
+        "6.10",
+        "4.90",
+        "Lot DC-2026 · 5.50 ± 0.20",
+    ] {
         assert!(chart_text.contains(needle), "{needle} not in {chart_text}");
     }
     // The table beside it: date, run, lot, value, z, rules, the same four points.

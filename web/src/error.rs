@@ -169,7 +169,6 @@ impl From<StoreError> for AppError {
             // A cancel refused because results were released names the tests.
             StoreError::Stale { .. }
             | StoreError::CallbackRequired { .. }
-            | StoreError::QcRejected { .. }
             | StoreError::ReleasedTests { .. } => Self::Conflict(e.to_string()),
             StoreError::QcRejected { .. } => Self::QcRejected(e.to_string()),
             _ => Self::internal(&e),

@@ -115,7 +115,6 @@ impl Refusal {
             StoreError::Forbidden { .. } => Some(Self::Forbidden),
             StoreError::IllegalTransition(_)
             | StoreError::Invalid { .. }
-            | StoreError::QcRejected { .. }
             | StoreError::Conflict { .. } => Some(Self::State),
             _ => None,
         }

@@ -15,8 +15,8 @@ use jiff::tz::TimeZone;
 use lis_core::config::{ReviewSteps, RuleName};
 use lis_core::lifecycle::ResultState;
 use lis_core::model::{
-    CallbackRecord, HistoryEntry as AuditEntry, PriorResults, Priority, QcResultNote,
-    QcStanding, ResultId, ReviewResult, SpecimenReview,
+    CallbackRecord, HistoryEntry as AuditEntry, PriorResults, Priority, QcResultNote, QcStanding,
+    ResultId, ReviewResult, SpecimenReview,
 };
 use lis_core::permissions::Permission;
 use lis_core::validation::clear::MUST_PASS;

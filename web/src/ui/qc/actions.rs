@@ -50,7 +50,10 @@ pub async fn qc_override_post(
     let store = Arc::clone(&state.store);
     let actor = current.actor();
     let (i, t) = (instrument.to_owned(), test.to_owned());
-    on_store(&current, move || store.override_qc(&i, &t, run, &reason, &actor)).await?;
+    on_store(&current, move || {
+        store.override_qc(&i, &t, run, &reason, &actor)
+    })
+    .await?;
     let query = serde_urlencoded::to_string([
         ("done", "override"),
         ("instrument", instrument),
@@ -83,6 +86,9 @@ pub async fn qc_recheck_post(
     }
     let store = Arc::clone(&state.store);
     let actor = current.actor();
-    on_store(&current, move || store.qc_recheck_done(result, run, &note, &actor)).await?;
+    on_store(&current, move || {
+        store.qc_recheck_done(result, run, &note, &actor)
+    })
+    .await?;
     Ok(Redirect::to(&format!("{}?done=recheck#rechecks", QcUrls::Overview)).into_response())
 }

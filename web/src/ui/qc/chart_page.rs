@@ -9,9 +9,10 @@ use askama_web::WebTemplate;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use lis_core::config::LabConfig;
-use lis_core::model::{QcChart, QcMonthlySummary, QcPeriodStats, QcStanding};
+use lis_core::model::{QcChart, QcMonthlySummary, QcStanding};
 use lis_core::permissions::Permission;
-use lis_core::qc::WestgardRule;
+use lis_core::qc::stats::Summary;
+use lis_core::qc::{sigma, WestgardRule};
 use serde::Deserialize;
 
 use super::chart::{self, ChartPoint, ChartSegment, ChartWords, LeveyJennings, Svg, TableRow};
@@ -163,13 +164,15 @@ pub async fn qc_chart_get(
         shown.dedup();
         let summaries = shown
             .iter()
-            .map(|lot| Ok::<_, lis_core::StoreError>(QcMonthlySummary { instrument: i.clone(), test_code: t.clone(), lot: lot.clone(), level: lv.clone(), months: vec![] /* SCRATCH */ }))
+            .map(|lot| store.qc_monthly_summary(&i, &t, lot, &lv))
             .collect::<Result<Vec<_>, _>>()?;
         Ok((chart, store.qc_standing(&i, &t)?, summaries))
     })
     .await?;
     let decimals = config.test(test).map_or(2, |t| usize::from(t.decimals));
-    let unit = config.test(test).map_or_else(String::new, |t| t.unit.clone());
+    let unit = config
+        .test(test)
+        .map_or_else(String::new, |t| t.unit.clone());
     let heading = QcMsg::ChartOf.fill(
         lang,
         &[
@@ -218,7 +221,13 @@ pub async fn qc_chart_get(
             .iter()
             .map(|s| summary_table(s, decimals))
             .collect(),
-        sigma: sigma_lines(config, test, &summaries, lang),
+        sigma: sigma_lines(
+            config,
+            test,
+            u8::try_from(levels.len()).unwrap_or(u8::MAX),
+            &summaries,
+            lang,
+        ),
         heading,
         layout: current.layout(Nav::Qc),
     })
@@ -259,9 +268,9 @@ pub fn lots_of(config: &LabConfig, instrument: &str, test: &str, level: &str) ->
         .filter(|m| m.instruments.iter().any(|i| i == instrument))
         .flat_map(|m| &m.lots)
         .filter(|l| {
-            l.levels.iter().any(|lv| {
-                lv.level.to_string() == level && lv.target(instrument, test).is_some()
-            })
+            l.levels
+                .iter()
+                .any(|lv| lv.level.to_string() == level && lv.target(instrument, test).is_some())
         })
         .map(|l| l.lot.clone())
         .collect()
@@ -349,35 +358,42 @@ pub fn value_text(value: f64, decimals: usize) -> String {
     }
 }
 
-fn stats(s: &QcPeriodStats, decimals: usize) -> [String; 4] {
-    let num = |v: Option<f64>, d: usize| v.map_or_else(|| String::from("—"), |v| format!("{v:.d$}"));
+fn stats(s: &Summary, decimals: usize) -> [String; 4] {
     [
         s.n.to_string(),
-        num(s.mean, decimals + 1),
-        num(s.sd, decimals + 1),
-        num(s.cv_percent, 1),
+        format!("{:.*}", decimals + 1, s.mean),
+        dash_or(s.sd, decimals + 1),
+        dash_or(s.cv_percent, 1),
     ]
 }
 
+/// A figure with `decimals` decimals, or `—` when there is none.
+fn dash_or(v: Option<f64>, decimals: usize) -> String {
+    v.map_or_else(|| String::from("—"), |v| format!("{v:.decimals$}"))
+}
+
 fn summary_table(s: &QcMonthlySummary, decimals: usize) -> SummaryTable {
-    let num = |v: Option<f64>, d: usize| v.map_or_else(|| String::from("—"), |v| format!("{v:.d$}"));
     SummaryTable {
         lot: s.lot.clone(),
         rows: s
             .months
             .iter()
             .map(|m| SummaryRow {
-                month: format!("{:02}/{}", m.month, m.year),
-                month_stats: stats(&m.month_stats, decimals),
+                month: format!("{:02}/{}", m.month.month, m.month.year),
+                month_stats: stats(&m.this_month, decimals),
                 cumulative: stats(&m.cumulative, decimals),
                 target: [
-                    num(m.target_mean, decimals + 1),
-                    num(m.target_sd, decimals + 1),
+                    dash_or(s.target_mean, decimals + 1),
+                    dash_or(s.target_sd, decimals + 1),
                 ],
                 bias_sdi: [
-                    m.bias_percent
+                    m.vs_target
+                        .as_ref()
+                        .and_then(|t| t.bias_percent)
                         .map_or_else(|| String::from("—"), |v| format!("{v:+.1}")),
-                    m.sdi.map_or_else(|| String::from("—"), |v| format!("{v:+.2}")),
+                    m.vs_target
+                        .as_ref()
+                        .map_or_else(|| String::from("—"), |t| format!("{:+.2}", t.sdi)),
                 ],
             })
             .collect(),
@@ -389,6 +405,7 @@ fn summary_table(s: &QcMonthlySummary, decimals: usize) -> SummaryTable {
 fn sigma_lines(
     config: &LabConfig,
     test: &str,
+    levels: u8,
     summaries: &[QcMonthlySummary],
     lang: Lang,
 ) -> Vec<String> {
@@ -402,13 +419,23 @@ fn sigma_lines(
         .iter()
         .filter_map(|s| {
             let cv = s.months.last()?.cumulative.cv_percent?;
-            struct Adv { sigma: f64 } impl Adv { fn rule_names(&self) -> String { String::new() } } let advice: Option<Adv> = None; /* SCRATCH */ let advice = advice.map(|a| Adv { sigma: a.sigma + tea + bias + cv })?;
+            let sigma = sigma::sigma_metric(tea, bias, cv)?;
+            let advice = sigma::advise(sigma, levels);
+            let rules: Vec<&str> = advice.rules.iter().map(|r| r.name()).collect();
             Some(QcMsg::SigmaLine.fill(
                 lang,
                 &[
                     ("level", &format!("{} · {}", s.level, s.lot)),
-                    ("sigma", &format!("{:.1}", advice.sigma)),
-                    ("rules", &advice.rule_names()),
+                    ("sigma", &format!("{sigma:.1}")),
+                    (
+                        "rules",
+                        &format!(
+                            "{} (N = {}, R = {})",
+                            rules.join(", "),
+                            advice.measurements_per_run,
+                            advice.runs
+                        ),
+                    ),
                 ],
             ))
         })

@@ -132,9 +132,10 @@ pub async fn qc_enter_get(
     }));
     let mut layout = current.layout(Nav::Qc);
     layout.notice = entered_notice(&params, lang);
-    let chart_link = layout.notice.as_ref().map(|_| {
-        chart_url(&params.instrument, &params.test, &params.level, None)
-    });
+    let chart_link = layout
+        .notice
+        .as_ref()
+        .map(|_| chart_url(&params.instrument, &params.test, &params.level, None));
     Ok(QcEnterPage {
         layout,
         pairs: choices,
@@ -163,14 +164,20 @@ fn entered_notice(p: &EnteredParams, lang: Lang) -> Option<Notice> {
         "" => return None,
         "accepted" => (NoticeKind::Done, QcMsg::EnteredAccepted.fill(lang, &args)),
         "warning" => (NoticeKind::Done, QcMsg::EnteredWarning.fill(lang, &args)),
-        "rejected" => (NoticeKind::Problem, QcMsg::EnteredRejected.fill(lang, &args)),
+        "rejected" => (
+            NoticeKind::Problem,
+            QcMsg::EnteredRejected.fill(lang, &args),
+        ),
         "resolved" => (NoticeKind::Done, QcMsg::EnteredStored.fill(lang, &args)),
         code => {
             let resolution = QcResolution::parse(code)?;
             let why = resolution_msg(resolution).text(lang);
             let mut all = args.to_vec();
             all.push(("why", why));
-            (NoticeKind::Problem, QcMsg::EnteredUnresolved.fill(lang, &all))
+            (
+                NoticeKind::Problem,
+                QcMsg::EnteredUnresolved.fill(lang, &all),
+            )
         }
     };
     Some(Notice { kind, text })
@@ -218,14 +225,22 @@ pub async fn qc_enter_post(
         return Err(bad(QcMsg::BadChoice, "level", level));
     }
     let lot = field(&form, "lot");
-    if !lot.is_empty() && !lots_of(config, &instrument, &test, level).iter().any(|l| l == lot) {
+    if !lot.is_empty()
+        && !lots_of(config, &instrument, &test, level)
+            .iter()
+            .any(|l| l == lot)
+    {
         return Err(bad(QcMsg::BadChoice, "lot", lot));
     }
     let value = field(&form, "value");
     if value.is_empty() {
         return Err(bad(QcMsg::Required, "value", value));
     }
-    if value.replace(',', ".").parse::<f64>().map_or(true, |v| !v.is_finite()) {
+    if value
+        .replace(',', ".")
+        .parse::<f64>()
+        .map_or(true, |v| !v.is_finite())
+    {
         return Err(bad(QcMsg::BadNumber, "value", value));
     }
     let at_text = field(&form, "at");

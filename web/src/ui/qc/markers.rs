@@ -157,13 +157,17 @@ mod tests {
         );
         let crea = marks.marker("DEMO-CHEM", "CREA", Lang::En).unwrap();
         assert!(!crea.held);
-        assert!(crea.detail.ends_with("but Hoa overrode it: reagent lot checked"));
+        assert!(crea
+            .detail
+            .ends_with("but Hoa overrode it: reagent lot checked"));
         assert!(marks.marker("DEMO-CHEM", "UREA", Lang::En).is_none());
         assert!(marks.marker("OTHER", "GLU", Lang::En).is_none());
         assert_eq!(
             marks.held_on(&[String::from("DEMO-CHEM")], Lang::En),
             ["QC rejected: GLU on DEMO-CHEM"]
         );
-        assert!(marks.held_on(&[String::from("DEMO-HEMA")], Lang::En).is_empty());
+        assert!(marks
+            .held_on(&[String::from("DEMO-HEMA")], Lang::En)
+            .is_empty());
     }
 }

@@ -104,11 +104,17 @@ pub fn routes() -> Router<AppState> {
             QcUrls::Targets.as_str(),
             get(targets::qc_targets_get).post(targets::qc_targets_post),
         )
-        .route(QcUrls::TargetsLab.as_str(), post(targets::qc_targets_lab_post))
+        .route(
+            QcUrls::TargetsLab.as_str(),
+            post(targets::qc_targets_lab_post),
+        )
 }
 
 /// The words, CSS class and symbol of a QC state (never colour alone).
-pub fn verdict_badge(verdict: Option<QcVerdict>, overridden: bool) -> (QcMsg, &'static str, &'static str) {
+pub fn verdict_badge(
+    verdict: Option<QcVerdict>,
+    overridden: bool,
+) -> (QcMsg, &'static str, &'static str) {
     match (verdict, overridden) {
         (None, _) => (QcMsg::StateNone, "qc-state qc-state-none", "–"),
         (Some(QcVerdict::Accepted), _) => (QcMsg::StateAccepted, "qc-state qc-state-ok", "✓"),

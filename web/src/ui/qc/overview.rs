@@ -240,7 +240,12 @@ pub fn test_words(config: &LabConfig, code: &str, lang: Lang) -> String {
     }
 }
 
-fn state_row(r: &QcOverviewRow, config: &LabConfig, lang: Lang, tz: &jiff::tz::TimeZone) -> StateRow {
+fn state_row(
+    r: &QcOverviewRow,
+    config: &LabConfig,
+    lang: Lang,
+    tz: &jiff::tz::TimeZone,
+) -> StateRow {
     let standing = r.standing.as_ref();
     let overridden = standing.and_then(|s| s.override_record.as_ref());
     let (msg, class, symbol) = verdict_badge(standing.map(|s| s.verdict), overridden.is_some());

@@ -271,7 +271,7 @@ pub async fn qc_targets_lab_post(
         k.level.clone(),
     );
     on_store(&current, move || {
-        Err::<(), _>(lis_core::StoreError::Invalid { what: format!("SCRATCH {i}{t}{m}{l}{lv}{actor:?}") })
+        store.use_lab_statistics(&i, &t, &m, &l, &lv, &actor)
     })
     .await?;
     Ok(back("lab", &k))

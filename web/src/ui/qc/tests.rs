@@ -15,7 +15,12 @@ use crate::ui::testing::lab::{ingest, patient_order};
 const CHART: &str = "/qc/chart?instrument=DEMO-CHEM&test=GLU&level=1";
 
 /// Types one level 1 glucose value measured at `at` through the form, as `who`.
-async fn enter(lab: &Lab, who: &Browser, value: &str, at: &str) -> crate::ui::testing::browser::Answer {
+async fn enter(
+    lab: &Lab,
+    who: &Browser,
+    value: &str,
+    at: &str,
+) -> crate::ui::testing::browser::Answer {
     who.post(
         &lab.app,
         "/qc/enter",
@@ -75,7 +80,9 @@ async fn guards_sign_in_roles_and_form_tokens() {
     let tech = Browser::sign_in(&lab.app, "tech").await;
     let page = tech.get(&lab.app, "/qc").await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
-    assert!(page.body.contains("<a href=\"/qc\" aria-current=\"page\">QC</a>"));
+    assert!(page
+        .body
+        .contains("<a href=\"/qc\" aria-current=\"page\">QC</a>"));
     assert!(!page.body.contains("/qc/targets"));
     assert_eq!(
         tech.get(&lab.app, "/qc/targets").await.status,
@@ -84,9 +91,17 @@ async fn guards_sign_in_roles_and_form_tokens() {
     for (uri, form) in [
         (
             "/qc/override",
-            vec![("instrument", "DEMO-CHEM"), ("test", "GLU"), ("run", "1"), ("reason", "x")],
+            vec![
+                ("instrument", "DEMO-CHEM"),
+                ("test", "GLU"),
+                ("run", "1"),
+                ("reason", "x"),
+            ],
         ),
-        ("/qc/recheck", vec![("result", "1"), ("run", "1"), ("note", "x")]),
+        (
+            "/qc/recheck",
+            vec![("result", "1"), ("run", "1"), ("note", "x")],
+        ),
     ] {
         assert_eq!(
             tech.post(&lab.app, uri, &form).await.status,
@@ -134,7 +149,9 @@ async fn each_entry_says_the_runs_verdict_and_the_fourth_is_rejected_by_1_3s() {
          on DEMO-CHEM are held.</p>"
     ));
     // The form keeps the instrument, test and level for the next value, and links the chart.
-    assert!(page.body.contains("<option value=\"DEMO-CHEM GLU\" selected>"));
+    assert!(page
+        .body
+        .contains("<option value=\"DEMO-CHEM GLU\" selected>"));
     assert!(page.body.contains(
         "id=\"qc-entered-chart\" href=\"/qc/chart?instrument=DEMO-CHEM&#38;test=GLU&#38;level=1\""
     ));
@@ -210,12 +227,16 @@ async fn the_chart_draws_the_points_where_their_z_scores_put_them() {
     let table = section(&page.body, "id=\"lj-points\"", "</table>");
     let rows: Vec<&str> = table.split("<tr").skip(2).collect();
     assert_eq!(rows.len(), 4, "{table}");
-    for (row, (value, z)) in rows
-        .iter()
-        .zip([("5.5", "+0.00"), ("5.7", "+1.00"), ("5.3", "-1.00"), ("6.25", "+3.75")])
-    {
+    for (row, (value, z)) in rows.iter().zip([
+        ("5.5", "+0.00"),
+        ("5.7", "+1.00"),
+        ("5.3", "-1.00"),
+        ("6.25", "+3.75"),
+    ]) {
         assert!(
-            row.contains(&format!("<td class=\"num\">{value}</td><td class=\"num\">{z}</td>")),
+            row.contains(&format!(
+                "<td class=\"num\">{value}</td><td class=\"num\">{z}</td>"
+            )),
             "{row}"
         );
     }
@@ -262,7 +283,9 @@ async fn the_qc_page_puts_the_rejection_first_and_a_supervisor_overrides_it_with
     let states = section(&page.body, "id=\"qc-states\"", "</table>");
     let first = section(states, "<tbody>", "</tr>");
     assert!(
-        first.contains("<tr class=\"row-critical\" data-instrument=\"DEMO-CHEM\" data-test=\"GLU\">"),
+        first.contains(
+            "<tr class=\"row-critical\" data-instrument=\"DEMO-CHEM\" data-test=\"GLU\">"
+        ),
         "{first}"
     );
     assert!(first.contains("✕</span> REJECTED — results held</span>"));
@@ -295,11 +318,17 @@ async fn the_qc_page_puts_the_rejection_first_and_a_supervisor_overrides_it_with
     let empty = boss.post(&lab.app, "/qc/override", &form("  ")).await;
     assert_eq!(empty.status, StatusCode::BAD_REQUEST);
     let done = boss
-        .post(&lab.app, "/qc/override", &form("control vial was warm; new vial in range"))
+        .post(
+            &lab.app,
+            "/qc/override",
+            &form("control vial was warm; new vial in range"),
+        )
         .await;
     assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
     let page = boss.get(&lab.app, done.location()).await;
-    assert!(page.body.contains("Override recorded for GLU on DEMO-CHEM."));
+    assert!(page
+        .body
+        .contains("Override recorded for GLU on DEMO-CHEM."));
     assert!(page.body.contains("Rejected — overridden"));
     assert!(page
         .body
@@ -308,9 +337,7 @@ async fn the_qc_page_puts_the_rejection_first_and_a_supervisor_overrides_it_with
     // Audited by core, and a second override of the same run is a conflict.
     let audited = crate::ui::page_tests::audit(&lab.store);
     assert!(audited.iter().any(|e| e.action == "qc.override"));
-    let again = boss
-        .post(&lab.app, "/qc/override", &form("again"))
-        .await;
+    let again = boss.post(&lab.app, "/qc/override", &form("again")).await;
     assert_eq!(again.status, StatusCode::CONFLICT);
 }
 

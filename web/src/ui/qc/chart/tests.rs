@@ -102,14 +102,14 @@ fn points_lines_and_labels_are_where_the_scale_puts_them() {
     ));
     // The mean and ±1/2/3 SD lines across the plot (64 to 400), labelled in SD on the left
     // and in mmol/L on the right: +3 SD = 5.50 + 3 × 0.20 = 6.10 at y(3) = 80.
-    assert!(svg.contains(
-        "<line class=\"lj-mean\" x1=\"64.0\" y1=\"188.0\" x2=\"400.0\" y2=\"188.0\"/>"
-    ));
     assert!(svg
-        .contains("<line class=\"lj-sd3\" x1=\"64.0\" y1=\"80.0\" x2=\"400.0\" y2=\"80.0\"/>"));
-    assert!(svg.contains(
-        "<line class=\"lj-sd2\" x1=\"64.0\" y1=\"260.0\" x2=\"400.0\" y2=\"260.0\"/>"
-    ));
+        .contains("<line class=\"lj-mean\" x1=\"64.0\" y1=\"188.0\" x2=\"400.0\" y2=\"188.0\"/>"));
+    assert!(
+        svg.contains("<line class=\"lj-sd3\" x1=\"64.0\" y1=\"80.0\" x2=\"400.0\" y2=\"80.0\"/>")
+    );
+    assert!(
+        svg.contains("<line class=\"lj-sd2\" x1=\"64.0\" y1=\"260.0\" x2=\"400.0\" y2=\"260.0\"/>")
+    );
     for (label, y) in [("+3 SD", 84.0), ("Mean", 192.0), ("-2 SD", 264.0)] {
         assert!(
             svg.contains(&format!(
@@ -133,9 +133,8 @@ fn points_lines_and_labels_are_where_the_scale_puts_them() {
     }
     // Each date under its point, and the lot named on top.
     assert!(svg.contains(">01/12</text>") && svg.contains(">04/12</text>"));
-    assert!(svg.contains(
-        "<text class=\"lj-lot\" x=\"68.0\" y=\"22.0\">Lot DC-2026 · 5.50 ± 0.20</text>"
-    ));
+    assert!(svg
+        .contains("<text class=\"lj-lot\" x=\"68.0\" y=\"22.0\">Lot DC-2026 · 5.50 ± 0.20</text>"));
     assert!(!svg.contains("lj-lot-change"));
 }
 
@@ -147,7 +146,10 @@ fn a_rejected_point_is_named_by_its_rejection_rules_alone() {
     let reject = between(svg.as_str(), "<g class=\"lj-point lj-reject\"", "</g>");
     assert!(reject.contains("data-rules=\"1-3s, 1-2s\""), "{reject}");
     assert!(reject.contains("z +3.75 · 1-3s, 1-2s</title>"), "{reject}");
-    assert!(reject.contains("text-anchor=\"middle\">1-3s</text>"), "{reject}");
+    assert!(
+        reject.contains("text-anchor=\"middle\">1-3s</text>"),
+        "{reject}"
+    );
 }
 
 #[test]
