@@ -76,6 +76,7 @@ catalog! {
         EnteredAccepted => ("Đã lưu QC {test} mức {level} trên {instrument}: {value}. Lượt QC đạt.", "Stored QC {test} level {level} on {instrument}: {value}. The run is accepted."),
         EnteredWarning => ("Đã lưu QC {test} mức {level} trên {instrument}: {value}. Lượt QC đạt có cảnh báo.", "Stored QC {test} level {level} on {instrument}: {value}. The run is accepted with a warning."),
         EnteredRejected => ("Đã lưu QC {test} mức {level} trên {instrument}: {value}. LƯỢT QC BỊ LOẠI: kết quả bệnh nhân {test} trên {instrument} bị giữ.", "Stored QC {test} level {level} on {instrument}: {value}. THE RUN IS REJECTED: patient results of {test} on {instrument} are held."),
+        EnteredStored => ("Đã lưu QC {test} mức {level} trên {instrument}: {value}.", "Stored QC {test} level {level} on {instrument}: {value}."),
         EnteredUnresolved => ("Đã lưu QC {test} mức {level} trên {instrument}: {value}, nhưng không đánh giá được: {why}.", "Stored QC {test} level {level} on {instrument}: {value}, but it could not be evaluated: {why}."),
         SeeChart => ("Xem biểu đồ", "See the chart"),
         OverrideDone => ("Đã ghi nhận cho phép cho {test} trên {instrument}.", "Override recorded for {test} on {instrument}."),
