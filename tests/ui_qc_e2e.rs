@@ -355,6 +355,10 @@ fn a_1_3s_glucose_run_is_rejected_on_the_qc_page_the_chart_and_the_worklist_unti
     assert_eq!(row[2], "✕ REJECTED — results held", "{row:?}");
     assert!(row[4].contains("1-3s"), "{row:?}");
     assert!(
+        row[4].contains("1-3s: one control value beyond 3 SD of its target mean"),
+        "the rule in words: {row:?}"
+    );
+    assert!(
         headline.contains("QC rejected: 1 — patient results held"),
         "{headline}"
     );
@@ -381,6 +385,10 @@ fn a_1_3s_glucose_run_is_rejected_on_the_qc_page_the_chart_and_the_worklist_unti
     assert!(
         state.contains("REJECTED — results held") && state.contains("1-3s"),
         "{state}"
+    );
+    assert_eq!(
+        browser.text("#qc-chart-meaning"),
+        "1-3s: one control value beyond 3 SD of its target mean"
     );
     let points = chart_points(&browser);
     let field = |p: &Value, k: &str| p[k].as_str().unwrap_or_default().to_owned();

@@ -9,7 +9,7 @@ use askama_web::WebTemplate;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use lis_core::config::LabConfig;
-use lis_core::model::{QcChart, QcMonthlySummary, QcStanding};
+use lis_core::model::{QcChart, QcMonthlySummary, QcStanding, QcVerdict};
 use lis_core::permissions::Permission;
 use lis_core::qc::stats::Summary;
 use lis_core::qc::{sigma, WestgardRule};
@@ -17,6 +17,7 @@ use serde::Deserialize;
 
 use super::chart::{self, ChartPoint, ChartSegment, ChartWords, LeveyJennings, Svg, TableRow};
 use super::overview::test_words;
+use super::texts::rule_meanings;
 use super::{verdict_badge, QcMsg};
 use crate::state::AppState;
 use crate::ui::dates;
@@ -80,6 +81,8 @@ pub struct QcChartPage {
     pub state: (&'static str, &'static str, &'static str, String),
     /// Whether patient results are held now.
     pub holds: bool,
+    /// What each rule named in the state's reason means, in words.
+    pub meanings: Vec<String>,
     /// The chart; none without points.
     pub svg: Option<Svg>,
     /// The points as table rows.
@@ -203,6 +206,10 @@ pub async fn qc_chart_get(
     Ok(QcChartPage {
         svg: chart::render(&lj, &words),
         rows: chart::table_rows(&lj),
+        meanings: standing
+            .as_ref()
+            .filter(|s| s.verdict != QcVerdict::Accepted)
+            .map_or_else(Vec::new, |s| rule_meanings(&s.reason, lang)),
         state: state_words,
         holds,
         unit,

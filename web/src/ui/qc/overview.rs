@@ -13,6 +13,7 @@ use lis_core::model::{QcOverviewRow, QcRecheck, QcUnresolvedPoint, QcVerdict};
 use lis_core::permissions::Permission;
 use serde::Deserialize;
 
+use super::texts::rule_meanings;
 use super::{chart_url, resolution_msg, verdict_badge, QcMsg, QcUrls};
 use crate::state::AppState;
 use crate::ui::dates;
@@ -49,6 +50,9 @@ pub struct StateRow {
     pub when: String,
     /// Why, in words.
     pub reason: String,
+    /// What each rule named in the reason means, in words (`1-3s: one control value beyond
+    /// 3 SD of its target mean`).
+    pub meanings: Vec<String>,
     /// The override in force, in words.
     pub overridden: Option<String>,
     /// The lots in use, in words.
@@ -272,6 +276,9 @@ fn state_row(
         reason: standing
             .filter(|s| s.verdict != QcVerdict::Accepted)
             .map_or_else(String::new, |s| s.reason.clone()),
+        meanings: standing
+            .filter(|s| s.verdict != QcVerdict::Accepted)
+            .map_or_else(Vec::new, |s| rule_meanings(&s.reason, lang)),
         overridden: overridden.map(|o| {
             QcMsg::OverriddenBy.fill(
                 lang,
