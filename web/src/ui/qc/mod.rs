@@ -1,13 +1,13 @@
 //! The quality control pages ([`routes`]):
 //!
-//! - `GET /qc` ([`overview`], [`Permission::ReadQc`]): each instrument and test's QC state
+//! - `GET /qc` ([`overview`], `ReadQc`): each instrument and test's QC state
 //!   (accepted, warning, rejected; the run that set it, when, why in words), links to the
-//!   charts; for supervisors ([`Permission::ManageQc`]) the override form of a rejected state,
+//!   charts; for supervisors (`ManageQc`) the override form of a rejected state,
 //!   the patient results to re-check, and the QC results kept but not evaluated.
 //! - `GET /qc/chart?instrument=&test=&level=&lot=` ([`chart_page`], `ReadQc`): the
 //!   Levey-Jennings chart ([`chart`]) of one test, instrument and level, one lot or all lots,
 //!   with the table of its points, the monthly summary and the sigma advice.
-//! - `GET`/`POST /qc/enter` ([`entry`], [`Permission::EnterQc`]): a QC value typed by hand for an
+//! - `GET`/`POST /qc/enter` ([`entry`], `EnterQc`): a QC value typed by hand for an
 //!   analyzer without a link; Post/Redirect/Get with a notice saying the run's verdict.
 //! - `GET /qc/targets`, `POST /qc/targets`, `POST /qc/targets/lab` ([`targets`], `ManageQc`):
 //!   the targets in force per lot, level and test, a supervisor's new mean and SD (reason
