@@ -775,6 +775,17 @@ impl Profile {
         if self.query.supported && !answer_ok {
             out.push(self.invalid("query.answer", "the answer form does not fit the protocol"));
         }
+        // Of the vendor framings only the Dimension takes orders (its sample request); a download
+        // on another vendor link would be written in the Dimension's form.
+        if vendor && self.query.download && self.framing != Framing::Dimension {
+            out.push(self.invalid(
+                "query.download",
+                format!(
+                    "the {:?} framing takes no orders from the LIS",
+                    self.framing
+                ),
+            ));
+        }
         let d = self.simulator.delimiters.as_bytes();
         let usable = |b: u8| b.is_ascii_punctuation() && b != b'|' && b != b'^';
         let delimiters_ok = match d {

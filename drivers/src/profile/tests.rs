@@ -167,6 +167,14 @@ value = "T-2"
         Profile::from_toml(&text, "v.toml"),
         Err(ProfileError::Invalid { field, .. }) if field == "query.answer"
     ));
+    // Orders go only to a Dimension.
+    let download = format!("{vendor}[query]\ndownload = true\n");
+    assert!(Profile::from_toml(&download, "v.toml").is_ok());
+    let text = download.replace("\"dimension\"", "\"sysmex-text\"");
+    assert!(matches!(
+        Profile::from_toml(&text, "v.toml"),
+        Err(ProfileError::Invalid { field, .. }) if field == "query.download"
+    ));
 }
 
 #[test]
