@@ -5,6 +5,8 @@
 //! - [`astm`]: E1394 records through a profile.
 //! - [`hl7`]: HL7 v2 segments through a profile.
 //! - [`handler`]: the link handlers that store via core and return the protocol verdict.
+//! - [`vendor`]: `lis-vendor` messages (Dimension, Sysmex class A) through a profile, and
+//!   [`vendor_handler`], their link handlers.
 //! - [`vendor_text`]: ADVIA 2120, mini VIDAS and Spotchem messages (`lis-vendor`) and their handler.
 
 pub mod astm;
@@ -12,12 +14,15 @@ pub mod handler;
 pub mod hl7;
 #[cfg(test)]
 mod qc_tests;
+pub mod vendor;
+pub mod vendor_handler;
 pub mod vendor_text;
 
 use lis_astm::delimiters::Delimiters;
 use lis_core::model::{MessageKind, Observation, PatientHint};
 
 pub use handler::{AstmHandler, LabLink, MllpHandler};
+pub use vendor_handler::{DimensionHandler, SysmexTextHandler};
 pub use vendor_text::VendorTextHandler;
 
 /// What a profile read from one message.

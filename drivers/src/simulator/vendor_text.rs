@@ -163,7 +163,11 @@ impl<Io: AsyncRead + AsyncWrite + Unpin> VendorTextAnalyzer<Io> {
                     .await?;
                 Ok(Delivery::Acknowledged)
             }
-            Framing::E1381 | Framing::Raw | Framing::Mllp => Err(SimError::Profile {
+            Framing::E1381
+            | Framing::Raw
+            | Framing::Mllp
+            | Framing::Dimension
+            | Framing::SysmexText => Err(SimError::Profile {
                 profile: profile.name.clone(),
                 reason: "not a vendor text framing".to_owned(),
             }),

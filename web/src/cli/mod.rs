@@ -31,6 +31,7 @@ mod parse;
 mod profile;
 mod qc;
 mod replay;
+mod replay_vendor;
 mod serve;
 mod simulate;
 pub mod token;

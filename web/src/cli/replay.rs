@@ -106,6 +106,8 @@ pub(crate) fn decode(items: Vec<TraceItem>, profile: &Profile, lines: &mut Vec<V
         Framing::Advia | Framing::Vidas | Framing::Spotchem => {
             decode_vendor_text(items, profile, lines)
         }
+        Framing::Dimension => super::replay_vendor::decode_dimension(items, profile, lines),
+        Framing::SysmexText => super::replay_vendor::decode_sysmex_text(items, profile, lines),
     }
 }
 
@@ -282,7 +284,7 @@ fn decode_vendor_text(items: Vec<TraceItem>, profile: &Profile, lines: &mut Vec<
     replayed.sessions
 }
 
-fn reading_into(line: &mut Value, reading: Reading) {
+pub(super) fn reading_into(line: &mut Value, reading: Reading) {
     let kind = match reading.message_kind() {
         MessageKind::Results => "results",
         MessageKind::Qc => "qc",
@@ -309,7 +311,7 @@ fn damage_json(file: &str, d: &Damage) -> Value {
     })
 }
 
-fn at_text(micros: i64) -> String {
+pub(super) fn at_text(micros: i64) -> String {
     jiff::Timestamp::from_microsecond(micros)
         .map(|t| t.to_string())
         .unwrap_or_default()
