@@ -596,7 +596,10 @@ impl<Io: AsyncRead + AsyncWrite + Unpin> Line<Io> {
                 }
                 Ok(Delivery::TimedOut)
             }
-            Self::VendorText(line) => line.results(profile, specimen, results, limit).await,
+            Self::VendorText(line) => {
+                line.results(profile, specimen, results, limit, &options.clock)
+                    .await
+            }
             Self::Dimension(line) => {
                 let now = options.clock.now();
                 line.results(specimen, results, qc.is_some(), now, limit)

@@ -315,3 +315,45 @@ async fn each_vendor_text_simulator_is_stored_as_sent() {
         lis.stop().await;
     }
 }
+
+#[tokio::test(start_paused = true)]
+async fn each_vendor_text_simulator_stamps_with_the_analyzers_clock() {
+    // The analyzer's clock shows 10:15:00 in Ho Chi Minh City (03:15:00 UTC) when it sends. The
+    // ADVIA writes seconds (`12/07/26 10:15:00`), the mini VIDAS and the Spotchem EL only hours
+    // and minutes (`td12/07/26`, `tt10:15`; `26/12/07 10:15`).
+    let start: jiff::Timestamp = "2026-12-07T03:15:00Z".parse().unwrap();
+    let zone = jiff::tz::TimeZone::get("Asia/Ho_Chi_Minh").unwrap();
+    let ten_fifteen = jiff::civil::date(2026, 12, 7).at(10, 15, 0, 0);
+    for (instrument, name) in [
+        ("ADVIA", "siemens-advia2120"),
+        ("VIDAS", "biomerieux-mini-vidas"),
+        ("SPOT", "arkray-spotchem-el"),
+    ] {
+        let lis = Lis::start(instrument, name);
+        let io = lis.connect().await;
+        let options = SimOptions {
+            specimen_ids: Some(vec!["A100".to_owned()]),
+            clock: simulator::SimClock::starting_at(start, zone.clone()),
+            ..SimOptions::default()
+        };
+        let report = simulator::play(&lis.profile, io, options).await.unwrap();
+        assert_eq!(report.sent, 1, "{name}");
+        let results = report.results.iter().map(|(_, r)| r.len()).sum::<usize>();
+        stored(&lis, results).await;
+        let stamps: Vec<_> = lis
+            .store
+            .journal_since(0, 100)
+            .unwrap()
+            .into_iter()
+            .filter_map(|e| read_message(&e.unwrap().raw, &lis.profile).ok())
+            .flat_map(|r| r.observations)
+            .map(|o| o.observed_at)
+            .collect();
+        assert!(!stamps.is_empty(), "{name}");
+        assert!(
+            stamps.iter().all(|t| *t == Some(ten_fifteen)),
+            "{name}: {stamps:?}"
+        );
+        lis.stop().await;
+    }
+}
