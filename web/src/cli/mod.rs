@@ -30,6 +30,7 @@ mod lab;
 mod parse;
 mod profile;
 mod qc;
+mod reading_json;
 mod replay;
 mod replay_vendor;
 mod serve;

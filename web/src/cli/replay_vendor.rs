@@ -15,7 +15,7 @@ use lis_vendor::dimension::analyzer::{self, AnalyzerMessage};
 use lis_vendor::sysmex_text::{self, SampleHeader, Text};
 use serde_json::{json, Value};
 
-use super::replay::{at_text, reading_into};
+use super::reading_json::{at_text, reading_into};
 
 fn other() -> Reading {
     Reading {

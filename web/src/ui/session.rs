@@ -142,7 +142,7 @@ impl CurrentUser {
                 ..
             } => self.error_message(
                 StatusCode::CONFLICT,
-                crate::ui::qc::QcMsg::ReleaseRefused.fill(
+                crate::ui::qc::texts::QcMsg::ReleaseRefused.fill(
                     self.lang,
                     &[
                         ("result", &result_id.to_string()),
