@@ -1,10 +1,11 @@
 //! `lis profile list | check | try` with a profile the binary was not built with: a lab's own
-//! profile in the directory its config names (`[analyzers] profiles_dir`). Every expected value
-//! is read off the capture written below.
+//! profile in the directory its config names (`[analyzers] profiles_dir`); and `lis profile try`
+//! with the embedded vendor profiles on their corpus captures. Every expected value is read off
+//! the capture (written below, or quoted from the corpus file in the test).
 
 use std::path::Path;
 
-use lis_tests::{json_lines, path_arg, run_lis};
+use lis_tests::{corpus, json_lines, path_arg, run_lis};
 
 /// A lab's own ASTM profile: the specimen id in O-3 component 2, the test code in R-3 component 5,
 /// histogram rows (`HIST`) left out.
@@ -67,6 +68,24 @@ fn a_lab_directory_profile_decodes_a_capture_without_a_rebuild() {
     assert!(out
         .lines()
         .any(|l| l.starts_with("generic-astm ") && l.ends_with("embedded")));
+    // A framing is named as a profile file writes it.
+    let xs: Vec<&str> = out
+        .lines()
+        .find(|l| l.starts_with("sysmex-xs500i-text "))
+        .map(|l| l.split_whitespace().collect())
+        .unwrap_or_default();
+    assert_eq!(
+        xs,
+        [
+            "sysmex-xs500i-text",
+            "hematology",
+            "vendor",
+            "sysmex-text",
+            "serial",
+            "embedded"
+        ],
+        "{out}"
+    );
 
     let (code, out, err) = run_lis(&[
         "profile",
@@ -166,4 +185,121 @@ fn profile_check_names_every_problem_with_its_line_and_key() {
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("analyzers.profiles_dir"), "{out}");
     assert!(out.contains("bad.toml"), "{out}");
+}
+
+/// The lines of `lis profile try`'s output that are rows it would store (`stored_as`).
+fn stored_rows(lines: &[serde_json::Value]) -> Vec<&serde_json::Value> {
+    lines
+        .iter()
+        .filter(|l| l.get("stored_as").is_some())
+        .collect()
+}
+
+#[test]
+fn profile_try_reads_a_dimension_host_log_with_its_queries_and_results() {
+    // A host's log of a Dimension on 2018-07-26: 101 messages between STX and ETX (polls `P`,
+    // two sample queries `I`, request acceptances `M`, two results `R`), the log's own text
+    // around them.
+    let capture = corpus(
+        "astm/siemens-dimension/dimension_host_log_2018-07-26_query_I_host_D_order_extract.txt",
+    );
+    let (code, out, err) = run_lis(&[
+        "profile",
+        "try",
+        "--profile",
+        "siemens-dimension",
+        path_arg(&capture),
+    ]);
+    assert_eq!(code, 0, "{out}{err}");
+    let lines = json_lines(&out);
+    // `I<FS>00109320<FS>10` and `I<FS>00108832<FS>17`.
+    let queried: Vec<_> = lines
+        .iter()
+        .filter_map(|l| l.get("specimens_queried"))
+        .collect();
+    assert_eq!(
+        queried,
+        [
+            &serde_json::json!(["00109320"]),
+            &serde_json::json!(["00108832"])
+        ],
+        "{out}"
+    );
+    // `R<FS>0<FS>G.D.AYESHA ...<FS>00109320<FS>2<FS><FS>0<FS>002114260718<FS>1<FS>1<FS>1<FS>GLUC<FS>121<FS>mg/dL<FS><FS>FE`:
+    // run at 14:21:00 on 26/07/18 (ssmmhhDDMMYY), no error code; then 00108832's GLUC 134 at
+    // 14:27:02.
+    let rows = stored_rows(&lines);
+    assert_eq!(rows.len(), 2, "{out}");
+    for (row, (specimen, value, at)) in rows.iter().zip([
+        ("00109320", "121", "2018-07-26T14:21:00"),
+        ("00108832", "134", "2018-07-26T14:27:02"),
+    ]) {
+        assert_eq!(row["specimen_id"], specimen, "{row}");
+        assert_eq!(row["test_code"], "GLUC", "{row}");
+        assert_eq!(row["value"], value, "{row}");
+        assert_eq!(row["units"], "mg/dL", "{row}");
+        assert_eq!(row["flags"], serde_json::json!([]), "{row}");
+        assert_eq!(row["observed_at"], at, "{row}");
+        assert_eq!(row["stored_as"], "patient", "{row}");
+    }
+    let summary = &lines.last().expect("summary")["summary"];
+    assert_eq!(summary["messages"], 101, "{summary}");
+    assert_eq!(summary["rows"], 2, "{summary}");
+    assert_eq!(summary["unreadable"], 0, "{summary}");
+}
+
+#[test]
+fn profile_try_reads_xs500i_class_a_texts_with_implied_decimals_and_flag_digits() {
+    // Six samples, each a `D1U` (sample number, analysis time) then a `D2U` (the values, six
+    // characters each: five digits with implied decimals and a flag digit), line noise
+    // (`???????`, `??`) before two of the D1U texts.
+    let capture =
+        corpus("astm/sysmex-xs500i/xs500i_native_class_a_d1u_d2u_host_log_2018-07-26_extract.txt");
+    let (code, out, err) = run_lis(&[
+        "profile",
+        "try",
+        "--profile",
+        "sysmex-xs500i-text",
+        path_arg(&capture),
+    ]);
+    assert_eq!(code, 0, "{out}{err}");
+    let lines = json_lines(&out);
+    let rows = stored_rows(&lines);
+    // The first sample, 00109558, analysed 2018-07-26 14:59:00 (D1U `20180726145900`); its D2U
+    // begins `011170 003860 001190 003650 ...`: WBC 11.17, RBC 3.86, HGB 11.9, HCT 36.5; PLT
+    // `002020` is 202; LYMPH% `000982` is 9.8 with flag digit 2 (low), NEUT% `008071` is 80.7
+    // with flag digit 1 (high).
+    let first = |code: &str| {
+        rows.iter()
+            .find(|r| r["specimen_id"] == "00109558" && r["test_code"] == code)
+            .unwrap_or_else(|| panic!("no {code} for 00109558:\n{out}"))
+    };
+    for (code, value, units, flags) in [
+        ("WBC", "11.17", "10*3/uL", serde_json::json!([])),
+        ("RBC", "3.86", "10*6/uL", serde_json::json!([])),
+        ("HGB", "11.9", "g/dL", serde_json::json!([])),
+        ("HCT", "36.5", "%", serde_json::json!([])),
+        ("PLT", "202", "10*3/uL", serde_json::json!([])),
+        ("LYMPH%", "9.8", "%", serde_json::json!(["L"])),
+        ("NEUT%", "80.7", "%", serde_json::json!(["H"])),
+    ] {
+        let row = first(code);
+        assert_eq!(row["value"], value, "{row}");
+        assert_eq!(row["units"], units, "{row}");
+        assert_eq!(row["flags"], flags, "{row}");
+        assert_eq!(row["observed_at"], "2018-07-26T14:59:00", "{row}");
+        assert_eq!(row["stored_as"], "patient", "{row}");
+    }
+    // The reticulocyte places (always zeros on an XS-500i) are left out by the profile's rule.
+    let skipped: Vec<_> = lines
+        .iter()
+        .filter(|l| l.get("skipped").is_some() && l["test_code"] == "RET%")
+        .collect();
+    assert_eq!(skipped.len(), 6, "{out}");
+    let summary = &lines.last().expect("summary")["summary"];
+    // Twelve texts; 24 parameters stored and 6 left out per sample.
+    assert_eq!(summary["messages"], 12, "{summary}");
+    assert_eq!(summary["rows"], 6 * 24, "{summary}");
+    assert_eq!(summary["skipped"], 6 * 6, "{summary}");
+    assert_eq!(summary["unreadable"], 0, "{summary}");
 }

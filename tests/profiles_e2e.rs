@@ -30,7 +30,7 @@ use lis_tests::simulation::{sent_codes, Simulation};
 use lis_tests::{path_arg, repo_root, run_lis};
 
 /// The profiles shipped in drivers/profiles/, listed by hand.
-const PROFILES: [&str; 37] = [
+const PROFILES: [&str; 39] = [
     "abbott-afinion2",
     "abbott-architect",
     "abbott-m2000",
@@ -64,10 +64,12 @@ const PROFILES: [&str; 37] = [
     "siemens-advia-centaur-xp",
     "siemens-advia2120",
     "siemens-dca-vantage",
+    "siemens-dimension",
     "snibe-maglumi",
     "sysmex-xn",
     "sysmex-xp100",
     "sysmex-xs500i",
+    "sysmex-xs500i-text",
 ];
 
 struct SimTest {
@@ -103,6 +105,8 @@ fn read_profile(name: &str) -> ProfileInfo {
         Some("advia") => Protocol::Advia,
         Some("vidas") => Protocol::Vidas,
         Some("spotchem") => Protocol::Spotchem,
+        Some("dimension") => Protocol::Dimension,
+        Some("sysmex-text") => Protocol::SysmexText,
         other => panic!("{name}: framing {other:?}"),
     };
     let tests = table["simulator"]["tests"]
@@ -145,16 +149,16 @@ fn read_profile(name: &str) -> ProfileInfo {
     }
 }
 
-/// The catalog code for a profile's instrument code: `P3-6690-2`.
+/// The catalog code for a profile's instrument code: `P3-6690-2`; `%` and `#` are spelled out
+/// (`LYMPH%` is `LYMPH-PCT`, `LYMPH#` is `LYMPH-ABS`), so the two stay apart.
 fn catalog_code(index: usize, code: &str) -> String {
     let clean: String = code
         .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() {
-                c.to_ascii_uppercase()
-            } else {
-                '-'
-            }
+        .map(|c| match c {
+            '%' => "-PCT".to_owned(),
+            '#' => "-ABS".to_owned(),
+            c if c.is_ascii_alphanumeric() => c.to_ascii_uppercase().to_string(),
+            _ => "-".to_owned(),
         })
         .collect();
     format!("P{index}-{clean}")
@@ -454,10 +458,12 @@ fn every_profile_delivers_ordered_results_that_are_stored_as_sent() {
             "siemens-advia-centaur-xp",
             "siemens-advia2120",
             "siemens-dca-vantage",
+            "siemens-dimension",
             "snibe-maglumi",
             "sysmex-xn",
             "sysmex-xp100",
             "sysmex-xs500i",
+            "sysmex-xs500i-text",
         ]
     );
     for (i, sent) in &sent_serial {
@@ -499,6 +505,7 @@ fn every_query_profile_is_told_the_ordered_tests_and_sends_only_those() {
             "roche-cobas-e411",
             "roche-cobas-pro",
             "siemens-advia-centaur-xp",
+            "siemens-dimension",
             "sysmex-xn",
         ]
     );
@@ -555,7 +562,7 @@ fn every_query_profile_is_told_the_ordered_tests_and_sends_only_those() {
         messages += 2;
         lis.wait_counter(&format!("LINK{i}"), "messages_in", 2);
     }
-    assert_eq!(messages, 22);
+    assert_eq!(messages, 24);
     let (code, log) = lis.stop();
     assert_eq!(code, Some(0), "{log}");
     for (i, prof) in profiles.iter().enumerate().filter(|(_, p)| p.query) {

@@ -174,3 +174,90 @@ fn replay_decodes_a_spotchem_printer_trace() {
     let error = messages[1]["error"].as_str().unwrap_or_default();
     assert!(error.contains("byte 16: expected `ID#`"), "{error}");
 }
+
+/// A Sysmex class A link replays through the same decoder: the first sample of the XS-500i
+/// capture (its `D1U` then its `D2U`), sent to a live `sysmex-text` link, reads back from the
+/// trace with the values the capture holds.
+#[test]
+fn replay_decodes_an_xs500i_class_a_trace() {
+    use std::io::Write;
+
+    use lis_tests::lab_config::{Link, Protocol};
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let lab = LabConfig::default_catalog()
+        .link(&Link::tcp_server(
+            "XS",
+            "Sysmex XS-500i",
+            "sysmex-xs500i-text",
+            Protocol::SysmexText,
+        ))
+        .write(dir.path());
+    let lis = lab.serve();
+    let mut analyzer = connect(lis.link_addr("XS"));
+    let capture = std::fs::read(lis_tests::corpus(
+        "astm/sysmex-xs500i/xs500i_native_class_a_d1u_d2u_host_log_2018-07-26_extract.txt",
+    ))
+    .expect("the corpus capture");
+    // The capture's first two texts, STX to ETX, without the log's lines around them.
+    let mut texts = Vec::new();
+    let mut rest = capture.as_slice();
+    for _ in 0..2 {
+        let start = rest.iter().position(|&b| b == 0x02).expect("an STX");
+        let end = start
+            + rest[start..]
+                .iter()
+                .position(|&b| b == 0x03)
+                .expect("an ETX");
+        texts.extend_from_slice(&rest[start..=end]);
+        rest = &rest[end + 1..];
+    }
+    assert!(
+        texts.starts_with(b"\x02D1U"),
+        "the capture starts with a D1U"
+    );
+    analyzer.write_all(&texts).expect("write");
+    lis.wait_counter("XS", "messages_in", 2);
+    let (code, log) = lis.stop();
+    assert_eq!(code, Some(0), "{log}");
+
+    let trace = lab.data().join("traces").join("XS.trace");
+    let (code, out, err) = run_lis(&[
+        "replay",
+        path_arg(&trace),
+        "--profile",
+        "sysmex-xs500i-text",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let lines = json_lines(&out);
+    let messages: Vec<&Value> = lines.iter().filter(|l| l["kind"] == "message").collect();
+    assert_eq!(messages.len(), 2, "{out}");
+    // The D1U holds no results: sample 00109558, analysed `20180726145900`.
+    assert_eq!(messages[0]["message_kind"], "other", "{out}");
+    // The D2U after it: `011170` WBC 11.17, `003860` RBC 3.86, ..., `000982` LYMPH% 9.8 with flag
+    // digit 2 (low); 24 parameters kept and the six reticulocyte places left out.
+    let obs = messages[1]["observations"]
+        .as_array()
+        .expect("observations");
+    assert_eq!(obs.len(), 24, "{out}");
+    let find = |code: &str| {
+        obs.iter()
+            .find(|o| o["instrument_test_code"] == code)
+            .unwrap_or_else(|| panic!("no {code}: {out}"))
+    };
+    for (code, value, flags) in [
+        ("WBC", "11.17", serde_json::json!([])),
+        ("RBC", "3.86", serde_json::json!([])),
+        ("LYMPH%", "9.8", serde_json::json!(["L"])),
+    ] {
+        let o = find(code);
+        assert_eq!(o["specimen_id"], "00109558", "{o}");
+        assert_eq!(o["value"], value, "{o}");
+        assert_eq!(o["flags"], flags, "{o}");
+    }
+    assert_eq!(
+        messages[1]["skipped"].as_array().map(Vec::len),
+        Some(6),
+        "{out}"
+    );
+}

@@ -15,5 +15,6 @@ mod serve_e2e;
 mod ui_journey_e2e;
 mod ui_monitor_e2e;
 mod ui_patients_e2e;
+mod ui_qc_e2e;
 mod ui_reception_e2e;
 mod user_e2e;

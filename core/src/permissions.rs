@@ -17,6 +17,7 @@
 //! | read the turnaround dashboard            |            | yes        |       |
 //! | read the lab configuration               |            | yes        | yes   |
 //! | attach or discard an unmatched result    |            | yes        |       |
+//! | read QC states, charts and summaries     | yes        | yes        |       |
 //! | enter a QC value by hand                 | yes        | yes        |       |
 //! | QC targets, lab statistics, QC override  |            | yes        |       |
 //!
@@ -63,6 +64,8 @@ pub enum Permission {
     VerifyAudit,
     /// Enter a QC value by hand (an analyzer without a link).
     EnterQc,
+    /// Read quality control: the QC states, the Levey-Jennings charts, the monthly summaries.
+    ReadQc,
     /// Manage QC: edit a lot's targets, switch a lot to the lab's own statistics, override a
     /// rejected QC run (documented, audited).
     ManageQc,
@@ -70,7 +73,7 @@ pub enum Permission {
 
 impl Permission {
     /// Every permission.
-    pub const ALL: [Self; 18] = [
+    pub const ALL: [Self; 19] = [
         Self::Review,
         Self::Verify,
         Self::Rerun,
@@ -88,6 +91,7 @@ impl Permission {
         Self::ResolveUnmatched,
         Self::VerifyAudit,
         Self::EnterQc,
+        Self::ReadQc,
         Self::ManageQc,
     ];
 
@@ -111,6 +115,7 @@ impl Permission {
             Self::ResolveUnmatched => "resolve_unmatched",
             Self::VerifyAudit => "verify_audit",
             Self::EnterQc => "enter_qc",
+            Self::ReadQc => "read_qc",
             Self::ManageQc => "manage_qc",
         }
     }
@@ -137,6 +142,7 @@ impl Role {
                 | P::EnterResult
                 | P::Comment
                 | P::RecordCallback
+                | P::ReadQc
                 | P::EnterQc => true,
                 P::Release => review.steps == ReviewSteps::One,
                 P::ReleaseOthersVerification
@@ -217,6 +223,9 @@ mod tests {
         assert!(Role::Technician.may(P::EnterQc, &two));
         assert!(Role::Supervisor.may(P::EnterQc, &two));
         assert!(!Role::Admin.may(P::EnterQc, &two));
+        assert!(Role::Technician.may(P::ReadQc, &two));
+        assert!(Role::Supervisor.may(P::ReadQc, &two));
+        assert!(!Role::Admin.may(P::ReadQc, &two));
         assert!(Role::Supervisor.may(P::ManageQc, &one));
         assert!(!Role::Technician.may(P::ManageQc, &one));
         assert!(!Role::Admin.may(P::ManageQc, &one));

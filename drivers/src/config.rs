@@ -8,7 +8,8 @@
 //! [instruments.connection]
 //! kind = "tcp-server"          # or "tcp-client", "serial"
 //! port = 5000                  # tcp-server: address defaults to 0.0.0.0
-//! protocol = "astm-e1381"      # or "astm-raw", "hl7-mllp"
+//! protocol = "astm-e1381"      # or "astm-raw", "hl7-mllp", "advia", "vidas", "spotchem",
+//!                              # "dimension", "sysmex-text"
 //! profile = "roche-c311"
 //! trace_dir = "/var/lib/lis/trace"
 //! ```
@@ -63,6 +64,12 @@ pub enum Protocol {
     /// HL7 v2 over MLLP.
     #[serde(rename = "hl7-mllp")]
     Hl7Mllp,
+    /// The Siemens Dimension LIS protocol (`lis_vendor::dimension`).
+    #[serde(rename = "dimension")]
+    Dimension,
+    /// Sysmex class A text (`lis_vendor::sysmex_text`).
+    #[serde(rename = "sysmex-text")]
+    SysmexText,
     /// Siemens ADVIA 120/2120 "Host Spec 79" blocks, each acknowledged with its message toggle.
     #[serde(rename = "advia")]
     Advia,

@@ -38,6 +38,7 @@
 #![warn(missing_docs)]
 
 pub mod config;
+pub mod dimension_orders;
 pub mod download;
 pub mod his;
 pub mod ingest;

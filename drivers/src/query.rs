@@ -311,7 +311,9 @@ pub fn hl7_answer(
             }
             out
         }
-        AnswerForm::RspK11 | AnswerForm::Orders => {
+        // `Orders` and `SampleRequest` are not HL7 forms (validation keeps them on ASTM and
+        // Dimension profiles); an HL7 query is answered with RSP^K11.
+        AnswerForm::RspK11 | AnswerForm::Orders | AnswerForm::SampleRequest => {
             let mut name = request.query_name.split('^');
             let query_name = CodedValue::new(
                 name.next().unwrap_or(""),

@@ -17,9 +17,14 @@ use tokio_util::sync::CancellationToken;
 
 use crate::config::{ConfigError, LinkConfig, Protocol};
 use crate::download::{InFlight, Outgoing};
-use crate::ingest::{AstmHandler, LabLink, MllpHandler, VendorTextHandler};
+use crate::ingest::{
+    AstmHandler, DimensionHandler, LabLink, MllpHandler, SysmexTextHandler, VendorTextHandler,
+};
 use crate::link::{Link, LinkOptions, LinkRegistry};
-use crate::machine::{AstmFramedMachine, AstmRawMachine, MllpMachine, VendorTextMachine};
+use crate::machine::{
+    AstmFramedMachine, AstmRawMachine, DimensionMachine, MllpMachine, SysmexTextMachine,
+    VendorTextMachine,
+};
 use crate::profile::{MessageProtocol, Profile, ProfileSet};
 use crate::query::{self, Hl7Peer};
 use crate::trace::{TraceError, TraceWriter};
@@ -89,6 +94,9 @@ pub enum Outbox {
     Astm(mpsc::Sender<Outgoing<String>>),
     /// An HL7 link: HL7 messages (MLLP framing added by the link).
     Hl7(mpsc::Sender<Outgoing<Vec<u8>>>),
+    /// A vendor link that takes downloads (Dimension; Sysmex class A has the outbox but no
+    /// download, its profile does not allow one): whole messages as the line carries them.
+    Vendor(mpsc::Sender<Outgoing<Vec<u8>>>),
     /// A link that takes no messages from the LIS (the vendor text framings).
     ResultsOnly,
 }
@@ -297,6 +305,32 @@ pub async fn start_links(
                 );
                 (Outbox::Hl7(tx), spawn(link, trace, idle))
             }
+            Protocol::Dimension => {
+                let (tx, rx) = mpsc::channel(OUTBOX_DEPTH);
+                let link = Link::new(
+                    id.clone(),
+                    transport,
+                    move || DimensionMachine::new(max_msg),
+                    DimensionHandler(lab.clone()),
+                    status,
+                    rx,
+                    shutdown.clone(),
+                );
+                (Outbox::Vendor(tx), spawn(link, trace, idle))
+            }
+            Protocol::SysmexText => {
+                let (tx, rx) = mpsc::channel(OUTBOX_DEPTH);
+                let link = Link::new(
+                    id.clone(),
+                    transport,
+                    move || SysmexTextMachine::new(max_msg),
+                    SysmexTextHandler::new(lab.clone()),
+                    status,
+                    rx,
+                    shutdown.clone(),
+                );
+                (Outbox::Vendor(tx), spawn(link, trace, idle))
+            }
             Protocol::Advia | Protocol::Vidas | Protocol::Spotchem => {
                 // No downloads go to these analyzers: the sender is dropped, the link's outbox
                 // closes at once.
@@ -367,7 +401,7 @@ fn check_protocol(
             MessageProtocol::Astm
         ) | (Protocol::Hl7Mllp, MessageProtocol::Hl7)
     ) || (profile.protocol == MessageProtocol::Vendor
-        && protocol == profile.framing.link_protocol());
+        && profile.framing.link_protocol() == protocol);
     if ok {
         Ok(())
     } else {
@@ -420,6 +454,13 @@ async fn download(
                     &in_flight,
                 )
                 .map(|a| a.map(|a| (None, Some(a.message), a.tests))),
+                Outbox::Vendor(_) => crate::dimension_orders::order_download(
+                    &lab.store,
+                    &lab.instrument,
+                    &lab.profile,
+                    &in_flight,
+                )
+                .map(|a| a.map(|a| (None, Some(a.message), a.tests))),
                 Outbox::ResultsOnly => Ok(None),
             };
             if let Ok(Some((_, _, tests))) = &found {
@@ -440,7 +481,7 @@ async fn download(
             })
             .await
             .is_ok(),
-        (Outbox::Hl7(tx), _, Some(message)) => tx
+        (Outbox::Hl7(tx) | Outbox::Vendor(tx), _, Some(message)) => tx
             .send(Outgoing {
                 message,
                 tests: tests.clone(),

@@ -18,6 +18,8 @@ seeds_for() {
     case "$1" in
         astm_*) echo "../../testdata/astm ../../../shared/corpus/astm" ;;
         hl7_* | mllp*) echo "../../testdata/hl7 ../../../shared/corpus/hl7" ;;
+        dimension) echo "../../../shared/corpus/astm/siemens-dimension" ;;
+        sysmex_text) echo "../../../shared/corpus/astm/sysmex-xs500i" ;;
         vendor_advia) echo "../../testdata/vendor/siemens-advia2120 ../../../shared/corpus/astm/siemens-advia2120" ;;
         vendor_vidas) echo "../../../shared/corpus/astm/biomerieux-mini-vidas" ;;
         vendor_spotchem) echo "../../../shared/corpus/astm/arkray-spotchem-el" ;;

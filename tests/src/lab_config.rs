@@ -147,6 +147,10 @@ pub enum Protocol {
     AstmRaw,
     /// HL7 v2 over MLLP.
     Hl7Mllp,
+    /// The Siemens Dimension LIS protocol.
+    Dimension,
+    /// Sysmex class A text.
+    SysmexText,
     /// Siemens ADVIA 2120 "Host Spec 79" blocks.
     Advia,
     /// bioMérieux mini VIDAS (BCI) messages.
@@ -162,6 +166,8 @@ impl Protocol {
             Self::AstmE1381 => "astm-e1381",
             Self::AstmRaw => "astm-raw",
             Self::Hl7Mllp => "hl7-mllp",
+            Self::Dimension => "dimension",
+            Self::SysmexText => "sysmex-text",
             Self::Advia => "advia",
             Self::Vidas => "vidas",
             Self::Spotchem => "spotchem",

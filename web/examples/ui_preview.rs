@@ -222,6 +222,7 @@ fn worklist(lang: Lang) -> WorklistPage {
                     waiting,
                     reasons,
                     held,
+                    qc_held: vec![],
                     critical_waiting: critical
                         .map(|m: i64| dates::waited(now - m.minutes(), now, lang)),
                     received: dates::date_time(received, &tz),
@@ -310,6 +311,8 @@ fn specimen(lang: Lang) -> SpecimenPage {
                 state: ResultState::PendingReview,
                 reasons: vec![],
                 qc: QcStatus::InControl,
+                qc_marker: None,
+                qc_notes: vec![],
                 instrument: "AU480".into(),
                 critical: false,
                 callbacks: vec![],

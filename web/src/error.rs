@@ -54,6 +54,13 @@ pub enum AppError {
     /// 409: the request conflicts with what is stored (duplicate placer number or barcode).
     #[error("{0}")]
     Conflict(String),
+    /// 409 with the code `qc_rejected`: a result cannot be released while the QC of its
+    /// instrument and test is rejected; the message names the instrument, the test, the
+    /// rejected run and the rules that fired. 409, not 422: the request is valid and becomes
+    /// possible once the state changes (an accepted QC run or a supervisor's override), as for
+    /// the other state conflicts.
+    #[error("{0}")]
+    QcRejected(String),
     /// 413: the body is larger than the API takes.
     #[error("the request body is larger than {limit} bytes")]
     TooLarge {
@@ -115,7 +122,7 @@ impl AppError {
             Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             Self::Forbidden { .. } | Self::NotAllowed(_) => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
-            Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::Conflict(_) | Self::QcRejected(_) => StatusCode::CONFLICT,
             Self::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Timeout { .. } => StatusCode::SERVICE_UNAVAILABLE,
@@ -131,6 +138,7 @@ impl AppError {
             Self::Forbidden { .. } | Self::NotAllowed(_) => ("forbidden", None),
             Self::NotFound(_) => ("not_found", None),
             Self::Conflict(_) => ("conflict", None),
+            Self::QcRejected(_) => ("qc_rejected", None),
             Self::TooLarge { .. } => ("too_large", None),
             Self::Unprocessable { field, .. } => ("invalid", field.clone()),
             Self::Timeout { .. } => ("timeout", None),
@@ -161,8 +169,8 @@ impl From<StoreError> for AppError {
             // A cancel refused because results were released names the tests.
             StoreError::Stale { .. }
             | StoreError::CallbackRequired { .. }
-            | StoreError::QcRejected { .. }
             | StoreError::ReleasedTests { .. } => Self::Conflict(e.to_string()),
+            StoreError::QcRejected { .. } => Self::QcRejected(e.to_string()),
             _ => Self::internal(&e),
         }
     }
@@ -236,6 +244,23 @@ mod tests {
              +3.50) in run 12); it can be released after an accepted QC run or a supervisor's \
              override"
         );
+    }
+
+    #[test]
+    fn a_release_refused_by_rejected_qc_is_409_qc_rejected_naming_the_reason() {
+        let e = AppError::from(StoreError::QcRejected {
+            result_id: 12,
+            instrument: String::from("DEMO-CHEM"),
+            test_code: String::from("GLU"),
+            run_id: 4,
+            reason: String::from("1-3s on level 1 (GLU z = +3.75) in run 4"),
+        });
+        assert_eq!(e.status(), StatusCode::CONFLICT);
+        let body = e.body();
+        assert_eq!((body.status, body.code.as_str()), (409, "qc_rejected"));
+        for needle in ["result 12", "GLU", "DEMO-CHEM", "1-3s on level 1", "run 4"] {
+            assert!(body.message.contains(needle), "{needle}: {}", body.message);
+        }
     }
 
     #[test]

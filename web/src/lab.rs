@@ -480,7 +480,7 @@ pub fn check_profile(
             MessageProtocol::Astm
         ) | (Protocol::Hl7Mllp, MessageProtocol::Hl7)
     ) || (profile.protocol == MessageProtocol::Vendor
-        && link.protocol == profile.framing.link_protocol());
+        && profile.framing.link_protocol() == link.protocol);
     if fits {
         Ok(())
     } else {
@@ -592,6 +592,30 @@ mod tests {
                 name: "generic-astm".to_owned(),
                 protocol: Protocol::Hl7Mllp,
                 messages: MessageProtocol::Astm,
+            })
+        );
+        // A vendor profile fits only the connection protocol of its own framing.
+        for (protocol, profile) in [
+            ("dimension", "siemens-dimension"),
+            ("sysmex-text", "sysmex-xs500i-text"),
+            ("advia", "siemens-advia2120"),
+        ] {
+            assert_eq!(
+                check_profile(&link(protocol, profile), "", profiles().unwrap()),
+                Ok(()),
+                "{protocol} {profile}"
+            );
+        }
+        assert_eq!(
+            check_profile(
+                &link("sysmex-text", "siemens-dimension"),
+                "",
+                profiles().unwrap()
+            ),
+            Err(LinkProfileError::ProtocolMismatch {
+                name: "siemens-dimension".to_owned(),
+                protocol: Protocol::SysmexText,
+                messages: MessageProtocol::Vendor,
             })
         );
     }

@@ -5,7 +5,8 @@ use std::fmt;
 
 use serde::de::DeserializeOwned;
 
-use super::{locate, LabFile};
+use super::locate::{self, refine};
+use super::LabFile;
 
 /// One problem in a lab config.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -208,23 +209,4 @@ fn many<T: DeserializeOwned>(
         }
     }
     out
-}
-
-/// Makes the path precise when serde names the field (`missing field `unit``, `unknown field
-/// `nmae``) or the key (`... for key `ranges.low``).
-pub(super) fn refine(path: &str, message: &str) -> (String, String) {
-    let message = message.trim().to_owned();
-    let named = |marker: &str| -> Option<String> {
-        let start = message.find(marker)? + marker.len();
-        let rest = message.get(start..)?;
-        let end = rest.find('`')?;
-        rest.get(..end).map(str::to_owned)
-    };
-    if let Some(field) = named("unknown field `") {
-        return (format!("{path}.{field}"), message);
-    }
-    if let Some(key) = named("for key `") {
-        return (format!("{path}.{key}"), message);
-    }
-    (path.to_owned(), message)
 }

@@ -308,7 +308,7 @@ pub(super) fn deserialize(table: &toml::Table, problems: &mut Problems) -> QcFil
     let mut file = match toml::Value::Table(scalars).try_into::<QcFile>() {
         Ok(f) => f,
         Err(e) => {
-            problems.push(super::errors::refine("qc", e.message()));
+            problems.push(super::locate::refine("qc", e.message()));
             QcFile::default()
         }
     };
@@ -333,7 +333,7 @@ fn items<T: serde::de::DeserializeOwned>(
     for (i, item) in array.iter().enumerate() {
         match item.clone().try_into::<T>() {
             Ok(v) => out.push(v),
-            Err(e) => problems.push(super::errors::refine(&format!("{path}[{i}]"), e.message())),
+            Err(e) => problems.push(super::locate::refine(&format!("{path}[{i}]"), e.message())),
         }
     }
     out

@@ -13,6 +13,10 @@ pub enum Protocol {
     Astm,
     /// HL7 v2 over MLLP.
     Hl7,
+    /// The Siemens Dimension LIS protocol (a vendor's own, read by `lis-vendor`).
+    Dimension,
+    /// Sysmex class A text (a vendor's own, read by `lis-vendor`).
+    SysmexText,
     /// Siemens ADVIA 120/2120 "Host Spec 79" blocks (`lis_vendor::advia`).
     Advia,
     /// bioMérieux mini VIDAS messages in the BCI protocol (`lis_vendor::vidas`).
@@ -27,6 +31,8 @@ impl Protocol {
         match self {
             Self::Astm => "astm",
             Self::Hl7 => "hl7",
+            Self::Dimension => "dimension",
+            Self::SysmexText => "sysmex-text",
             Self::Advia => "advia",
             Self::Vidas => "vidas",
             Self::Spotchem => "spotchem",

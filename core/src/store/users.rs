@@ -105,6 +105,7 @@ fn permission_words(permission: Permission) -> &'static str {
         Permission::ResolveUnmatched => "attach or discard unmatched results",
         Permission::VerifyAudit => "verify the audit chain",
         Permission::EnterQc => "enter QC values",
+        Permission::ReadQc => "read QC states and charts",
         Permission::ManageQc => "manage QC targets or override rejected QC",
     }
 }

@@ -161,7 +161,7 @@ impl LabLink {
 
     /// The analyzer accepted a download: its tests are marked sent (on the blocking pool), then
     /// no longer in flight, so no download in between can carry them again.
-    fn download_accepted(&self, tests: Vec<i64>) {
+    pub(super) fn download_accepted(&self, tests: Vec<i64>) {
         if tests.is_empty() {
             return;
         }
@@ -172,7 +172,7 @@ impl LabLink {
         });
     }
 
-    fn mark_sent(&self, tests: &[i64]) {
+    pub(super) fn mark_sent(&self, tests: &[i64]) {
         if tests.is_empty() {
             return;
         }

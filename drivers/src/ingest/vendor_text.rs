@@ -28,7 +28,11 @@ pub fn journal_protocol(framing: Framing) -> Option<Protocol> {
         Framing::Advia => Some(Protocol::Advia),
         Framing::Vidas => Some(Protocol::Vidas),
         Framing::Spotchem => Some(Protocol::Spotchem),
-        Framing::E1381 | Framing::Raw | Framing::Mllp => None,
+        Framing::E1381
+        | Framing::Raw
+        | Framing::Mllp
+        | Framing::Dimension
+        | Framing::SysmexText => None,
     }
 }
 
@@ -79,7 +83,11 @@ pub fn read_message(raw: &[u8], profile: &Profile) -> Result<Reading, String> {
                 Vec::new(),
             )
         }
-        Framing::E1381 | Framing::Raw | Framing::Mllp => {
+        Framing::E1381
+        | Framing::Raw
+        | Framing::Mllp
+        | Framing::Dimension
+        | Framing::SysmexText => {
             return Err(format!(
                 "profile {} does not use a vendor text framing",
                 profile.name

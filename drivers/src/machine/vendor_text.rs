@@ -124,7 +124,11 @@ impl VendorTextMachine {
             Framing::Advia => Decoder::Advia(advia::BlockDecoder::new()),
             Framing::Vidas => Decoder::Vidas(vidas::PacketDecoder::new()),
             Framing::Spotchem => Decoder::Spotchem(spotchem::PrintoutDecoder::new()),
-            Framing::E1381 | Framing::Raw | Framing::Mllp => return None,
+            Framing::E1381
+            | Framing::Raw
+            | Framing::Mllp
+            | Framing::Dimension
+            | Framing::SysmexText => return None,
         };
         Some(Self {
             decoder,

@@ -173,6 +173,14 @@ pub const EMBEDDED: &[(&str, &str)] = &[
         "arkray-spotchem-el.toml",
         include_str!("../../profiles/arkray-spotchem-el.toml"),
     ),
+    (
+        "siemens-dimension.toml",
+        include_str!("../../profiles/siemens-dimension.toml"),
+    ),
+    (
+        "sysmex-xs500i-text.toml",
+        include_str!("../../profiles/sysmex-xs500i-text.toml"),
+    ),
 ];
 
 /// A profile that cannot be used.
@@ -214,8 +222,10 @@ pub enum MessageProtocol {
     Astm,
     /// HL7 v2.
     Hl7,
-    /// A vendor's own text protocol (`lis-vendor`): the framing names which, and its layout is
-    /// fixed there, so the profile names no locations.
+    /// A vendor's own protocol (`lis-vendor`), the framing names which. The vendor text framings
+    /// (`advia`, `vidas`, `spotchem`) fix their layout there, so the profile names no locations;
+    /// the `dimension` and `sysmex-text` profiles locate values in the decoder's records (`R-3`,
+    /// `T-2`: see `crate::ingest::vendor`).
     Vendor,
 }
 
@@ -235,6 +245,11 @@ pub enum Framing {
     Vidas,
     /// Arkray Spotchem EL printer text ([`lis_vendor::spotchem`]).
     Spotchem,
+    /// The Siemens Dimension LIS protocol (`lis_vendor::dimension`).
+    Dimension,
+    /// Sysmex class A text, `D1U`/`D2U` blocks (`lis_vendor::sysmex_text`).
+    #[serde(rename = "sysmex-text")]
+    SysmexText,
 }
 
 impl Framing {
@@ -247,7 +262,29 @@ impl Framing {
             Self::Advia => crate::config::Protocol::Advia,
             Self::Vidas => crate::config::Protocol::Vidas,
             Self::Spotchem => crate::config::Protocol::Spotchem,
+            Self::Dimension => crate::config::Protocol::Dimension,
+            Self::SysmexText => crate::config::Protocol::SysmexText,
         }
+    }
+
+    /// The name a profile file gives it (`framing = "sysmex-text"`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::E1381 => "e1381",
+            Self::Raw => "raw",
+            Self::Mllp => "mllp",
+            Self::Advia => "advia",
+            Self::Vidas => "vidas",
+            Self::Spotchem => "spotchem",
+            Self::Dimension => "dimension",
+            Self::SysmexText => "sysmex-text",
+        }
+    }
+
+    /// Whether a `lis-vendor` decoder fixes where everything is (the vendor text framings:
+    /// ADVIA, mini VIDAS, Spotchem), so a profile names no locations.
+    pub fn fixed_layout(self) -> bool {
+        matches!(self, Self::Advia | Self::Vidas | Self::Spotchem)
     }
 }
 
@@ -332,6 +369,8 @@ pub enum AnswerForm {
     OmlO33,
     /// HL7 QCK^Q02 then DSR^Q03 (the Mindray legacy dialect).
     QckDsr,
+    /// The Siemens Dimension sample request (`D`), or no request (`N`).
+    SampleRequest,
 }
 
 /// How "no orders for this specimen" is said in ASTM.
@@ -497,7 +536,8 @@ pub struct Profile {
     pub reference_range: Option<Locations>,
     /// Where the analyzer's flags are (default `R-7` / `OBX-8.1`). Every location is read, each
     /// repeat of it, and the flags found are all kept: a Beckman DxH sends `A` in R-7 and the
-    /// high/low letter inside the value (`146!  H `, `R-4.2`).
+    /// high/low letter inside the value (`146!  H `, `R-4.2`). A vendor profile with locations
+    /// names its own (Dimension `T-4`, the error code; Sysmex class A `P-4`, the flag digit).
     #[serde(default)]
     pub flags: Option<Locations>,
     /// Where the result status is (default `R-9` / `OBX-11`).
@@ -601,7 +641,14 @@ impl Profile {
         match (self.protocol, self.framing) {
             (MessageProtocol::Astm, Framing::E1381 | Framing::Raw)
             | (MessageProtocol::Hl7, Framing::Mllp)
-            | (MessageProtocol::Vendor, Framing::Advia | Framing::Vidas | Framing::Spotchem) => {}
+            | (
+                MessageProtocol::Vendor,
+                Framing::Advia
+                | Framing::Vidas
+                | Framing::Spotchem
+                | Framing::Dimension
+                | Framing::SysmexText,
+            ) => {}
             (p, f) => out.push(self.invalid(
                 "framing",
                 format!("{f:?} framing does not carry {p:?} messages"),
@@ -610,7 +657,7 @@ impl Profile {
         if self.frame_format == FrameFormat::Bare && self.framing != Framing::E1381 {
             out.push(self.invalid("frame_format", "bare frames need framing = \"e1381\""));
         }
-        if self.protocol == MessageProtocol::Vendor {
+        if self.protocol == MessageProtocol::Vendor && self.framing.fixed_layout() {
             out.extend(self.vendor_problems());
             return out;
         }
@@ -633,6 +680,10 @@ impl Profile {
             out.push(self.invalid("max_frame_len", "must be from 8 to 64000 (LIS1-A 6.3.1)"));
         }
         let astm = self.protocol == MessageProtocol::Astm;
+        let vendor = self.protocol == MessageProtocol::Vendor;
+        if vendor && self.value.is_none() {
+            out.push(self.invalid("value", "a vendor profile says where the value is"));
+        }
         let mut all: Vec<(&str, &Location)> = Vec::new();
         for (name, list) in [
             ("specimen", Some(&self.specimen)),
@@ -697,10 +748,24 @@ impl Profile {
         }
         let answer_ok = match self.query.answer {
             AnswerForm::Orders => astm,
-            AnswerForm::RspK11 | AnswerForm::OmlO33 | AnswerForm::QckDsr => !astm,
+            AnswerForm::RspK11 | AnswerForm::OmlO33 | AnswerForm::QckDsr => {
+                self.protocol == MessageProtocol::Hl7
+            }
+            AnswerForm::SampleRequest => self.framing == Framing::Dimension,
         };
         if self.query.supported && !answer_ok {
             out.push(self.invalid("query.answer", "the answer form does not fit the protocol"));
+        }
+        // Of the vendor framings only the Dimension takes orders (its sample request); a download
+        // on another vendor link would be written in the Dimension's form.
+        if vendor && self.query.download && self.framing != Framing::Dimension {
+            out.push(self.invalid(
+                "query.download",
+                format!(
+                    "the {:?} framing takes no orders from the LIS",
+                    self.framing
+                ),
+            ));
         }
         let d = self.simulator.delimiters.as_bytes();
         let usable = |b: u8| b.is_ascii_punctuation() && b != b'|' && b != b'^';
@@ -735,9 +800,12 @@ impl Profile {
     /// What is wrong with `l` as a location in this profile's messages (empty: nothing).
     fn location_problems(&self, l: &Location) -> Vec<String> {
         let astm = self.protocol == MessageProtocol::Astm;
+        let vendor = self.protocol == MessageProtocol::Vendor;
         let mut out = Vec::new();
         let row_type = if astm { "R" } else { "OBX" };
-        let ok = if astm {
+        let ok = if vendor {
+            (1..=3).contains(&l.segment.len()) && l.subcomponent.is_none()
+        } else if astm {
             l.segment.len() == 1 && l.subcomponent.is_none()
         } else {
             l.segment.len() == 3
@@ -745,7 +813,13 @@ impl Profile {
         if !ok {
             out.push(format!(
                 "`{l}` is not a location in an {} message",
-                if astm { "ASTM" } else { "HL7" }
+                if vendor {
+                    "vendor"
+                } else if astm {
+                    "ASTM"
+                } else {
+                    "HL7"
+                }
             ));
         }
         if l.row.is_some() && l.segment != row_type {
@@ -768,7 +842,8 @@ impl Profile {
             .map(|rule| format!("skip rule matched: {rule}"))
     }
 
-    /// A vendor protocol's layout is fixed by its decoder: locations and row rules do not apply.
+    /// A vendor text framing's layout is fixed by its decoder: locations and row rules do not
+    /// apply.
     fn vendor_problems(&self) -> Vec<ProfileError> {
         let located = [
             ("specimen", !self.specimen.0.is_empty()),
@@ -845,6 +920,7 @@ impl Profile {
             .unwrap_or_else(|| self.default(&["R-11"], &["OBX-16"]))
     }
 
+    /// The protocol's default location; a vendor profile names its own (none by default).
     fn default(&self, astm: &[&str], hl7: &[&str]) -> Locations {
         match self.protocol {
             MessageProtocol::Astm => Locations::parse(astm),

@@ -42,11 +42,18 @@ pub struct SupplementaryRule {
 
 impl Profile {
     /// The problems of the `supplementary` rules, each with its key (`supplementary[1].when`);
-    /// a vendor framing's profile is refused the key in `vendor_problems`.
+    /// a vendor protocol's profile is refused the key (a fixed layout's in `vendor_problems`).
     pub(super) fn supplementary_problems(&self) -> Vec<ProfileError> {
         let mut out = Vec::new();
         if self.supplementary.is_empty() {
             return out;
+        }
+        if self.protocol == super::MessageProtocol::Vendor {
+            // The vendor readers (`ingest::vendor`) do not read supplementary rows yet.
+            out.push(self.invalid(
+                "supplementary",
+                "supplementary rows are read in ASTM and HL7 messages only",
+            ));
         }
         if self.keep.is_empty() && self.skip.is_empty() {
             out.push(self.invalid(

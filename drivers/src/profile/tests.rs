@@ -40,10 +40,12 @@ fn every_embedded_profile_loads_and_covers_the_disciplines() {
             "siemens-advia-centaur-xp",
             "siemens-advia2120",
             "siemens-dca-vantage",
+            "siemens-dimension",
             "snibe-maglumi",
             "sysmex-xn",
             "sysmex-xp100",
             "sysmex-xs500i",
+            "sysmex-xs500i-text",
         ]
     );
     let p = set.get("abbott-architect").unwrap();
@@ -128,6 +130,51 @@ fn lab_profiles_in_a_directory_replace_embedded_ones() {
     set.load_dir(dir.path()).unwrap();
     let p = set.get("sysmex-xn").unwrap();
     assert_eq!(p.test_code.first().unwrap().to_string(), "R-3.6");
+}
+
+#[test]
+fn a_vendor_profile_names_its_value_and_fits_its_framing() {
+    let vendor = r#"
+name = "v"
+protocol = "vendor"
+framing = "dimension"
+specimen = "R-3"
+test_code = "T-1"
+value = "T-2"
+"#;
+    let p = Profile::from_toml(vendor, "v.toml").unwrap();
+    assert_eq!(
+        p.framing.link_protocol(),
+        crate::config::Protocol::Dimension
+    );
+    let no_value = vendor.replace("value = \"T-2\"\n", "");
+    assert!(matches!(
+        Profile::from_toml(&no_value, "v.toml"),
+        Err(ProfileError::Invalid { field, .. }) if field == "value"
+    ));
+    let astm_framing = vendor.replace("\"dimension\"", "\"e1381\"");
+    assert!(matches!(
+        Profile::from_toml(&astm_framing, "v.toml"),
+        Err(ProfileError::Invalid { field, .. }) if field == "framing"
+    ));
+    // A sample request answers only on a Dimension link.
+    let query = format!(
+        "{vendor}[query]\nsupported = true\nspecimen = \"I-1\"\nanswer = \"sample-request\"\n"
+    );
+    assert!(Profile::from_toml(&query, "v.toml").is_ok());
+    let text = query.replace("\"dimension\"", "\"sysmex-text\"");
+    assert!(matches!(
+        Profile::from_toml(&text, "v.toml"),
+        Err(ProfileError::Invalid { field, .. }) if field == "query.answer"
+    ));
+    // Orders go only to a Dimension.
+    let download = format!("{vendor}[query]\ndownload = true\n");
+    assert!(Profile::from_toml(&download, "v.toml").is_ok());
+    let text = download.replace("\"dimension\"", "\"sysmex-text\"");
+    assert!(matches!(
+        Profile::from_toml(&text, "v.toml"),
+        Err(ProfileError::Invalid { field, .. }) if field == "query.download"
+    ));
 }
 
 #[test]
@@ -222,4 +269,44 @@ fn a_vendor_framing_takes_no_locations_and_only_the_vendor_protocol() {
         Profile::from_toml(astm, "v.toml"),
         Err(ProfileError::Invalid { field, .. }) if field == "framing"
     ));
+}
+
+/// The README's profile table: one row per shipped profile, naming its discipline, its protocol
+/// family and its usual connection as the profile itself says them.
+#[test]
+fn the_readme_table_has_a_row_for_every_profile_as_it_is() {
+    let readme = include_str!("../../../README.md");
+    let header = "| profile | analyzer | discipline | protocol | usual connection |";
+    let table = readme
+        .split_once(header)
+        .expect("the README's profile table")
+        .1;
+    let rows: Vec<Vec<&str>> = table
+        .lines()
+        .skip(2)
+        .take_while(|l| l.starts_with('|'))
+        .map(|l| l.trim_matches('|').split(" | ").map(str::trim).collect())
+        .collect();
+    let set = ProfileSet::embedded().unwrap();
+    let mut named: Vec<&str> = rows.iter().map(|r| r[0].trim_matches('`')).collect();
+    named.sort_unstable();
+    assert_eq!(named, set.names().collect::<Vec<_>>());
+    for row in &rows {
+        let [name, _, discipline, protocol, connection] = row[..] else {
+            panic!("README row with other than five cells: {row:?}");
+        };
+        let profile = set.get(name.trim_matches('`')).unwrap();
+        assert_eq!(discipline, profile.discipline, "{name}: discipline");
+        let family_ok = match profile.protocol {
+            MessageProtocol::Astm => protocol.starts_with("ASTM"),
+            MessageProtocol::Hl7 => protocol.starts_with("HL7"),
+            MessageProtocol::Vendor => protocol.contains("not ASTM"),
+        };
+        assert!(family_ok, "{name}: protocol {protocol:?}");
+        let connection_ok = match profile.connection {
+            UsualConnection::Serial => connection == "RS-232",
+            UsualConnection::Tcp => connection.starts_with("TCP"),
+        };
+        assert!(connection_ok, "{name}: usual connection {connection:?}");
+    }
 }

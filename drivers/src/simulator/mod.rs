@@ -9,11 +9,13 @@
 //! - [`build`]: the messages, placed at the profile's own locations.
 //! - [`clock`]: the analyzer's clock.
 //! - `session`: the protocol sides.
+//! - `vendor`: the Siemens Dimension and Sysmex class A sides (`lis-vendor` framings).
 //! - `vendor_text`: the ADVIA 2120, mini VIDAS and Spotchem EL sides (`lis-vendor` framings).
 
 pub mod build;
 pub mod clock;
 pub(crate) mod session;
+pub(crate) mod vendor;
 mod vendor_text;
 
 use std::collections::BTreeMap;
@@ -25,6 +27,7 @@ use self::build::{QcMark, SimResult};
 pub use self::clock::SimClock;
 pub use self::session::Delivery;
 use self::session::{AstmInstrument, MllpAnalyzer};
+use self::vendor::{DimensionAnalyzer, SysmexAnalyzer};
 use self::vendor_text::VendorTextAnalyzer;
 use crate::profile::{Framing, Profile, SimulatedTest};
 use crate::transport::serial::SerialSettings;
@@ -367,6 +370,8 @@ where
         Framing::Advia | Framing::Vidas | Framing::Spotchem => {
             Line::VendorText(VendorTextAnalyzer::new(io, profile.framing))
         }
+        Framing::Dimension => Line::Dimension(Box::new(DimensionAnalyzer::new(io, profile))),
+        Framing::SysmexText => Line::SysmexText(Box::new(SysmexAnalyzer::new(io, profile))),
     };
     let mut next_at = tokio::time::Instant::now();
     for (n, specimen) in ids.into_iter().enumerate() {
@@ -474,6 +479,8 @@ enum Line<Io> {
     Astm(Box<AstmInstrument<Io>>),
     Mllp(MllpAnalyzer<Io>),
     VendorText(VendorTextAnalyzer<Io>),
+    Dimension(Box<DimensionAnalyzer<Io>>),
+    SysmexText(Box<SysmexAnalyzer<Io>>),
 }
 
 impl<Io: AsyncRead + AsyncWrite + Unpin> Line<Io> {
@@ -549,6 +556,9 @@ impl<Io: AsyncRead + AsyncWrite + Unpin> Line<Io> {
             }
             // These analyzers send no host queries (their profiles cannot enable them).
             Self::VendorText(_) => Ok(None),
+            Self::Dimension(line) => line.query(specimen, limit).await,
+            // Class A output asks nothing (the profile's query is off).
+            Self::SysmexText(_) => Ok(None),
         }
     }
 
@@ -586,14 +596,32 @@ impl<Io: AsyncRead + AsyncWrite + Unpin> Line<Io> {
                 }
                 Ok(Delivery::TimedOut)
             }
-            Self::VendorText(line) => line.results(profile, specimen, results, limit).await,
+            Self::VendorText(line) => {
+                line.results(profile, specimen, results, limit, &options.clock)
+                    .await
+            }
+            Self::Dimension(line) => {
+                let now = options.clock.now();
+                line.results(specimen, results, qc.is_some(), now, limit)
+                    .await
+            }
+            Self::SysmexText(_) if qc.is_some() => Err(SimError::Profile {
+                profile: profile.name.clone(),
+                reason: "class A QC output is not in the corpus and is not simulated".to_owned(),
+            }),
+            Self::SysmexText(line) => {
+                let now = options.clock.now();
+                line.results(specimen, results, seq, now, limit).await
+            }
         }
     }
 
     async fn settle(&mut self) -> Result<(), SimError> {
         match self {
             Self::Astm(line) => line.settle(Duration::from_secs(20)).await,
-            Self::Mllp(_) | Self::VendorText(_) => Ok(()),
+            Self::Mllp(_) | Self::VendorText(_) | Self::Dimension(_) | Self::SysmexText(_) => {
+                Ok(())
+            }
         }
     }
 }

@@ -18,7 +18,7 @@ use tokio::time::Instant;
 
 use super::build::SimResult;
 use super::session::Delivery;
-use super::SimError;
+use super::{SimClock, SimError};
 use crate::profile::{Framing, Profile};
 
 /// A simulated analyzer on a vendor text line.
@@ -88,8 +88,9 @@ impl<Io: AsyncRead + AsyncWrite + Unpin> VendorTextAnalyzer<Io> {
         specimen: &str,
         results: &[SimResult],
         limit: Duration,
+        clock: &SimClock,
     ) -> Result<Delivery, SimError> {
-        let at = clock();
+        let at = local_time(clock.now());
         match self.framing {
             Framing::Advia => {
                 let mut cells = Vec::new();
@@ -163,7 +164,11 @@ impl<Io: AsyncRead + AsyncWrite + Unpin> VendorTextAnalyzer<Io> {
                     .await?;
                 Ok(Delivery::Acknowledged)
             }
-            Framing::E1381 | Framing::Raw | Framing::Mllp => Err(SimError::Profile {
+            Framing::E1381
+            | Framing::Raw
+            | Framing::Mllp
+            | Framing::Dimension
+            | Framing::SysmexText => Err(SimError::Profile {
                 profile: profile.name.clone(),
                 reason: "not a vendor text framing".to_owned(),
             }),
@@ -196,9 +201,8 @@ impl<Io: AsyncRead + AsyncWrite + Unpin> VendorTextAnalyzer<Io> {
     }
 }
 
-/// The simulated analyzer's clock, in the machine's local time as an analyzer's would be.
-fn clock() -> LocalTime {
-    let now = jiff::Zoned::now().datetime();
+/// The time the simulated analyzer's clock shows, as its printout or block writes it.
+fn local_time(now: jiff::civil::DateTime) -> LocalTime {
     let part = |v: i8| u8::try_from(v).unwrap_or(0);
     LocalTime::new(
         u16::try_from(now.year()).unwrap_or(2000),

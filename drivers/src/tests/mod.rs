@@ -9,6 +9,7 @@ mod idle;
 mod profiles;
 mod profiles_a;
 mod profiles_b;
+mod profiles_vendor_dim;
 mod profiles_vendor_text;
 mod queries;
 mod runner;
@@ -25,15 +26,39 @@ use tokio::io::DuplexStream;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use crate::ingest::{AstmHandler, LabLink, MllpHandler, VendorTextHandler};
+use crate::ingest::{
+    AstmHandler, DimensionHandler, LabLink, MllpHandler, SysmexTextHandler, VendorTextHandler,
+};
 use crate::link::{Link, LinkState, LinkStatusHandle};
-use crate::machine::{AstmFramedMachine, AstmRawMachine, MllpMachine, VendorTextMachine};
+use crate::machine::{
+    AstmFramedMachine, AstmRawMachine, DimensionMachine, MllpMachine, SysmexTextMachine,
+    VendorTextMachine,
+};
 use crate::profile::{Framing, Profile, ProfileSet};
 use crate::transport::{Connection, Retry, Transport};
 
 /// The test lab: instruments for every shipped profile, each mapping its codes to catalog codes
 /// with the unit it sends (so that no unit rule holds the results).
 const TEST_INSTRUMENTS: &str = r#"
+[[instruments]]
+id = "DIM"
+name = "Siemens Dimension EXL"
+profile = "siemens-dimension"
+test_map = [
+  { code = "GLUC", test = "GLU", factor = 0.0555, unit = "mg/dL" },
+  { code = "CRE2", test = "CREA", factor = 88.4, unit = "mg/dL" },
+  { code = "RCRP", test = "CRP", unit = "mg/L" },
+]
+
+[[instruments]]
+id = "XS"
+name = "Sysmex XS-500i"
+profile = "sysmex-xs500i-text"
+test_map = [
+  { code = "WBC", test = "WBC", unit = "10*3/uL" }, { code = "MCV", test = "MCV", unit = "fL" },
+  { code = "PLT", test = "PLT", unit = "10*3/uL" }, { code = "NEUT%", test = "NEUT%", unit = "%" },
+]
+
 [[instruments]]
 id = "XN"
 name = "Sysmex XN-550"
@@ -164,6 +189,8 @@ pub(crate) struct Lis {
     pub(crate) profile: Arc<Profile>,
     pipes: mpsc::Sender<DuplexStream>,
     pub(crate) astm_outbox: Option<mpsc::Sender<crate::download::Outgoing<String>>>,
+    /// The outbox of a vendor link (Dimension downloads).
+    pub(crate) vendor_outbox: Option<mpsc::Sender<crate::download::Outgoing<Vec<u8>>>>,
     shutdown: CancellationToken,
     task: tokio::task::JoinHandle<()>,
 }
@@ -203,6 +230,7 @@ impl Lis {
         let frame = profile.max_frame_len;
         let frame_format = profile.frame_format.into();
         let mut astm_outbox = None;
+        let mut vendor_outbox = None;
         let task = match profile.framing {
             Framing::E1381 => {
                 let (tx, rx) = mpsc::channel(8);
@@ -270,6 +298,38 @@ impl Lis {
                     .run(),
                 )
             }
+            Framing::Dimension => {
+                let (tx, rx) = mpsc::channel(8);
+                vendor_outbox = Some(tx);
+                tokio::spawn(
+                    Link::new(
+                        instrument,
+                        transport,
+                        move || DimensionMachine::new(max_message_len),
+                        DimensionHandler(lab),
+                        status.clone(),
+                        rx,
+                        shutdown.clone(),
+                    )
+                    .run(),
+                )
+            }
+            Framing::SysmexText => {
+                let (tx, rx) = mpsc::channel(8);
+                vendor_outbox = Some(tx);
+                tokio::spawn(
+                    Link::new(
+                        instrument,
+                        transport,
+                        move || SysmexTextMachine::new(max_message_len),
+                        SysmexTextHandler::new(lab),
+                        status.clone(),
+                        rx,
+                        shutdown.clone(),
+                    )
+                    .run(),
+                )
+            }
         };
         Self {
             store,
@@ -277,6 +337,7 @@ impl Lis {
             profile,
             pipes,
             astm_outbox,
+            vendor_outbox,
             shutdown,
             task,
         }

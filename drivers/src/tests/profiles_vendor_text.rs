@@ -65,6 +65,19 @@ async fn stored(lis: &Lis, n: usize) -> Vec<(String, String, String, String)> {
     rows(&lis.unmatched())
 }
 
+/// The journal once it holds `n` entries (or after 5 s): entries journaled off the link task
+/// (NAKed bytes) land in no fixed order with the link's own.
+async fn journal_of(lis: &Lis, n: usize) -> Vec<(String, Option<String>)> {
+    for _ in 0..200 {
+        let journal = lis.journal();
+        if journal.len() >= n {
+            return journal;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    lis.journal()
+}
+
 #[tokio::test]
 async fn advia2120_captured_blocks_are_acknowledged_by_toggle_and_stored() {
     let lis = Lis::start("ADVIA", "siemens-advia2120");
@@ -124,15 +137,22 @@ async fn advia2120_bad_bcc_is_naked_kept_and_the_block_comes_again() {
     io.write_all(b"0").await.unwrap();
     silent(&mut io).await;
     assert_eq!(rows(&lis.unmatched()).len(), 21);
-    let journal = lis.journal();
+    // The NAKed block is journaled off the link task, so its entry may come after the good
+    // block's: wait for both.
+    let journal = journal_of(&lis, 2).await;
     assert_eq!(journal.len(), 2, "{journal:?}");
     // The damaged block is kept raw, with what was wrong and where.
-    let error = journal[0].1.as_deref().unwrap_or_default();
+    let errors: Vec<&str> = journal.iter().filter_map(|(_, e)| e.as_deref()).collect();
+    assert_eq!(errors.len(), 1, "{journal:?}");
+    let error = errors[0];
     assert!(
         error.contains("stream offset 0") && error.contains("BCC 0x17"),
         "{error}"
     );
-    assert_eq!(journal[1], ("results".to_owned(), None));
+    assert!(
+        journal.contains(&("results".to_owned(), None)),
+        "{journal:?}"
+    );
     let snapshot = lis.status.snapshot();
     assert_eq!(snapshot.counters.checksum_errors, 1);
     assert_eq!(snapshot.counters.messages_in, 1);
@@ -203,9 +223,13 @@ async fn mini_vidas_bad_checksum_is_naked_and_kept() {
     assert_eq!(read_n(&mut io, 1).await, vec![vidas::NAK]);
     io.write_all(&corpus(VIDAS)).await.unwrap();
     assert_eq!(read_n(&mut io, 1).await, vec![vidas::ACK]);
-    let journal = lis.journal();
+    // The NAKed bytes are journaled off the link task, so their entry may come after the good
+    // message's: wait for both, then find the one with an error.
+    let journal = journal_of(&lis, 2).await;
     assert_eq!(journal.len(), 2, "{journal:?}");
-    let error = journal[0].1.as_deref().unwrap_or_default();
+    let errors: Vec<&str> = journal.iter().filter_map(|(_, e)| e.as_deref()).collect();
+    assert_eq!(errors.len(), 1, "{journal:?}");
+    let error = errors[0];
     assert!(
         error.contains("checksum `b0`") && error.contains("b1"),
         "{error}"
@@ -287,6 +311,48 @@ async fn each_vendor_text_simulator_is_stored_as_sent() {
             lis.status.snapshot().counters.messages_in,
             2 * messages_per_specimen,
             "{name}"
+        );
+        lis.stop().await;
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn each_vendor_text_simulator_stamps_with_the_analyzers_clock() {
+    // The analyzer's clock shows 10:15:00 in Ho Chi Minh City (03:15:00 UTC) when it sends. The
+    // ADVIA writes seconds (`12/07/26 10:15:00`), the mini VIDAS and the Spotchem EL only hours
+    // and minutes (`td12/07/26`, `tt10:15`; `26/12/07 10:15`).
+    let start: jiff::Timestamp = "2026-12-07T03:15:00Z".parse().unwrap();
+    let zone = jiff::tz::TimeZone::get("Asia/Ho_Chi_Minh").unwrap();
+    let ten_fifteen = jiff::civil::date(2026, 12, 7).at(10, 15, 0, 0);
+    for (instrument, name) in [
+        ("ADVIA", "siemens-advia2120"),
+        ("VIDAS", "biomerieux-mini-vidas"),
+        ("SPOT", "arkray-spotchem-el"),
+    ] {
+        let lis = Lis::start(instrument, name);
+        let io = lis.connect().await;
+        let options = SimOptions {
+            specimen_ids: Some(vec!["A100".to_owned()]),
+            clock: simulator::SimClock::starting_at(start, zone.clone()),
+            ..SimOptions::default()
+        };
+        let report = simulator::play(&lis.profile, io, options).await.unwrap();
+        assert_eq!(report.sent, 1, "{name}");
+        let results = report.results.iter().map(|(_, r)| r.len()).sum::<usize>();
+        stored(&lis, results).await;
+        let stamps: Vec<_> = lis
+            .store
+            .journal_since(0, 100)
+            .unwrap()
+            .into_iter()
+            .filter_map(|e| read_message(&e.unwrap().raw, &lis.profile).ok())
+            .flat_map(|r| r.observations)
+            .map(|o| o.observed_at)
+            .collect();
+        assert!(!stamps.is_empty(), "{name}");
+        assert!(
+            stamps.iter().all(|t| *t == Some(ten_fifteen)),
+            "{name}: {stamps:?}"
         );
         lis.stop().await;
     }

@@ -18,7 +18,7 @@ use crate::simulator::{self, SimOptions, SimTarget};
 use crate::transport::serial::{SerialSettings, SerialTransport};
 
 /// Copies bytes from one pty master to the other, on a plain thread (ends with the process).
-fn bridge(from: &OwnedFd, to: &OwnedFd) {
+pub(super) fn bridge(from: &OwnedFd, to: &OwnedFd) {
     let mut from = File::from(from.try_clone().unwrap());
     let mut to = File::from(to.try_clone().unwrap());
     std::thread::spawn(move || {

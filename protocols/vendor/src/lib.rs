@@ -1,10 +1,28 @@
 //! Vendor framings: analyzers in the corpus that are labelled ASTM but speak their own line
 //! protocol. Each module is pure (no IO, no async, no clock reads): it turns the bytes of one
 //! link into messages and the messages into records the drivers map through a profile.
+//!
+//! Module map:
+//! - [`advia`]: Siemens ADVIA 120/2120 "Host Spec 79" blocks (BCC, fixed columns).
+//! - [`vidas`]: bioMérieux mini VIDAS BCI messages (ENQ/ACK sessions, checksum).
+//! - [`spotchem`]: Arkray Spotchem EL printer text.
+//! - [`measurement`]: the measurements the three above read, in one shape.
+//! - [`stx_frame`]: `<STX> text <ETX>` blocks and single-byte link controls on a stream, the
+//!   incremental scanner both of the next two use.
+//! - [`dimension`]: the Siemens Dimension LIS protocol (FS-separated fields, hex checksum;
+//!   poll, result, query, order and acceptance messages both ways).
+//! - [`sysmex_text`]: Sysmex "class A" fixed-width text (`D1U` sample header, `D2U` parameter
+//!   values with implied decimals and flag digits), as the XS-500i sends it.
+#![warn(missing_docs)]
 
 pub mod advia;
 #[cfg(test)]
 mod corpus;
+pub mod dimension;
 pub mod measurement;
 pub mod spotchem;
+pub mod stx_frame;
+pub mod sysmex_text;
+#[cfg(test)]
+mod testing;
 pub mod vidas;

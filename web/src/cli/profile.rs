@@ -92,7 +92,7 @@ fn list(config: Option<&Path>) -> anyhow::Result<ExitCode> {
     let mut out = std::io::stdout().lock();
     writeln!(
         out,
-        "{:<24} {:<14} {:<10} {:<8} {:<8} source",
+        "{:<24} {:<14} {:<10} {:<11} {:<8} source",
         "name", "discipline", "protocol", "framing", "line"
     )?;
     for name in set.names() {
@@ -106,11 +106,11 @@ fn list(config: Option<&Path>) -> anyhow::Result<ExitCode> {
         };
         writeln!(
             out,
-            "{:<24} {:<14} {:<10} {:<8} {:<8} {source}",
+            "{:<24} {:<14} {:<10} {:<11} {:<8} {source}",
             profile.name,
             profile.discipline,
             format!("{:?}", profile.protocol).to_lowercase(),
-            format!("{:?}", profile.framing).to_lowercase(),
+            profile.framing.as_str(),
             format!("{:?}", profile.connection).to_lowercase(),
         )?;
     }

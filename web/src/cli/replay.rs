@@ -18,9 +18,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::Args;
-use lis_core::model::MessageKind;
 use lis_drivers::config::LinkConfig;
-use lis_drivers::ingest::Reading;
 use lis_drivers::link::{replay, LinkMachine, ReplayedEvent};
 use lis_drivers::machine::{
     AstmEvent, AstmFramedMachine, AstmRawMachine, AstmVerdict, MllpEvent, MllpMachine, MllpVerdict,
@@ -28,6 +26,8 @@ use lis_drivers::machine::{
 };
 use lis_drivers::profile::{Framing, Profile};
 use lis_drivers::trace::{trace_files, Damage, TraceItem, TraceReader};
+
+use super::reading_json::{at_text, reading_into};
 use serde_json::{json, Value};
 
 use crate::lab;
@@ -106,6 +106,8 @@ pub(crate) fn decode(items: Vec<TraceItem>, profile: &Profile, lines: &mut Vec<V
         Framing::Advia | Framing::Vidas | Framing::Spotchem => {
             decode_vendor_text(items, profile, lines)
         }
+        Framing::Dimension => super::replay_vendor::decode_dimension(items, profile, lines),
+        Framing::SysmexText => super::replay_vendor::decode_sysmex_text(items, profile, lines),
     }
 }
 
@@ -282,35 +284,9 @@ fn decode_vendor_text(items: Vec<TraceItem>, profile: &Profile, lines: &mut Vec<
     replayed.sessions
 }
 
-fn reading_into(line: &mut Value, reading: Reading) {
-    let kind = match reading.message_kind() {
-        MessageKind::Results => "results",
-        MessageKind::Qc => "qc",
-        MessageKind::Query => "query",
-        MessageKind::Other => "other",
-    };
-    line["message_kind"] = json!(kind);
-    line["observations"] = serde_json::to_value(&reading.observations).unwrap_or(Value::Null);
-    if let Some(q) = &reading.query {
-        line["specimens_queried"] = json!(q.specimen_ids);
-    }
-    line["problems"] = json!(reading.problems);
-    line["skipped"] = reading
-        .skipped
-        .iter()
-        .map(|s| json!({ "row": s.row, "test_code": s.code, "reason": s.reason }))
-        .collect();
-}
-
 fn damage_json(file: &str, d: &Damage) -> Value {
     json!({
         "kind": "damaged", "file": file, "offset": d.offset, "len": d.len,
         "what": format!("{:?}", d.kind), "torn_tail": d.is_torn_tail(),
     })
-}
-
-fn at_text(micros: i64) -> String {
-    jiff::Timestamp::from_microsecond(micros)
-        .map(|t| t.to_string())
-        .unwrap_or_default()
 }

@@ -52,6 +52,8 @@ pub struct NavRights {
     pub instruments: bool,
     /// The audit trail (`ReadAudit`).
     pub audit: bool,
+    /// The quality control pages (`ReadQc`).
+    pub qc: bool,
 }
 
 /// The signed-in user as the header shows them.
@@ -84,6 +86,8 @@ pub enum Nav {
     Audit,
     /// Specimen reception.
     Reception,
+    /// The quality control pages.
+    Qc,
 }
 
 /// A one-time message at the top of a page.

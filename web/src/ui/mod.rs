@@ -15,7 +15,8 @@
 //!   [`monitor`] groups the unmatched queue, the instruments and the audit trail;
 //!   [`reception`] (the scan page and the label page; handlers in [`reception_routes`], the
 //!   Code 128 SVG in [`label`]), [`report`] (the printed result report; handlers in
-//!   [`report_routes`]).
+//!   [`report_routes`]), [`qc`] (quality control: states, Levey-Jennings charts, manual
+//!   entry, targets, overrides).
 //! - Who is signed in and what they may send: [`session`] ([`CurrentUser`], the permission
 //!   check, error pages in the user's language), [`csrf`] ([`CsrfForm`], the Origin check),
 //!   [`cookies`] (`lis_session`, `lis_login_csrf`); [`sign_in`] has the handlers of `/login`,

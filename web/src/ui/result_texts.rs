@@ -28,6 +28,7 @@ catalog! {
         RefusedCallback => ("chưa ghi nhận đã báo giá trị nguy hiểm", "no call-back recorded yet"),
         RefusedForbidden => ("vai trò của bạn không được phép", "your role may not"),
         RefusedState => ("trạng thái hiện tại không cho phép", "not possible in its state"),
+        RefusedQc => ("QC của xét nghiệm trên máy này bị loại: cần một lượt QC đạt hoặc trưởng khoa cho phép", "the QC of its test on its instrument is rejected: it needs an accepted QC run or a supervisor's override"),
 
         // Why a result is held, from its check's code and its values.
         WhyNoValue => ("Máy không gửi giá trị", "The analyzer sent no value"),

@@ -31,7 +31,8 @@ pub fn routes() -> Router<AppState> {
 
 /// Every page and form of the UI: sign-in and sign-out (`/login`, `/logout`), the password
 /// change (`/password`), the language choice (`/language`), the worklist
-/// ([`super::worklist_routes::routes`]) and the monitoring pages ([`super::monitor::routes`]).
+/// ([`super::worklist_routes::routes`]), the monitoring pages ([`super::monitor::routes`]) and the
+/// quality control pages ([`super::qc::routes`]).
 /// A page module adds its routes here. Every page runs with the client's address
 /// ([`crate::request::with_client_address`]), which the audit entries of its actions record.
 fn pages() -> Router<AppState> {
@@ -49,6 +50,7 @@ fn pages() -> Router<AppState> {
         .merge(super::turnaround::routes())
         .merge(super::admin::routes())
         .merge(super::monitor::routes())
+        .merge(super::qc::routes())
         .layer(middleware::from_fn(crate::request::with_client_address))
         .merge(super::reception_routes::routes())
         .merge(super::report_routes::routes())

@@ -106,6 +106,7 @@ impl CurrentUser {
             unmatched: self.may(Permission::Review),
             instruments: self.may(Permission::Review),
             audit: self.may(Permission::ReadAudit),
+            qc: self.may(Permission::ReadQc),
         };
         layout
     }
@@ -125,13 +126,32 @@ impl CurrentUser {
     }
 
     /// The error page for a store failure: 404 for what does not exist, 409 with the reason
-    /// for an illegal transition or a request the data refuses, 500 (logged with a reference)
-    /// for anything else.
+    /// for an illegal transition, a request the data refuses or a release refused because the
+    /// result's QC is rejected (the QC reason in words), 500 (logged with a reference) for
+    /// anything else.
     pub fn store_error(&self, error: StoreError) -> ErrorPage {
         match &error {
             StoreError::NotFound { .. } => {
                 self.error_page(StatusCode::NOT_FOUND, Msg::ErrorNotFound)
             }
+            StoreError::QcRejected {
+                result_id,
+                instrument,
+                test_code,
+                reason,
+                ..
+            } => self.error_message(
+                StatusCode::CONFLICT,
+                crate::ui::qc::texts::QcMsg::ReleaseRefused.fill(
+                    self.lang,
+                    &[
+                        ("result", &result_id.to_string()),
+                        ("test", test_code),
+                        ("instrument", instrument),
+                        ("reason", reason),
+                    ],
+                ),
+            ),
             StoreError::IllegalTransition(_) | StoreError::Invalid { .. } => self.error_message(
                 StatusCode::CONFLICT,
                 Msg::ErrorConflict.fill(self.lang, &[("reason", &error.to_string())]),

@@ -14,6 +14,7 @@ use lis_core::validation::QcStatus;
 use super::flags::{self, FlagBadge};
 use super::i18n::{Msg, Text};
 use super::layout::Layout;
+use super::qc::markers::QcMarker;
 use super::result_texts::ResultMsg;
 use super::urls::{self, SpecimenAction};
 
@@ -95,6 +96,10 @@ pub struct ResultLine {
     pub reasons: Vec<String>,
     /// QC state.
     pub qc: QcStatus,
+    /// The rejection of its instrument and test's QC now, when rejected.
+    pub qc_marker: Option<QcMarker>,
+    /// Its re-check flags and the override it was released under, in words.
+    pub qc_notes: Vec<String>,
     /// The instrument, or empty for a manual entry.
     pub instrument: String,
     /// Whether it is critical (LL/HH): release needs a "told" call-back.

@@ -92,10 +92,18 @@ pub enum Refusal {
     Forbidden,
     /// Its state does not allow the action.
     State,
+    /// The QC of its instrument and test is rejected (and not overridden).
+    Qc,
 }
 
 impl Refusal {
-    const ALL: [Self; 4] = [Self::Stale, Self::Callback, Self::Forbidden, Self::State];
+    const ALL: [Self; 5] = [
+        Self::Stale,
+        Self::Callback,
+        Self::Forbidden,
+        Self::State,
+        Self::Qc,
+    ];
 
     /// The refusal a store error is, or `None` for an error that is not a person's refusal
     /// (the database failed): that ends the whole action.
@@ -103,10 +111,10 @@ impl Refusal {
         match error {
             StoreError::Stale { .. } => Some(Self::Stale),
             StoreError::CallbackRequired { .. } => Some(Self::Callback),
+            StoreError::QcRejected { .. } => Some(Self::Qc),
             StoreError::Forbidden { .. } => Some(Self::Forbidden),
             StoreError::IllegalTransition(_)
             | StoreError::Invalid { .. }
-            | StoreError::QcRejected { .. }
             | StoreError::Conflict { .. } => Some(Self::State),
             _ => None,
         }
@@ -118,6 +126,7 @@ impl Refusal {
             Self::Callback => "callback",
             Self::Forbidden => "forbidden",
             Self::State => "state",
+            Self::Qc => "qc",
         }
     }
 
@@ -127,6 +136,7 @@ impl Refusal {
             Self::Callback => ResultMsg::RefusedCallback,
             Self::Forbidden => ResultMsg::RefusedForbidden,
             Self::State => ResultMsg::RefusedState,
+            Self::Qc => ResultMsg::RefusedQc,
         }
     }
 }

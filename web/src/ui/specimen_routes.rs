@@ -5,6 +5,7 @@
 //! [`super::specimen_values`]: manual entry, edit, correction) and `GET /journal/{id}`
 //! ([`super::journal`]), the raw message a result came in.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::extract::{Path, RawQuery, State};
@@ -14,8 +15,8 @@ use jiff::tz::TimeZone;
 use lis_core::config::{ReviewSteps, RuleName};
 use lis_core::lifecycle::ResultState;
 use lis_core::model::{
-    CallbackRecord, HistoryEntry as AuditEntry, PriorResults, Priority, ReviewResult,
-    SpecimenReview,
+    CallbackRecord, HistoryEntry as AuditEntry, PriorResults, Priority, QcResultNote, QcStanding,
+    ResultId, ReviewResult, SpecimenReview,
 };
 use lis_core::permissions::Permission;
 use lis_core::validation::clear::MUST_PASS;
@@ -27,6 +28,7 @@ use super::error_page::PageError;
 use super::flags::{self, FlagBadge};
 use super::i18n::{Lang, Msg, Text};
 use super::layout::Nav;
+use super::qc::markers::{note_lines, QcRejections};
 use super::result_texts::ResultMsg;
 use super::session::CurrentUser;
 use super::specimen::{
@@ -111,7 +113,8 @@ pub async fn specimen_get(
     let read = blocking(move || Ok::<_, AppError>(read_specimen(&store, &wanted)))
         .await
         .map_err(|e| current.error_message(e.status(), e.to_string()))?;
-    let (review, previous, history) = read.map_err(|e| current.store_error(e))?;
+    let (review, previous, history, qc) = read.map_err(|e| current.store_error(e))?;
+    let (rejections, qc_notes) = (QcRejections::new(qc.0), qc.1);
     let tz = state.config.time_zone().clone();
     let allowed = allowed(&current, state.config.review.steps);
     let lang = current.lang;
@@ -194,7 +197,25 @@ pub async fn specimen_get(
         results: review
             .results
             .iter()
-            .map(|r| result_line(r, &state.config, lang, &tz, allowed))
+            .map(|r| {
+                let mut line = result_line(r, &state.config, lang, &tz, allowed);
+                // A result that may still be released shows its QC's rejection as it is now;
+                // every result shows its re-check flags and the override it was released under.
+                if matches!(
+                    r.state,
+                    ResultState::Received
+                        | ResultState::PendingReview
+                        | ResultState::AutoVerified
+                        | ResultState::Verified
+                ) {
+                    line.qc_marker = rejections.marker(&r.instrument, &r.test_code, lang);
+                }
+                line.qc_notes = qc_notes
+                    .get(&r.id)
+                    .map(|n| note_lines(n, lang, &tz))
+                    .unwrap_or_default();
+                line
+            })
             .collect(),
         tests_without_result,
         allowed,
@@ -208,17 +229,23 @@ pub async fn specimen_get(
     })
 }
 
-/// The specimen, the patient's earlier results of its tests and its audit history.
+/// The rejected QC states now, and what each result's QC note says.
+type QcView = (Vec<QcStanding>, HashMap<ResultId, QcResultNote>);
+
+/// The specimen, the patient's earlier results of its tests, its audit history and the QC the
+/// page shows beside its results.
 fn read_specimen(
     store: &Store,
     barcode: &str,
-) -> Result<(SpecimenReview, Vec<PriorResults>, Vec<AuditEntry>), StoreError> {
+) -> Result<(SpecimenReview, Vec<PriorResults>, Vec<AuditEntry>, QcView), StoreError> {
     let review = store.specimen_review(barcode)?;
     let codes: Vec<String> = review.results.iter().map(|r| r.test_code.clone()).collect();
     let previous =
         store.previous_results(review.patient.id, &codes, Some(barcode), PREVIOUS_PER_TEST)?;
     let history = store.specimen_history(barcode)?;
-    Ok((review, previous, history))
+    let ids: Vec<ResultId> = review.results.iter().map(|r| r.id).collect();
+    let qc = (store.qc_rejections()?, store.qc_result_notes(&ids)?);
+    Ok((review, previous, history, qc))
 }
 
 /// What the page offers this user: the role's permissions under the lab's review steps.
@@ -350,6 +377,8 @@ fn result_line(
         state: r.state,
         reasons,
         qc: qc(r),
+        qc_marker: None,
+        qc_notes: Vec::new(),
         instrument: r.instrument.clone(),
         critical: r.critical,
         callbacks,

@@ -75,6 +75,8 @@ pub struct WorklistRow {
     pub reasons: Vec<FlagBadge>,
     /// Whether autoverification held at least one of them.
     pub held: bool,
+    /// The rejected QC holding some of them, in words ("QC rejected: GLU on DEMO-CHEM").
+    pub qc_held: Vec<String>,
     /// How long the oldest critical result has waited, when one does (`1 giờ 05 phút`).
     pub critical_waiting: Option<String>,
     /// When the specimen was received (`dd/MM/yyyy HH:mm`).

@@ -37,6 +37,7 @@ use super::error_page::PageError;
 use super::flags::{sex_msg, FlagBadge};
 use super::i18n::{Lang, Msg, Text};
 use super::layout::{Nav, Notice, NoticeKind};
+use super::qc::markers::QcRejections;
 use super::result_texts::section_msg;
 use super::session::CurrentUser;
 use super::urls::Urls;
@@ -244,7 +245,11 @@ async fn load(
         .map_err(|detail| bad_request(current, &detail))?;
     let filtered = query.filter != WorklistFilter::default();
     let store = Arc::clone(&state.store);
-    let page = on_store(current, move || store.worklist(&query)).await?;
+    let (page, rejections) = on_store(current, move || {
+        Ok((store.worklist(&query)?, store.qc_rejections()?))
+    })
+    .await?;
+    let rejections = QcRejections::new(rejections);
     let now = Timestamp::now();
     let tz = state.config.time_zone();
     let lang = current.lang;
@@ -277,6 +282,13 @@ async fn load(
                     .map(|r| reason_badge(r.code, lang))
                     .collect(),
                 held,
+                // A QC check failed and the QC of a test on one of its instruments is rejected
+                // now: the tests and instruments in words.
+                qc_held: if row.reasons.iter().any(|r| r.code == ReasonCode::Qc) {
+                    rejections.held_on(&row.instruments, lang)
+                } else {
+                    Vec::new()
+                },
                 critical_waiting,
                 received: dates::date_time(row.received_at, tz),
                 since_received: dates::waited(row.received_at, now, lang),

@@ -547,7 +547,14 @@ fn draw_point(
             );
         }
     }
-    let rules = p.rules();
+    // Beside a rejected point only its rejection rules (a 1-3s point is beyond 2 SD too): the
+    // title, the data and the table keep every rule.
+    let named = if p.rejections.is_empty() {
+        &p.warnings
+    } else {
+        &p.rejections
+    };
+    let rules = named.join(", ");
     if !rules.is_empty() || !off.is_empty() {
         // Above a point on the upper half, under one on the lower half: away from the mean.
         let ty = if p.z >= 0.0 { y - 13.0 } else { y + 22.0 };

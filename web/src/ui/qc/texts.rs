@@ -1,6 +1,8 @@
 //! The words of the quality control pages, in Vietnamese and English.
 
-use crate::ui::i18n::catalog;
+use lis_core::qc::WestgardRule;
+
+use crate::ui::i18n::{catalog, Lang, Text};
 
 catalog! {
     /// The quality control pages' catalog (the QC page, the Levey-Jennings chart, manual entry,
@@ -76,6 +78,7 @@ catalog! {
         EnteredAccepted => ("Đã lưu QC {test} mức {level} trên {instrument}: {value}. Lượt QC đạt.", "Stored QC {test} level {level} on {instrument}: {value}. The run is accepted."),
         EnteredWarning => ("Đã lưu QC {test} mức {level} trên {instrument}: {value}. Lượt QC đạt có cảnh báo.", "Stored QC {test} level {level} on {instrument}: {value}. The run is accepted with a warning."),
         EnteredRejected => ("Đã lưu QC {test} mức {level} trên {instrument}: {value}. LƯỢT QC BỊ LOẠI: kết quả bệnh nhân {test} trên {instrument} bị giữ.", "Stored QC {test} level {level} on {instrument}: {value}. THE RUN IS REJECTED: patient results of {test} on {instrument} are held."),
+        EnteredStored => ("Đã lưu QC {test} mức {level} trên {instrument}: {value}.", "Stored QC {test} level {level} on {instrument}: {value}."),
         EnteredUnresolved => ("Đã lưu QC {test} mức {level} trên {instrument}: {value}, nhưng không đánh giá được: {why}.", "Stored QC {test} level {level} on {instrument}: {value}, but it could not be evaluated: {why}."),
         SeeChart => ("Xem biểu đồ", "See the chart"),
         OverrideDone => ("Đã ghi nhận cho phép cho {test} trên {instrument}.", "Override recorded for {test} on {instrument}."),
@@ -142,7 +145,65 @@ catalog! {
         BadTime => ("{field}: \"{value}\" không đọc được (dd/mm/yyyy HH:mm).", "{field}: \"{value}\" cannot be read (dd/mm/yyyy HH:mm)."),
         Required => ("{field}: bắt buộc.", "{field}: required."),
         Dash => ("—", "—"),
+        RuleMeaning => ("{rule}: {meaning}", "{rule}: {meaning}"),
+        Rule12s => ("một giá trị QC vượt ±2 SD (chỉ cảnh báo)", "one control value beyond 2 SD of its target mean (a warning only)"),
+        Rule13s => ("một giá trị QC vượt ±3 SD so với trung bình đích", "one control value beyond 3 SD of its target mean"),
+        Rule22s => ("hai giá trị QC vượt cùng một giới hạn 2 SD", "two control values beyond the same 2 SD limit"),
+        Rule4s => ("trong một lượt, một giá trị trên +2 SD và một giá trị dưới −2 SD", "in one run, one control value above +2 SD and another below −2 SD"),
+        Rule41s => ("bốn giá trị QC liên tiếp vượt cùng một giới hạn 1 SD", "four control values in a row beyond the same 1 SD limit"),
+        Rule10x => ("mười giá trị QC liên tiếp ở cùng một phía của trung bình", "ten control values in a row on the same side of the mean"),
+        Rule8x => ("tám giá trị QC liên tiếp ở cùng một phía của trung bình", "eight control values in a row on the same side of the mean"),
+        Rule12x => ("mười hai giá trị QC liên tiếp ở cùng một phía của trung bình", "twelve control values in a row on the same side of the mean"),
+        Rule2of32s => ("hai trong ba giá trị QC vượt cùng một giới hạn 2 SD", "two of three control values beyond the same 2 SD limit"),
+        Rule31s => ("ba giá trị QC liên tiếp vượt cùng một giới hạn 1 SD", "three control values in a row beyond the same 1 SD limit"),
+        Rule6x => ("sáu giá trị QC liên tiếp ở cùng một phía của trung bình", "six control values in a row on the same side of the mean"),
+        Rule9x => ("chín giá trị QC liên tiếp ở cùng một phía của trung bình", "nine control values in a row on the same side of the mean"),
     }
+}
+
+/// What a Westgard rule means, in words.
+pub fn rule_meaning(rule: WestgardRule) -> QcMsg {
+    match rule {
+        WestgardRule::R12s => QcMsg::Rule12s,
+        WestgardRule::R13s => QcMsg::Rule13s,
+        WestgardRule::R22s => QcMsg::Rule22s,
+        WestgardRule::R4s => QcMsg::Rule4s,
+        WestgardRule::R41s => QcMsg::Rule41s,
+        WestgardRule::R10x => QcMsg::Rule10x,
+        WestgardRule::R8x => QcMsg::Rule8x,
+        WestgardRule::R12x => QcMsg::Rule12x,
+        WestgardRule::R2of32s => QcMsg::Rule2of32s,
+        WestgardRule::R31s => QcMsg::Rule31s,
+        WestgardRule::R6x => QcMsg::Rule6x,
+        WestgardRule::R9x => QcMsg::Rule9x,
+    }
+}
+
+/// The rules a state's reason names (the store writes them by name: `1-3s on level 1 (GLU z =
+/// +3.25) in run 4; R-4s ...`), each once in the order named, with what each means
+/// (`1-3s: one control value beyond 3 SD of its target mean`): the reason says which rule, this
+/// says what it is, for the person who does not know the names by heart.
+pub fn rule_meanings(reason: &str, lang: Lang) -> Vec<String> {
+    let mut rules: Vec<WestgardRule> = Vec::new();
+    let words =
+        reason.split(|c: char| c.is_whitespace() || matches!(c, ';' | ',' | '(' | ')' | ':'));
+    for rule in words.filter_map(WestgardRule::parse) {
+        if !rules.contains(&rule) {
+            rules.push(rule);
+        }
+    }
+    rules
+        .into_iter()
+        .map(|rule| {
+            QcMsg::RuleMeaning.fill(
+                lang,
+                &[
+                    ("rule", rule.name()),
+                    ("meaning", rule_meaning(rule).text(lang)),
+                ],
+            )
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -159,6 +220,31 @@ mod tests {
             QcMsg::ColCv,
             QcMsg::ColSdi,
             QcMsg::Dash,
+            QcMsg::RuleMeaning,
         ]);
+    }
+
+    #[test]
+    fn a_reason_s_rules_are_explained_once_each_in_the_order_named() {
+        use super::rule_meanings;
+        use crate::ui::i18n::Lang;
+
+        let reason = "1-3s on level 1 (GLU z = +3.25) in run 4; R-4s on levels 1 and 2 \
+                      (GLU z = +3.25, -2.10) in run 4; 1-3s on level 2 (GLU z = -3.10) in run 4";
+        assert_eq!(
+            rule_meanings(reason, Lang::En),
+            [
+                "1-3s: one control value beyond 3 SD of its target mean",
+                "R-4s: in one run, one control value above +2 SD and another below −2 SD",
+            ]
+        );
+        assert_eq!(
+            rule_meanings(
+                "warning: 1-2s on level 2 (GLU z = +2.25) in run 2",
+                Lang::Vi
+            ),
+            ["1-2s: một giá trị QC vượt ±2 SD (chỉ cảnh báo)"]
+        );
+        assert!(rule_meanings("no rule fired in run 5", Lang::En).is_empty());
     }
 }

@@ -20,6 +20,8 @@ fn line(id: i64, test: &str, value: &str) -> ResultLine {
         delta: None,
         state: ResultState::PendingReview,
         reasons: vec![],
+        qc_marker: None,
+        qc_notes: Vec::new(),
         qc: QcStatus::InControl,
         instrument: "AU480".into(),
         critical: false,

@@ -16,6 +16,7 @@ fn row(id: &str) -> WorklistRow {
         waiting: 3,
         reasons: vec![],
         held: false,
+        qc_held: vec![],
         critical_waiting: None,
         received: "07/12/2026 08:30".into(),
         since_received: "2 giờ 05 phút".into(),
@@ -113,6 +114,31 @@ fn a_held_stat_overdue_row_shows_each_in_words() {
     assert!(r.contains("!</span> Overdue"));
     // The specimen id is a real link, so the row opens without the script.
     assert!(r.contains("<a href=\"/specimens/S-HELD\">S-HELD</a>"));
+}
+
+#[test]
+fn a_row_held_by_rejected_qc_says_so_in_red_words() {
+    let mut held = row("S-QC");
+    held.held = true;
+    held.qc_held = vec![String::from("QC rejected: GLU on DEMO-CHEM")];
+    let html = page(Lang::En, vec![held]).render().unwrap();
+    let r = row_of(&html, "S-QC");
+    // The state cell's badge is the QC one (a cross and the words), not the plain "Held".
+    assert!(r.contains(
+        "<span class=\"badge badge-critical\"><span aria-hidden=\"true\">✕</span> QC REJECTED</span>"
+    ));
+    assert!(!r.contains("■</span> Held"));
+    assert!(r.contains(
+        "<ul class=\"qc-held\"><li><span class=\"sym\" aria-hidden=\"true\">✕</span> QC rejected: GLU on DEMO-CHEM</li></ul>"
+    ));
+    let vi = page(Lang::Vi, vec![row_qc()]).render().unwrap();
+    assert!(vi.contains("QC BỊ LOẠI"));
+}
+
+fn row_qc() -> WorklistRow {
+    let mut r = row("S-QC");
+    r.qc_held = vec![String::from("QC bị loại: GLU trên DEMO-CHEM")];
+    r
 }
 
 #[test]

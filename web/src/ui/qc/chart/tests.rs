@@ -139,6 +139,20 @@ fn points_lines_and_labels_are_where_the_scale_puts_them() {
 }
 
 #[test]
+fn a_rejected_point_is_named_by_its_rejection_rules_alone() {
+    let mut chart = glucose();
+    chart.segments[0].points[3] = point(4, "6.25", 3.75, &["1-3s"], &["1-2s"]);
+    let svg = render(&chart, &WORDS).unwrap();
+    let reject = between(svg.as_str(), "<g class=\"lj-point lj-reject\"", "</g>");
+    assert!(reject.contains("data-rules=\"1-3s, 1-2s\""), "{reject}");
+    assert!(reject.contains("z +3.75 · 1-3s, 1-2s</title>"), "{reject}");
+    assert!(
+        reject.contains("text-anchor=\"middle\">1-3s</text>"),
+        "{reject}"
+    );
+}
+
+#[test]
 fn a_warning_is_an_amber_triangle_with_its_rule() {
     let mut chart = glucose();
     chart.segments[0].points[1] = point(2, "5.95", 2.25, &[], &["1-2s"]);
