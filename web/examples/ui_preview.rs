@@ -321,6 +321,7 @@ fn specimen(lang: Lang) -> SpecimenPage {
                 raw_message_url: Some(format!("/journal/{}", 5000 + i)),
                 editable: true,
                 correctable: false,
+                supplements: vec![],
             };
             match code {
                 "K" => {

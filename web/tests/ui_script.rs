@@ -184,6 +184,7 @@ fn specimen_page() -> SpecimenPage {
             raw_message_url: None,
             editable: false,
             correctable: false,
+            supplements: vec![],
         }],
         allowed: Allowed {
             verify: true,

@@ -104,6 +104,27 @@ pub struct Observation {
     pub qc_lot: Option<String>,
     /// The QC level, when the analyzer sends it (`1`, `2`, `3`, or its own level name).
     pub qc_level: Option<String>,
+    /// Values the analyzer sent in other rows about the same measurement (RLU, cut-off, index,
+    /// Ct, reaction grades), which the profile marks as supplementary to this reportable row;
+    /// in the order sent.
+    #[serde(default)]
+    pub supplementary: Vec<Supplement>,
+}
+
+/// A value an analyzer sends beside a result, about the same measurement (the Centaur's RLU and
+/// cut-off, a GeneXpert probe's Ct, a blood bank reaction grade), as sent: stored with the
+/// result version it came with, shown in review and sent to the HIS after the result.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Supplement {
+    /// What the value is, as the analyzer names it (`RLU`, `COFF`, `rpoB1 Ct`, `Anti-A`), or
+    /// the profile's name for it.
+    pub name: String,
+    /// The value as sent.
+    pub value: String,
+    /// Units as sent (may be empty).
+    pub units: String,
+    /// Flags as sent (through the profile's flag map).
+    pub flags: Vec<String>,
 }
 
 /// One analyzer message: its raw bytes and what the driver parsed from them.

@@ -22,7 +22,7 @@ use crate::config::Language;
 pub use history::{ActorName, Change, CommitNotice, HistoryEntry};
 pub use message::{
     AnalyzerMessage, IngestOutcome, MessageKind, Observation, PatientHint, Protocol,
-    StoredObservation,
+    StoredObservation, Supplement,
 };
 pub use order::{
     AssigningAuthority, NewOrder, NewPatient, NewSpecimen, Order, OrderStatus, OrderedTest,

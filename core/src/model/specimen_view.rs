@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{
     Age, CheckRow, JournalId, OrderId, OrderStatus, OrderedTestId, PatientId, Priority, ResultId,
-    Sex, SpecimenRowId, UserId, WaitReason,
+    Sex, SpecimenRowId, Supplement, UserId, WaitReason,
 };
 use crate::config::{RangeSex, Section};
 use crate::lifecycle::ResultState;
@@ -263,6 +263,9 @@ pub struct ReviewResult {
     pub callbacks: Vec<CallbackRecord>,
     /// Comments on it, oldest first.
     pub comments: Vec<CommentRecord>,
+    /// The analyzer's supplementary values for this version (RLU, cut-off, Ct...), as sent.
+    #[serde(default)]
+    pub supplements: Vec<Supplement>,
 }
 
 /// A patient's earlier released results of one test.

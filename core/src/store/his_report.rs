@@ -3,12 +3,15 @@
 //! the row names with their checks. Separate reads could see a release, a correction or a
 //! cancel land between them and build a message that contradicts itself.
 
+use std::collections::HashMap;
+
 use super::orders::{order, ordered_tests, patient, specimens_for_order};
 use super::queries::{results_where, results_with_checks_where, ORDER_RESULTS_WHERE};
-use super::Store;
+use super::{supplements, Store};
 use crate::error::StoreError;
 use crate::model::{
     LabResult, Order, OrderId, OrderedTest, Patient, ResultId, ResultWithChecks, Specimen,
+    Supplement,
 };
 
 /// What the HIS is told about some results of one order, as of one commit.
@@ -26,6 +29,8 @@ pub struct HisReport {
     pub order_results: Vec<LabResult>,
     /// The results asked for, in the order asked, with their checks.
     pub results: Vec<ResultWithChecks>,
+    /// The supplementary values of each result asked for that has any, in the order sent.
+    pub supplements: HashMap<ResultId, Vec<Supplement>>,
 }
 
 impl Store {
@@ -50,6 +55,7 @@ impl Store {
                     .ok_or_else(|| StoreError::not_found("result of this order", *id))?;
                 results.push(found);
             }
+            let supplements = supplements::of_results(conn, result_ids.iter().copied())?;
             Ok(HisReport {
                 order,
                 patient,
@@ -57,6 +63,7 @@ impl Store {
                 tests,
                 order_results,
                 results,
+                supplements,
             })
         })
     }

@@ -12,6 +12,7 @@ use super::results::{
     self, find_specimen, ordered_tests_of, store_result, target_from, target_on, NewResult,
     NoTarget, OrderedTestRow, SpecimenContext,
 };
+use super::supplements::{self, Owner};
 use super::{audit_log, journal, ms, orders, qc_ingest, Lab};
 use crate::error::StoreError;
 use crate::model::{
@@ -134,6 +135,7 @@ pub(crate) fn ingest(
                     actor: &actor,
                 };
                 let s = store_result(conn, lab, &target, test, &new)?;
+                supplements::insert(conn, Owner::Result(s.result_id), &obs.supplementary)?;
                 if s.released {
                     released
                         .entry(target.order_id)
@@ -158,6 +160,7 @@ pub(crate) fn ingest(
             }
             Err(reason) => {
                 let id = store_unmatched(conn, lab, msg, journal_id, obs, reason)?;
+                supplements::insert(conn, Owner::Unmatched(id), &obs.supplementary)?;
                 summary.push(SummaryEntry::Unmatched {
                     code: &obs.instrument_test_code,
                     reason: reason.as_str(),

@@ -615,6 +615,7 @@ impl Store {
                 "UPDATE unmatched SET attached_result_id = ?2 WHERE id = ?1",
                 params![unmatched_id, stored.result_id],
             )?;
+            super::supplements::attach(conn, unmatched_id, stored.result_id)?;
             if stored.released {
                 orders::add_outbox(conn, order_id, "results_released", &[stored.result_id], Timestamp::now())?;
             }

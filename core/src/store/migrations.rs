@@ -550,6 +550,29 @@ CREATE TABLE qc_target_edits (
 CREATE INDEX qc_target_edits_key ON qc_target_edits(instrument, test_code, material, lot, level, id);
 ",
     },
+    Migration {
+        version: 14,
+        description: "supplementary values (RLU, cut-off, Ct, reaction grades) with their result version or unmatched row",
+        sql: r"
+-- The values an analyzer sends beside a result about the same measurement, as sent, in the
+-- order sent (seq). Each belongs to one result version (a rerun's or a correction's version
+-- has its own) or to the unmatched row its result went to; attaching that row copies them to
+-- the result it becomes. flags is a JSON array of strings.
+CREATE TABLE supplements (
+    id INTEGER PRIMARY KEY,
+    result_id INTEGER REFERENCES results(id),
+    unmatched_id INTEGER REFERENCES unmatched(id),
+    seq INTEGER NOT NULL,
+    name TEXT NOT NULL,
+    value TEXT NOT NULL,
+    units TEXT NOT NULL,
+    flags TEXT NOT NULL,
+    CHECK ((result_id IS NULL) <> (unmatched_id IS NULL))
+);
+CREATE INDEX supplements_result ON supplements(result_id, seq) WHERE result_id IS NOT NULL;
+CREATE INDEX supplements_unmatched ON supplements(unmatched_id, seq) WHERE unmatched_id IS NOT NULL;
+",
+    },
 ];
 
 /// The schema version this program writes.
@@ -620,10 +643,10 @@ mod tests {
     fn from_empty_to_latest() {
         let mut conn = Connection::open_in_memory().unwrap();
         assert_eq!(current_version(&conn).unwrap(), 0);
-        assert_eq!(migrate(&mut conn).unwrap(), 13);
+        assert_eq!(migrate(&mut conn).unwrap(), 14);
         // Running again changes nothing.
         let before = schema(&conn);
-        assert_eq!(migrate(&mut conn).unwrap(), 13);
+        assert_eq!(migrate(&mut conn).unwrap(), 14);
         assert_eq!(schema(&conn), before);
     }
 
@@ -738,7 +761,7 @@ mod tests {
         match migrate(&mut conn) {
             Err(StoreError::SchemaTooNew {
                 found: 99,
-                known: 13,
+                known: 14,
             }) => {}
             other => panic!("expected SchemaTooNew, got {other:?}"),
         }

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use jiff::Timestamp;
 use rusqlite::{params, Connection, OptionalExtension};
 
-use super::{review_decode, ts, Lab, Store};
+use super::{review_decode, supplements, ts, Lab, Store};
 use crate::config::{LabConfig, TestDef};
 use crate::error::StoreError;
 use crate::lifecycle::ResultState;
@@ -118,6 +118,7 @@ fn result_row(config: &LabConfig, r: &rusqlite::Row<'_>) -> rusqlite::Result<Row
         versions: Vec::new(),
         callbacks: Vec::new(),
         comments: Vec::new(),
+        supplements: Vec::new(),
     };
     Ok(Row {
         result,
@@ -332,6 +333,7 @@ pub(super) fn specimen_review(
             .unwrap_or_default();
         r.callbacks = callbacks.remove(&r.id).unwrap_or_default();
         r.comments = comments.remove(&Some(r.id)).unwrap_or_default();
+        r.supplements = supplements::of(conn, supplements::Owner::Result(r.id))?;
         results.push(r);
     }
     let rank = |code: &str| catalog.get(code).copied().unwrap_or(usize::MAX);

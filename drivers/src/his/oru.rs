@@ -11,7 +11,7 @@ use jiff::tz::TimeZone;
 use jiff::Timestamp;
 use lis_core::config::{LabConfig, TestDef};
 use lis_core::model::AssigningAuthority;
-use lis_core::model::{LabResult, Order, Patient};
+use lis_core::model::{LabResult, Order, Patient, Supplement};
 use lis_core::presentation::{
     abnormal_flags, doctor_name, patient_name, reference_range, result_value, specimen_type_0487,
     ucum_code, ReleaseProgress, ResultValue,
@@ -56,6 +56,9 @@ pub struct ReportedResult {
     /// Whether its reference-range check passed ([`lis_core::presentation::judged_normal`]):
     /// only then does an unflagged result go out as `N`.
     pub judged_normal: bool,
+    /// The analyzer's supplementary values of this version (RLU, cut-off, Ct...), in the order
+    /// sent: one OBX each after the result's (see [`supplementary_obx`]).
+    pub supplements: Vec<Supplement>,
 }
 
 /// An HL7 DTM in the lab's time zone, `YYYYMMDDHHMMSS+ZZZZ`.
@@ -110,6 +113,36 @@ fn coded(test: Option<&TestDef>, code: &str) -> FieldValue {
         },
         None => FieldValue::components_trimmed([code, "", "L"]),
     }
+}
+
+/// The OBX of the `k`-th (from 1) supplementary value of a result of `test_code`, after the
+/// result's own OBX (OBX-1 `1`, OBX-4 `1`): OBX-1 `k + 1`; OBX-4 `1.k`, the sub-ID that ties it
+/// to the result (HL7 v2.5.1 §7.4.2.4, the dot notation for observations that belong
+/// together); OBX-3 the lab's test code and the analyzer's name for the value as a local code
+/// (`VITD.RLU^RLU^L`), so no receiver takes it for the test's result; OBX-2 `NM` for a plain
+/// number, else `ST`; OBX-5, OBX-6 (as plain text: the analyzer's units are not always UCUM)
+/// and OBX-8 as sent. Status, time and equipment are the result's.
+pub(crate) fn supplementary_obx(k: usize, test_code: &str, s: &Supplement) -> SegmentBuilder {
+    let plain_number = !s.value.is_empty()
+        && s.value
+            .bytes()
+            .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'-' | b'+'))
+        && s.value.parse::<f64>().is_ok_and(f64::is_finite);
+    SegmentBuilder::new("OBX")
+        .field(1, (k + 1).to_string())
+        .field(2, if plain_number { "NM" } else { "ST" })
+        .field(
+            3,
+            FieldValue::components_trimmed([
+                format!("{test_code}.{}", s.name),
+                s.name.clone(),
+                "L".to_owned(),
+            ]),
+        )
+        .field(4, format!("1.{k}"))
+        .field(5, s.value.as_str())
+        .field(6, s.units.as_str())
+        .field(8, FieldValue::repeated(s.flags.clone()))
 }
 
 /// Builds the ORU^R01 bytes (segments end in CR; no MLLP frame).
@@ -208,11 +241,18 @@ pub fn oru_r01(config: &LabConfig, r: &ResultReport<'_>) -> Vec<u8> {
         } else {
             FieldValue::components_trimmed([ucum_code(&res.unit), res.unit.clone(), "UCUM".into()])
         };
+        // With supplementary values, OBX-4 groups them under the result: `1`, then `1.1`...
+        let group = if reported.supplements.is_empty() {
+            ""
+        } else {
+            "1"
+        };
         b.push(
             SegmentBuilder::new("OBX")
                 .field(1, "1")
                 .field(2, value_type)
                 .field(3, coded(test, &res.test_code))
+                .field(4, group)
                 .field(5, value)
                 .field(6, units)
                 .field(7, range.map(|r| r.text).unwrap_or_default())
@@ -233,6 +273,14 @@ pub fn oru_r01(config: &LabConfig, r: &ResultReport<'_>) -> Vec<u8> {
                     },
                 ),
         );
+        for (k, supplement) in reported.supplements.iter().enumerate() {
+            b.push(
+                supplementary_obx(k + 1, &res.test_code, supplement)
+                    .field(11, status)
+                    .field(14, dtm(observed, tz))
+                    .field(18, res.instrument.as_str()),
+            );
+        }
         b.push(
             SegmentBuilder::new("SPM")
                 .field(1, "1")

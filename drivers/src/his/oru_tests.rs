@@ -179,6 +179,11 @@ fn obx_8_is_empty_when_no_range_applied_and_n_only_when_judged_normal() {
     release(&s, ids[0]);
     let msg = next_oru(&s);
     assert_eq!(field(&msg, "OBX", 1, 5), "5.2");
+    assert_eq!(
+        field(&msg, "OBX", 1, 4),
+        "",
+        "no supplementary values: no sub-ID"
+    );
     assert_eq!(field(&msg, "OBX", 1, 7), "", "no range applies");
     assert_eq!(field(&msg, "OBX", 1, 8), "", "not judged normal: no N");
 
@@ -402,4 +407,66 @@ fn spm_4_is_a_table_0487_code_for_orm_and_oml_orders() {
     );
     results_in(&s, "TUBE-201", &[("GLU", "5.2")], b"oml");
     assert_eq!(field(&next_oru(&s), "SPM", 1, 4), "SER^Serum^HL70487");
+}
+
+/// Supplementary values go out as OBX after their result's, grouped by OBX-4 (HL7 v2.5.1
+/// §7.4.2.4, Observation Sub-ID: the result `1`, its values `1.1`, `1.2`...), each with its own
+/// local OBX-3, the value and units as sent, the flags in OBX-8, and the result's status, time
+/// and equipment. Expected segments written from the standard's field order.
+#[test]
+fn supplementary_values_follow_their_result_as_obx_grouped_by_sub_id() {
+    let s = store();
+    order_in(&s, ORM_ADULT);
+    let supplement =
+        |name: &str, value: &str, units: &str, flags: &[&str]| lis_core::model::Supplement {
+            name: name.to_owned(),
+            value: value.to_owned(),
+            units: units.to_owned(),
+            flags: flags.iter().map(|f| (*f).to_owned()).collect(),
+        };
+    let out = s
+        .ingest(AnalyzerMessage {
+            instrument: String::from("DEMO-CHEM"),
+            link: String::from("chem"),
+            received_at: "2025-03-01T02:00:00Z".parse().unwrap(),
+            protocol: Protocol::Astm,
+            raw: b"with supplements".to_vec(),
+            kind: MessageKind::Results,
+            observations: vec![Observation {
+                specimen_id: String::from("BC200"),
+                instrument_test_code: String::from("GLU"),
+                value: String::from("5.2"),
+                status: String::from("F"),
+                observed_at: Some(jiff::civil::datetime(2025, 3, 1, 8, 45, 0, 0)),
+                supplementary: vec![
+                    supplement("RLU", "611793", "", &[]),
+                    supplement("COFF", "1.00", "mmol/L", &["H"]),
+                    supplement("Anti-A", "3+^3+^45", "", &[]),
+                ],
+                ..Default::default()
+            }],
+            patient_hint: None,
+        })
+        .unwrap();
+    assert!(matches!(out, IngestOutcome::Stored { .. }), "{out:?}");
+    let msg = next_oru(&s);
+    let text = String::from_utf8(msg.clone()).unwrap();
+    let obx: Vec<&str> = text.split('\r').filter(|s| s.starts_with("OBX|")).collect();
+    assert_eq!(obx.len(), 4, "{text}");
+    assert_eq!(field(&msg, "OBX", 1, 4), "1", "the result heads its group");
+    assert_eq!(field(&msg, "OBX", 1, 5), "5.2");
+    assert_eq!(
+        obx[1..],
+        [
+            "OBX|2|NM|GLU.RLU^RLU^L|1.1|611793||||||F|||20250301084500+0700||||DEMO-CHEM",
+            "OBX|3|NM|GLU.COFF^COFF^L|1.2|1.00|mmol/L||H|||F|||20250301084500+0700||||DEMO-CHEM",
+            "OBX|4|ST|GLU.Anti-A^Anti-A^L|1.3|3+\\S\\3+\\S\\45||||||F|||20250301084500+0700||||DEMO-CHEM",
+        ]
+    );
+    // Still one ORC/OBR/SPM per result; the SPM comes after the group.
+    let ids: Vec<&str> = text.split('\r').filter_map(|s| s.get(..3)).collect();
+    assert_eq!(
+        ids,
+        ["MSH", "PID", "ORC", "OBR", "OBX", "OBX", "OBX", "OBX", "SPM"]
+    );
 }

@@ -96,6 +96,7 @@ pub(crate) fn build_oru(
         .map_err(SendError::Store)?;
     // ORC-5 from what is released now, over every test of the order (not only this message's).
     let progress = release_progress(&report.order, &report.tests, &report.order_results);
+    let mut supplements = report.supplements;
     let results: Vec<ReportedResult> = report
         .results
         .into_iter()
@@ -108,6 +109,7 @@ pub(crate) fn build_oru(
                 .unwrap_or_default();
             ReportedResult {
                 judged_normal: judged_normal(&r.checks),
+                supplements: supplements.remove(&r.result.id).unwrap_or_default(),
                 result: r.result,
                 specimen_type,
             }

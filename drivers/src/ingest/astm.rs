@@ -18,6 +18,7 @@ use lis_astm::record::{Record, RecordType};
 use lis_astm::timestamp::Timestamp;
 use lis_core::model::{MessageKind, Observation, PatientHint};
 
+use super::supplementary::{self, Pending};
 use super::{civil, QueryRequest, Reading, SkippedRow};
 use crate::profile::{Location, Locations, Profile, Rule};
 
@@ -80,6 +81,27 @@ impl<'m> Scope<'m> {
     }
 }
 
+impl supplementary::RowReader for Scope<'_> {
+    fn first(&self, locs: &Locations) -> String {
+        Scope::first(self, locs)
+    }
+
+    fn each(&self, locs: &Locations) -> Vec<String> {
+        locs.0
+            .iter()
+            .map(|l| self.value(l).trim().to_owned())
+            .collect()
+    }
+
+    fn flags(&self, locs: &Locations, profile: &Profile) -> Vec<String> {
+        Scope::flags(self, locs, profile)
+    }
+
+    fn matches(&self, rule: &Rule) -> bool {
+        Scope::matches(self, rule)
+    }
+}
+
 /// The value at `loc` in `record` (escapes decoded), untrimmed.
 fn read<'m>(record: &Record<'m>, loc: &Location) -> Cow<'m, str> {
     let field = record.field(loc.field);
@@ -105,6 +127,7 @@ struct RowAt {
 pub fn read_message(message: &Message<'_>, profile: &Profile) -> Reading {
     let mut reading = Reading::default();
     let mut scope = Scope::default();
+    let mut pending: Vec<Pending> = Vec::new();
     let result_row = RowAt {
         code: profile.test_code.clone(),
         value: profile.value_at(),
@@ -165,8 +188,14 @@ pub fn read_message(message: &Message<'_>, profile: &Profile) -> Reading {
             _ => continue,
         }
         if let Some(reason) = profile.rule_out(|r| scope.matches(r)) {
+            let row = format!("record {} (R)", record.index() + 1);
+            let values = supplementary::read(profile, &scope, &row, &reading);
+            if !values.is_empty() {
+                pending.extend(values);
+                continue;
+            }
             reading.skipped.push(SkippedRow {
-                row: format!("record {} (R)", record.index() + 1),
+                row,
                 code: scope.first(&profile.test_code),
                 reason,
             });
@@ -174,6 +203,7 @@ pub fn read_message(message: &Message<'_>, profile: &Profile) -> Reading {
         }
         push_row(&scope, &record, profile, &result_row, &mut reading);
     }
+    supplementary::attach(&mut reading, pending);
     if reading.query.is_some() {
         reading.kind = Some(MessageKind::Query);
     }
@@ -224,6 +254,7 @@ fn push_row(
         is_qc,
         qc_lot: qc_read(&profile.qc_lot),
         qc_level: qc_read(&profile.qc_level).map(|l| profile.map_qc_level(&l)),
+        supplementary: Vec::new(),
     });
 }
 

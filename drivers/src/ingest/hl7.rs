@@ -18,6 +18,7 @@ use lis_core::model::{MessageKind, Observation, PatientHint};
 use lis_hl7::groups::specimen_segments;
 use lis_hl7::{Message, Segment, Timestamp};
 
+use super::supplementary::{self, Pending};
 use super::{civil, QueryRequest, Reading, SkippedRow};
 use crate::profile::{Location, Locations, Profile, Rule};
 
@@ -76,6 +77,27 @@ impl<'m> Scope<'m> {
     }
 }
 
+impl supplementary::RowReader for Scope<'_> {
+    fn first(&self, locs: &Locations) -> String {
+        Scope::first(self, locs)
+    }
+
+    fn each(&self, locs: &Locations) -> Vec<String> {
+        locs.0
+            .iter()
+            .map(|l| self.value(l).trim().to_owned())
+            .collect()
+    }
+
+    fn flags(&self, locs: &Locations, profile: &Profile) -> Vec<String> {
+        Scope::flags(self, locs, profile)
+    }
+
+    fn matches(&self, rule: &Rule) -> bool {
+        Scope::matches(self, rule)
+    }
+}
+
 fn read<'m>(segment: &Segment<'m>, loc: &Location) -> Cow<'m, str> {
     let field = segment.field(loc.field);
     match (loc.component, loc.subcomponent) {
@@ -108,6 +130,7 @@ pub fn read_message(message: &Message<'_>, profile: &Profile) -> Reading {
         }
     }
     let mut scope = Scope::default();
+    let mut pending: Vec<Pending> = Vec::new();
     let flags_at = profile.flags_at();
     let (value_at, units_at, range_at, status_at, time_at, operator_at) = (
         profile.value_at(),
@@ -149,8 +172,14 @@ pub fn read_message(message: &Message<'_>, profile: &Profile) -> Reading {
             None => scope.last.remove("SPM"),
         };
         if let Some(reason) = profile.rule_out(|r| scope.matches(r)) {
+            let row = format!("OBX {}", segment.field(1).as_str());
+            let values = supplementary::read(profile, &scope, &row, &reading);
+            if !values.is_empty() {
+                pending.extend(values);
+                continue;
+            }
             reading.skipped.push(SkippedRow {
-                row: format!("OBX {}", segment.field(1).as_str()),
+                row,
                 code: scope.first(&profile.test_code),
                 reason,
             });
@@ -196,8 +225,10 @@ pub fn read_message(message: &Message<'_>, profile: &Profile) -> Reading {
             is_qc,
             qc_lot: qc_read(&profile.qc_lot),
             qc_level: qc_read(&profile.qc_level).map(|l| profile.map_qc_level(&l)),
+            supplementary: Vec::new(),
         });
     }
+    supplementary::attach(&mut reading, pending);
     reading
 }
 

@@ -5,6 +5,7 @@
 //! - [`astm`]: E1394 records through a profile.
 //! - [`hl7`]: HL7 v2 segments through a profile.
 //! - [`handler`]: the link handlers that store via core and return the protocol verdict.
+//! - `supplementary`: rows the profile marks as supplementary, given to their reportable row.
 //! - [`vendor`]: `lis-vendor` messages (Dimension, Sysmex class A) through a profile, and
 //!   [`vendor_handler`], their link handlers.
 //! - [`vendor_text`]: ADVIA 2120, mini VIDAS and Spotchem messages (`lis-vendor`) and their handler.
@@ -14,6 +15,7 @@ pub mod handler;
 pub mod hl7;
 #[cfg(test)]
 mod qc_tests;
+mod supplementary;
 pub mod vendor;
 pub mod vendor_handler;
 pub mod vendor_text;

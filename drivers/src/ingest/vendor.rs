@@ -148,6 +148,8 @@ fn read_rows(rows: &[Row], profile: &Profile, clock: Clock, reading: &mut Readin
                 .as_ref()
                 .map(|at| row.first(at))
                 .filter(|s| !s.is_empty()),
+            // The profile check refuses `[[supplementary]]` for vendor protocols.
+            supplementary: Vec::new(),
         });
     }
 }

@@ -179,6 +179,48 @@ specimen = [\"SPM-2\"]\ntest_code = [\"R-3\"]\nmax_frame_len = 4\n";
     }
 
     #[test]
+    fn supplementary_rule_problems_come_back_with_their_key_and_line() {
+        // Rule 0 (line 7) has no `when` and no name; rule 1 (line 10) names an HL7 location in
+        // an ASTM profile. Both are reported, with the index of the rule.
+        let text = "name = \"x\"\nprotocol = \"astm\"\nframing = \"e1381\"\n\
+specimen = [\"O-3\"]\ntest_code = [\"R-3.4\"]\nkeep = [{ field = \"R-3.8\", equals = [\"DOSE\"] }]\n\
+[[supplementary]]\nwhen = []\n\n\
+[[supplementary]]\nwhen = [{ field = \"R-3.8\", equals = [\"RLU\"] }]\nname_from = \"OBX-3.8\"\n";
+        let problems = check(text).unwrap_err();
+        let all = problems
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("\n");
+        let keys: Vec<&str> = problems.iter().map(|p| p.key.as_str()).collect();
+        assert!(keys.contains(&"supplementary[0].when"), "{all}");
+        assert!(keys.contains(&"supplementary[0]"), "{all}");
+        assert!(keys.contains(&"supplementary[1].name_from"), "{all}");
+        assert!(all.contains("give `name_from`"), "{all}");
+        assert!(
+            all.contains("`OBX-3.8` is not a location in an ASTM message"),
+            "{all}"
+        );
+        for p in &problems {
+            assert!(p.line.is_some(), "{p}");
+        }
+        let line = |key: &str| problems.iter().find(|p| p.key == key).and_then(|p| p.line);
+        assert_eq!(line("supplementary[0].when"), Some(8), "{all}");
+        assert_eq!(line("supplementary[1].name_from"), Some(12), "{all}");
+    }
+
+    #[test]
+    fn supplementary_rules_need_keep_or_skip_to_act_on() {
+        let text = "name = \"x\"\nprotocol = \"astm\"\nframing = \"e1381\"\n\
+specimen = [\"O-3\"]\ntest_code = [\"R-3.4\"]\n\
+[[supplementary]]\nwhen = [{ field = \"R-3.8\", equals = [\"RLU\"] }]\nname = \"RLU\"\n";
+        let problems = check(text).unwrap_err();
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert_eq!(problems[0].key, "supplementary");
+        assert!(problems[0].message.contains("neither"), "{problems:?}");
+    }
+
+    #[test]
     fn a_syntax_error_has_its_line() {
         let problems = check("name = \"x\"\nprotocol = = \"astm\"\n").unwrap_err();
         assert_eq!(problems.len(), 1);

@@ -11,6 +11,7 @@
 
 pub mod check;
 pub mod location;
+pub mod supplementary;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -20,6 +21,7 @@ use std::sync::Arc;
 use serde::Deserialize;
 
 pub use location::{Location, LocationError, Locations};
+pub use supplementary::SupplementaryRule;
 
 /// The profiles shipped with the LIS, as `(file name, TOML text)`.
 pub const EMBEDDED: &[(&str, &str)] = &[
@@ -572,6 +574,10 @@ pub struct Profile {
     /// Rows matching any of these are QC (H-12 `Q`, MSH-11 `Q`, SPM-11 `Q`...).
     #[serde(default)]
     pub qc: Vec<Rule>,
+    /// Rows left out by `keep`/`skip` that are supplementary values of the reportable row of
+    /// the same specimen and test (RLU, cut-off, Ct, reaction grades); see [`supplementary`].
+    #[serde(default)]
+    pub supplementary: Vec<SupplementaryRule>,
     /// Analyzer flag to the flag core stores (`LL` to `L`); unlisted flags pass as sent.
     #[serde(default)]
     pub flag_map: BTreeMap<String, String>,
@@ -728,37 +734,12 @@ impl Profile {
             }
             all.extend(order.when.iter().map(|r| ("order_result.when", &r.field)));
         }
-        let row_type = if astm { "R" } else { "OBX" };
         for (name, l) in all {
-            let ok = if vendor {
-                (1..=3).contains(&l.segment.len()) && l.subcomponent.is_none()
-            } else if astm {
-                l.segment.len() == 1 && l.subcomponent.is_none()
-            } else {
-                l.segment.len() == 3
-            };
-            if !ok {
-                out.push(self.invalid(
-                    name,
-                    format!(
-                        "`{l}` is not a location in an {} message",
-                        if vendor {
-                            "vendor"
-                        } else if astm {
-                            "ASTM"
-                        } else {
-                            "HL7"
-                        }
-                    ),
-                ));
-            }
-            if l.row.is_some() && l.segment != row_type {
-                out.push(self.invalid(
-                    name,
-                    format!("`{l}`: only {row_type} rows are named by their test code"),
-                ));
+            for reason in self.location_problems(l) {
+                out.push(self.invalid(name, reason));
             }
         }
+        out.extend(self.supplementary_problems());
         if self.query.supported && self.query.specimen.0.is_empty() {
             out.push(self.invalid(
                 "query.specimen",
@@ -816,6 +797,39 @@ impl Profile {
         out
     }
 
+    /// What is wrong with `l` as a location in this profile's messages (empty: nothing).
+    fn location_problems(&self, l: &Location) -> Vec<String> {
+        let astm = self.protocol == MessageProtocol::Astm;
+        let vendor = self.protocol == MessageProtocol::Vendor;
+        let mut out = Vec::new();
+        let row_type = if astm { "R" } else { "OBX" };
+        let ok = if vendor {
+            (1..=3).contains(&l.segment.len()) && l.subcomponent.is_none()
+        } else if astm {
+            l.segment.len() == 1 && l.subcomponent.is_none()
+        } else {
+            l.segment.len() == 3
+        };
+        if !ok {
+            out.push(format!(
+                "`{l}` is not a location in an {} message",
+                if vendor {
+                    "vendor"
+                } else if astm {
+                    "ASTM"
+                } else {
+                    "HL7"
+                }
+            ));
+        }
+        if l.row.is_some() && l.segment != row_type {
+            out.push(format!(
+                "`{l}`: only {row_type} rows are named by their test code"
+            ));
+        }
+        out
+    }
+
     /// Why a row is not a result under the `keep` and `skip` rules (`None`: it is one), given
     /// whether each rule matches the row.
     pub fn rule_out(&self, matches: impl Fn(&Rule) -> bool) -> Option<String> {
@@ -845,6 +859,7 @@ impl Profile {
             ("keep", !self.keep.is_empty()),
             ("skip", !self.skip.is_empty()),
             ("qc", !self.qc.is_empty()),
+            ("supplementary", !self.supplementary.is_empty()),
             ("query", self.query.supported || self.query.download),
         ];
         located

@@ -310,3 +310,23 @@ fn the_readme_table_has_a_row_for_every_profile_as_it_is() {
         assert!(connection_ok, "{name}: usual connection {connection:?}");
     }
 }
+
+#[test]
+fn a_vendor_profile_is_refused_supplementary_rules() {
+    // The Dimension's profile names locations and skips rows, but its reader reads no
+    // supplementary rows: the key is refused rather than silently ignored.
+    let (_, text) = EMBEDDED
+        .iter()
+        .find(|(file, _)| *file == "siemens-dimension.toml")
+        .unwrap();
+    let text = format!(
+        "{text}\n[[supplementary]]\nwhen = [{{ field = \"R-1\", equals = [\"R\"] }}]\nname = \"x\"\n"
+    );
+    let problems = check::check(&text).unwrap_err();
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.key == "supplementary" && p.message.contains("ASTM and HL7")),
+        "{problems:?}"
+    );
+}

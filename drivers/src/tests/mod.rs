@@ -418,6 +418,34 @@ impl Lis {
     }
 }
 
+/// (name, value, units) of the supplementary values stored with the open unmatched row of
+/// `specimen` and `code`, in the order sent.
+pub(crate) fn supplements_of(
+    lis: &Lis,
+    specimen: &str,
+    code: &str,
+) -> Vec<(String, String, String)> {
+    let u = lis
+        .unmatched()
+        .into_iter()
+        .find(|u| u.specimen_id == specimen && u.instrument_test_code == code)
+        .unwrap_or_else(|| panic!("no unmatched {specimen} {code}"));
+    triples(&lis.store.unmatched_supplements(u.id).unwrap())
+}
+
+/// (name, value, units) of supplementary values, for compact assertions.
+pub(crate) fn triples(values: &[lis_core::model::Supplement]) -> Vec<(String, String, String)> {
+    values
+        .iter()
+        .map(|s| (s.name.clone(), s.value.clone(), s.units.clone()))
+        .collect()
+}
+
+/// A (name, value, units) triple.
+pub(crate) fn sup(name: &str, value: &str, units: &str) -> (String, String, String) {
+    (name.to_owned(), value.to_owned(), units.to_owned())
+}
+
 /// (specimen, code, value, units) of unmatched rows, for compact assertions.
 pub(crate) fn rows(u: &[Unmatched]) -> Vec<(String, String, String, String)> {
     u.iter()

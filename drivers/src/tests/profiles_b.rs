@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use super::{corpus, frames_text, messages, rows, Lis};
+use super::{corpus, frames_text, messages, rows, sup, supplements_of, triples, Lis};
 use crate::download::Outgoing;
 use crate::simulator::session::{AstmInstrument, MllpAnalyzer};
 use crate::simulator::{self, Delivery, SimOptions};
@@ -197,6 +197,19 @@ async fn centaur_keeps_the_dose_and_the_interpretation_rows() {
             row("000004301090", "SYPH", "NR", ""),
         ]
     );
+    // Each kept with its result, named by R-3 component 8, units as sent.
+    assert_eq!(
+        supplements_of(&lis, "000004300798", "VitD"),
+        vec![sup("RLU", "611793", ""), sup("COFF", "1.00", "ng/mL")]
+    );
+    assert_eq!(
+        supplements_of(&lis, "000004301090", "SYPH"),
+        vec![
+            sup("RLU", "8149", ""),
+            sup("COFF", "1.00", "Index"),
+            sup("INDX", "0.14", "Index"),
+        ]
+    );
     lis.stop().await;
 }
 
@@ -319,6 +332,56 @@ async fn genexpert_keeps_the_three_reportable_rows_of_mtb_rif() {
             row("PR25A137", "Xpert", "NOT DETECTED", ""),
         ]
     );
+    // Every other row is a probe value of the result before it (R-3 component 4): records 2-19
+    // of Xpert, 21-38 of Trace, 40-84 of RIF, named analyte and kind, the value from R-4
+    // component 1 (qualitative) or 2 (Ct, end point). Record 17 names no analyte.
+    let probes = |analyte: &str, qualitative: &str, ct: &str, end: &str| {
+        vec![
+            sup(analyte, qualitative, ""),
+            sup(&format!("{analyte} Ct"), ct, ""),
+            sup(&format!("{analyte} EndPt"), end, ""),
+        ]
+    };
+    let mut xpert = Vec::new();
+    for (analyte, end) in [
+        ("rpoB1", "-2.0"),
+        ("rpoB2", "4.0"),
+        ("rpoB3", "8.0"),
+        ("rpoB4", "8.0"),
+    ] {
+        xpert.extend(probes(analyte, "INVALID", "0.0", end));
+    }
+    xpert.extend(probes("SPC", "PASS", "24.7", "159.0"));
+    xpert.extend([
+        sup("probe", "FAIL", ""),
+        sup("IS1081-IS6110 Ct", "0.0", ""),
+        sup("IS1081-IS6110 EndPt", "3.0", ""),
+    ]);
+    assert_eq!(supplements_of(&lis, "PR25A137", "Xpert"), xpert);
+    // Trace: the same probes, record 36 naming its analyte (and record 21's cut R-3 still
+    // `Trace` in component 4).
+    let mut trace = xpert[..15].to_vec();
+    trace.extend(probes("IS1081-IS6110", "FAIL", "0.0", "3.0"));
+    assert_eq!(supplements_of(&lis, "PR25A137", "Trace"), trace);
+    // RIF: 15 probes of three rows each (45, records 40-84); the melt probes are sent empty.
+    let rif = supplements_of(&lis, "PR25A137", "RIF");
+    assert_eq!(rif.len(), 45);
+    assert_eq!(rif[..12], xpert[..12]);
+    assert_eq!(
+        rif[12..15],
+        [
+            sup("rpoB1 melt", "", ""),
+            sup("rpoB1 melt Ct", "0.0", ""),
+            sup("rpoB1 melt EndPt", "0.0", "")
+        ]
+    );
+    assert_eq!(
+        rif[39..],
+        probes("SPC", "PASS", "24.7", "159.0")
+            .into_iter()
+            .chain(probes("IS1081-IS6110", "FAIL", "0.0", "3.0"))
+            .collect::<Vec<_>>()[..]
+    );
     lis.stop().await;
 }
 
@@ -332,6 +395,16 @@ async fn ih1000_keeps_the_result_row_with_the_whole_typing() {
     assert_eq!(
         rows(&lis.unmatched()),
         vec![row("1122206642", "MO10", "A^NEG^NEG^ccee^K-^NEG^^^", "C")]
+    );
+    // The reaction rows stay with the typing: name R-3 component 4, strength R-4 component 1,
+    // R-5 `C` as sent.
+    assert_eq!(
+        supplements_of(&lis, "1122206642", "MO10"),
+        vec![
+            sup("AntiA", "40", "C"),
+            sup("AntiB", "0", "C"),
+            sup("AntiD", "0", "C")
+        ]
     );
     lis.stop().await;
 }
@@ -376,11 +449,33 @@ async fn galileo_order_download_then_its_interpretations_are_stored_on_the_order
         .map(|r| (r.test_code.as_str(), r.value_sent.as_str()))
         .collect();
     assert_eq!(stored, vec![("ABOD", "B Pos")]);
-    // Eight reaction rows of ABOD Full and four of Screen are not results; the screen's
-    // interpretation has no ordered test.
+    // The eight reaction rows of ABOD Full are its supplementary values, grades whole.
+    assert_eq!(
+        triples(&lis.store.supplements(results[0].id).unwrap()),
+        vec![
+            sup("Rh Ctrl", "0^0^0", ""),
+            sup("Anti-A", "0^0^0", ""),
+            sup("Anti-B", "3+^3+^45", ""),
+            sup("Anti-AB", "3+^3+^45", ""),
+            sup("Anti-D1", "3+^3+^29", ""),
+            sup("Anti-D2", "3+^3+^40", ""),
+            sup("A1 Cells", "2+^2+^17", ""),
+            sup("B Cells", "0^0^0", ""),
+        ]
+    );
+    // The screen's interpretation has no ordered test: unmatched, with its four reaction rows.
     assert_eq!(
         rows(&lis.unmatched()),
         vec![row("0651439A", "Screen", "Pos", "")]
+    );
+    assert_eq!(
+        supplements_of(&lis, "0651439A", "Screen"),
+        vec![
+            sup("Screen 1", "4+^4+^100", ""),
+            sup("Screen 2", "4+^4+^99", ""),
+            sup("Screen 3", "4+^4+^100", ""),
+            sup("Pos Ctrl", "4+^4+^100", ""),
+        ]
     );
     lis.stop().await;
 }
@@ -431,7 +526,7 @@ async fn microbiology_keeps_the_interpretation_of_each_antibiotic() {
 }
 
 #[tokio::test]
-async fn cobas_6800_keeps_the_99roc_result_of_each_sample() {
+async fn cobas_6800_keeps_the_99roc_result_of_each_sample_with_its_ct_and_loinc_rows() {
     let lis = Lis::start("C6800", "roche-cobas-6800");
     let msgs = hl7_messages(&corpus(
         "hl7/roche-cobas-6800-8800/cobas6800_oul_r22_hiv_law_annotated.hl7",
@@ -452,6 +547,52 @@ async fn cobas_6800_keeps_the_99roc_result_of_each_sample() {
             row("BP23-02424", "HIV", "894", "10*-1.{Copies}/mL"),
             row("BP23-04444", "HIV", "ValueNotSet", ""),
             row("BP23-04466", "HIV", "ValueNotSet", ""),
+        ]
+    );
+    // Each keeps its Ct values (target, internal control: `41.47^^37.53`; no target Ct when
+    // nothing was detected, `^^37.31`) and its two LOINC rows.
+    assert_eq!(
+        supplements_of(&lis, "BP23-04444", "HIV"),
+        vec![
+            sup("Ct target", "41.47", ""),
+            sup("Ct internal control", "37.53", ""),
+            sup("70241-5 1/1", "ValueNotSet", ""),
+            sup("70241-5 1/2", "< Titer min", ""),
+        ]
+    );
+    assert_eq!(
+        supplements_of(&lis, "BP23-04466", "HIV"),
+        vec![
+            sup("Ct target", "", ""),
+            sup("Ct internal control", "37.31", ""),
+            sup("70241-5 1/1", "ValueNotSet", ""),
+            sup("70241-5 1/2", "Target Not Detected", ""),
+        ]
+    );
+    assert_eq!(
+        supplements_of(&lis, "BP23-02424", "HIV"),
+        vec![
+            sup("Ct target", "36.39", ""),
+            sup("Ct internal control", "37.71", ""),
+            sup("70241-5 1/1", "ValueNotSet", ""),
+            sup("70241-5 1/2", "Titer", ""),
+        ]
+    );
+    // The reactivity of the first LOINC row is its flag (OBX-8 `RR`, `NR`), as sent.
+    let reactivity: Vec<Vec<String>> = msgs
+        .iter()
+        .flat_map(|m| {
+            let (message, _) = lis_hl7::Message::parse(m.as_bytes()).unwrap();
+            crate::ingest::hl7::read_message(&message, &lis.profile).observations
+        })
+        .map(|o| o.supplementary[2].flags.clone())
+        .collect();
+    assert_eq!(
+        reactivity,
+        vec![
+            vec!["RR".to_owned()],
+            vec!["NR".to_owned()],
+            vec!["RR".to_owned()]
         ]
     );
     // Without a number, OBX-8 says why: `BT` (below the titer range) or `ND` (not detected).

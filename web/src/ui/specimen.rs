@@ -116,6 +116,20 @@ pub struct ResultLine {
     pub editable: bool,
     /// Whether the user may correct it (released; supervisors).
     pub correctable: bool,
+    /// The analyzer's supplementary values of this version (RLU, cut-off, Ct...), as sent.
+    pub supplements: Vec<SupplementLine>,
+}
+
+/// One supplementary value under its result: the analyzer's name for it, value and units as
+/// sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SupplementLine {
+    /// `RLU`, `COFF`, `rpoB1 Ct`, `Anti-A`.
+    pub name: String,
+    /// As sent.
+    pub value: String,
+    /// As sent (may be empty).
+    pub units: String,
 }
 
 /// An ordered test a result can be entered for.

@@ -33,7 +33,7 @@ use super::result_texts::ResultMsg;
 use super::session::CurrentUser;
 use super::specimen::{
     Allowed, CallbackLine, CallbackOutcome, CommentLine, HistoryEntry, PreviousResult, ResultLine,
-    SpecimenFacts, SpecimenPage, TestChoice,
+    SpecimenFacts, SpecimenPage, SupplementLine, TestChoice,
 };
 use super::specimen_actions as actions;
 use super::specimen_notice::Outcome as ActionOutcome;
@@ -392,6 +392,15 @@ fn result_line(
             ),
         correctable: allowed.correct && r.state == ResultState::Released,
         raw_message_url: r.journal_id.map(|id| format!("/journal/{id}")),
+        supplements: r
+            .supplements
+            .iter()
+            .map(|s| SupplementLine {
+                name: s.name.clone(),
+                value: s.value.clone(),
+                units: s.units.clone(),
+            })
+            .collect(),
     }
 }
 

@@ -15,6 +15,7 @@ mod reception;
 mod review;
 mod sign_in;
 mod specimen_view;
+mod supplements;
 mod turnaround;
 mod worklist;
 

@@ -122,6 +122,8 @@ catalog! {
         RawMessage => ("Bản tin gốc từ máy", "Raw message"),
         RawMessageShort => ("Bản tin", "Raw"),
         NoRange => ("Không có khoảng tham chiếu", "No reference range"),
+        SupplementaryValues => ("Giá trị bổ sung máy gửi kèm kết quả", "Supplementary values the analyzer sent with the result"),
+        SupplementaryName => ("Thành phần", "Name"),
         QcState => ("Nội kiểm (QC)", "QC state"),
         QcPassed => ("QC đạt", "QC passed"),
         QcFailed => ("QC không đạt", "QC failed"),

@@ -31,6 +31,7 @@ fn line(id: i64, test: &str, value: &str) -> ResultLine {
         raw_message_url: Some("/journal/17".into()),
         editable: false,
         correctable: false,
+        supplements: vec![],
     }
 }
 
@@ -197,4 +198,59 @@ fn callback_outcomes_round_trip_through_their_form_values() {
         assert_eq!(CallbackOutcome::parse(o.value()), Some(o));
     }
     assert_eq!(CallbackOutcome::parse("told"), None);
+}
+
+#[test]
+fn supplementary_values_are_listed_under_their_result_in_both_languages() {
+    let mut vitd = line(5, "VITD", "25.22");
+    vitd.test_name = "Vitamin D".into();
+    vitd.supplements = vec![
+        SupplementLine {
+            name: "RLU".into(),
+            value: "611793".into(),
+            units: String::new(),
+        },
+        SupplementLine {
+            name: "COFF".into(),
+            value: "1.00".into(),
+            units: "ng/mL".into(),
+        },
+    ];
+    for (lang, caption, name) in [
+        (
+            Lang::En,
+            "Supplementary values the analyzer sent with the result: Vitamin D",
+            "Name",
+        ),
+        (
+            Lang::Vi,
+            "Giá trị bổ sung máy gửi kèm kết quả: Vitamin D",
+            "Thành phần",
+        ),
+    ] {
+        let html = page(lang, vec![vitd.clone(), line(6, "GLU", "5.6")], TECHNICIAN)
+            .render()
+            .unwrap();
+        // The list comes right after its result's row, before the next result.
+        let result = html.find("id=\"result-5\"").unwrap();
+        let list = html.find("id=\"supplements-5\"").unwrap();
+        let next = html.find("id=\"result-6\"").unwrap();
+        assert!(result < list && list < next, "{html}");
+        assert!(
+            html.contains(&format!("<caption>{caption}</caption>")),
+            "{html}"
+        );
+        assert!(
+            html.contains(&format!("<th scope=\"col\">{name}</th>")),
+            "{html}"
+        );
+        assert!(html
+            .contains("<tr><th scope=\"row\">RLU</th><td class=\"num\">611793</td><td></td></tr>"));
+        assert!(html.contains(
+            "<tr><th scope=\"row\">COFF</th><td class=\"num\">1.00</td><td>ng/mL</td></tr>"
+        ));
+        // A result without any has no list.
+        assert!(!html.contains("id=\"supplements-6\""));
+        assert_no_inline_code(&html);
+    }
 }

@@ -489,3 +489,74 @@ async fn verify_and_release_is_one_action_only_in_one_step_labs() {
         ["result.verify", "result.release"]
     );
 }
+
+#[tokio::test]
+async fn supplementary_values_show_under_their_result() {
+    use lis_core::model::{Actor, Role, Supplement};
+
+    use crate::ui::testing::lab::{
+        demo_store, ingest_message, patient_order, results_message, Lab,
+    };
+
+    let store = demo_store(&[("tech", "Trần Thị B", Role::Technician)]);
+    store
+        .place_order(
+            patient_order(
+                "HIS-88",
+                "P-88",
+                "Nguyễn Văn E",
+                "2612070088",
+                &["TSH", "FT4"],
+            ),
+            &Actor::System,
+        )
+        .unwrap();
+    // A TSH from an immunoassay analyzer with its light units and cut-off, as a Centaur sends.
+    let mut message = results_message(
+        "2612070088",
+        "2026-12-07T02:00:00Z",
+        &[("TSH", "2.0"), ("FT4", "15")],
+    );
+    message.observations[0].supplementary = vec![
+        Supplement {
+            name: "RLU".into(),
+            value: "48211".into(),
+            units: String::new(),
+            flags: vec![],
+        },
+        Supplement {
+            name: "COFF".into(),
+            value: "1.00".into(),
+            units: "mIU/L".into(),
+            flags: vec![],
+        },
+    ];
+    let ids = ingest_message(&store, message);
+    let lab = Lab::over(store);
+    let tech = sign_in(&lab.app, "tech").await;
+    let page = send(&lab.app, get_page("/specimens/2612070088", &tech.cookie)).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let html = &page.body;
+    let tsh = html.find(&format!("id=\"result-{}\"", ids[0])).unwrap();
+    let list = html
+        .find(&format!("id=\"supplements-{}\"", ids[0]))
+        .unwrap_or_else(|| panic!("no supplementary values: {html}"));
+    assert!(tsh < list);
+    let list = &html[list..list + html[list..].find("</table>").unwrap()];
+    assert!(
+        list.contains("Supplementary values the analyzer sent with the result"),
+        "{list}"
+    );
+    assert!(
+        list.contains("<tr><th scope=\"row\">RLU</th><td class=\"num\">48211</td><td></td></tr>"),
+        "{list}"
+    );
+    assert!(
+        list.contains(
+            "<tr><th scope=\"row\">COFF</th><td class=\"num\">1.00</td><td>mIU/L</td></tr>"
+        ),
+        "{list}"
+    );
+    // FT4 came without any.
+    assert!(!html.contains(&format!("id=\"supplements-{}\"", ids[1])));
+}

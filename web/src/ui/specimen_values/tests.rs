@@ -253,6 +253,7 @@ fn oru_for(lab: &Lab, outbox: &lis_core::store::OutboxItem) -> String {
                 judged_normal: judged_normal(&r.checks),
                 result: r.result,
                 specimen_type: "serum".into(),
+                supplements: Vec::new(),
             }
         })
         .collect();
