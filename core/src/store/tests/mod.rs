@@ -6,6 +6,7 @@ mod cancel;
 mod changes;
 mod corrupt;
 mod ingest;
+mod ingest_checks;
 mod lifecycle;
 mod monitor;
 mod patients;
