@@ -446,6 +446,40 @@ pub(crate) fn sup(name: &str, value: &str, units: &str) -> (String, String, Stri
     (name.to_owned(), value.to_owned(), units.to_owned())
 }
 
+/// A (specimen, code, value, units) row as `rows` gives them.
+pub(crate) fn row(s: &str, c: &str, v: &str, u: &str) -> (String, String, String, String) {
+    (s.to_owned(), c.to_owned(), v.to_owned(), u.to_owned())
+}
+
+/// Plays `name`'s simulator (seed 7) for the two `specimens` against a fresh test-lab link of
+/// `instrument`, checks both messages were acknowledged and that the unmatched queue holds
+/// exactly what the simulator says it sent; returns the still running lab and the rows sent.
+pub(crate) async fn simulated_two_specimens(
+    instrument: &str,
+    name: &str,
+    specimens: [&str; 2],
+) -> (Lis, Vec<(String, String, String, String)>) {
+    let lis = Lis::start(instrument, name);
+    let io = lis.connect().await;
+    let options = crate::simulator::SimOptions {
+        specimen_ids: Some(specimens.iter().map(|s| (*s).to_owned()).collect()),
+        seed: 7,
+        ..crate::simulator::SimOptions::default()
+    };
+    let report = crate::simulator::play(&lis.profile, io, options)
+        .await
+        .unwrap();
+    assert_eq!((report.sent, report.acknowledged), (2, 2), "{name}");
+    let mut sent: Vec<_> = report
+        .results
+        .iter()
+        .flat_map(|(s, results)| results.iter().map(|r| row(s, &r.code, &r.value, &r.units)))
+        .collect();
+    sent.sort();
+    assert_eq!(rows(&lis.unmatched()), sent, "{name}");
+    (lis, sent)
+}
+
 /// (specimen, code, value, units) of unmatched rows, for compact assertions.
 pub(crate) fn rows(u: &[Unmatched]) -> Vec<(String, String, String, String)> {
     u.iter()

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use super::{corpus, frames_text, messages, rows, Lis};
+use super::{corpus, frames_text, messages, row, rows, Lis};
 use crate::simulator::session::{AstmInstrument, MllpAnalyzer};
 use crate::simulator::{self, Delivery, SimOptions};
 
@@ -20,10 +20,6 @@ async fn play_astm(lis: &Lis, messages: &[String]) -> Vec<Delivery> {
     }
     analyzer.settle(LIMIT).await.unwrap();
     out
-}
-
-fn row(s: &str, c: &str, v: &str, u: &str) -> (String, String, String, String) {
-    (s.to_owned(), c.to_owned(), v.to_owned(), u.to_owned())
 }
 
 #[tokio::test]
@@ -260,23 +256,7 @@ const SHIPPED: &[(&str, &str)] = &[
 #[tokio::test]
 async fn every_shipped_profile_simulated_results_are_stored_as_sent() {
     for &(instrument, name) in SHIPPED {
-        let lis = Lis::start(instrument, name);
-        let io = lis.connect().await;
-        let options = SimOptions {
-            specimen_ids: Some(vec!["A100".to_owned(), "A101".to_owned()]),
-            seed: 7,
-            ..SimOptions::default()
-        };
-        let report = simulator::play(&lis.profile, io, options).await.unwrap();
-        assert_eq!((report.sent, report.acknowledged), (2, 2), "{name}");
-        let stored = rows(&lis.unmatched());
-        let mut sent: Vec<_> = report
-            .results
-            .iter()
-            .flat_map(|(s, results)| results.iter().map(|r| row(s, &r.code, &r.value, &r.units)))
-            .collect();
-        sent.sort();
-        assert_eq!(stored, sent, "{name}");
+        let (lis, _) = super::simulated_two_specimens(instrument, name, ["A100", "A101"]).await;
         assert_eq!(lis.status.snapshot().counters.messages_in, 2, "{name}");
         lis.stop().await;
     }

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use super::{corpus, frames_text, messages, profile, rows, Lis};
+use super::{corpus, frames_text, messages, profile, row, rows, Lis};
 use crate::simulator::session::{AstmInstrument, MllpAnalyzer};
 use crate::simulator::{self, Delivery, SimOptions};
 
@@ -33,10 +33,6 @@ test_map = [
   { code = "CHOLESTEROL", test = "CHOL", unit = "mg/dL" },
 ]
 "#;
-
-fn row(s: &str, c: &str, v: &str, u: &str) -> (String, String, String, String) {
-    (s.to_owned(), c.to_owned(), v.to_owned(), u.to_owned())
-}
 
 /// Plays ASTM messages as the instrument (the LIS's E1381 link, frames re-cut by the simulator).
 async fn play_astm(lis: &Lis, messages: &[String]) -> Vec<Delivery> {
@@ -676,23 +672,7 @@ const PROFILES_A: &[(&str, &str)] = &[
 #[tokio::test]
 async fn every_profile_a_simulated_results_are_stored_as_sent() {
     for &(instrument, name) in PROFILES_A {
-        let lis = Lis::start(instrument, name);
-        let io = lis.connect().await;
-        let options = SimOptions {
-            specimen_ids: Some(vec!["A100".to_owned(), "A101".to_owned()]),
-            seed: 7,
-            ..SimOptions::default()
-        };
-        let report = simulator::play(&lis.profile, io, options).await.unwrap();
-        assert_eq!((report.sent, report.acknowledged), (2, 2), "{name}");
-        let stored = rows(&lis.unmatched());
-        let mut sent: Vec<_> = report
-            .results
-            .iter()
-            .flat_map(|(s, results)| results.iter().map(|r| row(s, &r.code, &r.value, &r.units)))
-            .collect();
-        sent.sort();
-        assert_eq!(stored, sent, "{name}");
+        let (lis, _) = super::simulated_two_specimens(instrument, name, ["A100", "A101"]).await;
         assert_eq!(kinds(&lis), vec!["results"; 2], "{name}");
         lis.stop().await;
     }

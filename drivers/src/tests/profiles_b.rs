@@ -9,10 +9,10 @@ use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use super::{corpus, frames_text, messages, rows, sup, supplements_of, triples, Lis};
+use super::{corpus, frames_text, messages, row, rows, sup, supplements_of, triples, Lis};
 use crate::download::Outgoing;
 use crate::simulator::session::{AstmInstrument, MllpAnalyzer};
-use crate::simulator::{self, Delivery, SimOptions};
+use crate::simulator::{self, Delivery};
 
 /// Catalog tests and instruments these tests add to the test lab: the analyzers whose host query
 /// or order download is tested need their codes mapped to the lab's tests.
@@ -55,10 +55,6 @@ test_map = [{ code = "20490", test = "CRP", unit = "mg/L" }]
 "#;
 
 const LIMIT: Duration = Duration::from_secs(20);
-
-fn row(s: &str, c: &str, v: &str, u: &str) -> (String, String, String, String) {
-    (s.to_owned(), c.to_owned(), v.to_owned(), u.to_owned())
-}
 
 /// Plays ASTM messages as the instrument (E1381, frames up to 64,000 characters) and returns how
 /// each ended.
@@ -735,23 +731,7 @@ const PROFILES: &[(&str, &str)] = &[
 #[tokio::test]
 async fn each_profile_simulated_results_are_stored_as_sent() {
     for &(instrument, name) in PROFILES {
-        let lis = Lis::start(instrument, name);
-        let io = lis.connect().await;
-        let options = SimOptions {
-            specimen_ids: Some(vec!["B100".to_owned(), "B101".to_owned()]),
-            seed: 7,
-            ..SimOptions::default()
-        };
-        let report = simulator::play(&lis.profile, io, options).await.unwrap();
-        assert_eq!((report.sent, report.acknowledged), (2, 2), "{name}");
-        let stored = rows(&lis.unmatched());
-        let mut sent: Vec<_> = report
-            .results
-            .iter()
-            .flat_map(|(s, results)| results.iter().map(|r| row(s, &r.code, &r.value, &r.units)))
-            .collect();
-        sent.sort();
-        assert_eq!(stored, sent, "{name}");
+        let (lis, sent) = super::simulated_two_specimens(instrument, name, ["B100", "B101"]).await;
         assert_eq!(
             sent.len(),
             2 * lis.profile.simulator.tests.len(),

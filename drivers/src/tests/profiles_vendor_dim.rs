@@ -10,7 +10,7 @@ use lis_vendor::dimension::host::{self, HostMessage};
 use lis_vendor::stx_frame::{Piece, StxFrameDecoder, ACK, ETX, NAK, STX};
 use tokio::io::{AsyncReadExt, AsyncWriteExt, DuplexStream};
 
-use super::{corpus, lab_config, rows, Lis};
+use super::{corpus, lab_config, row, rows, Lis};
 use crate::download::Outgoing;
 
 const LIMIT: Duration = Duration::from_secs(20);
@@ -142,10 +142,6 @@ async fn eventually(what: &str, done: impl Fn() -> bool) {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     panic!("{what}: not after 5 s");
-}
-
-fn row(s: &str, c: &str, v: &str, u: &str) -> (String, String, String, String) {
-    (s.to_owned(), c.to_owned(), v.to_owned(), u.to_owned())
 }
 
 #[tokio::test]

@@ -8,17 +8,13 @@ use std::time::Duration;
 use lis_vendor::{advia, vidas};
 use tokio::io::{AsyncReadExt, AsyncWriteExt, DuplexStream};
 
-use super::{corpus, profile, rows, Lis};
+use super::{corpus, profile, row, rows, Lis};
 use crate::ingest::vendor_text::read_message;
 use crate::simulator::{self, SimOptions};
 
 const ADVIA_LOG: &str = "astm/siemens-advia2120/advia2120_native_hostspec79_results_log.txt";
 const VIDAS: &str = "astm/biomerieux-mini-vidas/mini_vidas_native_nonastm.raw";
 const SPOTCHEM: &str = "astm/arkray-spotchem-el/spotchem_el_native_nonastm.raw";
-
-fn row(s: &str, c: &str, v: &str, u: &str) -> (String, String, String, String) {
-    (s.to_owned(), c.to_owned(), v.to_owned(), u.to_owned())
-}
 
 /// The blocks the ADVIA host logged as "RESULT FROM INSTRUMENT:", as they were on the wire: the
 /// log writes STX, CR, LF and ETX as `<STX>` `<CR>` `<LF>` `<ETX>` and the BCC byte raw.
