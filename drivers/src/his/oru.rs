@@ -57,7 +57,7 @@ pub struct ReportedResult {
     /// only then does an unflagged result go out as `N`.
     pub judged_normal: bool,
     /// The analyzer's supplementary values of this version (RLU, cut-off, Ct...), in the order
-    /// sent: one OBX each after the result's (see [`supplementary_obx`]).
+    /// sent: one OBX each after the result's (written by `supplementary_obx`).
     pub supplements: Vec<Supplement>,
 }
 
