@@ -17,6 +17,7 @@
 //! Pure: no SQL, no IO, no clock.
 
 pub mod flags;
+pub mod qc_reason;
 
 use jiff::tz::TimeZone;
 use jiff::Timestamp;

@@ -17,6 +17,7 @@ use crate::model::{
     QcResultNote, QcRunId, QcUnresolvedPoint, QcVerdict, ResultId, UserName,
 };
 use crate::permissions::Permission;
+use crate::presentation::qc_reason::{FiredPoint, FiredRule};
 
 /// The most points a chart holds (the latest ones): about five years of daily QC of a level.
 pub const MAX_CHART_POINTS: usize = 2_000;
@@ -240,7 +241,53 @@ pub(super) fn result_notes(
     Ok(out)
 }
 
+/// The rules run `run_id` fired, each with the run, level and z of the points it judged.
+fn fired_rules(conn: &Connection, run_id: QcRunId) -> Result<Vec<FiredRule>, StoreError> {
+    let mut violations = conn.prepare_cached(
+        "SELECT id, rule, warning, points FROM qc_violations WHERE run_id = ?1 ORDER BY id",
+    )?;
+    let rows = violations.query_map([run_id], |r| {
+        let id: i64 = r.get(0)?;
+        let text: String = r.get(3)?;
+        let ids: Vec<i64> = At::new("qc_violations", id, "points").json(&text)?;
+        Ok((r.get::<_, String>(1)?, r.get::<_, bool>(2)?, ids))
+    })?;
+    let mut point = conn.prepare_cached("SELECT run_id, level, z FROM qc_points WHERE id = ?1")?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (rule, warning, ids) = row?;
+        let mut points = Vec::with_capacity(ids.len());
+        for id in ids {
+            let (run, level, z): (Option<QcRunId>, Option<String>, Option<f64>) =
+                point.query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+            let level = level.as_deref().and_then(|l| l.parse::<u8>().ok());
+            if let (Some(run_id), Some(level), Some(z)) = (run, level, z) {
+                points.push(FiredPoint { run_id, level, z });
+            } else {
+                return Err(StoreError::Corrupt {
+                    table: "qc_points",
+                    row: id,
+                    column: "run_id, level, z",
+                    detail: String::from("a point a rule fired on has no run, level or z"),
+                });
+            }
+        }
+        out.push(FiredRule {
+            rule,
+            warning,
+            points,
+        });
+    }
+    Ok(out)
+}
+
 impl Store {
+    /// The rules QC run `run_id` fired with the points each judged: the parts of its reason,
+    /// for writing it in the reader's language ([`crate::presentation::qc_reason`]).
+    pub fn qc_fired_rules(&self, run_id: QcRunId) -> Result<Vec<FiredRule>, StoreError> {
+        self.read(|conn, _| fired_rules(conn, run_id))
+    }
+
     /// The Levey-Jennings chart of `test_code` on `instrument` at `level`: one lot, or every
     /// lot (`lot` none, lot changes as segments), the latest [`MAX_CHART_POINTS`] evaluated
     /// points in run order, each with its z, target and the rules its run fired on it.

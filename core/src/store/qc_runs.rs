@@ -16,6 +16,8 @@ use super::qc_state::{self, RunVerdict};
 use super::{ms, ts, Lab};
 use crate::error::StoreError;
 use crate::model::{Actor, QcRunId, QcVerdict};
+use crate::presentation::qc_reason::{reason_words, violation_words, FiredPoint, FiredRule};
+use crate::presentation::Language;
 use crate::qc::{Evaluation, PointRef, QcPoint, QcRun};
 
 /// How many earlier runs of a lot the rules look back on (10-x over one-level runs needs nine,
@@ -115,6 +117,21 @@ struct Fired {
     points: Vec<(i64, QcRunId, u8, f64)>,
 }
 
+impl Fired {
+    /// The parts the words are made of.
+    fn parts(&self) -> FiredRule {
+        FiredRule {
+            rule: self.rule.name().to_owned(),
+            warning: self.rule.is_warning(),
+            points: self
+                .points
+                .iter()
+                .map(|&(_, run_id, level, z)| FiredPoint { run_id, level, z })
+                .collect(),
+        }
+    }
+}
+
 /// Evaluates run `run_id` from what is stored, records its evaluation, sets its instrument and
 /// test's state and the re-check flags. `now` is when the point that prompted it arrived.
 pub(super) fn evaluate(
@@ -177,7 +194,8 @@ pub(super) fn evaluate(
             });
         }
     }
-    let reason = reason_words(&test_code, run_id, verdict, &fired);
+    let parts: Vec<FiredRule> = fired.iter().map(Fired::parts).collect();
+    let reason = reason_words(Language::En, &test_code, run_id, verdict, &parts);
     conn.prepare_cached("DELETE FROM qc_violations WHERE run_id = ?1")?
         .execute([run_id])?;
     let mut insert = conn.prepare_cached(
@@ -191,7 +209,7 @@ pub(super) fn evaluate(
             f.rule.name(),
             f.rule.is_warning(),
             serde_json::to_string(&ids).unwrap_or_else(|_| String::from("[]")),
-            violation_words(&test_code, run_id, f),
+            violation_words(Language::En, &test_code, run_id, &f.parts()),
         ])?;
     }
     conn.prepare_cached(
@@ -272,67 +290,4 @@ fn flag_rechecks(
         ms(now)
     ])?;
     Ok(())
-}
-
-/// "levels 1 and 2", "level 1".
-fn levels_words(levels: &[u8]) -> String {
-    let mut levels = levels.to_vec();
-    levels.sort_unstable();
-    levels.dedup();
-    let names: Vec<String> = levels.iter().map(u8::to_string).collect();
-    match names.as_slice() {
-        [one] => format!("level {one}"),
-        [init @ .., last] => format!("levels {} and {last}", init.join(", ")),
-        [] => String::from("no level"),
-    }
-}
-
-/// One fired rule in words: "1-3s on level 1 (GLU z = +3.50) in run 12", or with points of
-/// earlier runs "2-2s on level 1 (GLU z = +2.30 in run 11, +2.10 in run 12)".
-fn violation_words(test_code: &str, run_id: QcRunId, f: &Fired) -> String {
-    let levels: Vec<u8> = f.points.iter().map(|p| p.2).collect();
-    let across = f.points.iter().any(|p| p.1 != run_id);
-    let zs: Vec<String> = f
-        .points
-        .iter()
-        .map(|(_, run, _, z)| {
-            if across {
-                format!("{z:+.2} in run {run}")
-            } else {
-                format!("{z:+.2}")
-            }
-        })
-        .collect();
-    if across {
-        format!(
-            "{} on {} ({test_code} z = {})",
-            f.rule.name(),
-            levels_words(&levels),
-            zs.join(", ")
-        )
-    } else {
-        format!(
-            "{} on {} ({test_code} z = {}) in run {run_id}",
-            f.rule.name(),
-            levels_words(&levels),
-            zs.join(", ")
-        )
-    }
-}
-
-/// A run's reason: the rejecting rules in words for a rejected run, the warnings for one
-/// accepted with a warning, "no rule fired" otherwise.
-fn reason_words(test_code: &str, run_id: QcRunId, verdict: QcVerdict, fired: &[Fired]) -> String {
-    let words = |warning: bool| -> Vec<String> {
-        fired
-            .iter()
-            .filter(|f| f.rule.is_warning() == warning)
-            .map(|f| violation_words(test_code, run_id, f))
-            .collect()
-    };
-    match verdict {
-        QcVerdict::Rejected => words(false).join("; "),
-        QcVerdict::Warning => format!("warning: {}", words(true).join("; ")),
-        QcVerdict::Accepted => format!("no rule fired in run {run_id}"),
-    }
 }

@@ -287,6 +287,18 @@ fn a_1_3s_rejection_holds_new_results_and_refuses_their_release_with_the_reason(
         (QcVerdict::Rejected, run, reason.as_str())
     );
     assert!(standing.holds());
+    // The same words in Vietnamese, from the parts the run recorded.
+    let parts = s.qc_fired_rules(run).unwrap();
+    assert_eq!(
+        crate::presentation::qc_reason::reason_words(
+            crate::presentation::Language::Vi,
+            "GLU",
+            run,
+            QcVerdict::Rejected,
+            &parts
+        ),
+        format!("1-3s ở mức 1 (GLU z = +3.50) trong lượt {run}")
+    );
     // A patient result arriving now is held with the reason in words, not autoverified.
     let held = patient_glu(&s, 2, "2025-03-01T03:30:00Z", "5.0");
     let r = s.result_with_checks(held).unwrap();

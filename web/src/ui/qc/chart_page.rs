@@ -11,13 +11,14 @@ use axum::http::StatusCode;
 use lis_core::config::LabConfig;
 use lis_core::model::{QcChart, QcMonthlySummary, QcStanding, QcVerdict};
 use lis_core::permissions::Permission;
+use lis_core::presentation::qc_reason::FiredRule;
 use lis_core::qc::stats::Summary;
 use lis_core::qc::{sigma, WestgardRule};
 use serde::Deserialize;
 
 use super::chart::{self, ChartPoint, ChartSegment, ChartWords, LeveyJennings, Svg, TableRow};
 use super::overview::test_words;
-use super::texts::rule_meanings;
+use super::texts::{reason_in, rule_meanings};
 use super::{verdict_badge, QcMsg};
 use crate::state::AppState;
 use crate::ui::dates;
@@ -169,9 +170,19 @@ pub async fn qc_chart_get(
             .iter()
             .map(|lot| store.qc_monthly_summary(&i, &t, lot, &lv))
             .collect::<Result<Vec<_>, _>>()?;
-        Ok((chart, store.qc_standing(&i, &t)?, summaries))
+        let standing = store.qc_standing(&i, &t)?;
+        // The parts of the state's reason, to write it in the reader's language.
+        let fired = match &standing {
+            Some(s) => Some(store.qc_fired_rules(s.run_id)?),
+            None => None,
+        };
+        Ok((chart, standing.map(|s| (s, fired)), summaries))
     })
     .await?;
+    let (standing, fired) = match standing {
+        Some((s, fired)) => (Some(s), fired),
+        None => (None, None),
+    };
     let decimals = config.test(test).map_or(2, |t| usize::from(t.decimals));
     let unit = config
         .test(test)
@@ -192,7 +203,7 @@ pub async fn qc_chart_get(
         run: QcMsg::RunWord.text(lang),
         level: QcMsg::LevelWord.text(lang),
     };
-    let (state_words, holds) = state_words(standing.as_ref(), lang);
+    let (state_words, holds) = state_words(standing.as_ref(), fired.as_ref(), lang);
     let mut lot_choices = vec![Choice {
         value: String::new(),
         label: QcMsg::AllLots.text(lang).to_owned(),
@@ -286,6 +297,7 @@ pub fn lots_of(config: &LabConfig, instrument: &str, test: &str, level: &str) ->
 /// The state line: words, class, symbol and reason; and whether it holds results.
 fn state_words(
     standing: Option<&QcStanding>,
+    fired: Option<&Vec<FiredRule>>,
     lang: Lang,
 ) -> ((&'static str, &'static str, &'static str, String), bool) {
     let overridden = standing.is_some_and(|s| s.override_record.is_some());
@@ -294,7 +306,7 @@ fn state_words(
         format!(
             "{} · {}",
             QcMsg::RunNumber.fill(lang, &[("run", &s.run_id.to_string())]),
-            s.reason
+            reason_in(s, fired, lang)
         )
     });
     (

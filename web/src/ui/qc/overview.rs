@@ -3,17 +3,19 @@
 //! lots in use and a chart link per level; for supervisors the override form of a rejected
 //! state and the patient results to re-check; the QC results kept but not evaluated.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Query, State};
 use lis_core::config::LabConfig;
-use lis_core::model::{QcOverviewRow, QcRecheck, QcUnresolvedPoint, QcVerdict};
+use lis_core::model::{QcOverviewRow, QcRecheck, QcRunId, QcUnresolvedPoint, QcVerdict};
 use lis_core::permissions::Permission;
+use lis_core::presentation::qc_reason::FiredRule;
 use serde::Deserialize;
 
-use super::texts::rule_meanings;
+use super::texts::{reason_in, rule_meanings};
 use super::{chart_url, resolution_msg, verdict_badge, QcMsg, QcUrls};
 use crate::state::AppState;
 use crate::ui::dates;
@@ -171,14 +173,23 @@ pub async fn qc_get(
         } else {
             Vec::new()
         };
-        Ok((store.qc_overview()?, rechecks, store.qc_unresolved()?))
+        let overview = store.qc_overview()?;
+        // The parts of each judged state's reason, to write it in the reader's language.
+        let mut fired = HashMap::new();
+        for s in overview.iter().filter_map(|r| r.standing.as_ref()) {
+            if s.verdict != QcVerdict::Accepted {
+                fired.insert(s.run_id, store.qc_fired_rules(s.run_id)?);
+            }
+        }
+        Ok(((overview, fired), rechecks, store.qc_unresolved()?))
     })
     .await?;
+    let (overview, fired) = overview;
     let lang = current.lang;
     let tz = state.config.time_zone();
     let mut rows: Vec<StateRow> = overview
         .iter()
-        .map(|r| state_row(r, &state.config, lang, tz))
+        .map(|r| state_row(r, &fired, &state.config, lang, tz))
         .collect();
     rows.sort_by_key(|r| (rank(r), r.instrument.clone(), r.test_code.clone()));
     let count = |f: &dyn Fn(&StateRow) -> bool| rows.iter().filter(|r| f(r)).count();
@@ -246,6 +257,7 @@ pub fn test_words(config: &LabConfig, code: &str, lang: Lang) -> String {
 
 fn state_row(
     r: &QcOverviewRow,
+    fired: &HashMap<QcRunId, Vec<FiredRule>>,
     config: &LabConfig,
     lang: Lang,
     tz: &jiff::tz::TimeZone,
@@ -275,7 +287,7 @@ fn state_row(
         when: standing.map_or_else(String::new, |s| dates::date_time(s.since, tz)),
         reason: standing
             .filter(|s| s.verdict != QcVerdict::Accepted)
-            .map_or_else(String::new, |s| s.reason.clone()),
+            .map_or_else(String::new, |s| reason_in(s, fired.get(&s.run_id), lang)),
         meanings: standing
             .filter(|s| s.verdict != QcVerdict::Accepted)
             .map_or_else(Vec::new, |s| rule_meanings(&s.reason, lang)),

@@ -364,3 +364,21 @@ async fn a_held_result_is_marked_on_the_worklist_and_the_specimen_page() {
         "{result}"
     );
 }
+
+#[tokio::test]
+async fn the_reason_is_written_in_the_readers_language() {
+    let (lab, tech) = rejected_glucose().await;
+    let page = tech.get(&lab.app, "/qc").await;
+    assert!(page
+        .body
+        .contains("1-3s on level 1 (GLU z = +3.75) in run 4"));
+    let answer = tech.post(&lab.app, "/language", &[("lang", "vi")]).await;
+    assert_eq!(answer.status, StatusCode::SEE_OTHER, "{}", answer.body);
+    // z = (6.25 − 5.50) / 0.20 = +3.75, the fourth run.
+    let reason = "1-3s ở mức 1 (GLU z = +3.75) trong lượt 4";
+    let page = tech.get(&lab.app, "/qc").await;
+    assert!(page.body.contains(reason), "{}", page.body);
+    assert!(!page.body.contains("on level 1"));
+    let chart = tech.get(&lab.app, CHART).await;
+    assert!(chart.body.contains(reason), "{}", chart.body);
+}

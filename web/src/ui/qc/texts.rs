@@ -1,5 +1,7 @@
 //! The words of the quality control pages, in Vietnamese and English.
 
+use lis_core::model::QcStanding;
+use lis_core::presentation::qc_reason::{reason_words, FiredRule};
 use lis_core::qc::WestgardRule;
 
 use crate::ui::i18n::{catalog, Lang, Text};
@@ -204,6 +206,21 @@ pub fn rule_meanings(reason: &str, lang: Lang) -> Vec<String> {
             )
         })
         .collect()
+}
+
+/// A state's reason in the reader's language, written from the parts its run recorded; the
+/// store's English words when the parts are not at hand.
+pub fn reason_in(standing: &QcStanding, fired: Option<&Vec<FiredRule>>, lang: Lang) -> String {
+    match fired {
+        Some(parts) => reason_words(
+            lang,
+            &standing.test_code,
+            standing.run_id,
+            standing.verdict,
+            parts,
+        ),
+        None => standing.reason.clone(),
+    }
 }
 
 #[cfg(test)]
