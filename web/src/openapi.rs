@@ -44,6 +44,7 @@ use crate::state::AppState;
         results::ResultOut,
         results::TestOut,
         results::RangeOut,
+        results::SupplementOut,
         deliveries::DeliveriesOut,
         deliveries::DeliveryOut,
         instruments::DownloadOut,

@@ -148,6 +148,9 @@ pub struct ReleasedResult {
     /// Whether its reference-range check passed ([`crate::presentation::judged_normal`]): only
     /// then may an unflagged result be called normal.
     pub judged_normal: bool,
+    /// The analyzer's supplementary values of this version (RLU, cut-off, Ct...), in the order
+    /// sent.
+    pub supplements: Vec<crate::model::Supplement>,
 }
 
 /// Counts of the outbox for metrics.
@@ -281,6 +284,8 @@ pub(super) fn released_rows(
                 "SELECT {PATIENT_COLUMNS} FROM patients WHERE id = ?1"
             ))?
             .query_row([patient_id], |r| patient_row(r, 0))?;
+        let supplements =
+            super::supplements::of(conn, super::supplements::Owner::Result(result.id))?;
         out.push(ReleasedResult {
             result,
             released_at: released.map_or(Timestamp::UNIX_EPOCH, ts),
@@ -288,6 +293,7 @@ pub(super) fn released_rows(
             accession: accession.unwrap_or_default(),
             patient,
             judged_normal,
+            supplements,
         });
     }
     Ok(out)

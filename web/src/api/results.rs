@@ -121,6 +121,22 @@ pub struct ResultOut {
     pub observed_at: Option<String>,
     /// When released, RFC 3339.
     pub released_at: String,
+    /// The analyzer's supplementary values (RLU, cut-off index, Ct, reaction grades), as sent,
+    /// in the order sent; empty for most results.
+    pub supplementary: Vec<SupplementOut>,
+}
+
+/// A supplementary value sent with a result.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct SupplementOut {
+    /// What it is, as the analyzer names it (`RLU`, `COFF`, `rpoB1 Ct`).
+    pub name: String,
+    /// The value as sent.
+    pub value: String,
+    /// Units as sent (not UCUM; may be empty).
+    pub units: String,
+    /// Flags as sent.
+    pub flags: Vec<String>,
 }
 
 /// The answer of `GET /api/v1/results`.
@@ -174,6 +190,16 @@ pub fn result_out(lab: &LabConfig, r: &ReleasedResult) -> ResultOut {
         corrects: r.result.corrects,
         observed_at: r.result.observed_at.map(|t| t.to_string()),
         released_at: r.released_at.to_string(),
+        supplementary: r
+            .supplements
+            .iter()
+            .map(|s| SupplementOut {
+                name: s.name.clone(),
+                value: s.value.clone(),
+                units: s.units.clone(),
+                flags: s.flags.clone(),
+            })
+            .collect(),
     }
 }
 

@@ -2,7 +2,7 @@
 
 use jiff::Timestamp;
 use lis_core::model::{
-    Order, OrderStatus, OrderedTestStatus, Patient as CorePatient, Priority, Sex,
+    Order, OrderStatus, OrderedTestStatus, Patient as CorePatient, Priority, Sex, Supplement,
 };
 use lis_core::presentation::{
     patient_name, reference_range, result_marks, result_value, ucum_code, ResultValue,
@@ -149,6 +149,27 @@ pub fn observation_resource(lab: &LabConfig, r: &ReleasedResult) -> Observation 
         value_string,
         interpretation: interpretation_codes,
         reference_range: range.into_iter().collect(),
+        component: r.supplements.iter().map(component).collect(),
+    }
+}
+
+/// A supplementary value as an Observation component: a plain number (`611793`, `1.00`) as a
+/// quantity with the unit as sent, anything else (`<1.0`, `NEG`, `3+^3+^45`) as text.
+fn component(s: &Supplement) -> ObservationComponent {
+    let number = s.value.trim().parse::<f64>().ok().filter(|v| v.is_finite());
+    ObservationComponent {
+        code: CodeableConcept {
+            coding: Vec::new(),
+            text: Some(s.name.clone()),
+        },
+        value_quantity: number.map(|value| Quantity {
+            value,
+            comparator: None,
+            unit: s.units.clone(),
+            system: None,
+            code: None,
+        }),
+        value_string: number.is_none().then(|| s.value.clone()),
     }
 }
 

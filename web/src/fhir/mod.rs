@@ -130,6 +130,7 @@ fn released_result(state: &AppState, id: i64) -> Result<Option<ReleasedResult>, 
     };
     let order = state.store.order(result.order_id)?;
     let patient = state.store.patient(order.patient_id)?;
+    let supplements = state.store.supplements(id)?;
     Ok(Some(ReleasedResult {
         result,
         released_at,
@@ -137,6 +138,7 @@ fn released_result(state: &AppState, id: i64) -> Result<Option<ReleasedResult>, 
         accession: order.accession,
         patient,
         judged_normal: judged_normal(&checks),
+        supplements,
     }))
 }
 

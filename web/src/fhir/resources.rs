@@ -56,7 +56,8 @@ impl Coding {
 /// A concept with codings.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CodeableConcept {
-    /// The codings.
+    /// The codings (none: the text alone; FHIR allows no empty array).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub coding: Vec<Coding>,
     /// Plain text.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -201,6 +202,24 @@ pub struct Observation {
     /// Reference range for this patient.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub reference_range: Vec<ReferenceRange>,
+    /// The analyzer's supplementary values (RLU, cut-off index, Ct...), one component each.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub component: Vec<ObservationComponent>,
+}
+
+/// A supplementary value of an Observation: named as the analyzer names it (no standard code
+/// exists for an RLU or a probe's Ct), a number with its unit as sent, or the text.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ObservationComponent {
+    /// The analyzer's name for the value, as text.
+    pub code: CodeableConcept,
+    /// A number, with the unit as sent (not UCUM, so no system).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value_quantity: Option<Quantity>,
+    /// Anything else, as sent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value_string: Option<String>,
 }
 
 /// DiagnosticReport: the released results of one order.

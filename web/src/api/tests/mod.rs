@@ -99,7 +99,25 @@ fn lab() -> Lab {
             raw: b"m1".to_vec(),
             kind: MessageKind::Results,
             observations: vec![
-                obs("GLU", "5.2", vec![]),
+                // The glucose carries two supplementary values, as an immunoassay's RLU and
+                // index would come.
+                Observation {
+                    supplementary: vec![
+                        lis_core::model::Supplement {
+                            name: String::from("RLU"),
+                            value: String::from("611793"),
+                            units: String::new(),
+                            flags: vec![],
+                        },
+                        lis_core::model::Supplement {
+                            name: String::from("INDX"),
+                            value: String::from("<0.10"),
+                            units: String::from("Index"),
+                            flags: vec![String::from("N")],
+                        },
+                    ],
+                    ..obs("GLU", "5.2", vec![])
+                },
                 obs("NA", "140", vec![String::from("H")]),
             ],
             patient_hint: None,

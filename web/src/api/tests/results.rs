@@ -80,6 +80,14 @@ async fn results_pull_returns_released_results_only() {
     );
     assert_eq!(r["flags"], json!(["N"]));
     assert_eq!(r["status"], "final");
+    // The analyzer's supplementary values, as sent (the fixture's RLU and index).
+    assert_eq!(
+        r["supplementary"],
+        json!([
+            {"name": "RLU", "value": "611793", "units": "", "flags": []},
+            {"name": "INDX", "value": "<0.10", "units": "Index", "flags": ["N"]}
+        ])
+    );
     for uri in [
         "/api/v1/results?order=PL-1",
         "/api/v1/results?specimen=S1",
@@ -244,6 +252,16 @@ async fn fhir_read_and_search_serve_released_results_only() {
     assert_eq!(
         status(&lab, Method::GET, &released, Some(FHIR), None).await,
         StatusCode::OK
+    );
+    // Its supplementary values are components: a plain number as a quantity with the unit as
+    // sent (none here), anything else as text.
+    let (_, _, o) = call(&lab, Method::GET, &released, Some(FHIR), None).await;
+    assert_eq!(
+        o["component"],
+        json!([
+            {"code": {"text": "RLU"}, "valueQuantity": {"value": 611793.0}},
+            {"code": {"text": "INDX"}, "valueString": "<0.10"}
+        ])
     );
     assert_eq!(
         status(
