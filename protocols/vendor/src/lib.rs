@@ -23,6 +23,4 @@ pub mod measurement;
 pub mod spotchem;
 pub mod stx_frame;
 pub mod sysmex_text;
-#[cfg(test)]
-mod testing;
 pub mod vidas;

@@ -3,7 +3,7 @@
 
 use super::*;
 use crate::stx_frame::{Piece, StxFrameDecoder};
-use crate::testing::corpus;
+use crate::corpus::corpus;
 
 const FILE: &str =
     "astm/sysmex-xs500i/xs500i_native_class_a_d1u_d2u_host_log_2018-07-26_extract.txt";

@@ -5,7 +5,7 @@ use super::analyzer::{self, AnalyzerMessage, RunTime, TestResult};
 use super::host::{self, HostMessage, SampleRequest};
 use super::*;
 use crate::stx_frame::{Piece, StxFrameDecoder};
-use crate::testing::corpus;
+use crate::corpus::corpus;
 
 const DIR: &str = "astm/siemens-dimension/";
 
