@@ -2,8 +2,8 @@
 //! hand from the bytes with the layout in the module documentation (derivations in comments).
 
 use super::*;
-use crate::stx_frame::{Piece, StxFrameDecoder};
 use crate::corpus::corpus;
+use crate::stx_frame::{Piece, StxFrameDecoder};
 
 const FILE: &str =
     "astm/sysmex-xs500i/xs500i_native_class_a_d1u_d2u_host_log_2018-07-26_extract.txt";

@@ -4,8 +4,8 @@
 use super::analyzer::{self, AnalyzerMessage, RunTime, TestResult};
 use super::host::{self, HostMessage, SampleRequest};
 use super::*;
-use crate::stx_frame::{Piece, StxFrameDecoder};
 use crate::corpus::corpus;
+use crate::stx_frame::{Piece, StxFrameDecoder};
 
 const DIR: &str = "astm/siemens-dimension/";
 
