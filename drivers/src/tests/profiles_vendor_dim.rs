@@ -453,7 +453,7 @@ async fn xs500i_class_a_log_is_stored_per_sample_with_its_decimals_flags_and_tim
         assert!(stored.contains(&expected), "{expected:?} missing");
     }
     let error = lis.status.snapshot().last_error.unwrap().1;
-    assert!(error.contains("bytes outside any text"), "{error}");
+    assert!(error.contains("bytes outside any message"), "{error}");
     lis.stop().await;
 }
 
@@ -572,8 +572,11 @@ async fn dimension_over_a_serial_null_modem() {
     let (store, report) = over_a_null_modem(
         "DIM",
         "siemens-dimension",
-        || crate::machine::DimensionMachine::new(1 << 20),
-        crate::ingest::DimensionHandler,
+        || {
+            crate::machine::VendorMachine::for_framing(crate::profile::Framing::Dimension, 1 << 20)
+                .unwrap()
+        },
+        crate::ingest::VendorHandler::new,
         &["2001", "2002"],
     )
     .await;
@@ -591,8 +594,11 @@ async fn xs500i_text_over_a_serial_null_modem() {
     let (store, report) = over_a_null_modem(
         "XS",
         "sysmex-xs500i-text",
-        || crate::machine::SysmexTextMachine::new(1 << 20),
-        crate::ingest::SysmexTextHandler::new,
+        || {
+            crate::machine::VendorMachine::for_framing(crate::profile::Framing::SysmexText, 1 << 20)
+                .unwrap()
+        },
+        crate::ingest::VendorHandler::new,
         &["3001"],
     )
     .await;

@@ -1,5 +1,6 @@
-//! [`VendorTextMachine`]: the link of an analyzer that speaks a vendor's own text protocol
-//! (`lis-vendor`), with the link-level answers that analyzer expects:
+//! [`StreamMachine`]: the link of an analyzer whose `lis-vendor` decoder reads the stream itself
+//! (ADVIA 2120 blocks, mini VIDAS messages, Spotchem printouts), with the link-level answers that
+//! analyzer expects:
 //!
 //! | framing | a good message | a bad one | other |
 //! |---|---|---|---|
@@ -7,11 +8,12 @@
 //! | mini VIDAS (`vidas`) | ACK (0x06), once stored | NAK: sent again | ENQ is answered ACK at once; EOT ends the session |
 //! | Spotchem EL (`spotchem`) | nothing: a printer port | nothing | |
 //!
-//! Every message is handed to the handler ([`VendorTextEvent::Message`]) and answered only once its
+//! Every message is handed to the handler ([`VendorEvent::Message`]) and answered only once its
 //! verdict comes, in the order received; bytes that make no message are handed over as
-//! [`VendorTextEvent::Unreadable`] (journaled raw with the reason) and bytes outside any message
-//! as [`VendorTextEvent::Stray`]. A message left unfinished for [`RECEIVE_TIMEOUT`] is given up
-//! as unreadable.
+//! [`VendorEvent::Unreadable`] (journaled raw with the reason), which asks for a verdict too: its
+//! NAK is written once they are journaled. Bytes outside any message are
+//! [`VendorEvent::Stray`]. A message left unfinished for [`RECEIVE_TIMEOUT`] is given up as
+//! unreadable.
 
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
@@ -19,8 +21,9 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use lis_vendor::{advia, spotchem, vidas};
 
+use super::{VendorEvent, VendorVerdict};
 use crate::download::Outgoing;
-use crate::link::{Counter, LinkEvent, LinkMachine};
+use crate::link::LinkMachine;
 use crate::profile::Framing;
 
 /// Quiet time after which an unfinished message is given up (as E1381's receive timer,
@@ -29,59 +32,6 @@ pub const RECEIVE_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// How many times the LIS's own ADVIA token transfer is sent when the analyzer answers NAK.
 const TOKEN_ATTEMPTS: u32 = 3;
-
-/// What a vendor text link reports.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum VendorTextEvent {
-    /// A checked message (ADVIA block, VIDAS message, Spotchem printout). Always answer with a
-    /// verdict.
-    Message {
-        /// The bytes as received.
-        raw: Vec<u8>,
-    },
-    /// Bytes that make no message: journal them with the reason. No verdict.
-    Unreadable {
-        /// The bytes.
-        raw: Vec<u8>,
-        /// What and where.
-        error: String,
-        /// A failed checksum or BCC (counted as a checksum error).
-        checksum: bool,
-    },
-    /// Bytes outside any message that mean nothing to the protocol.
-    Stray {
-        /// Stream offset of the first.
-        offset: u64,
-        /// How many.
-        len: usize,
-    },
-    /// The LIS sent a NAK.
-    NakSent,
-    /// The analyzer sent a NAK (to the LIS's token transfer).
-    NakReceived,
-    /// A message was left unfinished for [`RECEIVE_TIMEOUT`].
-    Timeout,
-}
-
-impl LinkEvent for VendorTextEvent {
-    fn counter(&self) -> Option<Counter> {
-        match self {
-            Self::Message { .. } => Some(Counter::MessageIn),
-            Self::Unreadable { checksum: true, .. } => Some(Counter::ChecksumError),
-            Self::NakSent => Some(Counter::NakSent),
-            Self::NakReceived => Some(Counter::NakReceived),
-            Self::Timeout => Some(Counter::Timeout),
-            _ => None,
-        }
-    }
-}
-
-/// The verdict on a received message.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct VendorTextVerdict {
-    /// Stored (or kept raw): acknowledge. False: NAK, the analyzer sends it again.
-    pub accept: bool,
-}
 
 /// The decoder of one framing.
 #[derive(Debug)]
@@ -99,26 +49,28 @@ enum Answer {
     /// Waits for the verdict on a message; then the acknowledgement (ACK or the ADVIA toggle)
     /// or NAK. `None`: nothing is written either way (Spotchem).
     Verdict(Option<u8>),
+    /// Waits for the verdict on unreadable bytes (journaled); then NAK whatever it says.
+    Nak,
 }
 
-/// A vendor text link, one per connection (see the module table).
+/// A stream-decoded vendor link, one per connection (see the module table).
 #[derive(Debug)]
-pub struct VendorTextMachine {
+pub struct StreamMachine {
     decoder: Decoder,
     answers: VecDeque<Answer>,
     transmit: VecDeque<Bytes>,
-    events: VecDeque<VendorTextEvent>,
+    events: VecDeque<VendorEvent>,
     last_input: Option<Instant>,
     /// ADVIA: the toggle of the LIS's next block.
     own_toggle: u8,
     /// ADVIA: the LIS's token transfer waiting for the analyzer's echo, and attempts made.
     token: Option<(Vec<u8>, u32)>,
     /// Downloads queued by mistake, handed back by `take_unsent`.
-    unsent: Vec<Outgoing<String>>,
+    unsent: Vec<Outgoing<Vec<u8>>>,
 }
 
-impl VendorTextMachine {
-    /// The machine for `framing`; `None` for a framing that is not a vendor text one.
+impl StreamMachine {
+    /// The machine for `framing`; `None` for a framing whose decoder is not a stream one.
     pub fn for_framing(framing: Framing) -> Option<Self> {
         let decoder = match framing {
             Framing::Advia => Decoder::Advia(advia::BlockDecoder::new()),
@@ -152,15 +104,16 @@ impl VendorTextMachine {
 
     fn message(&mut self, raw: Vec<u8>, ack: Option<u8>) {
         self.answers.push_back(Answer::Verdict(ack));
-        self.events.push_back(VendorTextEvent::Message { raw });
+        self.events.push_back(VendorEvent::Message { raw });
     }
 
     fn unreadable(&mut self, raw: Vec<u8>, error: String, checksum: bool, nak: bool) {
-        if nak {
-            self.answers.push_back(Answer::Ready(vec![advia::NAK]));
-            self.events.push_back(VendorTextEvent::NakSent);
-        }
-        self.events.push_back(VendorTextEvent::Unreadable {
+        self.answers.push_back(if nak {
+            Answer::Nak
+        } else {
+            Answer::Verdict(None)
+        });
+        self.events.push_back(VendorEvent::Unreadable {
             raw,
             error,
             checksum,
@@ -168,9 +121,9 @@ impl VendorTextMachine {
     }
 
     fn stray(&mut self, offset: u64, bytes: &[u8]) {
-        self.events.push_back(VendorTextEvent::Stray {
+        self.events.push_back(VendorEvent::Stray {
             offset,
-            len: bytes.len(),
+            bytes: bytes.to_vec(),
         });
     }
 
@@ -252,7 +205,7 @@ impl VendorTextMachine {
                         Some((&b, tail)) if token.get(1) == Some(&b) => rest = tail,
                         Some((&advia::NAK, tail)) => {
                             rest = tail;
-                            self.events.push_back(VendorTextEvent::NakReceived);
+                            self.events.push_back(VendorEvent::NakReceived);
                             if attempts < TOKEN_ATTEMPTS {
                                 self.answers.push_back(Answer::Ready(token.clone()));
                                 self.token = Some((token, attempts + 1));
@@ -287,10 +240,10 @@ impl VendorTextMachine {
     }
 }
 
-impl LinkMachine for VendorTextMachine {
-    type Event = VendorTextEvent;
-    type Verdict = VendorTextVerdict;
-    type Outbound = Outgoing<String>;
+impl LinkMachine for StreamMachine {
+    type Event = VendorEvent;
+    type Verdict = VendorVerdict;
+    type Outbound = Outgoing<Vec<u8>>;
 
     fn handle_input(&mut self, now: Instant, bytes: &[u8]) {
         self.last_input = Some(now);
@@ -304,32 +257,30 @@ impl LinkMachine for VendorTextMachine {
 
     fn handle_timeout(&mut self, now: Instant) {
         if self.poll_timeout().is_some_and(|t| t <= now) {
-            self.events.push_back(VendorTextEvent::Timeout);
+            self.events.push_back(VendorEvent::Timeout);
             self.give_up();
             self.pump();
         }
     }
 
-    fn handle_verdict(&mut self, _now: Instant, verdict: VendorTextVerdict) {
+    fn handle_verdict(&mut self, _now: Instant, verdict: VendorVerdict) {
         let Some(index) = self
             .answers
             .iter()
-            .position(|a| matches!(a, Answer::Verdict(_)))
+            .position(|a| matches!(a, Answer::Verdict(_) | Answer::Nak))
         else {
             return;
         };
-        let ack = match self.answers.get(index) {
-            Some(Answer::Verdict(ack)) => *ack,
+        // What the verdict's message is answered with, or `None` for nothing (Spotchem).
+        let answer = match self.answers.get(index) {
+            Some(Answer::Verdict(Some(ack))) if verdict.accept => Some(*ack),
+            Some(Answer::Verdict(Some(_)) | Answer::Nak) => Some(advia::NAK),
             _ => None,
         };
-        let bytes = match ack {
-            Some(ack) if verdict.accept => vec![ack],
-            Some(_) => {
-                self.events.push_back(VendorTextEvent::NakSent);
-                vec![advia::NAK]
-            }
-            None => Vec::new(),
-        };
+        if answer == Some(advia::NAK) {
+            self.events.push_back(VendorEvent::NakSent);
+        }
+        let bytes: Vec<u8> = answer.into_iter().collect();
         if bytes.is_empty() {
             self.answers.remove(index);
         } else if let Some(slot) = self.answers.get_mut(index) {
@@ -338,14 +289,14 @@ impl LinkMachine for VendorTextMachine {
         self.flush_answers();
     }
 
-    fn queue_outbound(&mut self, _now: Instant, message: Outgoing<String>) {
+    fn queue_outbound(&mut self, _now: Instant, message: Outgoing<Vec<u8>>) {
         // These analyzers take no downloads (the profile cannot enable them); keep it so that
         // `take_unsent` hands it back rather than losing it.
         tracing::warn!("a download was queued on a vendor text link, which cannot send it");
         self.unsent.push(message);
     }
 
-    fn take_unsent(&mut self) -> Vec<Outgoing<String>> {
+    fn take_unsent(&mut self) -> Vec<Outgoing<Vec<u8>>> {
         std::mem::take(&mut self.unsent)
     }
 
@@ -361,7 +312,7 @@ impl LinkMachine for VendorTextMachine {
         }
     }
 
-    fn poll_event(&mut self) -> Option<VendorTextEvent> {
+    fn poll_event(&mut self) -> Option<VendorEvent> {
         self.events.pop_front()
     }
 }
