@@ -573,6 +573,34 @@ CREATE INDEX supplements_result ON supplements(result_id, seq) WHERE result_id I
 CREATE INDEX supplements_unmatched ON supplements(unmatched_id, seq) WHERE unmatched_id IS NOT NULL;
 ",
     },
+    Migration {
+        version: 17,
+        description: "supplementary values of QC results, with their QC point",
+        sql: r"
+-- A control's values beside its result (a Centaur QC's RLU and index) belong to its QC point.
+-- SQLite cannot change a CHECK, so the table is made again with a third owner, exactly one
+-- owner per row, keeping every row and its id.
+CREATE TABLE supplements_new (
+    id INTEGER PRIMARY KEY,
+    result_id INTEGER REFERENCES results(id),
+    unmatched_id INTEGER REFERENCES unmatched(id),
+    qc_point_id INTEGER REFERENCES qc_points(id),
+    seq INTEGER NOT NULL,
+    name TEXT NOT NULL,
+    value TEXT NOT NULL,
+    units TEXT NOT NULL,
+    flags TEXT NOT NULL,
+    CHECK ((result_id IS NOT NULL) + (unmatched_id IS NOT NULL) + (qc_point_id IS NOT NULL) = 1)
+);
+INSERT INTO supplements_new (id, result_id, unmatched_id, seq, name, value, units, flags)
+    SELECT id, result_id, unmatched_id, seq, name, value, units, flags FROM supplements;
+DROP TABLE supplements;
+ALTER TABLE supplements_new RENAME TO supplements;
+CREATE INDEX supplements_result ON supplements(result_id, seq) WHERE result_id IS NOT NULL;
+CREATE INDEX supplements_unmatched ON supplements(unmatched_id, seq) WHERE unmatched_id IS NOT NULL;
+CREATE INDEX supplements_qc_point ON supplements(qc_point_id, seq) WHERE qc_point_id IS NOT NULL;
+",
+    },
 ];
 
 /// The schema version this program writes.
