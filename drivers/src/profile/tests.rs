@@ -312,21 +312,25 @@ fn the_readme_table_has_a_row_for_every_profile_as_it_is() {
 }
 
 #[test]
-fn a_vendor_profile_is_refused_supplementary_rules() {
-    // The Dimension's profile names locations and skips rows, but its reader reads no
-    // supplementary rows: the key is refused rather than silently ignored.
-    let (_, text) = EMBEDDED
-        .iter()
-        .find(|(file, _)| *file == "siemens-dimension.toml")
-        .unwrap();
-    let text = format!(
-        "{text}\n[[supplementary]]\nwhen = [{{ field = \"R-1\", equals = [\"R\"] }}]\nname = \"x\"\n"
-    );
-    let problems = check::check(&text).unwrap_err();
+fn only_a_fixed_layout_vendor_profile_is_refused_supplementary_rules() {
+    let rule =
+        "\n[[supplementary]]\nwhen = [{ field = \"T-1\", equals = [\"RISK\"] }]\nname = \"x\"\n";
+    let embedded = |name: &str| {
+        EMBEDDED
+            .iter()
+            .find(|(file, _)| *file == name)
+            .map(|(_, text)| (*text).to_owned())
+            .unwrap()
+    };
+    // The Dimension's reader reads its records through the profile, supplementary rows too.
+    assert!(check::check(&format!("{}{rule}", embedded("siemens-dimension.toml"))).is_ok());
+    // The ADVIA's layout is fixed by its decoder: no rule applies, this one neither.
+    let problems =
+        check::check(&format!("{}{rule}", embedded("siemens-advia2120.toml"))).unwrap_err();
     assert!(
         problems
             .iter()
-            .any(|p| p.key == "supplementary" && p.message.contains("ASTM and HL7")),
+            .any(|p| p.key == "supplementary" && p.message.contains("fixed by lis-vendor")),
         "{problems:?}"
     );
 }
