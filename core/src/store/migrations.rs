@@ -671,10 +671,10 @@ mod tests {
     fn from_empty_to_latest() {
         let mut conn = Connection::open_in_memory().unwrap();
         assert_eq!(current_version(&conn).unwrap(), 0);
-        assert_eq!(migrate(&mut conn).unwrap(), 14);
+        assert_eq!(migrate(&mut conn).unwrap(), 17);
         // Running again changes nothing.
         let before = schema(&conn);
-        assert_eq!(migrate(&mut conn).unwrap(), 14);
+        assert_eq!(migrate(&mut conn).unwrap(), 17);
         assert_eq!(schema(&conn), before);
     }
 
@@ -789,7 +789,7 @@ mod tests {
         match migrate(&mut conn) {
             Err(StoreError::SchemaTooNew {
                 found: 99,
-                known: 14,
+                known: 17,
             }) => {}
             other => panic!("expected SchemaTooNew, got {other:?}"),
         }

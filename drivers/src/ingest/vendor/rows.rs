@@ -159,7 +159,7 @@ fn read_rows(rows: &[Row], profile: &Profile, clock: Clock, reading: &mut Readin
 
 impl RowReader for Row {
     fn first(&self, locs: &Locations) -> String {
-        Row::first(self, locs)
+        Self::first(self, locs)
     }
 
     fn each(&self, locs: &Locations) -> Vec<String> {
