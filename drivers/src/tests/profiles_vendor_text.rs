@@ -340,3 +340,41 @@ async fn each_vendor_text_simulator_stamps_with_the_analyzers_clock() {
         lis.stop().await;
     }
 }
+
+#[tokio::test]
+async fn messages_in_flight_when_the_analyzer_hangs_up_are_still_stored_in_order() {
+    let lis = Lis::start("VIDAS", "biomerieux-mini-vidas");
+    let mut io = lis.connect().await;
+    // Three results in one write, then the line is dropped before any answer.
+    let mut input = Vec::new();
+    for (ci, qn) in [("S1", "0.11"), ("S2", "0.22"), ("S3", "0.33")] {
+        input.extend_from_slice(&vidas::encode_packet(&[
+            ("mt", "rsl"),
+            ("ci", ci),
+            ("rt", "HBCT"),
+            ("qn", qn),
+        ]));
+    }
+    io.write_all(&input).await.unwrap();
+    drop(io);
+    assert_eq!(
+        stored(&lis, 3).await,
+        vec![
+            row("S1", "HBCT", "0.11", ""),
+            row("S2", "HBCT", "0.22", ""),
+            row("S3", "HBCT", "0.33", ""),
+        ]
+    );
+    // Journaled in the order they came.
+    let journal = lis.store.journal_since(0, 10).unwrap();
+    let raws: Vec<Vec<u8>> = journal.into_iter().map(|e| e.unwrap().raw).collect();
+    assert_eq!(raws.len(), 3);
+    for (raw, ci) in raws.iter().zip(["S1", "S2", "S3"]) {
+        assert!(
+            raw.windows(4).any(|w| w == format!("ci{ci}").as_bytes()),
+            "{ci}: {:?}",
+            String::from_utf8_lossy(raw)
+        );
+    }
+    lis.stop().await;
+}

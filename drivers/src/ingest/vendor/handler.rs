@@ -11,13 +11,14 @@
 //! | cut short, unfinished, or longer than the link's `max_message_len` | its (first) bytes journaled raw with the reason | NAK once journaled | NAK once journaled | NAK once journaled | nothing |
 //!
 //! Every message is journaled before it is acknowledged, and the handler stores in turn: the
-//! store of a message (or the journal of unreadable bytes) begins only when everything before
-//! it on the link has been decided, so the journal keeps the order of the line. Identical bytes
+//! store of a message (or the journal of unreadable bytes) begins only when the one before it
+//! on the link has ended, so the journal keeps the order of the line. Identical bytes
 //! on the same link are stored once (the Dimension's resent `R` after a NAKed answer).
 
 use lis_core::model::Protocol;
 use lis_vendor::dimension::host::{encode_no_request, encode_result_acceptance};
 use lis_vendor::sysmex_text::SampleHeader;
+use tokio::sync::oneshot;
 
 use super::{body, journal_protocol, read_message, Reading, Session};
 use crate::dimension_orders;
@@ -125,12 +126,15 @@ fn no_request() -> Option<Outgoing<Vec<u8>>> {
     Some(Outgoing::message(encode_no_request()))
 }
 
-/// The handler of a vendor link: it remembers a class A sample's `D1U` for its `D2U`.
-#[derive(Debug, Clone)]
+/// The handler of a vendor link: it remembers a class A sample's `D1U` for its `D2U`, and
+/// stores in turn.
+#[derive(Debug)]
 pub struct VendorHandler {
     /// The link.
     pub lab: LabLink,
     session: Session,
+    /// Resolves when the link's latest store (or journal) has ended; the next one waits for it.
+    turn: Option<oneshot::Receiver<()>>,
 }
 
 impl VendorHandler {
@@ -139,23 +143,38 @@ impl VendorHandler {
         Self {
             lab,
             session: Session::default(),
+            turn: None,
         }
     }
-}
 
-/// Blocking work that begins only when the link task polls it, that is when every verdict asked
-/// before it has come (the task awaits pending verdicts oldest first): the store keeps the
-/// order of the line. If the work panics, the verdict is a rejection (the analyzer sends again).
-fn in_turn(work: impl FnOnce() -> VendorVerdict + Send + 'static) -> Handling<VendorVerdict> {
-    Handling::pending(async move {
-        match tokio::task::spawn_blocking(work).await {
-            Ok(verdict) => verdict,
-            Err(error) => {
-                tracing::error!(%error, "store task failed; the message is not acknowledged");
-                VendorVerdict::reject()
+    /// Blocking work (a store, a journal) that begins once the link's previous one has ended,
+    /// so the journal keeps the order of the line. It runs on its own task: a connection that
+    /// ends meanwhile does not stop it (what the analyzer sent is stored, unacknowledged). If
+    /// the work panics, the verdict is a rejection (the analyzer sends again).
+    fn in_turn(
+        &mut self,
+        work: impl FnOnce() -> VendorVerdict + Send + 'static,
+    ) -> Handling<VendorVerdict> {
+        let before = self.turn.take();
+        let (done, after) = oneshot::channel();
+        self.turn = Some(after);
+        let job = tokio::spawn(async move {
+            if let Some(before) = before {
+                // An error only says the previous job is gone: it has ended either way.
+                let _ = before.await;
             }
-        }
-    })
+            let verdict = match tokio::task::spawn_blocking(work).await {
+                Ok(verdict) => verdict,
+                Err(error) => {
+                    tracing::error!(%error, "store task failed; the message is not acknowledged");
+                    VendorVerdict::reject()
+                }
+            };
+            let _ = done.send(());
+            verdict
+        });
+        Handling::pending(async move { job.await.unwrap_or_else(|_| VendorVerdict::reject()) })
+    }
 }
 
 impl<M> LinkHandler<M> for VendorHandler
@@ -168,12 +187,12 @@ where
             VendorEvent::Message { raw } => {
                 let header = self.session.header_for(lab.profile.framing, &raw);
                 let lab = lab.clone();
-                in_turn(move || lab.process_vendor(&raw, header.as_ref()))
+                self.in_turn(move || lab.process_vendor(&raw, header.as_ref()))
             }
             VendorEvent::Unreadable { raw, error, .. } => {
                 lab.problem(&format!("{error}: raw bytes journaled"));
                 let lab = lab.clone();
-                in_turn(move || lab.keep_unreadable(&raw, &error))
+                self.in_turn(move || lab.keep_unreadable(&raw, &error))
             }
             VendorEvent::BadFrame { error } => {
                 lab.problem(&format!("Dimension message NAKed: {error}"));

@@ -19,6 +19,7 @@ use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
+use lis_vendor::scan::Found;
 use lis_vendor::{advia, spotchem, vidas};
 
 use super::{VendorEvent, VendorVerdict};
@@ -32,6 +33,44 @@ pub const RECEIVE_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// How many times the LIS's own ADVIA token transfer is sent when the analyzer answers NAK.
 const TOKEN_ATTEMPTS: u32 = 3;
+
+/// A checked message, as the machine answers it.
+#[derive(Debug)]
+enum Got {
+    /// An ADVIA block: a result or query block, a token transfer or an `I` block.
+    Advia(advia::Block),
+    /// A VIDAS message or Spotchem printout, and its acknowledgement (none on a printer port).
+    Checked { raw: Vec<u8>, ack: Option<u8> },
+}
+
+/// Why bytes make no message: what and where, and whether a checksum or BCC failed.
+#[derive(Debug)]
+struct Reason {
+    error: String,
+    checksum: bool,
+}
+
+/// A decoder's find in the machine's terms: `what` names the framing's message in the reason.
+fn common<M, E: std::fmt::Display>(
+    found: Found<M, E>,
+    what: &str,
+    got: impl FnOnce(M) -> Got,
+    checksum: impl FnOnce(&E) -> bool,
+) -> Found<Got, Reason> {
+    match found {
+        Found::Message(m) => Found::Message(got(m)),
+        Found::Control(byte) => Found::Control(byte),
+        Found::Bad { offset, raw, error } => Found::Bad {
+            offset,
+            raw,
+            error: Reason {
+                checksum: checksum(&error),
+                error: format!("{what} at stream offset {offset}: {error}"),
+            },
+        },
+        Found::Stray { offset, bytes } => Found::Stray { offset, bytes },
+    }
+}
 
 /// The decoder of one framing.
 #[derive(Debug)]
@@ -129,96 +168,96 @@ impl StreamMachine {
 
     /// Moves what the decoder found into events and answers.
     fn pump(&mut self) {
-        loop {
-            match &mut self.decoder {
-                Decoder::Advia(d) => {
-                    let Some(event) = d.next_event() else { break };
-                    self.advia(event);
-                }
-                Decoder::Vidas(d) => {
-                    let Some(event) = d.next_event() else { break };
-                    match event {
-                        vidas::PacketEvent::Enq => {
-                            self.answers.push_back(Answer::Ready(vec![vidas::ACK]))
-                        }
-                        vidas::PacketEvent::Eot => {}
-                        vidas::PacketEvent::Packet(p) => {
-                            self.message(p.raw().to_vec(), Some(vidas::ACK))
-                        }
-                        vidas::PacketEvent::Bad { offset, raw, error } => {
-                            let checksum = matches!(error, vidas::PacketError::Checksum { .. });
-                            let error =
-                                format!("mini VIDAS message at stream offset {offset}: {error}");
-                            self.unreadable(raw, error, checksum, true);
-                        }
-                        vidas::PacketEvent::Stray { offset, bytes } => self.stray(offset, &bytes),
-                    }
-                }
-                Decoder::Spotchem(d) => {
-                    let Some(event) = d.next_event() else { break };
-                    match event {
-                        spotchem::PrintoutEvent::Printout(raw) => self.message(raw, None),
-                        spotchem::PrintoutEvent::Bad { offset, raw, error } => {
-                            let error =
-                                format!("Spotchem printout at stream offset {offset}: {error}");
-                            self.unreadable(raw, error, false, false);
-                        }
-                        spotchem::PrintoutEvent::Stray { offset, bytes } => {
-                            self.stray(offset, &bytes)
-                        }
-                    }
-                }
-            }
+        while let Some(found) = self.next_found() {
+            self.on_found(found);
         }
         self.flush_answers();
     }
 
-    fn advia(&mut self, event: advia::BlockEvent) {
-        match event {
-            advia::BlockEvent::Block(block) => match block.id_code() {
-                // Token transfer: the analyzer hands the line over; the LIS has nothing to send
-                // and hands it back.
-                b'S' => {
-                    let mut answer = vec![block.toggle()];
-                    let token = advia::token_transfer(self.own_toggle);
-                    answer.extend_from_slice(&token);
-                    self.token = Some((token, 1));
-                    self.own_toggle = advia::next_toggle(self.own_toggle);
-                    self.answers.push_back(Answer::Ready(answer));
-                }
-                b'I' => self.answers.push_back(Answer::Ready(vec![block.toggle()])),
-                _ => {
-                    let toggle = block.toggle();
-                    self.message(block.raw().to_vec(), Some(toggle));
-                }
-            },
-            advia::BlockEvent::Bad { offset, raw, error } => {
-                let checksum = matches!(error, advia::BlockError::Checksum { .. });
-                let error = format!("ADVIA block at stream offset {offset}: {error}");
-                self.unreadable(raw, error, checksum, true);
+    /// The decoder's next find, in one shape whatever the framing.
+    fn next_found(&mut self) -> Option<Found<Got, Reason>> {
+        Some(match &mut self.decoder {
+            Decoder::Advia(d) => common(d.next_event()?, "ADVIA block", Got::Advia, |e| {
+                matches!(e, advia::BlockError::Checksum { .. })
+            }),
+            Decoder::Vidas(d) => common(
+                d.next_event()?,
+                "mini VIDAS message",
+                |p| Got::Checked {
+                    raw: p.raw().to_vec(),
+                    ack: Some(vidas::ACK),
+                },
+                |e| matches!(e, vidas::PacketError::Checksum { .. }),
+            ),
+            Decoder::Spotchem(d) => common(
+                d.next_event()?,
+                "Spotchem printout",
+                |raw| Got::Checked { raw, ack: None },
+                |_| false,
+            ),
+        })
+    }
+
+    fn on_found(&mut self, found: Found<Got, Reason>) {
+        // A printer port is never answered, not even with NAK.
+        let nak = !matches!(self.decoder, Decoder::Spotchem(_));
+        match found {
+            Found::Message(Got::Advia(block)) => self.advia_block(&block),
+            Found::Message(Got::Checked { raw, ack }) => self.message(raw, ack),
+            // Only the mini VIDAS hands out controls: ENQ opens a session (ACK at once), EOT
+            // ends it (no answer).
+            Found::Control(vidas::ENQ) => self.answers.push_back(Answer::Ready(vec![vidas::ACK])),
+            Found::Control(_) => {}
+            Found::Bad {
+                raw,
+                error: Reason { error, checksum },
+                ..
+            } => self.unreadable(raw, error, checksum, nak),
+            Found::Stray { offset, bytes } if matches!(self.decoder, Decoder::Advia(_)) => {
+                self.advia_stray(offset, &bytes)
             }
-            advia::BlockEvent::Stray { offset, bytes } => {
-                // The analyzer's answer to the LIS's token transfer: its toggle, or NAK.
-                let mut rest = bytes.as_slice();
-                if let Some((token, attempts)) = self.token.take() {
-                    match rest.split_first() {
-                        Some((&b, tail)) if token.get(1) == Some(&b) => rest = tail,
-                        Some((&advia::NAK, tail)) => {
-                            rest = tail;
-                            self.events.push_back(VendorEvent::NakReceived);
-                            if attempts < TOKEN_ATTEMPTS {
-                                self.answers.push_back(Answer::Ready(token.clone()));
-                                self.token = Some((token, attempts + 1));
-                            }
-                        }
-                        _ => self.token = Some((token, attempts)),
+            Found::Stray { offset, bytes } => self.stray(offset, &bytes),
+        }
+    }
+
+    fn advia_block(&mut self, block: &advia::Block) {
+        match block.id_code() {
+            // Token transfer: the analyzer hands the line over; the LIS has nothing to send and
+            // hands it back.
+            b'S' => {
+                let mut answer = vec![block.toggle()];
+                let token = advia::token_transfer(self.own_toggle);
+                answer.extend_from_slice(&token);
+                self.token = Some((token, 1));
+                self.own_toggle = advia::next_toggle(self.own_toggle);
+                self.answers.push_back(Answer::Ready(answer));
+            }
+            b'I' => self.answers.push_back(Answer::Ready(vec![block.toggle()])),
+            _ => self.message(block.raw().to_vec(), Some(block.toggle())),
+        }
+    }
+
+    /// Bytes outside any ADVIA block: first, the analyzer's answer to the LIS's token transfer
+    /// (its toggle, or NAK).
+    fn advia_stray(&mut self, offset: u64, bytes: &[u8]) {
+        let mut rest = bytes;
+        if let Some((token, attempts)) = self.token.take() {
+            match rest.split_first() {
+                Some((&b, tail)) if token.get(1) == Some(&b) => rest = tail,
+                Some((&advia::NAK, tail)) => {
+                    rest = tail;
+                    self.events.push_back(VendorEvent::NakReceived);
+                    if attempts < TOKEN_ATTEMPTS {
+                        self.answers.push_back(Answer::Ready(token.clone()));
+                        self.token = Some((token, attempts + 1));
                     }
                 }
-                if !rest.is_empty() {
-                    let skipped = (bytes.len() - rest.len()) as u64;
-                    self.stray(offset + skipped, rest);
-                }
+                _ => self.token = Some((token, attempts)),
             }
+        }
+        if !rest.is_empty() {
+            let skipped = (bytes.len() - rest.len()) as u64;
+            self.stray(offset + skipped, rest);
         }
     }
 
