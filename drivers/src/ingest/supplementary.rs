@@ -70,7 +70,7 @@ pub(crate) fn read(
         };
         out.push(Pending {
             row: row.to_owned(),
-            specimen: reader.first(&profile.specimen),
+            specimen: reader.first(&profile.specimen_at()),
             code: profile.cut_code(&code).trim().to_owned(),
             after: reading.observations.len(),
             value: Supplement {

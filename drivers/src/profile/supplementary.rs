@@ -127,6 +127,6 @@ impl Profile {
     pub(crate) fn supplementary_code_at(&self, rule: &SupplementaryRule) -> Locations {
         rule.test_code
             .clone()
-            .unwrap_or_else(|| self.test_code.clone())
+            .unwrap_or_else(|| self.test_code_at())
     }
 }

@@ -378,3 +378,41 @@ async fn messages_in_flight_when_the_analyzer_hangs_up_are_still_stored_in_order
     }
     lis.stop().await;
 }
+
+#[test]
+fn an_advia_measurement_can_be_a_supplementary_value_of_another() {
+    // A profile written for the test: the ADVIA 2120's own, with parameter 9 (HDW, the spread
+    // of the cells' haemoglobin) left out and given to parameter 3 (HGB) as a supplementary
+    // value. The capture's first block: `3 11.6`, `9 2.05`, 21 parameters in all.
+    let profile = crate::profile::Profile::from_toml(
+        "name = \"advia-hdw\"\nprotocol = \"vendor\"\nframing = \"advia\"\n\
+         skip = [{ field = \"M-2\", equals = [\"9\"] }]\n\
+         [[supplementary]]\nwhen = [{ field = \"M-2\", equals = [\"9\"] }]\n\
+         name = \"HDW\"\ntest = \"3\"\n",
+        "advia-hdw.toml",
+    )
+    .unwrap();
+    let reading = read_message(&advia_blocks()[0], None, &profile).unwrap();
+    assert_eq!(reading.observations.len(), 20);
+    let hgb = reading
+        .observations
+        .iter()
+        .find(|o| o.instrument_test_code == "3")
+        .unwrap();
+    assert_eq!(hgb.value, "11.6");
+    assert_eq!(
+        hgb.supplementary,
+        vec![lis_core::model::Supplement {
+            name: "HDW".into(),
+            value: "2.05".into(),
+            units: String::new(),
+            flags: vec![],
+        }]
+    );
+    assert!(!reading
+        .observations
+        .iter()
+        .any(|o| o.instrument_test_code == "9"));
+    assert!(reading.skipped.is_empty(), "{:?}", reading.skipped);
+    assert!(reading.problems.is_empty(), "{:?}", reading.problems);
+}

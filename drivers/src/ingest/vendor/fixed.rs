@@ -1,13 +1,17 @@
 //! The fixed layouts (ADVIA 2120, mini VIDAS, Spotchem): their decoders hand out
-//! [`Measurement`]s, and the profile adds only its flag map: each becomes an [`Observation`] with
-//! the specimen id, test code, value, units and flags as sent, the time the analyzer printed, and
-//! no status (none is sent).
+//! [`Measurement`]s, and the profile adds its flag map and, if it has them, `keep`/`skip` and
+//! `[[supplementary]]` rules reading each measurement as the `M` record (`M-1` specimen id, `M-2`
+//! test, `M-3` value, `M-4` units, `M-5`, `M-6` flags). Each kept one becomes an [`Observation`]
+//! with the specimen id, test code, value, units and flags as sent, the time the analyzer
+//! printed, and no status (none is sent).
 
 use lis_core::model::{MessageKind, Observation};
 use lis_vendor::measurement::{LocalTime, Measurement};
 use lis_vendor::{advia, spotchem, vidas};
 
-use crate::ingest::{civil, Reading};
+use super::rows;
+use crate::ingest::supplementary::{self, RowReader};
+use crate::ingest::{civil, Reading, SkippedRow};
 use crate::profile::{Framing, Profile};
 
 /// Reads one checked message of a fixed-layout framing. `Err`: its text cannot be read (what
@@ -69,25 +73,42 @@ pub(super) fn read_message(raw: &[u8], profile: &Profile) -> Result<Reading, Str
         }
     };
     let observed_at = at.and_then(civil_time);
-    let mut problems = problems;
-    let observations = measurements
-        .into_iter()
-        .filter_map(|m| {
-            if m.specimen_id.is_empty() || m.test.is_empty() {
-                problems.push(format!(
-                    "result {:?} = {:?} has no specimen id or no test code: not stored",
-                    m.test, m.value
-                ));
-                return None;
-            }
-            Some(observation(m, observed_at, profile))
-        })
-        .collect();
-    Ok(Reading {
-        observations,
+    let mut reading = Reading {
         problems,
         ..Reading::default()
-    })
+    };
+    let mut pending = Vec::new();
+    for (n, m) in measurements.into_iter().enumerate() {
+        // The profile's `keep`/`skip` rules read the measurement as the `M` record; a row
+        // they leave out is a supplementary value where a rule says so, else skipped.
+        let row = rows::measurement_row(&m);
+        if let Some(reason) = profile.rule_out(|r| row.matches(r)) {
+            let name = format!("measurement {} ({})", n + 1, m.test);
+            let values = supplementary::read(profile, &row, &name, &reading);
+            if values.is_empty() {
+                reading.skipped.push(SkippedRow {
+                    row: name,
+                    code: m.test,
+                    reason,
+                });
+            } else {
+                pending.extend(values);
+            }
+            continue;
+        }
+        if m.specimen_id.is_empty() || m.test.is_empty() {
+            reading.problems.push(format!(
+                "result {:?} = {:?} has no specimen id or no test code: not stored",
+                m.test, m.value
+            ));
+            continue;
+        }
+        reading
+            .observations
+            .push(observation(m, observed_at, profile));
+    }
+    supplementary::attach(&mut reading, pending);
+    Ok(reading)
 }
 
 fn observation(

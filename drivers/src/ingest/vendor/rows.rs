@@ -14,6 +14,7 @@
 
 use lis_core::model::{MessageKind, Observation};
 use lis_vendor::dimension::analyzer::{ResultMessage, RunTime};
+use lis_vendor::measurement::Measurement;
 use lis_vendor::sysmex_text::{AnalysedAt, Results, SampleHeader};
 
 use crate::ingest::supplementary::{self, RowReader};
@@ -188,6 +189,21 @@ fn display(locs: &Locations) -> String {
         .map(ToString::to_string)
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// A fixed layout's measurement as the row its `keep`/`skip` and `[[supplementary]]` rules read
+/// (the `M` record, [`crate::profile::FIXED_LAYOUT_RECORD`]).
+pub(crate) fn measurement_row(m: &Measurement) -> Row {
+    let mut fields = vec![
+        m.specimen_id.clone(),
+        m.test.clone(),
+        m.value.clone(),
+        m.units.clone(),
+    ];
+    fields.extend(m.flags.iter().cloned());
+    Row {
+        records: vec![(crate::profile::FIXED_LAYOUT_RECORD, fields)],
+    }
 }
 
 /// The rows of a Dimension result message.
