@@ -718,6 +718,40 @@ mod tests {
     }
 
     #[test]
+    fn supplements_keep_their_rows_and_take_a_qc_point_owner() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        migrate_to(&mut conn, 14).unwrap();
+        conn.pragma_update(None, "foreign_keys", false).unwrap();
+        conn.execute_batch(
+            "INSERT INTO supplements (id, result_id, unmatched_id, seq, name, value, units, flags) \
+             VALUES (7, 3, NULL, 0, 'RLU', '611793', '', '[]');",
+        )
+        .unwrap();
+        migrate(&mut conn).unwrap();
+        let kept: (i64, Option<i64>, Option<i64>, String) = conn
+            .query_row(
+                "SELECT id, result_id, qc_point_id, value FROM supplements",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )
+            .unwrap();
+        assert_eq!(kept, (7, Some(3), None, "611793".to_owned()));
+        // A QC point's value has that owner alone; none, or two, is refused.
+        let insert = |owners: &str| {
+            conn.execute(
+                &format!(
+                    "INSERT INTO supplements (result_id, unmatched_id, qc_point_id, seq, name, \
+                     value, units, flags) VALUES ({owners}, 0, 'INDX', '1.2', '', '[]')"
+                ),
+                [],
+            )
+        };
+        assert!(insert("NULL, NULL, 5").is_ok());
+        assert!(insert("NULL, NULL, NULL").is_err());
+        assert!(insert("3, NULL, 5").is_err());
+    }
+
+    #[test]
     fn check_rows_move_into_their_result_in_rule_order() {
         let mut conn = Connection::open_in_memory().unwrap();
         migrate_to(&mut conn, 5).unwrap();
