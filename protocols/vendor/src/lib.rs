@@ -6,6 +6,7 @@
 //! - [`advia`]: Siemens ADVIA 120/2120 "Host Spec 79" blocks (BCC, fixed columns).
 //! - [`vidas`]: bioMérieux mini VIDAS BCI messages (ENQ/ACK sessions, checksum).
 //! - [`spotchem`]: Arkray Spotchem EL printer text.
+//! - [`scan`]: [`scan::Found`], what the three above's stream decoders hand out, in one shape.
 //! - [`measurement`]: the measurements the three above read, in one shape.
 //! - [`stx_frame`]: `<STX> text <ETX>` blocks and single-byte link controls on a stream, the
 //!   incremental scanner both of the next two use.
@@ -20,6 +21,7 @@ pub mod advia;
 mod corpus;
 pub mod dimension;
 pub mod measurement;
+pub mod scan;
 pub mod spotchem;
 pub mod stx_frame;
 pub mod sysmex_text;
