@@ -209,10 +209,14 @@ struct Cursor<'a> {
 
 impl Cursor<'_> {
     fn next(&mut self, what: &'static str) -> Result<f32, GraphError> {
-        let v = self.values.get(self.at).copied().ok_or(GraphError::Layout {
-            detail: what,
-            at: self.at,
-        })?;
+        let v = self
+            .values
+            .get(self.at)
+            .copied()
+            .ok_or(GraphError::Layout {
+                detail: what,
+                at: self.at,
+            })?;
         self.at += 1;
         Ok(v)
     }
@@ -309,17 +313,21 @@ pub struct Image {
 /// An image sent as base64 text, claimed to be of `kind` (`BMP`, `PNG`, `JPEG`/`JPG`, `GIF`;
 /// case ignored), checked by its file signature.
 pub fn image(kind: &str, base64_text: &str) -> Result<Image, GraphError> {
-    let (media_type, signature): (&'static str, &[u8]) = match kind.trim().to_ascii_uppercase().as_str() {
-        // "BM", BITMAPFILEHEADER bfType.
-        "BMP" => ("image/bmp", &[0x42, 0x4D]),
-        // PNG 1.2 §12.12: 137 80 78 71 13 10 26 10.
-        "PNG" => ("image/png", &[0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]),
-        // JPEG SOI marker FF D8, then a marker FF.
-        "JPEG" | "JPG" => ("image/jpeg", &[0xFF, 0xD8, 0xFF]),
-        // "GIF8".
-        "GIF" => ("image/gif", &[0x47, 0x49, 0x46, 0x38]),
-        other => return Err(GraphError::ImageType(other.to_owned())),
-    };
+    let (media_type, signature): (&'static str, &[u8]) =
+        match kind.trim().to_ascii_uppercase().as_str() {
+            // "BM", BITMAPFILEHEADER bfType.
+            "BMP" => ("image/bmp", &[0x42, 0x4D]),
+            // PNG 1.2 §12.12: 137 80 78 71 13 10 26 10.
+            "PNG" => (
+                "image/png",
+                &[0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A],
+            ),
+            // JPEG SOI marker FF D8, then a marker FF.
+            "JPEG" | "JPG" => ("image/jpeg", &[0xFF, 0xD8, 0xFF]),
+            // "GIF8".
+            "GIF" => ("image/gif", &[0x47, 0x49, 0x46, 0x38]),
+            other => return Err(GraphError::ImageType(other.to_owned())),
+        };
     let bytes = base64_bytes(base64_text)?;
     if !bytes.starts_with(signature) {
         return Err(GraphError::Signature {

@@ -30,7 +30,12 @@ fn h500_rbc_histogram_has_254_channels_ticks_and_no_markers() {
     let h = histogram(&markers, &curve).unwrap();
     assert_eq!(
         h.plot,
-        Plot { x_min: 0.0, x_max: 278.0, y_min: 0.0, y_max: 726.0 }
+        Plot {
+            x_min: 0.0,
+            x_max: 278.0,
+            y_min: 0.0,
+            y_max: 726.0
+        }
     );
     assert_eq!(h.x_ticks, [50.0, 100.0, 150.0]);
     assert_eq!((h.x.len(), h.y.len()), (254, 254));
@@ -41,7 +46,10 @@ fn h500_rbc_histogram_has_254_channels_ticks_and_no_markers() {
     // up to 23488.
     assert_eq!(h.y[73], 726.0);
     assert_eq!(h.y.iter().sum::<f32>(), 23488.0);
-    assert!(h.markers.is_empty(), "the RBC markers field is `2, 0`: none");
+    assert!(
+        h.markers.is_empty(),
+        "the RBC markers field is `2, 0`: none"
+    );
 }
 
 #[test]
@@ -102,7 +110,10 @@ fn another_encoding_or_no_data_is_named() {
             got: "INT16-stream".to_owned()
         })
     );
-    assert_eq!(float_stream("FLOATLE-stream/deflate:base64^"), Err(GraphError::Empty));
+    assert_eq!(
+        float_stream("FLOATLE-stream/deflate:base64^"),
+        Err(GraphError::Empty)
+    );
     assert!(matches!(
         float_stream("FLOATLE-stream/deflate:base64^not*base64"),
         Err(GraphError::Base64 { .. })
@@ -112,7 +123,9 @@ fn another_encoding_or_no_data_is_named() {
 #[test]
 fn counts_that_do_not_add_up_are_layout_errors() {
     // Box, no ticks, 2 arrays of 3 values, but only 5 values follow.
-    let values = [0.0, 10.0, 0.0, 5.0, 0.0, 0.0, 2.0, 3.0, 1.0, 2.0, 3.0, 4.0, 5.0];
+    let values = [
+        0.0, 10.0, 0.0, 5.0, 0.0, 0.0, 2.0, 3.0, 1.0, 2.0, 3.0, 4.0, 5.0,
+    ];
     assert!(matches!(
         block(&values, Layout::WithTicks),
         Err(GraphError::Layout { .. })
@@ -126,7 +139,10 @@ fn counts_that_do_not_add_up_are_layout_errors() {
         ));
     }
     // Too short for the box.
-    assert!(matches!(block(&[1.0], Layout::Plain), Err(GraphError::Layout { at: 1, .. })));
+    assert!(matches!(
+        block(&[1.0], Layout::Plain),
+        Err(GraphError::Layout { at: 1, .. })
+    ));
 }
 
 /// A 4x2 24-bit BMP written from the BMP file format by hand: a 14-byte BITMAPFILEHEADER, a
@@ -148,7 +164,8 @@ pub(crate) const BMP_4X2: [u8; 78] = [
     0x13, 0x0B, 0x00, 0x00, // biYPelsPerMeter 2835
     0x00, 0x00, 0x00, 0x00, // biClrUsed
     0x00, 0x00, 0x00, 0x00, // biClrImportant
-    0x00, 0x00, 0xFF, 0x00, 0xFF, 0x00, 0xFF, 0x00, 0x00, 0xFF, 0xFF, 0xFF, // red green blue white
+    0x00, 0x00, 0xFF, 0x00, 0xFF, 0x00, 0xFF, 0x00, 0x00, 0xFF, 0xFF,
+    0xFF, // red green blue white
     0x00, 0x00, 0x00, 0x40, 0x40, 0x40, 0x80, 0x80, 0x80, 0xC0, 0xC0, 0xC0, // four greys
 ];
 
@@ -176,7 +193,10 @@ fn the_manuals_placeholder_is_not_an_image() {
             head: "89 50 4E 47 0D 0A 1A 0A".to_owned()
         })
     );
-    assert_eq!(image("TIFF", "AAAA"), Err(GraphError::ImageType("TIFF".to_owned())));
+    assert_eq!(
+        image("TIFF", "AAAA"),
+        Err(GraphError::ImageType("TIFF".to_owned()))
+    );
 }
 
 #[test]
@@ -190,6 +210,9 @@ fn inflating_is_bounded() {
     );
     assert!(matches!(
         float_stream(&field),
-        Err(GraphError::Deflate { detail: "inflates past the 16 MiB limit", .. })
+        Err(GraphError::Deflate {
+            detail: "inflates past the 16 MiB limit",
+            ..
+        })
     ));
 }
