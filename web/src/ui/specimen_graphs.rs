@@ -250,7 +250,7 @@ const PAD_BOTTOM: f32 = 28.0;
 
 /// Maps a value in `[lo, hi]` onto `[a, b]`; a box of no width puts everything at `a`.
 fn scale(v: f32, lo: f32, hi: f32, a: f32, b: f32) -> f32 {
-    if !(hi > lo) || !v.is_finite() {
+    if hi.partial_cmp(&lo) != Some(std::cmp::Ordering::Greater) || !v.is_finite() {
         return a;
     }
     a + (v.clamp(lo, hi) - lo) / (hi - lo) * (b - a)
@@ -330,7 +330,7 @@ pub fn histogram_svg(c: &Curve, name: &str, description: &str) -> String {
 /// Cells per side of a scattergram's grid.
 const CELLS: usize = 64;
 
-/// A scattergram as an SVG: the events counted in a grid of [`CELLS`]² cells over the
+/// A scattergram as an SVG: the events counted in a grid of 64 × 64 cells over the
 /// analyzer's box, each cell with events a square whose opacity grows with its count.
 pub fn scatter_svg(s: &Scatter, name: &str, description: &str) -> String {
     let mut out = String::with_capacity(8192);

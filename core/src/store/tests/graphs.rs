@@ -58,11 +58,7 @@ fn a_runs_graphs_are_kept_in_order_with_its_message_and_instrument() {
             },
         ),
         graph("G1", "RbcAlongRes", GraphContent::Histogram(curve())),
-        graph(
-            "G1",
-            "LMNEResAbs",
-            GraphContent::Scattergram(scatter.clone()),
-        ),
+        graph("G1", "LMNEResAbs", GraphContent::Scattergram(scatter)),
         graph(
             "G1",
             "SCAT_DIFF",
