@@ -224,3 +224,50 @@ fn a_scattergram_counts_events_per_cell() {
 fn the_catalog_has_both_languages() {
     check_catalog::<GraphMsg>(&[]);
 }
+
+#[test]
+fn the_section_reads_in_vietnamese_too() {
+    let at: jiff::Timestamp = "2026-12-07T03:00:00Z".parse().unwrap();
+    let stored = |id: i64, name: &str, content| lis_core::model::StoredGraph {
+        id,
+        journal_id: 9,
+        instrument: "XN-1".into(),
+        received_at: at,
+        graph: AnalyzerGraph {
+            specimen_id: BARCODE.into(),
+            is_qc: false,
+            name: name.into(),
+            row: "record 37 (R)".into(),
+            content,
+        },
+    };
+    let graphs = [
+        stored(
+            1,
+            "SCAT_DIFF",
+            GraphContent::FileReference {
+                path: r"PNG\20210414\DIFF.PNG".into(),
+            },
+        ),
+        stored(2, "RbcAlongRes", GraphContent::Histogram(curve())),
+    ];
+    let tz = jiff::tz::TimeZone::get("Asia/Ho_Chi_Minh").unwrap();
+    let v = view(&graphs, BARCODE, Lang::Vi, &tz);
+    assert_eq!(v.heading, "Biểu đồ và hình ảnh từ máy xét nghiệm");
+    assert_eq!(v.runs.len(), 1);
+    // 03:00 UTC is 10:00 in Hanoi.
+    assert_eq!(v.runs[0].title, "Lần chạy trên XN-1 lúc 07/12/2026 10:00");
+    let file = &v.runs[0].panels[0];
+    assert_eq!(
+        (file.symbol, file.kind_word),
+        ("↗", "Hình ảnh lưu trên máy")
+    );
+    assert_eq!(
+        file.description,
+        r"Hình ảnh lưu trên máy xét nghiệm: PNG\20210414\DIFF.PNG"
+    );
+    assert_eq!(
+        v.runs[0].panels[1].description,
+        "RbcAlongRes: 3 kênh, từ 0 đến 296; cao nhất 10 tại 148. Đường phân ngưỡng tại 74."
+    );
+}
