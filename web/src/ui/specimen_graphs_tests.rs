@@ -228,7 +228,7 @@ fn the_catalog_has_both_languages() {
 #[test]
 fn the_section_reads_in_vietnamese_too() {
     let at: jiff::Timestamp = "2026-12-07T03:00:00Z".parse().unwrap();
-    let stored = |id: i64, name: &str, content| lis_core::model::StoredGraph {
+    let stored = |id: i64, name: &str, content| StoredGraph {
         id,
         journal_id: 9,
         instrument: "XN-1".into(),
@@ -251,7 +251,7 @@ fn the_section_reads_in_vietnamese_too() {
         ),
         stored(2, "RbcAlongRes", GraphContent::Histogram(curve())),
     ];
-    let tz = jiff::tz::TimeZone::get("Asia/Ho_Chi_Minh").unwrap();
+    let tz = TimeZone::get("Asia/Ho_Chi_Minh").unwrap();
     let v = view(&graphs, BARCODE, Lang::Vi, &tz);
     assert_eq!(v.heading, "Biểu đồ và hình ảnh từ máy xét nghiệm");
     assert_eq!(v.runs.len(), 1);
