@@ -303,3 +303,55 @@ fn profile_try_reads_xs500i_class_a_texts_with_implied_decimals_and_flag_digits(
     assert_eq!(summary["skipped"], 6 * 6, "{summary}");
     assert_eq!(summary["unreadable"], 0, "{summary}");
 }
+
+#[test]
+fn profile_try_prints_the_graphs_of_a_yumizen_cbc() {
+    // The patient CBC whose M records span ETB frames: two histograms and the LMNE matrix
+    // (counts computed with python3's zlib and struct from the joined frames, written by hand).
+    let capture = corpus("astm/horiba-yumizen-h500/yumizen_h500_wire_frames_etb.astm");
+    let (code, out, err) = run_lis(&[
+        "profile",
+        "try",
+        "--profile",
+        "horiba-yumizen-h500",
+        path_arg(&capture),
+    ]);
+    assert_eq!(code, 0, "{out}{err}");
+    let lines = json_lines(&out);
+    let graphs: Vec<&serde_json::Value> =
+        lines.iter().filter(|l| l.get("graph").is_some()).collect();
+    let seen: Vec<(String, String, String)> = graphs
+        .iter()
+        .map(|g| {
+            (
+                g["graph"].as_str().unwrap_or_default().to_owned(),
+                g["kind"].as_str().unwrap_or_default().to_owned(),
+                g["specimen_id"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect();
+    let s = "CL-BL-23-0003".to_owned();
+    assert_eq!(
+        seen,
+        [
+            ("RbcAlongRes".to_owned(), "histogram".to_owned(), s.clone()),
+            ("PltAlongRes".to_owned(), "histogram".to_owned(), s.clone()),
+            ("LMNEResAbs".to_owned(), "scattergram".to_owned(), s),
+        ],
+        "{out}"
+    );
+    assert_eq!(graphs[0]["points"], 254);
+    assert_eq!(graphs[1]["points"], 255);
+    // python: 3.2875001430511475, 24.32750129699707, 11.309000015258789 (float32).
+    let markers: Vec<f64> =
+        serde_json::from_value(graphs[1]["markers"].clone()).unwrap_or_default();
+    assert_eq!(markers.len(), 3, "{}", graphs[1]);
+    for (got, want) in markers.iter().zip([3.2875, 24.3275, 11.309]) {
+        assert!((got - want).abs() < 1e-5, "{got} for {want}");
+    }
+    assert_eq!(graphs[2]["events"], 4680);
+    assert_eq!(graphs[0]["row"], "record 5 (M)");
+    let summary = &lines.last().expect("summary")["summary"];
+    assert_eq!(summary["graphs"], 3, "{summary}");
+    assert_eq!(summary["rows"], 20, "{summary}");
+}

@@ -12,6 +12,7 @@ mod query_e2e;
 mod replay_e2e;
 mod serial_e2e;
 mod serve_e2e;
+mod ui_graphs_e2e;
 mod ui_journey_e2e;
 mod ui_monitor_e2e;
 mod ui_patients_e2e;

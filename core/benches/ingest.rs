@@ -56,6 +56,7 @@ fn message(link: u64) -> AnalyzerMessage {
         })
         .collect();
     AnalyzerMessage {
+        graphs: Vec::new(),
         instrument: "DEMO-CHEM".into(),
         link: format!("link-{link}"),
         received_at: Timestamp::from_second(1_740_000_000).unwrap(),

@@ -45,6 +45,7 @@ fn message(id: u64) -> AnalyzerMessage {
         })
         .collect();
     AnalyzerMessage {
+        graphs: Vec::new(),
         instrument: "DEMO-CHEM".into(),
         link: "crash-link".into(),
         received_at: Timestamp::from_second(1_740_000_000).unwrap(),

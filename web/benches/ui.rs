@@ -96,6 +96,7 @@ fn order(i: usize) -> NewOrder {
 
 fn message(i: usize) -> AnalyzerMessage {
     AnalyzerMessage {
+        graphs: Vec::new(),
         instrument: "DEMO-CHEM".into(),
         link: "chem".into(),
         received_at: Timestamp::from_second(1_740_000_000 + i as i64).unwrap(),

@@ -407,5 +407,6 @@ fn specimen(lang: Lang) -> SpecimenPage {
             reason: String::new(),
         }],
         comments: vec![],
+        graphs: Default::default(),
     }
 }

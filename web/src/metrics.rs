@@ -377,6 +377,7 @@ mod tests {
         };
         store
             .ingest(AnalyzerMessage {
+                graphs: Vec::new(),
                 instrument: String::from("DEMO-CHEM"),
                 link: String::from("chem"),
                 received_at: "2025-03-01T02:00:00Z".parse().unwrap(),

@@ -198,6 +198,7 @@ fn specimen_page() -> SpecimenPage {
         previous: vec![],
         history: vec![],
         comments: vec![],
+        graphs: Default::default(),
     }
 }
 

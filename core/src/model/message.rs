@@ -146,6 +146,9 @@ pub struct AnalyzerMessage {
     pub observations: Vec<Observation>,
     /// Patient details sent along, if any.
     pub patient_hint: Option<PatientHint>,
+    /// Histograms, scattergrams and images sent with the results (and undecodable ones, kept).
+    #[serde(default)]
+    pub graphs: Vec<super::AnalyzerGraph>,
 }
 
 /// What happened to one observation of an ingested message.

@@ -3,6 +3,7 @@
 //!
 //! Plain data, no SQL: the store reads and writes these.
 
+mod graph;
 mod history;
 mod message;
 mod order;
@@ -19,6 +20,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::Language;
 
+pub use graph::{AnalyzerGraph, Curve, GraphContent, PlotBox, Scatter, StoredGraph};
 pub use history::{ActorName, Change, CommitNotice, HistoryEntry};
 pub use message::{
     AnalyzerMessage, IngestOutcome, MessageKind, Observation, PatientHint, Protocol,

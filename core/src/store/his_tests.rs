@@ -56,6 +56,7 @@ fn released_from(s: &Store, placer: &str, barcode: &str, raw: &str, received: &s
         .unwrap();
     let out = s
         .ingest(AnalyzerMessage {
+            graphs: Vec::new(),
             instrument: "DEMO-CHEM".into(),
             link: "chem".into(),
             received_at: t(received),

@@ -8,6 +8,7 @@ use rusqlite::{params, Connection};
 use serde::Serialize;
 use serde_json::json;
 
+use super::graphs;
 use super::results::{
     self, find_specimen, ordered_tests_of, store_result, target_from, target_on, NewResult,
     NoTarget, OrderedTestRow, SpecimenContext,
@@ -172,6 +173,7 @@ pub(crate) fn ingest(
             }
         }
     }
+    graphs::insert(conn, msg, journal_id)?;
     for (order_id, ids) in &released {
         orders::add_outbox(conn, *order_id, "results_released", ids, msg.received_at)?;
     }
@@ -183,6 +185,11 @@ pub(crate) fn ingest(
         kind: msg.kind.as_str(),
         bytes: msg.raw.len(),
         observations: summary,
+        graphs: msg
+            .graphs
+            .iter()
+            .map(|g| (g.name.as_str(), g.content.kind()))
+            .collect(),
     })
     .map_err(|e| StoreError::invalid(format!("audit entry: {e}")))?;
     audit_log::append_text(
@@ -209,6 +216,9 @@ struct MessageSummary<'a> {
     kind: &'a str,
     bytes: usize,
     observations: Vec<SummaryEntry<'a>>,
+    /// Each graph's name and kind; absent when the message has none (as before graphs).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    graphs: Vec<(&'a str, &'static str)>,
 }
 
 /// What happened to one observation, in the message's audit entry.

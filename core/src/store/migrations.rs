@@ -574,6 +574,39 @@ CREATE INDEX supplements_unmatched ON supplements(unmatched_id, seq) WHERE unmat
 ",
     },
     Migration {
+        version: 16,
+        description: "analyzer graphs and images with the message, instrument and specimen of their run",
+        sql: r"
+-- Histograms, scattergrams, images and image-file references an analyzer sends with a run
+-- (store::graphs). Each belongs to that run: the message (journal_id), the instrument and the
+-- specimen id as the analyzer sent it (specimen_row: the LIS specimen of that id when the run
+-- arrived, if any); QC runs' graphs are kept the same way (is_qc). kind: image (media_type,
+-- bytes), histogram or scattergram (data: JSON numbers), file_reference (reference: the path on
+-- the analyzer), undecodable (raw: the text as sent, reason). seq: order in the message.
+CREATE TABLE graphs (
+    id INTEGER PRIMARY KEY,
+    journal_id INTEGER NOT NULL REFERENCES journal(id),
+    instrument TEXT NOT NULL,
+    specimen_id TEXT NOT NULL,
+    specimen_row INTEGER REFERENCES specimens(id),
+    is_qc INTEGER NOT NULL,
+    seq INTEGER NOT NULL,
+    name TEXT NOT NULL,
+    row TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    media_type TEXT,
+    bytes BLOB,
+    data TEXT,
+    reference TEXT,
+    raw TEXT,
+    reason TEXT,
+    received_at INTEGER NOT NULL
+);
+CREATE INDEX graphs_specimen ON graphs(specimen_id, journal_id, seq);
+CREATE INDEX graphs_journal ON graphs(journal_id, seq);
+",
+    },
+    Migration {
         version: 17,
         description: "supplementary values of QC results, with their QC point",
         sql: r"

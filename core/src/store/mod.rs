@@ -6,7 +6,8 @@
 //! commits of many links. After each commit of either, the commit listeners
 //! ([`Store::on_commit`]) are told the latest audit sequence number (the change feed's cursor).
 //!
-//! Sub-modules: `migrations`, `supplements` (supplementary values with their result version), `audit_log` (appending to the hash chain), `journal` (raw message
+//! Sub-modules: `migrations`, `supplements` (supplementary values with their result version),
+//! `graphs` (analyzer graphs and images with the message, instrument and specimen of their run), `audit_log` (appending to the hash chain), `journal` (raw message
 //! journal with CRC-32), `ingest` (matching and storing results), `results` (storing one result
 //! with its checks), `orders`, `lifecycle` (verify, release... for the command line and the
 //! system), `review` (a person's actions with the row version they saw, bulk "all clear"),
@@ -34,6 +35,7 @@ mod cancel;
 mod changes;
 mod checkpoint;
 mod decode;
+mod graphs;
 mod his;
 mod his_report;
 mod ingest;

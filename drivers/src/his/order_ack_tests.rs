@@ -66,6 +66,7 @@ fn pl7_with_glucose_released(s: &Store, c: &HisConfig) {
     assert_eq!(a.ack.code(), "AA", "{:?}", a.refusal);
     let out = s
         .ingest(AnalyzerMessage {
+            graphs: Vec::new(),
             instrument: String::from("DEMO-CHEM"),
             link: String::from("chem"),
             received_at: "2025-03-01T02:00:00Z".parse().unwrap(),

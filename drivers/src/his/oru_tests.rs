@@ -50,6 +50,7 @@ fn order_in(s: &Store, hl7: &str) {
 fn results_in(s: &Store, specimen: &str, values: &[(&str, &str)], raw: &[u8]) -> Vec<ResultId> {
     let out = s
         .ingest(AnalyzerMessage {
+            graphs: Vec::new(),
             instrument: String::from("DEMO-CHEM"),
             link: String::from("chem"),
             received_at: "2025-03-01T02:00:00Z".parse().unwrap(),
@@ -426,6 +427,7 @@ fn supplementary_values_follow_their_result_as_obx_grouped_by_sub_id() {
         };
     let out = s
         .ingest(AnalyzerMessage {
+            graphs: Vec::new(),
             instrument: String::from("DEMO-CHEM"),
             link: String::from("chem"),
             received_at: "2025-03-01T02:00:00Z".parse().unwrap(),

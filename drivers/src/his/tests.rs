@@ -82,6 +82,7 @@ pub(super) fn released_glucose(s: &Store) -> (i64, i64) {
         .unwrap();
     let out = s
         .ingest(AnalyzerMessage {
+            graphs: Vec::new(),
             instrument: String::from("DEMO-CHEM"),
             link: String::from("chem"),
             received_at: "2025-03-01T02:00:00Z".parse().unwrap(),

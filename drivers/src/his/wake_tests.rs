@@ -63,6 +63,7 @@ fn tsh_held_for_review(s: &Store) -> i64 {
     .unwrap();
     let out = s
         .ingest(AnalyzerMessage {
+            graphs: Vec::new(),
             instrument: String::from("DEMO-CHEM"),
             link: String::from("chem"),
             received_at: "2025-03-01T02:00:00Z".parse().unwrap(),

@@ -8,7 +8,8 @@
 //! Rows are R records, and O records too when the profile's `order_result` rules say so (the
 //! Mindray BS-240 sends a QC value in its O record). A row is QC when one of the profile's `qc`
 //! rules matches; an E1394 Q record is a host query and never a row, so never QC. The QC lot and
-//! level are read only on QC rows.
+//! level are read only on QC rows. A row or M record a `[[graph]]` rule matches is a graph
+//! (`super::graph`), not a result.
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -185,10 +186,21 @@ pub fn read_message(message: &Message<'_>, profile: &Profile) -> Reading {
                 read_query(&scope, &record, profile, &mut reading);
                 continue;
             }
+            RecordType::Manufacturer => {
+                let row = format!("record {} (M)", record.index() + 1);
+                if let Some(g) = super::graph::read(profile, &scope, "M", &row) {
+                    reading.push_graph(g);
+                }
+                continue;
+            }
             _ => continue,
         }
+        let row = format!("record {} (R)", record.index() + 1);
+        if let Some(g) = super::graph::read(profile, &scope, "R", &row) {
+            reading.push_graph(g);
+            continue;
+        }
         if let Some(reason) = profile.rule_out(|r| scope.matches(r)) {
-            let row = format!("record {} (R)", record.index() + 1);
             let values = supplementary::read(profile, &scope, &row, &reading);
             if !values.is_empty() {
                 pending.extend(values);

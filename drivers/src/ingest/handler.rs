@@ -93,6 +93,7 @@ impl LabLink {
             kind: reading.message_kind(),
             observations: reading.observations,
             patient_hint: reading.patient_hint,
+            graphs: reading.graphs,
         }
     }
 

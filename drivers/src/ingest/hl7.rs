@@ -9,7 +9,8 @@
 //! BC-5380's QC level row `05001`), even one the profile skips.
 //!
 //! A row is QC when one of the profile's `qc` rules matches (MSH-11 `Q`, SPM-11 `Q`...); the QC
-//! lot and level are read only on QC rows.
+//! lot and level are read only on QC rows. An OBX a `[[graph]]` rule matches is a graph
+//! (`super::graph`), not a result.
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -171,8 +172,12 @@ pub fn read_message(message: &Message<'_>, profile: &Profile) -> Reading {
             Some(spm) => scope.last.insert("SPM", spm),
             None => scope.last.remove("SPM"),
         };
+        let row = format!("OBX {}", segment.field(1).as_str());
+        if let Some(g) = super::graph::read(profile, &scope, "OBX", &row) {
+            reading.push_graph(g);
+            continue;
+        }
         if let Some(reason) = profile.rule_out(|r| scope.matches(r)) {
-            let row = format!("OBX {}", segment.field(1).as_str());
             let values = supplementary::read(profile, &scope, &row, &reading);
             if !values.is_empty() {
                 pending.extend(values);

@@ -5,11 +5,13 @@
 //! - [`astm`]: E1394 records through a profile.
 //! - [`hl7`]: HL7 v2 segments through a profile.
 //! - [`handler`]: the link handlers that store via core and return the protocol verdict.
+//! - `graph`: rows the profile's `[[graph]]` rules name, read as graphs and images.
 //! - `supplementary`: rows the profile marks as supplementary, given to their reportable row.
 //! - [`vendor`]: the messages of every `lis-vendor` framing (Dimension, Sysmex class A, ADVIA
 //!   2120, mini VIDAS, Spotchem) through a profile, and their one link handler.
 
 pub mod astm;
+mod graph;
 pub mod handler;
 pub mod hl7;
 #[cfg(test)]
@@ -18,7 +20,7 @@ mod supplementary;
 pub mod vendor;
 
 use lis_astm::delimiters::Delimiters;
-use lis_core::model::{MessageKind, Observation, PatientHint};
+use lis_core::model::{AnalyzerGraph, GraphContent, MessageKind, Observation, PatientHint};
 
 pub use handler::{AstmHandler, LabLink, MllpHandler};
 pub use vendor::VendorHandler;
@@ -38,6 +40,22 @@ pub struct Reading {
     pub problems: Vec<String>,
     /// Rows the profile's `keep`/`skip` rules say are not results, and why.
     pub skipped: Vec<SkippedRow>,
+    /// Graphs and images the profile's `[[graph]]` rules read, in the order sent.
+    pub graphs: Vec<AnalyzerGraph>,
+}
+
+impl Reading {
+    /// Keeps `graph`; one that cannot be decoded is also a problem of the reading (what and
+    /// where), so the link's state tells it while the graph is kept as sent.
+    pub(crate) fn push_graph(&mut self, graph: AnalyzerGraph) {
+        if let GraphContent::Undecodable { reason, .. } = &graph.content {
+            self.problems.push(format!(
+                "{}: graph `{}` kept as sent, not decoded: {reason}",
+                graph.row, graph.name
+            ));
+        }
+        self.graphs.push(graph);
+    }
 }
 
 /// A row that is not a result by the profile's rules (settings, histograms, calculated rows).

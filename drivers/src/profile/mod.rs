@@ -11,6 +11,7 @@
 
 pub mod check;
 mod embedded;
+pub mod graph;
 pub mod location;
 mod problems;
 pub mod supplementary;
@@ -23,6 +24,7 @@ use std::sync::Arc;
 use serde::Deserialize;
 
 pub use embedded::EMBEDDED;
+pub use graph::{GraphEncoding, GraphKind, GraphRule};
 pub use location::{Location, LocationError, Locations};
 pub use supplementary::SupplementaryRule;
 
@@ -426,6 +428,10 @@ pub struct Profile {
     /// the same specimen and test (RLU, cut-off, Ct, reaction grades); see [`supplementary`].
     #[serde(default)]
     pub supplementary: Vec<SupplementaryRule>,
+    /// Rows that carry a graph or an image (histograms, scattergrams, image files), read as
+    /// graphs and stored with the run; see [`graph`].
+    #[serde(default)]
+    pub graph: Vec<GraphRule>,
     /// Analyzer flag to the flag core stores (`LL` to `L`); unlisted flags pass as sent.
     #[serde(default)]
     pub flag_map: BTreeMap<String, String>,

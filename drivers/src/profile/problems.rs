@@ -112,6 +112,7 @@ impl Profile {
             }
         }
         out.extend(self.supplementary_problems());
+        out.extend(self.graph_problems());
         if self.query.supported && self.query.specimen.0.is_empty() {
             out.push(self.invalid(
                 "query.specimen",
@@ -217,6 +218,7 @@ impl Profile {
             ("qc_lot", self.qc_lot.is_some()),
             ("qc_level", self.qc_level.is_some()),
             ("qc", !self.qc.is_empty()),
+            ("graph", !self.graph.is_empty()),
             ("query", self.query.supported || self.query.download),
         ];
         let mut out: Vec<ProfileError> = located

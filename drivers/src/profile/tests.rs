@@ -349,3 +349,64 @@ fn vendor_profiles_take_supplementary_rules_on_their_records_or_measurements() {
         ["skip"]
     );
 }
+
+#[test]
+fn graph_rules_are_checked_with_their_key_and_line() {
+    let text = r#"name = "graphs"
+protocol = "astm"
+framing = "e1381"
+specimen = ["O-3"]
+test_code = ["R-3"]
+
+[[graph]]
+when = [{ field = "M-3", equals = ["HISTOGRAM"] }]
+name_from = "M-5"
+encoding = "float-stream"
+data = ["M-7"]
+
+[[graph]]
+when = [{ field = "O-3", equals = ["X"] }]
+encoding = "hl7-ed"
+kind = "histogram"
+
+[[graph]]
+when = [{ field = "M-3", equals = ["MATRIX"] }]
+name = "LMNE"
+encoding = "bitmap"
+"#;
+    let problems = check::check(text).unwrap_err();
+    let said: Vec<(String, Option<usize>)> =
+        problems.iter().map(|p| (p.key.clone(), p.line)).collect();
+    // The unknown encoding is a TOML problem of `graph` (its table); the rest are the rules'.
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.key.starts_with("graph") && p.message.contains("bitmap")),
+        "{problems:?}"
+    );
+    let text = text.replace("\"bitmap\"", "\"float-stream\"");
+    let problems = check::check(&text).unwrap_err();
+    let said2: Vec<String> = problems.iter().map(ToString::to_string).collect();
+    for expected in [
+        // One data field where the markers and the curve are two.
+        "graph[0].data: `float-stream` needs two locations",
+        "graph[0].kind: `float-stream` needs `kind",
+        // An O record is not a row; no name; an HL7 encoding in ASTM; `kind` without
+        // `float-stream`.
+        "graph[1].when: graphs are rows: the rules name R or M, not `O`",
+        "graph[1]: give `name_from`",
+        "graph[1].encoding: `hl7-ed` reads HL7 messages",
+        "graph[1].kind: `kind` is for `float-stream`",
+        "graph[2].data: `float-stream` needs two locations",
+    ] {
+        assert!(
+            said2.iter().any(|s| s.contains(expected)),
+            "{expected:?} not in {said2:#?} ({said:?})"
+        );
+    }
+    // Each with the line of its key.
+    let data = problems.iter().find(|p| p.key == "graph[0].data").unwrap();
+    assert_eq!(data.line, Some(11));
+    let kind = problems.iter().find(|p| p.key == "graph[1].kind").unwrap();
+    assert_eq!(kind.line, Some(16));
+}

@@ -5,6 +5,7 @@
 mod bounds;
 mod downloads;
 mod faults;
+mod graphs;
 mod idle;
 mod profiles;
 mod profiles_a;

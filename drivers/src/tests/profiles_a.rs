@@ -48,7 +48,7 @@ async fn play_astm(lis: &Lis, messages: &[String]) -> Vec<Delivery> {
 
 /// The E1381 frames of a capture as the analyzer sent them: from each STX to the two checksum
 /// characters after ETX/ETB, each ended with CR LF (LIS1-A §6.3.1; some captures dropped them).
-fn wire_frames(capture: &[u8]) -> Vec<Vec<u8>> {
+pub(super) fn wire_frames(capture: &[u8]) -> Vec<Vec<u8>> {
     let mut frames = Vec::new();
     let mut i = 0;
     while let Some(start) = capture[i..].iter().position(|&b| b == 0x02).map(|p| p + i) {
@@ -67,7 +67,7 @@ fn wire_frames(capture: &[u8]) -> Vec<Vec<u8>> {
 
 /// Sends captured frames byte for byte (their own frame numbers and checksums): ENQ, each frame,
 /// EOT; every frame must be answered ACK (the last one once the message is stored).
-async fn play_wire(lis: &Lis, frames: &[Vec<u8>]) {
+pub(super) async fn play_wire(lis: &Lis, frames: &[Vec<u8>]) {
     let mut io = lis.connect().await;
     io.write_all(&[0x05]).await.unwrap();
     assert_eq!(reply(&mut io).await, 0x06, "ENQ answered ACK");

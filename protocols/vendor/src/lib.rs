@@ -12,6 +12,8 @@
 //!   incremental scanner both of the next two use.
 //! - [`dimension`]: the Siemens Dimension LIS protocol (FS-separated fields, hex checksum;
 //!   poll, result, query, order and acceptance messages both ways).
+//! - [`graph`]: graphs sent inside messages: the Horiba Yumizen's deflated float32 histograms and
+//!   matrices (M records), and base64 images (HL7 `ED`), checked by their file signature.
 //! - [`sysmex_text`]: Sysmex "class A" fixed-width text (`D1U` sample header, `D2U` parameter
 //!   values with implied decimals and flag digits), as the XS-500i sends it.
 #![warn(missing_docs)]
@@ -20,6 +22,7 @@ pub mod advia;
 #[cfg(test)]
 mod corpus;
 pub mod dimension;
+pub mod graph;
 pub mod measurement;
 pub mod scan;
 pub mod spotchem;

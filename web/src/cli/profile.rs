@@ -7,6 +7,10 @@
 //!   `observed_at`, `stored_as` (`patient` or `qc`), `qc_lot`, `qc_level`;
 //! - a row left out: `message`, `skipped` (which row), `test_code`, `reason` (the profile rule, or
 //!   what could not be read);
+//! - a graph or image the `[[graph]]` rules found: `message`, `graph` (its name), `row`, `kind`
+//!   (`image`, `histogram`, `scattergram`, `file_reference`, `undecodable`), `specimen_id`,
+//!   `stored_as`, and `media_type` and `bytes`, `points` and `markers`, `events`, `path` or
+//!   `reason`;
 //! - a message that holds no results: `message`, `message_kind` (`query`, `other`), and for a
 //!   query `specimens_queried`; a message that cannot be read: `message`, `error`;
 //! - link events worth seeing (checksum errors, junk), damaged or discarded regions: the replay
@@ -183,6 +187,7 @@ fn try_captures(
     let profile = resolve(name_or_file, config)?;
     let mut out = std::io::stdout().lock();
     let (mut rows, mut skipped, mut messages, mut unreadable) = (0usize, 0usize, 0usize, 0usize);
+    let mut graphs = 0usize;
     for capture in captures {
         let bytes =
             std::fs::read(capture).with_context(|| format!("cannot read {}", capture.display()))?;
@@ -207,7 +212,9 @@ fn try_captures(
             }
             messages += 1;
             for row in message_rows(&file, messages, &line) {
-                if row.get("skipped").is_some() {
+                if row.get("graph").is_some() {
+                    graphs += 1;
+                } else if row.get("skipped").is_some() {
                     skipped += 1;
                 } else if row.get("error").is_some() {
                     unreadable += 1;
@@ -223,7 +230,7 @@ fn try_captures(
         "{}",
         json!({ "summary": {
             "profile": profile.name, "captures": captures.len(), "messages": messages,
-            "rows": rows, "skipped": skipped, "unreadable": unreadable,
+            "rows": rows, "skipped": skipped, "unreadable": unreadable, "graphs": graphs,
         }})
     )?;
     Ok(if unreadable == 0 {
@@ -250,6 +257,12 @@ fn message_rows(file: &str, n: usize, line: &Value) -> Vec<Value> {
             "stored_as": if qc { "qc" } else { "patient" },
             "qc_lot": o["qc_lot"], "qc_level": o["qc_level"],
         }));
+    }
+    for g in line["graphs"].as_array().into_iter().flatten() {
+        let mut g = g.clone();
+        g["capture"] = json!(file);
+        g["message"] = json!(n);
+        out.push(g);
     }
     for s in line["skipped"].as_array().into_iter().flatten() {
         out.push(json!({

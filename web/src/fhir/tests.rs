@@ -89,6 +89,7 @@ fn result_of(
 ) -> i64 {
     let out = store
         .ingest(AnalyzerMessage {
+            graphs: Vec::new(),
             instrument: String::from("DEMO-CHEM"),
             link: String::from("chem"),
             received_at: received_at.parse().unwrap(),

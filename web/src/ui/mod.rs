@@ -53,6 +53,7 @@ pub mod session;
 pub mod sign_in;
 pub mod specimen;
 pub mod specimen_actions;
+pub mod specimen_graphs;
 pub mod specimen_notice;
 pub mod specimen_routes;
 pub mod specimen_values;

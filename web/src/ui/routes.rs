@@ -46,6 +46,7 @@ fn pages() -> Router<AppState> {
         .route(Urls::Language.as_str(), post(language_post))
         .merge(super::worklist_routes::routes())
         .merge(super::specimen_routes::routes())
+        .merge(super::specimen_graphs::routes())
         .merge(super::patients::routes())
         .merge(super::turnaround::routes())
         .merge(super::admin::routes())

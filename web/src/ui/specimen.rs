@@ -40,6 +40,8 @@ pub struct SpecimenPage {
     pub history: Vec<HistoryEntry>,
     /// Comments on the specimen and its results, oldest first.
     pub comments: Vec<CommentLine>,
+    /// Graphs and images the analyzers sent with the specimen's runs.
+    pub graphs: super::specimen_graphs::GraphsView,
 }
 
 /// The header facts: who the patient is and what was ordered.

@@ -114,6 +114,7 @@ pub async fn specimen_get(
         .await
         .map_err(|e| current.error_message(e.status(), e.to_string()))?;
     let (review, previous, history, qc) = read.map_err(|e| current.store_error(e))?;
+    let graphs = super::specimen_graphs::read(&state, &current, &barcode).await?;
     let (rejections, qc_notes) = qc;
     let tz = state.config.time_zone().clone();
     let allowed = allowed(&current, state.config.review.steps);
@@ -226,6 +227,7 @@ pub async fn specimen_get(
             .map(|h| history_entry(h, &tz, current.lang))
             .collect(),
         comments,
+        graphs,
     })
 }
 

@@ -329,6 +329,7 @@ fn same_message_twice_is_stored_once_per_link() {
     // The same bytes on another link are another message.
     let other = s
         .ingest(AnalyzerMessage {
+            graphs: Vec::new(),
             link: "chem-2".into(),
             ..m
         })

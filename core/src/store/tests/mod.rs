@@ -5,6 +5,7 @@ mod bulk;
 mod cancel;
 mod changes;
 mod corrupt;
+mod graphs;
 mod ingest;
 mod ingest_checks;
 mod lifecycle;
@@ -108,6 +109,7 @@ pub(super) fn message(
     observations: Vec<Observation>,
 ) -> AnalyzerMessage {
     AnalyzerMessage {
+        graphs: Vec::new(),
         instrument: instrument.into(),
         link: link.into(),
         received_at: t("2025-03-01T02:00:00Z"),

@@ -14,6 +14,7 @@ use crate::store::AuditFilter;
 /// A message of DEMO-CHEM received at `at` (UTC) with these observations.
 fn at_message(raw: &str, at: &str, observations: Vec<Observation>) -> AnalyzerMessage {
     AnalyzerMessage {
+        graphs: Vec::new(),
         received_at: t(at),
         ..message("DEMO-CHEM", "c", raw, observations)
     }

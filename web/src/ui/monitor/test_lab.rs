@@ -45,6 +45,7 @@ pub(crate) fn lab_with(config: Option<&str>) -> Lab {
     };
     store
         .ingest(AnalyzerMessage {
+            graphs: Vec::new(),
             instrument: "DEMO-CHEM".into(),
             link: "DEMO-CHEM".into(),
             received_at: jiff::Timestamp::now(),

@@ -417,6 +417,7 @@ async fn a_controls_supplementary_values_are_listed_with_its_point() {
             raw: bytes.as_bytes().to_vec(),
             kind: reading.message_kind(),
             observations: reading.observations,
+            graphs: reading.graphs,
             patient_hint: None,
         })
         .unwrap();

@@ -43,6 +43,7 @@ pub(crate) fn lab() -> Lab {
     ingest_message(
         &store,
         AnalyzerMessage {
+            graphs: Vec::new(),
             link: "chem-1".into(),
             raw: b"H|\\^&|||DEMO\rL|1\r".to_vec(),
             ..results

@@ -171,6 +171,7 @@ async fn a_critical_result_prints_with_its_call_back() {
         .unwrap();
     lab.store
         .ingest(lis_core::model::AnalyzerMessage {
+            graphs: Vec::new(),
             instrument: "DEMO-CHEM".into(),
             link: "chem-1".into(),
             received_at: "2026-12-07T02:00:00Z".parse().unwrap(),

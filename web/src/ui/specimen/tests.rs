@@ -56,6 +56,7 @@ fn page(lang: Lang, results: Vec<ResultLine>, allowed: Allowed) -> SpecimenPage 
         previous: vec![],
         history: vec![],
         comments: vec![],
+        graphs: Default::default(),
     }
 }
 

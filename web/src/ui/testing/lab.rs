@@ -94,6 +94,7 @@ pub(crate) fn patient_order(
 /// on link `chem`, received at `at`.
 pub(crate) fn results_message(barcode: &str, at: &str, values: &[(&str, &str)]) -> AnalyzerMessage {
     AnalyzerMessage {
+        graphs: Vec::new(),
         instrument: "DEMO-CHEM".into(),
         link: "chem".into(),
         received_at: at.parse::<Timestamp>().unwrap(),

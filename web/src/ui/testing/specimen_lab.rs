@@ -55,6 +55,7 @@ pub(crate) fn lab(steps: ReviewSteps) -> Lab {
     ingest_message(
         &store,
         AnalyzerMessage {
+            graphs: Vec::new(),
             link: "chem-1".into(),
             raw: b"H|\\^&|||DEMO\rR|1|^^^TNTHS|60\r\x03".to_vec(),
             ..results
