@@ -6,7 +6,7 @@
 //! commits of many links. After each commit of either, the commit listeners
 //! ([`Store::on_commit`]) are told the latest audit sequence number (the change feed's cursor).
 //!
-//! Sub-modules: `migrations`, `supplements` (supplementary values with their result version), `audit_log` (appending to the hash chain), `journal` (raw message
+//! Sub-modules: `migrations`, `supplements` (supplementary values with their result version), `isolates` (microbiology isolates and their susceptibility panels with their result version), `audit_log` (appending to the hash chain), `journal` (raw message
 //! journal with CRC-32), `ingest` (matching and storing results), `results` (storing one result
 //! with its checks), `orders`, `lifecycle` (verify, release... for the command line and the
 //! system), `review` (a person's actions with the row version they saw, bulk "all clear"),
@@ -38,6 +38,7 @@ mod his;
 mod his_report;
 mod ingest;
 mod ingestor;
+mod isolates;
 mod journal;
 mod lifecycle;
 mod migrations;

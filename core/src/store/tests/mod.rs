@@ -7,6 +7,7 @@ mod changes;
 mod corrupt;
 mod ingest;
 mod ingest_checks;
+mod isolates;
 mod lifecycle;
 mod monitor;
 mod patients;
