@@ -5,6 +5,7 @@
 //! - [`astm`]: E1394 records through a profile.
 //! - [`hl7`]: HL7 v2 segments through a profile.
 //! - [`handler`]: the link handlers that store via core and return the protocol verdict.
+//! - `microbiology`: a microbiology system's isolates (organism + susceptibility panel).
 //! - `supplementary`: rows the profile marks as supplementary, given to their reportable row.
 //! - [`vendor`]: `lis-vendor` messages (Dimension, Sysmex class A) through a profile, and
 //!   [`vendor_handler`], their link handlers.
@@ -13,6 +14,7 @@
 pub mod astm;
 pub mod handler;
 pub mod hl7;
+mod microbiology;
 #[cfg(test)]
 mod qc_tests;
 mod supplementary;

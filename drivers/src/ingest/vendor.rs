@@ -150,6 +150,7 @@ fn read_rows(rows: &[Row], profile: &Profile, clock: Clock, reading: &mut Readin
                 .filter(|s| !s.is_empty()),
             // The profile check refuses `[[supplementary]]` for vendor protocols.
             supplementary: Vec::new(),
+            isolate: None,
         });
     }
 }

@@ -12,6 +12,7 @@
 pub mod check;
 mod embedded;
 pub mod location;
+pub mod microbiology;
 mod problems;
 pub mod supplementary;
 
@@ -24,6 +25,7 @@ use serde::Deserialize;
 
 pub use embedded::EMBEDDED;
 pub use location::{Location, LocationError, Locations};
+pub use microbiology::MicrobiologySection;
 pub use supplementary::SupplementaryRule;
 
 /// A profile that cannot be used.
@@ -421,6 +423,9 @@ pub struct Profile {
     /// the same specimen and test (RLU, cut-off, Ct, reaction grades); see [`supplementary`].
     #[serde(default)]
     pub supplementary: Vec<SupplementaryRule>,
+    /// A microbiology ID/AST system's isolates and susceptibility panels; see [`microbiology`].
+    #[serde(default)]
+    pub microbiology: Option<MicrobiologySection>,
     /// Analyzer flag to the flag core stores (`LL` to `L`); unlisted flags pass as sent.
     #[serde(default)]
     pub flag_map: BTreeMap<String, String>,

@@ -112,6 +112,7 @@ impl Profile {
             }
         }
         out.extend(self.supplementary_problems());
+        out.extend(self.microbiology_problems());
         if self.query.supported && self.query.specimen.0.is_empty() {
             out.push(self.invalid(
                 "query.specimen",
@@ -220,6 +221,7 @@ impl Profile {
             ("skip", !self.skip.is_empty()),
             ("qc", !self.qc.is_empty()),
             ("supplementary", !self.supplementary.is_empty()),
+            ("microbiology", self.microbiology.is_some()),
             ("query", self.query.supported || self.query.download),
         ];
         located
