@@ -131,6 +131,7 @@ fn released_result(state: &AppState, id: i64) -> Result<Option<ReleasedResult>, 
     let order = state.store.order(result.order_id)?;
     let patient = state.store.patient(order.patient_id)?;
     let supplements = state.store.supplements(id)?;
+    let isolate = state.store.isolate(id)?;
     Ok(Some(ReleasedResult {
         result,
         released_at,
@@ -139,6 +140,7 @@ fn released_result(state: &AppState, id: i64) -> Result<Option<ReleasedResult>, 
         patient,
         judged_normal: judged_normal(&checks),
         supplements,
+        isolate,
     }))
 }
 
