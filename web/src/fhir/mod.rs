@@ -28,6 +28,7 @@ mod answer;
 mod base;
 mod build;
 mod capability;
+pub mod microbiology;
 pub mod resources;
 mod search;
 
