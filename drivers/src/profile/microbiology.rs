@@ -84,6 +84,13 @@ impl MicrobiologySection {
         self.test_code.replace(ISOLATE_PLACEHOLDER, label.trim())
     }
 
+    /// The isolate label of an instrument code this section gives (`ISOLATE-A` is `A`).
+    pub fn label_of(&self, code: &str) -> Option<String> {
+        let (before, after) = self.test_code.split_once(ISOLATE_PLACEHOLDER)?;
+        let label = code.strip_prefix(before)?.strip_suffix(after)?;
+        (!label.is_empty()).then(|| label.to_owned())
+    }
+
     /// The interpretation the analyzer's `word` maps to (none for a word not listed or mapped to
     /// something other than `S`, `I`, `R`).
     pub fn interpretation_of(&self, word: &str) -> Option<Interpretation> {

@@ -305,6 +305,10 @@ pub struct SimulatorSettings {
     /// The tests, in the order the analyzer sends them.
     #[serde(default)]
     pub tests: Vec<SimulatedTest>,
+    /// A microbiology system's antibiotics, sent in each isolate's panel (`texts`: the
+    /// interpretation words; `low`/`high`: the MICs sent for S and R).
+    #[serde(default)]
+    pub antibiotics: Vec<SimulatedTest>,
     /// Tests the analyzer also performs when the LIS asks for them (a host query), but does not
     /// send in a run without queries.
     #[serde(default)]

@@ -254,3 +254,37 @@ async fn a_later_susceptibility_message_completes_the_panel_and_a_second_isolate
     assert!(b_isolate.susceptibilities.is_empty());
     lis.stop().await;
 }
+
+#[tokio::test]
+async fn the_simulator_sends_an_isolate_with_its_panel_as_the_analyzer_does() {
+    let (lis, sent) =
+        super::simulated_two_specimens("MICRO", "microbiology-mic", ["B200", "B201"]).await;
+    // One isolate result per specimen (what the simulator reports is what is stored).
+    assert_eq!(sent.len(), 2, "{sent:?}");
+    assert!(sent.iter().all(|r| r.1 == "ISOLATE-A"), "{sent:?}");
+    for specimen in ["B200", "B201"] {
+        let isolate = isolate_of(&lis, specimen);
+        assert_eq!(isolate.label, "A");
+        let codes: Vec<&str> = isolate
+            .susceptibilities
+            .iter()
+            .map(|s| s.antibiotic_code.as_str())
+            .collect();
+        assert_eq!(codes, ["AMIKAC", "CIPROF", "MEROPE"]);
+        for s in &isolate.susceptibilities {
+            // The MIC follows the interpretation as the profile's [simulator] says.
+            let expected = match (s.antibiotic_code.as_str(), s.interpretation) {
+                ("AMIKAC", Some(S)) => "<=8.0000",
+                ("AMIKAC", Some(R)) => ">32.0000",
+                ("CIPROF", Some(S)) => "<=0.2500",
+                ("CIPROF", Some(R)) => ">2.0000",
+                ("CIPROF", Some(Interpretation::Intermediate)) => "2.0000",
+                ("MEROPE", Some(S)) => "<=0.5000",
+                ("MEROPE", Some(R)) => ">8.0000",
+                other => panic!("unexpected {other:?}"),
+            };
+            assert_eq!(s.mic, expected, "{s:?}");
+        }
+    }
+    lis.stop().await;
+}
