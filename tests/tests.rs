@@ -13,6 +13,7 @@ mod replay_e2e;
 mod serial_e2e;
 mod serve_e2e;
 mod ui_journey_e2e;
+mod ui_micro_e2e;
 mod ui_monitor_e2e;
 mod ui_patients_e2e;
 mod ui_qc_e2e;
