@@ -4,6 +4,7 @@ mod admin_e2e;
 mod download_e2e;
 mod faults_e2e;
 mod his_e2e;
+mod his_micro_e2e;
 mod parse_cli;
 mod profile_cli;
 mod profiles_e2e;

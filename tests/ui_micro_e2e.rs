@@ -18,7 +18,7 @@ use lis_tests::server::{wait_for, TIMEOUT};
 const SUPERVISOR: (&str, &str, &str) = ("hoa", "Trần Thị Hoa", "Giam-sat-vien-2026");
 
 /// The isolate as the analyzer sends it (records from the trace, the specimen id the LIS's).
-const RECORDS: [&str; 25] = [
+pub(crate) const RECORDS: [&str; 25] = [
     r"H|\^&|||OrgName|||||||P|NCCLS LIS2-A|20220917004124",
     "P|1",
     "O|1|S-401^A^|1122^1129|^^^ID2^GNID G-ve/Auto 18Hr ID|R||||||N|||20220917003303|U^Urine|^|||HUMAN^Human||||||F",
