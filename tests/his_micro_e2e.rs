@@ -17,7 +17,7 @@ use lis_tests::server::{wait_for, TIMEOUT};
 
 use crate::ui_micro_e2e::RECORDS;
 
-fn field<'a>(segment: &'a str, n: usize) -> &'a str {
+fn field(segment: &str, n: usize) -> &str {
     segment.split('|').nth(n).unwrap_or_default()
 }
 

@@ -192,7 +192,7 @@ pub struct ReportRow {
     /// Critical call-backs recorded for it.
     pub callbacks: Vec<String>,
     /// A microbiology isolate's antibiogram, printed under its organism.
-    pub antibiogram: Option<super::antibiogram::AntibiogramView>,
+    pub antibiogram: Option<Box<super::antibiogram::AntibiogramView>>,
 }
 
 impl ReportRow {

@@ -521,7 +521,7 @@ fn row(r: &ReviewResult, config: &LabConfig, lang: Lang, tz: &TimeZone) -> Repor
         antibiogram: r
             .isolate
             .as_ref()
-            .map(|i| super::antibiogram::antibiogram(i, lang)),
+            .map(|i| Box::new(super::antibiogram::antibiogram(i, lang))),
     }
 }
 

@@ -141,10 +141,10 @@ fn an_antibiogram_counts_one_printed_row_per_antibiotic_and_its_heading() {
             .collect(),
     };
     let with = ReportRow {
-        antibiogram: Some(crate::ui::antibiogram::antibiogram(
+        antibiogram: Some(Box::new(crate::ui::antibiogram::antibiogram(
             &isolate,
             crate::ui::i18n::Lang::En,
-        )),
+        ))),
         ..plain.clone()
     };
     let budget = Budget::of(Paper::A4);
