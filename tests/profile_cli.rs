@@ -355,3 +355,79 @@ fn profile_try_prints_the_graphs_of_a_yumizen_cbc() {
     assert_eq!(summary["graphs"], 3, "{summary}");
     assert_eq!(summary["rows"], 20, "{summary}");
 }
+
+#[test]
+fn profile_try_prints_each_microbiology_isolate_with_its_panel() {
+    let capture = corpus("astm/microbiology-mic-system/lis2a_micro_id_ast.astm");
+    let (code, out, err) = run_lis(&[
+        "profile",
+        "try",
+        "--profile",
+        "microbiology-mic",
+        path_arg(&capture),
+    ]);
+    assert_eq!(code, 0, "{out}{err}");
+    let lines = json_lines(&out);
+    let rows = stored_rows(&lines);
+    // Four patients, one isolate (A) each: four rows, not one per antibiotic.
+    assert_eq!(rows.len(), 4, "{out}");
+    let pae = rows
+        .iter()
+        .find(|r| r["specimen_id"] == "XID00126147-01")
+        .expect("the P. aeruginosa isolate");
+    assert_eq!(pae["test_code"], "ISOLATE-A");
+    assert_eq!(pae["value"], "Pseudomonas aeruginosa");
+    assert_eq!(pae["isolate"]["label"], "A");
+    assert_eq!(pae["isolate"]["organism_code"], "P.AER");
+    let panel = pae["isolate"]["susceptibilities"]
+        .as_array()
+        .expect("panel");
+    assert_eq!(panel.len(), 24);
+    let ampicillin = panel
+        .iter()
+        .find(|s| s["antibiotic_code"] == "AMPICI")
+        .expect("ampicillin");
+    assert_eq!(ampicillin["mic"], ">16.0000");
+    assert_eq!(ampicillin["interpretation"], "Resistant");
+    let nitro = panel
+        .iter()
+        .find(|s| s["antibiotic_code"] == "NITRO")
+        .expect("nitrofurantoin");
+    assert_eq!(nitro["interpretation"], serde_json::Value::Null);
+    assert_eq!(nitro["interpretation_sent"], "NOINTP");
+    // The growth controls are left out with the rule that says so.
+    assert!(lines.iter().any(|l| l["test_code"] == "POSCTL"
+        && l["reason"] == "skip rule matched: R-3.4 equals POSCTL, NEGCTL"));
+}
+
+#[test]
+fn profile_check_names_microbiology_problems_with_line_and_key() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("micro.toml");
+    // Line 7: a test code without `{isolate}`; line 11: an interpretation that is not S/I/R.
+    std::fs::write(
+        &file,
+        "name = \"micro\"\nprotocol = \"astm\"\nframing = \"e1381\"\nspecimen = [\"O-3.1\"]\n\
+test_code = [\"R-3.4\"]\n[microbiology]\ntest_code = \"CULTURE\"\nisolate = \"O-3.2\"\n\
+organism_comment = \"FINALID\"\nantibiotic = \"R-3.4\"\ninterpretations = { SUSC = \"Sensitive\" }\n\
+mic_rows = [{ field = \"R-3.7\", equals = [\"MIC-BP\"] }]\n\
+interpretation_rows = [{ field = \"R-3.7\", equals = [\"INTERP\"] }]\n",
+    )
+    .expect("write");
+    let (code, out, _) = run_lis(&["profile", "check", path_arg(&file)]);
+    assert_eq!(code, 1, "{out}");
+    let shown = path_arg(&file);
+    assert!(
+        out.contains(&format!(
+            "{shown}:7: microbiology.test_code: must hold `{{isolate}}`"
+        )),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!(
+            "{shown}:11: microbiology.interpretations: `SUSC` maps to `Sensitive`"
+        )),
+        "{out}"
+    );
+    assert!(out.contains("2 problem(s)"), "{out}");
+}

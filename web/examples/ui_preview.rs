@@ -322,6 +322,7 @@ fn specimen(lang: Lang) -> SpecimenPage {
                 editable: true,
                 correctable: false,
                 supplements: vec![],
+                antibiogram: None,
             };
             match code {
                 "K" => {

@@ -45,6 +45,8 @@ use crate::state::AppState;
         results::TestOut,
         results::RangeOut,
         results::SupplementOut,
+        results::IsolateOut,
+        results::SusceptibilityOut,
         deliveries::DeliveriesOut,
         deliveries::DeliveryOut,
         instruments::DownloadOut,

@@ -185,6 +185,7 @@ fn specimen_page() -> SpecimenPage {
             editable: false,
             correctable: false,
             supplements: vec![],
+            antibiogram: None,
         }],
         allowed: Allowed {
             verify: true,

@@ -109,6 +109,10 @@ pub struct Observation {
     /// in the order sent.
     #[serde(default)]
     pub supplementary: Vec<Supplement>,
+    /// For a microbiology isolate (its value the organism): the isolate and its susceptibility
+    /// panel, stored with the result version.
+    #[serde(default)]
+    pub isolate: Option<super::Isolate>,
 }
 
 /// A value an analyzer sends beside a result, about the same measurement (the Centaur's RLU and

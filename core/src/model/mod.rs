@@ -6,6 +6,7 @@
 mod graph;
 mod history;
 mod message;
+mod microbiology;
 mod order;
 mod qc_view;
 mod reception;
@@ -26,6 +27,7 @@ pub use message::{
     AnalyzerMessage, IngestOutcome, MessageKind, Observation, PatientHint, Protocol,
     StoredObservation, Supplement,
 };
+pub use microbiology::{Interpretation, Isolate, Susceptibility};
 pub use order::{
     AssigningAuthority, NewOrder, NewPatient, NewSpecimen, Order, OrderStatus, OrderedTest,
     OrderedTestStatus, Patient, PersonName, Priority, RequestedTest, Specimen, TestOrigin,

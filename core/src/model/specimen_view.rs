@@ -266,6 +266,10 @@ pub struct ReviewResult {
     /// The analyzer's supplementary values for this version (RLU, cut-off, Ct...), as sent.
     #[serde(default)]
     pub supplements: Vec<Supplement>,
+    /// The microbiology isolate of this version (its value the organism) with its
+    /// susceptibility panel.
+    #[serde(default)]
+    pub isolate: Option<crate::model::Isolate>,
 }
 
 /// A patient's earlier released results of one test.

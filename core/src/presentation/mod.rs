@@ -10,6 +10,7 @@
 //! - Values by shape: number, censored (`<0.5`), text or missing ([`result_value`]).
 //! - Names in their parts ([`patient_name`], [`doctor_name`], [`split_full_name`],
 //!   [`full_name`]).
+//! - Susceptibility interpretations (S / I / R) and MICs ([`microbiology`]).
 //! - Specimen types as HL7 table 0487 codes ([`specimen_type_0487`]).
 //! - An order's progress from what is released ([`release_progress`]), with its HL7 table 0038
 //!   order status.
@@ -18,6 +19,7 @@
 //! Pure: no SQL, no IO, no clock.
 
 pub mod flags;
+pub mod microbiology;
 pub mod qc_reason;
 
 use jiff::tz::TimeZone;
@@ -32,6 +34,7 @@ use crate::model::{
 use crate::validation::{ranges, Outcome};
 
 pub use flags::{abnormal_flags, flag_label, result_marks, FlagLabel, NORMAL};
+pub use microbiology::{interpretation_label, InterpretationLabel};
 
 /// The language the lab writes in: the config's `[lab] language` type, one enum for the whole
 /// system.

@@ -151,6 +151,8 @@ pub struct ReleasedResult {
     /// The analyzer's supplementary values of this version (RLU, cut-off, Ct...), in the order
     /// sent.
     pub supplements: Vec<crate::model::Supplement>,
+    /// The microbiology isolate of this version with its susceptibility panel.
+    pub isolate: Option<crate::model::Isolate>,
 }
 
 /// Counts of the outbox for metrics.
@@ -286,6 +288,7 @@ pub(super) fn released_rows(
             .query_row([patient_id], |r| patient_row(r, 0))?;
         let supplements =
             super::supplements::of(conn, super::supplements::Owner::Result(result.id))?;
+        let isolate = super::isolates::of(conn, super::supplements::Owner::Result(result.id))?;
         out.push(ReleasedResult {
             result,
             released_at: released.map_or(Timestamp::UNIX_EPOCH, ts),
@@ -294,6 +297,7 @@ pub(super) fn released_rows(
             patient,
             judged_normal,
             supplements,
+            isolate,
         });
     }
     Ok(out)

@@ -31,6 +31,8 @@ pub struct HisReport {
     pub results: Vec<ResultWithChecks>,
     /// The supplementary values of each result asked for that has any, in the order sent.
     pub supplements: HashMap<ResultId, Vec<Supplement>>,
+    /// The microbiology isolate of each result asked for that has one, with its panel.
+    pub isolates: HashMap<ResultId, crate::model::Isolate>,
 }
 
 impl Store {
@@ -56,6 +58,7 @@ impl Store {
                 results.push(found);
             }
             let supplements = supplements::of_results(conn, result_ids.iter().copied())?;
+            let isolates = super::isolates::of_results(conn, result_ids.iter().copied())?;
             Ok(HisReport {
                 order,
                 patient,
@@ -64,6 +67,7 @@ impl Store {
                 order_results,
                 results,
                 supplements,
+                isolates,
             })
         })
     }

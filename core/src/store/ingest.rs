@@ -9,6 +9,7 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::graphs;
+use super::isolates;
 use super::results::{
     self, find_specimen, ordered_tests_of, store_result, target_from, target_on, NewResult,
     NoTarget, OrderedTestRow, SpecimenContext,
@@ -137,6 +138,7 @@ pub(crate) fn ingest(
                 };
                 let s = store_result(conn, lab, &target, test, &new)?;
                 supplements::insert(conn, Owner::Result(s.result_id), &obs.supplementary)?;
+                isolates::insert(conn, Owner::Result(s.result_id), obs.isolate.as_ref())?;
                 if s.released {
                     released
                         .entry(target.order_id)
@@ -162,6 +164,7 @@ pub(crate) fn ingest(
             Err(reason) => {
                 let id = store_unmatched(conn, lab, msg, journal_id, obs, reason)?;
                 supplements::insert(conn, Owner::Unmatched(id), &obs.supplementary)?;
+                isolates::insert(conn, Owner::Unmatched(id), obs.isolate.as_ref())?;
                 summary.push(SummaryEntry::Unmatched {
                     code: &obs.instrument_test_code,
                     reason: reason.as_str(),

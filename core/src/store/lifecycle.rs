@@ -616,6 +616,7 @@ impl Store {
                 params![unmatched_id, stored.result_id],
             )?;
             super::supplements::attach(conn, unmatched_id, stored.result_id)?;
+            super::isolates::attach(conn, unmatched_id, stored.result_id)?;
             if stored.released {
                 orders::add_outbox(conn, order_id, "results_released", &[stored.result_id], Timestamp::now())?;
             }

@@ -574,6 +574,40 @@ CREATE INDEX supplements_unmatched ON supplements(unmatched_id, seq) WHERE unmat
 ",
     },
     Migration {
+        version: 15,
+        description: "microbiology isolates (organism) and their susceptibility panels with their result version or unmatched row",
+        sql: r"
+-- A microbiology isolate as the analyzer reported it (label, organism code and name as sent),
+-- with the result version it came with (its value the organism) or the unmatched row that result
+-- went to; attaching that row copies it to the result it becomes. A later version of the isolate
+-- result (susceptibilities in a later message) carries the whole panel.
+CREATE TABLE isolates (
+    id INTEGER PRIMARY KEY,
+    result_id INTEGER REFERENCES results(id),
+    unmatched_id INTEGER REFERENCES unmatched(id),
+    label TEXT NOT NULL,
+    organism_code TEXT NOT NULL,
+    organism_name TEXT NOT NULL,
+    CHECK ((result_id IS NULL) <> (unmatched_id IS NULL))
+);
+CREATE UNIQUE INDEX isolates_result ON isolates(result_id) WHERE result_id IS NOT NULL;
+CREATE UNIQUE INDEX isolates_unmatched ON isolates(unmatched_id) WHERE unmatched_id IS NOT NULL;
+-- One antibiotic of an isolate's panel, in the order sent (seq): the MIC as sent (comparator
+-- included), the interpretation S / I / R (HL7 table 0078) or NULL, and the word sent.
+CREATE TABLE susceptibilities (
+    id INTEGER PRIMARY KEY,
+    isolate_id INTEGER NOT NULL REFERENCES isolates(id),
+    seq INTEGER NOT NULL,
+    antibiotic_code TEXT NOT NULL,
+    antibiotic_name TEXT NOT NULL,
+    mic TEXT NOT NULL,
+    interpretation TEXT CHECK (interpretation IN ('S', 'I', 'R')),
+    interpretation_sent TEXT NOT NULL,
+    UNIQUE (isolate_id, seq)
+);
+",
+    },
+    Migration {
         version: 16,
         description: "analyzer graphs and images with the message, instrument and specimen of their run",
         sql: r"

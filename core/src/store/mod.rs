@@ -7,6 +7,7 @@
 //! ([`Store::on_commit`]) are told the latest audit sequence number (the change feed's cursor).
 //!
 //! Sub-modules: `migrations`, `supplements` (supplementary values with their result version),
+//! `isolates` (microbiology isolates and their susceptibility panels with their result version),
 //! `graphs` (analyzer graphs and images with the message, instrument and specimen of their run), `audit_log` (appending to the hash chain), `journal` (raw message
 //! journal with CRC-32), `ingest` (matching and storing results), `results` (storing one result
 //! with its checks), `orders`, `lifecycle` (verify, release... for the command line and the
@@ -40,6 +41,7 @@ mod his;
 mod his_report;
 mod ingest;
 mod ingestor;
+mod isolates;
 mod journal;
 mod lifecycle;
 mod migrations;

@@ -119,6 +119,7 @@ fn result_row(config: &LabConfig, r: &rusqlite::Row<'_>) -> rusqlite::Result<Row
         callbacks: Vec::new(),
         comments: Vec::new(),
         supplements: Vec::new(),
+        isolate: None,
     };
     Ok(Row {
         result,
@@ -334,6 +335,7 @@ pub(super) fn specimen_review(
         r.callbacks = callbacks.remove(&r.id).unwrap_or_default();
         r.comments = comments.remove(&Some(r.id)).unwrap_or_default();
         r.supplements = supplements::of(conn, supplements::Owner::Result(r.id))?;
+        r.isolate = super::isolates::of(conn, supplements::Owner::Result(r.id))?;
         results.push(r);
     }
     let rank = |code: &str| catalog.get(code).copied().unwrap_or(usize::MAX);

@@ -20,6 +20,7 @@ pub mod metrics;
 pub mod order_ack;
 pub mod orders;
 pub mod oru;
+mod oru_micro;
 pub mod sender;
 
 use std::net::SocketAddr;
@@ -158,6 +159,8 @@ mod flow_tests;
 #[cfg(test)]
 mod wake_tests;
 
+#[cfg(test)]
+mod oru_micro_tests;
 #[cfg(test)]
 mod oru_tests;
 

@@ -1,4 +1,6 @@
-//! ORU^R01 (HL7 v2.5.1 §7.3.1) for released results: MSH, PID, then per result ORC, OBR, OBX, SPM.
+//! ORU^R01 (HL7 v2.5.1 §7.3.1) for released results: MSH, PID, then per result ORC, OBR, OBX, SPM
+//! (and for a microbiology isolate, its susceptibility panel as a child ORC, OBR, OBX..., SPM:
+//! `oru_micro`).
 //!
 //! The one ORU^R01 builder of the LIS. It uses `lis_hl7`'s generic [`MessageBuilder`], because
 //! OBR-4 and OBX-3 carry two codings in one CWE (LOINC in components 1-3, the lab's own code in
@@ -11,13 +13,15 @@ use jiff::tz::TimeZone;
 use jiff::Timestamp;
 use lis_core::config::{LabConfig, TestDef};
 use lis_core::model::AssigningAuthority;
-use lis_core::model::{LabResult, Order, Patient, Supplement};
+use lis_core::model::{Isolate, LabResult, Order, Patient, Supplement};
 use lis_core::presentation::{
     abnormal_flags, doctor_name, patient_name, reference_range, result_value, specimen_type_0487,
     ucum_code, ReleaseProgress, ResultValue,
 };
 use lis_hl7::build::{FieldValue, MessageBuilder, MessageHeader, SegmentBuilder};
 use lis_hl7::segments::MessageType;
+
+use super::oru_micro::{organism_value, sub_id, susceptibility_order, Parent};
 
 /// Everything one ORU^R01 says.
 #[derive(Debug, Clone)]
@@ -59,6 +63,9 @@ pub struct ReportedResult {
     /// The analyzer's supplementary values of this version (RLU, cut-off, Ct...), in the order
     /// sent: one OBX each after the result's (written by `supplementary_obx`).
     pub supplements: Vec<Supplement>,
+    /// For a microbiology isolate result: the isolate (OBX-5 the organism, OBX-4 its label) and
+    /// its susceptibility panel, sent as a child order after the result's (`super::oru_micro`).
+    pub isolate: Option<Isolate>,
 }
 
 /// An HL7 DTM in the lab's time zone, `YYYYMMDDHHMMSS+ZZZZ`.
@@ -99,30 +106,46 @@ fn specimen_type(stored: &str) -> FieldValue {
 }
 
 fn coded(test: Option<&TestDef>, code: &str) -> FieldValue {
-    match test {
+    FieldValue::components_trimmed(coded_parts(test, code))
+}
+
+/// The components of [`coded`].
+fn coded_parts(test: Option<&TestDef>, code: &str) -> Vec<String> {
+    let parts: Vec<&str> = match test {
         Some(t) => match &t.loinc {
-            Some(loinc) => FieldValue::components_trimmed([
+            Some(loinc) => vec![
                 loinc.as_str(),
                 t.name_en.as_str(),
                 "LN",
                 t.code.as_str(),
                 t.name_vi.as_str(),
                 "L",
-            ]),
-            None => FieldValue::components_trimmed([t.code.as_str(), t.name_vi.as_str(), "L"]),
+            ],
+            None => vec![t.code.as_str(), t.name_vi.as_str(), "L"],
         },
-        None => FieldValue::components_trimmed([code, "", "L"]),
+        None => vec![code, "", "L"],
+    };
+    let mut parts: Vec<String> = parts.into_iter().map(str::to_owned).collect();
+    while parts.len() > 1 && parts.last().is_some_and(String::is_empty) {
+        parts.pop();
     }
+    parts
 }
 
 /// The OBX of the `k`-th (from 1) supplementary value of a result of `test_code`, after the
-/// result's own OBX (OBX-1 `1`, OBX-4 `1`): OBX-1 `k + 1`; OBX-4 `1.k`, the sub-ID that ties it
+/// result's own OBX (OBX-1 `1`, OBX-4 `group`: `1`, or an isolate's label): OBX-1 `k + 1`; OBX-4
+/// `group.k`, the sub-ID that ties it
 /// to the result (HL7 v2.5.1 §7.4.2.4, the dot notation for observations that belong
 /// together); OBX-3 the lab's test code and the analyzer's name for the value as a local code
 /// (`VITD.RLU^RLU^L`), so no receiver takes it for the test's result; OBX-2 `NM` for a plain
 /// number, else `ST`; OBX-5, OBX-6 (as plain text: the analyzer's units are not always UCUM)
 /// and OBX-8 as sent. Status, time and equipment are the result's.
-pub(crate) fn supplementary_obx(k: usize, test_code: &str, s: &Supplement) -> SegmentBuilder {
+pub(crate) fn supplementary_obx(
+    k: usize,
+    group: &str,
+    test_code: &str,
+    s: &Supplement,
+) -> SegmentBuilder {
     let plain_number = !s.value.is_empty()
         && s.value
             .bytes()
@@ -139,7 +162,7 @@ pub(crate) fn supplementary_obx(k: usize, test_code: &str, s: &Supplement) -> Se
                 "L".to_owned(),
             ]),
         )
-        .field(4, format!("1.{k}"))
+        .field(4, format!("{group}.{k}"))
         .field(5, s.value.as_str())
         .field(6, s.units.as_str())
         .field(8, FieldValue::repeated(s.flags.clone()))
@@ -202,8 +225,10 @@ pub fn oru_r01(config: &LabConfig, r: &ResultReport<'_>) -> Vec<u8> {
         doctor.given.as_str(),
         doctor.middle.as_str(),
     ]);
-    for (i, reported) in r.results.iter().enumerate() {
+    let mut obr_set_id = 0;
+    for reported in r.results {
         let res = &reported.result;
+        obr_set_id += 1;
         let test = config.test(&res.test_code);
         let observed = res.observed_at.unwrap_or(res.received_at);
         b.push(
@@ -216,7 +241,7 @@ pub fn oru_r01(config: &LabConfig, r: &ResultReport<'_>) -> Vec<u8> {
         );
         b.push(
             SegmentBuilder::new("OBR")
-                .field(1, (i + 1).to_string())
+                .field(1, obr_set_id.to_string())
                 .field(2, r.order.placer_number.as_str())
                 .field(3, r.order.accession.as_str())
                 .field(4, coded(test, &res.test_code))
@@ -225,15 +250,10 @@ pub fn oru_r01(config: &LabConfig, r: &ResultReport<'_>) -> Vec<u8> {
                 .field(22, dtm(r.now, tz))
                 .field(25, status),
         );
-        // OBX-2 and OBX-5 by the value's shape (HL7 v2.5.1 §7.4.2.2): a number is NM, a censored
-        // number an SN (comparator^number, §2A.71), anything else ST.
-        let (value_type, value) = match result_value(res) {
-            ResultValue::Numeric { text, .. } => ("NM", FieldValue::text(text)),
-            ResultValue::Censored {
-                comparator, text, ..
-            } => ("SN", FieldValue::components([comparator, text])),
-            ResultValue::Text(text) => ("ST", FieldValue::text(text)),
-            ResultValue::Missing => ("ST", FieldValue::text("")),
+        // OBX-2 and OBX-5 by the value's shape; an isolate's value is its organism, a CWE.
+        let (value_type, value) = match (&reported.isolate, result_value(res)) {
+            (Some(isolate), _) => organism_value(isolate),
+            (None, shape) => shape_value(shape),
         };
         let range = test.and_then(|t| reference_range(t, r.patient, observed, tz));
         let units = if res.unit.is_empty() {
@@ -241,18 +261,19 @@ pub fn oru_r01(config: &LabConfig, r: &ResultReport<'_>) -> Vec<u8> {
         } else {
             FieldValue::components_trimmed([ucum_code(&res.unit), res.unit.clone(), "UCUM".into()])
         };
-        // With supplementary values, OBX-4 groups them under the result: `1`, then `1.1`...
-        let group = if reported.supplements.is_empty() {
-            ""
-        } else {
-            "1"
+        // With supplementary values, OBX-4 groups them under the result: `1`, then `1.1`...;
+        // an isolate's sub-ID is its label.
+        let group = match &reported.isolate {
+            Some(isolate) => sub_id(isolate),
+            None if reported.supplements.is_empty() => String::new(),
+            None => "1".to_owned(),
         };
         b.push(
             SegmentBuilder::new("OBX")
                 .field(1, "1")
                 .field(2, value_type)
                 .field(3, coded(test, &res.test_code))
-                .field(4, group)
+                .field(4, group.as_str())
                 .field(5, value)
                 .field(6, units)
                 .field(7, range.map(|r| r.text).unwrap_or_default())
@@ -275,18 +296,60 @@ pub fn oru_r01(config: &LabConfig, r: &ResultReport<'_>) -> Vec<u8> {
         );
         for (k, supplement) in reported.supplements.iter().enumerate() {
             b.push(
-                supplementary_obx(k + 1, &res.test_code, supplement)
+                supplementary_obx(k + 1, &group, &res.test_code, supplement)
                     .field(11, status)
                     .field(14, dtm(observed, tz))
                     .field(18, res.instrument.as_str()),
             );
         }
-        b.push(
-            SegmentBuilder::new("SPM")
-                .field(1, "1")
-                .field(2, res.specimen_id.as_str())
-                .field(4, specimen_type(&reported.specimen_type)),
-        );
+        let spm = SegmentBuilder::new("SPM")
+            .field(1, "1")
+            .field(2, res.specimen_id.as_str())
+            .field(4, specimen_type(&reported.specimen_type));
+        b.push(spm.clone());
+        // An isolate's susceptibility panel: a child order of this one.
+        if let Some(isolate) = reported.isolate.as_ref() {
+            let parent = Parent {
+                set_id: obr_set_id + 1,
+                placer: &r.order.placer_number,
+                filler: &r.order.accession,
+                observation: coded_parts(test, &res.test_code),
+                observed: dtm(observed, tz),
+                reported: dtm(r.now, tz),
+                status,
+                ordering_provider: ordering_provider.clone(),
+                instrument: &res.instrument,
+            };
+            let child = susceptibility_order(&parent, isolate);
+            if !child.is_empty() {
+                obr_set_id += 1;
+                b.push(
+                    SegmentBuilder::new("ORC")
+                        .field(1, "RE")
+                        .field(2, r.order.placer_number.as_str())
+                        .field(3, r.order.accession.as_str())
+                        .field(5, r.progress.order_status_0038())
+                        .field(12, ordering_provider.clone()),
+                );
+                for segment in child {
+                    b.push(segment);
+                }
+                b.push(spm);
+            }
+        }
     }
     b.build()
+}
+
+/// OBX-2 and OBX-5 by the value's shape (HL7 v2.5.1 §7.4.2.2): a number is NM, a censored
+/// number an SN (comparator^number, §2A.71), anything else ST.
+fn shape_value(shape: ResultValue<'_>) -> (&'static str, FieldValue) {
+    match shape {
+        ResultValue::Numeric { text, .. } => ("NM", FieldValue::text(text)),
+        ResultValue::Censored {
+            comparator, text, ..
+        } => ("SN", FieldValue::components([comparator, text])),
+        ResultValue::Text(text) => ("ST", FieldValue::text(text)),
+        ResultValue::Missing => ("ST", FieldValue::text("")),
+    }
 }

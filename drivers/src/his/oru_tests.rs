@@ -17,7 +17,7 @@ use super::listener::handle_message;
 use super::metrics::HisMetrics;
 use super::sender::{build_oru, control_id};
 
-fn store() -> Store {
+pub(super) fn store() -> Store {
     Store::open_in_memory(LabConfig::embedded_default().unwrap()).unwrap()
 }
 
@@ -34,7 +34,7 @@ fn his() -> HisConfig {
 }
 
 /// Sends an order message as the HIS would and checks it was accepted.
-fn order_in(s: &Store, hl7: &str) {
+pub(super) fn order_in(s: &Store, hl7: &str) {
     let answer = handle_message(
         s,
         &his(),
@@ -85,14 +85,14 @@ fn results_in(s: &Store, specimen: &str, values: &[(&str, &str)], raw: &[u8]) ->
 }
 
 /// Verifies and releases a result held for review, as a person would.
-fn release(s: &Store, id: ResultId) {
+pub(super) fn release(s: &Store, id: ResultId) {
     s.verify(id, &Actor::System).unwrap();
     s.release(id, &Actor::System).unwrap();
 }
 
 /// The next ORU^R01 the sender would send, as the sender builds it; the row is then marked
 /// delivered so the order's next row comes due.
-fn next_oru(s: &Store) -> Vec<u8> {
+pub(super) fn next_oru(s: &Store) -> Vec<u8> {
     let far = Timestamp::now() + jiff::SignedDuration::from_hours(24 * 365);
     let due = s.his_due("his", far, 1).unwrap();
     let d = due.first().expect("an outbox row is due");
@@ -123,7 +123,7 @@ fn next_oru(s: &Store) -> Vec<u8> {
 }
 
 /// Field `field` of the `n`th (1-based) segment `id`, as written (escaped).
-fn field(msg: &[u8], id: &str, n: usize, field: usize) -> String {
+pub(super) fn field(msg: &[u8], id: &str, n: usize, field: usize) -> String {
     let (m, d) = Message::parse(msg).unwrap();
     assert!(d.is_empty(), "{d:?}");
     let segment = m

@@ -97,6 +97,7 @@ pub(crate) fn build_oru(
     // ORC-5 from what is released now, over every test of the order (not only this message's).
     let progress = release_progress(&report.order, &report.tests, &report.order_results);
     let mut supplements = report.supplements;
+    let mut isolates = report.isolates;
     let results: Vec<ReportedResult> = report
         .results
         .into_iter()
@@ -110,6 +111,7 @@ pub(crate) fn build_oru(
             ReportedResult {
                 judged_normal: judged_normal(&r.checks),
                 supplements: supplements.remove(&r.result.id).unwrap_or_default(),
+                isolate: isolates.remove(&r.result.id),
                 result: r.result,
                 specimen_type,
             }

@@ -19,6 +19,7 @@ use lis_astm::record::{Record, RecordType};
 use lis_astm::timestamp::Timestamp;
 use lis_core::model::{MessageKind, Observation, PatientHint};
 
+use super::microbiology::Isolates;
 use super::supplementary::{self, Pending};
 use super::{civil, QueryRequest, Reading, SkippedRow};
 use crate::profile::{Location, Locations, Profile, Rule};
@@ -149,6 +150,10 @@ pub fn read_message(message: &Message<'_>, profile: &Profile) -> Reading {
         operator: Locations::default(),
         flags: Locations::default(),
     });
+    let mut isolates = profile
+        .microbiology
+        .as_ref()
+        .map(|section| Isolates::new(section, profile));
     for record in message.records() {
         let letter = record.kind().letter();
         match record.kind() {
@@ -175,10 +180,21 @@ pub fn read_message(message: &Message<'_>, profile: &Profile) -> Reading {
                 }
             }
             RecordType::Order => {
+                if let Some(isolates) = &mut isolates {
+                    isolates.order(&scope);
+                }
                 if let (Some(order), Some(at)) = (&profile.order_result, &order_row) {
                     if order.when.iter().all(|r| scope.matches(r)) {
                         push_row(&scope, &record, profile, at, &mut reading);
                     }
+                }
+                continue;
+            }
+            RecordType::Comment => {
+                // A comment of the order itself (before its results) may name the organism.
+                if let Some(isolates) = isolates.as_mut().filter(|_| !scope.last.contains_key(&'R'))
+                {
+                    isolates.comment(&scope);
                 }
                 continue;
             }
@@ -213,7 +229,16 @@ pub fn read_message(message: &Message<'_>, profile: &Profile) -> Reading {
             });
             continue;
         }
+        if let Some(isolates) = &mut isolates {
+            let row = format!("record {} (R)", record.index() + 1);
+            if isolates.row(&scope, &row, &mut reading) {
+                continue;
+            }
+        }
         push_row(&scope, &record, profile, &result_row, &mut reading);
+    }
+    if let Some(isolates) = isolates {
+        isolates.finish(&mut reading);
     }
     supplementary::attach(&mut reading, pending);
     if reading.query.is_some() {
@@ -267,6 +292,7 @@ fn push_row(
         qc_lot: qc_read(&profile.qc_lot),
         qc_level: qc_read(&profile.qc_level).map(|l| profile.map_qc_level(&l)),
         supplementary: Vec::new(),
+        isolate: None,
     });
 }
 

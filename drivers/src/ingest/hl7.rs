@@ -231,6 +231,7 @@ pub fn read_message(message: &Message<'_>, profile: &Profile) -> Reading {
             qc_lot: qc_read(&profile.qc_lot),
             qc_level: qc_read(&profile.qc_level).map(|l| profile.map_qc_level(&l)),
             supplementary: Vec::new(),
+            isolate: None,
         });
     }
     supplementary::attach(&mut reading, pending);

@@ -6,6 +6,7 @@
 //! - [`hl7`]: HL7 v2 segments through a profile.
 //! - [`handler`]: the link handlers that store via core and return the protocol verdict.
 //! - `graph`: rows the profile's `[[graph]]` rules name, read as graphs and images.
+//! - `microbiology`: a microbiology system's isolates (organism + susceptibility panel).
 //! - `supplementary`: rows the profile marks as supplementary, given to their reportable row.
 //! - [`vendor`]: the messages of every `lis-vendor` framing (Dimension, Sysmex class A, ADVIA
 //!   2120, mini VIDAS, Spotchem) through a profile, and their one link handler.
@@ -14,6 +15,7 @@ pub mod astm;
 mod graph;
 pub mod handler;
 pub mod hl7;
+mod microbiology;
 #[cfg(test)]
 mod qc_tests;
 mod supplementary;

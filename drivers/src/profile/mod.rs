@@ -13,6 +13,7 @@ pub mod check;
 mod embedded;
 pub mod graph;
 pub mod location;
+pub mod microbiology;
 mod problems;
 pub mod supplementary;
 
@@ -26,6 +27,7 @@ use serde::Deserialize;
 pub use embedded::EMBEDDED;
 pub use graph::{GraphEncoding, GraphKind, GraphRule};
 pub use location::{Location, LocationError, Locations};
+pub use microbiology::MicrobiologySection;
 pub use supplementary::SupplementaryRule;
 
 /// A profile that cannot be used.
@@ -310,6 +312,10 @@ pub struct SimulatorSettings {
     /// The tests, in the order the analyzer sends them.
     #[serde(default)]
     pub tests: Vec<SimulatedTest>,
+    /// A microbiology system's antibiotics, sent in each isolate's panel (`texts`: the
+    /// interpretation words; `low`/`high`: the MICs sent for S and R).
+    #[serde(default)]
+    pub antibiotics: Vec<SimulatedTest>,
     /// Tests the analyzer also performs when the LIS asks for them (a host query), but does not
     /// send in a run without queries.
     #[serde(default)]
@@ -432,6 +438,9 @@ pub struct Profile {
     /// graphs and stored with the run; see [`graph`].
     #[serde(default)]
     pub graph: Vec<GraphRule>,
+    /// A microbiology ID/AST system's isolates and susceptibility panels; see [`microbiology`].
+    #[serde(default)]
+    pub microbiology: Option<MicrobiologySection>,
     /// Analyzer flag to the flag core stores (`LL` to `L`); unlisted flags pass as sent.
     #[serde(default)]
     pub flag_map: BTreeMap<String, String>,

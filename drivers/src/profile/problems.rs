@@ -113,6 +113,7 @@ impl Profile {
         }
         out.extend(self.supplementary_problems());
         out.extend(self.graph_problems());
+        out.extend(self.microbiology_problems());
         if self.query.supported && self.query.specimen.0.is_empty() {
             out.push(self.invalid(
                 "query.specimen",
@@ -219,6 +220,7 @@ impl Profile {
             ("qc_level", self.qc_level.is_some()),
             ("qc", !self.qc.is_empty()),
             ("graph", !self.graph.is_empty()),
+            ("microbiology", self.microbiology.is_some()),
             ("query", self.query.supported || self.query.download),
         ];
         let mut out: Vec<ProfileError> = located

@@ -14,6 +14,7 @@
 
 pub mod build;
 pub mod clock;
+mod microbiology;
 pub(crate) mod session;
 pub(crate) mod vendor;
 mod vendor_text;
@@ -434,7 +435,7 @@ where
         if tests.is_empty() {
             continue;
         }
-        let results: Vec<SimResult> = tests
+        let mut results: Vec<SimResult> = tests
             .iter()
             .map(|t| {
                 // A value is drawn for every test, chosen or not, so choosing one value leaves
@@ -456,6 +457,19 @@ where
                 }
             })
             .collect();
+        // A microbiology system sends each isolate's panel: the antibiotics are drawn after
+        // the isolates, sent with them, and not reported as results of their own.
+        let reported = results.clone();
+        if let (Some(section), false) = (&profile.microbiology, options.qc) {
+            for t in &profile.simulator.antibiotics {
+                let word = values.value(t);
+                results.push(SimResult {
+                    code: t.code.clone(),
+                    units: microbiology::mic_for(section, t, &word),
+                    value: word,
+                });
+            }
+        }
         let mark = options.qc.then(|| QcMark {
             level: Some(level.to_string()),
             lot: options.qc_lot.clone(),
@@ -469,7 +483,7 @@ where
             Delivery::Rejected => report.rejected += 1,
             Delivery::TimedOut => report.timed_out += 1,
         }
-        report.results.push((specimen, results));
+        report.results.push((specimen, reported));
     }
     line.settle().await?;
     Ok(report)
@@ -577,7 +591,28 @@ impl<Io: AsyncRead + AsyncWrite + Unpin> Line<Io> {
         let limit = options.reply_timeout;
         match self {
             Self::Astm(line) => {
-                let text = build::astm_results(profile, specimen, results, qc, &at);
+                let text = match (&profile.microbiology, qc) {
+                    (Some(section), None) => {
+                        let (isolates, antibiotics): (Vec<_>, Vec<_>) = results
+                            .iter()
+                            .partition(|r| section.label_of(&r.code).is_some());
+                        let isolates: Vec<(String, SimResult)> = isolates
+                            .into_iter()
+                            .filter_map(|r| Some((section.label_of(&r.code)?, r.clone())))
+                            .collect();
+                        let antibiotics: Vec<SimResult> =
+                            antibiotics.into_iter().cloned().collect();
+                        microbiology::astm_isolates(
+                            profile,
+                            section,
+                            specimen,
+                            &isolates,
+                            &antibiotics,
+                            &at,
+                        )
+                    }
+                    _ => build::astm_results(profile, specimen, results, qc, &at),
+                };
                 line.send(&text, limit).await
             }
             Self::Mllp(line) => {

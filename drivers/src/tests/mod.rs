@@ -10,6 +10,7 @@ mod idle;
 mod profiles;
 mod profiles_a;
 mod profiles_b;
+mod profiles_micro;
 mod profiles_vendor_dim;
 mod profiles_vendor_text;
 mod queries;

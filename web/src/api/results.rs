@@ -6,7 +6,7 @@
 
 use axum::extract::State;
 use axum::Json;
-use lis_core::presentation::{abnormal_flags, reference_range, ucum_code};
+use lis_core::presentation::{abnormal_flags, interpretation_label, reference_range, ucum_code};
 use lis_core::store::{ReleasedFilter, ReleasedResult};
 use lis_core::LabConfig;
 use serde::{Deserialize, Serialize};
@@ -124,6 +124,38 @@ pub struct ResultOut {
     /// The analyzer's supplementary values (RLU, cut-off index, Ct, reaction grades), as sent,
     /// in the order sent; empty for most results.
     pub supplementary: Vec<SupplementOut>,
+    /// For a microbiology isolate result (its value the organism): the isolate and its
+    /// susceptibility panel; absent for other results.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub isolate: Option<IsolateOut>,
+}
+
+/// A microbiology isolate, as the analyzer reported it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct IsolateOut {
+    /// The isolate's label within its specimen (`A`).
+    pub label: String,
+    /// The organism's code as sent (`E.COL`).
+    pub organism_code: String,
+    /// The organism's name as sent (`Escherichia coli`).
+    pub organism_name: String,
+    /// The susceptibility panel, one row per antibiotic, in the order sent.
+    pub susceptibilities: Vec<SusceptibilityOut>,
+}
+
+/// One antibiotic of an isolate's panel.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct SusceptibilityOut {
+    /// The antibiotic's code as sent (`AMIKAC`).
+    pub antibiotic_code: String,
+    /// The antibiotic's name as sent (`Amikacin`).
+    pub antibiotic_name: String,
+    /// The MIC as sent, comparator included (`<=8.0000`), in µg/mL; empty when none was sent.
+    pub mic: String,
+    /// `S`, `I` or `R` (HL7 table 0078), or null when the analyzer gave no interpretation.
+    pub interpretation: Option<String>,
+    /// The interpretation as the analyzer sent it (`SUSC`, `NOINTP`).
+    pub interpretation_sent: String,
 }
 
 /// A supplementary value sent with a result.
@@ -200,6 +232,24 @@ pub fn result_out(lab: &LabConfig, r: &ReleasedResult) -> ResultOut {
                 flags: s.flags.clone(),
             })
             .collect(),
+        isolate: r.isolate.as_ref().map(|i| IsolateOut {
+            label: i.label.clone(),
+            organism_code: i.organism_code.clone(),
+            organism_name: i.organism_name.clone(),
+            susceptibilities: i
+                .susceptibilities
+                .iter()
+                .map(|s| SusceptibilityOut {
+                    antibiotic_code: s.antibiotic_code.clone(),
+                    antibiotic_name: s.antibiotic_name.clone(),
+                    mic: s.mic.clone(),
+                    interpretation: s
+                        .interpretation
+                        .map(|i| interpretation_label(i).hl7_code.to_owned()),
+                    interpretation_sent: s.interpretation_sent.clone(),
+                })
+                .collect(),
+        }),
     }
 }
 

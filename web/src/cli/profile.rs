@@ -4,7 +4,9 @@
 //! `try` feeds each capture through the same link machine and profile reading a live link uses
 //! (the `replay` decoder), stores nothing, and prints one JSON line per row:
 //! - a result row: `message`, `specimen_id`, `test_code`, `value`, `units`, `flags`,
-//!   `observed_at`, `stored_as` (`patient` or `qc`), `qc_lot`, `qc_level`;
+//!   `observed_at`, `stored_as` (`patient` or `qc`), `qc_lot`, `qc_level`; for a microbiology
+//!   isolate also `isolate` (label, organism code and name, the susceptibility panel) and
+//!   `supplementary` (its detail rows);
 //! - a row left out: `message`, `skipped` (which row), `test_code`, `reason` (the profile rule, or
 //!   what could not be read);
 //! - a graph or image the `[[graph]]` rules found: `message`, `graph` (its name), `row`, `kind`
@@ -249,14 +251,20 @@ fn message_rows(file: &str, n: usize, line: &Value) -> Vec<Value> {
     let mut out = Vec::new();
     for o in line["observations"].as_array().into_iter().flatten() {
         let qc = o["is_qc"].as_bool().unwrap_or(false) || kind == "qc";
-        out.push(json!({
+        let mut row = json!({
             "capture": file, "message": n,
             "specimen_id": o["specimen_id"], "test_code": o["instrument_test_code"],
             "value": o["value"], "units": o["units"], "flags": o["flags"],
             "observed_at": o["observed_at"],
             "stored_as": if qc { "qc" } else { "patient" },
             "qc_lot": o["qc_lot"], "qc_level": o["qc_level"],
-        }));
+        });
+        // A microbiology isolate: its label, organism and panel, and its detail rows.
+        if !o["isolate"].is_null() {
+            row["isolate"] = o["isolate"].clone();
+            row["supplementary"] = o["supplementary"].clone();
+        }
+        out.push(row);
     }
     for g in line["graphs"].as_array().into_iter().flatten() {
         let mut g = g.clone();

@@ -145,11 +145,17 @@ pub fn observation_resource(lab: &LabConfig, r: &ReleasedResult) -> Observation 
         }],
         effective_date_time: Some(rfc3339(observed)),
         issued: rfc3339(r.released_at),
-        value_quantity,
-        value_string,
+        value_quantity: value_quantity.filter(|_| r.isolate.is_none()),
+        value_string: value_string.filter(|_| r.isolate.is_none()),
+        value_codeable_concept: r.isolate.as_ref().map(super::microbiology::organism),
         interpretation: interpretation_codes,
         reference_range: range.into_iter().collect(),
-        component: r.supplements.iter().map(component).collect(),
+        component: r
+            .isolate
+            .iter()
+            .flat_map(super::microbiology::susceptibilities)
+            .chain(r.supplements.iter().map(component))
+            .collect(),
     }
 }
 
@@ -170,6 +176,7 @@ fn component(s: &Supplement) -> ObservationComponent {
             code: None,
         }),
         value_string: number.is_none().then(|| s.value.clone()),
+        interpretation: Vec::new(),
     }
 }
 

@@ -28,6 +28,7 @@ mod answer;
 mod base;
 mod build;
 mod capability;
+pub mod microbiology;
 pub mod resources;
 mod search;
 
@@ -131,6 +132,7 @@ fn released_result(state: &AppState, id: i64) -> Result<Option<ReleasedResult>, 
     let order = state.store.order(result.order_id)?;
     let patient = state.store.patient(order.patient_id)?;
     let supplements = state.store.supplements(id)?;
+    let isolate = state.store.isolate(id)?;
     Ok(Some(ReleasedResult {
         result,
         released_at,
@@ -139,6 +141,7 @@ fn released_result(state: &AppState, id: i64) -> Result<Option<ReleasedResult>, 
         patient,
         judged_normal: judged_normal(&checks),
         supplements,
+        isolate,
     }))
 }
 

@@ -196,19 +196,24 @@ pub struct Observation {
     /// A text value.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub value_string: Option<String>,
+    /// A coded value: a microbiology isolate's organism.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value_codeable_concept: Option<CodeableConcept>,
     /// Abnormal flags.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub interpretation: Vec<CodeableConcept>,
     /// Reference range for this patient.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub reference_range: Vec<ReferenceRange>,
-    /// The analyzer's supplementary values (RLU, cut-off index, Ct...), one component each.
+    /// The analyzer's supplementary values (RLU, cut-off index, Ct...), one component each;
+    /// for an isolate also one per antibiotic of its panel (`super::microbiology`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub component: Vec<ObservationComponent>,
 }
 
 /// A supplementary value of an Observation: named as the analyzer names it (no standard code
-/// exists for an RLU or a probe's Ct), a number with its unit as sent, or the text.
+/// exists for an RLU or a probe's Ct), a number with its unit as sent, or the text; or an
+/// antibiotic of an isolate's panel, its MIC and interpretation.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ObservationComponent {
@@ -220,6 +225,9 @@ pub struct ObservationComponent {
     /// Anything else, as sent.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub value_string: Option<String>,
+    /// An antibiotic's S / I / R.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub interpretation: Vec<CodeableConcept>,
 }
 
 /// DiagnosticReport: the released results of one order.

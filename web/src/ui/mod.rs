@@ -27,6 +27,7 @@
 //! and keyboard shortcuts on top.
 
 pub mod admin;
+pub mod antibiogram;
 pub mod assets;
 pub mod cookies;
 pub mod csrf;

@@ -20,6 +20,7 @@ pub mod texts;
 
 pub use texts::ReportMsg;
 
+use super::antibiogram::MicroMsg;
 use super::i18n::{Msg, Text};
 use super::layout::Layout;
 
@@ -190,6 +191,8 @@ pub struct ReportRow {
     pub correction: Option<String>,
     /// Critical call-backs recorded for it.
     pub callbacks: Vec<String>,
+    /// A microbiology isolate's antibiogram, printed under its organism.
+    pub antibiogram: Option<Box<super::antibiogram::AntibiogramView>>,
 }
 
 impl ReportRow {
@@ -328,7 +331,9 @@ impl Budget {
             .chain(r.callbacks.iter())
             .map(|t| Self::lines(t, self.sub_cap))
             .sum();
-        main as f64 * self.row_line + small as f64 * self.sub_line
+        // An antibiogram: its heading and one printed row per antibiotic.
+        let antibiogram = r.antibiogram.as_ref().map_or(0, |a| a.rows.len() + 1);
+        (main + antibiogram) as f64 * self.row_line + small as f64 * self.sub_line
     }
 
     /// The height of an item; a heading counts with its column heads.

@@ -518,6 +518,10 @@ fn row(r: &ReviewResult, config: &LabConfig, lang: Lang, tz: &TimeZone) -> Repor
         who,
         correction,
         callbacks,
+        antibiogram: r
+            .isolate
+            .as_ref()
+            .map(|i| Box::new(super::antibiogram::antibiogram(i, lang))),
     }
 }
 

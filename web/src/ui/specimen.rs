@@ -11,6 +11,7 @@ use askama_web::WebTemplate;
 use lis_core::lifecycle::ResultState;
 use lis_core::validation::QcStatus;
 
+use super::antibiogram::MicroMsg;
 use super::flags::{self, FlagBadge};
 use super::i18n::{Msg, Text};
 use super::layout::Layout;
@@ -120,6 +121,8 @@ pub struct ResultLine {
     pub correctable: bool,
     /// The analyzer's supplementary values of this version (RLU, cut-off, Ct...), as sent.
     pub supplements: Vec<SupplementLine>,
+    /// For a microbiology isolate: its organism and antibiogram.
+    pub antibiogram: Option<super::antibiogram::AntibiogramView>,
 }
 
 /// One supplementary value under its result: the analyzer's name for it, value and units as

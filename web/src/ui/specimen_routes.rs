@@ -411,6 +411,10 @@ fn result_line(
                 units: s.units.clone(),
             })
             .collect(),
+        antibiogram: r
+            .isolate
+            .as_ref()
+            .map(|i| super::antibiogram::antibiogram(i, lang)),
     }
 }
 

@@ -8,6 +8,7 @@ mod corrupt;
 mod graphs;
 mod ingest;
 mod ingest_checks;
+mod isolates;
 mod lifecycle;
 mod monitor;
 mod patients;

@@ -153,6 +153,7 @@ fn read_rows(rows: &[Row], profile: &Profile, clock: Clock, reading: &mut Readin
                 .map(|at| row.first(at))
                 .filter(|s| !s.is_empty()),
             supplementary: Vec::new(),
+            isolate: None,
         });
     }
     supplementary::attach(reading, pending);

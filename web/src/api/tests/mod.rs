@@ -205,5 +205,6 @@ const ORDER: &str = r#"{
   "specimens": [{"barcode": "S2", "tests": ["GLU", "14682-9"]}]
 }"#;
 
+mod microbiology;
 mod orders;
 mod results;

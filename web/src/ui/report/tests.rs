@@ -13,6 +13,7 @@ fn row(name: &str) -> ReportItem {
         who: String::from("Performed: DEMO-CHEM · Verified: B · Released: C"),
         correction: None,
         callbacks: Vec::new(),
+        antibiogram: None,
     })
 }
 
@@ -118,4 +119,35 @@ fn more_tubes_leave_less_room_on_the_first_page() {
     let one = paginate(report(&[("A", 40)]), Paper::A4, 1);
     let five = paginate(report(&[("A", 40)]), Paper::A4, 5);
     assert!(rows_on(&five[0]) < rows_on(&one[0]));
+}
+
+#[test]
+fn an_antibiogram_counts_one_printed_row_per_antibiotic_and_its_heading() {
+    use lis_core::model::{Isolate, Susceptibility};
+
+    let ReportItem::Row(plain) = row("Organism identified") else {
+        panic!("a row")
+    };
+    let isolate = Isolate {
+        label: String::from("A"),
+        organism_code: String::from("E.COL"),
+        organism_name: String::from("Escherichia coli"),
+        susceptibilities: (0..20)
+            .map(|i| Susceptibility {
+                antibiotic_code: format!("AB{i}"),
+                mic: String::from("<=8.0000"),
+                ..Susceptibility::default()
+            })
+            .collect(),
+    };
+    let with = ReportRow {
+        antibiogram: Some(Box::new(crate::ui::antibiogram::antibiogram(
+            &isolate,
+            crate::ui::i18n::Lang::En,
+        ))),
+        ..plain.clone()
+    };
+    let budget = Budget::of(Paper::A4);
+    let extra = budget.row(&with) - budget.row(&plain);
+    assert!((extra - 21.0 * budget.row_line).abs() < 1e-9, "{extra}");
 }

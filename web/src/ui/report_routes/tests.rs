@@ -220,6 +220,97 @@ async fn a_critical_result_prints_with_its_call_back() {
     );
 }
 
+#[tokio::test]
+async fn an_isolate_prints_its_antibiogram_under_the_organism() {
+    use lis_core::model::{Interpretation, Isolate, Susceptibility};
+
+    let lab = lab();
+    lab.store
+        .place_order(
+            lis_core::model::NewOrder {
+                placer_number: "HIS-91".into(),
+                specimens: vec![lis_core::model::NewSpecimen {
+                    barcode: "2612070054".into(),
+                    specimen_type: "urine".into(),
+                    collected_at: None,
+                    received_at: None,
+                    tests: vec!["ORG-A".into()],
+                }],
+                ..order_like()
+            },
+            &Actor::System,
+        )
+        .unwrap();
+    let row = |code: &str, name: &str, mic: &str, i| Susceptibility {
+        antibiotic_code: code.into(),
+        antibiotic_name: name.into(),
+        mic: mic.into(),
+        interpretation: i,
+        interpretation_sent: String::new(),
+    };
+    lab.store
+        .ingest(lis_core::model::AnalyzerMessage {
+            instrument: "DEMO-MICRO".into(),
+            link: "micro".into(),
+            received_at: "2026-12-07T02:00:00Z".parse().unwrap(),
+            protocol: lis_core::model::Protocol::Astm,
+            raw: b"isolate".to_vec(),
+            graphs: Vec::new(),
+            kind: lis_core::model::MessageKind::Results,
+            observations: vec![lis_core::model::Observation {
+                specimen_id: "2612070054".into(),
+                instrument_test_code: "ISOLATE-A".into(),
+                value: "Escherichia coli".into(),
+                status: "F".into(),
+                isolate: Some(Isolate {
+                    label: "A".into(),
+                    organism_code: "E.COL".into(),
+                    organism_name: "Escherichia coli".into(),
+                    susceptibilities: vec![
+                        row(
+                            "AMIKAC",
+                            "Amikacin",
+                            "<=8.0000",
+                            Some(Interpretation::Susceptible),
+                        ),
+                        row(
+                            "CIPROF",
+                            "Ciprofloxacin",
+                            ">2.0000",
+                            Some(Interpretation::Resistant),
+                        ),
+                    ],
+                }),
+                ..Default::default()
+            }],
+            patient_hint: None,
+        })
+        .unwrap();
+    let r = &lab.store.specimen_review("2612070054").unwrap().results[0];
+    let tech = Actor::User(lab.store.user_by_username("tech").unwrap().unwrap().id);
+    let sup = Actor::User(lab.store.user_by_username("sup").unwrap().unwrap().id);
+    let v = lab.store.verify_result(r.id, r.rev, &tech).unwrap();
+    lab.store.release_result(r.id, v.rev, &sup).unwrap();
+    let browser = sign_in(&lab.app, "tech").await;
+    let a = browser.get(&lab.app, "/orders/HIS-91/report").await;
+    assert_eq!(a.status, StatusCode::OK);
+    assert!(
+        a.body
+            .contains("Antibiogram · Isolate A: <i>Escherichia coli</i>"),
+        "{}",
+        a.body
+    );
+    assert!(
+        a.body.contains(
+            "<tr class=\"r-ab interp-r\"><td>Ciprofloxacin</td><td class=\"num\">&#62;2.0000</td>\
+<td></td><td></td><td><b>R ⚠ Resistant</b></td></tr>"
+        ),
+        "{}",
+        a.body
+    );
+    assert!(a.body.contains("<td>S Susceptible</td>"), "{}", a.body);
+}
+
 /// An order's patient and doctor as the harness's orders have them.
 fn order_like() -> lis_core::model::NewOrder {
     lis_core::model::NewOrder {

@@ -32,6 +32,7 @@ fn line(id: i64, test: &str, value: &str) -> ResultLine {
         editable: false,
         correctable: false,
         supplements: vec![],
+        antibiogram: None,
     }
 }
 

@@ -560,3 +560,83 @@ async fn supplementary_values_show_under_their_result() {
     // FT4 came without any.
     assert!(!html.contains(&format!("id=\"supplements-{}\"", ids[1])));
 }
+
+#[tokio::test]
+async fn an_isolate_shows_its_organism_and_antibiogram_with_resistance_in_words() {
+    use lis_core::model::{Actor, Interpretation, Isolate, Role, Susceptibility};
+
+    use crate::ui::testing::lab::{
+        demo_store, ingest_message, patient_order, results_message, Lab,
+    };
+
+    let store = demo_store(&[("tech", "Trần Thị B", Role::Technician)]);
+    store
+        .place_order(
+            patient_order("HIS-89", "P-89", "Lê Văn F", "2612070089", &["ORG-A"]),
+            &Actor::System,
+        )
+        .unwrap();
+    let mut message = results_message(
+        "2612070089",
+        "2026-12-07T02:00:00Z",
+        &[("ISOLATE-A", "Escherichia coli")],
+    );
+    message.instrument = "DEMO-MICRO".into();
+    let row = |code: &str, name: &str, mic: &str, i, sent: &str| Susceptibility {
+        antibiotic_code: code.into(),
+        antibiotic_name: name.into(),
+        mic: mic.into(),
+        interpretation: i,
+        interpretation_sent: sent.into(),
+    };
+    message.observations[0].isolate = Some(Isolate {
+        label: "A".into(),
+        organism_code: "E.COL".into(),
+        organism_name: "Escherichia coli".into(),
+        susceptibilities: vec![
+            row(
+                "AMIKAC",
+                "Amikacin",
+                "<=8.0000",
+                Some(Interpretation::Susceptible),
+                "SUSC",
+            ),
+            row(
+                "CIPROF",
+                "Ciprofloxacin",
+                ">2.0000",
+                Some(Interpretation::Resistant),
+                "RESIST",
+            ),
+            row("TIGECY", "Tigecycline", "<=1.0000", None, "NOINTP"),
+        ],
+    });
+    let ids = ingest_message(&store, message);
+    let lab = Lab::over(store);
+    let tech = sign_in(&lab.app, "tech").await;
+    let page = send(&lab.app, get_page("/specimens/2612070089", &tech.cookie)).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let html = &page.body;
+    let start = html
+        .find(&format!("id=\"antibiogram-{}\"", ids[0]))
+        .unwrap_or_else(|| panic!("no antibiogram: {html}"));
+    let table = &html[start..start + html[start..].find("</table>").unwrap()];
+    assert!(table.contains("Antibiogram · Isolate A"), "{table}");
+    assert!(
+        table.contains("<span class=\"organism\">Escherichia coli</span>"),
+        "{table}"
+    );
+    assert!(
+        table.contains(
+            "<tr class=\"interp-r\"><th scope=\"row\">Ciprofloxacin <span class=\"code\">CIPROF</span></th>\
+<td class=\"num\">&#62;2.0000</td><td><strong><span class=\"sym\">R ⚠</span> Resistant</strong></td></tr>"
+        ),
+        "{table}"
+    );
+    assert!(
+        table.contains("<span class=\"sym\">S</span> Susceptible"),
+        "{table}"
+    );
+    assert!(table.contains("No interpretation (NOINTP)"), "{table}");
+    assert!(table.contains("Antibiotics resisted: 1"), "{table}");
+}

@@ -254,6 +254,7 @@ fn oru_for(lab: &Lab, outbox: &lis_core::store::OutboxItem) -> String {
                 result: r.result,
                 specimen_type: "serum".into(),
                 supplements: Vec::new(),
+                isolate: None,
             }
         })
         .collect();
