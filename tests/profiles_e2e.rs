@@ -30,7 +30,7 @@ use lis_tests::simulation::{sent_codes, Simulation};
 use lis_tests::{path_arg, repo_root, run_lis};
 
 /// The profiles shipped in drivers/profiles/, listed by hand.
-const PROFILES: [&str; 39] = [
+const PROFILES: [&str; 40] = [
     "abbott-afinion2",
     "abbott-architect",
     "abbott-m2000",
@@ -66,6 +66,7 @@ const PROFILES: [&str; 39] = [
     "siemens-dca-vantage",
     "siemens-dimension",
     "snibe-maglumi",
+    "sysmex-cs",
     "sysmex-xn",
     "sysmex-xp100",
     "sysmex-xs500i",
@@ -180,6 +181,9 @@ fn ucum(sent: &str) -> &str {
         "10E6/uL" => "10*6/uL",
         "mmol/l" => "mmol/L",
         "mmHg" => "mm[Hg]",
+        "sec" => "s",
+        // A ratio sent without a unit (the Sysmex CS's INR) is dimensionless.
+        "" => "1",
         other => other,
     }
 }

@@ -42,6 +42,7 @@ fn every_embedded_profile_loads_and_covers_the_disciplines() {
             "siemens-dca-vantage",
             "siemens-dimension",
             "snibe-maglumi",
+            "sysmex-cs",
             "sysmex-xn",
             "sysmex-xp100",
             "sysmex-xs500i",
@@ -64,6 +65,7 @@ fn every_embedded_profile_loads_and_covers_the_disciplines() {
         "molecular",
         "blood bank",
         "microbiology",
+        "coagulation",
     ] {
         assert!(
             names.iter().any(|n| set.get(n).unwrap().discipline == d),

@@ -9,6 +9,7 @@ mod idle;
 mod profiles;
 mod profiles_a;
 mod profiles_b;
+mod profiles_coag;
 mod profiles_vendor_dim;
 mod profiles_vendor_text;
 mod queries;
@@ -125,9 +126,10 @@ test_map = [
 
 pub(crate) fn lab_config() -> LabConfig {
     let text = format!(
-        "{DEFAULT_LAB_TOML}\n{TEST_INSTRUMENTS}\n{}\n{}",
+        "{DEFAULT_LAB_TOML}\n{TEST_INSTRUMENTS}\n{}\n{}\n{}",
         profiles_a::INSTRUMENTS,
-        profiles_b::LAB
+        profiles_b::LAB,
+        profiles_coag::LAB
     );
     LabConfig::from_toml_str(&text, "test-lab").unwrap()
 }
