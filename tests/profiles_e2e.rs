@@ -30,13 +30,14 @@ use lis_tests::simulation::{sent_codes, Simulation};
 use lis_tests::{path_arg, repo_root, run_lis};
 
 /// The profiles shipped in drivers/profiles/, listed by hand.
-const PROFILES: [&str; 40] = [
+const PROFILES: [&str; 41] = [
     "abbott-afinion2",
     "abbott-architect",
     "abbott-m2000",
     "arkray-spotchem-el",
     "beckman-access2",
     "beckman-dxh",
+    "biomaxima-urine-strip",
     "biomerieux-mini-vidas",
     "biorad-ih1000",
     "biosystems-ba400",
@@ -106,6 +107,7 @@ fn read_profile(name: &str) -> ProfileInfo {
         Some("advia") => Protocol::Advia,
         Some("vidas") => Protocol::Vidas,
         Some("spotchem") => Protocol::Spotchem,
+        Some("urine-strip") => Protocol::UrineStrip,
         Some("dimension") => Protocol::Dimension,
         Some("sysmex-text") => Protocol::SysmexText,
         other => panic!("{name}: framing {other:?}"),

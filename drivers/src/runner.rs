@@ -331,7 +331,7 @@ pub async fn start_links(
                 );
                 (Outbox::Vendor(tx), spawn(link, trace, idle))
             }
-            Protocol::Advia | Protocol::Vidas | Protocol::Spotchem => {
+            Protocol::Advia | Protocol::Vidas | Protocol::Spotchem | Protocol::UrineStrip => {
                 // No downloads go to these analyzers: the sender is dropped, the link's outbox
                 // closes at once.
                 let (_, rx) = mpsc::channel(1);

@@ -23,6 +23,7 @@ seeds_for() {
         vendor_advia) echo "../../testdata/vendor/siemens-advia2120 ../../../shared/corpus/astm/siemens-advia2120" ;;
         vendor_vidas) echo "../../../shared/corpus/astm/biomerieux-mini-vidas" ;;
         vendor_spotchem) echo "../../../shared/corpus/astm/arkray-spotchem-el" ;;
+        vendor_urine_strip) echo "../../testdata/corpus/biomaxima-urine" ;;
         *) echo "" ;;
     esac
 }

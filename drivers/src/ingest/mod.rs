@@ -9,6 +9,7 @@
 //! - [`vendor`]: `lis-vendor` messages (Dimension, Sysmex class A) through a profile, and
 //!   [`vendor_handler`], their link handlers.
 //! - [`vendor_text`]: ADVIA 2120, mini VIDAS and Spotchem messages (`lis-vendor`) and their handler.
+//! - `urine_strip`: a urine strip reader's printout, each graded pad's concentration kept with it.
 
 pub mod astm;
 pub mod handler;
@@ -16,6 +17,7 @@ pub mod hl7;
 #[cfg(test)]
 mod qc_tests;
 mod supplementary;
+mod urine_strip;
 pub mod vendor;
 pub mod vendor_handler;
 pub mod vendor_text;

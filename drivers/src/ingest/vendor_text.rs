@@ -28,6 +28,7 @@ pub fn journal_protocol(framing: Framing) -> Option<Protocol> {
         Framing::Advia => Some(Protocol::Advia),
         Framing::Vidas => Some(Protocol::Vidas),
         Framing::Spotchem => Some(Protocol::Spotchem),
+        Framing::UrineStrip => Some(Protocol::UrineStrip),
         Framing::E1381
         | Framing::Raw
         | Framing::Mllp
@@ -83,6 +84,8 @@ pub fn read_message(raw: &[u8], profile: &Profile) -> Result<Reading, String> {
                 Vec::new(),
             )
         }
+        // Its graded pads carry their concentration as a supplementary value.
+        Framing::UrineStrip => return super::urine_strip::read_printout(raw, profile),
         Framing::E1381
         | Framing::Raw
         | Framing::Mllp
@@ -116,7 +119,7 @@ pub fn read_message(raw: &[u8], profile: &Profile) -> Result<Reading, String> {
     })
 }
 
-fn observation(
+pub(super) fn observation(
     m: Measurement,
     observed_at: Option<jiff::civil::DateTime>,
     profile: &Profile,
@@ -132,7 +135,7 @@ fn observation(
     }
 }
 
-fn civil_time(t: LocalTime) -> Option<jiff::civil::DateTime> {
+pub(super) fn civil_time(t: LocalTime) -> Option<jiff::civil::DateTime> {
     civil(t.year, t.month, t.day, t.hour, t.minute, t.second)
 }
 

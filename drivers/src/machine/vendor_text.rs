@@ -5,7 +5,7 @@
 //! |---|---|---|---|
 //! | ADVIA 2120 (`advia`) | its message toggle character, once stored | NAK (0x15): sent again | a token transfer (`S`) is answered at once with its toggle and the LIS's own `S` (the LIS has nothing to send), and an `I` block with its toggle; both are link control, traced, not journaled |
 //! | mini VIDAS (`vidas`) | ACK (0x06), once stored | NAK: sent again | ENQ is answered ACK at once; EOT ends the session |
-//! | Spotchem EL (`spotchem`) | nothing: a printer port | nothing | |
+//! | Spotchem EL (`spotchem`), urine strip reader (`urine-strip`) | nothing: a printer port | nothing | |
 //!
 //! Every message is handed to the handler ([`VendorTextEvent::Message`]) and answered only once its
 //! verdict comes, in the order received; bytes that make no message are handed over as
@@ -123,7 +123,10 @@ impl VendorTextMachine {
         let decoder = match framing {
             Framing::Advia => Decoder::Advia(advia::BlockDecoder::new()),
             Framing::Vidas => Decoder::Vidas(vidas::PacketDecoder::new()),
-            Framing::Spotchem => Decoder::Spotchem(spotchem::PrintoutDecoder::new()),
+            // The urine strip reader's printout is framed as the Spotchem's.
+            Framing::Spotchem | Framing::UrineStrip => {
+                Decoder::Spotchem(spotchem::PrintoutDecoder::new())
+            }
             Framing::E1381
             | Framing::Raw
             | Framing::Mllp
@@ -206,8 +209,7 @@ impl VendorTextMachine {
                     match event {
                         spotchem::PrintoutEvent::Printout(raw) => self.message(raw, None),
                         spotchem::PrintoutEvent::Bad { offset, raw, error } => {
-                            let error =
-                                format!("Spotchem printout at stream offset {offset}: {error}");
+                            let error = format!("printout at stream offset {offset}: {error}");
                             self.unreadable(raw, error, false, false);
                         }
                         spotchem::PrintoutEvent::Stray { offset, bytes } => {

@@ -163,4 +163,8 @@ pub const EMBEDDED: &[(&str, &str)] = &[
         "sysmex-cs.toml",
         include_str!("../../profiles/sysmex-cs.toml"),
     ),
+    (
+        "biomaxima-urine-strip.toml",
+        include_str!("../../profiles/biomaxima-urine-strip.toml"),
+    ),
 ];

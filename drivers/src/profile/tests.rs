@@ -13,6 +13,7 @@ fn every_embedded_profile_loads_and_covers_the_disciplines() {
             "arkray-spotchem-el",
             "beckman-access2",
             "beckman-dxh",
+            "biomaxima-urine-strip",
             "biomerieux-mini-vidas",
             "biorad-ih1000",
             "biosystems-ba400",
@@ -66,6 +67,7 @@ fn every_embedded_profile_loads_and_covers_the_disciplines() {
         "blood bank",
         "microbiology",
         "coagulation",
+        "urinalysis",
     ] {
         assert!(
             names.iter().any(|n| set.get(n).unwrap().discipline == d),

@@ -10,6 +10,7 @@ mod profiles;
 mod profiles_a;
 mod profiles_b;
 mod profiles_coag;
+mod profiles_urine;
 mod profiles_vendor_dim;
 mod profiles_vendor_text;
 mod queries;
@@ -126,10 +127,11 @@ test_map = [
 
 pub(crate) fn lab_config() -> LabConfig {
     let text = format!(
-        "{DEFAULT_LAB_TOML}\n{TEST_INSTRUMENTS}\n{}\n{}\n{}",
+        "{DEFAULT_LAB_TOML}\n{TEST_INSTRUMENTS}\n{}\n{}\n{}\n{}",
         profiles_a::INSTRUMENTS,
         profiles_b::LAB,
-        profiles_coag::LAB
+        profiles_coag::LAB,
+        profiles_urine::LAB
     );
     LabConfig::from_toml_str(&text, "test-lab").unwrap()
 }
@@ -269,7 +271,7 @@ impl Lis {
                     .run(),
                 )
             }
-            Framing::Advia | Framing::Vidas | Framing::Spotchem => {
+            Framing::Advia | Framing::Vidas | Framing::Spotchem | Framing::UrineStrip => {
                 let (_tx, rx) = mpsc::channel::<crate::download::Outgoing<String>>(8);
                 let framing = profile.framing;
                 tokio::spawn(

@@ -6,6 +6,8 @@
 //! - [`advia`]: Siemens ADVIA 120/2120 "Host Spec 79" blocks (BCC, fixed columns).
 //! - [`vidas`]: bioMérieux mini VIDAS BCI messages (ENQ/ACK sessions, checksum).
 //! - [`spotchem`]: Arkray Spotchem EL printer text.
+//! - [`urine_strip`]: a urine test-strip reader's printout (BioMaxima), cut by the Spotchem's
+//!   printout decoder.
 //! - [`measurement`]: the measurements the three above read, in one shape.
 //! - [`stx_frame`]: `<STX> text <ETX>` blocks and single-byte link controls on a stream, the
 //!   incremental scanner both of the next two use.
@@ -23,4 +25,5 @@ pub mod measurement;
 pub mod spotchem;
 pub mod stx_frame;
 pub mod sysmex_text;
+pub mod urine_strip;
 pub mod vidas;

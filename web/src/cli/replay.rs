@@ -103,7 +103,7 @@ pub(crate) fn decode(items: Vec<TraceItem>, profile: &Profile, lines: &mut Vec<V
             AstmRawMachine::new(LinkConfig::DEFAULT_MAX_MESSAGE_LEN)
         }),
         Framing::Mllp => decode_mllp(items, profile, lines),
-        Framing::Advia | Framing::Vidas | Framing::Spotchem => {
+        Framing::Advia | Framing::Vidas | Framing::Spotchem | Framing::UrineStrip => {
             decode_vendor_text(items, profile, lines)
         }
         Framing::Dimension => super::replay_vendor::decode_dimension(items, profile, lines),
