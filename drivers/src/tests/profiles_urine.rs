@@ -6,20 +6,24 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use lis_core::validation::Flag;
 use tokio::io::{AsyncReadExt, AsyncWriteExt, DuplexStream};
 
 use super::{profile, row, rows, sup, supplements_of, triples, Lis};
 use crate::ingest::vendor_text::read_message;
 use crate::simulator::{self, SimOptions};
 
-/// The strip reader of the test lab: three pads mapped to the default catalog's urinalysis
+/// The strip reader of the test lab: four pads mapped to the default catalog's urinalysis
 /// tests (their units as the catalog's: SG and pH are printed with none).
 pub(super) const LAB: &str = r#"
 [[instruments]]
 id = "URINE"
 name = "BioMaxima urine strip reader"
 profile = "biomaxima-urine-strip"
-test_map = [{ code = "BIL", test = "U-BIL" }, { code = "SG", test = "U-SG" }, { code = "pH", test = "U-PH" }]
+test_map = [
+  { code = "BIL", test = "U-BIL" }, { code = "LEU", test = "U-LEU" }, { code = "SG", test = "U-SG" },
+  { code = "pH", test = "U-PH" },
+]
 "#;
 
 fn printout() -> Vec<u8> {
@@ -152,11 +156,11 @@ async fn a_printout_that_does_not_read_is_kept_and_the_next_is_stored() {
 #[tokio::test]
 async fn a_graded_pad_on_an_order_keeps_its_grade_mark_and_concentration() {
     let lis = Lis::start("URINE", "biomaxima-urine-strip");
-    let order = lis.order("1210009192", &["U-BIL", "U-SG", "U-PH"]);
+    let order = lis.order("1210009192", &["U-BIL", "U-LEU", "U-SG", "U-PH"]);
     let mut io = lis.connect().await;
     write_in_pieces(&mut io, &printout()).await;
-    // The twelve pads the test map does not name wait in the unmatched queue.
-    assert_eq!(stored(&lis, 12).await.len(), 12);
+    // The eleven pads the test map does not name wait in the unmatched queue.
+    assert_eq!(stored(&lis, 11).await.len(), 11);
     let mut results = lis.store.results_for_order(order).unwrap();
     results.sort_by(|a, b| a.test_code.cmp(&b.test_code));
     let got: Vec<(&str, &str, &[String])> = results
@@ -174,10 +178,25 @@ async fn a_graded_pad_on_an_order_keeps_its_grade_mark_and_concentration() {
         got,
         vec![
             ("U-BIL", "+2", &a[..]),
+            ("U-LEU", "-", &[][..]),
             ("U-PH", "6.5", &[][..]),
             ("U-SG", "1.015", &[][..]),
         ]
     );
+    // A qualitative test reads the grades as words: `+2` is not the number 2, and the negative
+    // `-` is the word `-`, not "no value".
+    for r in &results[..2] {
+        assert_eq!(
+            (r.value_kind.as_str(), r.value.as_str()),
+            ("text", r.value_sent.as_str())
+        );
+        assert!(
+            !r.flags.contains(&Flag::Missing),
+            "{}: {:?}",
+            r.test_code,
+            r.flags
+        );
+    }
     assert_eq!(
         triples(&lis.store.supplements(results[0].id).unwrap()),
         vec![sup("concentration", "33", "umol/L")]
