@@ -454,6 +454,7 @@ fn every_profile_delivers_ordered_results_that_are_stored_as_sent() {
             "arkray-spotchem-el",
             "beckman-access2",
             "beckman-dxh",
+            "biomaxima-urine-strip",
             "biomerieux-mini-vidas",
             "esr-analyzer",
             "horiba-pentra-xlr",
