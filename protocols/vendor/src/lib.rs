@@ -8,7 +8,7 @@
 //! - [`spotchem`]: Arkray Spotchem EL printer text.
 //! - [`urine_strip`]: a urine test-strip reader's printout (BioMaxima), cut by the Spotchem's
 //!   printout decoder.
-//! - [`measurement`]: the measurements the three above read, in one shape.
+//! - [`measurement`]: the measurements the four above read, in one shape.
 //! - [`stx_frame`]: `<STX> text <ETX>` blocks and single-byte link controls on a stream, the
 //!   incremental scanner both of the next two use.
 //! - [`dimension`]: the Siemens Dimension LIS protocol (FS-separated fields, hex checksum;
