@@ -222,6 +222,36 @@ async fn cs2500_pt_inr_fibrinogen_and_aptt_go_to_the_order_with_the_over_range_m
 }
 
 #[tokio::test]
+async fn cs2500_host_query_is_acknowledged_kept_and_shown_unanswered() {
+    let lis = Lis::start("CS2500", "sysmex-cs");
+    lis.order("7010123815", &["PT", "APTT"]);
+    // The source's imitation of the CS-2500's query, its frame numbers 1, 2, 4 renumbered 1 to 3
+    // as LIS1-A §6.3.2.1 numbers frames (modulo 8, the first 1). It asks by order code (040 PT,
+    // 050 APTT), which the test map (parameter codes 041 to 051) cannot answer: the profile does
+    // not answer queries, so the query is stored and the link says why nothing was sent.
+    let trace = local_corpus("sysmex-cs2500/cs2500_host_query_imitation.txt");
+    let renumbered: String = trace
+        .lines()
+        .enumerate()
+        .map(|(i, l)| format!("{}{}\n", i + 1, &l[1..]))
+        .collect();
+    assert!(renumbered
+        .contains("2Q|1|000002^01^     7010123815^B||^^^040^PT-INN-cal\\^^^050^APTT-FS|0|"));
+    play_frames(&lis, &framed_messages(&renumbered)).await;
+    let journal = lis.journal();
+    assert_eq!(journal.len(), 1, "{journal:?}");
+    assert_eq!(journal[0], ("query".to_owned(), None));
+    let error = lis
+        .status
+        .snapshot()
+        .last_error
+        .map(|e| e.1)
+        .unwrap_or_default();
+    assert!(error.contains("does not answer queries"), "{error}");
+    lis.stop().await;
+}
+
+#[tokio::test]
 async fn cs_simulated_results_are_stored_as_sent() {
     let (lis, sent) = super::simulated_two_specimens("CS-SIM", "sysmex-cs", ["C100", "C101"]).await;
     // Five parameters per sample, INR without a unit.
