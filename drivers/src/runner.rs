@@ -17,15 +17,10 @@ use tokio_util::sync::CancellationToken;
 
 use crate::config::{ConfigError, LinkConfig, Protocol};
 use crate::download::{InFlight, Outgoing};
-use crate::ingest::{
-    AstmHandler, DimensionHandler, LabLink, MllpHandler, SysmexTextHandler, VendorTextHandler,
-};
+use crate::ingest::{AstmHandler, LabLink, MllpHandler, VendorHandler};
 use crate::link::{Link, LinkOptions, LinkRegistry};
-use crate::machine::{
-    AstmFramedMachine, AstmRawMachine, DimensionMachine, MllpMachine, SysmexTextMachine,
-    VendorTextMachine,
-};
-use crate::profile::{MessageProtocol, Profile, ProfileSet};
+use crate::machine::{AstmFramedMachine, AstmRawMachine, MllpMachine, VendorMachine};
+use crate::profile::{Framing, MessageProtocol, Profile, ProfileSet};
 use crate::query::{self, Hl7Peer};
 use crate::trace::{TraceError, TraceWriter};
 use crate::transport::any::AnyTransport;
@@ -94,11 +89,9 @@ pub enum Outbox {
     Astm(mpsc::Sender<Outgoing<String>>),
     /// An HL7 link: HL7 messages (MLLP framing added by the link).
     Hl7(mpsc::Sender<Outgoing<Vec<u8>>>),
-    /// A vendor link that takes downloads (Dimension; Sysmex class A has the outbox but no
-    /// download, its profile does not allow one): whole messages as the line carries them.
+    /// A vendor link (`lis-vendor` framings): whole messages as the line carries them. Only
+    /// the Dimension takes downloads; the other framings' profiles cannot enable one.
     Vendor(mpsc::Sender<Outgoing<Vec<u8>>>),
-    /// A link that takes no messages from the LIS (the vendor text framings).
-    ResultsOnly,
 }
 
 /// One running link.
@@ -305,52 +298,29 @@ pub async fn start_links(
                 );
                 (Outbox::Hl7(tx), spawn(link, trace, idle))
             }
-            Protocol::Dimension => {
+            Protocol::Dimension
+            | Protocol::SysmexText
+            | Protocol::Advia
+            | Protocol::Vidas
+            | Protocol::Spotchem
+            | Protocol::UrineStrip => {
                 let (tx, rx) = mpsc::channel(OUTBOX_DEPTH);
-                let link = Link::new(
-                    id.clone(),
-                    transport,
-                    move || DimensionMachine::new(max_msg),
-                    DimensionHandler(lab.clone()),
-                    status,
-                    rx,
-                    shutdown.clone(),
-                );
-                (Outbox::Vendor(tx), spawn(link, trace, idle))
-            }
-            Protocol::SysmexText => {
-                let (tx, rx) = mpsc::channel(OUTBOX_DEPTH);
-                let link = Link::new(
-                    id.clone(),
-                    transport,
-                    move || SysmexTextMachine::new(max_msg),
-                    SysmexTextHandler::new(lab.clone()),
-                    status,
-                    rx,
-                    shutdown.clone(),
-                );
-                (Outbox::Vendor(tx), spawn(link, trace, idle))
-            }
-            Protocol::Advia | Protocol::Vidas | Protocol::Spotchem | Protocol::UrineStrip => {
-                // No downloads go to these analyzers: the sender is dropped, the link's outbox
-                // closes at once.
-                let (_, rx) = mpsc::channel(1);
                 let framing = profile.framing;
                 let link = Link::new(
                     id.clone(),
                     transport,
                     move || {
                         // Invariant: `check_protocol` above matched this protocol to the
-                        // profile's framing, which is a vendor text one.
-                        VendorTextMachine::for_framing(framing)
-                            .expect("checked: a vendor text framing")
+                        // profile's framing, which is a vendor one.
+                        VendorMachine::for_framing(framing, max_msg)
+                            .expect("checked: a vendor framing")
                     },
-                    VendorTextHandler(lab.clone()),
+                    VendorHandler::new(lab.clone()),
                     status,
                     rx,
                     shutdown.clone(),
                 );
-                (Outbox::ResultsOnly, spawn(link, trace, idle))
+                (Outbox::Vendor(tx), spawn(link, trace, idle))
             }
         };
         tracing::info!(instrument = %id, profile = %profile.name, "link started");
@@ -454,14 +424,16 @@ async fn download(
                     &in_flight,
                 )
                 .map(|a| a.map(|a| (None, Some(a.message), a.tests))),
-                Outbox::Vendor(_) => crate::dimension_orders::order_download(
-                    &lab.store,
-                    &lab.instrument,
-                    &lab.profile,
-                    &in_flight,
-                )
-                .map(|a| a.map(|a| (None, Some(a.message), a.tests))),
-                Outbox::ResultsOnly => Ok(None),
+                Outbox::Vendor(_) if lab.profile.framing == Framing::Dimension => {
+                    crate::dimension_orders::order_download(
+                        &lab.store,
+                        &lab.instrument,
+                        &lab.profile,
+                        &in_flight,
+                    )
+                    .map(|a| a.map(|a| (None, Some(a.message), a.tests)))
+                }
+                Outbox::Vendor(_) => Ok(None),
             };
             if let Ok(Some((_, _, tests))) = &found {
                 in_flight.extend(tests.iter().copied());

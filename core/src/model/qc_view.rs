@@ -7,7 +7,7 @@
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use super::{ResultId, UserName};
+use super::{ResultId, Supplement, UserName};
 use crate::lifecycle::ResultState;
 
 /// Row id of a QC run.
@@ -218,6 +218,10 @@ pub struct QcChartPoint {
     pub violations: Vec<String>,
     /// The person who entered it by hand, if it was.
     pub entered_by: Option<UserName>,
+    /// The values the analyzer sent beside it about the same measurement (a Centaur control's
+    /// RLU and index), as sent, in the order sent.
+    #[serde(default)]
+    pub supplementary: Vec<Supplement>,
 }
 
 /// A stretch of a chart with one lot and one target: a lot change (or a target change) starts

@@ -13,6 +13,7 @@
 //! - Specimen types as HL7 table 0487 codes ([`specimen_type_0487`]).
 //! - An order's progress from what is released ([`release_progress`]), with its HL7 table 0038
 //!   order status.
+//! - A supplementary value in one line for people ([`supplement_text`]).
 //!
 //! Pure: no SQL, no IO, no clock.
 
@@ -26,6 +27,7 @@ use crate::config::{RuleName, TestDef};
 use crate::lifecycle::ResultState;
 use crate::model::{
     CheckRow, LabResult, Order, OrderStatus, OrderedTest, OrderedTestStatus, Patient, PersonName,
+    Supplement,
 };
 use crate::validation::{ranges, Outcome};
 
@@ -34,6 +36,18 @@ pub use flags::{abnormal_flags, flag_label, result_marks, FlagLabel, NORMAL};
 /// The language the lab writes in: the config's `[lab] language` type, one enum for the whole
 /// system.
 pub use crate::config::Language;
+
+/// A supplementary value in one line, as the analyzer sent it: name, value, units and flags
+/// (`RLU 611793`, `COFF 1.00 ng/mL H`), the empty parts left out.
+pub fn supplement_text(s: &Supplement) -> String {
+    [s.name.as_str(), s.value.as_str(), s.units.as_str()]
+        .into_iter()
+        .chain(s.flags.iter().map(String::as_str))
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
 
 /// Whether a result was positively judged normal: its reference-range check passed. Only then
 /// may it be called normal (HL7 OBX-8 `N`, FHIR interpretation `N`, the UI's "Normal"); a range

@@ -573,6 +573,34 @@ CREATE INDEX supplements_result ON supplements(result_id, seq) WHERE result_id I
 CREATE INDEX supplements_unmatched ON supplements(unmatched_id, seq) WHERE unmatched_id IS NOT NULL;
 ",
     },
+    Migration {
+        version: 17,
+        description: "supplementary values of QC results, with their QC point",
+        sql: r"
+-- A control's values beside its result (a Centaur QC's RLU and index) belong to its QC point.
+-- SQLite cannot change a CHECK, so the table is made again with a third owner, exactly one
+-- owner per row, keeping every row and its id.
+CREATE TABLE supplements_new (
+    id INTEGER PRIMARY KEY,
+    result_id INTEGER REFERENCES results(id),
+    unmatched_id INTEGER REFERENCES unmatched(id),
+    qc_point_id INTEGER REFERENCES qc_points(id),
+    seq INTEGER NOT NULL,
+    name TEXT NOT NULL,
+    value TEXT NOT NULL,
+    units TEXT NOT NULL,
+    flags TEXT NOT NULL,
+    CHECK ((result_id IS NOT NULL) + (unmatched_id IS NOT NULL) + (qc_point_id IS NOT NULL) = 1)
+);
+INSERT INTO supplements_new (id, result_id, unmatched_id, seq, name, value, units, flags)
+    SELECT id, result_id, unmatched_id, seq, name, value, units, flags FROM supplements;
+DROP TABLE supplements;
+ALTER TABLE supplements_new RENAME TO supplements;
+CREATE INDEX supplements_result ON supplements(result_id, seq) WHERE result_id IS NOT NULL;
+CREATE INDEX supplements_unmatched ON supplements(unmatched_id, seq) WHERE unmatched_id IS NOT NULL;
+CREATE INDEX supplements_qc_point ON supplements(qc_point_id, seq) WHERE qc_point_id IS NOT NULL;
+",
+    },
 ];
 
 /// The schema version this program writes.
@@ -643,10 +671,10 @@ mod tests {
     fn from_empty_to_latest() {
         let mut conn = Connection::open_in_memory().unwrap();
         assert_eq!(current_version(&conn).unwrap(), 0);
-        assert_eq!(migrate(&mut conn).unwrap(), 14);
+        assert_eq!(migrate(&mut conn).unwrap(), 17);
         // Running again changes nothing.
         let before = schema(&conn);
-        assert_eq!(migrate(&mut conn).unwrap(), 14);
+        assert_eq!(migrate(&mut conn).unwrap(), 17);
         assert_eq!(schema(&conn), before);
     }
 
@@ -687,6 +715,40 @@ mod tests {
             })
             .unwrap();
         assert_eq!((value.as_str(), hint), ("5.2", None));
+    }
+
+    #[test]
+    fn supplements_keep_their_rows_and_take_a_qc_point_owner() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        migrate_to(&mut conn, 14).unwrap();
+        conn.pragma_update(None, "foreign_keys", false).unwrap();
+        conn.execute_batch(
+            "INSERT INTO supplements (id, result_id, unmatched_id, seq, name, value, units, flags) \
+             VALUES (7, 3, NULL, 0, 'RLU', '611793', '', '[]');",
+        )
+        .unwrap();
+        migrate(&mut conn).unwrap();
+        let kept: (i64, Option<i64>, Option<i64>, String) = conn
+            .query_row(
+                "SELECT id, result_id, qc_point_id, value FROM supplements",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )
+            .unwrap();
+        assert_eq!(kept, (7, Some(3), None, "611793".to_owned()));
+        // A QC point's value has that owner alone; none, or two, is refused.
+        let insert = |owners: &str| {
+            conn.execute(
+                &format!(
+                    "INSERT INTO supplements (result_id, unmatched_id, qc_point_id, seq, name, \
+                     value, units, flags) VALUES ({owners}, 0, 'INDX', '1.2', '', '[]')"
+                ),
+                [],
+            )
+        };
+        assert!(insert("NULL, NULL, 5").is_ok());
+        assert!(insert("NULL, NULL, NULL").is_err());
+        assert!(insert("3, NULL, 5").is_err());
     }
 
     #[test]
@@ -761,7 +823,7 @@ mod tests {
         match migrate(&mut conn) {
             Err(StoreError::SchemaTooNew {
                 found: 99,
-                known: 14,
+                known: 17,
             }) => {}
             other => panic!("expected SchemaTooNew, got {other:?}"),
         }

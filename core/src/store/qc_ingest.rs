@@ -21,7 +21,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 use serde_json::json;
 
 use super::users::authorize;
-use super::{audit_log, ms, qc_runs, ts, Lab, Store};
+use super::{audit_log, ms, qc_runs, supplements, ts, Lab, Store};
 use crate::config::TestDef;
 use crate::error::StoreError;
 use crate::model::{
@@ -77,7 +77,8 @@ pub(super) struct NewPoint<'a> {
     pub(super) pattern_level: Option<u8>,
 }
 
-/// Stores an analyzer's QC observation in the message's transaction.
+/// Stores an analyzer's QC observation in the message's transaction, with its supplementary
+/// values on its point.
 pub(super) fn store_observation(
     conn: &Connection,
     lab: &Lab,
@@ -108,12 +109,18 @@ pub(super) fn store_observation(
         level: obs.qc_level.as_deref(),
         pattern_level: hint.by_pattern,
     };
-    store_point(
+    let stored = store_point(
         conn,
         lab,
         &Actor::Instrument(msg.instrument.clone()),
         &point,
-    )
+    )?;
+    supplements::insert(
+        conn,
+        supplements::Owner::QcPoint(stored.point_id),
+        &obs.supplementary,
+    )?;
+    Ok(stored)
 }
 
 /// What a point resolved to.

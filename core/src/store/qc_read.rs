@@ -9,7 +9,7 @@ use rusqlite::{params, Connection};
 
 use super::decode::At;
 use super::users::authorize;
-use super::{audit_log, ms, ts, Store};
+use super::{audit_log, ms, supplements, ts, Store};
 use crate::error::StoreError;
 use crate::lifecycle::ResultState;
 use crate::model::{
@@ -72,9 +72,13 @@ pub(super) fn chart(
                     .flatten()
                     .unwrap_or_default(),
             }),
+            supplementary: Vec::new(),
         })
     })?;
     let mut points: Vec<QcChartPoint> = rows.collect::<Result<_, _>>()?;
+    for p in &mut points {
+        p.supplementary = supplements::of(conn, supplements::Owner::QcPoint(p.point_id))?;
+    }
     points.reverse();
     // The rules each point's own run fired on it (a rule that used an earlier run's point is
     // marked on the run it judged).

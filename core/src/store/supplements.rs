@@ -1,5 +1,6 @@
 //! Supplementary values (`model::Supplement`): stored with the result version they came with,
-//! or with the unmatched row their result went to, in the order sent. A person's edit or
+//! with the unmatched row their result went to, or with the QC point a control's result became
+//! (migration 17), in the order sent. A person's edit or
 //! correction is a new version without them (they describe the analyzer's measurement, which the
 //! earlier version keeps); a rerun's answer brings its own.
 
@@ -9,7 +10,7 @@ use rusqlite::{params, Connection};
 
 use super::decode::At;
 use crate::error::StoreError;
-use crate::model::{ResultId, Supplement, UnmatchedId};
+use crate::model::{QcPointId, ResultId, Supplement, UnmatchedId};
 
 /// What a supplementary value belongs to.
 #[derive(Debug, Clone, Copy)]
@@ -18,6 +19,8 @@ pub(crate) enum Owner {
     Result(ResultId),
     /// An unmatched row (copied to the result when it is attached).
     Unmatched(UnmatchedId),
+    /// A QC point.
+    QcPoint(QcPointId),
 }
 
 /// Stores `values` for `owner`, in order.
@@ -29,13 +32,14 @@ pub(crate) fn insert(
     if values.is_empty() {
         return Ok(());
     }
-    let (result_id, unmatched_id) = match owner {
-        Owner::Result(id) => (Some(id), None),
-        Owner::Unmatched(id) => (None, Some(id)),
+    let (result_id, unmatched_id, qc_point_id) = match owner {
+        Owner::Result(id) => (Some(id), None, None),
+        Owner::Unmatched(id) => (None, Some(id), None),
+        Owner::QcPoint(id) => (None, None, Some(id)),
     };
     let mut stmt = conn.prepare_cached(
-        "INSERT INTO supplements (result_id, unmatched_id, seq, name, value, units, flags) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        "INSERT INTO supplements (result_id, unmatched_id, qc_point_id, seq, name, value, units, \
+         flags) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
     )?;
     for (seq, s) in values.iter().enumerate() {
         let flags = serde_json::to_string(&s.flags)
@@ -43,6 +47,7 @@ pub(crate) fn insert(
         stmt.execute(params![
             result_id,
             unmatched_id,
+            qc_point_id,
             i64::try_from(seq).unwrap_or(i64::MAX),
             s.name,
             s.value,
@@ -62,6 +67,11 @@ pub(crate) fn of(conn: &Connection, owner: Owner) -> Result<Vec<Supplement>, Sto
         ),
         Owner::Unmatched(id) => (
             "SELECT id, name, value, units, flags FROM supplements WHERE unmatched_id = ?1 \
+             ORDER BY seq",
+            id,
+        ),
+        Owner::QcPoint(id) => (
+            "SELECT id, name, value, units, flags FROM supplements WHERE qc_point_id = ?1 \
              ORDER BY seq",
             id,
         ),
@@ -111,6 +121,11 @@ impl super::Store {
     /// The supplementary values stored with a result version, in the order sent.
     pub fn supplements(&self, result: ResultId) -> Result<Vec<Supplement>, StoreError> {
         self.read(|conn, _| of(conn, Owner::Result(result)))
+    }
+
+    /// The supplementary values stored with a QC point, in the order sent.
+    pub fn qc_point_supplements(&self, point: QcPointId) -> Result<Vec<Supplement>, StoreError> {
+        self.read(|conn, _| of(conn, Owner::QcPoint(point)))
     }
 
     /// The supplementary values stored with an unmatched row, in the order sent.

@@ -6,10 +6,9 @@
 //! - [`hl7`]: HL7 v2 segments through a profile.
 //! - [`handler`]: the link handlers that store via core and return the protocol verdict.
 //! - `supplementary`: rows the profile marks as supplementary, given to their reportable row.
-//! - [`vendor`]: `lis-vendor` messages (Dimension, Sysmex class A) through a profile, and
-//!   [`vendor_handler`], their link handlers.
-//! - [`vendor_text`]: ADVIA 2120, mini VIDAS and Spotchem messages (`lis-vendor`) and their handler.
-//! - `urine_strip`: a urine strip reader's printout, each graded pad's concentration kept with it.
+//! - [`vendor`]: the messages of every `lis-vendor` framing (Dimension, Sysmex class A, ADVIA
+//!   2120, mini VIDAS, Spotchem, urine strip reader) through a profile, and their one link
+//!   handler.
 
 pub mod astm;
 pub mod handler;
@@ -17,17 +16,13 @@ pub mod hl7;
 #[cfg(test)]
 mod qc_tests;
 mod supplementary;
-mod urine_strip;
 pub mod vendor;
-pub mod vendor_handler;
-pub mod vendor_text;
 
 use lis_astm::delimiters::Delimiters;
 use lis_core::model::{MessageKind, Observation, PatientHint};
 
 pub use handler::{AstmHandler, LabLink, MllpHandler};
-pub use vendor_handler::{DimensionHandler, SysmexTextHandler};
-pub use vendor_text::VendorTextHandler;
+pub use vendor::VendorHandler;
 
 /// What a profile read from one message.
 #[derive(Debug, Clone, Default, PartialEq)]

@@ -64,10 +64,13 @@ pub(crate) fn read(
         } else {
             named.join(" ")
         };
-        let code = reader.first(&profile.supplementary_code_at(rule));
+        let code = match &rule.test {
+            Some(test) => test.clone(),
+            None => reader.first(&profile.supplementary_code_at(rule)),
+        };
         out.push(Pending {
             row: row.to_owned(),
-            specimen: reader.first(&profile.specimen),
+            specimen: reader.first(&profile.specimen_at()),
             code: profile.cut_code(&code).trim().to_owned(),
             after: reading.observations.len(),
             value: Supplement {

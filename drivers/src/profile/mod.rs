@@ -72,6 +72,11 @@ pub enum MessageProtocol {
     Vendor,
 }
 
+/// The record a fixed-layout framing's measurement is read as by `keep`/`skip` and
+/// `[[supplementary]]` rules: `M-1` specimen id, `M-2` test code, `M-3` value, `M-4` units,
+/// `M-5` and `M-6` the flags (the mini VIDAS's interpretation and `nc`).
+pub const FIXED_LAYOUT_RECORD: &str = "M";
+
 /// How messages travel on the line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -499,51 +504,71 @@ impl Profile {
     pub(crate) fn value_at(&self) -> Locations {
         self.value
             .clone()
-            .unwrap_or_else(|| self.default(&["R-4.1"], &["OBX-5.1"]))
+            .unwrap_or_else(|| self.default(&["R-4.1"], &["OBX-5.1"], &["M-3"]))
     }
 
     pub(crate) fn units_at(&self) -> Locations {
         self.units
             .clone()
-            .unwrap_or_else(|| self.default(&["R-5"], &["OBX-6.1"]))
+            .unwrap_or_else(|| self.default(&["R-5"], &["OBX-6.1"], &["M-4"]))
     }
 
     pub(crate) fn range_at(&self) -> Locations {
         self.reference_range
             .clone()
-            .unwrap_or_else(|| self.default(&["R-6"], &["OBX-7"]))
+            .unwrap_or_else(|| self.default(&["R-6"], &["OBX-7"], &[]))
     }
 
     pub(crate) fn flags_at(&self) -> Locations {
         self.flags
             .clone()
-            .unwrap_or_else(|| self.default(&["R-7"], &["OBX-8.1"]))
+            .unwrap_or_else(|| self.default(&["R-7"], &["OBX-8.1"], &["M-5", "M-6"]))
     }
 
     pub(crate) fn status_at(&self) -> Locations {
         self.status
             .clone()
-            .unwrap_or_else(|| self.default(&["R-9"], &["OBX-11"]))
+            .unwrap_or_else(|| self.default(&["R-9"], &["OBX-11"], &[]))
     }
 
     pub(crate) fn observed_at_at(&self) -> Locations {
         self.observed_at
             .clone()
-            .unwrap_or_else(|| self.default(&["R-13"], &["OBX-14", "OBR-7"]))
+            .unwrap_or_else(|| self.default(&["R-13"], &["OBX-14", "OBR-7"], &[]))
     }
 
     pub(crate) fn operator_at(&self) -> Locations {
         self.operator
             .clone()
-            .unwrap_or_else(|| self.default(&["R-11"], &["OBX-16"]))
+            .unwrap_or_else(|| self.default(&["R-11"], &["OBX-16"], &[]))
     }
 
-    /// The protocol's default location; a vendor profile names its own (none by default).
-    fn default(&self, astm: &[&str], hl7: &[&str]) -> Locations {
+    /// The protocol's default location; a vendor profile names its own (none by default), but
+    /// a fixed layout's are its measurement record's (`fixed`, see [`FIXED_LAYOUT_RECORD`]).
+    fn default(&self, astm: &[&str], hl7: &[&str], fixed: &[&str]) -> Locations {
         match self.protocol {
             MessageProtocol::Astm => Locations::parse(astm),
             MessageProtocol::Hl7 => Locations::parse(hl7),
+            MessageProtocol::Vendor if self.framing.fixed_layout() => Locations::parse(fixed),
             MessageProtocol::Vendor => Locations::default(),
+        }
+    }
+
+    /// Where the specimen id is: the profile's `specimen`, or `M-1` in a fixed layout.
+    pub(crate) fn specimen_at(&self) -> Locations {
+        if self.framing.fixed_layout() {
+            Locations::parse(&["M-1"])
+        } else {
+            self.specimen.clone()
+        }
+    }
+
+    /// Where the test code is: the profile's `test_code`, or `M-2` in a fixed layout.
+    pub(crate) fn test_code_at(&self) -> Locations {
+        if self.framing.fixed_layout() {
+            Locations::parse(&["M-2"])
+        } else {
+            self.test_code.clone()
         }
     }
 

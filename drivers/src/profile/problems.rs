@@ -217,13 +217,10 @@ impl Profile {
             ("operator", self.operator.is_some()),
             ("qc_lot", self.qc_lot.is_some()),
             ("qc_level", self.qc_level.is_some()),
-            ("keep", !self.keep.is_empty()),
-            ("skip", !self.skip.is_empty()),
             ("qc", !self.qc.is_empty()),
-            ("supplementary", !self.supplementary.is_empty()),
             ("query", self.query.supported || self.query.download),
         ];
-        located
+        let mut out: Vec<ProfileError> = located
             .iter()
             .filter(|(_, set)| *set)
             .map(|(key, _)| {
@@ -235,6 +232,22 @@ impl Profile {
                     ),
                 )
             })
-            .collect()
+            .collect();
+        // `keep`, `skip` and `[[supplementary]]` read each measurement as the `M` record.
+        let rules = self
+            .keep
+            .iter()
+            .map(|r| ("keep", &r.field))
+            .chain(self.skip.iter().map(|r| ("skip", &r.field)));
+        for (key, l) in rules {
+            if l.segment != FIXED_LAYOUT_RECORD || l.component.is_some() {
+                out.push(self.invalid(
+                    key,
+                    format!("`{l}`: a measurement is read as `M-1` to `M-6`"),
+                ));
+            }
+        }
+        out.extend(self.supplementary_problems());
+        out
     }
 }

@@ -38,22 +38,21 @@ pub struct SupplementaryRule {
     /// order's, `O-5.4`.
     #[serde(default)]
     pub test_code: Option<Locations>,
+    /// The test code of its reportable row written out, for a format whose every row names its
+    /// own test (the Siemens Dimension's `RISK` ratio, sent after the HDL it belongs to, is
+    /// `test = "AHDL"`); not with `test_code`.
+    #[serde(default)]
+    pub test: Option<String>,
 }
 
 impl Profile {
     /// The problems of the `supplementary` rules, each with its key (`supplementary[1].when`);
-    /// a vendor protocol's profile is refused the key (a fixed layout's in `vendor_problems`).
+    /// a fixed-layout vendor framing is refused the key in `vendor_problems` (it has no
+    /// `keep`/`skip` rules either).
     pub(super) fn supplementary_problems(&self) -> Vec<ProfileError> {
         let mut out = Vec::new();
         if self.supplementary.is_empty() {
             return out;
-        }
-        if self.protocol == super::MessageProtocol::Vendor {
-            // The vendor readers (`ingest::vendor`) do not read supplementary rows yet.
-            out.push(self.invalid(
-                "supplementary",
-                "supplementary rows are read in ASTM and HL7 messages only",
-            ));
         }
         if self.keep.is_empty() && self.skip.is_empty() {
             out.push(self.invalid(
@@ -69,6 +68,15 @@ impl Profile {
                     &key(".when"),
                     "at least one rule is needed (else every row left out is supplementary)",
                 ));
+            }
+            if rule.test.is_some() && rule.test_code.is_some() {
+                out.push(self.invalid(
+                    &key(".test"),
+                    "give `test` (the code written out) or `test_code` (where it is), not both",
+                ));
+            }
+            if rule.test.as_deref().is_some_and(|t| t.trim().is_empty()) {
+                out.push(self.invalid(&key(".test"), "an empty test code"));
             }
             let named = rule.name.as_deref().is_some_and(|n| !n.trim().is_empty());
             let located = rule.name_from.as_ref().is_some_and(|l| !l.0.is_empty());
@@ -119,6 +127,6 @@ impl Profile {
     pub(crate) fn supplementary_code_at(&self, rule: &SupplementaryRule) -> Locations {
         rule.test_code
             .clone()
-            .unwrap_or_else(|| self.test_code.clone())
+            .unwrap_or_else(|| self.test_code_at())
     }
 }

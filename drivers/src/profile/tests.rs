@@ -316,21 +316,40 @@ fn the_readme_table_has_a_row_for_every_profile_as_it_is() {
 }
 
 #[test]
-fn a_vendor_profile_is_refused_supplementary_rules() {
-    // The Dimension's profile names locations and skips rows, but its reader reads no
-    // supplementary rows: the key is refused rather than silently ignored.
-    let (_, text) = EMBEDDED
-        .iter()
-        .find(|(file, _)| *file == "siemens-dimension.toml")
-        .unwrap();
-    let text = format!(
-        "{text}\n[[supplementary]]\nwhen = [{{ field = \"R-1\", equals = [\"R\"] }}]\nname = \"x\"\n"
-    );
-    let problems = check::check(&text).unwrap_err();
-    assert!(
-        problems
+fn vendor_profiles_take_supplementary_rules_on_their_records_or_measurements() {
+    let embedded = |name: &str| {
+        EMBEDDED
             .iter()
-            .any(|p| p.key == "supplementary" && p.message.contains("ASTM and HL7")),
-        "{problems:?}"
+            .find(|(file, _)| *file == name)
+            .map(|(_, text)| (*text).to_owned())
+            .unwrap()
+    };
+    // The Dimension's reader reads its records through the profile, supplementary rows too.
+    let rule =
+        "\n[[supplementary]]\nwhen = [{ field = \"T-1\", equals = [\"RISK\"] }]\nname = \"x\"\n";
+    assert!(check::check(&format!("{}{rule}", embedded("siemens-dimension.toml"))).is_ok());
+    // A fixed layout reads each measurement as the `M` record.
+    let advia = embedded("siemens-advia2120.toml");
+    let (head, tail) = advia.split_at(advia.find("quirks").unwrap());
+    let with = |extra: &str| format!("{head}{extra}\n{tail}");
+    let skip = "skip = [{ field = \"M-2\", equals = [\"9\"] }]";
+    let rule = "\n[[supplementary]]\nwhen = [{ field = \"M-2\", equals = [\"9\"] }]\nname = \"HDW\"\ntest = \"3\"\n";
+    assert!(check::check(&format!("{}{rule}", with(skip))).is_ok());
+    // Without `keep` or `skip` the rule would never apply; a record that is not `M` is no
+    // measurement's.
+    let keys = |text: String| -> Vec<String> {
+        check::check(&text)
+            .unwrap_err()
+            .into_iter()
+            .map(|p| p.key)
+            .collect()
+    };
+    assert_eq!(keys(format!("{advia}{rule}")), ["supplementary"]);
+    assert_eq!(
+        keys(format!(
+            "{}{rule}",
+            with("skip = [{ field = \"T-2\", equals = [\"9\"] }]")
+        )),
+        ["skip"]
     );
 }

@@ -28,14 +28,9 @@ use tokio::io::DuplexStream;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use crate::ingest::{
-    AstmHandler, DimensionHandler, LabLink, MllpHandler, SysmexTextHandler, VendorTextHandler,
-};
+use crate::ingest::{AstmHandler, LabLink, MllpHandler, VendorHandler};
 use crate::link::{Link, LinkState, LinkStatusHandle};
-use crate::machine::{
-    AstmFramedMachine, AstmRawMachine, DimensionMachine, MllpMachine, SysmexTextMachine,
-    VendorTextMachine,
-};
+use crate::machine::{AstmFramedMachine, AstmRawMachine, MllpMachine, VendorMachine};
 use crate::profile::{Framing, Profile, ProfileSet};
 use crate::transport::{Connection, Retry, Transport};
 
@@ -271,22 +266,6 @@ impl Lis {
                     .run(),
                 )
             }
-            Framing::Advia | Framing::Vidas | Framing::Spotchem | Framing::UrineStrip => {
-                let (_tx, rx) = mpsc::channel::<crate::download::Outgoing<String>>(8);
-                let framing = profile.framing;
-                tokio::spawn(
-                    Link::new(
-                        instrument,
-                        transport,
-                        move || VendorTextMachine::for_framing(framing).unwrap(),
-                        VendorTextHandler(lab),
-                        status.clone(),
-                        rx,
-                        shutdown.clone(),
-                    )
-                    .run(),
-                )
-            }
             Framing::Mllp => {
                 let (_tx, rx) = mpsc::channel::<crate::download::Outgoing<Vec<u8>>>(8);
                 tokio::spawn(
@@ -302,31 +281,21 @@ impl Lis {
                     .run(),
                 )
             }
-            Framing::Dimension => {
+            Framing::Dimension
+            | Framing::SysmexText
+            | Framing::Advia
+            | Framing::Vidas
+            | Framing::Spotchem
+            | Framing::UrineStrip => {
                 let (tx, rx) = mpsc::channel(8);
                 vendor_outbox = Some(tx);
+                let framing = profile.framing;
                 tokio::spawn(
                     Link::new(
                         instrument,
                         transport,
-                        move || DimensionMachine::new(max_message_len),
-                        DimensionHandler(lab),
-                        status.clone(),
-                        rx,
-                        shutdown.clone(),
-                    )
-                    .run(),
-                )
-            }
-            Framing::SysmexText => {
-                let (tx, rx) = mpsc::channel(8);
-                vendor_outbox = Some(tx);
-                tokio::spawn(
-                    Link::new(
-                        instrument,
-                        transport,
-                        move || SysmexTextMachine::new(max_message_len),
-                        SysmexTextHandler::new(lab),
+                        move || VendorMachine::for_framing(framing, max_message_len).unwrap(),
+                        VendorHandler::new(lab),
                         status.clone(),
                         rx,
                         shutdown.clone(),

@@ -10,7 +10,7 @@ use lis_core::validation::Flag;
 use tokio::io::{AsyncReadExt, AsyncWriteExt, DuplexStream};
 
 use super::{profile, row, rows, sup, supplements_of, triples, Lis};
-use crate::ingest::vendor_text::read_message;
+use crate::ingest::vendor::read_message;
 use crate::simulator::{self, SimOptions};
 
 /// The strip reader of the test lab: four pads mapped to the default catalog's urinalysis
@@ -113,7 +113,7 @@ async fn strip_printout_in_pieces_is_stored_pad_by_pad_with_each_grade_s_concent
 
 #[test]
 fn the_printout_s_time_and_abnormal_marks_are_read() {
-    let reading = read_message(&printout(), &profile("biomaxima-urine-strip")).unwrap();
+    let reading = read_message(&printout(), None, &profile("biomaxima-urine-strip")).unwrap();
     let o = &reading.observations;
     assert_eq!(o.len(), 15);
     // `2024-10-29` on the `NO.006068` line, `15:54:27` below it.

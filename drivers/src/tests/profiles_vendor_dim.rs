@@ -453,7 +453,7 @@ async fn xs500i_class_a_log_is_stored_per_sample_with_its_decimals_flags_and_tim
         assert!(stored.contains(&expected), "{expected:?} missing");
     }
     let error = lis.status.snapshot().last_error.unwrap().1;
-    assert!(error.contains("bytes outside any text"), "{error}");
+    assert!(error.contains("bytes outside any message"), "{error}");
     lis.stop().await;
 }
 
@@ -572,8 +572,11 @@ async fn dimension_over_a_serial_null_modem() {
     let (store, report) = over_a_null_modem(
         "DIM",
         "siemens-dimension",
-        || crate::machine::DimensionMachine::new(1 << 20),
-        crate::ingest::DimensionHandler,
+        || {
+            crate::machine::VendorMachine::for_framing(crate::profile::Framing::Dimension, 1 << 20)
+                .unwrap()
+        },
+        crate::ingest::VendorHandler::new,
         &["2001", "2002"],
     )
     .await;
@@ -591,12 +594,61 @@ async fn xs500i_text_over_a_serial_null_modem() {
     let (store, report) = over_a_null_modem(
         "XS",
         "sysmex-xs500i-text",
-        || crate::machine::SysmexTextMachine::new(1 << 20),
-        crate::ingest::SysmexTextHandler::new,
+        || {
+            crate::machine::VendorMachine::for_framing(crate::profile::Framing::SysmexText, 1 << 20)
+                .unwrap()
+        },
+        crate::ingest::VendorHandler::new,
         &["3001"],
     )
     .await;
     assert_eq!((report.sent, report.acknowledged), (1, 1));
     // The profile simulates the analyzer's 24 reported parameters.
     assert_eq!(store.unmatched().unwrap().len(), 24);
+}
+
+#[test]
+fn a_dimension_ratio_row_is_a_supplementary_value_of_its_hdl_result() {
+    // A profile written for the test: the Dimension's own, with `RISK` (the CHOL/HDL ratio the
+    // analyzer sends after `AHDL`, units `______`) left out and given to the HDL result.
+    let profile = crate::profile::Profile::from_toml(
+        "name = \"dimension-risk\"\nprotocol = \"vendor\"\nframing = \"dimension\"\n\
+         specimen = \"R-3\"\ntest_code = \"T-1\"\nvalue = \"T-2\"\nunits = \"T-3\"\n\
+         flags = \"T-4\"\n\
+         skip = [{ field = \"T-1\", equals = [\"RISK\"] }]\n\
+         [[supplementary]]\nwhen = [{ field = \"T-1\", equals = [\"RISK\"] }]\n\
+         name_from = \"T-1\"\ntest = \"AHDL\"\n",
+        "dimension-risk.toml",
+    )
+    .unwrap();
+    // The corpus's first R message of sample 493708180718 (patient DAYASEELI): TSHL 4.666,
+    // AHDL 42 mg/dL, RISK 3.8 ______, TGL 245, CHOL 161, LDL 70.0 (checksum F6).
+    let log = corpus(&format!(
+        "{DIM}dimension_host_log_2018-07-21_results_qc_cal_extract.txt"
+    ));
+    let start = log
+        .windows(12)
+        .position(|w| w == b"493708180718")
+        .and_then(|at| log[..at].iter().rposition(|&b| b == 0x02))
+        .unwrap();
+    let end = start + log[start..].iter().position(|&b| b == 0x03).unwrap();
+    let reading = crate::ingest::vendor::read_message(&log[start..=end], None, &profile).unwrap();
+    let codes: Vec<&str> = reading
+        .observations
+        .iter()
+        .map(|o| o.instrument_test_code.as_str())
+        .collect();
+    assert_eq!(codes, ["TSHL", "AHDL", "TGL", "CHOL", "LDL"]);
+    assert_eq!(
+        reading.observations[1].supplementary,
+        vec![lis_core::model::Supplement {
+            name: "RISK".into(),
+            value: "3.8".into(),
+            units: "______".into(),
+            flags: vec![],
+        }]
+    );
+    assert!(reading.observations[0].supplementary.is_empty());
+    assert!(reading.skipped.is_empty(), "{:?}", reading.skipped);
+    assert!(reading.problems.is_empty(), "{:?}", reading.problems);
 }

@@ -9,7 +9,7 @@ use lis_vendor::{advia, vidas};
 use tokio::io::{AsyncReadExt, AsyncWriteExt, DuplexStream};
 
 use super::{corpus, profile, row, rows, Lis};
-use crate::ingest::vendor_text::read_message;
+use crate::ingest::vendor::read_message;
 use crate::simulator::{self, SimOptions};
 
 const ADVIA_LOG: &str = "astm/siemens-advia2120/advia2120_native_hostspec79_results_log.txt";
@@ -61,19 +61,6 @@ async fn stored(lis: &Lis, n: usize) -> Vec<(String, String, String, String)> {
     rows(&lis.unmatched())
 }
 
-/// The journal once it holds `n` entries (or after 5 s): entries journaled off the link task
-/// (NAKed bytes) land in no fixed order with the link's own.
-async fn journal_of(lis: &Lis, n: usize) -> Vec<(String, Option<String>)> {
-    for _ in 0..200 {
-        let journal = lis.journal();
-        if journal.len() >= n {
-            return journal;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-    lis.journal()
-}
-
 #[tokio::test]
 async fn advia2120_captured_blocks_are_acknowledged_by_toggle_and_stored() {
     let lis = Lis::start("ADVIA", "siemens-advia2120");
@@ -122,6 +109,8 @@ async fn advia2120_bad_bcc_is_naked_kept_and_the_block_comes_again() {
     let mut io = lis.connect().await;
     io.write_all(&bad).await.unwrap();
     assert_eq!(read_n(&mut io, 1).await, vec![0x15]); // NAK
+                                                      // The NAK comes only once the damaged block is journaled.
+    assert_eq!(lis.journal().len(), 1, "{:?}", lis.journal());
     io.write_all(&good).await.unwrap();
     assert_eq!(read_n(&mut io, 1).await, vec![0x45]); // `E`
                                                       // A token transfer with toggle `F`: acknowledged, and the LIS hands the line back with its
@@ -133,22 +122,16 @@ async fn advia2120_bad_bcc_is_naked_kept_and_the_block_comes_again() {
     io.write_all(b"0").await.unwrap();
     silent(&mut io).await;
     assert_eq!(rows(&lis.unmatched()).len(), 21);
-    // The NAKed block is journaled off the link task, so its entry may come after the good
-    // block's: wait for both.
-    let journal = journal_of(&lis, 2).await;
+    // The journal keeps the order of the line: the damaged block first, kept raw with what
+    // was wrong and where, then the good block's results.
+    let journal = lis.journal();
     assert_eq!(journal.len(), 2, "{journal:?}");
-    // The damaged block is kept raw, with what was wrong and where.
-    let errors: Vec<&str> = journal.iter().filter_map(|(_, e)| e.as_deref()).collect();
-    assert_eq!(errors.len(), 1, "{journal:?}");
-    let error = errors[0];
+    let error = journal[0].1.as_deref().unwrap_or_default();
     assert!(
         error.contains("stream offset 0") && error.contains("BCC 0x17"),
         "{error}"
     );
-    assert!(
-        journal.contains(&("results".to_owned(), None)),
-        "{journal:?}"
-    );
+    assert_eq!(journal[1], ("results".to_owned(), None), "{journal:?}");
     let snapshot = lis.status.snapshot();
     assert_eq!(snapshot.counters.checksum_errors, 1);
     assert_eq!(snapshot.counters.messages_in, 1);
@@ -185,7 +168,7 @@ async fn mini_vidas_captured_message_in_a_session_is_acked_and_stored() {
 
 #[test]
 fn mini_vidas_interpretation_is_a_mapped_flag_and_the_time_is_the_analyzers() {
-    let reading = read_message(&corpus(VIDAS), &profile("biomerieux-mini-vidas")).unwrap();
+    let reading = read_message(&corpus(VIDAS), None, &profile("biomerieux-mini-vidas")).unwrap();
     let o = &reading.observations[0];
     // `qlPositif` goes with the value `0.05` as the analyzer's flag, `A` by the profile's map.
     assert_eq!(o.flags, vec!["A".to_owned()]);
@@ -195,13 +178,18 @@ fn mini_vidas_interpretation_is_a_mapped_flag_and_the_time_is_the_analyzers() {
         Some(jiff::civil::date(2024, 10, 25).at(18, 35, 0, 0))
     );
     // ADVIA: `09/29/14 15:23:16`; Spotchem: `24/10/29 13:08`.
-    let advia = read_message(&advia_blocks()[0], &profile("siemens-advia2120")).unwrap();
+    let advia = read_message(&advia_blocks()[0], None, &profile("siemens-advia2120")).unwrap();
     assert_eq!(
         advia.observations[0].observed_at,
         Some(jiff::civil::date(2014, 9, 29).at(15, 23, 16, 0))
     );
     let spot = corpus(SPOTCHEM);
-    let spot = read_message(&spot[..spot.len() - 1], &profile("arkray-spotchem-el")).unwrap();
+    let spot = read_message(
+        &spot[..spot.len() - 1],
+        None,
+        &profile("arkray-spotchem-el"),
+    )
+    .unwrap();
     assert_eq!(
         spot.observations[0].observed_at,
         Some(jiff::civil::date(2024, 10, 29).at(13, 8, 0, 0))
@@ -215,17 +203,16 @@ async fn mini_vidas_bad_checksum_is_naked_and_kept() {
     let at = bad.windows(7).position(|w| w == b"Positif").unwrap();
     bad[at] = b'Q'; // the sum moves from 0xB0 to 0xB1
     let mut io = lis.connect().await;
-    io.write_all(&bad).await.unwrap();
-    assert_eq!(read_n(&mut io, 1).await, vec![vidas::NAK]);
-    io.write_all(&corpus(VIDAS)).await.unwrap();
-    assert_eq!(read_n(&mut io, 1).await, vec![vidas::ACK]);
-    // The NAKed bytes are journaled off the link task, so their entry may come after the good
-    // message's: wait for both, then find the one with an error.
-    let journal = journal_of(&lis, 2).await;
+    // The damaged message and the good one in one write: the good one's store waits for the
+    // damaged one's journal, and its ACK for the NAK.
+    let mut both = bad.clone();
+    both.extend_from_slice(&corpus(VIDAS));
+    io.write_all(&both).await.unwrap();
+    assert_eq!(read_n(&mut io, 2).await, vec![vidas::NAK, vidas::ACK]);
+    let journal = lis.journal();
     assert_eq!(journal.len(), 2, "{journal:?}");
-    let errors: Vec<&str> = journal.iter().filter_map(|(_, e)| e.as_deref()).collect();
-    assert_eq!(errors.len(), 1, "{journal:?}");
-    let error = errors[0];
+    assert_eq!(journal[1], ("results".to_owned(), None), "{journal:?}");
+    let error = journal[0].1.as_deref().unwrap_or_default();
     assert!(
         error.contains("checksum `b0`") && error.contains("b1"),
         "{error}"
@@ -341,7 +328,7 @@ async fn each_vendor_text_simulator_stamps_with_the_analyzers_clock() {
             .journal_since(0, 100)
             .unwrap()
             .into_iter()
-            .filter_map(|e| read_message(&e.unwrap().raw, &lis.profile).ok())
+            .filter_map(|e| read_message(&e.unwrap().raw, None, &lis.profile).ok())
             .flat_map(|r| r.observations)
             .map(|o| o.observed_at)
             .collect();
@@ -352,4 +339,80 @@ async fn each_vendor_text_simulator_stamps_with_the_analyzers_clock() {
         );
         lis.stop().await;
     }
+}
+
+#[tokio::test]
+async fn messages_in_flight_when_the_analyzer_hangs_up_are_still_stored_in_order() {
+    let lis = Lis::start("VIDAS", "biomerieux-mini-vidas");
+    let mut io = lis.connect().await;
+    // Three results in one write, then the line is dropped before any answer.
+    let mut input = Vec::new();
+    for (ci, qn) in [("S1", "0.11"), ("S2", "0.22"), ("S3", "0.33")] {
+        input.extend_from_slice(&vidas::encode_packet(&[
+            ("mt", "rsl"),
+            ("ci", ci),
+            ("rt", "HBCT"),
+            ("qn", qn),
+        ]));
+    }
+    io.write_all(&input).await.unwrap();
+    drop(io);
+    assert_eq!(
+        stored(&lis, 3).await,
+        vec![
+            row("S1", "HBCT", "0.11", ""),
+            row("S2", "HBCT", "0.22", ""),
+            row("S3", "HBCT", "0.33", ""),
+        ]
+    );
+    // Journaled in the order they came.
+    let journal = lis.store.journal_since(0, 10).unwrap();
+    let raws: Vec<Vec<u8>> = journal.into_iter().map(|e| e.unwrap().raw).collect();
+    assert_eq!(raws.len(), 3);
+    for (raw, ci) in raws.iter().zip(["S1", "S2", "S3"]) {
+        assert!(
+            raw.windows(4).any(|w| w == format!("ci{ci}").as_bytes()),
+            "{ci}: {:?}",
+            String::from_utf8_lossy(raw)
+        );
+    }
+    lis.stop().await;
+}
+
+#[test]
+fn an_advia_measurement_can_be_a_supplementary_value_of_another() {
+    // A profile written for the test: the ADVIA 2120's own, with parameter 9 (HDW, the spread
+    // of the cells' haemoglobin) left out and given to parameter 3 (HGB) as a supplementary
+    // value. The capture's first block: `3 11.6`, `9 2.05`, 21 parameters in all.
+    let profile = crate::profile::Profile::from_toml(
+        "name = \"advia-hdw\"\nprotocol = \"vendor\"\nframing = \"advia\"\n\
+         skip = [{ field = \"M-2\", equals = [\"9\"] }]\n\
+         [[supplementary]]\nwhen = [{ field = \"M-2\", equals = [\"9\"] }]\n\
+         name = \"HDW\"\ntest = \"3\"\n",
+        "advia-hdw.toml",
+    )
+    .unwrap();
+    let reading = read_message(&advia_blocks()[0], None, &profile).unwrap();
+    assert_eq!(reading.observations.len(), 20);
+    let hgb = reading
+        .observations
+        .iter()
+        .find(|o| o.instrument_test_code == "3")
+        .unwrap();
+    assert_eq!(hgb.value, "11.6");
+    assert_eq!(
+        hgb.supplementary,
+        vec![lis_core::model::Supplement {
+            name: "HDW".into(),
+            value: "2.05".into(),
+            units: String::new(),
+            flags: vec![],
+        }]
+    );
+    assert!(!reading
+        .observations
+        .iter()
+        .any(|o| o.instrument_test_code == "9"));
+    assert!(reading.skipped.is_empty(), "{:?}", reading.skipped);
+    assert!(reading.problems.is_empty(), "{:?}", reading.problems);
 }

@@ -23,7 +23,7 @@ fn run(stream: &[u8], cuts: &[usize]) -> Outcome {
     let mut drain = |d: &mut BlockDecoder, out: &mut Outcome| {
         while let Some(e) = d.next_event() {
             match e {
-                BlockEvent::Block(b) => {
+                BlockEvent::Message(b) => {
                     let _ = ResultBlock::parse(b.text()).map(|r| r.measurements());
                     out.bytes += b.raw().len();
                     out.blocks.push(b.raw().to_vec());
@@ -32,6 +32,7 @@ fn run(stream: &[u8], cuts: &[usize]) -> Outcome {
                     out.bytes += raw.len();
                     out.bad.push((offset, raw));
                 }
+                BlockEvent::Control(b) => panic!("the ADVIA decoder hands out no control byte, got {b:#04x}"),
                 BlockEvent::Stray { bytes, .. } => {
                     out.bytes += bytes.len();
                     out.stray.extend_from_slice(&bytes);

@@ -21,7 +21,7 @@ fn run(stream: &[u8], cuts: &[usize]) -> (Outcome, usize) {
     let drain = |d: &mut PrintoutDecoder, out: &mut Outcome, bytes: &mut usize| {
         while let Some(e) = d.next_event() {
             match e {
-                PrintoutEvent::Printout(raw) => {
+                PrintoutEvent::Message(raw) => {
                     match Printout::parse(&raw) {
                         Ok(p) => {
                             let _ = p.measurements();
@@ -35,6 +35,7 @@ fn run(stream: &[u8], cuts: &[usize]) -> (Outcome, usize) {
                     *bytes += raw.len();
                     out.bad.push((offset, raw));
                 }
+                PrintoutEvent::Control(b) => panic!("the Spotchem decoder hands out no control byte, got {b:#04x}"),
                 PrintoutEvent::Stray { bytes: b, .. } => {
                     *bytes += b.len();
                     out.stray.extend_from_slice(&b);

@@ -4,8 +4,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use lis_vendor::spotchem::{PrintoutDecoder, PrintoutEvent};
-use lis_vendor::urine_strip::{ReadError, StripPrintout};
+use lis_vendor::urine_strip::{PrintoutDecoder, PrintoutEvent, ReadError, StripPrintout};
 
 fn read(raw: &[u8]) {
     match StripPrintout::parse(raw) {
@@ -23,7 +22,7 @@ fuzz_target!(|data: &[u8]| {
     d.push(data);
     d.finish();
     while let Some(e) = d.next_event() {
-        if let PrintoutEvent::Printout(raw) = e {
+        if let PrintoutEvent::Message(raw) = e {
             read(&raw);
         }
     }

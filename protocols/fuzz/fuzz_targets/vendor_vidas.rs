@@ -24,15 +24,16 @@ fn run(stream: &[u8], cuts: &[usize]) -> (Outcome, usize) {
     let drain = |d: &mut PacketDecoder, out: &mut Outcome, bytes: &mut usize| {
         while let Some(e) = d.next_event() {
             match e {
-                PacketEvent::Enq => {
+                PacketEvent::Control(vidas::ENQ) => {
                     *bytes += 1;
                     out.controls.push(true);
                 }
-                PacketEvent::Eot => {
+                // EOT, the only other control the decoder hands out.
+                PacketEvent::Control(_) => {
                     *bytes += 1;
                     out.controls.push(false);
                 }
-                PacketEvent::Packet(p) => {
+                PacketEvent::Message(p) => {
                     let m = VidasMessage::parse(p.raw());
                     let _ = (m.measurements(), m.completed_at());
                     *bytes += p.raw().len();

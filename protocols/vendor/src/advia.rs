@@ -121,28 +121,8 @@ impl Block {
     }
 }
 
-/// What the decoder found on the line.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum BlockEvent {
-    /// A checked block.
-    Block(Block),
-    /// Bytes from an STX that do not make a good block.
-    Bad {
-        /// Stream offset of its STX.
-        offset: u64,
-        /// The bytes, STX included.
-        raw: Vec<u8>,
-        /// What is wrong.
-        error: BlockError,
-    },
-    /// Bytes outside any block (an acknowledgement character, or noise).
-    Stray {
-        /// Stream offset of the first.
-        offset: u64,
-        /// The bytes.
-        bytes: Vec<u8>,
-    },
-}
+/// What the decoder found on the line: a checked [`Block`], or a bad or stray run.
+pub type BlockEvent = crate::scan::Found<Block, BlockError>;
 
 /// Cuts the byte stream of one ADVIA link into blocks. Feed it with [`push`](Self::push), take
 /// what it found with [`next_event`](Self::next_event); it resynchronises at the next STX after
@@ -240,7 +220,7 @@ impl BlockDecoder {
             let offset = self.offset;
             let raw = self.take(etx + 1);
             let event = match check(&raw) {
-                Ok(()) => BlockEvent::Block(Block { raw }),
+                Ok(()) => BlockEvent::Message(Block { raw }),
                 Err(error) => BlockEvent::Bad { offset, raw, error },
             };
             self.events.push_back(event);

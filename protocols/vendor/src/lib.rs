@@ -8,6 +8,7 @@
 //! - [`spotchem`]: Arkray Spotchem EL printer text.
 //! - [`urine_strip`]: a urine test-strip reader's printout (BioMaxima), cut by the Spotchem's
 //!   printout decoder.
+//! - [`scan`]: [`scan::Found`], what the stream decoders of the four above hand out, in one shape.
 //! - [`measurement`]: the measurements the four above read, in one shape.
 //! - [`stx_frame`]: `<STX> text <ETX>` blocks and single-byte link controls on a stream, the
 //!   incremental scanner both of the next two use.
@@ -22,6 +23,7 @@ pub mod advia;
 mod corpus;
 pub mod dimension;
 pub mod measurement;
+pub mod scan;
 pub mod spotchem;
 pub mod stx_frame;
 pub mod sysmex_text;

@@ -45,28 +45,9 @@ pub enum BlockError {
     },
 }
 
-/// What the decoder found on the line.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PrintoutEvent {
-    /// A whole printout, STX through ETX.
-    Printout(Vec<u8>),
-    /// Bytes from an STX that do not make a printout.
-    Bad {
-        /// Stream offset of its STX.
-        offset: u64,
-        /// The bytes.
-        raw: Vec<u8>,
-        /// What is wrong.
-        error: BlockError,
-    },
-    /// Bytes outside any printout other than line ends.
-    Stray {
-        /// Stream offset of the first.
-        offset: u64,
-        /// The bytes.
-        bytes: Vec<u8>,
-    },
-}
+/// What the decoder found on the line: a whole printout (STX through ETX), or a bad or stray
+/// run.
+pub type PrintoutEvent = crate::scan::Found<Vec<u8>, BlockError>;
 
 /// Cuts the printer port's bytes into printouts. CR and LF between printouts are the printer's
 /// line ends and are passed over; anything else outside STX…ETX is reported as stray.
@@ -142,7 +123,7 @@ impl PrintoutDecoder {
                     match stop {
                         Some(i) if self.buf[i] == ETX => {
                             let raw = self.take(i + 1);
-                            self.events.push_back(PrintoutEvent::Printout(raw));
+                            self.events.push_back(PrintoutEvent::Message(raw));
                         }
                         Some(i) => {
                             let raw = self.take(i);
@@ -209,7 +190,7 @@ pub struct Printout {
 }
 
 impl Printout {
-    /// Reads a printout (STX through ETX, as [`PrintoutEvent::Printout`] hands it out).
+    /// Reads a printout (STX through ETX, as [`PrintoutEvent::Message`] hands it out).
     pub fn parse(raw: &[u8]) -> Result<Self, ReadError> {
         let start = usize::from(raw.first() == Some(&STX));
         let end = if raw.last() == Some(&ETX) && raw.len() > start {

@@ -34,6 +34,14 @@ pub const DC1: u8 = 0x11;
 /// The column where a pad's grade starts (0-based; column 0 holds the abnormal mark).
 const GRADE_COLUMN: usize = 5;
 
+/// Cuts the reader's port into printouts: the Spotchem's printer-port decoder (STX through ETX,
+/// line ends between printouts passed over, anything else stray).
+pub type PrintoutDecoder = crate::spotchem::PrintoutDecoder;
+
+/// What [`PrintoutDecoder`] found on the line: a whole printout (STX through ETX, to read with
+/// [`StripPrintout::parse`]), or a bad or stray run.
+pub type PrintoutEvent = crate::scan::Found<Vec<u8>, crate::spotchem::BlockError>;
+
 /// Why a printout's text could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ReadError {
@@ -123,7 +131,7 @@ fn lines(raw: &[u8]) -> Vec<(usize, &[u8])> {
 }
 
 impl StripPrintout {
-    /// Reads a printout (STX through ETX, as the decoder hands it out).
+    /// Reads a printout (STX through ETX, as [`PrintoutEvent::Message`] hands it out).
     pub fn parse(raw: &[u8]) -> Result<Self, ReadError> {
         let lines = lines(raw);
         let mut rest = lines

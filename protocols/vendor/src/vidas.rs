@@ -91,32 +91,10 @@ impl Packet {
     }
 }
 
-/// What the decoder found on the line.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PacketEvent {
-    /// ENQ: the analyzer opens a session (answer ACK).
-    Enq,
-    /// EOT: the session ends (no answer).
-    Eot,
-    /// A checked message (answer ACK once stored).
-    Packet(Packet),
-    /// Bytes from an STX that do not make a good message (answer NAK).
-    Bad {
-        /// Stream offset of its STX.
-        offset: u64,
-        /// The bytes.
-        raw: Vec<u8>,
-        /// What is wrong.
-        error: PacketError,
-    },
-    /// Bytes outside any message that are not control characters of the protocol.
-    Stray {
-        /// Stream offset of the first.
-        offset: u64,
-        /// The bytes.
-        bytes: Vec<u8>,
-    },
-}
+/// What the decoder found on the line: ENQ (a session opens: answer ACK) and EOT (it ends: no
+/// answer) as controls, a checked [`Packet`] (answer ACK once stored), or a bad run (answer
+/// NAK) or stray bytes.
+pub type PacketEvent = crate::scan::Found<Packet, PacketError>;
 
 /// Cuts a mini VIDAS line into ENQ, messages and EOT. CR and LF between messages are line ends,
 /// not data, and are passed over; anything else outside a message is reported as stray. Holds at
@@ -182,11 +160,7 @@ impl PacketDecoder {
             match first {
                 ENQ | EOT => {
                     self.take(1);
-                    self.events.push_back(if first == ENQ {
-                        PacketEvent::Enq
-                    } else {
-                        PacketEvent::Eot
-                    });
+                    self.events.push_back(PacketEvent::Control(first));
                 }
                 b'\r' | b'\n' => {
                     self.take(1);
@@ -241,7 +215,7 @@ impl PacketDecoder {
                     .is_some_and(|v| v == expected)
                     && got.iter().all(u8::is_ascii_hexdigit);
                 self.events.push_back(if matches {
-                    PacketEvent::Packet(Packet { raw })
+                    PacketEvent::Message(Packet { raw })
                 } else {
                     PacketEvent::Bad {
                         offset,

@@ -22,7 +22,6 @@ use lis_drivers::config::LinkConfig;
 use lis_drivers::link::{replay, LinkMachine, ReplayedEvent};
 use lis_drivers::machine::{
     AstmEvent, AstmFramedMachine, AstmRawMachine, AstmVerdict, MllpEvent, MllpMachine, MllpVerdict,
-    VendorTextEvent, VendorTextMachine, VendorTextVerdict,
 };
 use lis_drivers::profile::{Framing, Profile};
 use lis_drivers::trace::{trace_files, Damage, TraceItem, TraceReader};
@@ -103,11 +102,12 @@ pub(crate) fn decode(items: Vec<TraceItem>, profile: &Profile, lines: &mut Vec<V
             AstmRawMachine::new(LinkConfig::DEFAULT_MAX_MESSAGE_LEN)
         }),
         Framing::Mllp => decode_mllp(items, profile, lines),
-        Framing::Advia | Framing::Vidas | Framing::Spotchem | Framing::UrineStrip => {
-            decode_vendor_text(items, profile, lines)
-        }
-        Framing::Dimension => super::replay_vendor::decode_dimension(items, profile, lines),
-        Framing::SysmexText => super::replay_vendor::decode_sysmex_text(items, profile, lines),
+        Framing::Advia
+        | Framing::Vidas
+        | Framing::Spotchem
+        | Framing::UrineStrip
+        | Framing::Dimension
+        | Framing::SysmexText => super::replay_vendor::decode_vendor(items, profile, lines),
     }
 }
 
@@ -235,47 +235,6 @@ fn decode_mllp(items: Vec<TraceItem>, profile: &Profile, lines: &mut Vec<Value>)
                 lines.push(line);
             }
             MllpEvent::Acknowledged { .. } => {}
-            other => lines.push(json!({
-                "kind": "event", "session": session, "at": at, "event": format!("{other:?}"),
-            })),
-        }
-    }
-    replayed.sessions
-}
-
-fn decode_vendor_text(items: Vec<TraceItem>, profile: &Profile, lines: &mut Vec<Value>) -> usize {
-    let framing = profile.framing;
-    let replayed = replay(
-        items,
-        // Invariant: only called for the vendor text framings.
-        || VendorTextMachine::for_framing(framing).expect("a vendor text framing"),
-        |e: &VendorTextEvent| {
-            matches!(e, VendorTextEvent::Message { .. })
-                .then_some(VendorTextVerdict { accept: true })
-        },
-    );
-    for ReplayedEvent {
-        at_micros,
-        session,
-        event,
-    } in replayed.events
-    {
-        let at = at_text(at_micros);
-        match event {
-            VendorTextEvent::Message { raw } => {
-                let mut line = json!({
-                    "kind": "message", "session": session, "at": at, "complete": true,
-                });
-                match lis_drivers::ingest::vendor_text::read_message(&raw, profile) {
-                    Ok(reading) => reading_into(&mut line, reading),
-                    Err(e) => line["error"] = json!(e),
-                }
-                lines.push(line);
-            }
-            VendorTextEvent::Unreadable { error, .. } => lines.push(json!({
-                "kind": "event", "session": session, "at": at, "event": error,
-            })),
-            VendorTextEvent::NakSent => {}
             other => lines.push(json!({
                 "kind": "event", "session": session, "at": at, "event": format!("{other:?}"),
             })),

@@ -15,8 +15,8 @@ use jiff::tz::TimeZone;
 use lis_core::config::{ReviewSteps, RuleName};
 use lis_core::lifecycle::ResultState;
 use lis_core::model::{
-    CallbackRecord, HistoryEntry as AuditEntry, PriorResults, Priority, QcResultNote, QcStanding,
-    ResultId, ReviewResult, SpecimenReview,
+    CallbackRecord, HistoryEntry as AuditEntry, PriorResults, Priority, QcResultNote, ResultId,
+    ReviewResult, SpecimenReview,
 };
 use lis_core::permissions::Permission;
 use lis_core::validation::clear::MUST_PASS;
@@ -114,7 +114,7 @@ pub async fn specimen_get(
         .await
         .map_err(|e| current.error_message(e.status(), e.to_string()))?;
     let (review, previous, history, qc) = read.map_err(|e| current.store_error(e))?;
-    let (rejections, qc_notes) = (QcRejections::new(qc.0), qc.1);
+    let (rejections, qc_notes) = qc;
     let tz = state.config.time_zone().clone();
     let allowed = allowed(&current, state.config.review.steps);
     let lang = current.lang;
@@ -230,7 +230,7 @@ pub async fn specimen_get(
 }
 
 /// The rejected QC states now, and what each result's QC note says.
-type QcView = (Vec<QcStanding>, HashMap<ResultId, QcResultNote>);
+type QcView = (QcRejections, HashMap<ResultId, QcResultNote>);
 
 /// The specimen, the patient's earlier results of its tests, its audit history and the QC the
 /// page shows beside its results.
@@ -244,7 +244,15 @@ fn read_specimen(
         store.previous_results(review.patient.id, &codes, Some(barcode), PREVIOUS_PER_TEST)?;
     let history = store.specimen_history(barcode)?;
     let ids: Vec<ResultId> = review.results.iter().map(|r| r.id).collect();
-    let qc = (store.qc_rejections()?, store.qc_result_notes(&ids)?);
+    let standings = store.qc_rejections()?;
+    let mut fired = HashMap::new();
+    for run in QcRejections::runs(&standings) {
+        fired.insert(run, store.qc_fired_rules(run)?);
+    }
+    let qc = (
+        QcRejections::with_reasons(standings, fired),
+        store.qc_result_notes(&ids)?,
+    );
     Ok((review, previous, history, qc))
 }
 

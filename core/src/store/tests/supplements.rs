@@ -112,3 +112,34 @@ fn damaged_flags_are_an_error_naming_the_row() {
         other => panic!("expected Corrupt, got {other:?}"),
     }
 }
+
+#[test]
+fn a_controls_values_stay_with_its_qc_point() {
+    // QC1-… is level 1 glucose on DEMO-CHEM (target 5.50 ± 0.20): a QC point, never a result.
+    let s = store();
+    let mut qc = obs("QC1-0001", "GLU", "5.70");
+    qc.supplementary = vec![
+        sup("RLU", "611793", "", &[]),
+        sup("INDX", "1.20", "", &["H"]),
+    ];
+    let out = s
+        .ingest(AnalyzerMessage {
+            received_at: "2026-12-01T01:00:00Z".parse().unwrap(),
+            ..message("DEMO-CHEM", "c", "qc", vec![qc])
+        })
+        .unwrap();
+    let IngestOutcome::Stored { observations, .. } = out else {
+        panic!("{out:?}")
+    };
+    let [StoredObservation::Qc(point)] = observations[..] else {
+        panic!("{observations:?}")
+    };
+    let want = vec![
+        sup("RLU", "611793", "", &[]),
+        sup("INDX", "1.20", "", &["H"]),
+    ];
+    assert_eq!(s.qc_point_supplements(point).unwrap(), want);
+    let chart = s.qc_chart("DEMO-CHEM", "GLU", "1", None).unwrap();
+    assert_eq!(chart.points.len(), 1);
+    assert_eq!(chart.points[0].supplementary, want);
+}

@@ -23,7 +23,7 @@ fn decode_all(bytes: &[u8]) -> Vec<BlockEvent> {
 
 fn block(event: &BlockEvent) -> &Block {
     match event {
-        BlockEvent::Block(b) => b,
+        BlockEvent::Message(b) => b,
         other => panic!("not a block: {other:?}"),
     }
 }
@@ -182,7 +182,7 @@ fn edge_cases_byte_by_byte() {
         0x7F, // BCC: 0x03 sent as DEL
         0x03, // ETX
     ];
-    assert!(matches!(decode_all(&del)[0], BlockEvent::Block(_)));
+    assert!(matches!(decode_all(&del)[0], BlockEvent::Message(_)));
     assert_eq!(bcc(&del[1..5]), 0x7F);
 
     // Unfinished: nothing yet, then given up when the line goes quiet.
@@ -212,7 +212,7 @@ fn edge_cases_byte_by_byte() {
             error: BlockError::Cut { len: 4 },
         }
     );
-    assert!(matches!(events[1], BlockEvent::Block(_)));
+    assert!(matches!(events[1], BlockEvent::Message(_)));
 
     // A toggle outside `0`..`Z` (here `a`, 0x61) is refused before the BCC.
     let bad_toggle = [
@@ -331,12 +331,14 @@ proptest! {
             d.push(c);
             while let Some(e) = d.next_event() {
                 seen += match e {
-                    BlockEvent::Block(b) => {
+                    BlockEvent::Message(b) => {
                         let _ = ResultBlock::parse(b.text());
                         b.raw().len()
                     }
                     BlockEvent::Bad { raw, .. } => raw.len(),
                     BlockEvent::Stray { bytes, .. } => bytes.len(),
+                    // A control is its one byte.
+                    BlockEvent::Control(_) => 1,
                 };
             }
         }
@@ -357,7 +359,7 @@ proptest! {
         let raw = encode_block(b'K', &result_body(&sid, at, &values));
         let events = decode_all(&raw);
         prop_assert_eq!(events.len(), 1);
-        let BlockEvent::Block(b) = &events[0] else { panic!("{:?}", events[0]) };
+        let BlockEvent::Message(b) = &events[0] else { panic!("{:?}", events[0]) };
         let r = ResultBlock::parse(b.text()).unwrap();
         prop_assert_eq!(r.aspirated_at, Some(at));
         prop_assert_eq!(r.specimen_id, sid.trim_start_matches('0'));

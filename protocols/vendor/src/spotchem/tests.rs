@@ -16,7 +16,7 @@ fn the_captured_printout_reads_word_by_word() {
     let bytes = corpus(CAPTURE);
     let events = decode_all(&bytes);
     // STX … ETX (120 bytes), then the LF: a line end, passed over.
-    assert_eq!(events, vec![PrintoutEvent::Printout(bytes[..120].to_vec())]);
+    assert_eq!(events, vec![PrintoutEvent::Message(bytes[..120].to_vec())]);
     let p = Printout::parse(&bytes[..120]).unwrap();
     // `24/10/29 13:08`: 29 October 2024, 13:08 (YY/MM/DD).
     assert_eq!(
@@ -112,7 +112,7 @@ fn edge_cases_byte_by_byte() {
                 raw: vec![0x02, b'x'],
                 error: BlockError::Cut { len: 2 },
             },
-            PrintoutEvent::Printout(vec![0x02, b'y', 0x03]),
+            PrintoutEvent::Message(vec![0x02, b'y', 0x03]),
         ]
     );
     // Text outside STX…ETX.
@@ -147,12 +147,14 @@ proptest! {
             d.push(c);
             while let Some(e) = d.next_event() {
                 seen += match e {
-                    PrintoutEvent::Printout(raw) => {
+                    PrintoutEvent::Message(raw) => {
                         let _ = Printout::parse(&raw);
                         raw.len()
                     }
                     PrintoutEvent::Bad { raw, .. } => raw.len(),
                     PrintoutEvent::Stray { bytes, .. } => bytes.len(),
+                    // A control is its one byte.
+                    PrintoutEvent::Control(_) => 1,
                 };
             }
         }
@@ -177,7 +179,7 @@ proptest! {
         let out = encode_printout(at, &id, "Serum", &borrowed);
         let events = decode_all(&out);
         prop_assert_eq!(events.len(), 1);
-        let PrintoutEvent::Printout(raw) = &events[0] else { panic!() };
+        let PrintoutEvent::Message(raw) = &events[0] else { panic!() };
         let p = Printout::parse(raw).unwrap();
         prop_assert_eq!(p.measured_at, at);
         prop_assert_eq!(p.specimen_id, id);

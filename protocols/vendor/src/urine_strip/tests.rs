@@ -3,7 +3,6 @@ use std::path::PathBuf;
 use proptest::prelude::*;
 
 use super::*;
-use crate::spotchem::{PrintoutDecoder, PrintoutEvent};
 
 /// The BioMaxima capture of this repository's `testdata/corpus` (see its SOURCES.md).
 fn capture() -> Vec<u8> {
@@ -48,7 +47,7 @@ fn the_capture_is_one_printout_however_it_is_cut() {
         d.push(piece);
         events.extend(std::iter::from_fn(|| d.next_event()));
     }
-    assert_eq!(events, vec![PrintoutEvent::Printout(bytes.clone())]);
+    assert_eq!(events, vec![PrintoutEvent::Message(bytes.clone())]);
 }
 
 #[test]
@@ -202,7 +201,7 @@ proptest! {
         let out = encode_printout(at, &id, seq, &pads);
         let mut d = PrintoutDecoder::new();
         d.push(&out);
-        let Some(PrintoutEvent::Printout(raw)) = d.next_event() else { panic!("one printout") };
+        let Some(PrintoutEvent::Message(raw)) = d.next_event() else { panic!("one printout") };
         let p = StripPrintout::parse(&raw).unwrap();
         prop_assert_eq!(p.measured_at, at);
         prop_assert_eq!(p.specimen_id, id);

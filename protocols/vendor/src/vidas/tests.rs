@@ -16,7 +16,7 @@ fn the_captured_message_reads_field_by_field() {
     let bytes = corpus(CAPTURE);
     let events = decode_all(&bytes);
     assert_eq!(events.len(), 1, "{events:?}");
-    let PacketEvent::Packet(p) = &events[0] else {
+    let PacketEvent::Message(p) = &events[0] else {
         panic!("{:?}", events[0]);
     };
     // The whole capture (106 bytes) is one message: STX … GS `b0` LF.
@@ -80,9 +80,9 @@ fn a_session_byte_by_byte() {
     }
     // The LF after `b0` came on its own and was taken as the line end it is.
     assert_eq!(events.len(), 3, "{events:?}");
-    assert_eq!(events[0], PacketEvent::Enq);
-    assert!(matches!(events[1], PacketEvent::Packet(_)));
-    assert_eq!(events[2], PacketEvent::Eot);
+    assert_eq!(events[0], PacketEvent::Control(ENQ));
+    assert!(matches!(events[1], PacketEvent::Message(_)));
+    assert_eq!(events[2], PacketEvent::Control(EOT));
     assert_eq!(d.pending_len(), 0);
 }
 
@@ -91,12 +91,12 @@ fn edge_cases_byte_by_byte() {
     // STX RS `mtx|` GS: 0x1E + 0x6D = 0x8B; + 0x74 = 0xFF; + 0x78 = 0x177; + 0x7C = 0x1F3;
     // + 0x1D = 0x210, modulo 256 0x10 → `10`.
     let ok = [0x02, 0x1E, b'm', b't', b'x', b'|', 0x1D, b'1', b'0'];
-    assert!(matches!(decode_all(&ok)[0], PacketEvent::Packet(_)));
+    assert!(matches!(decode_all(&ok)[0], PacketEvent::Message(_)));
     // The capture's `b0` written `B0` is taken too.
     let mut upper = corpus(CAPTURE);
     let gs = upper.iter().position(|&b| b == GS).unwrap();
     upper[gs + 1] = b'B';
-    assert!(matches!(decode_all(&upper)[0], PacketEvent::Packet(_)));
+    assert!(matches!(decode_all(&upper)[0], PacketEvent::Message(_)));
     // Not hexadecimal.
     let bad = [0x02, 0x1E, b'm', b't', b'x', b'|', 0x1D, b'+', b'0'];
     assert!(matches!(
@@ -128,7 +128,7 @@ fn edge_cases_byte_by_byte() {
                 raw: vec![0x02, 0x1E, b'm'],
                 error: PacketError::Cut { byte: 0x05, len: 3 },
             },
-            PacketEvent::Enq,
+            PacketEvent::Control(ENQ),
         ]
     );
     // Noise outside a message.
@@ -173,7 +173,7 @@ fn a_quantitative_result_carries_its_unit() {
         ("qn", "1.23"),
         ("y3", "uIU/mL"),
     ]);
-    let PacketEvent::Packet(p) = &decode_all(&raw)[0] else {
+    let PacketEvent::Message(p) = &decode_all(&raw)[0] else {
         panic!()
     };
     let m = VidasMessage::parse(p.raw()).measurements();
@@ -213,8 +213,8 @@ proptest! {
             d.push(c);
             while let Some(e) = d.next_event() {
                 seen += match e {
-                    PacketEvent::Enq | PacketEvent::Eot => 1,
-                    PacketEvent::Packet(p) => {
+                    PacketEvent::Control(_) => 1,
+                    PacketEvent::Message(p) => {
                         let _ = VidasMessage::parse(p.raw()).measurements();
                         p.raw().len()
                     }

@@ -207,6 +207,8 @@ pub struct TableRow {
     pub symbol: &'static str,
     /// Whether the row starts a new lot.
     pub lot_change: bool,
+    /// The values the analyzer sent beside the point (`RLU 611793; INDX 1.20`), or empty.
+    pub supplementary: String,
 }
 
 /// The table's rows, in run order, for the same chart.
@@ -230,6 +232,7 @@ pub fn table_rows(chart: &LeveyJennings) -> Vec<TableRow> {
                 },
                 symbol: verdict.symbol(),
                 lot_change: s > 0 && i == 0,
+                supplementary: String::new(),
             });
         }
     }

@@ -11,6 +11,7 @@ use axum::http::StatusCode;
 use lis_core::config::LabConfig;
 use lis_core::model::{QcChart, QcMonthlySummary, QcStanding, QcVerdict};
 use lis_core::permissions::Permission;
+use lis_core::presentation;
 use lis_core::presentation::qc_reason::FiredRule;
 use lis_core::qc::stats::Summary;
 use lis_core::qc::{sigma, WestgardRule};
@@ -214,9 +215,23 @@ pub async fn qc_chart_get(
         label: l.clone(),
         selected: Some(l.as_str()) == lot,
     }));
+    let mut rows = chart::table_rows(&lj);
+    // The table lists the chart's points in the store's order, segment after segment.
+    let points = chart
+        .segments
+        .iter()
+        .flat_map(|s| chart.points.iter().skip(s.first).take(s.len));
+    for (row, point) in rows.iter_mut().zip(points) {
+        row.supplementary = point
+            .supplementary
+            .iter()
+            .map(presentation::supplement_text)
+            .collect::<Vec<_>>()
+            .join("; ");
+    }
     Ok(QcChartPage {
         svg: chart::render(&lj, &words),
-        rows: chart::table_rows(&lj),
+        rows,
         meanings: standing
             .as_ref()
             .filter(|s| s.verdict != QcVerdict::Accepted)

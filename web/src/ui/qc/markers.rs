@@ -2,10 +2,16 @@
 //! and test have rejected QC gets a red badge with the words "QC REJECTED" and, beside it, why
 //! and what ends the hold (an accepted QC run or a supervisor's override); an overridden
 //! rejection says who overrode it and why. Read from `Store::qc_rejections` when the page is
-//! built, so a page shows the state at that moment, not the state the result arrived under.
+//! built, so a page shows the state at that moment, not the state the result arrived under; the
+//! reason is written in the reader's language from the rules its run recorded
+//! (`Store::qc_fired_rules`), the store's English words only when those are not at hand.
 
-use lis_core::model::{QcResultNote, QcStanding};
+use std::collections::HashMap;
 
+use lis_core::model::{QcResultNote, QcRunId, QcStanding};
+use lis_core::presentation::qc_reason::FiredRule;
+
+use super::texts::reason_in;
 use super::QcMsg;
 use crate::ui::dates;
 use crate::ui::i18n::{Lang, Text};
@@ -14,6 +20,7 @@ use crate::ui::i18n::{Lang, Text};
 #[derive(Debug, Clone, Default)]
 pub struct QcRejections {
     standings: Vec<QcStanding>,
+    fired: HashMap<QcRunId, Vec<FiredRule>>,
 }
 
 /// One result's QC marker.
@@ -35,7 +42,32 @@ impl QcRejections {
                 .into_iter()
                 .filter(|s| s.verdict == lis_core::model::QcVerdict::Rejected)
                 .collect(),
+            fired: HashMap::new(),
         }
+    }
+
+    /// The same, with the rules each state's run recorded (`Store::qc_fired_rules`), so the
+    /// markers' reasons are written in the reader's language.
+    pub fn with_reasons(
+        standings: Vec<QcStanding>,
+        fired: HashMap<QcRunId, Vec<FiredRule>>,
+    ) -> Self {
+        Self {
+            fired,
+            ..Self::new(standings)
+        }
+    }
+
+    /// The runs whose rules a page needs to word its markers.
+    pub fn runs(standings: &[QcStanding]) -> Vec<QcRunId> {
+        let mut runs: Vec<QcRunId> = standings
+            .iter()
+            .filter(|s| s.verdict == lis_core::model::QcVerdict::Rejected)
+            .map(|s| s.run_id)
+            .collect();
+        runs.sort_unstable();
+        runs.dedup();
+        runs
     }
 
     /// The rejected state of `test` on `instrument`, if it is rejected.
@@ -48,10 +80,11 @@ impl QcRejections {
     /// The marker of a result of `test` on `instrument`; none when its QC is not rejected.
     pub fn marker(&self, instrument: &str, test: &str, lang: Lang) -> Option<QcMarker> {
         let s = self.of(instrument, test)?;
+        let reason = reason_in(s, self.fired.get(&s.run_id), lang);
         let args = [
             ("test", s.test_code.as_str()),
             ("instrument", s.instrument.as_str()),
-            ("reason", s.reason.as_str()),
+            ("reason", reason.as_str()),
         ];
         Some(match &s.override_record {
             None => QcMarker {
@@ -169,5 +202,41 @@ mod tests {
         assert!(marks
             .held_on(&[String::from("DEMO-HEMA")], Lang::En)
             .is_empty());
+    }
+
+    #[test]
+    fn a_held_results_reason_is_written_in_the_readers_language() {
+        use lis_core::presentation::qc_reason::FiredPoint;
+        let fired = FiredRule {
+            rule: String::from("1-3s"),
+            warning: false,
+            points: vec![FiredPoint {
+                run_id: 4,
+                level: 1,
+                z: 3.75,
+            }],
+        };
+        let marks = QcRejections::with_reasons(
+            vec![standing("GLU", QcVerdict::Rejected, false)],
+            HashMap::from([(4, vec![fired])]),
+        );
+        assert_eq!(
+            marks.marker("DEMO-CHEM", "GLU", Lang::Vi).unwrap().detail,
+            "QC của GLU trên DEMO-CHEM bị loại (1-3s ở mức 1 (GLU z = +3.75) trong lượt 4). \
+             Không thể trả kết quả cho đến khi có lượt QC đạt hoặc trưởng khoa cho phép."
+        );
+        assert!(marks
+            .marker("DEMO-CHEM", "GLU", Lang::En)
+            .unwrap()
+            .detail
+            .contains("(1-3s on level 1 (GLU z = +3.75) in run 4)"));
+        assert_eq!(
+            QcRejections::runs(&[
+                standing("GLU", QcVerdict::Rejected, false),
+                standing("CREA", QcVerdict::Rejected, true),
+                standing("UREA", QcVerdict::Accepted, false)
+            ]),
+            [4]
+        );
     }
 }

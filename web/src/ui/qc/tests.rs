@@ -382,3 +382,58 @@ async fn the_reason_is_written_in_the_readers_language() {
     let chart = tech.get(&lab.app, CHART).await;
     assert!(chart.body.contains(reason), "{}", chart.body);
 }
+
+#[tokio::test]
+async fn a_controls_supplementary_values_are_listed_with_its_point() {
+    // A Centaur-like control run read from the analyzer's bytes through a profile written for
+    // the test: O-12 `Q` is QC, the `DOSE` row is the result and the `RLU` row before it is its
+    // supplementary value. QC1-0001 is level 1 by the demo lab's pattern; 5.70 against 5.50 ±
+    // 0.20 is z = +1.00 (by hand).
+    let profile = lis_drivers::profile::Profile::from_toml(
+        "name = \"centaur-like\"\nprotocol = \"astm\"\nframing = \"e1381\"\n\
+         specimen = \"O-3.1\"\ntest_code = \"R-3.4\"\n\
+         keep = [{ field = \"R-3.8\", equals = [\"DOSE\"] }]\n\
+         qc = [{ field = \"O-12\", equals = [\"Q\"] }]\n\
+         [[supplementary]]\nwhen = [{ field = \"R-3.8\", equals = [\"RLU\"] }]\n\
+         name_from = \"R-3.8\"\n",
+        "centaur-like.toml",
+    )
+    .unwrap();
+    let bytes = "H|\\^&|||DEMO-CHEM|||||||P|LIS2-A2|20261201080000\r\
+                 P|1\r\
+                 O|1|QC1-0001||^^^GLU|||||||Q\r\
+                 R|1|^^^GLU^^^1^RLU|611793|||||F\r\
+                 R|2|^^^GLU^^^1^DOSE|5.70|mmol/L||||F\r\
+                 L|1|N\r";
+    let (message, _) = lis_astm::message::Message::parse(bytes.as_bytes()).unwrap();
+    let reading = lis_drivers::ingest::astm::read_message(&message, &profile);
+    let lab = lab();
+    lab.store
+        .ingest(lis_core::model::AnalyzerMessage {
+            instrument: "DEMO-CHEM".into(),
+            link: "chem".into(),
+            received_at: "2026-12-01T01:00:00Z".parse().unwrap(),
+            protocol: lis_core::model::Protocol::Astm,
+            raw: bytes.as_bytes().to_vec(),
+            kind: reading.message_kind(),
+            observations: reading.observations,
+            patient_hint: None,
+        })
+        .unwrap();
+    let tech = Browser::sign_in(&lab.app, "tech").await;
+    let page = tech.get(&lab.app, CHART).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let table = section(&page.body, "id=\"lj-points\"", "</table>");
+    assert!(
+        table.contains("<th scope=\"col\">Supplementary values</th>"),
+        "{table}"
+    );
+    let rows: Vec<&str> = table.split("<tr").skip(2).collect();
+    assert_eq!(rows.len(), 1, "{table}");
+    assert!(
+        rows[0].contains("<td class=\"num\">5.7</td><td class=\"num\">+1.00</td>"),
+        "{}",
+        rows[0]
+    );
+    assert!(rows[0].contains("<td>RLU 611793</td>"), "{}", rows[0]);
+}

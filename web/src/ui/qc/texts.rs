@@ -103,6 +103,7 @@ catalog! {
         ColRun => ("Lượt", "Run"),
         ColZ => ("z (SD)", "z (SD)"),
         ColRules => ("Quy tắc", "Rules"),
+        ColSupplementary => ("Giá trị kèm theo", "Supplementary values"),
         BackToQc => ("Về trang nội kiểm", "Back to quality control"),
         SummaryTitle => ("Tổng kết theo tháng", "Monthly summary"),
         SummaryExplained => ("Các điểm của lượt bị loại không được tính. SD mẫu (n − 1). Độ chệch % = (TB tháng − TB đích) / TB đích × 100; SDI = (TB tháng − TB đích) / SD đích.", "Points of rejected runs are left out. Sample SD (n − 1). Bias % = (month's mean − target mean) / target mean × 100; SDI = (month's mean − target mean) / target SD."),

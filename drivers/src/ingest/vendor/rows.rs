@@ -1,4 +1,4 @@
-//! Vendor messages (`lis-vendor`) read through a profile.
+//! The Dimension's and class A's records read through a profile.
 //!
 //! A decoded vendor message is laid out as named records, each a list of fields, so that a
 //! profile locates values with the same `X-n[.c]` notation as ASTM and HL7. For vendor records
@@ -14,10 +14,12 @@
 
 use lis_core::model::{MessageKind, Observation};
 use lis_vendor::dimension::analyzer::{ResultMessage, RunTime};
+use lis_vendor::measurement::Measurement;
 use lis_vendor::sysmex_text::{AnalysedAt, Results, SampleHeader};
 
-use super::{civil, QueryRequest, Reading, SkippedRow};
-use crate::profile::{Location, Locations, Profile};
+use crate::ingest::supplementary::{self, RowReader};
+use crate::ingest::{civil, QueryRequest, Reading, SkippedRow};
+use crate::profile::{Location, Locations, Profile, Rule};
 
 /// A record: its name and fields (field 1 first).
 pub type Record = (&'static str, Vec<String>);
@@ -97,15 +99,22 @@ fn read_rows(rows: &[Row], profile: &Profile, clock: Clock, reading: &mut Readin
         profile.operator_at(),
         profile.flags_at(),
     );
+    let mut pending = Vec::new();
     for (n, row) in rows.iter().enumerate() {
-        let matches = |rule: &crate::profile::Rule| rule.matches(row.value(&rule.field).trim());
+        let matches = |rule: &Rule| RowReader::matches(row, rule);
         if let Some(reason) = profile.rule_out(matches) {
+            let name = format!(
+                "row {} ({})",
+                n + 1,
+                row.records.last().map_or("", |(name, _)| *name)
+            );
+            let values = supplementary::read(profile, row, &name, reading);
+            if !values.is_empty() {
+                pending.extend(values);
+                continue;
+            }
             reading.skipped.push(SkippedRow {
-                row: format!(
-                    "row {} ({})",
-                    n + 1,
-                    row.records.last().map_or("", |(name, _)| *name)
-                ),
+                row: name,
                 code: row.first(&profile.test_code),
                 reason,
             });
@@ -128,12 +137,7 @@ fn read_rows(rows: &[Row], profile: &Profile, clock: Clock, reading: &mut Readin
             value: row.first(&value_at),
             units: row.first(&units_at),
             reference_range: row.first(&range_at),
-            flags: row
-                .all(&flags_at)
-                .iter()
-                .map(|f| profile.map_flag(f))
-                .filter(|f| !f.is_empty())
-                .collect(),
+            flags: RowReader::flags(row, &flags_at, profile),
             status: profile.map_status(&status),
             observed_at: time(&row.first(&time_at), clock),
             operator: row.first(&operator_at),
@@ -148,9 +152,34 @@ fn read_rows(rows: &[Row], profile: &Profile, clock: Clock, reading: &mut Readin
                 .as_ref()
                 .map(|at| row.first(at))
                 .filter(|s| !s.is_empty()),
-            // The profile check refuses `[[supplementary]]` for vendor protocols.
             supplementary: Vec::new(),
         });
+    }
+    supplementary::attach(reading, pending);
+}
+
+impl RowReader for Row {
+    fn first(&self, locs: &Locations) -> String {
+        Self::first(self, locs)
+    }
+
+    fn each(&self, locs: &Locations) -> Vec<String> {
+        locs.0
+            .iter()
+            .map(|l| self.value(l).trim().to_owned())
+            .collect()
+    }
+
+    fn flags(&self, locs: &Locations, profile: &Profile) -> Vec<String> {
+        self.all(locs)
+            .iter()
+            .map(|f| profile.map_flag(f))
+            .filter(|f| !f.is_empty())
+            .collect()
+    }
+
+    fn matches(&self, rule: &Rule) -> bool {
+        rule.matches(self.value(&rule.field).trim())
     }
 }
 
@@ -160,6 +189,21 @@ fn display(locs: &Locations) -> String {
         .map(ToString::to_string)
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// A fixed layout's measurement as the row its `keep`/`skip` and `[[supplementary]]` rules read
+/// (the `M` record, [`crate::profile::FIXED_LAYOUT_RECORD`]).
+pub(crate) fn measurement_row(m: &Measurement) -> Row {
+    let mut fields = vec![
+        m.specimen_id.clone(),
+        m.test.clone(),
+        m.value.clone(),
+        m.units.clone(),
+    ];
+    fields.extend(m.flags.iter().cloned());
+    Row {
+        records: vec![(crate::profile::FIXED_LAYOUT_RECORD, fields)],
+    }
 }
 
 /// The rows of a Dimension result message.

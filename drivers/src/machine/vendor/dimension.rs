@@ -4,7 +4,9 @@
 //! only when it arrives, that is after core stored the message, and then the verdict's answer
 //! (`N`, `D` or `M`, see [`lis_vendor::dimension`]) is written and held until the analyzer ACKs it.
 //! A NAKed or unanswered answer is written again, [`MAX_ATTEMPTS`] times in all. A message
-//! whose checksum is wrong is NAKed at once and not handed on: the analyzer sends it again.
+//! whose checksum is wrong is NAKed at once and not handed on: the analyzer sends it again. A
+//! message past the link's maximum is handed on as unreadable (to journal its first bytes) and
+//! NAKed when its verdict comes.
 //!
 //! Downloads: an order queued for the analyzer (`queue_outbound`) is the answer to its next
 //! poll, in place of `N`. A sample request (`D`, a download or a query answer) stays with the
@@ -16,12 +18,12 @@ use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use lis_core::model::OrderedTestId;
 use lis_vendor::dimension::{self, ACK, ENQ, NAK};
 use lis_vendor::stx_frame::{Piece, StxFrameDecoder};
 
+use super::{framed, too_long, VendorEvent, VendorVerdict};
 use crate::download::Outgoing;
-use crate::link::{Counter, LinkEvent, LinkMachine};
+use crate::link::LinkMachine;
 
 /// How long the LIS waits for the analyzer's ACK to an answer before writing it again: 15 s,
 /// the E1381 sender's timer [LIS1-A §6.5.2.2]; the corpus Dimension answers within a second.
@@ -34,96 +36,8 @@ pub const MAX_ATTEMPTS: u32 = 6;
 /// [LIS1-A §6.5.2.4].
 pub const RECEIVE_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// What the Dimension machine reports.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum DimensionEvent {
-    /// A message with a right checksum (the bytes between STX and ETX). Always answer with a
-    /// verdict.
-    Message {
-        /// The message text.
-        body: Vec<u8>,
-    },
-    /// A message with a wrong checksum (or none), NAKed; the analyzer sends it again.
-    BadFrame {
-        /// Why.
-        error: String,
-    },
-    /// A message past the link's maximum, NAKed; its first bytes are here, to journal.
-    TooLong {
-        /// The limit.
-        limit: usize,
-        /// Its first `limit` bytes.
-        head: Vec<u8>,
-    },
-    /// Bytes outside any message, or a message cut short.
-    Junk {
-        /// Stream offset.
-        offset: u64,
-        /// How many bytes.
-        len: usize,
-    },
-    /// The analyzer accepted a sample request (`M` with `A`): its tests are sent.
-    Sent {
-        /// The ordered tests it carried.
-        tests: Vec<OrderedTestId>,
-    },
-    /// The analyzer rejected a sample request (`M` with `R`) or never took it: its tests stay
-    /// pending.
-    Refused {
-        /// Why, for the link state.
-        reason: String,
-        /// The ordered tests it carried.
-        tests: Vec<OrderedTestId>,
-    },
-    /// The analyzer NAKed an answer from the LIS.
-    NakReceived,
-    /// The LIS NAKed a message.
-    NakSent,
-    /// A timer expired (an answer without ACK, a message left unfinished).
-    Timeout,
-}
-
-impl LinkEvent for DimensionEvent {
-    fn counter(&self) -> Option<Counter> {
-        match self {
-            Self::Message { .. } => Some(Counter::MessageIn),
-            Self::Sent { .. } => Some(Counter::MessageOut),
-            Self::BadFrame { .. } => Some(Counter::ChecksumError),
-            Self::NakReceived => Some(Counter::NakReceived),
-            Self::NakSent => Some(Counter::NakSent),
-            Self::Timeout => Some(Counter::Timeout),
-            _ => None,
-        }
-    }
-}
-
-/// The verdict on a message from the Dimension.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DimensionVerdict {
-    /// Stored: ACK, then the answer. False: NAK (the analyzer sends the message again).
-    pub accept: bool,
-    /// The answer to write after the ACK (a whole `<STX>…<ETX>` message), with the ordered
-    /// tests a sample request carries.
-    pub reply: Option<Outgoing<Vec<u8>>>,
-}
-
-impl DimensionVerdict {
-    /// Stored; answer with `reply`.
-    pub fn accept(reply: Option<Outgoing<Vec<u8>>>) -> Self {
-        Self {
-            accept: true,
-            reply,
-        }
-    }
-
-    /// Not stored: NAK.
-    pub fn reject() -> Self {
-        Self {
-            accept: false,
-            reply: None,
-        }
-    }
-}
+/// The mark in `awaiting` of a message past the link's maximum (no message type is 0x00).
+const TOO_LONG: u8 = 0x00;
 
 /// An answer for the analyzer, and whether it is a download (queued for the next poll, sent
 /// again on the next connection) rather than the answer to one message.
@@ -146,9 +60,10 @@ struct Sending {
 pub struct DimensionMachine {
     decoder: StxFrameDecoder,
     last_input: Option<Instant>,
-    events: VecDeque<DimensionEvent>,
+    events: VecDeque<VendorEvent>,
     transmit: VecDeque<Bytes>,
-    /// The type letter of each message handed out and not yet judged.
+    /// The type letter of each message handed out and not yet judged ([`TOO_LONG`] for a
+    /// message past the maximum, NAKed whatever the verdict).
     awaiting: VecDeque<u8>,
     /// Answers waiting for the line.
     answers: VecDeque<Answer>,
@@ -183,11 +98,12 @@ impl DimensionMachine {
                         self.on_acceptance(frame.field(1) == "A", frame.field(2));
                     }
                     self.awaiting.push_back(frame.kind as u8);
-                    self.events.push_back(DimensionEvent::Message { body });
+                    self.events
+                        .push_back(VendorEvent::Message { raw: framed(&body) });
                 }
                 Err(error) => {
                     self.nak();
-                    self.events.push_back(DimensionEvent::BadFrame {
+                    self.events.push_back(VendorEvent::BadFrame {
                         error: error.to_string(),
                     });
                 }
@@ -195,30 +111,31 @@ impl DimensionMachine {
             Piece::Control { byte: ENQ, .. } => self.transmit.push_back(Bytes::from_static(&[ACK])),
             Piece::Control { byte: ACK, .. } => self.on_answer_acked(),
             Piece::Control { byte: NAK, .. } => {
-                self.events.push_back(DimensionEvent::NakReceived);
+                self.events.push_back(VendorEvent::NakReceived);
                 self.retry(now);
             }
             Piece::Control { .. } => {}
             Piece::Junk { offset, bytes } => {
                 // A lone CR or LF between messages is harmless.
                 if !bytes.iter().all(|b| matches!(b, b'\r' | b'\n')) {
-                    self.events.push_back(DimensionEvent::Junk {
-                        offset,
-                        len: bytes.len(),
-                    });
+                    self.events.push_back(VendorEvent::Stray { offset, bytes });
                 }
             }
             Piece::TooLong { limit, head, .. } => {
-                self.nak();
-                self.events
-                    .push_back(DimensionEvent::TooLong { limit, head });
+                // NAKed once journaled (the verdict).
+                self.awaiting.push_back(TOO_LONG);
+                self.events.push_back(VendorEvent::Unreadable {
+                    raw: head,
+                    error: too_long(limit),
+                    checksum: false,
+                });
             }
         }
     }
 
     fn nak(&mut self) {
         self.transmit.push_back(Bytes::from_static(&[NAK]));
-        self.events.push_back(DimensionEvent::NakSent);
+        self.events.push_back(VendorEvent::NakSent);
     }
 
     /// The analyzer's request acceptance settles the sample request it ACKed.
@@ -228,9 +145,9 @@ impl DimensionMachine {
         };
         let tests = request.message.tests;
         self.events.push_back(if accepted {
-            DimensionEvent::Sent { tests }
+            VendorEvent::Sent { tests }
         } else {
-            DimensionEvent::Refused {
+            VendorEvent::Refused {
                 reason: format!("the analyzer rejected the sample request (code `{reason}`)"),
                 tests,
             }
@@ -243,7 +160,7 @@ impl DimensionMachine {
         };
         if !sent.answer.message.tests.is_empty() {
             if let Some(old) = self.accepting.replace(sent.answer) {
-                self.events.push_back(DimensionEvent::Refused {
+                self.events.push_back(VendorEvent::Refused {
                     reason:
                         "the analyzer took a new sample request without accepting the one before"
                             .to_owned(),
@@ -259,7 +176,7 @@ impl DimensionMachine {
         };
         if sent.attempts >= MAX_ATTEMPTS {
             if !sent.answer.message.tests.is_empty() {
-                self.events.push_back(DimensionEvent::Refused {
+                self.events.push_back(VendorEvent::Refused {
                     reason: format!(
                         "the analyzer did not take the sample request after {MAX_ATTEMPTS} attempts"
                     ),
@@ -293,8 +210,8 @@ impl DimensionMachine {
 }
 
 impl LinkMachine for DimensionMachine {
-    type Event = DimensionEvent;
-    type Verdict = DimensionVerdict;
+    type Event = VendorEvent;
+    type Verdict = VendorVerdict;
     type Outbound = Outgoing<Vec<u8>>;
 
     fn handle_input(&mut self, now: Instant, bytes: &[u8]) {
@@ -308,11 +225,11 @@ impl LinkMachine for DimensionMachine {
 
     fn handle_timeout(&mut self, now: Instant) {
         if self.sending.as_ref().is_some_and(|s| s.deadline <= now) {
-            self.events.push_back(DimensionEvent::Timeout);
+            self.events.push_back(VendorEvent::Timeout);
             self.retry(now);
         }
         if self.decoder.in_block() && self.last_input.is_some_and(|t| t + RECEIVE_TIMEOUT <= now) {
-            self.events.push_back(DimensionEvent::Timeout);
+            self.events.push_back(VendorEvent::Timeout);
             self.decoder.finish();
             while let Some(piece) = self.decoder.next_piece() {
                 self.on_piece(now, piece);
@@ -321,9 +238,9 @@ impl LinkMachine for DimensionMachine {
         self.send_next(now);
     }
 
-    fn handle_verdict(&mut self, now: Instant, verdict: DimensionVerdict) {
+    fn handle_verdict(&mut self, now: Instant, verdict: VendorVerdict) {
         let kind = self.awaiting.pop_front();
-        if !verdict.accept {
+        if !verdict.accept || kind == Some(TOO_LONG) {
             self.nak();
             return;
         }
@@ -382,7 +299,7 @@ impl LinkMachine for DimensionMachine {
         reply.into_iter().chain(receive).min()
     }
 
-    fn poll_event(&mut self) -> Option<DimensionEvent> {
+    fn poll_event(&mut self) -> Option<VendorEvent> {
         self.events.pop_front()
     }
 }

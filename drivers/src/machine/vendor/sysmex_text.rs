@@ -1,5 +1,6 @@
 //! Sysmex class A text ([`SysmexTextMachine`]): each `<STX> text <ETX>` asks for a verdict, and
-//! the ACK (or NAK) is written only when it arrives, after core stored the text. The analyzer
+//! the ACK (or NAK) is written only when it arrives, after core stored the text (a text past the
+//! link's maximum: NAK, once its first bytes are journaled). The analyzer
 //! sends its next text after the ACK (corpus: one `<ACK> sent` per text). Class A output carries
 //! no orders from the LIS: nothing is downloaded on this link.
 
@@ -9,66 +10,24 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use lis_vendor::stx_frame::{Piece, StxFrameDecoder, ACK, ENQ, NAK};
 
+use super::{framed, too_long, VendorEvent, VendorVerdict};
 use crate::download::Outgoing;
-use crate::link::{Counter, LinkEvent, LinkMachine};
+use crate::link::LinkMachine;
 
 /// A text left unfinished this long is given up: 30 s, as the E1381 receive timer
 /// [LIS1-A §6.5.2.4] (the Sysmex specification sets none for class A output).
 pub const RECEIVE_TIMEOUT: Duration = Duration::from_secs(30);
-
-/// What the class A machine reports.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SysmexTextEvent {
-    /// A text (the bytes between STX and ETX). Always answer with a verdict.
-    Text {
-        /// The text.
-        body: Vec<u8>,
-    },
-    /// A text past the link's maximum, NAKed; its first bytes are here, to journal.
-    TooLong {
-        /// The limit.
-        limit: usize,
-        /// Its first `limit` bytes.
-        head: Vec<u8>,
-    },
-    /// Bytes outside any text (line noise), or a text cut short.
-    Junk {
-        /// Stream offset.
-        offset: u64,
-        /// The bytes.
-        bytes: Vec<u8>,
-    },
-    /// The LIS NAKed a text.
-    NakSent,
-    /// A text stayed unfinished for [`RECEIVE_TIMEOUT`].
-    Timeout,
-}
-
-impl LinkEvent for SysmexTextEvent {
-    fn counter(&self) -> Option<Counter> {
-        match self {
-            Self::Text { .. } => Some(Counter::MessageIn),
-            Self::NakSent => Some(Counter::NakSent),
-            Self::Timeout => Some(Counter::Timeout),
-            _ => None,
-        }
-    }
-}
-
-/// The verdict on a text: stored (ACK) or not (NAK, the analyzer sends it again).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct SysmexTextVerdict {
-    /// Stored.
-    pub accept: bool,
-}
 
 /// Sysmex class A text, one per connection.
 #[derive(Debug)]
 pub struct SysmexTextMachine {
     decoder: StxFrameDecoder,
     last_input: Option<Instant>,
-    events: VecDeque<SysmexTextEvent>,
+    events: VecDeque<VendorEvent>,
     transmit: VecDeque<Bytes>,
+    /// For each text handed out and not yet judged: whether it is one past the maximum (NAKed
+    /// whatever the verdict).
+    awaiting: VecDeque<bool>,
     /// Messages queued for the analyzer: class A output takes none; kept to hand back.
     unsent: Vec<Outgoing<Vec<u8>>>,
 }
@@ -81,34 +40,41 @@ impl SysmexTextMachine {
             last_input: None,
             events: VecDeque::new(),
             transmit: VecDeque::new(),
+            awaiting: VecDeque::new(),
             unsent: Vec::new(),
         }
     }
 
     fn on_piece(&mut self, piece: Piece) {
         match piece {
-            Piece::Block { body, .. } => self.events.push_back(SysmexTextEvent::Text { body }),
+            Piece::Block { body, .. } => {
+                self.awaiting.push_back(false);
+                self.events
+                    .push_back(VendorEvent::Message { raw: framed(&body) });
+            }
             Piece::Control { byte: ENQ, .. } => self.transmit.push_back(Bytes::from_static(&[ACK])),
             Piece::Control { .. } => {}
             Piece::Junk { offset, bytes } => {
                 if !bytes.iter().all(|b| matches!(b, b'\r' | b'\n')) {
-                    self.events
-                        .push_back(SysmexTextEvent::Junk { offset, bytes });
+                    self.events.push_back(VendorEvent::Stray { offset, bytes });
                 }
             }
             Piece::TooLong { limit, head, .. } => {
-                self.transmit.push_back(Bytes::from_static(&[NAK]));
-                self.events.push_back(SysmexTextEvent::NakSent);
-                self.events
-                    .push_back(SysmexTextEvent::TooLong { limit, head });
+                // NAKed once journaled (the verdict).
+                self.awaiting.push_back(true);
+                self.events.push_back(VendorEvent::Unreadable {
+                    raw: head,
+                    error: too_long(limit),
+                    checksum: false,
+                });
             }
         }
     }
 }
 
 impl LinkMachine for SysmexTextMachine {
-    type Event = SysmexTextEvent;
-    type Verdict = SysmexTextVerdict;
+    type Event = VendorEvent;
+    type Verdict = VendorVerdict;
     type Outbound = Outgoing<Vec<u8>>;
 
     fn handle_input(&mut self, now: Instant, bytes: &[u8]) {
@@ -121,7 +87,7 @@ impl LinkMachine for SysmexTextMachine {
 
     fn handle_timeout(&mut self, now: Instant) {
         if self.poll_timeout().is_some_and(|t| t <= now) {
-            self.events.push_back(SysmexTextEvent::Timeout);
+            self.events.push_back(VendorEvent::Timeout);
             self.decoder.finish();
             while let Some(piece) = self.decoder.next_piece() {
                 self.on_piece(piece);
@@ -129,12 +95,13 @@ impl LinkMachine for SysmexTextMachine {
         }
     }
 
-    fn handle_verdict(&mut self, _now: Instant, verdict: SysmexTextVerdict) {
-        if verdict.accept {
+    fn handle_verdict(&mut self, _now: Instant, verdict: VendorVerdict) {
+        let too_long = self.awaiting.pop_front().unwrap_or(false);
+        if verdict.accept && !too_long {
             self.transmit.push_back(Bytes::from_static(&[ACK]));
         } else {
             self.transmit.push_back(Bytes::from_static(&[NAK]));
-            self.events.push_back(SysmexTextEvent::NakSent);
+            self.events.push_back(VendorEvent::NakSent);
         }
     }
 
@@ -158,7 +125,7 @@ impl LinkMachine for SysmexTextMachine {
         }
     }
 
-    fn poll_event(&mut self) -> Option<SysmexTextEvent> {
+    fn poll_event(&mut self) -> Option<VendorEvent> {
         self.events.pop_front()
     }
 }
