@@ -30,13 +30,14 @@ use lis_tests::simulation::{sent_codes, Simulation};
 use lis_tests::{path_arg, repo_root, run_lis};
 
 /// The profiles shipped in drivers/profiles/, listed by hand.
-const PROFILES: [&str; 39] = [
+const PROFILES: [&str; 41] = [
     "abbott-afinion2",
     "abbott-architect",
     "abbott-m2000",
     "arkray-spotchem-el",
     "beckman-access2",
     "beckman-dxh",
+    "biomaxima-urine-strip",
     "biomerieux-mini-vidas",
     "biorad-ih1000",
     "biosystems-ba400",
@@ -66,6 +67,7 @@ const PROFILES: [&str; 39] = [
     "siemens-dca-vantage",
     "siemens-dimension",
     "snibe-maglumi",
+    "sysmex-cs",
     "sysmex-xn",
     "sysmex-xp100",
     "sysmex-xs500i",
@@ -105,6 +107,7 @@ fn read_profile(name: &str) -> ProfileInfo {
         Some("advia") => Protocol::Advia,
         Some("vidas") => Protocol::Vidas,
         Some("spotchem") => Protocol::Spotchem,
+        Some("urine-strip") => Protocol::UrineStrip,
         Some("dimension") => Protocol::Dimension,
         Some("sysmex-text") => Protocol::SysmexText,
         other => panic!("{name}: framing {other:?}"),
@@ -180,6 +183,9 @@ fn ucum(sent: &str) -> &str {
         "10E6/uL" => "10*6/uL",
         "mmol/l" => "mmol/L",
         "mmHg" => "mm[Hg]",
+        "sec" => "s",
+        // A ratio sent without a unit (the Sysmex CS's INR) is dimensionless.
+        "" => "1",
         other => other,
     }
 }
@@ -448,6 +454,7 @@ fn every_profile_delivers_ordered_results_that_are_stored_as_sent() {
             "arkray-spotchem-el",
             "beckman-access2",
             "beckman-dxh",
+            "biomaxima-urine-strip",
             "biomerieux-mini-vidas",
             "esr-analyzer",
             "horiba-pentra-xlr",

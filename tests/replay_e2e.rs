@@ -175,6 +175,85 @@ fn replay_decodes_a_spotchem_printer_trace() {
     assert!(error.contains("byte 16: expected `ID#`"), "{error}");
 }
 
+/// The urine strip reader's link replays through the one vendor path: the corpus printout gives
+/// one observation per pad, a graded pad's grade with its concentration beside it, and a
+/// printout that does not read gives the line where reading stopped.
+#[test]
+fn replay_decodes_a_urine_strip_printer_trace() {
+    use std::io::Write;
+
+    use lis_tests::lab_config::{Link, Protocol};
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let lab = LabConfig::default_catalog()
+        .link(&Link::tcp_server(
+            "STRIP",
+            "BioMaxima urine strip reader",
+            "biomaxima-urine-strip",
+            Protocol::UrineStrip,
+        ))
+        .write(dir.path());
+    let lis = lab.serve();
+    let mut analyzer = connect(lis.link_addr("STRIP"));
+    let capture = std::fs::read(lis_tests::testdata(
+        "corpus/biomaxima-urine/urine_strip_printout_2024-10-29.raw",
+    ))
+    .expect("the corpus capture");
+    analyzer.write_all(&capture).expect("write");
+    // The `ID:` line lost: the printout starts at `NO.` (line 1, byte 4 after STX DC1 CR LF).
+    analyzer
+        .write_all(b"\x02\x11\r\nNO.006069  2024-10-29\r\n             15:56:02\r\n\x03")
+        .expect("write");
+    lis.wait_counter("STRIP", "messages_in", 2);
+    let (code, log) = lis.stop();
+    assert_eq!(code, Some(0), "{log}");
+
+    let trace = lab.data().join("traces").join("STRIP.trace");
+    let (code, out, err) = run_lis(&[
+        "replay",
+        path_arg(&trace),
+        "--profile",
+        "biomaxima-urine-strip",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let lines = json_lines(&out);
+    let messages: Vec<&Value> = lines.iter().filter(|l| l["kind"] == "message").collect();
+    assert_eq!(messages.len(), 2, "{out}");
+    let obs = messages[0]["observations"]
+        .as_array()
+        .expect("observations");
+    // Read off the printout: `ID:1210009192`, fifteen pads, `Color:` and `Clarity:` empty.
+    assert_eq!(obs.len(), 15, "{out}");
+    assert!(obs.iter().all(|o| o["specimen_id"] == "1210009192"));
+    let pad = |code: &str| {
+        obs.iter()
+            .find(|o| o["instrument_test_code"] == code)
+            .unwrap_or_else(|| panic!("no {code} in {out}"))
+    };
+    // `*BIL +2     33 umol/L`: the grade, abnormal, its concentration beside it.
+    let bil = pad("BIL");
+    assert_eq!(
+        (bil["value"].as_str(), bil["units"].as_str()),
+        (Some("+2"), Some(""))
+    );
+    assert_eq!(bil["flags"], serde_json::json!(["A"]));
+    assert_eq!(
+        bil["supplementary"],
+        serde_json::json!([{
+            "name": "concentration", "value": "33", "units": "umol/L", "flags": ["A"],
+        }])
+    );
+    // ` SG        1.015`: no grade, the value itself, nothing beside it.
+    let sg = pad("SG");
+    assert_eq!(sg["value"], "1.015");
+    assert_eq!(sg["supplementary"], serde_json::json!([]));
+    let error = messages[1]["error"].as_str().unwrap_or_default();
+    assert!(
+        error.contains("line 1 (byte 4): expected `ID:` and the sample id"),
+        "{error}"
+    );
+}
+
 /// A Sysmex class A link replays through the same decoder: the first sample of the XS-500i
 /// capture (its `D1U` then its `D2U`), sent to a live `sysmex-text` link, reads back from the
 /// trace with the values the capture holds.

@@ -72,6 +72,18 @@ impl ParsedValue {
         }
     }
 
+    /// Reads a value sent for a qualitative test (`kind = "text"`): a value that starts with a
+    /// sign is the grade of a test strip (`-` negative, `+-` trace, `+2`), a word, never a
+    /// number nor a "no result" placeholder; any other value is read as [`Self::parse`] reads it.
+    pub fn parse_qualitative(sent: &str) -> Self {
+        let s = sent.trim_matches(|c: char| c.is_whitespace() || c == '\0');
+        if s.starts_with(['+', '-']) {
+            Self::Text(s.to_owned())
+        } else {
+            Self::parse(s)
+        }
+    }
+
     /// The number for range checks: the value, or a censored value's limit.
     pub fn number(&self) -> Option<f64> {
         match self {
@@ -237,6 +249,7 @@ fn parse_number(s: &str) -> Option<(f64, u8)> {
 
 #[cfg(test)]
 mod tests {
+
     use super::*;
 
     fn num(value: f64, decimals: u8) -> ParsedValue {
@@ -384,5 +397,38 @@ mod tests {
         assert_eq!(round_to(-2.5, 0), -3.0);
         assert_eq!(round_to(0.125, 2), 0.13);
         assert_eq!(round_to(1.04999, 1), 1.0);
+    }
+
+    #[test]
+    fn a_qualitative_test_reads_strip_grades_as_words() {
+        for grade in ["-", "+-", "+2", "+", "--"] {
+            assert_eq!(
+                ParsedValue::parse_qualitative(&format!(" {grade} ")),
+                ParsedValue::Text(grade.to_owned())
+            );
+        }
+        // Without a sign, as any value: a word, a number, a placeholder.
+        assert_eq!(
+            ParsedValue::parse_qualitative("Normal"),
+            ParsedValue::Text("Normal".into())
+        );
+        assert_eq!(
+            ParsedValue::parse_qualitative("0.35"),
+            ParsedValue::Numeric {
+                value: 0.35,
+                decimals: 2
+            }
+        );
+        assert_eq!(ParsedValue::parse_qualitative(""), ParsedValue::Missing);
+        assert_eq!(ParsedValue::parse_qualitative("***"), ParsedValue::Missing);
+        // A numeric test still reads them as a number or as "no result".
+        assert_eq!(ParsedValue::parse("-"), ParsedValue::Missing);
+        assert_eq!(
+            ParsedValue::parse("+2"),
+            ParsedValue::Numeric {
+                value: 2.0,
+                decimals: 0
+            }
+        );
     }
 }

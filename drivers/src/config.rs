@@ -9,7 +9,7 @@
 //! kind = "tcp-server"          # or "tcp-client", "serial"
 //! port = 5000                  # tcp-server: address defaults to 0.0.0.0
 //! protocol = "astm-e1381"      # or "astm-raw", "hl7-mllp", "advia", "vidas", "spotchem",
-//!                              # "dimension", "sysmex-text"
+//!                              # "urine-strip", "dimension", "sysmex-text"
 //! profile = "roche-c311"
 //! trace_dir = "/var/lib/lis/trace"
 //! ```
@@ -79,6 +79,9 @@ pub enum Protocol {
     /// Arkray Spotchem EL printer text: nothing is answered.
     #[serde(rename = "spotchem")]
     Spotchem,
+    /// A urine test-strip reader's printout (`lis_vendor::urine_strip`): nothing is answered.
+    #[serde(rename = "urine-strip")]
+    UrineStrip,
 }
 
 /// How the link reaches its analyzer.

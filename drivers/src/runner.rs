@@ -302,7 +302,8 @@ pub async fn start_links(
             | Protocol::SysmexText
             | Protocol::Advia
             | Protocol::Vidas
-            | Protocol::Spotchem => {
+            | Protocol::Spotchem
+            | Protocol::UrineStrip => {
                 let (tx, rx) = mpsc::channel(OUTBOX_DEPTH);
                 let framing = profile.framing;
                 let link = Link::new(

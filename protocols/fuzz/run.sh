@@ -24,6 +24,7 @@ seeds_for() {
         vendor_vidas) echo "../../../shared/corpus/astm/biomerieux-mini-vidas" ;;
         vendor_spotchem) echo "../../../shared/corpus/astm/arkray-spotchem-el" ;;
         vendor_graph) echo "../../../shared/corpus/astm/horiba-yumizen-h500 ../../../shared/corpus/astm/horiba-yumizen-h550 ../../../shared/corpus/hl7/mindray-bc5380" ;;
+        vendor_urine_strip) echo "../../testdata/corpus/biomaxima-urine" ;;
         *) echo "" ;;
     esac
 }

@@ -157,6 +157,8 @@ pub enum Protocol {
     Vidas,
     /// Arkray Spotchem EL printer text.
     Spotchem,
+    /// A urine test-strip reader's printout.
+    UrineStrip,
 }
 
 impl Protocol {
@@ -171,6 +173,7 @@ impl Protocol {
             Self::Advia => "advia",
             Self::Vidas => "vidas",
             Self::Spotchem => "spotchem",
+            Self::UrineStrip => "urine-strip",
         }
     }
 }

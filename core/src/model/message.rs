@@ -23,6 +23,8 @@ pub enum Protocol {
     Vidas,
     /// Arkray Spotchem EL printer text (`lis_vendor::spotchem`).
     Spotchem,
+    /// A urine test-strip reader's printout (`lis_vendor::urine_strip`).
+    UrineStrip,
 }
 
 impl Protocol {
@@ -36,6 +38,7 @@ impl Protocol {
             Self::Advia => "advia",
             Self::Vidas => "vidas",
             Self::Spotchem => "spotchem",
+            Self::UrineStrip => "urine-strip",
         }
     }
 }

@@ -8,7 +8,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 
 use super::decode::At;
 use super::{ms, ts, Lab};
-use crate::config::TestDef;
+use crate::config::{ResultKind, TestDef};
 use crate::error::StoreError;
 use crate::lifecycle::{transition, Action, ResultState};
 use crate::model::{Actor, OrderId, OrderedTestId, PatientId, ResultId, Sex, SpecimenRowId};
@@ -295,7 +295,11 @@ pub(crate) fn store_result(
     new: &NewResult<'_>,
 ) -> Result<Stored, StoreError> {
     let config = &lab.config;
-    let value = ParsedValue::parse(new.value_sent).converted(new.factor, test.decimals);
+    let value = match test.kind {
+        ResultKind::Numeric => ParsedValue::parse(new.value_sent),
+        ResultKind::Text => ParsedValue::parse_qualitative(new.value_sent),
+    }
+    .converted(new.factor, test.decimals);
     let (version, has_released) = (target.next_version, target.has_released);
     let at = new.observed_at.unwrap_or(new.received_at);
     let previous = if test.delta.is_some() && matches!(value, ParsedValue::Numeric { .. }) {

@@ -9,7 +9,8 @@
 //! - `microbiology`: a microbiology system's isolates (organism + susceptibility panel).
 //! - `supplementary`: rows the profile marks as supplementary, given to their reportable row.
 //! - [`vendor`]: the messages of every `lis-vendor` framing (Dimension, Sysmex class A, ADVIA
-//!   2120, mini VIDAS, Spotchem) through a profile, and their one link handler.
+//!   2120, mini VIDAS, Spotchem, urine strip reader) through a profile, and their one link
+//!   handler.
 
 pub mod astm;
 mod graph;

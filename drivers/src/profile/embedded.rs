@@ -159,4 +159,12 @@ pub const EMBEDDED: &[(&str, &str)] = &[
         "sysmex-xs500i-text.toml",
         include_str!("../../profiles/sysmex-xs500i-text.toml"),
     ),
+    (
+        "sysmex-cs.toml",
+        include_str!("../../profiles/sysmex-cs.toml"),
+    ),
+    (
+        "biomaxima-urine-strip.toml",
+        include_str!("../../profiles/biomaxima-urine-strip.toml"),
+    ),
 ];

@@ -97,6 +97,9 @@ pub enum Framing {
     Vidas,
     /// Arkray Spotchem EL printer text ([`lis_vendor::spotchem`]).
     Spotchem,
+    /// A urine test-strip reader's printout ([`lis_vendor::urine_strip`]).
+    #[serde(rename = "urine-strip")]
+    UrineStrip,
     /// The Siemens Dimension LIS protocol (`lis_vendor::dimension`).
     Dimension,
     /// Sysmex class A text, `D1U`/`D2U` blocks (`lis_vendor::sysmex_text`).
@@ -114,6 +117,7 @@ impl Framing {
             Self::Advia => crate::config::Protocol::Advia,
             Self::Vidas => crate::config::Protocol::Vidas,
             Self::Spotchem => crate::config::Protocol::Spotchem,
+            Self::UrineStrip => crate::config::Protocol::UrineStrip,
             Self::Dimension => crate::config::Protocol::Dimension,
             Self::SysmexText => crate::config::Protocol::SysmexText,
         }
@@ -128,15 +132,19 @@ impl Framing {
             Self::Advia => "advia",
             Self::Vidas => "vidas",
             Self::Spotchem => "spotchem",
+            Self::UrineStrip => "urine-strip",
             Self::Dimension => "dimension",
             Self::SysmexText => "sysmex-text",
         }
     }
 
     /// Whether a `lis-vendor` decoder fixes where everything is (the vendor text framings:
-    /// ADVIA, mini VIDAS, Spotchem), so a profile names no locations.
+    /// ADVIA, mini VIDAS, Spotchem, urine strip), so a profile names no locations.
     pub fn fixed_layout(self) -> bool {
-        matches!(self, Self::Advia | Self::Vidas | Self::Spotchem)
+        matches!(
+            self,
+            Self::Advia | Self::Vidas | Self::Spotchem | Self::UrineStrip
+        )
     }
 }
 

@@ -18,6 +18,7 @@ impl Profile {
                 Framing::Advia
                 | Framing::Vidas
                 | Framing::Spotchem
+                | Framing::UrineStrip
                 | Framing::Dimension
                 | Framing::SysmexText,
             ) => {}

@@ -13,6 +13,7 @@ fn every_embedded_profile_loads_and_covers_the_disciplines() {
             "arkray-spotchem-el",
             "beckman-access2",
             "beckman-dxh",
+            "biomaxima-urine-strip",
             "biomerieux-mini-vidas",
             "biorad-ih1000",
             "biosystems-ba400",
@@ -42,6 +43,7 @@ fn every_embedded_profile_loads_and_covers_the_disciplines() {
             "siemens-dca-vantage",
             "siemens-dimension",
             "snibe-maglumi",
+            "sysmex-cs",
             "sysmex-xn",
             "sysmex-xp100",
             "sysmex-xs500i",
@@ -64,6 +66,8 @@ fn every_embedded_profile_loads_and_covers_the_disciplines() {
         "molecular",
         "blood bank",
         "microbiology",
+        "coagulation",
+        "urinalysis",
     ] {
         assert!(
             names.iter().any(|n| set.get(n).unwrap().discipline == d),

@@ -368,7 +368,7 @@ where
         ))),
         Framing::Raw => Line::Astm(Box::new(AstmInstrument::raw(io))),
         Framing::Mllp => Line::Mllp(MllpAnalyzer::new(io)),
-        Framing::Advia | Framing::Vidas | Framing::Spotchem => {
+        Framing::Advia | Framing::Vidas | Framing::Spotchem | Framing::UrineStrip => {
             Line::VendorText(VendorTextAnalyzer::new(io, profile.framing))
         }
         Framing::Dimension => Line::Dimension(Box::new(DimensionAnalyzer::new(io, profile))),

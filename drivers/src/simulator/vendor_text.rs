@@ -8,11 +8,14 @@
 //!   for each), EOT.
 //! - Spotchem EL: the printout, written to the port; nothing comes back (a printer port), so
 //!   written and flushed is all that is known.
+//! - Urine strip reader: the same, its printout numbered from 1; a result whose value is a grade
+//!   (`-`, `+-`, `+2`) is printed as the pad's grade with no concentration, any other value with
+//!   its unit.
 
 use std::time::Duration;
 
 use lis_vendor::measurement::LocalTime;
-use lis_vendor::{advia, spotchem, vidas};
+use lis_vendor::{advia, spotchem, urine_strip, vidas};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::time::Instant;
 
@@ -28,6 +31,8 @@ pub(crate) struct VendorTextAnalyzer<Io> {
     /// ADVIA: the toggle of the next block.
     toggle: u8,
     input: Vec<u8>,
+    /// Urine strip reader: the number of the last printout.
+    printouts: u32,
 }
 
 impl<Io: AsyncRead + AsyncWrite + Unpin> VendorTextAnalyzer<Io> {
@@ -37,6 +42,7 @@ impl<Io: AsyncRead + AsyncWrite + Unpin> VendorTextAnalyzer<Io> {
             framing,
             toggle: advia::FIRST_TOGGLE,
             input: Vec::new(),
+            printouts: 0,
         }
     }
 
@@ -162,6 +168,39 @@ impl<Io: AsyncRead + AsyncWrite + Unpin> VendorTextAnalyzer<Io> {
                     .collect();
                 self.write(&spotchem::encode_printout(at, specimen, "Serum", &rows))
                     .await?;
+                Ok(Delivery::Acknowledged)
+            }
+            Framing::UrineStrip => {
+                let pads: Vec<urine_strip::PadLine> = results
+                    .iter()
+                    .map(|r| {
+                        let grade =
+                            r.value.starts_with(['+', '-']) && r.value.parse::<f64>().is_err();
+                        urine_strip::PadLine {
+                            abnormal: false,
+                            name: r.code.clone(),
+                            grade: grade.then(|| r.value.clone()),
+                            value: if grade {
+                                String::new()
+                            } else {
+                                r.value.clone()
+                            },
+                            unit: if grade {
+                                String::new()
+                            } else {
+                                r.units.clone()
+                            },
+                        }
+                    })
+                    .collect();
+                self.printouts += 1;
+                self.write(&urine_strip::encode_printout(
+                    at,
+                    specimen,
+                    self.printouts,
+                    &pads,
+                ))
+                .await?;
                 Ok(Delivery::Acknowledged)
             }
             Framing::E1381

@@ -10,7 +10,9 @@ mod idle;
 mod profiles;
 mod profiles_a;
 mod profiles_b;
+mod profiles_coag;
 mod profiles_micro;
+mod profiles_urine;
 mod profiles_vendor_dim;
 mod profiles_vendor_text;
 mod queries;
@@ -122,9 +124,11 @@ test_map = [
 
 pub(crate) fn lab_config() -> LabConfig {
     let text = format!(
-        "{DEFAULT_LAB_TOML}\n{TEST_INSTRUMENTS}\n{}\n{}",
+        "{DEFAULT_LAB_TOML}\n{TEST_INSTRUMENTS}\n{}\n{}\n{}\n{}",
         profiles_a::INSTRUMENTS,
-        profiles_b::LAB
+        profiles_b::LAB,
+        profiles_coag::LAB,
+        profiles_urine::LAB
     );
     LabConfig::from_toml_str(&text, "test-lab").unwrap()
 }
@@ -283,7 +287,8 @@ impl Lis {
             | Framing::SysmexText
             | Framing::Advia
             | Framing::Vidas
-            | Framing::Spotchem => {
+            | Framing::Spotchem
+            | Framing::UrineStrip => {
                 let (tx, rx) = mpsc::channel(8);
                 vendor_outbox = Some(tx);
                 let framing = profile.framing;

@@ -6,8 +6,10 @@
 //! - [`advia`]: Siemens ADVIA 120/2120 "Host Spec 79" blocks (BCC, fixed columns).
 //! - [`vidas`]: bioMérieux mini VIDAS BCI messages (ENQ/ACK sessions, checksum).
 //! - [`spotchem`]: Arkray Spotchem EL printer text.
-//! - [`scan`]: [`scan::Found`], what the three above's stream decoders hand out, in one shape.
-//! - [`measurement`]: the measurements the three above read, in one shape.
+//! - [`urine_strip`]: a urine test-strip reader's printout (BioMaxima), cut by the Spotchem's
+//!   printout decoder.
+//! - [`scan`]: [`scan::Found`], what the stream decoders of the four above hand out, in one shape.
+//! - [`measurement`]: the measurements the four above read, in one shape.
 //! - [`stx_frame`]: `<STX> text <ETX>` blocks and single-byte link controls on a stream, the
 //!   incremental scanner both of the next two use.
 //! - [`dimension`]: the Siemens Dimension LIS protocol (FS-separated fields, hex checksum;
@@ -28,4 +30,5 @@ pub mod scan;
 pub mod spotchem;
 pub mod stx_frame;
 pub mod sysmex_text;
+pub mod urine_strip;
 pub mod vidas;

@@ -1,5 +1,6 @@
-//! What the text-framing decoders ([`crate::advia`], [`crate::vidas`], [`crate::spotchem`]) hand
-//! out: one measured value of one specimen, every field as the analyzer sent it.
+//! What the text-framing decoders ([`crate::advia`], [`crate::vidas`], [`crate::spotchem`],
+//! [`crate::urine_strip`]) hand out: one measured value of one specimen, every field as the
+//! analyzer sent it.
 
 /// One result an analyzer message carries, fields as sent (trimmed of the padding of their
 /// columns).

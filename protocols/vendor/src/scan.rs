@@ -1,7 +1,8 @@
 //! [`Found`]: what the stream decoders of the self-checking framings ([`crate::advia`],
-//! [`crate::vidas`], [`crate::spotchem`]) hand out, one shape for the three: each cuts its link's
-//! bytes itself (its own framing, check and bound) and accounts for every byte as a message, a
-//! control byte, a bad run or stray bytes. (The Dimension and class A, whose message is simply
+//! [`crate::vidas`], [`crate::spotchem`], whose decoder also cuts [`crate::urine_strip`]'s
+//! printouts) hand out, one shape for them all: each cuts its link's bytes itself (its own
+//! framing, check and bound) and accounts for every byte as a message, a control byte, a bad run
+//! or stray bytes. (The Dimension and class A, whose message is simply
 //! the text between STX and ETX, share [`crate::stx_frame`] instead.)
 
 /// What a stream decoder found on the line, in stream order.

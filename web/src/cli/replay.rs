@@ -105,6 +105,7 @@ pub(crate) fn decode(items: Vec<TraceItem>, profile: &Profile, lines: &mut Vec<V
         Framing::Advia
         | Framing::Vidas
         | Framing::Spotchem
+        | Framing::UrineStrip
         | Framing::Dimension
         | Framing::SysmexText => super::replay_vendor::decode_vendor(items, profile, lines),
     }

@@ -1,5 +1,5 @@
 //! `lis replay` for every `lis-vendor` framing (Siemens Dimension, Sysmex class A, ADVIA 2120,
-//! mini VIDAS, Spotchem): the trace through the same machine
+//! mini VIDAS, Spotchem, urine strip reader): the trace through the same machine
 //! ([`lis_drivers::machine::VendorMachine`]) and the same reading
 //! ([`lis_drivers::ingest::vendor::read_message`], a `D2U` with its `D1U`) a live link uses, as
 //! the same JSON lines as [`super::replay`].

@@ -1,22 +1,34 @@
-//! The fixed layouts (ADVIA 2120, mini VIDAS, Spotchem): their decoders hand out
-//! [`Measurement`]s, and the profile adds its flag map and, if it has them, `keep`/`skip` and
-//! `[[supplementary]]` rules reading each measurement as the `M` record (`M-1` specimen id, `M-2`
-//! test, `M-3` value, `M-4` units, `M-5`, `M-6` flags). Each kept one becomes an [`Observation`]
-//! with the specimen id, test code, value, units and flags as sent, the time the analyzer
-//! printed, and no status (none is sent).
+//! The fixed layouts (ADVIA 2120, mini VIDAS, Spotchem, urine strip reader): their decoders
+//! hand out [`Measurement`]s, and the profile adds its flag map and, if it has them,
+//! `keep`/`skip` and `[[supplementary]]` rules reading each measurement as the `M` record (`M-1`
+//! specimen id, `M-2` test, `M-3` value, `M-4` units, `M-5`, `M-6` flags). Each kept one becomes
+//! an [`Observation`] with the specimen id, test code, value, units and flags as sent, the time
+//! the analyzer printed, and no status (none is sent).
+//!
+//! The urine strip reader's measurement of a graded pad is its grade; the concentration printed
+//! on the same line beside the grade is not a row of its own (no rule could tell it from the
+//! grade by the `M` record), so it is given to the pad's observation here as the supplementary
+//! value [`CONCENTRATION`] (value and unit as printed, the pad's flags), and the lab's test map
+//! needs one code per pad.
 
-use lis_core::model::{MessageKind, Observation};
+use lis_core::model::{MessageKind, Observation, Supplement};
 use lis_vendor::measurement::{LocalTime, Measurement};
-use lis_vendor::{advia, spotchem, vidas};
+use lis_vendor::{advia, spotchem, urine_strip, vidas};
 
 use super::rows;
 use crate::ingest::supplementary::{self, RowReader};
 use crate::ingest::{civil, Reading, SkippedRow};
 use crate::profile::{Framing, Profile};
 
+/// The supplementary value's name for the concentration beside a urine strip pad's grade.
+pub(crate) const CONCENTRATION: &str = "concentration";
+
 /// Reads one checked message of a fixed-layout framing. `Err`: its text cannot be read (what
 /// and where).
 pub(super) fn read_message(raw: &[u8], profile: &Profile) -> Result<Reading, String> {
+    // The concentration beside each measurement's grade, where the layout prints one (value,
+    // units), in the order of the measurements.
+    let mut concentrations: Vec<Option<(String, String)>> = Vec::new();
     let (measurements, at, problems) = match profile.framing {
         Framing::Advia => {
             let text = raw.get(1..raw.len().saturating_sub(2)).unwrap_or_default();
@@ -55,6 +67,23 @@ pub(super) fn read_message(raw: &[u8], profile: &Profile) -> Result<Reading, Str
         Framing::Spotchem => {
             let printout = spotchem::Printout::parse(raw)
                 .map_err(|e| format!("unreadable Spotchem printout: {e}"))?;
+            (
+                printout.measurements(),
+                Some(printout.measured_at),
+                Vec::new(),
+            )
+        }
+        Framing::UrineStrip => {
+            let printout = urine_strip::StripPrintout::parse(raw)
+                .map_err(|e| format!("unreadable urine strip printout: {e}"))?;
+            concentrations = printout
+                .pads
+                .iter()
+                .map(|p| {
+                    p.concentration()
+                        .map(|(value, units)| (value.to_owned(), units.to_owned()))
+                })
+                .collect();
             (
                 printout.measurements(),
                 Some(printout.measured_at),
@@ -103,9 +132,16 @@ pub(super) fn read_message(raw: &[u8], profile: &Profile) -> Result<Reading, Str
             ));
             continue;
         }
-        reading
-            .observations
-            .push(observation(m, observed_at, profile));
+        let mut o = observation(m, observed_at, profile);
+        if let Some(Some((value, units))) = concentrations.get(n) {
+            o.supplementary.push(Supplement {
+                name: CONCENTRATION.to_owned(),
+                value: value.clone(),
+                units: units.clone(),
+                flags: o.flags.clone(),
+            });
+        }
+        reading.observations.push(o);
     }
     supplementary::attach(&mut reading, pending);
     Ok(reading)

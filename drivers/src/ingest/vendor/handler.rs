@@ -1,6 +1,6 @@
 //! The link handler of every vendor framing: store through core, then give the verdict.
 //!
-//! | what arrived | stored | Siemens Dimension | Sysmex class A | ADVIA, mini VIDAS | Spotchem |
+//! | what arrived | stored | Siemens Dimension | Sysmex class A | ADVIA, mini VIDAS | Spotchem, urine strip reader |
 //! |---|---|---|---|---|---|
 //! | results (`R`; `D2U`; a result block or message; a printout), stored | journal + results | ACK, then `M` accepted | ACK | toggle / ACK | nothing |
 //! | results, store failed | raw bytes kept if the journal still works | NAK (the analyzer sends again) | NAK | NAK | nothing |

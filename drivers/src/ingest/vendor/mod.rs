@@ -4,7 +4,8 @@
 //! - [`rows`]: the Siemens Dimension and Sysmex class A, whose decoded records a profile
 //!   locates values in (`R-3`, `T-2`, `D2-3`, `P-2`), `keep`/`skip`/`qc` and `[[supplementary]]`
 //!   rules included.
-//! - `fixed`: the ADVIA 2120, mini VIDAS and Spotchem, whose layout is fixed by the decoder.
+//! - `fixed`: the ADVIA 2120, mini VIDAS, Spotchem and urine strip reader, whose layout is fixed
+//!   by the decoder.
 //! - [`handler`]: storing through core and the verdict (`LabLink::process_vendor`).
 
 mod fixed;
@@ -27,6 +28,7 @@ pub fn journal_protocol(framing: Framing) -> Option<Protocol> {
         Framing::Advia => Some(Protocol::Advia),
         Framing::Vidas => Some(Protocol::Vidas),
         Framing::Spotchem => Some(Protocol::Spotchem),
+        Framing::UrineStrip => Some(Protocol::UrineStrip),
         Framing::Dimension => Some(Protocol::Dimension),
         Framing::SysmexText => Some(Protocol::SysmexText),
         Framing::E1381 | Framing::Raw | Framing::Mllp => None,
@@ -104,7 +106,9 @@ pub fn read_message(
             Ok(Text::SampleHeader(_) | Text::Other { .. }) => Ok(other(Vec::new())),
             Err(e) => Err(format!("unreadable Sysmex class A text: {e}")),
         },
-        Framing::Advia | Framing::Vidas | Framing::Spotchem => fixed::read_message(raw, profile),
+        Framing::Advia | Framing::Vidas | Framing::Spotchem | Framing::UrineStrip => {
+            fixed::read_message(raw, profile)
+        }
         Framing::E1381 | Framing::Raw | Framing::Mllp => Err(format!(
             "profile {} does not use a vendor framing",
             profile.name

@@ -5,7 +5,7 @@
 //! |---|---|---|---|
 //! | `dimension` | [`dimension::DimensionMachine`] | ACK, then the verdict's reply (`N`, `D`, `M`) | sample requests (`D`) on the next poll |
 //! | `sysmex-text` | [`sysmex_text::SysmexTextMachine`] | ACK | none |
-//! | `advia`, `vidas`, `spotchem` | [`stream::StreamMachine`] | the ADVIA's toggle, the VIDAS's ACK, nothing (Spotchem) | none |
+//! | `advia`, `vidas`, `spotchem`, `urine-strip` | [`stream::StreamMachine`] | the ADVIA's toggle, the VIDAS's ACK, nothing (Spotchem, urine strip reader) | none |
 //!
 //! Every message asks the handler for a verdict ([`VendorEvent::Message`]), and so does every
 //! run of bytes the LIS keeps raw ([`VendorEvent::Unreadable`]): the machine writes its answer
@@ -29,8 +29,8 @@ use crate::profile::Framing;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum VendorEvent {
     /// A message as it was on the line (`<STX>…<ETX>` for the Dimension and class A; the ADVIA
-    /// block, VIDAS message or Spotchem printout with its framing), its checksum right where it
-    /// has one. Always answer with a verdict.
+    /// block, VIDAS message, Spotchem or urine strip printout with its framing), its checksum
+    /// right where it has one. Always answer with a verdict.
     Message {
         /// The bytes as received.
         raw: Vec<u8>,
@@ -141,7 +141,7 @@ pub enum VendorMachine {
     Dimension(dimension::DimensionMachine),
     /// Sysmex class A text.
     SysmexText(sysmex_text::SysmexTextMachine),
-    /// ADVIA 2120 blocks, mini VIDAS messages, Spotchem printouts.
+    /// ADVIA 2120 blocks, mini VIDAS messages, Spotchem and urine strip printouts.
     Stream(stream::StreamMachine),
 }
 
@@ -157,7 +157,7 @@ impl VendorMachine {
             Framing::SysmexText => Some(Self::SysmexText(sysmex_text::SysmexTextMachine::new(
                 max_message_len,
             ))),
-            Framing::Advia | Framing::Vidas | Framing::Spotchem => {
+            Framing::Advia | Framing::Vidas | Framing::Spotchem | Framing::UrineStrip => {
                 stream::StreamMachine::for_framing(framing).map(Self::Stream)
             }
             Framing::E1381 | Framing::Raw | Framing::Mllp => None,

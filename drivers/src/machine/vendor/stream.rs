@@ -1,12 +1,13 @@
 //! [`StreamMachine`]: the link of an analyzer whose `lis-vendor` decoder reads the stream itself
-//! (ADVIA 2120 blocks, mini VIDAS messages, Spotchem printouts), with the link-level answers that
+//! (ADVIA 2120 blocks, mini VIDAS messages, Spotchem and urine strip printouts), with the
+//! link-level answers that
 //! analyzer expects:
 //!
 //! | framing | a good message | a bad one | other |
 //! |---|---|---|---|
 //! | ADVIA 2120 (`advia`) | its message toggle character, once stored | NAK (0x15): sent again | a token transfer (`S`) is answered at once with its toggle and the LIS's own `S` (the LIS has nothing to send), and an `I` block with its toggle; both are link control, traced, not journaled |
 //! | mini VIDAS (`vidas`) | ACK (0x06), once stored | NAK: sent again | ENQ is answered ACK at once; EOT ends the session |
-//! | Spotchem EL (`spotchem`) | nothing: a printer port | nothing | |
+//! | Spotchem EL (`spotchem`), urine strip reader (`urine-strip`) | nothing: a printer port | nothing | |
 //!
 //! Every message is handed to the handler ([`VendorEvent::Message`]) and answered only once its
 //! verdict comes, in the order received; bytes that make no message are handed over as
@@ -20,7 +21,7 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use lis_vendor::scan::Found;
-use lis_vendor::{advia, spotchem, vidas};
+use lis_vendor::{advia, spotchem, urine_strip, vidas};
 
 use super::{VendorEvent, VendorVerdict};
 use crate::download::Outgoing;
@@ -39,7 +40,7 @@ const TOKEN_ATTEMPTS: u32 = 3;
 enum Got {
     /// An ADVIA block: a result or query block, a token transfer or an `I` block.
     Advia(advia::Block),
-    /// A VIDAS message or Spotchem printout, and its acknowledgement (none on a printer port).
+    /// A VIDAS message or a printout, and its acknowledgement (none on a printer port).
     Checked { raw: Vec<u8>, ack: Option<u8> },
 }
 
@@ -78,6 +79,8 @@ enum Decoder {
     Advia(advia::BlockDecoder),
     Vidas(vidas::PacketDecoder),
     Spotchem(spotchem::PrintoutDecoder),
+    /// The urine strip reader's printouts, cut as the Spotchem's.
+    UrineStrip(urine_strip::PrintoutDecoder),
 }
 
 /// What the LIS writes, in the order of what it answers.
@@ -86,7 +89,7 @@ enum Answer {
     /// Bytes ready to write.
     Ready(Vec<u8>),
     /// Waits for the verdict on a message; then the acknowledgement (ACK or the ADVIA toggle)
-    /// or NAK. `None`: nothing is written either way (Spotchem).
+    /// or NAK. `None`: nothing is written either way (a printer port).
     Verdict(Option<u8>),
     /// Waits for the verdict on unreadable bytes (journaled); then NAK whatever it says.
     Nak,
@@ -115,6 +118,7 @@ impl StreamMachine {
             Framing::Advia => Decoder::Advia(advia::BlockDecoder::new()),
             Framing::Vidas => Decoder::Vidas(vidas::PacketDecoder::new()),
             Framing::Spotchem => Decoder::Spotchem(spotchem::PrintoutDecoder::new()),
+            Framing::UrineStrip => Decoder::UrineStrip(urine_strip::PrintoutDecoder::new()),
             Framing::E1381
             | Framing::Raw
             | Framing::Mllp
@@ -137,7 +141,7 @@ impl StreamMachine {
         match &self.decoder {
             Decoder::Advia(d) => d.pending_len(),
             Decoder::Vidas(d) => d.pending_len(),
-            Decoder::Spotchem(d) => d.pending_len(),
+            Decoder::Spotchem(d) | Decoder::UrineStrip(d) => d.pending_len(),
         }
     }
 
@@ -195,12 +199,18 @@ impl StreamMachine {
                 |raw| Got::Checked { raw, ack: None },
                 |_| false,
             ),
+            Decoder::UrineStrip(d) => common(
+                d.next_event()?,
+                "urine strip printout",
+                |raw| Got::Checked { raw, ack: None },
+                |_| false,
+            ),
         })
     }
 
     fn on_found(&mut self, found: Found<Got, Reason>) {
         // A printer port is never answered, not even with NAK.
-        let nak = !matches!(self.decoder, Decoder::Spotchem(_));
+        let nak = !matches!(self.decoder, Decoder::Spotchem(_) | Decoder::UrineStrip(_));
         match found {
             Found::Message(Got::Advia(block)) => self.advia_block(&block),
             Found::Message(Got::Checked { raw, ack }) => self.message(raw, ack),
@@ -274,7 +284,7 @@ impl StreamMachine {
         match &mut self.decoder {
             Decoder::Advia(d) => d.finish(),
             Decoder::Vidas(d) => d.finish(),
-            Decoder::Spotchem(d) => d.finish(),
+            Decoder::Spotchem(d) | Decoder::UrineStrip(d) => d.finish(),
         }
     }
 }
@@ -289,7 +299,7 @@ impl LinkMachine for StreamMachine {
         match &mut self.decoder {
             Decoder::Advia(d) => d.push(bytes),
             Decoder::Vidas(d) => d.push(bytes),
-            Decoder::Spotchem(d) => d.push(bytes),
+            Decoder::Spotchem(d) | Decoder::UrineStrip(d) => d.push(bytes),
         }
         self.pump();
     }
@@ -310,7 +320,7 @@ impl LinkMachine for StreamMachine {
         else {
             return;
         };
-        // What the verdict's message is answered with, or `None` for nothing (Spotchem).
+        // What the verdict's message is answered with, or `None` for nothing (a printer port).
         let answer = match self.answers.get(index) {
             Some(Answer::Verdict(Some(ack))) if verdict.accept => Some(*ack),
             Some(Answer::Verdict(Some(_)) | Answer::Nak) => Some(advia::NAK),
