@@ -178,6 +178,28 @@ pub(crate) fn attach(
     insert(conn, Owner::Result(result), isolate.as_ref())
 }
 
+/// A person's new version of an isolate result (an edit or a correction of the organism) keeps
+/// the isolate and its whole panel: the antibiogram is part of what is reported, and a HIS that
+/// replaces the result with the corrected one must not lose it. The organism becomes the one the
+/// person wrote; the analyzer's organism code goes with the analyzer's organism (a person's
+/// organism has none), so the code is kept only when the name is unchanged.
+pub(crate) fn carry_to_new_version(
+    conn: &Connection,
+    from: ResultId,
+    to: ResultId,
+    organism: &str,
+) -> Result<(), StoreError> {
+    let Some(mut isolate) = of(conn, Owner::Result(from))? else {
+        return Ok(());
+    };
+    let organism = organism.trim();
+    if organism != isolate.organism_name.trim() {
+        isolate.organism_name = organism.to_owned();
+        isolate.organism_code = String::new();
+    }
+    insert(conn, Owner::Result(to), Some(&isolate))
+}
+
 impl super::Store {
     /// The microbiology isolate stored with a result version, with its panel in the order sent.
     pub fn isolate(&self, result: ResultId) -> Result<Option<Isolate>, StoreError> {

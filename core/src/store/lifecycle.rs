@@ -723,6 +723,7 @@ pub(super) fn store_new_version(
         actor,
     };
     let stored = store_result(conn, lab, &target, test, &new)?;
+    super::isolates::carry_to_new_version(conn, result_id, stored.result_id, &stored.value)?;
     if correction {
         orders::add_outbox(conn, cur.order_id, "correction", &[stored.result_id], now)?;
     }

@@ -181,3 +181,80 @@ fn an_unknown_interpretation_code_is_an_error_naming_the_row() {
         other => panic!("expected Corrupt, got {other:?}"),
     }
 }
+
+/// A person's edit of the organism, then a supervisor's correction of the released isolate: each
+/// new version keeps the whole antibiogram (the HIS replaces the result with the corrected one
+/// and must not lose the panel), the organism is the one the person wrote, and the analyzer's
+/// organism code is not kept for another organism.
+#[test]
+fn an_edited_or_corrected_organism_keeps_its_antibiogram() {
+    let s = store();
+    let tech = technician(&s);
+    let boss = supervisor(&s);
+    s.place_order(adult("HIS-M2", "M2", &["ORG-A"]), &SYSTEM)
+        .unwrap();
+    let panel = vec![
+        row(
+            "AMPICI",
+            ">16.0000",
+            "RESIST",
+            Some(Interpretation::Resistant),
+        ),
+        row(
+            "AMIKAC",
+            "<=8.0000",
+            "SUSC",
+            Some(Interpretation::Susceptible),
+        ),
+    ];
+    let mut o = obs("M2", "ISOLATE-A", "Escherichia coli");
+    o.isolate = Some(isolate("A", "E.COL", "Escherichia coli", panel.clone()));
+    let first = result_ids(
+        &s.ingest(message("DEMO-MICRO", "micro", "m2", vec![o]))
+            .unwrap(),
+    )[0];
+    let rev = s.result(first).unwrap().rev;
+    let edited = s
+        .edit_value(
+            first,
+            rev,
+            "Klebsiella pneumoniae",
+            "read again on the plate",
+            &tech,
+        )
+        .unwrap()
+        .new_version
+        .unwrap();
+    let kept = s
+        .isolate(edited)
+        .unwrap()
+        .expect("the edit keeps the isolate");
+    assert_eq!(
+        (
+            kept.label.as_str(),
+            kept.organism_code.as_str(),
+            kept.organism_name.as_str()
+        ),
+        ("A", "", "Klebsiella pneumoniae")
+    );
+    assert_eq!(kept.susceptibilities, panel);
+
+    assert_eq!(s.verify(edited, &tech).unwrap(), ResultState::Verified);
+    assert_eq!(s.release(edited, &boss).unwrap(), ResultState::Released);
+    let corrected = s
+        .correct(
+            edited,
+            "Klebsiella oxytoca",
+            "MALDI-TOF confirmation",
+            &boss,
+        )
+        .unwrap();
+    let after = s
+        .isolate(corrected)
+        .unwrap()
+        .expect("the correction keeps the isolate");
+    assert_eq!(after.organism_name, "Klebsiella oxytoca");
+    assert_eq!(after.susceptibilities, panel);
+    // The versions before keep what they had.
+    assert_eq!(s.isolate(first).unwrap().unwrap().organism_code, "E.COL");
+}
