@@ -8,7 +8,10 @@ Usage: validate.py CAPTURE_DIR
   or an OperationOutcome. Unknown elements, wrong types and missing required elements fail.
 - CAPTURE_DIR/hl7/*.hl7: every HL7 v2 message the tests read from the LIS (ORU^R01 at the
   simulated HIS, acknowledgements) is parsed by hl7apy with VALIDATION_LEVEL.STRICT as the
-  version its MSH-12 names, then validated against that version's message structure.
+  version its MSH-12 names, then validated against that version's message structure. An ACK
+  to an analyzer in its own dialect may omit MSH-9.3 (optional before v2.5; the Mindray manuals'
+  ACK^R01 has none): hl7apy cannot find a structure without it, so such an ACK is validated as
+  the structure HL7 table 0354 gives every ACK event, `ACK`, the rest of the message unchanged.
 
 Exits 1 naming every file that fails and why, 2 when there is nothing to check (a capture step
 that wrote nothing would otherwise pass).
@@ -49,6 +52,10 @@ def check_hl7(path):
     msh = text.split("\r", 1)[0].split("|")
     version = msh[11] if len(msh) > 11 else ""
     kind = msh[8] if len(msh) > 8 else ""
+    parts = kind.split(msh[1][0]) if len(msh) > 1 and msh[1] else [kind]
+    if parts[0] == "ACK" and len(parts) == 2:
+        msh[8] = f"{kind}{msh[1][0]}ACK"
+        text = "|".join(msh) + text[len(text.split("\r", 1)[0]):]
     message = parse_message(
         text,
         validation_level=VALIDATION_LEVEL.STRICT,
