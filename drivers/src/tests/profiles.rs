@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use super::{corpus, frames_text, messages, row, rows, Lis};
+use super::{corpus, frames_text, messages, row, rows, sup, supplements_of, Lis};
 use crate::simulator::session::{AstmInstrument, MllpAnalyzer};
 use crate::simulator::{self, Delivery, SimOptions};
 
@@ -108,7 +108,7 @@ async fn cobas_e411_log_results_and_a_retransmission_stored_once() {
 }
 
 #[tokio::test]
-async fn architect_keeps_only_the_final_value_rows() {
+async fn architect_keeps_the_final_value_with_its_interpretation_and_rlu() {
     let lis = Lis::start("ARCH", "abbott-architect");
     let msgs = messages(&corpus(
         "astm/abbott-architect-i1000sr/architect_5_messages_lf.astm",
@@ -116,7 +116,8 @@ async fn architect_keeps_only_the_final_value_rows() {
     assert_eq!(msgs.len(), 5);
     let outcomes = play_astm(&lis, &msgs).await;
     assert_eq!(outcomes, vec![Delivery::Acknowledged; 5]);
-    // One F row per assay; the I (Nonreactive) and P (RLU) rows are not results.
+    // One F row per assay is the result; the I (Nonreactive) and P (RLU) rows are its
+    // supplementary values.
     assert_eq!(
         rows(&lis.unmatched()),
         vec![
@@ -126,6 +127,25 @@ async fn architect_keeps_only_the_final_value_rows() {
             row("AA5XVA2BT9", "580", "0.17", "S/CO"),
             row("CL5X1A30VH", "281", "0.11", "S/CO"),
         ]
+    );
+    assert_eq!(
+        supplements_of(&lis, "276056250158121", "580"),
+        vec![
+            sup("Interpretation", "Nonreactive", ""),
+            sup("RLU", "1277", "RLU")
+        ]
+    );
+    assert_eq!(
+        supplements_of(&lis, "70225954624I", "531"),
+        vec![
+            sup("Interpretation", "Nonreactive", ""),
+            sup("RLU", "326", "RLU")
+        ]
+    );
+    // Anti-HBs sends no I row: its RLU alone.
+    assert_eq!(
+        supplements_of(&lis, "AA5XVA2BT9", "133"),
+        vec![sup("RLU", "3685", "RLU")]
     );
     lis.stop().await;
 }

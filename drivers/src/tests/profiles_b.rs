@@ -279,7 +279,7 @@ async fn euroimmun_batch_reads_the_sample_id_from_p4_and_keeps_decimal_commas() 
 }
 
 #[tokio::test]
-async fn m2000_keeps_the_final_rows_and_reads_the_thousands_comma() {
+async fn m2000_keeps_the_final_rows_with_their_interpretation_and_cycle_number() {
     let lis = Lis::start("M2000", "abbott-m2000");
     let msgs = messages(&records_only(&corpus(
         "astm/abbott-m2000/m2000_hiv_vl_results_lf.astm",
@@ -289,8 +289,8 @@ async fn m2000_keeps_the_final_rows_and_reads_the_thousands_comma() {
         play_astm(&lis, &msgs).await,
         vec![Delivery::Acknowledged; 7]
     );
-    // One F row per sample; the I (`Target not detected`) and P (cycle number) rows are not
-    // results. `90,410` copies/mL is 90410.
+    // One F row per sample is the result, the I (`Target not detected`) and P (cycle number)
+    // rows its supplementary values. `90,410` copies/mL is 90410.
     let c = "HIV0.6ml";
     let u = "Copies / mL";
     assert_eq!(
@@ -304,6 +304,17 @@ async fn m2000_keeps_the_final_rows_and_reads_the_thousands_comma() {
             row("BP23-07120", c, "96", u),
             row("BP23-07367", c, "86", u),
         ]
+    );
+    assert_eq!(
+        supplements_of(&lis, "BP23-07117", c),
+        vec![
+            sup("Interpretation", "Target not detected", ""),
+            sup("Cycle number", "-1.00", "cycle number"),
+        ]
+    );
+    assert_eq!(
+        supplements_of(&lis, "BP23-06554", c),
+        vec![sup("Cycle number", "17.47", "cycle number")]
     );
     lis.stop().await;
 }
