@@ -83,6 +83,39 @@ impl supplementary::RowReader for Scope<'_> {
         Scope::first(self, locs)
     }
 
+    /// The value at the location in each repetition of its field, the non-empty ones joined
+    /// with `~` (HL7's repetition separator as the message's readers know it).
+    fn repeated(&self, locs: &Locations) -> String {
+        locs.0
+            .iter()
+            .map(|loc| {
+                let segment = match &loc.row {
+                    Some(code) => self.rows.get(code),
+                    None => self.last.get(loc.segment.as_str()),
+                };
+                let Some(segment) = segment else {
+                    return String::new();
+                };
+                segment
+                    .field(loc.field)
+                    .repetitions()
+                    .map(|r| {
+                        match (loc.component, loc.subcomponent) {
+                            (None, _) => r.text(),
+                            (Some(c), None) => r.component(c).text(),
+                            (Some(c), Some(sc)) => r.component(c).subcomponent(sc).text(),
+                        }
+                        .trim()
+                        .to_owned()
+                    })
+                    .filter(|v| !v.is_empty())
+                    .collect::<Vec<_>>()
+                    .join("~")
+            })
+            .find(|v| !v.is_empty())
+            .unwrap_or_default()
+    }
+
     fn each(&self, locs: &Locations) -> Vec<String> {
         locs.0
             .iter()

@@ -20,6 +20,12 @@ pub(crate) trait RowReader {
     fn first(&self, locs: &Locations) -> String;
     /// The trimmed value at each of `locs`.
     fn each(&self, locs: &Locations) -> Vec<String>;
+    /// The first non-empty value at `locs` as sent, every repetition of its field read (a
+    /// supplementary value keeps them all: the cobas pro's QC test ids `62~67`); by default, as
+    /// `first` (a format without repetitions).
+    fn repeated(&self, locs: &Locations) -> String {
+        self.first(locs)
+    }
     /// Every flag at `locs`, through the profile's flag map.
     fn flags(&self, locs: &Locations, profile: &Profile) -> Vec<String>;
     /// Whether `rule` matches the row.
@@ -64,18 +70,35 @@ pub(crate) fn read(
         } else {
             named.join(" ")
         };
-        let code = match &rule.test {
-            Some(test) => test.clone(),
-            None => reader.first(&profile.supplementary_code_at(rule)),
+        let (specimen, code, after) = match (rule.of_result_before, reading.observations.last()) {
+            // Its result is the one read just before it (searched from there on).
+            (true, Some(o)) => (
+                o.specimen_id.clone(),
+                o.instrument_test_code.clone(),
+                reading.observations.len() - 1,
+            ),
+            // None before it: a problem naming the row (no result has an empty code).
+            (true, None) => (reader.first(&profile.specimen_at()), String::new(), 0),
+            (false, _) => {
+                let code = match &rule.test {
+                    Some(test) => test.clone(),
+                    None => reader.first(&profile.supplementary_code_at(rule)),
+                };
+                (
+                    reader.first(&profile.specimen_at()),
+                    profile.cut_code(&code).trim().to_owned(),
+                    reading.observations.len(),
+                )
+            }
         };
         out.push(Pending {
             row: row.to_owned(),
-            specimen: reader.first(&profile.specimen_at()),
-            code: profile.cut_code(&code).trim().to_owned(),
-            after: reading.observations.len(),
+            specimen,
+            code,
+            after,
             value: Supplement {
                 name,
-                value: reader.first(&profile.supplementary_value_at(rule)),
+                value: reader.repeated(&profile.supplementary_value_at(rule)),
                 units: reader.first(&profile.supplementary_units_at(rule)),
                 flags: reader.flags(&profile.supplementary_flags_at(rule), profile),
             },

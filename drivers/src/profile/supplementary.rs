@@ -43,6 +43,11 @@ pub struct SupplementaryRule {
     /// `test = "AHDL"`); not with `test_code`.
     #[serde(default)]
     pub test: Option<String>,
+    /// The row belongs to the reportable row read just before it, whatever it names (IHE LAW
+    /// sends a result's supplemental OBX after it, named by their own codes: the cobas pro's
+    /// `PT^Pipetting_Time`, `10020_EFS`); not with `test` or `test_code`.
+    #[serde(default)]
+    pub of_result_before: bool,
 }
 
 impl Profile {
@@ -73,6 +78,12 @@ impl Profile {
                 out.push(self.invalid(
                     &key(".test"),
                     "give `test` (the code written out) or `test_code` (where it is), not both",
+                ));
+            }
+            if rule.of_result_before && (rule.test.is_some() || rule.test_code.is_some()) {
+                out.push(self.invalid(
+                    &key(".of_result_before"),
+                    "the row belongs to the result before it: `test` and `test_code` do not apply",
                 ));
             }
             if rule.test.as_deref().is_some_and(|t| t.trim().is_empty()) {

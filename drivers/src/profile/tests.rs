@@ -414,3 +414,21 @@ encoding = "bitmap"
     let kind = problems.iter().find(|p| p.key == "graph[1].kind").unwrap();
     assert_eq!(kind.line, Some(16));
 }
+
+#[test]
+fn a_rule_for_the_result_before_takes_no_test_of_its_own() {
+    let pro = EMBEDDED
+        .iter()
+        .find(|(file, _)| *file == "roche-cobas-pro.toml")
+        .map(|(_, text)| (*text).to_owned())
+        .unwrap();
+    assert!(check::check(&pro).is_ok());
+    // The shipped rule names its result by place; naming a test too is a contradiction.
+    let both = pro.replace(
+        "of_result_before = true",
+        "of_result_before = true\ntest_code = \"OBX-3.1\"",
+    );
+    let problems = check::check(&both).unwrap_err();
+    let keys: Vec<&str> = problems.iter().map(|p| p.key.as_str()).collect();
+    assert_eq!(keys, ["supplementary[0].of_result_before"]);
+}

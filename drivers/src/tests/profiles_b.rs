@@ -642,12 +642,37 @@ async fn cobas_pro_results_keep_the_nm_row_and_its_query_gets_the_order() {
     let acks = play_hl7(&lis, &msgs).await;
     assert!(acks[0].contains("\rMSA|AA|97"), "{}", acks[0]);
     assert!(acks[1].contains("\rMSA|AA|2019"), "{}", acks[1]);
-    // The CE rows, the S_OTHER and the S_RAW rows are supplementary.
+    // The NM rows are the results; the (empty) CE rows are left out; the S_OTHER and S_RAW
+    // rows that follow each result are its supplementary values, named by OBX-3 component 2,
+    // as sent (the c 503 file's middle dots included).
     assert_eq!(
         rows(&lis.unmatched()),
         vec![
             row("022", "20490", "32.2", "mg/L"),
             row("140799", "10020", "112", "ng/dL"),
+        ]
+    );
+    assert_eq!(
+        supplements_of(&lis, "022", "20490"),
+        vec![
+            sup("Pipetting_Time", "20180222145824", ""),
+            sup("CalibrationID", "23", ""),
+            sup("QC·Test·ID", "62~67", ""),
+            sup("QC·Status", "2", ""),
+            sup("TR_TECHNICALLIMIT", "0.300·-·350", ""),
+            sup("TR_REPEATLIMIT", "-99999·-·999999", ""),
+            sup("TR_EXPECTEDVALUES", "-99999·-·999999", ""),
+        ]
+    );
+    let e801 = supplements_of(&lis, "140799", "10020");
+    assert_eq!(e801.len(), 7 + 4, "{e801:?}");
+    assert_eq!(
+        e801[7..].to_vec(),
+        vec![
+            sup("10020_EFS", "42399.210", "COUNT"),
+            sup("10020_EFV", "-116.3324", "COUNT"),
+            sup("10020_EFC", "254.4396", "COUNT"),
+            sup("10020_PMT", "13773", "COUNT"),
         ]
     );
 
