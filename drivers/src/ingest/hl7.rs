@@ -31,11 +31,7 @@ struct Scope<'m> {
 
 impl<'m> Scope<'m> {
     fn value(&self, loc: &Location) -> Cow<'m, str> {
-        let segment = match &loc.row {
-            Some(code) => self.rows.get(code),
-            None => self.last.get(loc.segment.as_str()),
-        };
-        match segment {
+        match self.segment(loc) {
             Some(s) => read(s, loc),
             None => Cow::Borrowed(""),
         }
@@ -54,27 +50,45 @@ impl<'m> Scope<'m> {
         rule.matches(self.value(&rule.field).trim())
     }
 
+    /// The segment a location reads: a named sibling row, else the last segment of its id.
+    fn segment(&self, loc: &Location) -> Option<&Segment<'m>> {
+        match &loc.row {
+            Some(code) => self.rows.get(code),
+            None => self.last.get(loc.segment.as_str()),
+        }
+    }
+
+    /// The trimmed, non-empty value at `loc` in each repetition of its field; without a
+    /// component, `whole` reads the whole repetition, else its first component.
+    fn each_repetition(&self, loc: &Location, whole: bool) -> Vec<String> {
+        let Some(segment) = self.segment(loc) else {
+            return Vec::new();
+        };
+        segment
+            .field(loc.field)
+            .repetitions()
+            .map(|r| {
+                match (loc.component, loc.subcomponent) {
+                    (None, _) if whole => r.text(),
+                    (None, _) => r.component(1).text(),
+                    (Some(c), None) => r.component(c).text(),
+                    (Some(c), Some(sc)) => r.component(c).subcomponent(sc).text(),
+                }
+                .trim()
+                .to_owned()
+            })
+            .filter(|v| !v.is_empty())
+            .collect()
+    }
+
     /// Every non-empty value at each of `locs`, each repetition of the field read, mapped
     /// through the profile's flag map.
     fn flags(&self, locs: &Locations, profile: &Profile) -> Vec<String> {
-        let mut flags = Vec::new();
-        for loc in &locs.0 {
-            let Some(segment) = self.last.get(loc.segment.as_str()) else {
-                continue;
-            };
-            for repetition in segment.field(loc.field).repetitions() {
-                let value = match (loc.component, loc.subcomponent) {
-                    (None, _) => repetition.component(1).text(),
-                    (Some(c), None) => repetition.component(c).text(),
-                    (Some(c), Some(s)) => repetition.component(c).subcomponent(s).text(),
-                };
-                let value = value.trim();
-                if !value.is_empty() {
-                    flags.push(profile.map_flag(value));
-                }
-            }
-        }
-        flags
+        locs.0
+            .iter()
+            .flat_map(|loc| self.each_repetition(loc, false))
+            .map(|v| profile.map_flag(&v))
+            .collect()
     }
 }
 
@@ -88,30 +102,7 @@ impl supplementary::RowReader for Scope<'_> {
     fn repeated(&self, locs: &Locations) -> String {
         locs.0
             .iter()
-            .map(|loc| {
-                let segment = match &loc.row {
-                    Some(code) => self.rows.get(code),
-                    None => self.last.get(loc.segment.as_str()),
-                };
-                let Some(segment) = segment else {
-                    return String::new();
-                };
-                segment
-                    .field(loc.field)
-                    .repetitions()
-                    .map(|r| {
-                        match (loc.component, loc.subcomponent) {
-                            (None, _) => r.text(),
-                            (Some(c), None) => r.component(c).text(),
-                            (Some(c), Some(sc)) => r.component(c).subcomponent(sc).text(),
-                        }
-                        .trim()
-                        .to_owned()
-                    })
-                    .filter(|v| !v.is_empty())
-                    .collect::<Vec<_>>()
-                    .join("~")
-            })
+            .map(|loc| self.each_repetition(loc, true).join("~"))
             .find(|v| !v.is_empty())
             .unwrap_or_default()
     }

@@ -93,26 +93,6 @@ pub struct GraphPanel {
     pub note: Option<String>,
 }
 
-/// The graphs of the specimen id `barcode`, read from core (off the runtime's workers).
-pub(crate) async fn read(
-    state: &AppState,
-    current: &CurrentUser,
-    barcode: &str,
-) -> Result<GraphsView, PageError> {
-    let store = Arc::clone(&state.store);
-    let wanted = barcode.to_owned();
-    let graphs = blocking(move || Ok::<_, AppError>(store.specimen_graphs(&wanted)))
-        .await
-        .map_err(|e| current.error_message(e.status(), e.to_string()))?
-        .map_err(|e| current.store_error(e))?;
-    Ok(view(
-        &graphs,
-        barcode,
-        current.lang,
-        state.config.time_zone(),
-    ))
-}
-
 /// The section for `graphs` (newest run first, as the store gives them).
 pub fn view(graphs: &[StoredGraph], barcode: &str, lang: Lang, tz: &TimeZone) -> GraphsView {
     let mut runs: Vec<GraphRun> = Vec::new();

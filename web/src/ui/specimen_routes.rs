@@ -113,8 +113,9 @@ pub async fn specimen_get(
     let read = blocking(move || Ok::<_, AppError>(read_specimen(&store, &wanted)))
         .await
         .map_err(|e| current.error_message(e.status(), e.to_string()))?;
-    let (review, previous, history, qc) = read.map_err(|e| current.store_error(e))?;
-    let graphs = super::specimen_graphs::read(&state, &current, &barcode).await?;
+    let (review, previous, history, qc, graphs) = read.map_err(|e| current.store_error(e))?;
+    let graphs =
+        super::specimen_graphs::view(&graphs, &barcode, current.lang, state.config.time_zone());
     let (rejections, qc_notes) = qc;
     let tz = state.config.time_zone().clone();
     let allowed = allowed(&current, state.config.review.steps);
@@ -234,12 +235,19 @@ pub async fn specimen_get(
 /// The rejected QC states now, and what each result's QC note says.
 type QcView = (QcRejections, HashMap<ResultId, QcResultNote>);
 
+/// What the specimen page reads, in one blocking call: the review, previous results, history,
+/// QC markers and the analyzers' graphs.
+type SpecimenRead = (
+    SpecimenReview,
+    Vec<PriorResults>,
+    Vec<AuditEntry>,
+    QcView,
+    Vec<lis_core::model::StoredGraph>,
+);
+
 /// The specimen, the patient's earlier results of its tests, its audit history and the QC the
 /// page shows beside its results.
-fn read_specimen(
-    store: &Store,
-    barcode: &str,
-) -> Result<(SpecimenReview, Vec<PriorResults>, Vec<AuditEntry>, QcView), StoreError> {
+fn read_specimen(store: &Store, barcode: &str) -> Result<SpecimenRead, StoreError> {
     let review = store.specimen_review(barcode)?;
     let codes: Vec<String> = review.results.iter().map(|r| r.test_code.clone()).collect();
     let previous =
@@ -255,7 +263,8 @@ fn read_specimen(
         QcRejections::with_reasons(standings, fired),
         store.qc_result_notes(&ids)?,
     );
-    Ok((review, previous, history, qc))
+    let graphs = store.specimen_graphs(barcode)?;
+    Ok((review, previous, history, qc, graphs))
 }
 
 /// What the page offers this user: the role's permissions under the lab's review steps.
