@@ -78,9 +78,9 @@ fn common<M, E: std::fmt::Display>(
 enum Decoder {
     Advia(advia::BlockDecoder),
     Vidas(vidas::PacketDecoder),
-    Spotchem(spotchem::PrintoutDecoder),
-    /// The urine strip reader's printouts, cut as the Spotchem's.
-    UrineStrip(urine_strip::PrintoutDecoder),
+    /// A printer port's printouts (the Spotchem's; the urine strip reader's, cut the same
+    /// way), with what one is called in a problem.
+    Printout(spotchem::PrintoutDecoder, &'static str),
 }
 
 /// What the LIS writes, in the order of what it answers.
@@ -117,8 +117,12 @@ impl StreamMachine {
         let decoder = match framing {
             Framing::Advia => Decoder::Advia(advia::BlockDecoder::new()),
             Framing::Vidas => Decoder::Vidas(vidas::PacketDecoder::new()),
-            Framing::Spotchem => Decoder::Spotchem(spotchem::PrintoutDecoder::new()),
-            Framing::UrineStrip => Decoder::UrineStrip(urine_strip::PrintoutDecoder::new()),
+            Framing::Spotchem => {
+                Decoder::Printout(spotchem::PrintoutDecoder::new(), "Spotchem printout")
+            }
+            Framing::UrineStrip => {
+                Decoder::Printout(urine_strip::PrintoutDecoder::new(), "urine strip printout")
+            }
             Framing::E1381
             | Framing::Raw
             | Framing::Mllp
@@ -141,7 +145,7 @@ impl StreamMachine {
         match &self.decoder {
             Decoder::Advia(d) => d.pending_len(),
             Decoder::Vidas(d) => d.pending_len(),
-            Decoder::Spotchem(d) | Decoder::UrineStrip(d) => d.pending_len(),
+            Decoder::Printout(d, _) => d.pending_len(),
         }
     }
 
@@ -193,15 +197,9 @@ impl StreamMachine {
                 },
                 |e| matches!(e, vidas::PacketError::Checksum { .. }),
             ),
-            Decoder::Spotchem(d) => common(
+            Decoder::Printout(d, what) => common(
                 d.next_event()?,
-                "Spotchem printout",
-                |raw| Got::Checked { raw, ack: None },
-                |_| false,
-            ),
-            Decoder::UrineStrip(d) => common(
-                d.next_event()?,
-                "urine strip printout",
+                what,
                 |raw| Got::Checked { raw, ack: None },
                 |_| false,
             ),
@@ -210,7 +208,7 @@ impl StreamMachine {
 
     fn on_found(&mut self, found: Found<Got, Reason>) {
         // A printer port is never answered, not even with NAK.
-        let nak = !matches!(self.decoder, Decoder::Spotchem(_) | Decoder::UrineStrip(_));
+        let nak = !matches!(self.decoder, Decoder::Printout(..));
         match found {
             Found::Message(Got::Advia(block)) => self.advia_block(&block),
             Found::Message(Got::Checked { raw, ack }) => self.message(raw, ack),
@@ -284,7 +282,7 @@ impl StreamMachine {
         match &mut self.decoder {
             Decoder::Advia(d) => d.finish(),
             Decoder::Vidas(d) => d.finish(),
-            Decoder::Spotchem(d) | Decoder::UrineStrip(d) => d.finish(),
+            Decoder::Printout(d, _) => d.finish(),
         }
     }
 }
@@ -299,7 +297,7 @@ impl LinkMachine for StreamMachine {
         match &mut self.decoder {
             Decoder::Advia(d) => d.push(bytes),
             Decoder::Vidas(d) => d.push(bytes),
-            Decoder::Spotchem(d) | Decoder::UrineStrip(d) => d.push(bytes),
+            Decoder::Printout(d, _) => d.push(bytes),
         }
         self.pump();
     }
